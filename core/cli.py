@@ -1,0 +1,42 @@
+"""The `liqhunt` command. Each subcommand lives in its own module under core/commands/,
+exposing `NAME`, `HELP`, `add_arguments(parser)` and `run(args) -> int`."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# module names under core.commands; each adds one subcommand
+COMMANDS = [
+    "config_cmd",
+    "record_cmd",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liqhunt", description="Hunt liquidation cascades on crypto perpetual futures.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for modname in COMMANDS:
+        mod = importlib.import_module(f"core.commands.{modname}")
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""One TOML file holds every tunable. Defaults live here, in the dataclasses, and nowhere else.
+
+`load_config(path)` validates strictly: an unknown key, a wrong type or a value out of
+range raises `ConfigError` naming the key (``risk.max_open_positions``) and the reason.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+
+class ConfigError(ValueError):
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+def _rng(lo: float | None = None, hi: float | None = None, choices: tuple | None = None, doc: str = "") -> dict:
+    return {"lo": lo, "hi": hi, "choices": choices, "doc": doc}
+
+
+@dataclass
+class WindowConfig:
+    window_s: float = field(default=90.0, metadata=_rng(10, 600, doc="rolling window length, seconds"))
+    short_window_s: float = field(default=10.0, metadata=_rng(1, 120, doc="short horizon for exhaustion (fade)"))
+    baseline_halflife_s: float = field(default=3600.0, metadata=_rng(60, 86400, doc="half-life of each market's own baseline rate"))
+    baseline_floor_events_per_s: float = field(default=0.02, metadata=_rng(0, None, doc="baseline floor: events/s"))
+    baseline_floor_usd_per_s: float = field(default=2000.0, metadata=_rng(0, None, doc="baseline floor: USD/s"))
+    tape_rows: int = field(default=500, metadata=_rng(10, 100000, doc="liquidations kept for the tape"))
+
+
+@dataclass
+class FilterConfig:
+    min_usd: float = field(default=0.0, metadata=_rng(0, None, doc="ignore liquidations smaller than this"))
+    markets: list[str] = field(default_factory=list, metadata=_rng(doc="only these markets (empty = all)"))
+    exclude_markets: list[str] = field(default_factory=list, metadata=_rng(doc="never these markets"))
+    sides: list[str] = field(default_factory=lambda: ["long", "short"], metadata=_rng(choices=("long", "short"), doc="liquidated sides to keep"))
+
+
+@dataclass
+class ScoreConfig:
+    w_speed: float = field(default=0.30, metadata=_rng(0, 10, doc="weight of speed"))
+    w_size: float = field(default=0.25, metadata=_rng(0, 10, doc="weight of size"))
+    w_proximity: float = field(default=0.20, metadata=_rng(0, 10, doc="weight of cluster proximity (fuel ahead)"))
+    w_funding: float = field(default=0.15, metadata=_rng(0, 10, doc="weight of funding crowding"))
+    w_oi: float = field(default=0.10, metadata=_rng(0, 10, doc="weight of open-interest change"))
+    speed_full_ratio: float = field(default=30.0, metadata=_rng(1.01, None, doc="rate / baseline that scores speed 1.0"))
+    size_floor_usd: float = field(default=100_000.0, metadata=_rng(1, None, doc="window USD that scores size 0"))
+    size_full_usd: float = field(default=50_000_000.0, metadata=_rng(1, None, doc="window USD that scores size 1.0 (log scale)"))
+    proximity_range_pct: float = field(default=2.0, metadata=_rng(0.1, 20, doc="look this far ahead for fuel"))
+    proximity_full_usd: float = field(default=20_000_000.0, metadata=_rng(1, None, doc="fuel ahead that scores 1.0"))
+    funding_full_rate: float = field(default=0.0005, metadata=_rng(1e-6, 1, doc="funding per 8 h that scores 1.0"))
+    oi_lookback_s: float = field(default=1800.0, metadata=_rng(60, 86400, doc="open-interest change measured over this"))
+    oi_full_pct: float = field(default=3.0, metadata=_rng(0.01, 100, doc="OI rise (%) that scores 1.0"))
+
+
+@dataclass
+class SignalConfig:
+    watch_min_usd: float = field(default=100_000.0, metadata=_rng(0, None, doc="a single liquidation this large starts watching"))
+    window_min_usd: float = field(default=5_000_000.0, metadata=_rng(0, None, doc="window USD needed for a signal"))
+    min_events: int = field(default=3, metadata=_rng(1, 10000, doc="liquidations in the window needed for a signal"))
+    entry_delay_min_s: float = field(default=5.0, metadata=_rng(0, 300, doc="earliest signal after the first large liquidation"))
+    entry_delay_max_s: float = field(default=15.0, metadata=_rng(0, 600, doc="latest signal after the first large liquidation"))
+    signal_ttl_s: float = field(default=15.0, metadata=_rng(1, 600, doc="a signal expires this long after it is raised"))
+    score_min: float = field(default=7.0, metadata=_rng(0, 10, doc="minimum cascade score"))
+    require_funding: bool = field(default=True, metadata=_rng(doc="funding must agree with the cascade"))
+    funding_min_rate: float = field(default=0.0, metadata=_rng(-1, 1, doc="signed funding (crowding of the liquidated side) at least this"))
+    support_max_pct: float = field(default=3.0, metadata=_rng(0, 50, doc="no large opposing cluster within this % (when known)"))
+    support_min_usd: float = field(default=10_000_000.0, metadata=_rng(0, None, doc="a cluster this large counts as support"))
+    rearm_after_s: float = field(default=60.0, metadata=_rng(0, 3600, doc="after a signal ends, wait this long before watching the market again"))
+
+
+@dataclass
+class SizingConfig:
+    base_size_usd: float = field(default=10_000.0, metadata=_rng(0, None, doc="notional before score and volume factors"))
+    volume_ref_usd: float = field(default=10_000_000.0, metadata=_rng(1, None, doc="window USD giving volume factor 1.0"))
+    volume_factor_cap: float = field(default=2.0, metadata=_rng(0, 100, doc="cap on the volume factor"))
+    min_notional_usd: float = field(default=100.0, metadata=_rng(0, None, doc="skip orders smaller than this"))
+
+
+@dataclass
+class RiskConfig:
+    max_trades_per_market_per_day: int = field(default=6, metadata=_rng(0, 1000, doc="entries per market per UTC day"))
+    max_open_positions: int = field(default=3, metadata=_rng(0, 1000, doc="concurrent positions"))
+    max_notional_per_trade_usd: float = field(default=50_000.0, metadata=_rng(0, None, doc="hard cap per order"))
+    max_total_notional_usd: float = field(default=150_000.0, metadata=_rng(0, None, doc="hard cap across open positions"))
+    daily_loss_limit_usd: float = field(default=500.0, metadata=_rng(0, None, doc="realised + unrealised loss today that disarms"))
+    cooldown_after_stop_s: float = field(default=300.0, metadata=_rng(0, 86400, doc="no entries on a market this long after a stop"))
+    block_on_stale_feed: bool = field(default=True, metadata=_rng(doc="no entries while a feed is stale"))
+
+
+@dataclass
+class ExitConfig:
+    stop_min_pct: float = field(default=0.8, metadata=_rng(0.05, 50, doc="tightest stop"))
+    stop_max_pct: float = field(default=1.5, metadata=_rng(0.05, 50, doc="widest stop"))
+    stop_vol_mult: float = field(default=2.0, metadata=_rng(0, 100, doc="stop = mult × recent 10-min volatility, clamped"))
+    vol_lookback_s: float = field(default=900.0, metadata=_rng(30, 86400, doc="volatility measured over this"))
+    take_profit_pct: float = field(default=2.0, metadata=_rng(0.05, 100, doc="take profit"))
+    exhaustion_drop_pct: float = field(default=60.0, metadata=_rng(1, 100, doc="exit when window volume falls this much from its peak"))
+    max_hold_s: float = field(default=600.0, metadata=_rng(1, 86400, doc="exit after this long"))
+
+
+@dataclass
+class BrokerConfig:
+    latency_ms: float = field(default=150.0, metadata=_rng(0, 60000, doc="paper: order to fill"))
+    taker_fee_pct: float = field(default=0.05, metadata=_rng(0, 5, doc="paper: fee per fill"))
+    slippage_base_bps: float = field(default=1.0, metadata=_rng(0, 1000, doc="paper: slippage on every fill"))
+    impact_bps_at_ref: float = field(default=2.0, metadata=_rng(0, 1000, doc="paper: impact at impact_ref_usd (grows with sqrt size)"))
+    impact_ref_usd: float = field(default=100_000.0, metadata=_rng(1, None, doc="paper: size giving impact_bps_at_ref"))
+    pressure_bps_per_10m: float = field(default=3.0, metadata=_rng(0, 1000, doc="paper: extra slippage per $10M liquidated in our direction"))
+    starting_equity_usd: float = field(default=100_000.0, metadata=_rng(0, None, doc="paper: account equity"))
+
+
+@dataclass
+class UiConfig:
+    bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on full-auto entries"))
+    theme: str = field(default="liq-dark", metadata=_rng(doc="theme name (themes/*.toml)"))
+    large_usd: float = field(default=250_000.0, metadata=_rng(0, None, doc="tape rows this large are bold"))
+    refresh_hz: float = field(default=5.0, metadata=_rng(0.5, 30, doc="screen refresh rate"))
+
+
+@dataclass
+class FeedConfig:
+    stale_after_s: float = field(default=30.0, metadata=_rng(1, 3600, doc="a venue with no message this long is stale"))
+
+
+@dataclass
+class Config:
+    window: WindowConfig = field(default_factory=WindowConfig)
+    filters: FilterConfig = field(default_factory=FilterConfig)
+    score: ScoreConfig = field(default_factory=ScoreConfig)
+    signal: SignalConfig = field(default_factory=SignalConfig)
+    sizing: SizingConfig = field(default_factory=SizingConfig)
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    exits: ExitConfig = field(default_factory=ExitConfig)
+    broker: BrokerConfig = field(default_factory=BrokerConfig)
+    feeds: FeedConfig = field(default_factory=FeedConfig)
+    ui: UiConfig = field(default_factory=UiConfig)
+
+    def digest(self) -> str:
+        """A short hash of the effective config, for the journal."""
+        return hashlib.sha256(dump_config(self).encode()).hexdigest()[:12]
+
+
+def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
+    origin = get_origin(hint)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, f"must be a whole number, got {value!r}")
+    elif hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key, f"must be a number, got {value!r}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ConfigError(key, "must be finite")
+    elif hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(key, f"must be a string, got {value!r}")
+    elif origin is list:
+        (item,) = get_args(hint)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise ConfigError(key, f"must be a list of {item.__name__}, got {value!r}")
+        if meta.get("choices"):
+            bad = [v for v in value if v not in meta["choices"]]
+            if bad:
+                raise ConfigError(key, f"{bad[0]!r} is not one of {', '.join(meta['choices'])}")
+        return list(value)
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
+    if lo is not None and value < lo:
+        raise ConfigError(key, f"must be ≥ {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise ConfigError(key, f"must be ≤ {hi}, got {value}")
+    if choices and value not in choices:
+        raise ConfigError(key, f"must be one of {', '.join(map(str, choices))}, got {value!r}")
+    return value
+
+
+def config_from_dict(data: dict) -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError("(top)", "config must be a table")
+    cfg = Config()
+    section_hints = get_type_hints(Config)
+    for section, body in data.items():
+        if section not in section_hints:
+            raise ConfigError(section, f"unknown section (known: {', '.join(section_hints)})")
+        if not isinstance(body, dict):
+            raise ConfigError(section, "must be a table, e.g. [" + section + "]")
+        target = getattr(cfg, section)
+        hints = get_type_hints(type(target))
+        metas = {f.name: f.metadata for f in fields(target)}
+        for key, value in body.items():
+            full = f"{section}.{key}"
+            if key not in hints:
+                raise ConfigError(full, f"unknown key (known: {', '.join(hints)})")
+            setattr(target, key, _check_value(full, value, hints[key], dict(metas[key])))
+    _check_relations(cfg)
+    return cfg
+
+
+def _check_relations(cfg: Config) -> None:
+    if cfg.exits.stop_min_pct > cfg.exits.stop_max_pct:
+        raise ConfigError("exits.stop_min_pct", "must not exceed exits.stop_max_pct")
+    if cfg.signal.entry_delay_min_s > cfg.signal.entry_delay_max_s:
+        raise ConfigError("signal.entry_delay_min_s", "must not exceed signal.entry_delay_max_s")
+    if cfg.score.size_floor_usd >= cfg.score.size_full_usd:
+        raise ConfigError("score.size_floor_usd", "must be below score.size_full_usd")
+    s = cfg.score
+    if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
+        raise ConfigError("score.w_speed", "at least one score weight must be positive")
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Defaults when `path` is None; otherwise the file, strictly validated."""
+    if path is None:
+        return Config()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(p), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(p), f"not valid TOML: {exc}") from None
+    return config_from_dict(data)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, float) and v.is_integer() and abs(v) >= 1000:
+        return f"{v:_.1f}"
+    return repr(v)
+
+
+def dump_config(cfg: Config, with_docs: bool = False) -> str:
+    out: list[str] = []
+    for sec in fields(cfg):
+        obj = getattr(cfg, sec.name)
+        out.append(f"[{sec.name}]")
+        for f in fields(obj):
+            line = f"{f.name} = {_toml_value(getattr(obj, f.name))}"
+            if with_docs and f.metadata.get("doc"):
+                line = f"{line:<44} # {f.metadata['doc']}"
+            out.append(line)
+        out.append("")
+    return "\n".join(out)
+
+
+def config_reference() -> list[tuple[str, str, str]]:
+    """(key, default, meaning) rows for the README."""
+    cfg = Config()
+    rows = []
+    for sec in fields(cfg):
+        obj = getattr(cfg, sec.name)
+        for f in fields(obj):
+            rows.append((f"{sec.name}.{f.name}", _toml_value(getattr(obj, f.name)), f.metadata.get("doc", "")))
+    return rows
+
+
+def replace_section(cfg: Config, section: str, **changes: Any) -> Config:
+    """A copy of `cfg` with some keys of one section changed (used by sweeps and tests)."""
+    new = dataclasses.replace(cfg)
+    setattr(new, section, dataclasses.replace(getattr(cfg, section), **changes))
+    return new

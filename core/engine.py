@@ -1,0 +1,564 @@
+"""The Engine: normalised events and typed commands in, engine events out.
+
+One engine for live feeds, the simulator, replay and backtests: only the event source and
+the clock change. Time always comes from the injected clock; `process(ev)` first moves the
+engine to the clock's now (fills due, signals expiring, exits on time) and then applies
+the event, so nothing is ever decided with information from the future.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from core.brokers.base import Broker, Fill, Order, Rejection
+from core.brokers.paper import PaperBroker
+from core.cascade_score import CascadeScore, ScoreInputs, cascade_score
+from core.clock import Clock
+from core.config import Config
+from core.engine_commands import Arm, Command, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
+from core.engine_events import (
+    CommandApplied, ExitTriggered, FeedStateChanged, ModeChanged, OrderFilled, OrderRejected, OrderSubmitted,
+    PositionClosed, PositionOpened, RiskBlocked, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
+)
+from core.events import LONG, Event, Liquidation, MarkPrice, OpenInterest, OrderSide, Side, Trade
+from core.fuel_map import FuelMap, NoFuelMap, SupportCheck
+from core.instruments import Instrument
+from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
+from core.positions import ClosedTrade, Position, check_exit, close_position, nearest_exit, stop_pct_for
+from core.risk import EntryRequest, RiskManager
+from core.signals import SIGNAL, WATCHING, SetupView, Signal, SignalDetector
+from core.sizing import size_entry
+
+log = logging.getLogger("liqhunt.engine")
+
+MODES = ("watch", "semi", "auto")
+MODE_LABELS = {"watch": "WATCH", "semi": "SEMI-AUTO", "auto": "FULL-AUTO"}
+
+
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """One row of the console's window meters."""
+
+    market: str
+    long_usd: float
+    short_usd: float
+    long_events: int
+    short_events: int
+    events_per_s: float
+    score: CascadeScore
+    dominant: Side
+    state: str  # idle | watching | SIGNAL | in position
+    seconds_left: float | None
+    price: float | None
+    funding: float | None
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock,
+        broker: Broker | None = None,
+        fuel_map: FuelMap | None = None,
+        instruments: Iterable[Instrument] = (),
+        mode: str = "watch",
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        self.cfg = config
+        self.clock = clock
+        self.fuel_map: FuelMap = fuel_map or NoFuelMap()
+        self.instruments: dict[str, Instrument] = {}
+        self.add_instruments(instruments)
+        self.broker: Broker = broker or PaperBroker(config.broker, self.price_of, self.pressure_of)
+        self.mode = mode
+        self.risk = RiskManager(config.risk)
+        self.markets: dict[str, MarketState] = {}
+        self.detectors: dict[str, SignalDetector] = {}
+        self.signals: dict[str, Signal] = {}  # pending signals by id
+        self.positions: dict[str, Position] = {}  # by market
+        self.orders: dict[str, Order] = {}  # in flight
+        self.pending_entries: dict[str, Order] = {}  # market -> entry order in flight
+        self._entry_plans: dict[str, Signal] = {}  # entry order id -> the signal it came from
+        self.trades: list[ClosedTrade] = []
+        self.realised_pnl = 0.0
+        self.fees_paid = 0.0
+        self.tape: deque[Liquidation] = deque(maxlen=config.window.tape_rows)
+        self.liquidations_seen = 0
+        self.counts: Counter[str] = Counter()  # events by kind, plus "filtered"
+        self.feed_states: dict[str, str] = {}
+        self.stale_venues: set[str] = set()
+        self._subscribers: list[Callable[[object], None]] = []
+        self._watching: set[str] = set()
+        self._ids = itertools.count(1)
+        self._now = float("-inf")
+        self._asset_windows: dict[str, MarketState] = {}
+        f = config.filters
+        self._include = set(f.markets)
+        self._exclude = set(f.exclude_markets)
+        self._sides = set(f.sides)
+
+    # -- wiring ---------------------------------------------------------------------------------
+    def subscribe(self, fn: Callable[[object], None]) -> Callable[[], None]:
+        self._subscribers.append(fn)
+        return lambda: self._subscribers.remove(fn)
+
+    def _emit(self, ev: object) -> None:
+        for fn in list(self._subscribers):
+            try:
+                fn(ev)
+            except Exception:  # a broken subscriber must never stop trading logic
+                log.exception("engine subscriber failed on %s", type(ev).__name__)
+
+    def add_instruments(self, instruments: Iterable[Instrument]) -> None:
+        for ins in instruments:
+            self.instruments.setdefault(ins.market, ins)
+
+    # -- queries used by the broker and the console -----------------------------------------------
+    def price_of(self, market: str) -> float | None:
+        st = self.markets.get(market)
+        return st.price if st else None
+
+    def mark_of(self, market: str) -> float | None:
+        st = self.markets.get(market)
+        if st is None:
+            return None
+        return st.mark if st.mark is not None else st.price
+
+    def pressure_of(self, market: str, side: OrderSide) -> float:
+        """USD liquidated in the window pushing the same way as an order (forced sells = long liquidations)."""
+        st = self.markets.get(market)
+        if st is None:
+            return 0.0
+        return (st.long if side == "sell" else st.short).window.total
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    # -- event intake -----------------------------------------------------------------------------
+    def process(self, ev: Event) -> None:
+        self.advance(self.clock.now())
+        kind = ev.kind
+        self.counts[kind] += 1
+        market = ev.market
+        if (self._include and market not in self._include) or market in self._exclude:
+            self.counts["filtered"] += 1
+            return
+        st = self.markets.get(market)
+        if st is None:
+            st = self.markets[market] = new_market_state(market, self.cfg)
+            self.detectors[market] = SignalDetector(market, self.cfg.signal)
+        if kind == "liquidation":
+            assert isinstance(ev, Liquidation)
+            if ev.usd < self.cfg.filters.min_usd or ev.side not in self._sides:
+                self.counts["filtered"] += 1
+                return
+            self._on_liquidation(st, ev)
+        elif kind in ("mark", "trade"):
+            apply_price(st, ev)  # type: ignore[arg-type]
+            self._on_price(st)
+        elif kind == "open_interest":
+            assert isinstance(ev, OpenInterest)
+            apply_open_interest(st, ev, self.cfg.score.oi_lookback_s)
+
+    def process_many(self, events: Iterable[Event]) -> None:
+        for ev in events:
+            self.process(ev)
+
+    def _on_liquidation(self, st: MarketState, ev: Liquidation) -> None:
+        now = self._now
+        apply_liquidation(st, ev)
+        self.tape.append(ev)
+        self.liquidations_seen += 1
+        asset = self._asset_state(ev.market)
+        asset.side(ev.side).window.add(ev.ts_recv, ev.usd)
+        det = self.detectors[st.market]
+        if det.observe(ev, now):
+            self._watching.add(st.market)
+            self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
+        if det.state == WATCHING:
+            self._evaluate(st.market, now)
+        pos = self.positions.get(st.market)
+        if pos is not None:
+            self._check_position(pos, st, now)
+
+    def _on_price(self, st: MarketState) -> None:
+        pos = self.positions.get(st.market)
+        if pos is not None:
+            self._check_position(pos, st, self._now)
+            self._check_daily_loss(self._now)
+
+    def _asset_state(self, market: str) -> MarketState:
+        from core.events import base_asset
+
+        a = base_asset(market)
+        st = self._asset_windows.get(a)
+        if st is None:
+            st = self._asset_windows[a] = new_market_state(a, self.cfg)
+        return st
+
+    def asset_totals(self) -> dict[str, tuple[float, float]]:
+        """Cross-venue aggregate per base asset: (long USD, short USD) in the window."""
+        out = {}
+        for a, st in self._asset_windows.items():
+            st.expire(self._now)
+            out[a] = (st.long.window.total, st.short.window.total)
+        return out
+
+    # -- time -------------------------------------------------------------------------------------
+    def advance(self, now: float) -> None:
+        """Move engine time to `now`: fills due, signal expiry and watch timeouts, time-based exits."""
+        if now < self._now:
+            return  # time never runs backwards; a late event is applied at the current time
+        self._now = now
+        for result in self.broker.poll(now):
+            if isinstance(result, Fill):
+                self._on_fill(result)
+            else:
+                self._on_reject(result)
+        if self._watching:
+            for market in list(self._watching):
+                self._evaluate(market, now)
+        if self.signals:
+            for sig in list(self.signals.values()):
+                if now >= sig.expires_ts:
+                    reason = "not confirmed in time" if self.mode == "semi" else f"{MODE_LABELS[self.mode]} mode: not traded"
+                    self._end_signal(sig, "expired", reason)
+        if self.positions:
+            for pos in list(self.positions.values()):
+                st = self.markets[pos.market]
+                st.expire(now)
+                self._check_position(pos, st, now)
+
+    def tick(self) -> None:
+        self.advance(self.clock.now())
+
+    async def run(self, queue: "asyncio.Queue[Event | None]", tick_s: float = 0.25) -> None:
+        """Consume events from a queue (None ends the run) and tick the clock between them."""
+        while True:
+            try:
+                ev = await asyncio.wait_for(queue.get(), timeout=tick_s)
+            except asyncio.TimeoutError:
+                self.tick()
+                continue
+            if ev is None:
+                return
+            self.process(ev)
+
+    # -- signals ----------------------------------------------------------------------------------
+    def score_for(self, market: str, side: Side, now: float | None = None) -> CascadeScore:
+        now = self._now if now is None else now
+        st = self.markets[market]
+        s = st.side(side)
+        s.window.expire(now)
+        w = self.cfg.window
+        price = st.price or st.mark
+        fuel = None
+        if price:
+            fuel = self.fuel_map.fuel_ahead(market, side, price, self.cfg.score.proximity_range_pct)
+        funding = None if st.funding_rate is None else st.funding_rate * (1 if side == LONG else -1)
+        return cascade_score(
+            ScoreInputs(
+                events_per_s=s.window.events_per_s(now),
+                usd_per_s=s.window.usd_per_s(now),
+                baseline_events_per_s=max(s.baseline_events.rate(now), w.baseline_floor_events_per_s),
+                baseline_usd_per_s=max(s.baseline_usd.rate(now), w.baseline_floor_usd_per_s),
+                window_usd=s.window.total,
+                fuel_ahead_usd=fuel,
+                funding_signed=funding,
+                oi_change_pct=st.oi_change_pct(s.window.burst_start or now, self.cfg.score.oi_lookback_s),
+            ),
+            self.cfg.score,
+        )
+
+    def _gather(self, market: str, side: Side, now: float) -> SetupView:
+        st = self.markets[market]
+        s = st.side(side)
+        score = self.score_for(market, side, now)
+        price = st.price or st.mark
+        sc = self.cfg.signal
+        support = self.fuel_map.support_within(market, side, price, sc.support_max_pct, sc.support_min_usd) if price else SupportCheck(False)
+        funding = None if st.funding_rate is None else st.funding_rate * (1 if side == LONG else -1)
+        return SetupView(s.window.total, s.window.count, score, funding, support, price)
+
+    def _evaluate(self, market: str, now: float) -> None:
+        det = self.detectors[market]
+        sig = det.evaluate(now, lambda side: self._gather(market, side, now))
+        if det.state != WATCHING:
+            self._watching.discard(market)
+            if sig is None and det.state != SIGNAL:
+                self._emit(WatchEnded(now, market, det.last_outcome))
+        if sig is not None:
+            self._plan(sig)
+            self.signals[sig.id] = sig
+            self._emit(SignalRaised(now, sig))
+            if self.mode == "auto":
+                self._enter(sig)
+
+    def _plan(self, sig: Signal) -> None:
+        st = self.markets[sig.market]
+        decision = size_entry(sig.score.total, sig.window_usd, sig.price, self.cfg.sizing, self.instruments.get(sig.market))
+        sig.qty = decision.qty
+        sig.notional = decision.notional
+        sig.stop_pct = stop_pct_for(st.vol.sigma_over(600.0), self.cfg.exits)
+        sig.take_profit_pct = self.cfg.exits.take_profit_pct
+        sig.extras["size_skip"] = decision.skip_reason
+        sig.extras["volume_factor"] = decision.volume_factor
+
+    def _end_signal(self, sig: Signal, status: str, reason: str) -> None:
+        self.signals.pop(sig.id, None)
+        det = self.detectors.get(sig.market)
+        if det is not None and det.signal is sig:
+            det.resolve(self._now, status, reason)
+        else:
+            sig.status, sig.reason = status, reason
+        self._emit(SignalEnded(self._now, sig))
+
+    def _enter(self, sig: Signal) -> None:
+        now = self._now
+        if sig.extras.get("size_skip"):
+            self._block(sig, "size", sig.extras["size_skip"])
+            return
+        open_notional = {m: p.notional for m, p in self.positions.items()}
+        for m, o in self.pending_entries.items():
+            open_notional.setdefault(m, o.qty * o.ref_price)
+        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now), open_notional, self.stale_venues, self.unrealised())
+        if not verdict.allowed:
+            self._block(sig, verdict.rule, verdict.message)
+            return
+        order = Order(
+            id=f"o{next(self._ids)}", market=sig.market, side=sig.order_side, qty=sig.qty, intent="entry",
+            submitted_ts=now, ref_price=sig.price, reason=sig.id, signal_id=sig.id,
+        )
+        order.position_id = f"p{next(self._ids)}"
+        self.orders[order.id] = order
+        self.pending_entries[sig.market] = order
+        self._entry_plans[order.id] = sig
+        self.risk.record_entry(sig.market, now)
+        self._end_signal(sig, "entered", "")
+        self._emit(OrderSubmitted(now, order))
+        self.broker.submit(order)
+
+    def _block(self, sig: Signal, rule: str, message: str) -> None:
+        self._emit(RiskBlocked(self._now, sig.market, rule, message, sig.id))
+        self._end_signal(sig, "blocked", f"{rule}: {message}")
+
+    # -- fills and positions ----------------------------------------------------------------------
+    def _on_fill(self, fill: Fill) -> None:
+        order = self.orders.pop(fill.order_id, None)
+        if order is None:
+            log.warning("fill for unknown order %s", fill.order_id)
+            return
+        self.fees_paid += fill.fee
+        self._emit(OrderFilled(fill.ts, order, fill))
+        if order.intent == "entry":
+            self.pending_entries.pop(order.market, None)
+            self._open_position(order, fill)
+        else:
+            pos = self.positions.pop(order.market, None)
+            if pos is None:
+                return
+            st = self.markets.get(order.market)
+            if st is not None:
+                st.side(pos.rides).window.untrack_peak(pos.id)
+            trade = close_position(pos, fill.price, fill.ts, fill.fee, order.reason)
+            self.trades.append(trade)
+            self.realised_pnl += trade.pnl
+            self.risk.record_exit(trade.market, fill.ts, trade.reason, trade.pnl)
+            self._emit(PositionClosed(fill.ts, trade))
+            self._check_daily_loss(fill.ts)
+
+    def _on_reject(self, rej: Rejection) -> None:
+        order = self.orders.pop(rej.order_id, None)
+        if order is None:
+            return
+        if order.intent == "entry":
+            self.pending_entries.pop(order.market, None)
+            self._entry_plans.pop(order.id, None)
+        else:
+            pos = self.positions.get(order.market)
+            if pos is not None:
+                pos.exit_pending = ""  # the exit rules will fire again on the next price
+        self._emit(OrderRejected(rej.ts, order, rej.reason))
+
+    def _open_position(self, order: Order, fill: Fill) -> None:
+        sig = self._entry_plans.pop(order.id, None)
+        st = self.markets[order.market]
+        stop_pct = sig.stop_pct if sig and sig.stop_pct else stop_pct_for(st.vol.sigma_over(600.0), self.cfg.exits)
+        tp_pct = sig.take_profit_pct if sig and sig.take_profit_pct else self.cfg.exits.take_profit_pct
+        side: Side = "long" if order.side == "buy" else "short"
+        px = fill.price
+        d = 1 if side == "long" else -1
+        rides: Side = "short" if order.side == "buy" else "long"
+        pos = Position(
+            id=order.position_id, market=order.market, side=side, qty=fill.qty, entry_price=px, entry_ts=fill.ts,
+            stop_price=px * (1 - d * stop_pct / 100), take_profit_price=px * (1 + d * tp_pct / 100), stop_pct=stop_pct,
+            signal_id=order.signal_id, score=sig.score.total if sig else 0.0, rides=rides, entry_fee=fill.fee,
+            max_hold_until=fill.ts + self.cfg.exits.max_hold_s, signal_price=order.ref_price,
+            playbook=sig.playbook if sig else "ride",
+        )
+        self.positions[order.market] = pos
+        st.side(rides).window.track_peak(pos.id, self._now)
+        self._emit(PositionOpened(fill.ts, pos))
+        if self.risk.killed:  # an entry that was already on the wire when the kill switch fired
+            self._exit(pos, "kill")
+
+    def _check_position(self, pos: Position, st: MarketState, now: float) -> None:
+        if pos.exit_pending:
+            return
+        mark = st.mark if st.mark is not None else st.price
+        if mark is None:
+            return
+        pos.update_excursion(mark)
+        w = st.side(pos.rides).window
+        reason = check_exit(pos, mark, now, w.total, w.peak(pos.id), self.cfg.exits)
+        if reason:
+            self._exit(pos, reason, mark)
+
+    def _exit(self, pos: Position, reason: str, mark: float | None = None) -> None:
+        if pos.exit_pending:
+            return
+        now = self._now
+        pos.exit_pending = reason
+        ref = mark if mark is not None else (self.mark_of(pos.market) or pos.entry_price)
+        self._emit(ExitTriggered(now, pos, reason, ref))
+        order = Order(
+            id=f"o{next(self._ids)}", market=pos.market, side="sell" if pos.side == "long" else "buy", qty=pos.qty,
+            intent="exit", submitted_ts=now, ref_price=ref, reason=reason, signal_id=pos.signal_id,
+            position_id=pos.id, reduce_only=True,
+        )
+        self.orders[order.id] = order
+        self._emit(OrderSubmitted(now, order))
+        self.broker.submit(order)
+
+    def unrealised(self) -> float:
+        total = 0.0
+        for pos in self.positions.values():
+            m = self.mark_of(pos.market)
+            if m is not None:
+                total += pos.unrealised(m)
+        return total
+
+    def _check_daily_loss(self, now: float) -> None:
+        if self.mode != "watch" and self.risk.loss_limit_breached(now, self.unrealised()):
+            self._set_mode("watch", "daily loss limit reached")
+
+    # -- commands ---------------------------------------------------------------------------------
+    def submit(self, cmd: Command) -> str:
+        """Apply a command now; returns a short human result (also emitted for the journal)."""
+        self.advance(self.clock.now())
+        result = self._apply(cmd)
+        self._emit(CommandApplied(self._now, cmd, result))
+        return result
+
+    def _apply(self, cmd: Command) -> str:
+        if isinstance(cmd, Arm):
+            if cmd.mode not in ("semi", "auto"):
+                return f"unknown mode {cmd.mode!r}"
+            if self.risk.loss_limit_breached(self._now, self.unrealised()):
+                return "refused: daily loss limit reached"
+            self.risk.killed = False
+            self._set_mode(cmd.mode, "user")
+            return f"armed {MODE_LABELS[cmd.mode]}"
+        if isinstance(cmd, Disarm):
+            self._set_mode("watch", cmd.reason)
+            return "disarmed"
+        if isinstance(cmd, Confirm):
+            sig = self.signals.get(cmd.signal_id)
+            if sig is None:
+                return "no such pending signal (already expired or handled)"
+            if self.mode != "semi":
+                return f"confirm ignored in {MODE_LABELS[self.mode]} mode"
+            if self._now >= sig.expires_ts:
+                self._end_signal(sig, "expired", "confirmed too late")
+                return "too late: signal expired"
+            self._enter(sig)
+            return f"confirmed {sig.market}: {sig.status}"
+        if isinstance(cmd, Reject):
+            sig = self.signals.get(cmd.signal_id)
+            if sig is None:
+                return "no such pending signal"
+            self._end_signal(sig, "rejected", "rejected by user")
+            return f"skipped {sig.market}"
+        if isinstance(cmd, Flatten):
+            return self._flatten([cmd.market], "flatten")
+        if isinstance(cmd, FlattenAll):
+            return self._flatten(list(self.positions), "flatten")
+        if isinstance(cmd, Kill):
+            self.risk.killed = True
+            self._set_mode("watch", "kill switch")
+            for sig in list(self.signals.values()):
+                self._end_signal(sig, "rejected", "kill switch")
+            self.broker.cancel_all(self._now)
+            for market, order in list(self.pending_entries.items()):
+                if order.status == "cancelled":
+                    self.orders.pop(order.id, None)
+                    self._entry_plans.pop(order.id, None)
+                    del self.pending_entries[market]
+            return "KILLED: " + self._flatten(list(self.positions), "kill")
+        return f"unknown command {cmd!r}"
+
+    def _flatten(self, markets: list[str], reason: str) -> str:
+        n = 0
+        for m in markets:
+            pos = self.positions.get(m)
+            if pos is not None and not pos.exit_pending:
+                self._exit(pos, reason)
+                n += 1
+        return f"closing {n} position{'s' if n != 1 else ''}"
+
+    def _set_mode(self, mode: str, reason: str) -> None:
+        if mode == self.mode:
+            return
+        old, self.mode = self.mode, mode
+        self._emit(ModeChanged(self._now, old, mode, reason))
+
+    # -- feed health ------------------------------------------------------------------------------
+    def set_feed_state(self, venue: str, state: str, reason: str = "") -> None:
+        if self.feed_states.get(venue) == state:
+            return
+        self.feed_states[venue] = state
+        if state in ("stale", "reconnecting", "down", "connecting"):
+            self.stale_venues.add(venue)
+        else:
+            self.stale_venues.discard(venue)
+        self._emit(FeedStateChanged(self._now, venue, state, reason))
+
+    # -- views for the console --------------------------------------------------------------------
+    def market_views(self, limit: int | None = None) -> list[MarketView]:
+        now = self._now
+        rows = []
+        for market, st in self.markets.items():
+            st.expire(now)
+            lw, sw = st.long.window, st.short.window
+            if lw.count == 0 and sw.count == 0 and market not in self.positions and self.detectors[market].state == "idle":
+                continue
+            dominant: Side = "long" if lw.total >= sw.total else "short"
+            det = self.detectors[market]
+            left = None
+            if market in self.positions or market in self.pending_entries:
+                state = "in position"
+            elif det.state == SIGNAL and det.signal is not None:
+                state, left = "SIGNAL", det.signal.seconds_left(now)
+            else:
+                state = det.state
+            if det.state in (WATCHING, SIGNAL) and det.side:
+                dominant = det.side
+            rows.append(MarketView(
+                market, lw.total, sw.total, lw.count, sw.count,
+                lw.events_per_s(now) + sw.events_per_s(now), self.score_for(market, dominant, now), dominant,
+                state, left, st.price, st.funding_rate,
+            ))
+        rows.sort(key=lambda r: (r.state not in ("SIGNAL", "in position"), -(r.long_usd + r.short_usd)))
+        return rows[:limit] if limit else rows
+
+    def position_exit_hint(self, pos: Position) -> tuple[str, str]:
+        st = self.markets[pos.market]
+        w = st.side(pos.rides).window
+        mark = self.mark_of(pos.market) or pos.entry_price
+        return nearest_exit(pos, mark, self._now, w.total, w.peak(pos.id), self.cfg.exits)

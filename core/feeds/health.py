@@ -1,0 +1,173 @@
+"""How a venue's live feed is doing: state, counters, rate and lag, as the TUI and risk manager see it.
+
+`FeedHealth` is an immutable snapshot; `HealthTracker` is the mutable side the connection
+runner updates on every frame. Counting is exact so that, at any moment,
+``received == processed + sum(dropped.values())`` — a frame is either turned into events
+(possibly none: acks, pongs) or dropped with a reason, never lost silently.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from core.events import Event
+
+FeedState = Literal["connecting", "connected", "stale", "reconnecting", "down"]
+
+# Worst first: the venue shows the worst state among its connections.
+_SEVERITY: tuple[FeedState, ...] = ("down", "reconnecting", "stale", "connecting", "connected")
+
+RATE_WINDOW_S = 10  # msgs_per_s is averaged over this many whole seconds
+LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionHealth:
+    name: str
+    state: FeedState = "connecting"
+    reason: str = ""
+    reconnects: int = 0
+    last_frame_ts: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    venue: str
+    state: FeedState = "connecting"
+    reason: str = ""  # last error or note, as a human sentence
+    received: int = 0  # frames and REST responses taken off the wire
+    processed: int = 0  # of those, the ones that parsed
+    dropped: dict[str, int] = field(default_factory=dict)  # reason -> frames that did not
+    events: int = 0  # normalised events delivered downstream
+    filtered: int = 0  # events parsed but removed by the market / min-USD filters
+    errors: dict[str, int] = field(default_factory=dict)  # connect failures, REST timeouts, 429s...
+    reconnects: int = 0
+    msgs_per_s: float = 0.0
+    lag_ms: float | None = None  # median ts_recv - ts_event over recent events
+    last_frame_ts: float | None = None
+    connections: tuple[ConnectionHealth, ...] = ()
+
+    def is_stale(self, now: float, max_silence: float | None = None) -> bool:
+        """True when entries should be blocked: not connected, or (given `max_silence`) no frame lately."""
+        if self.state != "connected":
+            return True
+        if max_silence is not None:
+            return self.last_frame_ts is None or now - self.last_frame_ts > max_silence
+        return False
+
+
+def aggregate_state(states: list[FeedState]) -> FeedState:
+    """The venue's state is its worst connection's; no connections at all means down."""
+    if not states:
+        return "down"
+    return min(states, key=_SEVERITY.index)
+
+
+class HealthTracker:
+    """Mutable counters behind `FeedHealth`; the runner is its only writer."""
+
+    def __init__(self, venue: str, connection_names: list[str], note: str = "") -> None:
+        self.venue = venue
+        self.note = note  # shown as the reason while nothing is wrong (e.g. no liquidation stream)
+        self.received = 0
+        self.processed = 0
+        self.dropped: dict[str, int] = {}
+        self.events = 0
+        self.filtered = 0
+        self.errors: dict[str, int] = {}
+        self.last_frame_ts: float | None = None
+        self._conns = {n: ConnectionHealth(n) for n in connection_names}
+        self._opens: dict[str, int] = {}
+        self._stopped = False
+        self._reason = ""
+        # per-second buckets: (whole second, count); O(1) per frame whatever the rate
+        self._buckets: deque[list[float]] = deque(maxlen=RATE_WINDOW_S + 1)
+        self._lags: deque[float] = deque(maxlen=LAG_SAMPLES)
+
+    # --- per frame --------------------------------------------------------------------------
+    def frame_received(self, ts: float, connection: str | None = None) -> None:
+        self.received += 1
+        self.last_frame_ts = ts
+        sec = float(int(ts))
+        if self._buckets and self._buckets[-1][0] == sec:
+            self._buckets[-1][1] += 1
+        else:
+            self._buckets.append([sec, 1])
+        if connection is not None:
+            c = self._conns[connection]
+            self._conns[connection] = replace(c, last_frame_ts=ts)
+
+    def frame_processed(self) -> None:
+        self.processed += 1
+
+    def frame_dropped(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+    def events_delivered(self, events: list[Event]) -> None:
+        self.events += len(events)
+        for ev in events:
+            # venues without an exchange timestamp stamp ts_event = ts_recv: that is no lag sample
+            if ev.ts_event != ev.ts_recv:
+                self._lags.append((ev.ts_recv - ev.ts_event) * 1000.0)
+
+    def events_filtered(self, n: int) -> None:
+        self.filtered += n
+
+    def error(self, kind: str, reason: str | None = None) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if reason:
+            self._reason = reason
+
+    # --- connection state -------------------------------------------------------------------
+    def set_state(self, connection: str, state: FeedState, reason: str = "") -> bool:
+        """Record a connection's state; returns True if it changed (worth a health push)."""
+        c = self._conns[connection]
+        new = replace(c, state=state, reason=reason)
+        self._conns[connection] = new
+        if reason and state != "connected":
+            self._reason = reason
+        return (new.state, new.reason) != (c.state, c.reason)
+
+    def connection_opened(self, connection: str) -> None:
+        """A websocket handshake succeeded; every one after the first is a reconnect."""
+        self._opens[connection] = self._opens.get(connection, 0) + 1
+        if self._opens[connection] > 1:
+            c = self._conns[connection]
+            self._conns[connection] = replace(c, reconnects=c.reconnects + 1)
+
+    def stop(self, reason: str = "stopped") -> None:
+        self._stopped = True
+        self._reason = reason
+
+    # --- reading ----------------------------------------------------------------------------
+    def snapshot(self, now: float) -> FeedHealth:
+        conns = tuple(self._conns.values())
+        state = "down" if self._stopped else aggregate_state([c.state for c in conns])
+        reason = "" if state == "connected" else next(
+            (c.reason for c in conns if c.state == state and c.reason), self._reason)
+        if self.note:
+            reason = f"{reason}; {self.note}" if reason else self.note
+        return FeedHealth(
+            venue=self.venue,
+            state=state,
+            reason=reason,
+            received=self.received,
+            processed=self.processed,
+            dropped=dict(self.dropped),
+            events=self.events,
+            filtered=self.filtered,
+            errors=dict(self.errors),
+            reconnects=sum(c.reconnects for c in conns),
+            msgs_per_s=self._rate(now),
+            lag_ms=statistics.median(self._lags) if self._lags else None,
+            last_frame_ts=self.last_frame_ts,
+            connections=conns,
+        )
+
+    def _rate(self, now: float) -> float:
+        # the current second is still filling: average the last RATE_WINDOW_S whole seconds before it
+        cur = float(int(now))
+        total = sum(n for sec, n in self._buckets if cur - RATE_WINDOW_S <= sec < cur)
+        return total / RATE_WINDOW_S

@@ -1,0 +1,109 @@
+"""The supported venues and what each offers: parser, connections, polls, instrument loading.
+
+The composition root and replay look venues up here instead of importing venue modules by
+name, so a venue's optional parts (REST polls, heartbeat replies, a POST body for its
+instrument list) have one uniform shape with neutral defaults.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Iterable
+
+from core.events import Event
+from core.feeds import binance, bitmex, bybit, deribit, hyperliquid, okx
+from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
+from core.instruments import Instrument
+
+_MODULES: dict[str, ModuleType] = {
+    "binance": binance,
+    "bybit": bybit,
+    "okx": okx,
+    "bitmex": bitmex,
+    "deribit": deribit,
+    "hyperliquid": hyperliquid,
+}
+_PARSERS: dict[str, type] = {
+    "binance": binance.BinanceParser,
+    "bybit": bybit.BybitParser,
+    "okx": okx.OkxParser,
+    "bitmex": bitmex.BitmexParser,
+    "deribit": deribit.DeribitParser,
+    "hyperliquid": hyperliquid.HyperliquidParser,
+}
+VENUES: tuple[str, ...] = tuple(_MODULES)
+
+LIQUIDATION_COVERAGE: dict[str, str] = {
+    "binance": "at most one liquidation per symbol per second is published: counts and volume are lower bounds",
+    "bybit": "all liquidations (allLiquidation), batched every 500 ms",
+    "okx": "a sample: OKX says the liquidation-orders channel does not represent the total",
+    "bitmex": "engine orders as they rest in the book, counted once on insert at their size then",
+    "deribit": "every liquidation trade, read from the public trade flag",
+    "hyperliquid": "none: Hyperliquid publishes no public liquidation stream (funding and OI only)",
+}
+
+
+def _no_polls(instruments: Iterable[Instrument]) -> list[RestPoll]:
+    return []
+
+
+def _no_reply(raw: str | bytes) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class VenueApi:
+    """A venue's pure parts. ``instruments_body`` is None for a GET, else the JSON body to POST."""
+
+    name: str
+    connections: Callable[[Iterable[Instrument]], list[VenueConnection]]
+    polls: Callable[[Iterable[Instrument]], list[RestPoll]]
+    instruments_url: str
+    instruments_body: dict | None
+    parse_instruments: Callable[[Any], list[Instrument]]
+    auto_reply: Callable[[str | bytes], str | None]
+
+    # The module-style names, so callers can write venue_module(v).INSTRUMENTS_URL.
+    @property
+    def INSTRUMENTS_URL(self) -> str:  # noqa: N802
+        return self.instruments_url
+
+
+def _check(venue: str) -> ModuleType:
+    module = _MODULES.get(venue)
+    if module is None:
+        raise ValueError(f"unknown venue {venue!r}; supported: {', '.join(VENUES)}")
+    return module
+
+
+def venue_module(venue: str) -> VenueApi:
+    m = _check(venue)
+    return VenueApi(
+        name=venue,
+        connections=m.connections,
+        polls=getattr(m, "polls", _no_polls),
+        instruments_url=m.INSTRUMENTS_URL,
+        instruments_body=getattr(m, "INSTRUMENTS_BODY", None),
+        parse_instruments=m.parse_instruments,
+        auto_reply=getattr(m, "auto_reply", _no_reply),
+    )
+
+
+def make_parser(venue: str, instruments: Iterable[Instrument] | None = None) -> VenueParser:
+    """A fresh parser; instruments of other venues are ignored, so one shared list can be passed."""
+    _check(venue)
+    return _PARSERS[venue]([i for i in instruments or () if i.venue == venue])
+
+
+def parse_recorded(parser: VenueParser, msg: object, ts: float) -> list[Event]:
+    """Replay one recorded message: a websocket frame as received (str), or a REST poll answer
+    ``{"rest": "<path>", "params": {...}, "body": <json>}``."""
+    if isinstance(msg, (str, bytes)):
+        return parser.parse(msg, ts)
+    if isinstance(msg, dict) and isinstance(msg.get("rest"), str) and "body" in msg:
+        parse_rest = getattr(parser, "parse_rest", None)
+        if parse_rest is None:
+            raise ParseError("unknown_rest", f"{parser.venue} polls no REST endpoint")
+        params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+        return parse_rest(msg["rest"], params, msg["body"], ts)
+    raise ParseError("bad_record", type(msg).__name__)

@@ -1,0 +1,165 @@
+"""Open positions and their exit rules: stop, take-profit, exhaustion, max hold.
+
+Stops and take-profits trigger on the mark price. Exhaustion fires when the rolling
+liquidation volume of the side being ridden has fallen more than `exhaustion_drop_pct`
+from its peak since entry — the cascade is running out of fuel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.config import ExitConfig
+from core.events import Side
+
+EXIT_REASONS = ("stop", "take_profit", "exhaustion", "max_hold", "flatten", "kill", "reconcile")
+
+
+def score_tier(score: float) -> str:
+    if score < 5:
+        return "<5"
+    if score < 7:
+        return "5-7"
+    if score < 8:
+        return "7-8"
+    if score < 9:
+        return "8-9"
+    return "9-10"
+
+
+TIERS = ("<5", "5-7", "7-8", "8-9", "9-10")
+
+
+@dataclass
+class Position:
+    id: str
+    market: str
+    side: Side  # our position: long (bought) or short (sold)
+    qty: float
+    entry_price: float
+    entry_ts: float
+    stop_price: float
+    take_profit_price: float
+    stop_pct: float
+    signal_id: str
+    score: float
+    rides: Side  # the liquidated side whose window we watch for exhaustion
+    entry_fee: float = 0.0
+    playbook: str = "ride"
+    max_hold_until: float = 0.0
+    exit_pending: str = ""  # exit reason once an exit order is in flight
+    mfe_pct: float = 0.0  # best excursion, % (≥ 0)
+    mae_pct: float = 0.0  # worst excursion, % (≤ 0)
+    signal_price: float = 0.0
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def direction(self) -> int:
+        return 1 if self.side == "long" else -1
+
+    @property
+    def notional(self) -> float:
+        return self.qty * self.entry_price
+
+    @property
+    def tier(self) -> str:
+        return score_tier(self.score)
+
+    def unrealised(self, mark: float) -> float:
+        return (mark - self.entry_price) * self.qty * self.direction
+
+    def update_excursion(self, mark: float) -> None:
+        move = (mark - self.entry_price) / self.entry_price * 100 * self.direction
+        if move > self.mfe_pct:
+            self.mfe_pct = move
+        if move < self.mae_pct:
+            self.mae_pct = move
+
+
+@dataclass(frozen=True)
+class ClosedTrade:
+    position_id: str
+    market: str
+    side: Side
+    qty: float
+    entry_price: float
+    exit_price: float
+    entry_ts: float
+    exit_ts: float
+    reason: str
+    gross_pnl: float
+    fees: float
+    pnl: float  # net of fees (slippage is inside the prices)
+    r_multiple: float
+    score: float
+    tier: str
+    signal_id: str
+    playbook: str
+    mae_pct: float
+    mfe_pct: float
+    stop_pct: float
+    signal_price: float
+
+    @property
+    def hold_s(self) -> float:
+        return self.exit_ts - self.entry_ts
+
+    @property
+    def return_bps(self) -> float:
+        """Net return on notional, in basis points."""
+        notional = self.qty * self.entry_price
+        return self.pnl / notional * 1e4 if notional > 0 else 0.0
+
+
+def close_position(p: Position, exit_price: float, exit_ts: float, exit_fee: float, reason: str) -> ClosedTrade:
+    gross = (exit_price - p.entry_price) * p.qty * p.direction
+    fees = p.entry_fee + exit_fee
+    pnl = gross - fees
+    risk = p.qty * p.entry_price * p.stop_pct / 100.0
+    return ClosedTrade(
+        position_id=p.id, market=p.market, side=p.side, qty=p.qty, entry_price=p.entry_price, exit_price=exit_price,
+        entry_ts=p.entry_ts, exit_ts=exit_ts, reason=reason, gross_pnl=gross, fees=fees, pnl=pnl,
+        r_multiple=pnl / risk if risk > 0 else 0.0, score=p.score, tier=p.tier, signal_id=p.signal_id,
+        playbook=p.playbook, mae_pct=p.mae_pct, mfe_pct=p.mfe_pct, stop_pct=p.stop_pct, signal_price=p.signal_price,
+    )
+
+
+def stop_pct_for(sigma_10m: float | None, cfg: ExitConfig) -> float:
+    """Wider stops when recent volatility is higher; the midpoint when volatility is unknown."""
+    if sigma_10m is None:
+        return (cfg.stop_min_pct + cfg.stop_max_pct) / 2
+    return min(cfg.stop_max_pct, max(cfg.stop_min_pct, cfg.stop_vol_mult * sigma_10m * 100))
+
+
+def check_exit(p: Position, mark: float, now: float, window_total: float, window_peak: float, cfg: ExitConfig) -> str:
+    """The exit rule that fires now, or ''. Order matters: protective exits first."""
+    if p.side == "long":
+        if mark <= p.stop_price:
+            return "stop"
+        if mark >= p.take_profit_price:
+            return "take_profit"
+    else:
+        if mark >= p.stop_price:
+            return "stop"
+        if mark <= p.take_profit_price:
+            return "take_profit"
+    if window_peak > 0 and window_total < window_peak * (1 - cfg.exhaustion_drop_pct / 100):
+        return "exhaustion"
+    if now >= p.max_hold_until:
+        return "max_hold"
+    return ""
+
+
+def nearest_exit(p: Position, mark: float, now: float, window_total: float, window_peak: float, cfg: ExitConfig) -> tuple[str, str]:
+    """(rule, how far) — the exit closest to firing, for the positions pane."""
+    to_stop = abs(p.stop_price - mark) / mark * 100
+    to_tp = abs(p.take_profit_price - mark) / mark * 100
+    left = max(0.0, p.max_hold_until - now)
+    drop = (1 - window_total / window_peak) * 100 if window_peak > 0 else 0.0
+    cands = [
+        (to_stop / max(p.stop_pct, 1e-9), "stop", f"{to_stop:.2f} %"),
+        (to_tp / max(cfg.take_profit_pct, 1e-9), "take profit", f"{to_tp:.2f} %"),
+        (max(0.0, cfg.exhaustion_drop_pct - drop) / cfg.exhaustion_drop_pct, "exhaustion", f"vol −{drop:.0f}/{cfg.exhaustion_drop_pct:.0f} %"),
+        (left / cfg.max_hold_s, "max hold", f"{left:.0f} s"),
+    ]
+    _, rule, how = min(cands, key=lambda c: c[0])
+    return rule, how

@@ -1,0 +1,180 @@
+"""Per-market signal state machine for riding a cascade.
+
+idle ──(single liquidation ≥ watch_min_usd)──> watching
+watching ──(5–15 s after that first event, every filter passes)──> signal
+watching ──(no signal by entry_delay_max_s)──> idle   (the setup never developed)
+signal ──(entered / rejected / blocked / ttl passed)──> idle, re-armed after rearm_after_s
+
+Long liquidations (forced sells) give a SELL signal; short liquidations (a squeeze) a BUY.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from core.cascade_score import CascadeScore
+from core.config import SignalConfig
+from core.events import LONG, Liquidation, OrderSide, Side
+from core.fuel_map import SupportCheck
+
+IDLE, WATCHING, SIGNAL = "idle", "watching", "signal"
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class Signal:
+    id: str
+    market: str
+    liquidated: Side
+    order_side: OrderSide
+    score: CascadeScore
+    first_ts: float  # the first large liquidation
+    first_usd: float
+    raised_ts: float
+    expires_ts: float
+    price: float  # reference price when raised
+    window_usd: float
+    window_events: int
+    filters: tuple[FilterResult, ...]
+    playbook: str = "ride"
+    status: str = "pending"  # pending | entered | rejected | expired | blocked | ignored
+    reason: str = ""  # why it ended (risk rule, user, expiry)
+    # the plan shown before confirming; the engine fills it in when the signal is raised
+    qty: float = 0.0
+    notional: float = 0.0
+    stop_pct: float = 0.0
+    take_profit_pct: float = 0.0
+    extras: dict = field(default_factory=dict)
+
+    def seconds_left(self, now: float) -> float:
+        return max(0.0, self.expires_ts - now)
+
+    @property
+    def stop_price(self) -> float:
+        return self.price * (1 + self.stop_pct / 100) if self.order_side == "sell" else self.price * (1 - self.stop_pct / 100)
+
+    @property
+    def take_profit_price(self) -> float:
+        return self.price * (1 - self.take_profit_pct / 100) if self.order_side == "sell" else self.price * (1 + self.take_profit_pct / 100)
+
+
+@dataclass(frozen=True, slots=True)
+class SetupView:
+    """What the filters look at, gathered by the engine at evaluation time."""
+
+    window_usd: float
+    window_events: int
+    score: CascadeScore
+    funding_signed: float | None
+    support: SupportCheck
+    price: float | None
+
+
+class SignalDetector:
+    """One per market. `observe` on every liquidation; `evaluate` on events and clock ticks."""
+
+    def __init__(self, market: str, cfg: SignalConfig) -> None:
+        self.market = market
+        self.cfg = cfg
+        self.state = IDLE
+        self.side: Side | None = None
+        self.first_ts: float | None = None
+        self.first_usd = 0.0
+        self.signal: Signal | None = None
+        self.last_filters: tuple[FilterResult, ...] = ()
+        self.last_outcome = ""  # why the last watch ended, for the UI
+        self._rearm_at = float("-inf")
+        self._seq = 0
+
+    def observe(self, ev: Liquidation, now: float) -> bool:
+        """A large liquidation starts a watch. Returns True if it did."""
+        if self.state != IDLE or now < self._rearm_at or ev.usd < self.cfg.watch_min_usd:
+            return False
+        self.state = WATCHING
+        self.side = ev.side
+        self.first_ts = ev.ts_recv
+        self.first_usd = ev.usd
+        self.last_filters = ()
+        return True
+
+    def check_filters(self, view: SetupView) -> tuple[FilterResult, ...]:
+        c = self.cfg
+        fs = [
+            FilterResult("window", view.window_usd >= c.window_min_usd, f"${view.window_usd:,.0f} vs ${c.window_min_usd:,.0f}"),
+            FilterResult("events", view.window_events >= c.min_events, f"{view.window_events} vs {c.min_events}"),
+            FilterResult("score", view.score.total >= c.score_min, f"{view.score.total:.1f} vs {c.score_min:g}"),
+        ]
+        if c.require_funding:
+            if view.funding_signed is None:
+                fs.append(FilterResult("funding", False, "funding unknown"))
+            else:
+                fs.append(FilterResult("funding", view.funding_signed >= c.funding_min_rate, f"{view.funding_signed * 100:+.4f} %/8h vs ≥ {c.funding_min_rate * 100:+.4f}"))
+        sup = view.support
+        if not sup.known:
+            fs.append(FilterResult("support", True, "heatmap unknown"))
+        elif sup.blocks:
+            fs.append(FilterResult("support", False, f"${sup.usd or 0:,.0f} cluster {sup.distance_pct:.1f} % away"))
+        else:
+            fs.append(FilterResult("support", True, f"none ≥ ${c.support_min_usd:,.0f} within {c.support_max_pct:g} %"))
+        return tuple(fs)
+
+    def evaluate(self, now: float, gather: Callable[[Side], SetupView]) -> Signal | None:
+        """Advance the state machine; returns a newly raised signal, if any."""
+        if self.state != WATCHING or self.first_ts is None or self.side is None:
+            return None
+        elapsed = now - self.first_ts
+        if elapsed > self.cfg.entry_delay_max_s:
+            self.last_outcome = "watch ended: " + (", ".join(f.name for f in self.last_filters if not f.passed) or "no follow-through")
+            self._reset(now, rearm=False)
+            return None
+        if elapsed < self.cfg.entry_delay_min_s:
+            return None
+        view = gather(self.side)
+        self.last_filters = self.check_filters(view)
+        if not all(f.passed for f in self.last_filters) or view.price is None:
+            return None
+        self._seq += 1
+        side = self.side
+        sig = Signal(
+            id=f"{self.market}#{self._seq}@{now:.3f}",
+            market=self.market,
+            liquidated=side,
+            order_side="sell" if side == LONG else "buy",
+            score=view.score,
+            first_ts=self.first_ts,
+            first_usd=self.first_usd,
+            raised_ts=now,
+            expires_ts=now + self.cfg.signal_ttl_s,
+            price=view.price,
+            window_usd=view.window_usd,
+            window_events=view.window_events,
+            filters=self.last_filters,
+        )
+        self.state = SIGNAL
+        self.signal = sig
+        return sig
+
+    def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
+        """End the current signal (entered / rejected / expired / blocked)."""
+        sig = self.signal
+        if sig is None:
+            return None
+        sig.status = status
+        sig.reason = reason
+        self.last_outcome = f"signal {status}" + (f": {reason}" if reason else "")
+        self._reset(now, rearm=True)
+        return sig
+
+    def _reset(self, now: float, rearm: bool) -> None:
+        self.state = IDLE
+        self.side = None
+        self.first_ts = None
+        self.signal = None
+        if rearm:
+            self._rearm_at = now + self.cfg.rearm_after_s

@@ -1,0 +1,28 @@
+"""core/ never imports the screen or, in the engine modules, the network."""
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import core
+
+ENGINE_MODULES = ["core.engine", "core.rolling_window", "core.cascade_score", "core.signals", "core.sizing",
+                  "core.risk", "core.positions", "core.brokers.paper", "core.config", "core.events"]
+
+
+def _loaded_after_import(mods: list[str]) -> set[str]:
+    code = "import sys\n" + "".join(f"import {m}\n" for m in mods) + "print('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_core_never_imports_textual_rich_or_tui():
+    mods = [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
+    loaded = _loaded_after_import(mods)
+    assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich", "tui")}
+
+
+def test_engine_modules_never_import_network_libraries():
+    loaded = _loaded_after_import(ENGINE_MODULES)
+    assert not {m for m in loaded if m.split(".")[0] in ("websockets", "httpx", "textual", "rich")}
