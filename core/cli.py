@@ -1,5 +1,8 @@
-"""The `liqhunt` command. Each subcommand lives in its own module under core/commands/,
-exposing `NAME`, `HELP`, `add_arguments(parser)` and `run(args) -> int`."""
+"""The `liqhunt` command's core subcommands. Each lives in its own module under core/commands/,
+exposing `NAME`, `HELP`, `add_arguments(parser)` and `run(args) -> int`.
+
+The console script is `tui.cli:main`, the composition root: it adds the commands that open
+the console (demo, replay, run) without core ever importing the screen."""
 from __future__ import annotations
 
 import argparse
@@ -9,23 +12,26 @@ import sys
 # module names under core.commands; each adds one subcommand
 COMMANDS = [
     "config_cmd",
+    "normalize_cmd",
+    "backtest_cmd",
     "record_cmd",
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(extra: list[str] = ()) -> argparse.ArgumentParser:
+    """`extra`: fully qualified module names of further subcommands (the console's)."""
     parser = argparse.ArgumentParser(prog="liqhunt", description="Hunt liquidation cascades on crypto perpetual futures.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for modname in COMMANDS:
-        mod = importlib.import_module(f"core.commands.{modname}")
+    for modname in [*extra, *(f"core.commands.{m}" for m in COMMANDS)]:
+        mod = importlib.import_module(modname)
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, extra: list[str] = ()) -> int:
+    parser = build_parser(extra)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -22,7 +22,7 @@ from core.config import Config
 from core.engine_commands import Arm, Command, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
 from core.engine_events import (
     CommandApplied, ExitTriggered, FeedStateChanged, ModeChanged, OrderFilled, OrderRejected, OrderSubmitted,
-    PositionClosed, PositionOpened, RiskBlocked, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
+    PositionClosed, PositionOpened, PositionRestored, RiskBlocked, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
 from core.events import LONG, Event, Liquidation, MarkPrice, OpenInterest, OrderSide, Side, Trade
 from core.fuel_map import FuelMap, NoFuelMap, SupportCheck
@@ -72,6 +72,8 @@ class Engine:
         self.cfg = config
         self.clock = clock
         self.fuel_map: FuelMap = fuel_map or NoFuelMap()
+        # a heatmap estimator learns from the same events (OI changes, prices, realised liquidations)
+        self._fuel_observe = getattr(self.fuel_map, "observe", None)
         self.instruments: dict[str, Instrument] = {}
         self.add_instruments(instruments)
         self.broker: Broker = broker or PaperBroker(config.broker, self.price_of, self.pressure_of)
@@ -153,6 +155,8 @@ class Engine:
         if st is None:
             st = self.markets[market] = new_market_state(market, self.cfg)
             self.detectors[market] = SignalDetector(market, self.cfg.signal)
+        if self._fuel_observe is not None:
+            self._fuel_observe(ev)
         if kind == "liquidation":
             assert isinstance(ev, Liquidation)
             if ev.usd < self.cfg.filters.min_usd or ev.side not in self._sides:
@@ -352,8 +356,10 @@ class Engine:
     def _on_fill(self, fill: Fill) -> None:
         order = self.orders.pop(fill.order_id, None)
         if order is None:
-            log.warning("fill for unknown order %s", fill.order_id)
-            return
+            order = self._adopt_exchange_exit(fill)
+            if order is None:
+                log.warning("fill for unknown order %s", fill.order_id)
+                return
         self.fees_paid += fill.fee
         self._emit(OrderFilled(fill.ts, order, fill))
         if order.intent == "entry":
@@ -366,12 +372,27 @@ class Engine:
             st = self.markets.get(order.market)
             if st is not None:
                 st.side(pos.rides).window.untrack_peak(pos.id)
+            hook = getattr(self.broker, "on_position_closed", None)
+            if hook is not None:
+                hook(pos)  # live brokers cancel whichever exchange-side exit is left
             trade = close_position(pos, fill.price, fill.ts, fill.fee, order.reason)
             self.trades.append(trade)
             self.realised_pnl += trade.pnl
             self.risk.record_exit(trade.market, fill.ts, trade.reason, trade.pnl)
             self._emit(PositionClosed(fill.ts, trade))
             self._check_daily_loss(fill.ts)
+
+    def _adopt_exchange_exit(self, fill: Fill) -> Order | None:
+        """A live broker's exchange-side stop or take-profit fired without us asking: close the
+        position it belongs to, with the reason the broker reports."""
+        if fill.extras.get("intent") != "exit" or fill.market not in self.positions:
+            return None
+        pos = self.positions[fill.market]
+        return Order(
+            id=fill.order_id, market=fill.market, side=fill.side, qty=fill.qty, intent="exit", submitted_ts=fill.ts,
+            ref_price=fill.price, reason=str(fill.extras.get("reason", "stop")), signal_id=pos.signal_id,
+            position_id=pos.id, reduce_only=True, status="filled",
+        )
 
     def _on_reject(self, rej: Rejection) -> None:
         order = self.orders.pop(rej.order_id, None)
@@ -405,6 +426,9 @@ class Engine:
         self.positions[order.market] = pos
         st.side(rides).window.track_peak(pos.id, self._now)
         self._emit(PositionOpened(fill.ts, pos))
+        hook = getattr(self.broker, "on_position_opened", None)
+        if hook is not None:
+            hook(pos)  # live brokers place the exchange-side stop and take-profit here
         if self.risk.killed:  # an entry that was already on the wire when the kill switch fired
             self._exit(pos, "kill")
 
@@ -435,6 +459,20 @@ class Engine:
         self.orders[order.id] = order
         self._emit(OrderSubmitted(now, order))
         self.broker.submit(order)
+
+    def restore_position(self, pos: Position) -> None:
+        """Re-adopt a position after a restart (journal recovery or exchange reconciliation),
+        keeping its stop, take-profit and hold timer exactly as they were."""
+        st = self.markets.get(pos.market)
+        if st is None:
+            st = self.markets[pos.market] = new_market_state(pos.market, self.cfg)
+            self.detectors[pos.market] = SignalDetector(pos.market, self.cfg.signal)
+        pos.exit_pending = ""
+        self.positions[pos.market] = pos
+        st.side(pos.rides).window.track_peak(pos.id, self._now)
+        self._emit(PositionRestored(self._now, pos))
+        if self.risk.killed:
+            self._exit(pos, "kill")
 
     def unrealised(self) -> float:
         total = 0.0
@@ -502,6 +540,10 @@ class Engine:
                     del self.pending_entries[market]
             return "KILLED: " + self._flatten(list(self.positions), "kill")
         return f"unknown command {cmd!r}"
+
+    def close_all(self, reason: str) -> str:
+        """Close every position with a given reason (e.g. "end_of_data" when a backtest runs out)."""
+        return self._flatten(list(self.positions), reason)
 
     def _flatten(self, markets: list[str], reason: str) -> str:
         n = 0

@@ -79,6 +79,14 @@ class PositionClosed:
 
 
 @dataclass(frozen=True)
+class PositionRestored:
+    """A position re-adopted after a restart, with its original stop, target and hold timer."""
+
+    ts: float
+    position: Position
+
+
+@dataclass(frozen=True)
 class ExitTriggered:
     ts: float
     position: Position
@@ -113,5 +121,5 @@ class FeedStateChanged:
 
 EngineEvent = (
     SignalRaised | SignalEnded | WatchStarted | WatchEnded | RiskBlocked | OrderSubmitted | OrderFilled | OrderRejected
-    | PositionOpened | PositionClosed | ExitTriggered | ModeChanged | CommandApplied | FeedStateChanged
+    | PositionOpened | PositionClosed | PositionRestored | ExitTriggered | ModeChanged | CommandApplied | FeedStateChanged
 )

@@ -8,7 +8,7 @@ and for trade aggressors.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import ClassVar, Literal, Union
 
 Side = Literal["long", "short"]
@@ -131,14 +131,14 @@ def event_from_dict(d: dict) -> Event:
     cls = EVENT_TYPES.get(kind)  # type: ignore[arg-type]
     if cls is None:
         raise EventError(f"unknown kind {kind!r}")
-    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
     kwargs = {}
-    for name, f in fields.items():
+    for f in fields(cls):
+        name = f.name
         if name in d:
             kwargs[name] = d[name]
         elif name == "ts_recv" and "ts" in d:
             kwargs[name] = d["ts"]
-        elif f.default is f.default_factory:  # both MISSING: required
+        elif f.default is MISSING and f.default_factory is MISSING:
             raise EventError(f"{kind}: missing field {name!r}")
     for name in _FLOAT_FIELDS & kwargs.keys():
         v = kwargs[name]

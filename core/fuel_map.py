@@ -25,6 +25,9 @@ class SupportCheck:
 
 
 class FuelMap(Protocol):
+    # Optional: `observe(ev: Event) -> None` — the engine calls it with every market event it
+    # accepts (before its own processing), so an estimator learns from the same stream.
+
     def fuel_ahead(self, market: str, liquidated: Side, price: float, pct: float) -> float | None:
         """Estimated USD of `liquidated`-side positions that would be force-closed within `pct` %
         of `price` in the cascade's direction (below for longs, above for shorts); None = unknown."""

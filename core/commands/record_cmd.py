@@ -122,7 +122,7 @@ def _print_counts(out: Path, counts: dict[str, int], health: dict[str, FeedHealt
         line = f"  {venue:<12} {n:>8} frames"
         if h is not None:
             dropped = sum(h.dropped.values())
-            line += f"  {h.events} events, {dropped} unparsed"
+            line += f"  {h.events} events, {dropped} unparsed  {h.state}"
             if h.reason:
-                line += f"  ({h.reason})"
+                line += f": {h.reason}"
         print(line, file=fh)

@@ -15,7 +15,7 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, RestPoll, VenueConnection
 from core.feeds.symbols import binance_market
 from core.feeds.wire import (
-    decode, finite_product, items, maybe_number, maybe_positive, ms_to_s, number, obj, positive, text,
+    decode, lookup, finite_product, items, maybe_number, maybe_positive, ms_to_s, number, obj, positive, text,
 )
 from core.instruments import Instrument
 
@@ -90,7 +90,7 @@ class BinanceParser:
 
     def _payload(self, payload: Any, ts_recv: float) -> list[Event]:
         d = obj(payload, "event")
-        handler = self._by_event.get(d.get("e"))  # type: ignore[arg-type]
+        handler = lookup(self._by_event, d.get("e"))
         if handler is None:
             raise ParseError("unknown_stream", str(d.get("e"))[:40])
         return handler(d, ts_recv)
@@ -98,7 +98,7 @@ class BinanceParser:
     def _force_order(self, d: dict, ts_recv: float) -> list[Event]:
         o = obj(d.get("o"), "o")
         symbol = text(o, "s")
-        side = _ORDER_SIDE_TO_POSITION.get(o.get("S"))  # type: ignore[arg-type]
+        side = lookup(_ORDER_SIDE_TO_POSITION, o.get("S"))
         if side is None:
             raise ParseError("bad_side", str(o.get("S"))[:20])
         # Filled quantity at the average fill price is what actually traded; a force order

@@ -25,7 +25,7 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import bitmex_asset_market
 from core.feeds.wire import (
-    decode, finite_product, finite_ratio, items, maybe_number, maybe_positive, obj, positive, text,
+    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, obj, positive, text,
 )
 from core.instruments import Instrument
 
@@ -65,7 +65,7 @@ class BitmexParser:
             if "error" in msg:
                 raise ParseError("venue_error", str(msg["error"])[:120])
             return []  # welcome banner ("info"), subscribe success, unsubscribe
-        handler = self._by_table.get(msg["table"])  # type: ignore[arg-type]
+        handler = lookup(self._by_table, msg["table"])
         if handler is None:
             raise ParseError("unknown_stream", str(msg["table"])[:40])
         action = msg.get("action")
@@ -94,7 +94,7 @@ class BitmexParser:
 
     def _liquidation(self, row: dict, ts_recv: float) -> Liquidation:
         symbol = text(row, "symbol")
-        side = _ORDER_SIDE_TO_POSITION.get(row.get("side"))  # type: ignore[arg-type]
+        side = lookup(_ORDER_SIDE_TO_POSITION, row.get("side"))
         if side is None:
             raise ParseError("bad_side", str(row.get("side"))[:20])
         price, contracts = positive(row, "price"), positive(row, "leavesQty")
@@ -124,6 +124,7 @@ class BitmexParser:
         for row in rows:
             row = obj(row, "data[]")
             symbol = text(row, "symbol")
+            _check_fields(row)  # junk must not be merged into the state
             previous = updates.get(symbol) or ({} if action == "partial" else self._rows.get(symbol, {}))
             state = {**previous, **row}
             if "typ" in row:
@@ -167,6 +168,21 @@ class BitmexParser:
                 if math.isfinite(usd) and math.isfinite(qty):
                     events.append(OpenInterest(VENUE, inst.market, inst.symbol, usd, ts_event, ts_recv, oi_qty=qty))
         return events
+
+
+_TIME_FIELDS = ("timestamp", "fundingTimestamp", "fundingInterval")
+
+
+def _check_fields(row: dict) -> None:
+    for key in ("markPrice", "indicativeSettlePrice"):
+        if key in row:
+            maybe_positive(row[key], key)
+    for key in ("fundingRate", "openInterest"):
+        if key in row:
+            maybe_number(row[key], key)
+    for key in _TIME_FIELDS:
+        if key in row:
+            _iso_to_s(row[key], key)
 
 
 def _iso_to_s(value: Any, key: str) -> float | None:

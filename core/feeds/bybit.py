@@ -22,7 +22,7 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import bybit_market
 from core.feeds.wire import (
-    decode, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
+    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
     positive, text,
 )
 from core.instruments import Instrument
@@ -34,6 +34,7 @@ WS_URL = "wss://stream.bybit.com/v5/public/linear"
 _POSITION_SIDE = {"Buy": LONG, "Sell": SHORT}
 _MARK_FIELDS = ("markPrice", "fundingRate", "nextFundingTime", "fundingIntervalHour")
 _OI_FIELDS = ("openInterest", "openInterestValue", "singleOpenInterest", "singleOpenInterestValue")
+_POSITIVE_FIELDS = ("markPrice", "indexPrice", "fundingIntervalHour")
 TOPICS_PER_FRAME = 10
 TOPICS_PER_CONNECTION = 200
 
@@ -81,7 +82,7 @@ class BybitParser:
     def _liquidation(self, row: dict, k_sym: str, k_side: str, k_size: str, k_price: str,
                      k_time: str, ts_recv: float) -> Liquidation:
         symbol = text(row, k_sym)
-        side = _POSITION_SIDE.get(row.get(k_side))  # type: ignore[arg-type]
+        side = lookup(_POSITION_SIDE, row.get(k_side))
         if side is None:
             raise ParseError("bad_side", str(row.get(k_side))[:20])
         size, price = positive(row, k_size), positive(row, k_price)
@@ -98,6 +99,7 @@ class BybitParser:
     def _ticker(self, msg: dict, ts_recv: float) -> list[Event]:
         data = obj(msg.get("data"), "data")
         symbol = text(data, "symbol")
+        _check_fields(data)  # junk must not be merged into the state, where it would stick
         previous = self._tickers.get(symbol, {})
         # A snapshot replaces the state (e.g. after a reconnect); a delta is merged into it.
         if msg.get("type") == "snapshot":
@@ -144,6 +146,18 @@ class BybitParser:
     def _market(self, symbol: str) -> str:
         inst = self._instruments.get(symbol)
         return inst.market if inst else bybit_market(symbol)
+
+
+def _check_fields(data: dict) -> None:
+    for key in _POSITIVE_FIELDS:
+        if key in data:
+            maybe_positive(data[key], key)
+    for key in ("fundingRate", "nextFundingTime"):
+        if key in data:
+            maybe_number(data[key], key)
+    for key in _OI_FIELDS:
+        if key in data and (maybe_number(data[key], key) or 0.0) < 0:
+            raise ParseError("bad_number", f"{key} < 0")
 
 
 # --- instruments and connections -----------------------------------------------------------

@@ -21,7 +21,7 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import deribit_is_linear, deribit_market
 from core.feeds.wire import (
-    decode, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
+    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
     positive, text,
 )
 from core.instruments import Instrument
@@ -38,7 +38,7 @@ _LIQUIDATED = {
     ("M", "buy"): (LONG,), ("M", "sell"): (SHORT,),
     ("MT", "buy"): (LONG, SHORT), ("MT", "sell"): (LONG, SHORT),
 }
-_DIRECTIONS = ("buy", "sell")
+_DIRECTIONS = {"buy": "buy", "sell": "sell"}
 _TEST_REPLY = '{"jsonrpc":"2.0","id":9000,"method":"public/test","params":{}}'
 
 
@@ -83,7 +83,7 @@ class DeribitParser:
     def _trade(self, t: dict, ts_recv: float) -> list[Event]:
         name = text(t, "instrument_name")
         direction = t.get("direction")
-        if direction not in _DIRECTIONS:
+        if lookup(_DIRECTIONS, direction) is None:
             raise ParseError("bad_side", str(direction)[:20])
         price, amount = positive(t, "price"), positive(t, "amount")
         if self._is_linear(name):
@@ -95,7 +95,7 @@ class DeribitParser:
         events: list[Event] = [Trade(VENUE, market, name, price, qty, direction, ts_event, ts_recv)]
         flag = t.get("liquidation")
         if flag is not None:
-            sides = _LIQUIDATED.get((flag, direction))  # type: ignore[arg-type]
+            sides = _LIQUIDATED.get((flag, direction)) if isinstance(flag, str) else None
             if sides is None:
                 raise ParseError("bad_side", f"liquidation {flag}"[:20])
             events.extend(Liquidation(VENUE, market, name, side, price, qty, usd, ts_event, ts_recv)

@@ -18,7 +18,7 @@ import orjson
 from core.events import Event, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import hyperliquid_market
-from core.feeds.wire import decode, items, maybe_number, maybe_positive, obj, positive, text
+from core.feeds.wire import decode, lookup, items, maybe_number, maybe_positive, obj, positive, text
 from core.instruments import Instrument
 
 VENUE = "hyperliquid"
@@ -41,11 +41,11 @@ class HyperliquidParser:
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
         msg = obj(decode(raw), "frame")
         channel = msg.get("channel")
-        if channel in _QUIET_CHANNELS:
+        if isinstance(channel, str) and channel in _QUIET_CHANNELS:
             return []
         if channel == "error":
             raise ParseError("venue_error", str(msg.get("data"))[:120])
-        handler = self._by_channel.get(channel)  # type: ignore[arg-type]
+        handler = lookup(self._by_channel, channel)
         if handler is None:
             raise ParseError("unknown_stream", str(channel)[:40])
         return handler(msg.get("data"), ts_recv)

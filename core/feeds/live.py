@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Callable, Any, Iterable
 
 import httpx
 
@@ -69,6 +69,7 @@ class LiveFeeds:
         market_filter: MarketFilter | None = None,
         rng: random.Random | None = None,
         runner_options: dict[str, Any] | None = None,
+        on_instruments: Callable[[str, list], None] | None = None,
     ) -> None:
         self.venues = list(dict.fromkeys(venues))
         unknown = [v for v in self.venues if v not in VENUES]
@@ -84,6 +85,7 @@ class LiveFeeds:
         self.market_filter = market_filter or MarketFilter()
         self._rng = rng or random.Random()
         self._runner_options = runner_options or {}
+        self._on_instruments = on_instruments
         self.instruments: dict[str, InstrumentSet] = {}
         self.runners: dict[str, FeedRunner] = {}
         self.health: dict[str, FeedHealth] = {}
@@ -108,9 +110,16 @@ class LiveFeeds:
             if connections or polls:
                 break
             # e.g. Bybit subscribes per symbol: without a symbol list there is nothing to connect to
-            self._publish(FeedHealth(venue, "down", f"{iset.reason or 'the venue listed no instruments'}; "
-                                                    f"nothing to subscribe to, retrying in {INSTRUMENT_RETRY_S:.0f} s"))
+            why = "; ".join(n for n in (iset.reason or "the venue listed no instruments",
+                                        f"nothing to subscribe to, retrying in {INSTRUMENT_RETRY_S:.0f} s",
+                                        _liquidation_note(venue)) if n)
+            self._publish(FeedHealth(venue, "down", why))
             await asyncio.sleep(INSTRUMENT_RETRY_S)
+        if self._on_raw is not None and iset.instruments:
+            # recorded first, so a replay knows the contract sizes the parsers used live
+            self._on_raw(self.clock.now(), venue, {"instruments": [asdict(i) for i in iset.instruments]})
+        if self._on_instruments is not None:
+            self._on_instruments(venue, iset.instruments)
         note = "; ".join(n for n in (_liquidation_note(venue), iset.reason) if n)
         runner = FeedRunner(
             venue, connections, make_parser(venue, iset.instruments), self._on_events, self.clock,

@@ -20,7 +20,7 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import okx_market
 from core.feeds.wire import (
-    decode, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
+    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
     positive, text,
 )
 from core.instruments import Instrument
@@ -31,7 +31,7 @@ WS_URL = "wss://ws.okx.com:8443/ws/v5/public"
 
 _ORDER_SIDE_TO_POSITION = {"sell": LONG, "buy": SHORT}
 _POS_SIDE = {"long": LONG, "short": SHORT}
-_QUIET_EVENTS = frozenset({"subscribe", "unsubscribe", "channel-conn-count", "notice", "login"})
+_QUIET_EVENTS = dict.fromkeys(("subscribe", "unsubscribe", "channel-conn-count", "notice", "login"), True)
 ARGS_PER_FRAME = 30
 INSTRUMENTS_PER_CONNECTION = 100  # 3 channels each; far below the 480 subscribes/hour limit
 
@@ -62,11 +62,11 @@ class OkxParser:
             # Errors (bad channel, rate limit) are counted so a broken subscription is visible.
             if event == "error":
                 raise ParseError("venue_error", f"{msg.get('code')} {msg.get('msg')}"[:120])
-            if event in _QUIET_EVENTS:
+            if lookup(_QUIET_EVENTS, event):
                 return []
             raise ParseError("unknown_stream", f"event {event}"[:40])
         channel = obj(msg.get("arg"), "arg").get("channel")
-        handler = self._by_channel.get(channel)  # type: ignore[arg-type]
+        handler = lookup(self._by_channel, channel)
         if handler is None:
             raise ParseError("unknown_stream", str(channel)[:40])
         return [ev for row in items(msg.get("data"), "data") for ev in handler(obj(row, "data[]"), ts_recv)]
@@ -86,7 +86,7 @@ class OkxParser:
         return [self._liquidation(obj(d, "details[]"), inst, ts_recv) for d in details]
 
     def _liquidation(self, d: dict, inst: Instrument, ts_recv: float) -> Liquidation:
-        side = _POS_SIDE.get(d.get("posSide")) or _ORDER_SIDE_TO_POSITION.get(d.get("side"))  # type: ignore[arg-type]
+        side = lookup(_POS_SIDE, d.get("posSide")) or lookup(_ORDER_SIDE_TO_POSITION, d.get("side"))
         if side is None:
             raise ParseError("bad_side", f"{d.get('side')}/{d.get('posSide')}"[:20])
         contracts, price = positive(d, "sz"), positive(d, "bkPx")

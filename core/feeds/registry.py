@@ -70,7 +70,7 @@ class VenueApi:
 
 
 def _check(venue: str) -> ModuleType:
-    module = _MODULES.get(venue)
+    module = _MODULES.get(venue) if isinstance(venue, str) else None
     if module is None:
         raise ValueError(f"unknown venue {venue!r}; supported: {', '.join(VENUES)}")
     return module

@@ -92,8 +92,7 @@ class FeedRunner:
         self.open_timeout = open_timeout
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
-        poll_names = [f"rest {urlsplit(p.url).path}" for p in self.polls]
-        self._tracker = HealthTracker(venue, names + poll_names, note=note)
+        self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note)
 
     @property
     def health(self) -> FeedHealth:
@@ -110,7 +109,7 @@ class FeedRunner:
                 for conn in self.connections:
                     tg.create_task(self._keep_connected(conn), name=f"{self.venue}:{conn.name}")
                 for i, poll in enumerate(self.polls):
-                    tg.create_task(self._poll_forever(poll, self._tracker_name(i)), name=f"{self.venue}:poll{i}")
+                    tg.create_task(self._poll_forever(poll, _poll_name(poll)), name=f"{self.venue}:poll{i}")
                 tg.create_task(self._push_health_forever(), name=f"{self.venue}:health")
         finally:
             self._tracker.stop("feed stopped")
@@ -118,9 +117,6 @@ class FeedRunner:
             if own_client is not None:
                 await own_client.aclose()
                 self._http = None
-
-    def _tracker_name(self, poll_index: int) -> str:
-        return f"rest {urlsplit(self.polls[poll_index].url).path}"
 
     # --- websocket connections ---------------------------------------------------------------
     async def _keep_connected(self, conn: VenueConnection) -> None:
@@ -332,6 +328,11 @@ class FeedRunner:
         while True:
             await asyncio.sleep(self.health_interval)
             self._push_health()
+
+
+def _poll_name(poll: RestPoll) -> str:
+    # polls of one endpoint (Binance open interest, one per symbol) share one health entry
+    return f"rest {urlsplit(poll.url).path}"
 
 
 def _retry_after(resp: httpx.Response) -> float | None:

@@ -123,3 +123,8 @@ def finite_ratio(a: float, b: float, key: str) -> float:
     if not math.isfinite(q) or q <= 0:
         raise ParseError("bad_number", key)
     return q
+
+
+def lookup(table: Any, key: Any) -> Any:
+    """``table.get(key)`` for a string key; None for any other JSON value (lists are unhashable)."""
+    return table.get(key) if isinstance(key, str) else None

@@ -24,21 +24,19 @@ class Scenario:
     long_bias: float = 0.0  # added to the 50 % chance that a new position is long
     momentum_chasing: float = 0.15  # tilt of new positions towards the last 30 min's direction
     funding_sensitivity: float = 0.08  # tilt away from the side paying funding, per 0.1 % funding
-    population_usd_btc: float = 600e6  # leveraged notional on BTC; other markets × their scale
+    population_usd_btc: float = 500e6  # leveraged notional on BTC; other markets × their scale
     bundles_btc: int = 5000  # position bundles on BTC; smaller markets hold fewer, smaller bundles
     mean_hold_s: float = 8 * 3600.0  # voluntary closes: mean holding time
     resting_share: float = 0.55  # share of entries placed as resting orders at round numbers / highs / lows
     resting_ttl_s: float = 3 * 3600.0
     # order book and flow
-    depth_btc_usd_per_pct: float = 22e6  # USD of market sell that moves a fresh BTC book 1 %
-    depth_eaten: float = 0.5  # share of a taker order's size the book loses until it refills
-    min_depth_frac: float = 0.15
-    refill_tau_s: float = 30.0  # consumed depth recovers with this time constant
-    revert_tau_s: float = 40.0  # dip buyers / arbitrage pull price back to fair value (on a full book)
+    depth_btc_usd_per_pct: float = 25e6  # unabsorbed taker USD that moves BTC 1 % (square-root beyond)
+    refill_tau_s: float = 30.0  # the book absorbs taker backlog (refill, dip buyers) with this time constant
     permanent_impact: float = 0.3  # share of a taker's impact that moves fair value for good
     engine_tau_s: float = 3.0  # the liquidation engine works off its queue with this time constant
+    engine_max_depth_per_s: float = 0.5  # ...but sends at most this multiple of the 1 % depth per second
     whale_rate_per_hour: float = 5.0  # large taker orders per market per hour
-    whale_size_depth: float = 0.2  # typical whale order as a fraction of 1 % depth (Pareto tail above)
+    whale_size_depth: float = 0.05  # typical whale order as a fraction of 1 % depth (Pareto tail above)
     trade_rate: float = 0.6  # background trade ticks per market per second
     # a sell programme on BTC's fair value (alts follow through beta); 0 = none
     shock_drop: float = 0.0  # fraction of BTC fair value sold off per shock

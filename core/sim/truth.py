@@ -14,8 +14,8 @@ from core.events import Side
 
 EPISODE_GAP_S = 15.0
 AFTER_S = 60.0
-MIN_EVENTS = 5
-MIN_USD_BTC = 1_000_000.0
+MIN_EVENTS = 8
+MIN_USD_BTC = 2_000_000.0
 
 
 @dataclass

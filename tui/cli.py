@@ -1,0 +1,18 @@
+"""The `liqhunt` console script: core's commands plus the ones that open the console."""
+from __future__ import annotations
+
+import sys
+
+from core.cli import main as core_main
+
+# each opens the Textual console; imported only when the command line is built, and
+# each module imports textual lazily inside run() so `liqhunt sim` never loads it
+CONSOLE_COMMANDS: list[str] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    return core_main(argv, extra=CONSOLE_COMMANDS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Where liquidations sit around the price, for the heat pane, behind one small provider call.
+
+`levels(market, price)` answers with USD per price bucket below and above the price. Until the
+heatmap estimator lands (engine.fuel_map), `RealisedLevels` answers with the liquidations that
+actually happened, kept by the console from the tape: display data only, bounded per market.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable, Protocol
+
+from core.events import Liquidation
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """`below[0]` / `above[0]` are the buckets nearest the price; each bucket spans `step_pct` %."""
+
+    below: list[float]
+    above: list[float]
+    step_pct: float
+    kind: str  # "realised" or "estimated"
+    below_label: str = "longs"  # whose liquidations sit there
+    above_label: str = "shorts"
+
+
+class LevelsProvider(Protocol):
+    def levels(self, market: str, price: float, buckets: int = 10, span_pct: float = 5.0) -> Levels: ...
+
+
+class RealisedLevels:
+    """Realised liquidations by price from the tape; `observe` gets each new tape row."""
+
+    def __init__(self, per_market: int = 5000) -> None:
+        self.per_market = per_market
+        self._seen: dict[str, deque[tuple[float, float]]] = {}
+
+    def observe(self, events: Iterable[Liquidation]) -> None:
+        for ev in events:
+            q = self._seen.get(ev.market)
+            if q is None:
+                q = self._seen[ev.market] = deque(maxlen=self.per_market)
+            q.append((ev.price, ev.usd))
+
+    def levels(self, market: str, price: float, buckets: int = 10, span_pct: float = 5.0) -> Levels:
+        below = [0.0] * buckets
+        above = [0.0] * buckets
+        step = span_pct / buckets
+        if price > 0:
+            for px, usd in self._seen.get(market, ()):
+                d = (px - price) / price * 100
+                i = int(abs(d) / step)
+                if i < buckets:
+                    (above if d >= 0 else below)[i] += usd
+        return Levels(below, above, step, "realised")
+
+    def markets(self) -> list[str]:
+        return list(self._seen)
