@@ -4,21 +4,55 @@ full-auto mode, as fast as the machine allows, on a simulated clock.
 The clock is set to each line's receive time before its events are processed, so the engine
 never sees an event before it "arrived". Positions still open when the data ends are closed
 at the last known price with reason `end_of_data` — marked to market, not dropped.
+
+`split` runs the in-sample part (before the split time) as its own backtest that stops at the
+split, so nothing after it can change in-sample figures; the out-of-sample part counts only
+trades entered after the split.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from core.clock import SimClock
-from core.config import Config
+from core.config import Config, replace_section
 from core.engine import Engine
-from core.engine_events import SignalRaised
+from core.engine_events import OrderFilled, SignalRaised
+from core.events import Event
 from core.fuel_map import FuelMap
-from core.positions import TIERS, ClosedTrade, score_tier
+from core.instruments import Instrument
+from core.positions import TIERS, score_tier
 from core.replay import DecodeStats, RecordingDecoder, iter_recording
 from core.trade_stats import by_key, by_tier, interval_sentence, max_drawdown, summarize
+
+PLAYBOOKS = ("ride", "fade")
+
+
+@dataclass
+class Recording:
+    """A recording decoded once into memory, so sweeps and splits replay it many times."""
+
+    file: str
+    lines: list[tuple[float, list[Event]]]
+    instruments: list[Instrument]
+    stats: DecodeStats
+
+    @property
+    def start(self) -> float | None:
+        return self.lines[0][0] if self.lines else None
+
+    @property
+    def end(self) -> float | None:
+        return self.lines[-1][0] if self.lines else None
+
+
+def load_recording(path: str | Path) -> Recording:
+    stats = DecodeStats()
+    dec = RecordingDecoder()
+    lines = list(iter_recording(path, stats, dec))
+    return Recording(str(path), lines, dec.instruments, stats)
 
 
 @dataclass
@@ -29,59 +63,104 @@ class BacktestResult:
     end_ts: float | None = None
     stats: DecodeStats = field(default_factory=DecodeStats)
     signals: list[dict] = field(default_factory=list)
-    trades: list[ClosedTrade] = field(default_factory=list)
+    trades: list[dict] = field(default_factory=list)  # ClosedTrade fields + return_bps, hold_s, cost_bps
+    label: str = ""
+
+
+def with_playbook(cfg: Config, playbook: str | None) -> Config:
+    if not playbook:
+        return cfg
+    return replace_section(cfg, "playbook", default=playbook, markets=[])
 
 
 def run_backtest(
-    path: str | Path,
+    source: str | Path | Recording,
     cfg: Config,
     fuel_map_factory: Callable[[Config, SimClock], FuelMap] | None = None,
     on_engine: Callable[[Engine], None] | None = None,
+    until: float | None = None,
+    count_from: float | None = None,
+    label: str = "",
 ) -> BacktestResult:
-    """`on_engine` lets a caller attach a journal (or anything) before the first event."""
-    res = BacktestResult(file=str(path), config_digest=cfg.digest())
-    decoder = RecordingDecoder()
-    clock = SimClock(0.0)
-    engine: Engine | None = None
-    for ts, events in iter_recording(path, res.stats, decoder):
-        if engine is None:
-            clock.set(ts)
-            fuel = fuel_map_factory(cfg, clock) if fuel_map_factory else None
-            engine = Engine(cfg, clock, fuel_map=fuel, instruments=decoder.instruments, mode="auto")
-            engine.subscribe(lambda ev, res=res: _on_engine_event(res, ev))
-            if on_engine:
-                on_engine(engine)
+    """Replay `source` (a path or a loaded Recording). `until` stops the data there (exclusive);
+    `count_from` keeps only trades entered (and signals raised) at or after that time.
+    `on_engine` lets a caller attach a journal (or anything) before the first event."""
+    rec = source if isinstance(source, Recording) else load_recording(source)
+    res = BacktestResult(file=rec.file, config_digest=cfg.digest(), stats=rec.stats, label=label)
+    clock = SimClock(rec.start or 0.0)
+    fuel = fuel_map_factory(cfg, clock) if fuel_map_factory else None
+    engine = Engine(cfg, clock, fuel_map=fuel, instruments=rec.instruments, mode="auto")
+    slips: dict[str, float] = {}  # position id -> entry + exit slippage, bps
+
+    def on_event(ev: object) -> None:
+        if isinstance(ev, SignalRaised):
+            s = ev.signal
+            res.signals.append({"id": s.id, "market": s.market, "ts": s.raised_ts, "score": round(s.score.total, 4),
+                                "tier": score_tier(s.score.total), "side": s.order_side, "playbook": s.playbook})
+        elif isinstance(ev, OrderFilled):
+            pid = ev.order.position_id
+            slips[pid] = slips.get(pid, 0.0) + ev.fill.slippage_bps
+
+    engine.subscribe(on_event)
+    if on_engine:
+        on_engine(engine)
+    for ts, events in rec.lines:
+        if until is not None and ts >= until:
+            break
+        if res.start_ts is None:
             res.start_ts = ts
-        if decoder.instruments and len(decoder.instruments) != len(engine.instruments):
-            engine.add_instruments(decoder.instruments)
         clock.set(ts)
         for ev in events:
             engine.process(ev)
         res.end_ts = ts
-    if engine is not None:
-        engine.close_all("end_of_data")
-        clock.advance(cfg.broker.latency_ms / 1000.0 + 1e-3)
-        engine.tick()
-        res.trades = list(engine.trades)
+    engine.close_all("end_of_data")
+    clock.advance(cfg.broker.latency_ms / 1000.0 + 1e-3)
+    engine.tick()
+    for t in engine.trades:
+        if count_from is not None and t.entry_ts < count_from:
+            continue
+        d = dataclasses.asdict(t)
+        notional = t.qty * t.entry_price
+        d.update(return_bps=t.return_bps, hold_s=t.hold_s,
+                 cost_bps=(t.fees / notional * 1e4 if notional else 0.0) + slips.get(t.position_id, 0.0))
+        res.trades.append(d)
+    if count_from is not None:
+        res.signals = [s for s in res.signals if s["ts"] >= count_from]
     return res
 
 
-def _on_engine_event(res: BacktestResult, ev: object) -> None:
-    if isinstance(ev, SignalRaised):
-        s = ev.signal
-        res.signals.append({"id": s.id, "market": s.market, "ts": s.raised_ts, "score": s.score.total,
-                            "tier": score_tier(s.score.total), "side": s.order_side, "playbook": s.playbook})
+def split_backtest(rec: Recording, cfg: Config, split: float, **kw) -> tuple[BacktestResult, BacktestResult]:
+    """(in-sample, out-of-sample) at `split` (0–1) of the recording's time span."""
+    if not 0 < split < 1:
+        raise ValueError("split must be between 0 and 1, e.g. 0.7")
+    start, end = rec.start or 0.0, rec.end or 0.0
+    cut = start + (end - start) * split
+    ins = run_backtest(rec, cfg, until=cut, label=f"in-sample (first {split:.0%})", **kw)
+    oos = run_backtest(rec, cfg, count_from=cut, label=f"out-of-sample (last {1 - split:.0%})", **kw)
+    return ins, oos
+
+
+def _tier_rows(trades: list[dict], signals: list[dict]) -> list[dict]:
+    tiers = by_tier(trades)
+    sig_n = {t: 0 for t in TIERS}
+    for s in signals:
+        sig_n[s["tier"]] = sig_n.get(s["tier"], 0) + 1
+    return [{"tier": t, "signals": sig_n.get(t, 0), **tiers[t].as_dict(), "verdict": interval_sentence(tiers[t])} for t in TIERS]
 
 
 def backtest_report(res: BacktestResult) -> dict:
-    trades = sorted(res.trades, key=lambda t: t.exit_ts)
+    trades = sorted(res.trades, key=lambda t: (t["exit_ts"], t["position_id"]))
     total = summarize(trades)
-    tiers = by_tier(trades)
-    signals_per_tier = {t: 0 for t in TIERS}
-    for s in res.signals:
-        signals_per_tier[s["tier"]] = signals_per_tier.get(s["tier"], 0) + 1
+    playbooks = {}
+    for pb in PLAYBOOKS:
+        pts = [t for t in trades if t["playbook"] == pb]
+        psig = [s for s in res.signals if s["playbook"] == pb]
+        if pts or psig:
+            playbooks[pb] = {"signals": len(psig), **summarize(pts).as_dict(), "verdict": interval_sentence(summarize(pts)),
+                             "tiers": _tier_rows(pts, psig)}
     return {
         "file": res.file,
+        "label": res.label,
         "config": res.config_digest,
         "span_s": round((res.end_ts or 0) - (res.start_ts or 0), 3),
         "lines": res.stats.lines,
@@ -89,12 +168,11 @@ def backtest_report(res: BacktestResult) -> dict:
         "bad_lines": len(res.stats.bad),
         "signals": len(res.signals),
         **total.as_dict(),
-        "max_drawdown": round(max_drawdown(t.pnl for t in trades), 2),
+        "max_drawdown": round(max_drawdown(t["pnl"] for t in trades), 2),
         "verdict": interval_sentence(total),
         "exits": {k: v.trades for k, v in sorted(by_key(trades, "reason").items())},
-        "tiers": [
-            {"tier": t, "signals": signals_per_tier.get(t, 0), **tiers[t].as_dict()} for t in TIERS
-        ],
+        "tiers": _tier_rows(trades, res.signals),
+        "playbooks": playbooks,
     }
 
 
@@ -102,20 +180,32 @@ def _money(x: float) -> str:
     return f"{'+' if x >= 0 else '−'}${abs(x):,.2f}"
 
 
+def format_tier_table(rows: list[dict]) -> list[str]:
+    out = [f"{'tier':<6}{'signals':>8}{'trades':>7}{'win':>6}{'95 % CI':>10}{'mean bps':>10}{'median':>8}{'cost':>7}{'PF':>6}{'P&L':>12}"]
+    for t in rows:
+        n = t["trades"]
+        ci = f"{t['win_rate_ci95'][0]:.0%}–{t['win_rate_ci95'][1]:.0%}" if n else "—"
+        wr = f"{t['win_rate']:.0%}" if n else "—"
+        pf = "—" if t["profit_factor"] is None else f"{t['profit_factor']:.2f}"
+        mean = f"{t['mean_bps']:+.0f}" if n else "—"
+        med = f"{t['median_bps']:+.0f}" if n else "—"
+        cost = f"{t['cost_bps']:.0f}" if n else "—"
+        out.append(f"{t['tier']:<6}{t['signals']:>8}{n:>7}{wr:>6}{ci:>10}{mean:>10}{med:>8}{cost:>7}{pf:>6}{_money(t['pnl']):>12}")
+    return out
+
+
 def format_report(rep: dict) -> str:
+    head = f"backtest {rep['file']}" + (f" — {rep['label']}" if rep.get("label") else "")
     lines = [
-        f"backtest {rep['file']}  (config {rep['config']}, {rep['span_s'] / 3600:.2f} h, {rep['events']:,} events, {rep['bad_lines']} bad lines)",
+        f"{head}  (config {rep['config']}, {rep['span_s'] / 3600:.2f} h, {rep['events']:,} events, {rep['bad_lines']} bad lines)",
         f"signals {rep['signals']}   trades {rep['trades']}   win rate {rep['win_rate']:.1%} "
         f"(95 % CI {rep['win_rate_ci95'][0]:.0%}–{rep['win_rate_ci95'][1]:.0%}, n = {rep['trades']})",
         f"P&L after fees and slippage {_money(rep['pnl'])}   fees ${rep['fees']:,.2f}   avg R {rep['avg_r']:+.2f}   "
-        f"max drawdown ${rep['max_drawdown']:,.2f}",
+        f"max drawdown ${rep['max_drawdown']:,.2f}   cost hurdle {rep['cost_bps']:.1f} bps/trade",
         f"reading: {rep['verdict']}" + ("" if rep["pnl"] > 0 or rep["trades"] == 0 else " — the strategy LOST money on this recording"),
         "exits by reason: " + (", ".join(f"{k} {v}" for k, v in rep["exits"].items()) or "none"),
-        "",
-        f"{'tier':<6}{'signals':>8}{'trades':>8}{'win rate':>10}{'95 % CI':>12}{'avg P&L':>12}{'P&L':>12}",
     ]
-    for t in rep["tiers"]:
-        ci = f"{t['win_rate_ci95'][0]:.0%}–{t['win_rate_ci95'][1]:.0%}" if t["trades"] else "—"
-        wr = f"{t['win_rate']:.0%}" if t["trades"] else "—"
-        lines.append(f"{t['tier']:<6}{t['signals']:>8}{t['trades']:>8}{wr:>10}{ci:>12}{_money(t['avg_pnl']):>12}{_money(t['pnl']):>12}")
+    for pb, p in rep["playbooks"].items():
+        lines += ["", f"playbook {pb}: {p['trades']} trades, P&L {_money(p['pnl'])}, MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]
+        lines += format_tier_table(p["tiers"])
     return "\n".join(lines)

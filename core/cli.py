@@ -12,9 +12,11 @@ import sys
 # module names under core.commands; each adds one subcommand
 COMMANDS = [
     "config_cmd",
+    "journal_cmd",
     "normalize_cmd",
     "backtest_cmd",
     "record_cmd",
+    "sim_cmd",
 ]
 
 

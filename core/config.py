@@ -77,6 +77,28 @@ class SignalConfig:
 
 
 @dataclass
+class FadeConfig:
+    """The `fade` playbook: enter against a cascade once it has exhausted."""
+
+    exhaustion_drop_pct: float = field(default=70.0, metadata=_rng(1, 100, doc="short-horizon liquidation rate must fall this much from its episode peak"))
+    min_move_pct: float = field(default=1.0, metadata=_rng(0, 50, doc="price must have moved this far from where the cascade began"))
+    quiet_s: float = field(default=5.0, metadata=_rng(0, 600, doc="no new large liquidation for this long"))
+    max_wait_s: float = field(default=60.0, metadata=_rng(1, 3600, doc="give up if exhaustion has not come this long after the last large liquidation"))
+    max_retrace_pct: float = field(default=35.0, metadata=_rng(0, 100, doc="too late once price has retraced this share of the move"))
+    min_cascade_usd: float = field(default=2_000_000.0, metadata=_rng(0, None, doc="the episode's peak window USD must reach this"))
+    score_min: float = field(default=7.0, metadata=_rng(0, 10, doc="minimum peak cascade score of the episode"))
+    stop_buffer_pct: float = field(default=0.3, metadata=_rng(0, 50, doc="stop this far beyond the cascade's extreme (at least)"))
+    stop_vol_mult: float = field(default=1.0, metadata=_rng(0, 100, doc="…or this many 10-min volatilities, whichever is wider"))
+    target_retrace_pct: float = field(default=50.0, metadata=_rng(1, 100, doc="take profit when this share of the cascade's move is retraced"))
+
+
+@dataclass
+class PlaybookConfig:
+    default: str = field(default="ride", metadata=_rng(choices=("ride", "fade", "both"), doc="ride the cascade, fade the reversal, or both"))
+    markets: list[str] = field(default_factory=list, metadata=_rng(doc='per-market override, e.g. ["BTC-USDT-PERP=fade"]'))
+
+
+@dataclass
 class SizingConfig:
     base_size_usd: float = field(default=10_000.0, metadata=_rng(0, None, doc="notional before score and volume factors"))
     volume_ref_usd: float = field(default=10_000_000.0, metadata=_rng(1, None, doc="window USD giving volume factor 1.0"))
@@ -136,6 +158,8 @@ class Config:
     filters: FilterConfig = field(default_factory=FilterConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     signal: SignalConfig = field(default_factory=SignalConfig)
+    playbook: PlaybookConfig = field(default_factory=PlaybookConfig)
+    fade: FadeConfig = field(default_factory=FadeConfig)
     sizing: SizingConfig = field(default_factory=SizingConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     exits: ExitConfig = field(default_factory=ExitConfig)
@@ -214,9 +238,26 @@ def _check_relations(cfg: Config) -> None:
         raise ConfigError("signal.entry_delay_min_s", "must not exceed signal.entry_delay_max_s")
     if cfg.score.size_floor_usd >= cfg.score.size_full_usd:
         raise ConfigError("score.size_floor_usd", "must be below score.size_full_usd")
+    _check_playbook_markets(cfg)
     s = cfg.score
     if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
         raise ConfigError("score.w_speed", "at least one score weight must be positive")
+
+
+def _check_playbook_markets(cfg: Config) -> None:
+    for item in cfg.playbook.markets:
+        market, sep, pb = item.partition("=")
+        if not sep or not market or pb not in ("ride", "fade", "both"):
+            raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' (ride, fade or both)")
+
+
+def playbooks_for(cfg: Config, market: str) -> tuple[str, ...]:
+    choice = cfg.playbook.default
+    for item in cfg.playbook.markets:
+        m, _, pb = item.partition("=")
+        if m == market:
+            choice = pb
+    return ("ride", "fade") if choice == "both" else (choice,)
 
 
 def load_config(path: str | Path | None) -> Config:

@@ -30,7 +30,9 @@ from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
 from core.positions import ClosedTrade, Position, check_exit, close_position, nearest_exit, stop_pct_for
 from core.risk import EntryRequest, RiskManager
-from core.signals import SIGNAL, WATCHING, SetupView, Signal, SignalDetector
+from core.config import playbooks_for
+from core.fade import TRACKING, FadeDetector, FadeView
+from core.signals import IDLE, SIGNAL, WATCHING, SetupView, Signal, SignalDetector
 from core.sizing import size_entry
 
 log = logging.getLogger("liqhunt.engine")
@@ -55,6 +57,7 @@ class MarketView:
     seconds_left: float | None
     price: float | None
     funding: float | None
+    playbook: str = ""  # which playbook is watching / signalling
 
 
 class Engine:
@@ -80,7 +83,7 @@ class Engine:
         self.mode = mode
         self.risk = RiskManager(config.risk)
         self.markets: dict[str, MarketState] = {}
-        self.detectors: dict[str, SignalDetector] = {}
+        self.detectors: dict[str, list[SignalDetector | FadeDetector]] = {}  # per market, one per playbook
         self.signals: dict[str, Signal] = {}  # pending signals by id
         self.positions: dict[str, Position] = {}  # by market
         self.orders: dict[str, Order] = {}  # in flight
@@ -153,8 +156,7 @@ class Engine:
             return
         st = self.markets.get(market)
         if st is None:
-            st = self.markets[market] = new_market_state(market, self.cfg)
-            self.detectors[market] = SignalDetector(market, self.cfg.signal)
+            st = self._new_market(market)
         if self._fuel_observe is not None:
             self._fuel_observe(ev)
         if kind == "liquidation":
@@ -181,17 +183,32 @@ class Engine:
         self.liquidations_seen += 1
         asset = self._asset_state(ev.market)
         asset.side(ev.side).window.add(ev.ts_recv, ev.usd)
-        det = self.detectors[st.market]
-        if det.observe(ev, now):
+        active = False
+        for det in self.detectors[st.market]:
+            started = det.observe(ev, now, st.price) if isinstance(det, FadeDetector) else det.observe(ev, now)
+            if started:
+                self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
+            active = active or det.state in (WATCHING, TRACKING)
+        if active:
             self._watching.add(st.market)
-            self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
-        if det.state == WATCHING:
             self._evaluate(st.market, now)
         pos = self.positions.get(st.market)
         if pos is not None:
             self._check_position(pos, st, now)
 
+    def _new_market(self, market: str) -> MarketState:
+        st = self.markets[market] = new_market_state(market, self.cfg)
+        dets: list[SignalDetector | FadeDetector] = []
+        for pb in playbooks_for(self.cfg, market):
+            dets.append(SignalDetector(market, self.cfg.signal) if pb == "ride" else FadeDetector(market, self.cfg.fade, self.cfg.signal))
+        self.detectors[market] = dets
+        return st
+
     def _on_price(self, st: MarketState) -> None:
+        if st.market in self._watching and st.price is not None:
+            for det in self.detectors[st.market]:
+                if isinstance(det, FadeDetector):
+                    det.on_price(st.price)
         pos = self.positions.get(st.market)
         if pos is not None:
             self._check_position(pos, st, self._now)
@@ -291,34 +308,54 @@ class Engine:
         return SetupView(s.window.total, s.window.count, score, funding, support, price)
 
     def _evaluate(self, market: str, now: float) -> None:
-        det = self.detectors[market]
-        sig = det.evaluate(now, lambda side: self._gather(market, side, now))
-        if det.state != WATCHING:
-            self._watching.discard(market)
-            if sig is None and det.state != SIGNAL:
+        active = False
+        for det in self.detectors[market]:
+            if det.state not in (WATCHING, TRACKING):
+                continue
+            if isinstance(det, FadeDetector):
+                sig = det.evaluate(now, lambda side: self._gather_fade(market, side, now))
+            else:
+                sig = det.evaluate(now, lambda side: self._gather(market, side, now))
+            if det.state in (WATCHING, TRACKING):
+                active = True
+            elif sig is None and det.state != SIGNAL:
                 self._emit(WatchEnded(now, market, det.last_outcome))
-        if sig is not None:
-            self._plan(sig)
-            self.signals[sig.id] = sig
-            self._emit(SignalRaised(now, sig))
-            if self.mode == "auto":
-                self._enter(sig)
+            if sig is not None:
+                self._raise(sig)
+        if not active:
+            self._watching.discard(market)
+
+    def _gather_fade(self, market: str, side: Side, now: float) -> FadeView:
+        st = self.markets[market]
+        s = st.side(side)
+        s.short.expire(now)
+        return FadeView(s.short.total, s.window.total, s.window.count, st.price or st.mark,
+                        self.score_for(market, side, now), st.vol.sigma_over(600.0))
+
+    def _raise(self, sig: Signal) -> None:
+        self._plan(sig)
+        self.signals[sig.id] = sig
+        self._emit(SignalRaised(self._now, sig))
+        if self.mode == "auto":
+            self._enter(sig)
 
     def _plan(self, sig: Signal) -> None:
         st = self.markets[sig.market]
         decision = size_entry(sig.score.total, sig.window_usd, sig.price, self.cfg.sizing, self.instruments.get(sig.market))
         sig.qty = decision.qty
         sig.notional = decision.notional
-        sig.stop_pct = stop_pct_for(st.vol.sigma_over(600.0), self.cfg.exits)
-        sig.take_profit_pct = self.cfg.exits.take_profit_pct
+        if sig.playbook == "ride":  # fade signals come with stops beyond the cascade's extreme
+            sig.stop_pct = stop_pct_for(st.vol.sigma_over(600.0), self.cfg.exits)
+            sig.take_profit_pct = self.cfg.exits.take_profit_pct
         sig.extras["size_skip"] = decision.skip_reason
         sig.extras["volume_factor"] = decision.volume_factor
 
     def _end_signal(self, sig: Signal, status: str, reason: str) -> None:
         self.signals.pop(sig.id, None)
-        det = self.detectors.get(sig.market)
-        if det is not None and det.signal is sig:
-            det.resolve(self._now, status, reason)
+        for det in self.detectors.get(sig.market, ()):
+            if det.signal is sig:
+                det.resolve(self._now, status, reason)
+                break
         else:
             sig.status, sig.reason = status, reason
         self._emit(SignalEnded(self._now, sig))
@@ -331,7 +368,7 @@ class Engine:
         open_notional = {m: p.notional for m, p in self.positions.items()}
         for m, o in self.pending_entries.items():
             open_notional.setdefault(m, o.qty * o.ref_price)
-        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now), open_notional, self.stale_venues, self.unrealised())
+        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_venues, self.unrealised())
         if not verdict.allowed:
             self._block(sig, verdict.rule, verdict.message)
             return
@@ -343,10 +380,15 @@ class Engine:
         self.orders[order.id] = order
         self.pending_entries[sig.market] = order
         self._entry_plans[order.id] = sig
-        self.risk.record_entry(sig.market, now)
+        self.risk.record_entry(self._cap_key(sig), now)
         self._end_signal(sig, "entered", "")
         self._emit(OrderSubmitted(now, order))
         self.broker.submit(order)
+
+    @staticmethod
+    def _cap_key(sig: Signal) -> str:
+        """Daily trade caps count per market and, for `both`, per playbook."""
+        return sig.market if sig.playbook == "ride" else f"{sig.market}:{sig.playbook}"
 
     def _block(self, sig: Signal, rule: str, message: str) -> None:
         self._emit(RiskBlocked(self._now, sig.market, rule, message, sig.id))
@@ -416,9 +458,14 @@ class Engine:
         px = fill.price
         d = 1 if side == "long" else -1
         rides: Side = "short" if order.side == "buy" else "long"
+        stop_price, tp_price = px * (1 - d * stop_pct / 100), px * (1 + d * tp_pct / 100)
+        if sig is not None and "stop_price" in sig.extras:  # fade: levels fixed by the cascade's extreme
+            stop_price, tp_price = sig.extras["stop_price"], sig.extras["take_profit_price"]
+            stop_pct = abs(px - stop_price) / px * 100
+            rides = sig.liquidated
         pos = Position(
             id=order.position_id, market=order.market, side=side, qty=fill.qty, entry_price=px, entry_ts=fill.ts,
-            stop_price=px * (1 - d * stop_pct / 100), take_profit_price=px * (1 + d * tp_pct / 100), stop_pct=stop_pct,
+            stop_price=stop_price, take_profit_price=tp_price, stop_pct=stop_pct,
             signal_id=order.signal_id, score=sig.score.total if sig else 0.0, rides=rides, entry_fee=fill.fee,
             max_hold_until=fill.ts + self.cfg.exits.max_hold_s, signal_price=order.ref_price,
             playbook=sig.playbook if sig else "ride",
@@ -440,7 +487,9 @@ class Engine:
             return
         pos.update_excursion(mark)
         w = st.side(pos.rides).window
-        reason = check_exit(pos, mark, now, w.total, w.peak(pos.id), self.cfg.exits)
+        # exhaustion is the ride playbook's exit; a fade enters because the cascade is exhausted
+        peak = w.peak(pos.id) if pos.playbook == "ride" else 0.0
+        reason = check_exit(pos, mark, now, w.total, peak, self.cfg.exits)
         if reason:
             self._exit(pos, reason, mark)
 
@@ -465,8 +514,7 @@ class Engine:
         keeping its stop, take-profit and hold timer exactly as they were."""
         st = self.markets.get(pos.market)
         if st is None:
-            st = self.markets[pos.market] = new_market_state(pos.market, self.cfg)
-            self.detectors[pos.market] = SignalDetector(pos.market, self.cfg.signal)
+            st = self._new_market(pos.market)
         pos.exit_pending = ""
         self.positions[pos.market] = pos
         st.side(pos.rides).window.track_peak(pos.id, self._now)
@@ -578,23 +626,24 @@ class Engine:
         for market, st in self.markets.items():
             st.expire(now)
             lw, sw = st.long.window, st.short.window
-            if lw.count == 0 and sw.count == 0 and market not in self.positions and self.detectors[market].state == "idle":
+            dets = self.detectors[market]
+            if lw.count == 0 and sw.count == 0 and market not in self.positions and all(d.state == IDLE for d in dets):
                 continue
             dominant: Side = "long" if lw.total >= sw.total else "short"
-            det = self.detectors[market]
+            det = next((d for d in dets if d.state == SIGNAL), None) or next((d for d in dets if d.state != IDLE), dets[0])
             left = None
             if market in self.positions or market in self.pending_entries:
                 state = "in position"
             elif det.state == SIGNAL and det.signal is not None:
                 state, left = "SIGNAL", det.signal.seconds_left(now)
             else:
-                state = det.state
-            if det.state in (WATCHING, SIGNAL) and det.side:
+                state = "watching" if det.state in (WATCHING, TRACKING) else det.state
+            if det.state in (WATCHING, TRACKING, SIGNAL) and det.side:
                 dominant = det.side
             rows.append(MarketView(
                 market, lw.total, sw.total, lw.count, sw.count,
                 lw.events_per_s(now) + sw.events_per_s(now), self.score_for(market, dominant, now), dominant,
-                state, left, st.price, st.funding_rate,
+                state, left, st.price, st.funding_rate, det.playbook if det.state != IDLE else "",
             ))
         rows.sort(key=lambda r: (r.state not in ("SIGNAL", "in position"), -(r.long_usd + r.short_usd)))
         return rows[:limit] if limit else rows

@@ -43,6 +43,7 @@ class EntryRequest:
     market: str
     notional: float
     now: float
+    cap_key: str = ""  # what the daily trade cap counts (market, or market:playbook); defaults to market
 
 
 class RiskManager:
@@ -84,8 +85,9 @@ class RiskManager:
             verdict = RiskVerdict(False, "daily_loss", f"daily loss ${self.daily_loss(unrealised):,.0f} ≥ limit ${c.daily_loss_limit_usd:,.0f}")
         elif req.market in open_notional:
             verdict = RiskVerdict(False, "no_averaging", f"already in a {req.market} position: never add to it")
-        elif self.trades_today[req.market] >= c.max_trades_per_market_per_day:
-            verdict = RiskVerdict(False, "max_trades_per_market", f"{self.trades_today[req.market]}/{c.max_trades_per_market_per_day} trades today on {req.market}")
+        elif self.trades_today[req.cap_key or req.market] >= c.max_trades_per_market_per_day:
+            key = req.cap_key or req.market
+            verdict = RiskVerdict(False, "max_trades_per_market", f"{self.trades_today[key]}/{c.max_trades_per_market_per_day} trades today on {key}")
         elif len(open_notional) >= c.max_open_positions:
             verdict = RiskVerdict(False, "max_open_positions", f"{len(open_notional)}/{c.max_open_positions} positions open")
         elif req.now < self.cooldown_until.get(req.market, float("-inf")):

@@ -79,6 +79,8 @@ class SetupView:
 class SignalDetector:
     """One per market. `observe` on every liquidation; `evaluate` on events and clock ticks."""
 
+    playbook = "ride"
+
     def __init__(self, market: str, cfg: SignalConfig) -> None:
         self.market = market
         self.cfg = cfg

@@ -16,6 +16,34 @@ def _get(t: Any, name: str, default: Any = 0.0) -> Any:
     return t.get(name, default) if isinstance(t, dict) else getattr(t, name, default)
 
 
+# two-sided 95 % Student t critical values: small samples get honest, wide intervals
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+        20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t95(df: int) -> float:
+    if df <= 0:
+        return float("inf")
+    for k in sorted(_T95):
+        if df <= k:
+            return _T95[k]
+    return 1.96
+
+
+def mean_interval(values: list[float]) -> tuple[float, float]:
+    """95 % interval of the mean (Student t); a single value gives a degenerate interval."""
+    n = len(values)
+    if n == 0:
+        return (0.0, 0.0)
+    mean = sum(values) / n
+    if n == 1:
+        return (mean, mean)
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t95(n - 1) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
 def wilson_interval(wins: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval for a proportion; (0, 0) when n == 0."""
     if n <= 0:
@@ -40,7 +68,10 @@ class TradeSummary:
     mean_bps: float
     median_bps: float
     profit_factor: float | None  # None when there are no losses
-    mean_bps_ci: tuple[float, float] = (0.0, 0.0)  # normal-approximation 95 % interval of the mean
+    mean_bps_ci: tuple[float, float] = (0.0, 0.0)  # 95 % interval of the mean (Student t)
+    cost_bps: float = 0.0  # mean round-trip cost: fees + slippage, the hurdle a trade must clear
+    mae_bps: float = 0.0  # mean adverse excursion (≤ 0)
+    mfe_bps: float = 0.0  # mean favourable excursion (≥ 0)
 
     def as_dict(self) -> dict:
         return {
@@ -50,6 +81,7 @@ class TradeSummary:
             "avg_pnl": round(self.avg_pnl, 2), "mean_bps": round(self.mean_bps, 2), "median_bps": round(self.median_bps, 2),
             "profit_factor": None if self.profit_factor is None else round(self.profit_factor, 3),
             "mean_bps_ci95": [round(self.mean_bps_ci[0], 2), round(self.mean_bps_ci[1], 2)],
+            "cost_bps": round(self.cost_bps, 2), "mae_bps": round(self.mae_bps, 2), "mfe_bps": round(self.mfe_bps, 2),
         }
 
 
@@ -64,19 +96,17 @@ def summarize(trades: Iterable[Any]) -> TradeSummary:
     median = 0.0
     if n:
         median = bps[n // 2] if n % 2 else (bps[n // 2 - 1] + bps[n // 2]) / 2
-    mean = sum(bps) / n if n else 0.0
-    if n >= 2:
-        sd = math.sqrt(sum((b - mean) ** 2 for b in bps) / (n - 1))
-        half = 1.96 * sd / math.sqrt(n)
-        mean_ci = (mean - half, mean + half)
-    else:
-        mean_ci = (mean, mean) if n else (0.0, 0.0)
+    mean_ci = mean_interval(bps)
+    costs = [float(_get(t, "cost_bps", 0.0)) for t in ts]
     return TradeSummary(
         trades=n, wins=wins, win_rate=wins / n if n else 0.0, win_rate_ci=wilson_interval(wins, n),
         avg_r=sum(float(_get(t, "r_multiple")) for t in ts) / n if n else 0.0, pnl=sum(pnls),
         fees=sum(float(_get(t, "fees")) for t in ts), avg_pnl=sum(pnls) / n if n else 0.0,
         mean_bps=sum(bps) / n if n else 0.0, median_bps=median,
         profit_factor=(gains / losses) if losses > 0 else None, mean_bps_ci=mean_ci,
+        cost_bps=sum(costs) / n if n else 0.0,
+        mae_bps=sum(float(_get(t, "mae_pct")) for t in ts) * 100 / n if n else 0.0,
+        mfe_bps=sum(float(_get(t, "mfe_pct")) for t in ts) * 100 / n if n else 0.0,
     )
 
 

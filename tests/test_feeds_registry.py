@@ -1,4 +1,7 @@
 """The venue registry: parsers, recorded-message replay, coverage notes."""
+import subprocess
+import sys
+
 import pytest
 
 from core.events import VENUES as EVENT_VENUES
@@ -56,3 +59,18 @@ def test_recorded_message_of_another_shape_is_refused(msg):
     with pytest.raises(ParseError) as err:
         parse_recorded(make_parser("binance"), msg, 1.0)
     assert err.value.reason == "bad_record"
+
+
+@pytest.mark.parametrize("venue", VENUES)
+def test_oversized_frame_is_refused_before_decoding(venue):
+    raw = '{"pad":"' + "x" * 1_100_000 + '"}'
+    with pytest.raises(ParseError) as err:
+        make_parser(venue).parse(raw, 1.0)
+    assert err.value.reason == "oversized"
+
+
+def test_parsers_import_no_network_or_screen_library():
+    code = ("import sys, core.feeds.registry; "
+            "print([m for m in sys.modules if m.split('.')[0] in ('websockets', 'httpx', 'textual', 'rich', 'tui')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

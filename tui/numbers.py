@@ -73,3 +73,27 @@ def count(n: int) -> str:
     if n >= 10_000:
         return f"{n / 1000:.0f}k"
     return f"{n:,}"
+
+
+def amount(v: float) -> str:
+    """Compact USD without the sign, at most 5 characters: 38.2M, 412k, 9.1k, 880."""
+    a = abs(v)
+    if a >= 1e9:
+        return f"{a / 1e9:.1f}B"
+    if a >= 1e8:
+        return f"{a / 1e6:.0f}M"
+    if a >= 1e6:
+        return f"{a / 1e6:.1f}M"
+    if a >= 1e4:
+        return f"{a / 1e3:.0f}k"
+    if a >= 1e3:
+        return f"{a / 1e3:.1f}k"
+    return f"{a:.0f}"
+
+
+VENUE_ABBR = {"binance": "BIN", "bybit": "BYB", "okx": "OKX", "bitmex": "BMX", "deribit": "DRB",
+              "hyperliquid": "HYP", "sim": "SIM"}
+
+
+def venue(v: str) -> str:
+    return VENUE_ABBR.get(v, v[:3].upper())

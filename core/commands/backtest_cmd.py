@@ -1,4 +1,4 @@
-"""`liqhunt backtest FILE [--config FILE] [--json]`: replay through the engine in full-auto."""
+"""`liqhunt backtest FILE [--config FILE] [--json] [--playbook P] [--split 0.7] [--journal PATH]`."""
 from __future__ import annotations
 
 import argparse
@@ -6,35 +6,58 @@ import sys
 
 import orjson
 
-from core.backtest import backtest_report, format_report, run_backtest
+from core.backtest import backtest_report, format_report, load_recording, run_backtest, split_backtest, with_playbook
 from core.config import ConfigError, load_config
 
 NAME = "backtest"
-HELP = "replay a recording through the engine and paper broker; report per score tier"
+HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="recording (.jsonl or .jsonl.gz)")
     p.add_argument("--config", metavar="FILE", help="config TOML (defaults otherwise)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
+    p.add_argument("--split", type=float, metavar="F", help="report the first F of the time span (in-sample) and the rest separately")
+    p.add_argument("--journal", metavar="PATH", help="also write every signal, order and trade to this journal")
+
+
+def _attach_journal(path: str | None):
+    if not path:
+        return None, None
+    from core.journal import open_for_backtest  # the journal package
+
+    return open_for_backtest(path)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        cfg = load_config(args.config)
+        cfg = with_playbook(load_config(args.config), args.playbook)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
+    if args.split is not None and not 0 < args.split < 1:
+        print("backtest: --split must be between 0 and 1, e.g. 0.7", file=sys.stderr)
+        return 2
     try:
-        res = run_backtest(args.file, cfg)
+        rec = load_recording(args.file)
     except OSError as exc:
         print(f"backtest: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    rep = backtest_report(res)
+    on_engine, close = _attach_journal(args.journal)
+    try:
+        if args.split is not None:
+            reports = [backtest_report(r) for r in split_backtest(rec, cfg, args.split)]
+        else:
+            reports = [backtest_report(run_backtest(rec, cfg, on_engine=on_engine))]
+    finally:
+        if close:
+            close()
     if args.json:
-        sys.stdout.write(orjson.dumps(rep, option=orjson.OPT_SORT_KEYS).decode() + "\n")
+        obj = reports[0] if len(reports) == 1 else {"in_sample": reports[0], "out_of_sample": reports[1]}
+        sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
     else:
-        print(format_report(rep))
-    for lineno, reason in res.stats.bad[:20]:
+        print("\n\n".join(format_report(r) for r in reports))
+    for lineno, reason in rec.stats.bad[:20]:
         print(f"line {lineno}: {reason}", file=sys.stderr)
     return 0

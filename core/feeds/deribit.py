@@ -142,8 +142,10 @@ class DeribitParser:
 def auto_reply(raw: str | bytes) -> str | None:
     """The ``public/test`` frame answering a heartbeat ``test_request``; None for every other frame."""
     # Cheap pre-check: this runs on every frame, and heartbeats are rare.
-    marker = b"test_request" if isinstance(raw, (bytes, bytearray)) else "test_request"
-    if marker not in raw:  # type: ignore[operator]
+    if isinstance(raw, (bytes, bytearray)):
+        if b"test_request" not in raw:
+            return None
+    elif not isinstance(raw, str) or "test_request" not in raw:
         return None
     try:
         msg = decode(raw)

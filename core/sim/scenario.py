@@ -32,11 +32,11 @@ class Scenario:
     # order book and flow
     depth_btc_usd_per_pct: float = 25e6  # unabsorbed taker USD that moves BTC 1 % (square-root beyond)
     refill_tau_s: float = 30.0  # the book absorbs taker backlog (refill, dip buyers) with this time constant
-    permanent_impact: float = 0.3  # share of a taker's impact that moves fair value for good
+    permanent_impact: float = 0.15  # share of a taker's impact that moves fair value for good
     engine_tau_s: float = 3.0  # the liquidation engine works off its queue with this time constant
     engine_max_depth_per_s: float = 0.5  # ...but sends at most this multiple of the 1 % depth per second
-    whale_rate_per_hour: float = 5.0  # large taker orders per market per hour
-    whale_size_depth: float = 0.05  # typical whale order as a fraction of 1 % depth (Pareto tail above)
+    whale_rate_per_hour: float = 12.0  # large taker orders per market per hour
+    whale_size_depth: float = 0.08  # typical whale order as a fraction of 1 % depth (Pareto tail above)
     trade_rate: float = 0.6  # background trade ticks per market per second
     # a sell programme on BTC's fair value (alts follow through beta); 0 = none
     shock_drop: float = 0.0  # fraction of BTC fair value sold off per shock
@@ -51,13 +51,13 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             name="calm",
             description="quiet tape, low leverage, deep books: liquidations trickle, cascades are rare",
-            vol_mult=0.5,
-            leverage_tiers=((3, 0.3), (5, 0.35), (10, 0.27), (20, 0.08)),
+            vol_mult=0.6,
+            leverage_tiers=((3, 0.25), (5, 0.3), (10, 0.27), (25, 0.12), (50, 0.06)),
             population_usd_btc=350e6,
             momentum_chasing=0.05,
-            depth_btc_usd_per_pct=45e6,
-            whale_rate_per_hour=1.0,
-            whale_size_depth=0.1,
+            depth_btc_usd_per_pct=40e6,
+            whale_rate_per_hour=3.0,
+            whale_size_depth=0.05,
             trade_rate=0.4,
         ),
         Scenario(
@@ -72,8 +72,8 @@ SCENARIOS: dict[str, Scenario] = {
             population_usd_btc=800e6,
             momentum_chasing=0.25,
             depth_btc_usd_per_pct=16e6,
-            whale_rate_per_hour=10.0,
-            whale_size_depth=0.3,
+            whale_rate_per_hour=20.0,
+            whale_size_depth=0.12,
             trade_rate=0.9,
         ),
         Scenario(
@@ -87,9 +87,9 @@ SCENARIOS: dict[str, Scenario] = {
             depth_btc_usd_per_pct=18e6,
             whale_rate_per_hour=6.0,
             trade_rate=0.9,
-            shock_drop=0.045,
+            shock_drop=0.025,
             shock_start_s=120.0,
-            shock_duration_s=240.0,
+            shock_duration_s=120.0,
             shock_every_s=3 * 3600.0,
         ),
     )

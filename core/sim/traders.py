@@ -91,12 +91,15 @@ class TraderFlow:
         rng = self.rng
         if usd <= 2.0 * self.account_floor:
             return [usd]
-        k = 1 + int(rng.random() * min(6.0, math.log2(usd / self.account_floor)))
+        k = 1 + int(rng.random() * min(6.0, math.log2(usd / self.account_floor)))  # k * floor <= usd
         if k == 1:
             return [usd]
+        # every account at least the floor, the rest shared out heavy-tailed
+        floor = self.account_floor
+        spare = usd - k * floor
         weights = [rng.paretovariate(1.1) for _ in range(k)]
         total = sum(weights)
-        return [usd * w / total for w in weights]
+        return [floor + spare * w / total for w in weights]
 
     def seed_population(self, book: PositionBook, price: float, sigma_per_s: float) -> None:
         """Positions opened before the start: older ones entered further from today's price.

@@ -1,0 +1,643 @@
+"""LiveBroker: the venue-independent half of a real-money broker.
+
+The engine calls `submit()` synchronously, so every order becomes an asyncio task on the running
+loop; its outcome (a Fill with the venue's price and fee, or a Rejection with the reason) waits in
+a list that `poll(now)` drains. The venue subclasses only speak HTTP: signing, endpoints, codes.
+
+Safety rules implemented here, once, for both venues:
+- every order carries a client order id; when the outcome of a send is unknown (timeout, dropped
+  connection, 5xx) the order is looked up by that id before anything is resent, so a market order
+  is never duplicated blindly;
+- a timestamp reject resyncs the clock with the venue and retries once (safe: nothing executed);
+- rate limits are waited out, never hammered; an entry that cannot go out in time is refused;
+- entries above the hard notional cap or outside the instrument filters are refused before sending;
+  exits and flatten closes are reduce-only and never refused by caps, so we can always get out;
+- stop-loss and take-profit live on the venue (they survive liqhunt dying); when one fires the
+  watcher reports it as an exit Fill the engine adopts, and the other one is cancelled.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Awaitable, Callable, Literal
+
+import httpx
+
+from core.brokers.base import Fill, Order, Rejection
+from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty, round_price
+from core.brokers.keys import ApiKeys
+from core.brokers.live_errors import CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError
+from core.brokers.ratelimit import RateGate
+from core.events import OrderSide, Side
+from core.instruments import Instrument
+from core.positions import Position
+
+log = logging.getLogger("liqhunt.broker")
+
+ExitKind = Literal["stop", "take_profit"]
+
+
+@dataclass
+class LiveSettings:
+    """Per-run settings of a live broker. Caps come from config.risk; the rest has safe defaults."""
+
+    max_notional_per_trade_usd: float = 50_000.0
+    leverage: dict[str, float] = field(default_factory=dict)  # market -> leverage
+    default_leverage: float = 2.0
+    margin_mode: Literal["isolated", "cross"] = "isolated"
+    markets: tuple[str, ...] = ()  # prepared (filters, leverage, margin) at start-up
+    recv_window_ms: int = 5000
+    request_timeout_s: float = 10.0
+    watch_interval_s: float = 2.0  # exchange-side exits are checked this often
+    reconcile_interval_s: float = 30.0  # positions compared with the engine this often
+    max_entry_wait_s: float = 3.0  # an entry that cannot be sent within this is refused, not sent late
+    max_exit_wait_s: float = 120.0
+    unknown_settle_s: float = 0.25  # let an in-flight order land before asking about it
+    status_queries: int = 5
+    retry_base_s: float = 0.5
+    retry_max_s: float = 10.0
+
+    def leverage_for(self, market: str) -> float:
+        return self.leverage.get(market, self.default_leverage)
+
+
+@dataclass(frozen=True)
+class ExecReport:
+    """The venue's account of one order."""
+
+    client_id: str
+    status: str  # new | untriggered | triggered | partially_filled | filled | cancelled | rejected | expired
+    filled_qty: float = 0.0
+    avg_price: float = 0.0
+    fee: float | None = None  # None until the venue has reported it
+    exchange_id: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("filled", "cancelled", "rejected", "expired")
+
+
+@dataclass(frozen=True)
+class ExchangePosition:
+    market: str
+    symbol: str
+    side: Side
+    qty: float
+    entry_price: float
+    mark_price: float
+
+
+@dataclass
+class TrackedExits:
+    """Our open position on the venue and the two conditional orders protecting it."""
+
+    market: str
+    symbol: str
+    position_id: str
+    side: Side
+    qty: float
+    stop_id: str
+    tp_id: str
+    stop_price: float
+    tp_price: float
+    placed: bool = False
+
+
+@dataclass
+class FlattenReport:
+    done: bool
+    attempts: int
+    closed: list[str] = field(default_factory=list)  # markets closed by this flatten
+    failures: list[str] = field(default_factory=list)  # what failed on the last attempt
+
+
+def _closing_side(side: Side) -> OrderSide:
+    return "sell" if side == "long" else "buy"
+
+
+class LiveBroker:
+    name = "live"
+    venue = ""
+
+    def __init__(
+        self,
+        keys: ApiKeys,
+        base_url: str,
+        settings: LiveSettings,
+        *,
+        now_fn: Callable[[], float] = time.time,
+        price_of: Callable[[str], float | None] | None = None,
+        on_alert: Callable[[str], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._keys = keys
+        self.base_url = base_url.rstrip("/")
+        self.settings = settings
+        self.now_fn = now_fn
+        self.price_of = price_of or (lambda market: None)
+        self._on_alert = on_alert
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self.gate = RateGate()
+        self.time_offset_ms = 0
+        self.filters: dict[str, SymbolFilters] = {}  # by symbol
+        self._symbol_of: dict[str, str] = {}  # market -> symbol
+        self._ready: set[str] = set()
+        self._ready_locks: dict[str, asyncio.Lock] = {}
+        self._session = secrets.token_hex(3)  # client ids must not collide with a previous run's
+        self._results: list[Fill | Rejection] = []
+        self._tasks: set[asyncio.Task] = set()
+        self._unsent: dict[str, Order] = {}
+        self._busy: dict[str, int] = {}  # market -> orders in flight
+        self.tracked: dict[str, TrackedExits] = {}  # market -> our position's exits
+        self._last_close: dict[str, tuple[float, float, str]] = {}  # market -> (price, fee, exchange id)
+        self.alerts: list[str] = []
+        self.engine = None  # attached for periodic reconciliation
+        self._watcher: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._flatten_seq = 0
+
+    # -- venue hooks (subclasses) -------------------------------------------------------------
+    async def _server_time_ms(self) -> int: raise NotImplementedError
+    async def _load_filters(self) -> dict[str, SymbolFilters]: raise NotImplementedError
+    async def _prepare_symbol(self, symbol: str, leverage: float) -> None: raise NotImplementedError
+    async def _send_market(self, symbol: str, side: OrderSide, qty: str, reduce_only: bool, client_id: str) -> ExecReport: raise NotImplementedError
+    async def _query_order(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
+    async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport: raise NotImplementedError
+    async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport: raise NotImplementedError
+    async def _query_exit(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
+    async def _cancel_exit(self, symbol: str, client_id: str) -> None: raise NotImplementedError
+    async def _cancel_all_symbol(self, symbol: str) -> None: raise NotImplementedError
+    async def fetch_positions(self) -> list[ExchangePosition]: raise NotImplementedError
+    async def account_summary(self) -> dict: raise NotImplementedError
+    def _is_reduce_only_reject(self, err: VenueError) -> bool: raise NotImplementedError
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, keys={self._keys!r})"
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url, timeout=self.settings.request_timeout_s, transport=self._transport
+            )
+        return self._http
+
+    async def start(self, watch: bool = True) -> None:
+        """Sync the clock, load filters and prepare the configured markets; then watch exits."""
+        self._loop = asyncio.get_running_loop()
+        await self.sync_time()
+        await self.load_filters()
+        for market in self.settings.markets:
+            await self.ensure_ready(market)
+        if watch and self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch_loop())
+
+    async def aclose(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+            self._watcher = None
+        for t in list(self._tasks):
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every order, exit placement and cancel task has finished."""
+        deadline = time.monotonic() + timeout
+        while self._tasks:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("broker tasks still running")
+            await asyncio.wait(set(self._tasks), timeout=left)
+
+    def _alert(self, msg: str) -> None:
+        msg = self._keys.redact(msg)
+        self.alerts.append(msg)
+        log.warning("%s: %s", self.name, msg)
+        if self._on_alert is not None:
+            self._on_alert(msg)
+
+    def _spawn(self, coro: Awaitable, market: str = "") -> None:
+        loop = self._loop or asyncio.get_running_loop()
+        task = loop.create_task(coro)
+        self._tasks.add(task)
+        if market:
+            self._busy[market] = self._busy.get(market, 0) + 1
+
+        def done(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if market:
+                self._busy[market] -= 1
+            if not t.cancelled() and t.exception() is not None:
+                self._alert(f"internal error: {type(t.exception()).__name__}: {t.exception()}")
+
+        task.add_done_callback(done)
+
+    # -- clock, filters, market preparation ---------------------------------------------------
+    def timestamp_ms(self) -> int:
+        return int(time.time() * 1000) + self.time_offset_ms
+
+    async def sync_time(self) -> int:
+        """Offset = venue time − our time at the midpoint of the round trip."""
+        t0 = time.time() * 1000
+        server = await self._server_time_ms()
+        t1 = time.time() * 1000
+        self.time_offset_ms = int(server - (t0 + t1) / 2)
+        return self.time_offset_ms
+
+    async def load_filters(self) -> None:
+        self.filters = await self._load_filters()
+        self._symbol_of = {f.market: s for s, f in self.filters.items()}
+
+    def instruments(self) -> list[Instrument]:
+        return [f.instrument(self.venue) for f in self.filters.values()]
+
+    def symbol_for(self, market: str) -> str:
+        sym = self._symbol_of.get(market)
+        if sym is None:
+            raise NotReady(f"{market} is not listed on {self.name}")
+        return sym
+
+    async def ensure_ready(self, market: str) -> str:
+        """Leverage and margin mode set from config before the first trade on a market."""
+        if not self.filters:
+            await self.load_filters()
+        sym = self.symbol_for(market)
+        if sym in self._ready:
+            return sym
+        lock = self._ready_locks.setdefault(sym, asyncio.Lock())
+        async with lock:
+            if sym not in self._ready:
+                lev = self.settings.leverage_for(market)
+                max_lev = self.filters[sym].max_leverage
+                if lev > max_lev:
+                    raise NotReady(f"leverage {lev:g} above the maximum {max_lev:g} for {sym}")
+                try:
+                    await self._prepare_symbol(sym, lev)
+                except VenueError as e:
+                    raise NotReady(f"could not set leverage/margin on {sym}: {e}") from None
+                self._ready.add(sym)
+        return sym
+
+    # -- the Broker protocol ------------------------------------------------------------------
+    def submit(self, order: Order) -> None:
+        if self._loop is None:
+            self._reject(order, f"{self.name} broker not started")
+            return
+        if order.intent == "entry":
+            refusal = self._precheck_entry(order)
+            if refusal:
+                self._reject(order, refusal)
+                return
+            self._unsent[order.id] = order
+        self._spawn(self._run_order(order), order.market)
+
+    def poll(self, now: float) -> list[Fill | Rejection]:
+        out, self._results = self._results, []
+        return out
+
+    def cancel_all(self, now: float) -> None:
+        """Kill: entries not yet on the wire are cancelled (the engine drops them). Exchange-side
+        stops stay until the position is closed, so nothing is left unprotected in between."""
+        for order in self._unsent.values():
+            order.status = "cancelled"
+        self._unsent.clear()
+
+    def on_position_opened(self, pos: Position) -> None:
+        sym = self._symbol_of.get(pos.market, "")
+        t = TrackedExits(
+            pos.market, sym, pos.id, pos.side, pos.qty, f"lqh-{self._session}-{pos.id}-sl",
+            f"lqh-{self._session}-{pos.id}-tp", pos.stop_price, pos.take_profit_price,
+        )
+        self.tracked[pos.market] = t
+        self._spawn(self._place_exits(t), pos.market)
+
+    def on_position_closed(self, pos: Position) -> None:
+        t = self.tracked.get(pos.market)
+        if t is not None and t.position_id == pos.id:
+            del self.tracked[pos.market]
+            self._spawn(self._cancel_exits(t), pos.market)
+
+    # -- orders -------------------------------------------------------------------------------
+    def _reject(self, order: Order, reason: str) -> None:
+        order.status, order.reject_reason = "rejected", reason
+        self._results.append(Rejection(order.id, order.market, self._keys.redact(reason), self.now_fn()))
+
+    def _precheck_entry(self, order: Order) -> str:
+        notional = order.qty * order.ref_price
+        cap = self.settings.max_notional_per_trade_usd
+        if notional > cap:  # defence in depth: the risk manager checks this too
+            return f"notional {notional:,.0f} USD above the hard cap {cap:,.0f} USD"
+        if order.qty <= 0:
+            return "qty must be positive"
+        return ""
+
+    def client_id(self, order: Order) -> str:
+        return f"lqh-{self._session}-{order.id}"
+
+    async def _run_order(self, order: Order) -> None:
+        try:
+            sym = await self.ensure_ready(order.market)
+            f = self.filters[sym]
+            prep: PreparedQty = prepare_qty(f, order.qty, order.ref_price, order.reduce_only)
+            if prep.qty is None:
+                self._unsent.pop(order.id, None)
+                self._reject(order, prep.reason)
+                return
+            if order.status == "cancelled":  # killed before it went out
+                return
+            self._unsent.pop(order.id, None)
+            cid = self.client_id(order)
+            wait = self.settings.max_entry_wait_s if order.intent == "entry" else self.settings.max_exit_wait_s
+            rep = await self._idempotent(
+                lambda: self._send_market(sym, order.side, fmt(prep.qty), order.reduce_only, cid),
+                lambda: self._query_order(sym, cid), max_wait_s=wait,
+            )
+            rep = await self._finalise(sym, rep)
+        except NotReady as e:
+            self._unsent.pop(order.id, None)
+            self._reject(order, str(e))
+            return
+        except VenueError as e:
+            if order.reduce_only and self._is_reduce_only_reject(e):
+                await self._resolve_flat_exit(order, str(e))
+                return
+            if e.kind == UNKNOWN:
+                self._alert(f"{order.market} order {order.id} status unknown ({e}); reconciliation will adopt any position")
+            self._reject(order, str(e))
+            return
+        if rep.filled_qty <= 0:
+            self._reject(order, f"not filled (venue status {rep.status})")
+            return
+        self._push_fill(order, rep)
+
+    def _push_fill(self, order: Order, rep: ExecReport, **extras) -> None:
+        now = self.now_fn()
+        ref = order.ref_price or rep.avg_price
+        px = rep.avg_price
+        slip = ((px - ref) / ref * 1e4 if order.side == "buy" else (ref - px) / ref * 1e4) if ref else 0.0
+        order.status = "filled"
+        self._results.append(Fill(
+            order.id, order.market, order.side, rep.filled_qty, px, rep.fee or 0.0, now, slip,
+            max(0.0, now - order.submitted_ts), self.name,
+            {"venue": self.venue, "exchange_order_id": rep.exchange_id, "client_id": rep.client_id, **extras},
+        ))
+        if order.intent == "exit":
+            self._last_close[order.market] = (px, rep.fee or 0.0, rep.exchange_id)
+
+    async def _idempotent(self, send: Callable[[], Awaitable[ExecReport]], query: Callable[[], Awaitable[ExecReport]],
+                          max_wait_s: float) -> ExecReport:
+        """Send once; resend only when the venue definitely has not got the order."""
+        start = time.monotonic()
+        resynced = False
+        sends = 0
+        while True:
+            sends += 1
+            try:
+                return await send()
+            except VenueError as e:
+                err = e
+            if err.kind == CLOCK and not resynced:
+                resynced = True
+                await self.sync_time()
+                continue
+            if err.kind == RATE_LIMITED:
+                wait = max(err.retry_after_s, self.gate.wait_s(), 0.05)
+                if time.monotonic() - start + wait > max_wait_s:
+                    raise err
+                await asyncio.sleep(wait)
+                continue
+            if err.kind in (UNKNOWN, DUPLICATE):
+                found = await self._lookup(query)
+                if found is not None:
+                    return found
+                if err.kind == DUPLICATE or sends >= 3:
+                    raise VenueError(UNKNOWN, f"gave up after {sends} sends: {err.message}", err.code)
+                continue  # definitely not on the venue: the same client id can go again
+            raise err
+
+    async def _lookup(self, query: Callable[[], Awaitable[ExecReport]]) -> ExecReport | None:
+        """The order as the venue has it, None if it definitely does not exist."""
+        await asyncio.sleep(self.settings.unknown_settle_s)
+        delay = self.settings.retry_base_s
+        for _ in range(self.settings.status_queries):
+            try:
+                return await query()
+            except VenueError as e:
+                if e.kind == NOT_FOUND:
+                    return None
+                if e.kind == CLOCK:
+                    await self.sync_time()
+                elif e.kind in (REJECTED,) or e.kind == "auth":
+                    raise
+                await asyncio.sleep(max(delay, e.retry_after_s))
+                delay = min(delay * 2, self.settings.retry_max_s)
+        raise VenueError(UNKNOWN, "order status still unknown after repeated queries")
+
+    async def _resolve_flat_exit(self, order: Order, why: str) -> None:
+        """A reduce-only close was refused: if the position is already gone (a venue stop fired,
+        or a flatten closed it), report this exit as filled at the price that really closed it."""
+        try:
+            positions = await self.fetch_positions()
+        except VenueError as e:
+            self._reject(order, f"{why}; position check failed: {e}")
+            return
+        if any(p.market == order.market for p in positions):
+            self._reject(order, why)
+            return
+        t = self.tracked.get(order.market)
+        if t is not None and t.placed:
+            for kind, cid in (("stop", t.stop_id), ("take_profit", t.tp_id)):
+                try:
+                    rep = await self._finalise(t.symbol, await self._query_exit(t.symbol, cid))
+                except VenueError:
+                    continue
+                if rep.status == "filled" and rep.filled_qty > 0:
+                    self.tracked.pop(order.market, None)
+                    self._push_fill(order, rep, closed_by=f"exchange {kind}")
+                    return
+        px, fee, xid = self._last_close.pop(order.market, (self.price_of(order.market) or order.ref_price, 0.0, ""))
+        self._push_fill(order, ExecReport(self.client_id(order), "filled", order.qty, px, fee, xid), already_flat=True)
+
+    # -- exchange-side exits ------------------------------------------------------------------
+    async def _place_exits(self, t: TrackedExits) -> None:
+        try:
+            sym = await self.ensure_ready(t.market)
+        except NotReady as e:
+            self._alert(f"{t.market}: stop/take-profit NOT placed: {e}")
+            return
+        t.symbol = sym
+        f = self.filters[sym]
+        qty = prepare_qty(f, t.qty, 0.0, reduce_only=True)
+        for kind, price, cid in (("stop", t.stop_price, t.stop_id), ("take_profit", t.tp_price, t.tp_id)):
+            trigger = fmt(round_price(price, f.tick_size))
+            delay = self.settings.retry_base_s
+            for attempt in range(4):
+                try:
+                    await self._idempotent(
+                        lambda: self._place_exit(t, kind, trigger, fmt(qty.qty or Decimal(0)), cid),
+                        lambda: self._query_exit(sym, cid), max_wait_s=self.settings.max_exit_wait_s,
+                    )
+                    break
+                except VenueError as e:
+                    if e.kind == REJECTED or attempt == 3:
+                        self._alert(f"{t.market}: {kind} at {trigger} NOT placed on {self.name}: {e}")
+                        break
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.settings.retry_max_s)
+        t.placed = True
+
+    async def _cancel_exits(self, t: TrackedExits) -> None:
+        for cid in (t.stop_id, t.tp_id):
+            delay = self.settings.retry_base_s
+            for attempt in range(5):
+                try:
+                    await self._cancel_exit(t.symbol, cid)
+                    break
+                except VenueError as e:
+                    if e.kind in (NOT_FOUND, REJECTED):
+                        break  # already triggered, cancelled or expired: nothing left to cancel
+                    if attempt == 4:
+                        self._alert(f"{t.market}: could not cancel leftover exit order {cid}: {e}")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.settings.retry_max_s)
+
+    async def check_exits(self) -> None:
+        """Report a venue stop/take-profit that filled as an exit Fill the engine adopts."""
+        for market, t in list(self.tracked.items()):
+            if not t.placed or self._busy.get(market):
+                continue
+            for kind, cid, other in (("stop", t.stop_id, t.tp_id), ("take_profit", t.tp_id, t.stop_id)):
+                try:
+                    rep = await self._query_exit(t.symbol, cid)
+                    if rep.status != "filled":
+                        continue
+                    rep = await self._finalise(t.symbol, rep)
+                except VenueError:
+                    continue
+                if self.tracked.get(market) is not t:
+                    break
+                del self.tracked[market]
+                now = self.now_fn()
+                ref = t.stop_price if kind == "stop" else t.tp_price
+                side = _closing_side(t.side)
+                slip = ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
+                self._results.append(Fill(
+                    f"x-{cid}", market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, now, slip, 0.0, self.name,
+                    {"intent": "exit", "reason": kind, "venue": self.venue, "exchange_order_id": rep.exchange_id,
+                     "client_id": cid},
+                ))
+                self._spawn(self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other,
+                                                            0.0, 0.0)), market)
+                break
+
+    async def _watch_loop(self) -> None:
+        last_reconcile = time.monotonic()
+        while True:
+            await asyncio.sleep(self.settings.watch_interval_s)
+            try:
+                await self.check_exits()
+                if self.engine is not None and time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
+                    last_reconcile = time.monotonic()
+                    from core.brokers.reconcile import reconcile
+
+                    await reconcile(self.engine, self)
+            except (VenueError, NotReady) as e:
+                self._alert(f"watcher: {e}")
+
+    # -- flatten / kill -----------------------------------------------------------------------
+    async def flatten_all(self, reason: str = "kill", max_attempts: int | None = None,
+                          cancelled: asyncio.Event | None = None) -> FlattenReport:
+        """Cancel every open order and close every position reduce-only, using only the venue's
+        own state (no market data needed). Failures are reported and retried with backoff until
+        everything is flat, `max_attempts` is reached or `cancelled` is set."""
+        delay = self.settings.retry_base_s
+        report = FlattenReport(False, 0)
+        while True:
+            report.attempts += 1
+            failures: list[str] = []
+            symbols = {t.symbol for t in self.tracked.values() if t.symbol}
+            symbols |= {self._symbol_of[m] for m in self.settings.markets if m in self._symbol_of}
+            positions: list[ExchangePosition] = []
+            try:
+                positions = await self.fetch_positions()
+            except VenueError as e:
+                failures.append(f"positions: {e}")
+            symbols |= {p.symbol for p in positions}
+            for sym in sorted(symbols):
+                try:
+                    await self._cancel_all_symbol(sym)
+                except VenueError as e:
+                    failures.append(f"cancel {sym}: {e}")
+            for p in positions:
+                err = await self._close_position(p, reason)
+                if err:
+                    failures.append(err)
+                else:
+                    report.closed.append(p.market)
+            if not failures:
+                try:
+                    left = await self.fetch_positions()
+                    failures += [f"{p.market} still open ({p.qty:g})" for p in left]
+                except VenueError as e:
+                    failures.append(f"positions: {e}")
+            report.failures = failures
+            if not failures:
+                report.done = True
+                return report
+            self._alert(f"flatten attempt {report.attempts} incomplete: " + "; ".join(failures))
+            if (max_attempts is not None and report.attempts >= max_attempts) or (cancelled and cancelled.is_set()):
+                return report
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.settings.retry_max_s)
+
+    async def _close_position(self, p: ExchangePosition, reason: str) -> str:
+        f = self.filters.get(p.symbol)
+        if f is None:
+            await self.load_filters()
+            f = self.filters.get(p.symbol)
+        qty = fmt(prepare_qty(f, p.qty, 0.0, reduce_only=True).qty or Decimal(repr(p.qty))) if f else repr(p.qty)
+        self._flatten_seq += 1
+        cid = f"lqh-{self._session}-f{self._flatten_seq}"
+        side = _closing_side(p.side)
+        try:
+            rep = await self._idempotent(
+                lambda: self._send_market(p.symbol, side, qty, True, cid),
+                lambda: self._query_order(p.symbol, cid), max_wait_s=self.settings.max_exit_wait_s,
+            )
+            rep = await self._finalise(p.symbol, rep)
+        except VenueError as e:
+            if self._is_reduce_only_reject(e):
+                return ""  # closed by something else in the meantime: the final check decides
+            return f"close {p.market}: {e}"
+        self._last_close[p.market] = (rep.avg_price, rep.fee or 0.0, rep.exchange_id)
+        t = self.tracked.pop(p.market, None)
+        if t is not None:
+            # the engine learns of the close like of a venue stop: an exit fill it did not order
+            self._results.append(Fill(
+                f"x-{cid}", p.market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, self.now_fn(), 0.0, 0.0,
+                self.name, {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": rep.exchange_id,
+                            "client_id": cid},
+            ))
+        return ""
+
+    def report_flat(self, market: str, qty: float, side: Side, fallback_price: float, reason: str = "reconcile") -> None:
+        """The venue says flat but the engine holds a position: close it in the engine, at the
+        venue's last close price when we saw one, else the mark, else `fallback_price`."""
+        px, fee, xid = self._last_close.pop(market, (self.price_of(market) or fallback_price, 0.0, ""))
+        self.tracked.pop(market, None)
+        self._results.append(Fill(
+            f"reconcile-{market}-{int(self.now_fn() * 1000)}", market, _closing_side(side), qty, px, fee, self.now_fn(),
+            0.0, 0.0, self.name, {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": xid},
+        ))
+
+    def busy(self, market: str) -> bool:
+        return bool(self._busy.get(market)) or any(r.market == market for r in self._results)

@@ -1,0 +1,173 @@
+"""The `fade` playbook: enter against a cascade once it has exhausted, while the snap-back is young.
+
+An episode starts with a large liquidation and follows the cascade: its start price, its
+extreme, the peak of the short-horizon (default 10 s) liquidation rate and the peak score.
+The 90 s window lags by its own length, so exhaustion is judged on the short horizon.
+
+A signal needs all of: the short-horizon rate fell ≥ `exhaustion_drop_pct` from its episode
+peak; price moved ≥ `min_move_pct` from the start; no large liquidation for `quiet_s`; the
+snap-back has retraced less than `max_retrace_pct` of the move; the episode was big enough
+and scored ≥ `score_min` at its peak. Stop beyond the extreme plus a volatility buffer;
+take profit at `target_retrace_pct` of the move retraced.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from core.cascade_score import CascadeScore
+from core.config import FadeConfig, SignalConfig
+from core.events import LONG, Liquidation, Side
+from core.signals import IDLE, SIGNAL, FilterResult, Signal
+
+TRACKING = "tracking"
+
+
+@dataclass(frozen=True, slots=True)
+class FadeView:
+    short_usd: float  # liquidations of the cascade side over the short horizon
+    window_usd: float  # ... over the main window
+    window_events: int
+    price: float | None
+    score: CascadeScore
+    sigma_10m: float | None
+
+
+class FadeDetector:
+    playbook = "fade"
+
+    def __init__(self, market: str, cfg: FadeConfig, signal_cfg: SignalConfig) -> None:
+        self.market = market
+        self.cfg = cfg
+        self.signal_cfg = signal_cfg
+        self.state = IDLE
+        self.side: Side | None = None
+        self.signal: Signal | None = None
+        self.last_filters: tuple[FilterResult, ...] = ()
+        self.last_outcome = ""
+        self._rearm_at = float("-inf")
+        self._seq = 0
+        self._reset_episode()
+
+    def _reset_episode(self) -> None:
+        self.first_ts: float | None = None
+        self.first_usd = 0.0
+        self.start_price: float | None = None
+        self.extreme: float | None = None
+        self.last_large_ts = 0.0
+        self.peak_short = 0.0
+        self.peak_window = 0.0
+        self.peak_score: CascadeScore | None = None
+
+    # the same large-liquidation trigger as the ride playbook
+    def observe(self, ev: Liquidation, now: float, price: float | None) -> bool:
+        if ev.usd < self.signal_cfg.watch_min_usd:
+            return False
+        if self.state == TRACKING and ev.side == self.side:
+            self.last_large_ts = ev.ts_recv
+            return False
+        if self.state != IDLE or now < self._rearm_at:
+            return False
+        self.state = TRACKING
+        self.side = ev.side
+        self.first_ts = self.last_large_ts = ev.ts_recv
+        self.first_usd = ev.usd
+        # the cascade "began" where price stood before this forced order; the liquidation's own
+        # fill price is the best public proxy when no price has been seen yet
+        self.start_price = price or ev.price
+        self.extreme = self.start_price
+        self.last_filters = ()
+        return True
+
+    def on_price(self, price: float) -> None:
+        if self.state != TRACKING or self.extreme is None:
+            return
+        if (self.side == LONG and price < self.extreme) or (self.side != LONG and price > self.extreme):
+            self.extreme = price
+
+    def evaluate(self, now: float, gather: Callable[[Side], FadeView]) -> Signal | None:
+        if self.state != TRACKING or self.side is None or self.start_price is None:
+            return None
+        c = self.cfg
+        view = gather(self.side)
+        if view.price is not None:
+            self.on_price(view.price)
+        self.peak_short = max(self.peak_short, view.short_usd)
+        self.peak_window = max(self.peak_window, view.window_usd)
+        if self.peak_score is None or view.score.total > self.peak_score.total:
+            self.peak_score = view.score
+        since_large = now - self.last_large_ts
+        if since_large > c.max_wait_s:
+            self.last_outcome = "fade: no exhaustion entry in time"
+            self._end(now, rearm=False)
+            return None
+        if view.price is None or self.extreme is None:
+            return None
+        long_casc = self.side == LONG
+        move = (self.start_price - self.extreme) if long_casc else (self.extreme - self.start_price)
+        move_pct = move / self.start_price * 100
+        retraced = ((view.price - self.extreme) if long_casc else (self.extreme - view.price)) / move * 100 if move > 0 else 0.0
+        drop = (1 - view.short_usd / self.peak_short) * 100 if self.peak_short > 0 else 0.0
+        peak_score = self.peak_score.total if self.peak_score else 0.0
+        fs = (
+            FilterResult("exhausted", drop >= c.exhaustion_drop_pct, f"10 s rate −{drop:.0f} % from peak (need {c.exhaustion_drop_pct:g})"),
+            FilterResult("move", move_pct >= c.min_move_pct, f"{move_pct:.2f} % from start (need {c.min_move_pct:g})"),
+            FilterResult("quiet", since_large >= c.quiet_s, f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})"),
+            FilterResult("young", retraced < c.max_retrace_pct, f"{retraced:.0f} % retraced (max {c.max_retrace_pct:g})"),
+            FilterResult("size", self.peak_window >= c.min_cascade_usd, f"peak ${self.peak_window:,.0f} (need ${c.min_cascade_usd:,.0f})"),
+            FilterResult("score", peak_score >= c.score_min, f"peak score {peak_score:.1f} (need {c.score_min:g})"),
+        )
+        self.last_filters = fs
+        if not all(f.passed for f in fs):
+            return None
+        buffer = max(c.stop_buffer_pct / 100, c.stop_vol_mult * (view.sigma_10m or 0.0))
+        if long_casc:
+            stop = self.extreme * (1 - buffer)
+            target = self.extreme + move * c.target_retrace_pct / 100
+        else:
+            stop = self.extreme * (1 + buffer)
+            target = self.extreme - move * c.target_retrace_pct / 100
+        price = view.price
+        if (long_casc and target <= price) or (not long_casc and target >= price):
+            return None  # the bounce already passed the target: nothing left to take
+        self._seq += 1
+        sig = Signal(
+            id=f"{self.market}#F{self._seq}@{now:.3f}",
+            market=self.market,
+            liquidated=self.side,
+            order_side="buy" if long_casc else "sell",
+            score=self.peak_score or view.score,
+            first_ts=self.first_ts or now,
+            first_usd=self.first_usd,
+            raised_ts=now,
+            expires_ts=now + self.signal_cfg.signal_ttl_s,
+            price=price,
+            window_usd=self.peak_window,
+            window_events=view.window_events,
+            filters=fs,
+            playbook="fade",
+        )
+        sig.stop_pct = abs(price - stop) / price * 100
+        sig.take_profit_pct = abs(target - price) / price * 100
+        sig.extras.update(stop_price=stop, take_profit_price=target, start_price=self.start_price, extreme=self.extreme,
+                          why=f"cascade moved {move_pct:.2f} % and its 10 s rate fell {drop:.0f} % from peak; fading the snap-back")
+        self.state = SIGNAL
+        self.signal = sig
+        return sig
+
+    def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
+        sig = self.signal
+        if sig is None:
+            return None
+        sig.status, sig.reason = status, reason
+        self.last_outcome = f"fade signal {status}" + (f": {reason}" if reason else "")
+        self._end(now, rearm=True)
+        return sig
+
+    def _end(self, now: float, rearm: bool) -> None:
+        self.state = IDLE
+        self.side = None
+        self.signal = None
+        self._reset_episode()
+        if rearm:
+            self._rearm_at = now + self.signal_cfg.rearm_after_s

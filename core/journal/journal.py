@@ -1,0 +1,174 @@
+"""Journal: every engine event of a session, in SQLite, written off the event loop.
+
+    journal = Journal(path, clock)           # opens (and migrates) the file, or ":memory:"
+    journal.open_session("auto", ["binance"], config, "live", broker="binance")
+    journal.attach(engine)                   # from now on every engine event becomes rows
+    ...
+    journal.close()                          # flush, mark the session ended (also at exit)
+
+Rows go through a background writer committing every ~0.1 s. Position opens, restores and
+closes are the exception: the subscriber waits (bounded) until they are committed, because a
+position and its stop are what a crash must never lose.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import sqlite3
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Callable, Iterable
+
+from core.clock import Clock
+from core.config import Config
+from core.journal.paths import MEMORY
+from core.journal.recorder import DURABLE_NOW, EventRecorder, insert
+from core.journal.schema import JournalError, migrate
+from core.journal.writer import JournalWriter, WriterStats
+
+log = logging.getLogger("liqhunt.journal")
+
+
+def liqhunt_version() -> str:
+    try:
+        return metadata.version("liqhunt")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Journal:
+    def __init__(
+        self,
+        path: str | Path,
+        clock: Clock,
+        commit_interval_s: float = 0.1,
+        durable_timeout_s: float = 1.0,
+        sync_positions: bool = True,
+    ) -> None:
+        self.path = str(path)
+        self.clock = clock
+        self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
+        self._durable_timeout = durable_timeout_s
+        if self.path != MEMORY:
+            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        if self.path != MEMORY:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self.migrated_from, self.schema_version = migrate(self._conn)
+        self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
+        self.session_id: int | None = None
+        self.source = ""
+        self.broker = ""
+        self._recorder: EventRecorder | None = None
+        self._detach: Callable[[], None] | None = None
+        self.max_hold_s = 0.0  # longest time a subscriber call held the caller (the event loop)
+        self._closed = False
+        atexit.register(self.close)
+
+    # -- session --------------------------------------------------------------------------------
+    def open_session(
+        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper"
+    ) -> int:
+        if self.session_id is not None:
+            raise JournalError(f"session {self.session_id} already open in this journal")
+        row = {
+            "started_ts": self.clock.now(), "mode": mode, "config_hash": config.digest(), "version": liqhunt_version(),
+            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker,
+        }
+        sql, params = insert("sessions", row)
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+        self.session_id = int(cur.lastrowid)
+        self.source, self.broker = source_label, broker
+        self._recorder = EventRecorder(self.session_id)
+        return self.session_id
+
+    def attach(self, engine) -> Callable[[], None]:
+        """Subscribe to the engine's events (once; attaching again is a no-op)."""
+        if self._recorder is None:
+            raise JournalError("open_session() before attach()")
+        if self._detach is None:
+            self._detach = engine.subscribe(self.record)
+        return self.detach
+
+    def detach(self) -> None:
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+
+    @property
+    def attached(self) -> bool:
+        return self._detach is not None
+
+    def record(self, ev: object) -> None:
+        """The engine subscriber: enqueue the event's rows; wait for the commit on position events."""
+        if self._recorder is None or self._closed:
+            return
+        t0 = time.perf_counter()
+        self._writer.submit(self._recorder.statements(ev))
+        if self.sync_positions and isinstance(ev, DURABLE_NOW):
+            if not self._writer.flush(self._durable_timeout):
+                log.error("journal: %s not committed within %.1f s", type(ev).__name__, self._durable_timeout)
+        self.max_hold_s = max(self.max_hold_s, time.perf_counter() - t0)
+
+    def write(self, table: str, row: dict) -> None:
+        """An extra row outside the engine's events (reconciliation differences)."""
+        self._writer.submit([insert(table, {"session_id": self.session_id or 0, **row})])
+
+    def forget_position(self, key: str) -> None:
+        self._writer.submit([("DELETE FROM positions_open WHERE key = ?", (key,))])
+
+    # -- durability -----------------------------------------------------------------------------
+    def flush(self, timeout: float | None = 5.0) -> bool:
+        return self._writer.flush(timeout)
+
+    def close(self, end_reason: str = "clean exit") -> None:
+        """Flush, mark the session ended and close. Open positions stay in the journal: they
+        are restored on the next start. Safe to call twice (signal handler, then atexit)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.detach()
+        if self.session_id is not None:
+            self._writer.submit([("UPDATE sessions SET ended_ts = ?, end_reason = ? WHERE id = ?",
+                                  (self.clock.now(), end_reason, self.session_id))])
+        self._writer.close()
+        with self._lock:
+            self._conn.close()
+        atexit.unregister(self.close)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def stats(self) -> WriterStats:
+        return self._writer.stats
+
+    # -- reads ----------------------------------------------------------------------------------
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        """Rows as dicts, after everything queued so far is committed."""
+        if self._closed:
+            raise JournalError("journal is closed")
+        self.flush()
+        with self._lock:
+            return [dict(r) for r in self._conn.execute(sql, params).fetchall()]
+
+    def trades(self, since_ts: float | None = None, source: str | None = None) -> list[dict]:
+        """Closed trades, oldest exit first; `source` keeps only sessions with that label."""
+        sql = "SELECT t.*, s.source AS source FROM trades t JOIN sessions s ON s.id = t.session_id WHERE 1 = 1"
+        params: list = []
+        if since_ts is not None:
+            sql += " AND t.exit_ts >= ?"
+            params.append(since_ts)
+        if source is not None:
+            sql += " AND s.source = ?"
+            params.append(source)
+        return self.query(sql + " ORDER BY t.exit_ts, t.rowid", tuple(params))

@@ -1,0 +1,168 @@
+"""JournalWriter: the one thread that writes to SQLite, so the event loop only enqueues.
+
+Statements queue up and are committed together every `commit_interval_s` (or sooner when
+`batch_rows` pile up): a SIGKILL loses at most that interval. `flush()` is the barrier for
+what must be durable now (a position that just opened). With WAL and synchronous=NORMAL a
+commit survives the process dying; only a power cut can lose the last commits.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+
+log = logging.getLogger("liqhunt.journal")
+
+Statement = tuple[str, tuple]
+
+
+@dataclass
+class WriterStats:
+    rows: int = 0
+    commits: int = 0
+    errors: int = 0
+    dropped: int = 0
+    max_commit_s: float = 0.0
+    max_backlog: int = 0
+
+
+class _Barrier:
+    """Queued behind the rows it must see committed."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+_STOP = object()
+
+
+class JournalWriter:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        lock: threading.Lock,
+        commit_interval_s: float = 0.1,
+        batch_rows: int = 2000,
+        max_backlog: int = 500_000,
+    ) -> None:
+        self._conn = conn
+        self._lock = lock  # shared with readers: one connection, never used by two threads at once
+        self._q: queue.Queue = queue.Queue()
+        self._interval = commit_interval_s
+        self._batch_rows = batch_rows
+        self._max_backlog = max_backlog
+        self.stats = WriterStats()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="liqhunt-journal", daemon=True)
+        self._thread.start()
+
+    # -- producer side (any thread; the engine's) -------------------------------------------------
+    def submit(self, statements: list[Statement]) -> None:
+        if self._closed:
+            log.warning("journal closed: %d rows not written", len(statements))
+            self.stats.dropped += len(statements)
+            return
+        backlog = self._q.qsize()
+        if backlog >= self._max_backlog:
+            # the disk has stalled for a long time; never block trading on it, but count the loss
+            self.stats.dropped += len(statements)
+            return
+        self.stats.max_backlog = max(self.stats.max_backlog, backlog + len(statements))
+        for st in statements:
+            self._q.put(st)
+
+    def flush(self, timeout: float | None = 5.0) -> bool:
+        """Block until everything submitted so far is committed. False on timeout."""
+        if self._closed:
+            return True
+        b = _Barrier()
+        self._q.put(b)
+        return b.done.wait(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._q.put(_STOP)
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # -- the writer thread --------------------------------------------------------------------------
+    def _run(self) -> None:
+        batch: list[Statement] = []
+        barriers: list[_Barrier] = []
+        deadline = None
+        stop = False
+        while not stop:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                item = self._q.get(timeout=timeout)
+            except queue.Empty:
+                item = None
+            if item is _STOP:
+                stop = True
+            elif isinstance(item, _Barrier):
+                barriers.append(item)
+            elif item is not None:
+                batch.append(item)
+                if deadline is None:
+                    deadline = time.monotonic() + self._interval
+            due = stop or barriers or len(batch) >= self._batch_rows or (deadline is not None and time.monotonic() >= deadline)
+            if due:
+                # take whatever else is already queued so one commit covers a burst
+                while not stop and len(batch) < self._batch_rows * 4:
+                    try:
+                        more = self._q.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is _STOP:
+                        stop = True
+                    elif isinstance(more, _Barrier):
+                        barriers.append(more)
+                    else:
+                        batch.append(more)
+                if batch:
+                    self._commit(batch)
+                batch, deadline = [], None
+                for b in barriers:
+                    b.done.set()
+                barriers = []
+
+    def _commit(self, batch: list[Statement]) -> None:
+        t0 = time.perf_counter()
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN")
+                for sql, params in batch:
+                    self._conn.execute(sql, params)
+                self._conn.execute("COMMIT")
+                self.stats.rows += len(batch)
+            except sqlite3.Error:
+                log.exception("journal batch of %d failed; writing row by row", len(batch))
+                self._rollback()
+                self._commit_one_by_one(batch)
+        self.stats.commits += 1
+        self.stats.max_commit_s = max(self.stats.max_commit_s, time.perf_counter() - t0)
+
+    def _commit_one_by_one(self, batch: list[Statement]) -> None:
+        for sql, params in batch:
+            try:
+                self._conn.execute(sql, params)
+                self.stats.rows += 1
+            except sqlite3.Error as exc:
+                self.stats.errors += 1
+                log.error("journal row dropped (%s): %s", exc, sql.split("(")[0])
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass

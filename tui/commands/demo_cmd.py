@@ -1,0 +1,43 @@
+"""`liqhunt demo`: the console on the built-in simulator with the paper broker."""
+from __future__ import annotations
+
+import argparse
+
+from tui.commands._console import add_console_arguments, fail, load, open_console
+
+NAME = "demo"
+HELP = "open the console on the market simulator (paper trading)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", default="normal", help="simulator scenario (default normal)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--markets", type=int, default=20, help="number of simulated markets (default 20)")
+    p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
+    p.add_argument("--warmup", type=float, default=300.0, help="simulated seconds run before the screen opens")
+    add_console_arguments(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.clock import SimClock
+    from core.engine import Engine
+    from core.sim.market_sim import Simulator
+    from core.sim.scenario import SCENARIOS
+    from core.sources import SimSource
+
+    cfg = load(NAME, args)
+    if isinstance(cfg, int):
+        return cfg
+    if args.scenario not in SCENARIOS:
+        return fail(NAME, f"--scenario: unknown scenario {args.scenario!r}; valid: {', '.join(SCENARIOS)}")
+    if not args.speed > 0:
+        return fail(NAME, f"--speed: must be positive, got {args.speed}")
+    try:
+        sim = Simulator(args.scenario, seed=args.seed, markets=args.markets)
+    except ValueError as exc:
+        return fail(NAME, str(exc))
+    clock = SimClock(sim.start_ts)
+    engine = Engine(cfg, clock, instruments=sim.instruments(), mode=args.mode)
+    source = SimSource(sim, clock, speed=args.speed, warmup_s=max(0.0, args.warmup))
+    source.warm_up(engine)
+    return open_console(NAME, args, engine, source, clock, cfg)

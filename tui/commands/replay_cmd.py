@@ -1,0 +1,35 @@
+"""`liqhunt replay FILE`: the console on a recording, paced at --speed × real time."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tui.commands._console import add_console_arguments, fail, load, open_console
+
+NAME = "replay"
+HELP = "open the console on a recording (sim or live capture)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="recording (.jsonl or .jsonl.gz)")
+    p.add_argument("--speed", type=float, default=1.0, help="recorded seconds per real second (default 1)")
+    add_console_arguments(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.engine import Engine
+    from core.sources import ReplaySource
+
+    cfg = load(NAME, args)
+    if isinstance(cfg, int):
+        return cfg
+    if not args.file.is_file():
+        return fail(NAME, f"no such file: {args.file}")
+    if not args.speed > 0:
+        return fail(NAME, f"--speed: must be positive, got {args.speed}")
+    try:
+        source = ReplaySource(args.file, speed=args.speed)
+    except (OSError, ValueError) as exc:
+        return fail(NAME, f"{args.file}: {exc}")
+    engine = Engine(cfg, source.clock, mode=args.mode)
+    return open_console(NAME, args, engine, source, source.clock, cfg)

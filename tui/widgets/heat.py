@@ -1,0 +1,124 @@
+"""HeatPane: liquidation levels around the selected market's price.
+
+Short panes get two sparklines (above / below the price, nearest bucket first); taller panes
+get a price ladder with the current price marked. The data comes from a `LevelsProvider`
+(realised liquidations today, estimated levels once the heatmap lands).
+"""
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from core.events import short_name
+from tui import numbers as fmt
+from tui.liq_levels import Levels
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], top: float) -> str:
+    if top <= 0:
+        return " " * len(values)
+    out = []
+    for v in values:
+        if v <= 0:
+            out.append(" ")
+        else:
+            out.append(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1) + 0.999))])
+    return "".join(out)
+
+
+def rebucket(values: list[float], n: int) -> list[float]:
+    """Sum `values` into `n` buckets (n ≤ len(values) works best)."""
+    if n <= 0:
+        return []
+    out = [0.0] * n
+    for i, v in enumerate(values):
+        out[min(n - 1, i * n // len(values))] += v
+    return out
+
+
+class HeatPane(Widget, can_focus=False):
+    COMPONENT_CLASSES = {"heat--above", "heat--below", "heat--price", "heat--dim"}
+    DEFAULT_CSS = """
+    HeatPane > .heat--above { color: $liq-short; }
+    HeatPane > .heat--below { color: $liq-long; }
+    HeatPane > .heat--price { text-style: bold reverse; }
+    HeatPane > .heat--dim { color: $text-muted; }
+    """
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.market = ""
+        self.price: float | None = None
+        self.levels: Levels | None = None
+
+    def show(self, market: str, price: float | None, levels: Levels | None) -> None:
+        self.market, self.price, self.levels = market, price, levels
+        name = short_name(market) if market else "—"
+        span = f"±{levels.step_pct * len(levels.above):g} %" if levels else ""
+        kind = f" · {levels.kind}" if levels else ""
+        self.border_title = f"Heat {name} {span} · price {fmt.price(price)}{kind}"
+        self.refresh()
+
+    def render(self) -> Text:
+        cls = self.get_component_rich_style
+        lv = self.levels
+        if lv is None or self.price is None:
+            return Text("select a market with ↑/↓", style=cls("heat--dim"))
+        h, w = self.content_size.height, self.content_size.width
+        if h >= 7:
+            return self._ladder(lv, h, w)
+        return self._sparks(lv, w)
+
+    def _sparks(self, lv: Levels, width: int) -> Text:
+        cls = self.get_component_rich_style
+        out = Text(no_wrap=True, overflow="crop")
+        far = lv.step_pct * len(lv.above)
+        n = max(4, width - 26)
+        top = max(max(rebucket(lv.above, min(n, len(lv.above)))), max(rebucket(lv.below, min(n, len(lv.below)))), 0.0)
+        for i, (name, vals, style, sign, who) in enumerate((
+            ("above", lv.above, "heat--above", 1, lv.above_label),
+            ("below", lv.below, "heat--below", -1, lv.below_label),
+        )):
+            if i:
+                out.append("\n")
+            buckets = rebucket(vals, min(n, len(vals)))
+            edge = self.price * (1 + sign * far / 100)
+            out.append(f"{name} ", cls("heat--dim"))
+            out.append(sparkline(buckets, top), cls(style))
+            out.append(f" {fmt.price(edge):>8} {fmt.usd(sum(vals)):>6} {who}", Style())
+        return out
+
+    def _ladder(self, lv: Levels, height: int, width: int) -> Text:
+        cls = self.get_component_rich_style
+        side_rows = (height - 1) // 2
+        above = rebucket(lv.above, side_rows)
+        below = rebucket(lv.below, side_rows)
+        step = lv.step_pct * len(lv.above) / max(side_rows, 1)
+        top = max(above + below + [0.0])
+        bar_w = max(4, width - 22)
+        out = Text(no_wrap=True, overflow="crop")
+        lines = []
+        for k in range(side_rows - 1, -1, -1):  # far above first
+            lines.append((self.price * (1 + (k + 1) * step / 100), above[k], "heat--above", "▲"))
+        lines.append(None)
+        for k in range(side_rows):
+            lines.append((self.price * (1 - (k + 1) * step / 100), below[k], "heat--below", "▼"))
+        for n, line in enumerate(lines):
+            if n:
+                out.append("\n")
+            if line is None:
+                out.append(f"{fmt.price(self.price):>10} ◀ price ", cls("heat--price"))
+                out.append(f" {lv.above_label} above ▲ · ▼ {lv.below_label} below", cls("heat--dim"))
+                continue
+            px, usd, style, mark = line
+            cells = round(usd / top * bar_w) if top > 0 else 0
+            if usd > 0:
+                cells = max(1, cells)
+            out.append(f"{fmt.price(px):>10} {mark}", cls("heat--dim"))
+            out.append("█" * cells, cls(style))
+            out.append(" " * (bar_w - cells))
+            out.append(f" {fmt.usd(usd) if usd else '':>7}")
+        return out

@@ -1,0 +1,101 @@
+"""RiskPane: every risk counter against its limit, feed health per venue, the last block and why."""
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from core.events import short_name
+from tui import numbers as fmt
+from tui.feed_status import FeedLine
+
+RULE_LABELS = {
+    "kill_switch": "kill", "stale_feed": "stale feed", "daily_loss": "daily loss", "no_averaging": "no averaging",
+    "max_trades_per_market": "trades/market", "max_open_positions": "max open", "cooldown_after_stop": "cooldown",
+    "max_notional_per_trade": "notional/trade", "max_total_notional": "total notional", "size": "size",
+}
+
+
+class RiskPane(Widget, can_focus=False):
+    COMPONENT_CLASSES = {"risk--ok", "risk--bad", "risk--warn", "risk--dim", "risk--gain", "risk--loss"}
+    DEFAULT_CSS = """
+    RiskPane > .risk--ok { color: $success; }
+    RiskPane > .risk--bad { color: $error; text-style: bold; }
+    RiskPane > .risk--warn { color: $warning; }
+    RiskPane > .risk--dim { color: $text-muted; }
+    RiskPane > .risk--gain { color: $gain; }
+    RiskPane > .risk--loss { color: $loss; }
+    """
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.engine = None
+        self.feeds: list[FeedLine] = []
+        self.blocked_now = ""
+
+    def show(self, engine, feeds: list[FeedLine]) -> None:
+        self.engine, self.feeds = engine, feeds
+        self.refresh()
+
+    def render(self) -> Text:
+        cls = self.get_component_rich_style
+        out = Text(no_wrap=True, overflow="crop")
+        eng = self.engine
+        if eng is None:
+            return out
+        rc = eng.risk.cfg
+        risk = eng.risk
+        width = self.content_size.width
+        unreal = eng.unrealised()
+        loss = risk.daily_loss(unreal)
+        today = risk.realised_today + unreal
+        if risk.killed:
+            out.append("KILL SWITCH ENGAGED · arm (a) to clear\n", cls("risk--bad"))
+        # line: open positions, daily P&L and the loss limit
+        n_open = len(eng.positions) + len(eng.pending_entries)
+        out.append("open ", cls("risk--dim"))
+        out.append(f"{n_open}/{rc.max_open_positions}", cls("risk--warn") if n_open >= rc.max_open_positions else Style())
+        out.append("  P&L today ", cls("risk--dim"))
+        out.append(fmt.usd(today, signed=True), cls("risk--gain" if today >= 0 else "risk--loss"))
+        out.append("  loss ", cls("risk--dim"))
+        lim_style = cls("risk--bad") if loss >= rc.daily_loss_limit_usd else cls("risk--warn") if loss >= 0.7 * rc.daily_loss_limit_usd else Style()
+        out.append(f"{fmt.usd(loss)}/{fmt.usd(rc.daily_loss_limit_usd)}", lim_style)
+        # trades today per market vs the cap
+        out.append("\ntrades ", cls("risk--dim"))
+        cap = rc.max_trades_per_market_per_day
+        if risk.trades_today:
+            items = sorted(risk.trades_today.items(), key=lambda kv: -kv[1])
+            for i, (m, n) in enumerate(items):
+                if i:
+                    out.append(" ")
+                out.append(f"{short_name(m)} {n}/{cap}", cls("risk--warn") if n >= cap else Style())
+        else:
+            out.append(f"none today (cap {cap}/market)", cls("risk--dim"))
+        # feed health
+        out.append("\nfeeds ", cls("risk--dim"))
+        for i, f in enumerate(self.feeds):
+            if i:
+                out.append(" · ")
+            style = cls("risk--ok") if f.ok else cls("risk--bad")
+            mark = "●" if f.ok else "✖" if f.state in ("down", "failed") else "◐"
+            out.append(f"{mark}{fmt.venue(f.venue)} {f.state}", style)
+            if f.msgs_per_s is not None:
+                out.append(f" {fmt.rate(f.msgs_per_s)}/s", cls("risk--dim"))
+            if f.lag_ms is not None and width >= 60:
+                out.append(f" {f.lag_ms:.0f}ms", cls("risk--dim"))
+            if f.reconnects:
+                out.append(f" ↻{f.reconnects}", cls("risk--warn"))
+        if not self.feeds:
+            out.append("none", cls("risk--dim"))
+        # blocks: counters, then the last one and why
+        if risk.blocks:
+            out.append("\nblocks ", cls("risk--dim"))
+            out.append(" ".join(f"{RULE_LABELS.get(r, r)} {n}" for r, n in risk.blocks.most_common()))
+        out.append("\nlast block ", cls("risk--dim"))
+        if risk.last_block:
+            ts, market, rule, message = risk.last_block
+            out.append(f"{fmt.hhmmss(ts)} {short_name(market)} {RULE_LABELS.get(rule, rule)}: ", cls("risk--warn"))
+            out.append(message)
+        else:
+            out.append("none", cls("risk--dim"))
+        return out

@@ -1,0 +1,194 @@
+"""LiquidationTape: newest first, from a bounded ring, drawn line by line (only visible rows).
+
+The app hands it each refresh's new liquidations in one call (`ingest`); nothing here runs
+per event except appending to the ring. The title carries the filter, the rate and how
+many rows never made it to the screen because they scrolled past between two refreshes.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.events import Liquidation, short_name
+from tui import numbers as fmt
+
+RING_ROWS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class TapeFilter:
+    min_usd: float = 0.0
+    market: str = ""  # base asset or full market name, "" = all
+    side: str = ""  # long | short | ""
+
+    def keep(self, ev: Liquidation) -> bool:
+        if ev.usd < self.min_usd:
+            return False
+        if self.side and ev.side != self.side:
+            return False
+        if self.market and self.market not in (ev.market, short_name(ev.market)):
+            return False
+        return True
+
+    @property
+    def active(self) -> bool:
+        return bool(self.min_usd or self.market or self.side)
+
+    def describe(self) -> str:
+        parts = []
+        if self.min_usd:
+            parts.append(f"≥{fmt.usd(self.min_usd)}")
+        if self.market:
+            parts.append(self.market)
+        if self.side:
+            parts.append("▼L only" if self.side == "long" else "▲S only")
+        return " ".join(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> "TapeFilter":
+        """'10k BTC long' -> min $10k, BTC, long liquidations; any order, any subset; '' clears."""
+        min_usd, market, side = 0.0, "", ""
+        for tok in text.replace(",", " ").split():
+            low = tok.lower().lstrip("≥>=$")
+            mult = {"k": 1e3, "m": 1e6, "b": 1e9}.get(low[-1:], 1.0) if low else 1.0
+            num = low[:-1] if mult != 1.0 else low
+            try:
+                min_usd = float(num) * mult
+                continue
+            except ValueError:
+                pass
+            if low in ("long", "longs", "l", "▼l"):
+                side = "long"
+            elif low in ("short", "shorts", "s", "▲s"):
+                side = "short"
+            elif low in ("all", "*", "any"):
+                market = side = ""
+            else:
+                market = tok.upper()
+        return cls(min_usd, market, side)
+
+
+class LiquidationTape(ScrollView, can_focus=False):
+    COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim", "tape--selected"}
+    DEFAULT_CSS = """
+    LiquidationTape > .tape--long { color: $liq-long; }
+    LiquidationTape > .tape--short { color: $liq-short; }
+    LiquidationTape > .tape--large { text-style: bold; }
+    LiquidationTape > .tape--dim { color: $text-muted; }
+    LiquidationTape > .tape--selected { background: $selected; }
+    """
+
+    def __init__(self, large_usd: float = 250_000.0, rows: int = RING_ROWS, **kw) -> None:
+        super().__init__(**kw)
+        self.large_usd = large_usd
+        self.ring: deque[Liquidation] = deque(maxlen=rows)
+        self.filter = TapeFilter()
+        self.rate = 0.0  # liquidations per second of event time, all of them (before the filter)
+        self.skipped = 0  # arrived faster than the tape could show them
+        self.hidden = 0  # removed by the filter
+        self.selected = ""
+        self.show_scrollbars = False
+
+    # -- data in --------------------------------------------------------------------------
+    def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
+        """One refresh's worth of new liquidations, oldest first."""
+        keep = self.filter.keep
+        n = 0
+        for ev in fresh:
+            n += 1
+            if keep(ev):
+                self.ring.append(ev)
+            else:
+                self.hidden += 1
+        self.skipped += skipped
+        self.rate = rate
+        if n or skipped:
+            self.virtual_size = Size(self.size.width, len(self.ring))
+            self.refresh()
+        self.border_title = self.title_text()
+
+    def set_filter(self, flt: TapeFilter, history: Iterable[Liquidation]) -> None:
+        """Apply a filter and refill the ring from what the engine still holds."""
+        self.filter = flt
+        self.ring.clear()
+        self.hidden = 0
+        self.ring.extend(ev for ev in history if flt.keep(ev))
+        self.virtual_size = Size(self.size.width, len(self.ring))
+        self.scroll_to(y=0, animate=False)
+        self.border_title = self.title_text()
+        self.refresh()
+
+    def title_text(self) -> Text:
+        parts = ["Tape"]
+        if self.filter.active:
+            parts.append(self.filter.describe())
+        parts.append(f"{fmt.rate(self.rate)}/s")
+        if self.skipped:
+            parts.append(f"{fmt.count(self.skipped)} skipped")
+        if self.hidden and self.filter.active:
+            parts.append(f"{fmt.count(self.hidden)} hidden")
+        return Text(" · ".join(parts))
+
+    def set_selected(self, market: str) -> None:
+        if market != self.selected:
+            self.selected = market
+            self.refresh()
+
+    # -- drawing --------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        i = self.scroll_offset.y + y
+        if i >= len(self.ring):
+            if i == 0 and y == 0:
+                msg = "no liquidations match the filter" if self.filter.active else "waiting for liquidations…"
+                dim = base + self.get_component_rich_style("tape--dim")
+                return Strip([Segment(msg, dim)]).adjust_cell_length(width, base)
+            return Strip.blank(width, base)
+        ev = self.ring[-1 - i]
+        row = base
+        if self.selected and ev.market == self.selected:
+            row = base + self.get_component_rich_style("tape--selected")
+        return Strip(self._segments(ev, row, width)).adjust_cell_length(width, row)
+
+    def _segments(self, ev: Liquidation, row: Style, width: int) -> list[Segment]:
+        long = ev.side == "long"
+        side_style = row + self.get_component_rich_style("tape--long" if long else "tape--short")
+        big = ev.usd >= self.large_usd
+        usd_style = side_style + self.get_component_rich_style("tape--large") if big else side_style
+        dim = row + self.get_component_rich_style("tape--dim")
+        mkt_w = 5 if width < 60 else 9
+        mkt = short_name(ev.market)[:mkt_w]
+        segs = [
+            Segment(fmt.hhmmss(ev.ts_event) + " ", dim),
+            Segment(f"{fmt.venue(ev.venue)} ", row),
+            Segment(f"{mkt:<{mkt_w}}", row + Style(bold=True) if big else row),
+            Segment(" ▼L " if long else " ▲S ", side_style),
+            Segment(f"{fmt.usd(ev.usd):>7}", usd_style),
+            Segment(f" {fmt.price(ev.price):>10}", row),
+        ]
+        if width >= 70:
+            segs.append(Segment(f" {_qty(ev.qty):>9}", dim))
+        if width >= 84:
+            lag_ms = max(0.0, (ev.ts_recv - ev.ts_event) * 1000)
+            segs.append(Segment(f" {lag_ms:>5.0f}ms", dim))
+            segs.append(Segment(f"  {ev.symbol}", dim))
+        return segs
+
+
+def _qty(q: float) -> str:
+    if q >= 1e6:
+        return f"{q / 1e6:.2f}M"
+    if q >= 1000:
+        return f"{q:,.0f}"
+    if q >= 1:
+        return f"{q:.2f}"
+    return f"{q:.4f}"
