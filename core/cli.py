@@ -15,6 +15,8 @@ COMMANDS = [
     "journal_cmd",
     "normalize_cmd",
     "backtest_cmd",
+    "study_cmd",
+    "sweep_cmd",
     "record_cmd",
     "sim_cmd",
 ]

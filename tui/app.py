@@ -203,9 +203,10 @@ class LiqHuntApp(App[None]):
         rows = [PositionRow(p, eng.mark_of(p.market), now, max(0.0, p.max_hold_until - p.entry_ts), eng.position_exit_hint(p))
                 for p in eng.positions.values()]
         unreal = eng.unrealised()
-        title = (f"Positions {len(eng.positions)}/{eng.risk.cfg.max_open_positions} · open {fmt.usd(unreal, signed=True)}"
-                 f" · closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}")
-        self.query_one(PositionsPane).show(rows, list(eng.pending_entries), title, self.selected)
+        title = f"Positions {len(eng.positions)}/{eng.risk.cfg.max_open_positions} · open {fmt.usd(unreal, signed=True)}"
+        pane = self.query_one(PositionsPane)
+        pane.border_subtitle = f"closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}"
+        pane.show(rows, list(eng.pending_entries), title, self.selected)
         # risk and header
         feeds = feed_lines(eng, self.source, msg_rate, bool(self.source_error))
         risk = self.query_one(RiskPane)

@@ -26,7 +26,7 @@ class Levels:
 
 
 class LevelsProvider(Protocol):
-    def levels(self, market: str, price: float, buckets: int = 10, span_pct: float = 5.0) -> Levels: ...
+    def levels(self, market: str, price: float, buckets: int = 30, span_pct: float = 3.0) -> Levels: ...
 
 
 class RealisedLevels:
@@ -43,7 +43,7 @@ class RealisedLevels:
                 q = self._seen[ev.market] = deque(maxlen=self.per_market)
             q.append((ev.price, ev.usd))
 
-    def levels(self, market: str, price: float, buckets: int = 10, span_pct: float = 5.0) -> Levels:
+    def levels(self, market: str, price: float, buckets: int = 30, span_pct: float = 3.0) -> Levels:
         below = [0.0] * buckets
         above = [0.0] * buckets
         step = span_pct / buckets

@@ -160,6 +160,7 @@ class LiveBroker:
         self._watcher: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flatten_seq = 0
+        self._exit_seq = 0
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
     async def _server_time_ms(self) -> int: raise NotImplementedError
@@ -313,9 +314,10 @@ class LiveBroker:
 
     def on_position_opened(self, pos: Position) -> None:
         sym = self._symbol_of.get(pos.market, "")
+        self._exit_seq += 1  # ids stay ≤ 36 chars (both venues' limit) and unique if exits are re-placed
         t = TrackedExits(
-            pos.market, sym, pos.id, pos.side, pos.qty, f"lqh-{self._session}-{pos.id}-sl",
-            f"lqh-{self._session}-{pos.id}-tp", pos.stop_price, pos.take_profit_price,
+            pos.market, sym, pos.id, pos.side, pos.qty, f"lqh-{self._session}-x{self._exit_seq}sl",
+            f"lqh-{self._session}-x{self._exit_seq}tp", pos.stop_price, pos.take_profit_price,
         )
         self.tracked[pos.market] = t
         self._spawn(self._place_exits(t), pos.market)

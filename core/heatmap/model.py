@@ -43,9 +43,7 @@ from core.heatmap.realised import RealisedLiquidations
 from core.heatmap.slices import TierSlice, tier_slices
 from core.instruments import Instrument
 
-# a discretised normal for the seed's unknown entry prices: offsets in σ and their weights
-_SEED_Z = (-2.25, -1.5, -0.75, 0.0, 0.75, 1.5, 2.25)
-_SEED_W = tuple(math.exp(-0.5 * z * z) for z in _SEED_Z)
+SEED_SIGMAS = 2.5  # the seed's normal of entry prices is cut off this many σ out
 _FUNDING_UNIT = 0.001  # funding_tilt is per 0.1 % per 8 h
 # a venue reports a liquidation within seconds of the price crossing it; levels the price crossed
 # this recently already left the map, so their reports must not take a second helping
@@ -191,10 +189,16 @@ class HeatmapEstimator:
         tr.price_sum, tr.price_n, tr.liq_qty = 0.0, 0, 0.0
 
     def _seed(self, m: _Market, venue: str, market: str, price: float, usd: float, ts: float) -> None:
+        """Open interest of unknown age: entries on a normal in log price, one point per bucket
+        so the seed is smooth at the map's resolution. Runs once per venue and market."""
         sigma = math.log1p(self.cfg.seed_spread_pct / 100.0)
-        wsum = sum(_SEED_W)
-        for z, w in zip(_SEED_Z, _SEED_W):
-            self._open(m, venue, market, price * math.exp(z * sigma), usd * w / wsum, ts)
+        step = self.grid.log_step
+        n = max(1, int(SEED_SIGMAS * sigma / step))
+        offsets = [k * step for k in range(-n, n + 1)]
+        weights = [math.exp(-0.5 * (x / sigma) ** 2) for x in offsets]
+        wsum = sum(weights)
+        for x, w in zip(offsets, weights):
+            self._open(m, venue, market, price * math.exp(x), usd * w / wsum, ts)
 
     def _open(self, m: _Market, venue: str, market: str, entry: float, usd: float, ts: float) -> None:
         """New positions worth `usd` at `entry`: O(tiers × 2) bucket additions."""

@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from core.clock import Clock
 from core.config import Config
 from core.journal.paths import MEMORY
-from core.journal.recorder import DURABLE_NOW, EventRecorder, insert
+from core.journal.recorder import DURABLE_NOW, EventRecorder, insert, position_row
 from core.journal.schema import JournalError, migrate
 from core.journal.writer import JournalWriter, WriterStats
 
@@ -122,8 +122,13 @@ class Journal:
         """An extra row outside the engine's events (reconciliation differences)."""
         self._writer.submit([insert(table, {"session_id": self.session_id or 0, **row})])
 
-    def forget_position(self, key: str) -> None:
-        self._writer.submit([("DELETE FROM positions_open WHERE key = ?", (key,))])
+    def save_position(self, pos) -> None:
+        """Re-write an open position changed outside the engine's events (a size taken from the exchange)."""
+        if self._recorder is None:
+            raise JournalError("open_session() before save_position()")
+        row = position_row(self.session_id, self._recorder.key_for(pos), pos, self.clock.now())
+        self._writer.submit([insert("positions_open", row, ("key",))])
+        self._writer.flush(self._durable_timeout)
 
     # -- durability -----------------------------------------------------------------------------
     def flush(self, timeout: float | None = 5.0) -> bool:
@@ -162,8 +167,12 @@ class Journal:
             return [dict(r) for r in self._conn.execute(sql, params).fetchall()]
 
     def trades(self, since_ts: float | None = None, source: str | None = None) -> list[dict]:
-        """Closed trades, oldest exit first; `source` keeps only sessions with that label."""
-        sql = "SELECT t.*, s.source AS source FROM trades t JOIN sessions s ON s.id = t.session_id WHERE 1 = 1"
+        """Closed trades, oldest exit first; `source` keeps only sessions with that label.
+        Each row also has `cost_bps` (fees + entry and exit slippage, as the backtest report has)."""
+        sql = """SELECT t.*, s.source AS source,
+                    COALESCE((SELECT SUM(f.slippage_bps) FROM fills f
+                              WHERE f.session_id = t.session_id AND f.position_id = t.position_id), 0) AS slippage_bps
+                 FROM trades t JOIN sessions s ON s.id = t.session_id WHERE 1 = 1"""
         params: list = []
         if since_ts is not None:
             sql += " AND t.exit_ts >= ?"
@@ -171,4 +180,11 @@ class Journal:
         if source is not None:
             sql += " AND s.source = ?"
             params.append(source)
-        return self.query(sql + " ORDER BY t.exit_ts, t.rowid", tuple(params))
+        rows = self.query(sql + " ORDER BY t.exit_ts, t.rowid", tuple(params))
+        for r in rows:
+            notional = (r["qty"] or 0.0) * (r["entry_price"] or 0.0)
+            r["cost_bps"] = ((r["fees"] or 0.0) / notional * 1e4 if notional else 0.0) + r.pop("slippage_bps")
+            for k in ("mae_pct", "mfe_pct"):  # journals migrated from v1 never measured excursions
+                if r[k] is None:
+                    r[k] = 0.0
+        return rows

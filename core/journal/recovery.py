@@ -3,13 +3,11 @@ their stops, take-profits and hold timers, and today's risk counters are rebuilt
 trades table so a restart cannot reset the daily limits."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.clock import WallClock
 from core.journal.journal import Journal
 from core.journal.paths import MEMORY
-from core.journal.reconcile import Difference, ExchangePosition, apply_differences, reconcile
 from core.journal.recorder import JOURNAL_KEY
 from core.positions import Position
 from core.risk import RiskManager, utc_day
@@ -79,34 +77,20 @@ def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, sourc
         risk.cooldown_until[r["market"]] = r["ts"] + risk.cfg.cooldown_after_stop_s
 
 
-@dataclass
-class RestoreResult:
-    restored: list[Position] = field(default_factory=list)
-    differences: list[Difference] = field(default_factory=list)
-
-
-def restore_into(engine, journal: Journal, exchange_positions: list[ExchangePosition] | None = None) -> RestoreResult:
+def restore_into(engine, journal: Journal) -> list[Position]:
     """Re-adopt the journal's open positions (from sessions with the journal's source label)
-    into `engine`, after reconciling with the exchange when its positions are given; rebuild
-    today's risk counters. The journal must have an open session; it is attached if it is not."""
+    into `engine` and rebuild today's risk counters. The journal must have an open session; it
+    is attached if it is not, so each restore is journaled. With a live broker, run
+    core.brokers.reconcile.startup_reconcile next (the exchange wins) and journal its report
+    with core.journal.reconciliation.record_reconciliation."""
     if journal.session_id is None:
         raise ValueError("open a journal session before restoring into an engine")
     journal.attach(engine)
     engine.advance(engine.clock.now())
     now = engine.now
     positions = open_positions(journal, journal.source)
-    result = RestoreResult()
-    if exchange_positions is not None:
-        result.differences = reconcile(positions, exchange_positions, engine.cfg.exits, now)
-        for d in result.differences:
-            journal.write("reconcile_diffs", {"ts": now, "market": d.market, "kind": d.kind, "ours_qty": d.ours_qty,
-                                              "exchange_qty": d.exchange_qty, "action": d.action, "detail": d.detail})
-            if d.dropped_key:
-                journal.forget_position(d.dropped_key)
-        positions = apply_differences(positions, result.differences)
     for p in positions:
         engine.restore_position(p)  # journaled as PositionRestored by the attached journal
-        result.restored.append(p)
     restore_risk_counters(engine.risk, journal, now, journal.source)
     journal.flush()
-    return result
+    return positions

@@ -68,27 +68,32 @@ class HeatPane(Widget, can_focus=False):
         if lv is None or self.price is None:
             return Text("select a market with ↑/↓", style=cls("heat--dim"))
         h, w = self.content_size.height, self.content_size.width
-        if h >= 7:
+        if h >= 8:
             return self._ladder(lv, h, w)
         return self._sparks(lv, w)
 
     def _sparks(self, lv: Levels, width: int) -> Text:
+        """Three lines: levels above (nearest first), the price, levels below."""
         cls = self.get_component_rich_style
         out = Text(no_wrap=True, overflow="crop")
         far = lv.step_pct * len(lv.above)
-        n = max(4, width - 26)
-        top = max(max(rebucket(lv.above, min(n, len(lv.above)))), max(rebucket(lv.below, min(n, len(lv.below)))), 0.0)
-        for i, (name, vals, style, sign, who) in enumerate((
-            ("above", lv.above, "heat--above", 1, lv.above_label),
-            ("below", lv.below, "heat--below", -1, lv.below_label),
-        )):
+        n = max(4, min(len(lv.above), width - 26))
+        above, below = rebucket(lv.above, n), rebucket(lv.below, n)
+        top = max(above + below + [0.0])
+        rows = (("▲", above, lv.above, "heat--above", 1, lv.above_label), None,
+                ("▼", below, lv.below, "heat--below", -1, lv.below_label))
+        for i, row in enumerate(rows):
             if i:
                 out.append("\n")
-            buckets = rebucket(vals, min(n, len(vals)))
+            if row is None:
+                out.append(f"  {fmt.price(self.price)} ◀ price", cls("heat--price"))
+                out.append(f"  nearest first, to ±{far:g} %", cls("heat--dim"))
+                continue
+            mark, buckets, raw, style, sign, who = row
             edge = self.price * (1 + sign * far / 100)
-            out.append(f"{name} ", cls("heat--dim"))
+            out.append(f"{mark} ", cls(style))
             out.append(sparkline(buckets, top), cls(style))
-            out.append(f" {fmt.price(edge):>8} {fmt.usd(sum(vals)):>6} {who}", Style())
+            out.append(f" {fmt.usd(sum(raw)):>6} {who:<6} to {fmt.price(edge)}", Style())
         return out
 
     def _ladder(self, lv: Levels, height: int, width: int) -> Text:

@@ -72,7 +72,7 @@ class WindowMeters(Widget, can_focus=False):
             return Text("no liquidations in the window", style=self.get_component_rich_style("meters--dim"))
         wide = width >= 56
         name_w = 9 if wide else 5
-        fixed = 1 + name_w + 5 + 1 + 1 + 1 + 5 + 1 + 4 + 1 + 7 + (6 if wide else 0)
+        fixed = 1 + name_w + 5 + 1 + 1 + 1 + 5 + 4 + 1 + 6 + (6 if wide else 0)
         half = max(1, (width - fixed) // 2)
         rows = self.views[:height] if height > 0 else self.views
         top = max((max(v.long_usd, v.short_usd) for v in rows), default=0.0)
@@ -102,5 +102,5 @@ class WindowMeters(Widget, can_focus=False):
             label = state_label(v)
             st = row + cls("meters--signal") if v.state in ("SIGNAL", "in position") else row + cls("meters--dim") if v.state == "idle" else row
             out.append(" ", row)
-            out.append(f"{label:<7}", st)
+            out.append(f"{label:<6}", st)
         return out

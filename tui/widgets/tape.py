@@ -79,6 +79,7 @@ class TapeFilter:
 class LiquidationTape(ScrollView, can_focus=False):
     COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim", "tape--selected"}
     DEFAULT_CSS = """
+    LiquidationTape { overflow: hidden hidden; }
     LiquidationTape > .tape--long { color: $liq-long; }
     LiquidationTape > .tape--short { color: $liq-short; }
     LiquidationTape > .tape--large { text-style: bold; }
@@ -95,7 +96,6 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.skipped = 0  # arrived faster than the tape could show them
         self.hidden = 0  # removed by the filter
         self.selected = ""
-        self.show_scrollbars = False
 
     # -- data in --------------------------------------------------------------------------
     def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
@@ -111,7 +111,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.skipped += skipped
         self.rate = rate
         if n or skipped:
-            self.virtual_size = Size(self.size.width, len(self.ring))
+            self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
             self.refresh()
         self.border_title = self.title_text()
 
@@ -121,7 +121,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.ring.clear()
         self.hidden = 0
         self.ring.extend(ev for ev in history if flt.keep(ev))
-        self.virtual_size = Size(self.size.width, len(self.ring))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
         self.scroll_to(y=0, animate=False)
         self.border_title = self.title_text()
         self.refresh()
@@ -155,8 +155,6 @@ class LiquidationTape(ScrollView, can_focus=False):
             return Strip.blank(width, base)
         ev = self.ring[-1 - i]
         row = base
-        if self.selected and ev.market == self.selected:
-            row = base + self.get_component_rich_style("tape--selected")
         return Strip(self._segments(ev, row, width)).adjust_cell_length(width, row)
 
     def _segments(self, ev: Liquidation, row: Style, width: int) -> list[Segment]:
@@ -165,15 +163,16 @@ class LiquidationTape(ScrollView, can_focus=False):
         big = ev.usd >= self.large_usd
         usd_style = side_style + self.get_component_rich_style("tape--large") if big else side_style
         dim = row + self.get_component_rich_style("tape--dim")
-        mkt_w = 5 if width < 60 else 9
+        mkt_w = 4 if width < 60 else 9
         mkt = short_name(ev.market)[:mkt_w]
+        mkt_style = row + self.get_component_rich_style("tape--selected") if ev.market == self.selected else row
         segs = [
             Segment(fmt.hhmmss(ev.ts_event) + " ", dim),
             Segment(f"{fmt.venue(ev.venue)} ", row),
-            Segment(f"{mkt:<{mkt_w}}", row + Style(bold=True) if big else row),
-            Segment(" ▼L " if long else " ▲S ", side_style),
-            Segment(f"{fmt.usd(ev.usd):>7}", usd_style),
-            Segment(f" {fmt.price(ev.price):>10}", row),
+            Segment(f"{mkt:<{mkt_w}}", mkt_style + Style(bold=True) if big else mkt_style),
+            Segment(" ▼L" if long else " ▲S", side_style),
+            Segment(f" {fmt.usd(ev.usd):>7}", usd_style),
+            Segment(f" {fmt.price(ev.price):>9}", row),
         ]
         if width >= 70:
             segs.append(Segment(f" {_qty(ev.qty):>9}", dim))

@@ -1,0 +1,185 @@
+"""Binance USDⓈ-M futures broker (one-way position mode, USDT-margined perpetuals).
+
+Orders go to POST /fapi/v1/order; since 2025-12-09 stop and take-profit orders are algo orders
+(POST /fapi/v1/algoOrder, algoType=CONDITIONAL) — the old endpoint rejects them with -4120 — so
+cancelling everything takes DELETE /fapi/v1/allOpenOrders *and* DELETE /fapi/v1/algoOpenOrders.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import orjson
+
+from core.brokers.filters import SymbolFilters, parse_binance_exchange_info
+from core.brokers.live_base import ExchangePosition, ExecReport, ExitKind, LiveBroker, TrackedExits
+from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
+from core.brokers.ratelimit import retry_after_s
+from core.brokers.signing import binance_signed_query, encode_params
+from core.feeds.symbols import binance_market
+
+MAINNET_URL = "https://fapi.binance.com"
+TESTNET_URL = "https://testnet.binancefuture.com"  # Futures Testnet: its own keys
+DEMO_URL = "https://demo-fapi.binance.com"  # Demo Trading: its own keys again
+
+_STATUS = {"NEW": "new", "PARTIALLY_FILLED": "partially_filled", "FILLED": "filled", "CANCELED": "cancelled",
+           "REJECTED": "rejected", "EXPIRED": "expired", "EXPIRED_IN_MATCH": "expired"}
+_ALGO_STATUS = {"NEW": "untriggered", "TRIGGERING": "triggered", "TRIGGERED": "triggered", "CANCELED": "cancelled",
+                "EXPIRED": "expired", "REJECTED": "rejected"}
+_CODE_KIND = {-1021: CLOCK, -1022: AUTH, -2014: AUTH, -2015: AUTH, -1003: RATE_LIMITED, -2013: NOT_FOUND,
+              -2011: NOT_FOUND, -4116: DUPLICATE, -1007: UNKNOWN, -1006: UNKNOWN}
+
+
+def _f(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class BinanceFuturesBroker(LiveBroker):
+    name = "binance"
+    venue = "binance"
+    REDUCE_ONLY_CODES = (-2022,)
+    MARGIN_CODES = (-2019,)
+
+    async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True,
+                    max_wait_s: float = 30.0) -> Any:
+        if not await self.gate.acquire(max_wait_s):
+            raise VenueError(RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s",
+                             retry_after_s=self.gate.wait_s())
+        params = params or {}
+        s = self.settings
+        query = (binance_signed_query(self._keys.secret, params, self.timestamp_ms(), s.recv_window_ms)
+                 if signed else encode_params(params))
+        headers = {"X-MBX-APIKEY": self._keys.api_key} if signed else {}
+        try:
+            if method == "POST":
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+                r = await self._client().request(method, path, content=query.encode(), headers=headers)
+            else:
+                r = await self._client().request(method, f"{path}?{query}" if query else path, headers=headers)
+        except httpx.TimeoutException:
+            raise VenueError(UNKNOWN, f"{method} {path}: timed out") from None
+        except httpx.HTTPError as e:
+            raise VenueError(UNKNOWN, f"{method} {path}: {type(e).__name__}") from None
+        hdrs = {k.lower(): v for k, v in r.headers.items()}
+        self.gate.note_binance(hdrs)
+        if r.status_code in (429, 418):
+            wait = retry_after_s(hdrs, 60.0 if r.status_code == 429 else 120.0)
+            self.gate.block_for(wait, banned=r.status_code == 418)
+            what = "IP banned" if r.status_code == 418 else "too many requests"
+            raise VenueError(RATE_LIMITED, f"{what}; retry after {wait:.0f} s", -1003, r.status_code, wait)
+        try:
+            data = orjson.loads(r.content) if r.content else None
+        except orjson.JSONDecodeError:
+            data = None
+        if r.status_code >= 500 or (data is None and r.status_code != 200):
+            # 503 "Unknown error, please check your request or try again later": execution status unknown
+            raise VenueError(UNKNOWN, f"{method} {path}: HTTP {r.status_code}", http_status=r.status_code)
+        if isinstance(data, dict) and isinstance(data.get("code"), int) and data["code"] < 0:
+            code = data["code"]
+            raise VenueError(_CODE_KIND.get(code, REJECTED), self._keys.redact(str(data.get("msg", ""))), code, r.status_code)
+        if r.status_code >= 400:
+            raise VenueError(REJECTED, f"{method} {path}: HTTP {r.status_code}", http_status=r.status_code)
+        return data
+
+    def _is_reduce_only_reject(self, err: VenueError) -> bool:
+        return err.code in self.REDUCE_ONLY_CODES
+
+    # -- set-up -------------------------------------------------------------------------------
+    async def _server_time_ms(self) -> int:
+        return int((await self._call("GET", "/fapi/v1/time", signed=False))["serverTime"])
+
+    async def _load_filters(self) -> dict[str, SymbolFilters]:
+        return parse_binance_exchange_info(await self._call("GET", "/fapi/v1/exchangeInfo", signed=False), binance_market)
+
+    async def _prepare_symbol(self, symbol: str, leverage: float) -> None:
+        dual = await self._call("GET", "/fapi/v1/positionSide/dual")
+        if dual.get("dualSidePosition"):
+            raise VenueError(REJECTED, "account is in hedge mode; liqhunt needs one-way mode")
+        brackets = await self._call("GET", "/fapi/v1/leverageBracket", {"symbol": symbol})
+        entry = brackets[0] if isinstance(brackets, list) and brackets else brackets
+        max_lev = max((_f(b.get("initialLeverage")) for b in entry.get("brackets", [])), default=0.0)
+        if max_lev and leverage > max_lev:
+            raise VenueError(REJECTED, f"leverage {leverage:g} above the maximum {max_lev:g}")
+        mode = "ISOLATED" if self.settings.margin_mode == "isolated" else "CROSSED"
+        try:
+            await self._call("POST", "/fapi/v1/marginType", {"symbol": symbol, "marginType": mode})
+        except VenueError as e:
+            if e.code != -4046:  # "No need to change margin type."
+                raise
+        await self._call("POST", "/fapi/v1/leverage", {"symbol": symbol, "leverage": int(leverage)})
+
+    # -- orders -------------------------------------------------------------------------------
+    @staticmethod
+    def _report(d: dict, client_key: str = "clientOrderId") -> ExecReport:
+        return ExecReport(str(d.get(client_key, "")), _STATUS.get(str(d.get("status")), "new"), _f(d.get("executedQty")),
+                          _f(d.get("avgPrice")), None, str(d.get("orderId", "")))
+
+    async def _send_market(self, symbol, side, qty, reduce_only, client_id) -> ExecReport:
+        params = {"symbol": symbol, "side": side.upper(), "type": "MARKET", "quantity": qty,
+                  "reduceOnly": True if reduce_only else None, "newClientOrderId": client_id, "newOrderRespType": "RESULT"}
+        return self._report(await self._call("POST", "/fapi/v1/order", params))
+
+    async def _query_order(self, symbol, client_id) -> ExecReport:
+        return self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_id}))
+
+    async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport:
+        """Wait for a terminal status, then take the fee from the venue's own trade records."""
+        for _ in range(self.settings.status_queries):
+            if rep.done:
+                break
+            rep = self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "orderId": rep.exchange_id}))
+        if rep.filled_qty <= 0 or not rep.exchange_id:
+            return rep
+        trades = await self._call("GET", "/fapi/v1/userTrades", {"symbol": symbol, "orderId": rep.exchange_id})
+        fee = sum(_f(t.get("commission")) for t in trades) if trades else None
+        return ExecReport(rep.client_id, rep.status, rep.filled_qty, rep.avg_price, fee, rep.exchange_id)
+
+    async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport:
+        params = {
+            "algoType": "CONDITIONAL", "symbol": t.symbol, "side": "SELL" if t.side == "long" else "BUY",
+            "type": "STOP_MARKET" if kind == "stop" else "TAKE_PROFIT_MARKET", "triggerPrice": trigger,
+            # mark price, as the engine's own exits use; the venue default is the last trade price
+            "workingType": "MARK_PRICE",
+            # closes whatever the position is when it fires; quantity/reduceOnly must then be absent
+            "closePosition": True, "clientAlgoId": client_id,
+        }
+        d = await self._call("POST", "/fapi/v1/algoOrder", params)
+        return ExecReport(str(d.get("clientAlgoId", client_id)), "untriggered", exchange_id=str(d.get("algoId", "")))
+
+    async def _query_exit(self, symbol, client_id) -> ExecReport:
+        d = await self._call("GET", "/fapi/v1/algoOrder", {"clientAlgoId": client_id})
+        status = str(d.get("algoStatus"))
+        actual = str(d.get("actualOrderId") or "")
+        if status in ("FINISHED", "TRIGGERED") and actual:
+            o = self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "orderId": actual}))
+            return ExecReport(client_id, o.status, o.filled_qty, o.avg_price, None, o.exchange_id)
+        return ExecReport(client_id, _ALGO_STATUS.get(status, "cancelled" if status == "FINISHED" else "untriggered"),
+                          exchange_id=str(d.get("algoId", "")))
+
+    async def _cancel_exit(self, symbol, client_id) -> None:
+        await self._call("DELETE", "/fapi/v1/algoOrder", {"clientAlgoId": client_id})
+
+    async def _cancel_all_symbol(self, symbol: str) -> None:
+        # stops live only in the algo book: both calls, every time
+        await self._call("DELETE", "/fapi/v1/allOpenOrders", {"symbol": symbol})
+        await self._call("DELETE", "/fapi/v1/algoOpenOrders", {"symbol": symbol})
+
+    async def fetch_positions(self) -> list[ExchangePosition]:
+        out = []
+        for p in await self._call("GET", "/fapi/v3/positionRisk"):
+            amt = _f(p.get("positionAmt"))
+            if amt == 0:
+                continue
+            sym = str(p.get("symbol"))
+            out.append(ExchangePosition(binance_market(sym), sym, "long" if amt > 0 else "short", abs(amt),
+                                        _f(p.get("entryPrice")), _f(p.get("markPrice"))))
+        return out
+
+    async def account_summary(self) -> dict:
+        bal = {b.get("asset"): b for b in await self._call("GET", "/fapi/v2/balance")}
+        usdt = bal.get("USDT", {})
+        return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
+                "wallet_usdt": _f(usdt.get("balance")), "available_usdt": _f(usdt.get("availableBalance"))}

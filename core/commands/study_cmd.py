@@ -1,0 +1,68 @@
+"""`liqhunt study FILE [--json] [--plot]`: forward returns after every detected cascade, by tier."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import orjson
+
+from core.backtest import load_recording, with_playbook
+from core.config import ConfigError, load_config
+from core.study import HORIZONS, format_study, run_study, study_table
+
+NAME = "study"
+HELP = "event study: what price did after each cascade, per playbook and score tier"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="recording (.jsonl or .jsonl.gz)")
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--playbook", choices=("ride", "fade", "both"), default="both", help="which episodes to study (default both)")
+    p.add_argument("--json", action="store_true", help="one JSON object: episodes and the table")
+    p.add_argument("--plot", action="store_true", help="draw mean forward return by horizon per tier in the terminal")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cfg = with_playbook(load_config(args.config), args.playbook)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        rec = load_recording(args.file)
+    except OSError as exc:
+        print(f"study: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    episodes = run_study(rec, cfg)
+    rows = study_table(episodes)
+    if args.json:
+        obj = {"file": args.file, "horizons": [h for h, _ in HORIZONS], "table": rows,
+               "episodes": [{"playbook": e.playbook, "market": e.market, "ts": e.ts, "tier": e.tier,
+                             "score": round(e.score, 4), "direction": e.direction, "returns": e.returns} for e in episodes]}
+        sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
+        return 0
+    print(format_study(rows, episodes))
+    if args.plot:
+        _plot(rows)
+    return 0
+
+
+def _plot(rows: list[dict]) -> None:
+    import plotext as plt
+
+    names = [h for h, _ in HORIZONS]
+    for pb in ("ride", "fade"):
+        plt.clear_figure()
+        plt.title(f"{pb}: mean forward return (bps, + = continued) by horizon")
+        drawn = False
+        for tier in ("<5", "5-7", "7-8", "8-9", "9-10"):
+            pts = [(i, r["mean_bps"]) for i, h in enumerate(names)
+                   for r in rows if r["playbook"] == pb and r["tier"] == tier and r["horizon"] == h and r["n"]]
+            if pts:
+                plt.plot([p[0] for p in pts], [p[1] for p in pts], label=f"tier {tier}", marker="dot")
+                drawn = True
+        if not drawn:
+            continue
+        plt.xticks(list(range(len(names))), names)
+        plt.plotsize(min(plt.terminal_width() or 80, 100), 20)
+        plt.show()

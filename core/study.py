@@ -1,0 +1,136 @@
+"""Event study: what price did after each cascade the engine detected, by playbook and tier.
+
+Every episode the engine flags counts — not only the ones it would trade — so the study runs
+with the score, funding and support filters opened up and the engine in watch mode. For each
+signal, forward mark returns at fixed horizons are signed in the cascade's direction:
+positive means the move continued, negative means it reverted. Forward prices are read after
+the run from the recorded marks; the signals themselves were computed without them.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from core.clock import SimClock
+from core.config import Config, replace_section
+from core.engine import Engine
+from core.engine_events import SignalRaised
+from core.events import LONG
+from core.backtest import Recording
+from core.positions import TIERS, score_tier
+from core.trade_stats import mean_interval
+
+HORIZONS = (("10s", 10.0), ("1m", 60.0), ("5m", 300.0), ("15m", 900.0), ("60m", 3600.0))
+
+
+def study_config(cfg: Config) -> Config:
+    """Open the filters so episodes of every tier are seen; sizes and risk don't matter here."""
+    cfg = replace_section(cfg, "signal", score_min=0.0, require_funding=False, support_min_usd=float("inf"))
+    return replace_section(cfg, "fade", score_min=0.0)
+
+
+@dataclass
+class Episode:
+    playbook: str
+    market: str
+    ts: float
+    tier: str
+    score: float
+    direction: int  # −1: long liquidations, price falling; +1: a short squeeze
+    price: float
+    returns: dict[str, float | None] = field(default_factory=dict)  # horizon -> bps, None past the data
+
+
+class _PriceSeries:
+    def __init__(self) -> None:
+        self.ts: list[float] = []
+        self.px: list[float] = []
+
+    def add(self, ts: float, px: float) -> None:
+        if self.ts and ts < self.ts[-1]:
+            return
+        self.ts.append(ts)
+        self.px.append(px)
+
+    def at(self, t: float) -> float | None:
+        i = bisect.bisect_right(self.ts, t) - 1
+        return self.px[i] if i >= 0 else None
+
+
+def run_study(rec: Recording, cfg: Config) -> list[Episode]:
+    cfg = study_config(cfg)
+    clock = SimClock(rec.start or 0.0)
+    eng = Engine(cfg, clock, instruments=rec.instruments, mode="watch")
+    marks: dict[str, _PriceSeries] = {}
+    trades: dict[str, _PriceSeries] = {}
+    episodes: list[Episode] = []
+
+    def on_event(ev: object) -> None:
+        if isinstance(ev, SignalRaised):
+            s = ev.signal
+            episodes.append(Episode(s.playbook, s.market, s.raised_ts, score_tier(s.score.total), s.score.total,
+                                    -1 if s.liquidated == LONG else 1, s.price))
+
+    eng.subscribe(on_event)
+    for ts, events in rec.lines:
+        clock.set(ts)
+        for ev in events:
+            if ev.kind == "mark":
+                marks.setdefault(ev.market, _PriceSeries()).add(ev.ts_recv, ev.mark)  # type: ignore[union-attr]
+            elif ev.kind == "trade":
+                trades.setdefault(ev.market, _PriceSeries()).add(ev.ts_recv, ev.price)  # type: ignore[union-attr]
+            eng.process(ev)
+    for ep in episodes:
+        series = marks.get(ep.market) or trades.get(ep.market)
+        p0 = series.at(ep.ts) if series else None
+        for name, h in HORIZONS:
+            if series is None or p0 is None or not series.ts or ep.ts + h > series.ts[-1]:
+                ep.returns[name] = None
+                continue
+            p1 = series.at(ep.ts + h)
+            ep.returns[name] = None if p1 is None else (p1 / p0 - 1) * 1e4 * ep.direction
+    return episodes
+
+
+def study_table(episodes: list[Episode]) -> list[dict]:
+    """One row per playbook × tier × horizon with n, mean, median, continued/reverted shares and a 95 % CI."""
+    rows = []
+    for pb in ("ride", "fade"):
+        for tier in (*TIERS, "all"):
+            eps = [e for e in episodes if e.playbook == pb and (tier == "all" or e.tier == tier)]
+            for name, _ in HORIZONS:
+                vals = sorted(v for e in eps if (v := e.returns.get(name)) is not None)
+                n = len(vals)
+                if n == 0:
+                    rows.append({"playbook": pb, "tier": tier, "horizon": name, "n": 0})
+                    continue
+                lo, hi = mean_interval(vals)
+                median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+                rows.append({
+                    "playbook": pb, "tier": tier, "horizon": name, "n": n,
+                    "mean_bps": round(sum(vals) / n, 2), "median_bps": round(median, 2),
+                    "continued": round(sum(1 for v in vals if v > 0) / n, 4),
+                    "reverted": round(sum(1 for v in vals if v < 0) / n, 4),
+                    "ci95": [round(lo, 2), round(hi, 2)],
+                })
+    return rows
+
+
+def format_study(rows: list[dict], episodes: list[Episode]) -> str:
+    out = [f"{len(episodes)} episodes ({sum(e.playbook == 'ride' for e in episodes)} ride, "
+           f"{sum(e.playbook == 'fade' for e in episodes)} fade); forward mark returns in bps, signed so that "
+           "+ = the cascade continued, − = it reverted"]
+    for pb in ("ride", "fade"):
+        prow = [r for r in rows if r["playbook"] == pb]
+        if not any(r["n"] for r in prow):
+            continue
+        out += ["", f"{pb}: from the signal time",
+                f"{'tier':<6}{'horizon':>8}{'n':>5}{'mean':>8}{'median':>8}{'cont.':>7}{'rev.':>6}{'95 % CI':>18}  reading"]
+        for r in prow:
+            if not r["n"]:
+                continue
+            lo, hi = r["ci95"]
+            reading = "not distinguishable from zero" if lo <= 0 <= hi else ("continues" if lo > 0 else "reverts")
+            out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
+                       f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{f'{lo:+.1f} to {hi:+.1f}':>18}  {reading}")
+    return "\n".join(out)
