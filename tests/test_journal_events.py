@@ -8,7 +8,7 @@ import pytest
 
 from core.engine_commands import Arm, Disarm, Flatten, Kill, Reject
 from core.engine_events import EngineEvent
-from core.journal import Journal, restore_into
+from core.journal import Journal
 from core.journal.recorder import _HANDLERS
 from core.positions import Position
 from tests.builders import BTC, T0, feed, liq, make_engine, mark, run_until, scripted_cascade
@@ -177,19 +177,3 @@ def test_restored_position_and_rejected_exit_order_are_recorded(journaled):
     assert (o["intent"], o["status"], o["reject_reason"]) == ("exit", "rejected", "no price for market")
     (p,) = j.query("SELECT key, market FROM positions_open")
     assert p["market"] == ETH and p["key"] == "s1:p9"
-
-
-def test_restore_into_reads_back_what_the_engine_wrote(tmp_path):
-    path = tmp_path / "j.sqlite"
-    eng, clock = make_engine("auto")
-    j = Journal(path, clock)
-    j.open_session("auto", ["sim"], eng.cfg, "sim")
-    j.attach(eng)
-    _enter(eng, clock)
-    j.close()
-    eng2, _ = make_engine("auto", start=T0 + 30)
-    j2 = Journal(path, eng2.clock)
-    j2.open_session("auto", ["sim"], eng2.cfg, "sim")
-    (restored,) = restore_into(eng2, j2)
-    assert restored.market == BTC and eng2.positions[BTC].stop_price == eng.positions[BTC].stop_price
-    j2.close()

@@ -109,6 +109,9 @@ class LiqHuntApp(App[None]):
         self._unsubscribe = self.engine.subscribe(self._on_engine_event)
         self.set_interval(1 / self.cfg.ui.refresh_hz, self.refresh_panes)
         self.refresh_panes()
+        if self.engine.mode == "semi":  # signals raised before the console opened still get their dialog
+            for sig in list(self.engine.signals.values()):
+                self.confirms.offer(sig)
         if self.source is not None:
             self.run_worker(self._run_source(), name="source", group="engine", exclusive=True, exit_on_error=False)
 

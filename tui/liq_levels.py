@@ -53,7 +53,7 @@ class RealisedLevels:
                 i = int(abs(d) / step)
                 if i < buckets:
                     (above if d >= 0 else below)[i] += usd
-        return Levels(below, above, step, "realised")
+        return Levels(below, above, step, "realised", below_label="liq'd", above_label="liq'd")
 
     def markets(self) -> list[str]:
         return list(self._seen)

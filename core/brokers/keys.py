@@ -6,6 +6,7 @@ locals or an f-string by accident; code that signs asks for `.api_key` / `.secre
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tomllib
@@ -45,8 +46,8 @@ class ApiKeys:
         return self._secret
 
     def fingerprint(self) -> str:
-        """Enough to tell two keys apart on the confirmation screen without revealing either."""
-        return f"…{self._key[-4:]}" if len(self._key) >= 12 else "…"
+        """Enough to tell two keys apart on the confirmation screen without revealing any of either."""
+        return "key#" + hashlib.sha256(self._key.encode()).hexdigest()[:8]
 
     def redact(self, text: str) -> str:
         for s in (self._secret, self._key):

@@ -28,7 +28,7 @@ class ConfirmSignal(ModalScreen[str | None]):
     DEFAULT_CSS = """
     ConfirmSignal { align: center middle; }
     ConfirmSignal > Vertical {
-        width: 76; max-width: 100%; height: auto; padding: 0 1;
+        width: 80; max-width: 100%; height: auto; padding: 0 1;
         border: thick $mode-semi; border-title-style: bold; border-subtitle-style: bold;
         background: $surface;
     }

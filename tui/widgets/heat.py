@@ -59,7 +59,7 @@ class HeatPane(Widget, can_focus=False):
         name = short_name(market) if market else "—"
         span = f"±{levels.step_pct * len(levels.above):g} %" if levels else ""
         kind = f" · {levels.kind}" if levels else ""
-        self.border_title = f"Heat {name} {span} · price {fmt.price(price)}{kind}"
+        self.border_title = f"Heat {name} {span}{kind}"
         self.refresh()
 
     def render(self) -> Text:
@@ -77,23 +77,25 @@ class HeatPane(Widget, can_focus=False):
         cls = self.get_component_rich_style
         out = Text(no_wrap=True, overflow="crop")
         far = lv.step_pct * len(lv.above)
-        n = max(4, min(len(lv.above), width - 26))
+        edges = (fmt.price(self.price * (1 + far / 100)), fmt.price(self.price * (1 - far / 100)))
+        label_w = max(len(lv.above_label), len(lv.below_label))
+        n = max(4, min(len(lv.above), width - (2 + 1 + 5 + 1 + label_w + 2 + max(map(len, edges)))))
         above, below = rebucket(lv.above, n), rebucket(lv.below, n)
         top = max(above + below + [0.0])
-        rows = (("▲", above, lv.above, "heat--above", 1, lv.above_label), None,
-                ("▼", below, lv.below, "heat--below", -1, lv.below_label))
+        rows = (("▲", above, lv.above, "heat--above", edges[0], lv.above_label), None,
+                ("▼", below, lv.below, "heat--below", edges[1], lv.below_label))
         for i, row in enumerate(rows):
             if i:
                 out.append("\n")
             if row is None:
                 out.append(f"  {fmt.price(self.price)} ◀ price", cls("heat--price"))
-                out.append(f"  nearest first, to ±{far:g} %", cls("heat--dim"))
+                out.append(f"  {lv.step_pct * len(lv.above) / n:.2g} %/bar", cls("heat--dim"))
                 continue
-            mark, buckets, raw, style, sign, who = row
-            edge = self.price * (1 + sign * far / 100)
+            mark, buckets, raw, style, edge, who = row
             out.append(f"{mark} ", cls(style))
             out.append(sparkline(buckets, top), cls(style))
-            out.append(f" {fmt.usd(sum(raw)):>6} {who:<6} to {fmt.price(edge)}", Style())
+            out.append(f" {fmt.amount(sum(raw)):>5}", Style(bold=True))
+            out.append(f" {who:<{label_w}} →{edge}", cls("heat--dim"))
         return out
 
     def _ladder(self, lv: Levels, height: int, width: int) -> Text:

@@ -72,7 +72,7 @@ class WindowMeters(Widget, can_focus=False):
             return Text("no liquidations in the window", style=self.get_component_rich_style("meters--dim"))
         wide = width >= 56
         name_w = 9 if wide else 5
-        fixed = 1 + name_w + 5 + 1 + 1 + 1 + 5 + 4 + 1 + 6 + (6 if wide else 0)
+        fixed = 1 + name_w + 5 + 1 + 1 + 1 + 5 + 5 + 1 + 6 + (6 if wide else 0)
         half = max(1, (width - fixed) // 2)
         rows = self.views[:height] if height > 0 else self.views
         top = max((max(v.long_usd, v.short_usd) for v in rows), default=0.0)
@@ -98,7 +98,7 @@ class WindowMeters(Widget, can_focus=False):
             out.append(f"{fmt.amount(v.short_usd) if v.short_usd else '':<5}", short_s)
             if wide:
                 out.append(f" {fmt.rate(v.events_per_s):>4}/s", row + cls("meters--dim"))
-            out.append(f" {v.score.total:4.1f}", row + cls(score_class(v.score.total)))
+            out.append(f"{v.score.total:>5.1f}", row + cls(score_class(v.score.total)))
             label = state_label(v)
             st = row + cls("meters--signal") if v.state in ("SIGNAL", "in position") else row + cls("meters--dim") if v.state == "idle" else row
             out.append(" ", row)

@@ -9,7 +9,7 @@ from core.events import short_name
 from core.positions import Position
 from tui import numbers as fmt
 
-EXIT_SHORT = {"stop": "stop", "take profit": "TP", "exhaustion": "exhaust", "max hold": "max hold"}
+EXIT_SHORT = {"stop": "stop", "take profit": "TP", "exhaustion": "exh", "max hold": "hold"}
 
 
 class PositionRow:
@@ -81,10 +81,19 @@ class PositionsPane(Widget, can_focus=False):
                 out.append(nxt, base + cls("positions--exiting") if p.exit_pending else base)
                 lines += 1
                 continue
-            out.append(f"{short_name(p.market):<5}{side} {_qty(p.qty)} @{fmt.price(p.entry_price)} → {fmt.price(row.mark)} ", base)
-            out.append(fmt.usd(row.pnl, signed=True), pnl_style)
+            pnl = fmt.usd(row.pnl, signed=True)
+            head = f"{short_name(p.market)} {side} {_qty(p.qty)} @{fmt.price(p.entry_price)} →{fmt.price(row.mark)}"
+            out.append(head, base)
+            out.append(" " * max(1, width - len(head) - len(pnl)), base)
+            out.append(pnl, pnl_style)
             out.append("\n")
-            out.append(f" SL {fmt.price(p.stop_price)} TP {fmt.price(p.take_profit_price)} {held} ", cls("positions--dim"))
+            tail = f" SL {fmt.price(p.stop_price)} TP {fmt.price(p.take_profit_price)} {held} "
+            if len(tail) + len(nxt) > width:
+                held_m = f"{fmt.duration(row.held)}/{row.max_hold / 60:.0f}m"
+                tail = f"SL {fmt.price(p.stop_price)} TP {fmt.price(p.take_profit_price)} {held_m} "
+                if not p.exit_pending:
+                    nxt = f"⇢{EXIT_SHORT.get(row.rule, row.rule)} {row.how.replace(' %', '%')}"
+            out.append(tail, cls("positions--dim"))
             out.append(nxt, cls("positions--exiting") if p.exit_pending else base)
             lines += 2
         for market in self.pending:

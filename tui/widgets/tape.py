@@ -95,6 +95,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.rate = 0.0  # liquidations per second of event time, all of them (before the filter)
         self.skipped = 0  # arrived faster than the tape could show them
         self.hidden = 0  # removed by the filter
+        self.received = 0  # handed to the tape (shown or hidden); received + skipped = all liquidations
         self.selected = ""
 
     # -- data in --------------------------------------------------------------------------
@@ -108,6 +109,7 @@ class LiquidationTape(ScrollView, can_focus=False):
                 self.ring.append(ev)
             else:
                 self.hidden += 1
+        self.received += n
         self.skipped += skipped
         self.rate = rate
         if n or skipped:
