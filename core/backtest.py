@@ -73,6 +73,15 @@ def with_playbook(cfg: Config, playbook: str | None) -> Config:
     return replace_section(cfg, "playbook", default=playbook, markets=[])
 
 
+def estimated_fuel_map(cfg: Config, clock, instruments) -> FuelMap | None:
+    """The heatmap estimate the live console uses, unless the config turns it off."""
+    if not cfg.heatmap.enabled:
+        return None
+    from core.heatmap.model import HeatmapEstimator
+
+    return HeatmapEstimator(cfg.heatmap, clock, instruments)
+
+
 def run_backtest(
     source: str | Path | Recording,
     cfg: Config,
@@ -88,7 +97,10 @@ def run_backtest(
     rec = source if isinstance(source, Recording) else load_recording(source)
     res = BacktestResult(file=rec.file, config_digest=cfg.digest(), stats=rec.stats, label=label)
     clock = SimClock(rec.start or 0.0)
-    fuel = fuel_map_factory(cfg, clock) if fuel_map_factory else None
+    if fuel_map_factory is not None:
+        fuel = fuel_map_factory(cfg, clock)
+    else:
+        fuel = estimated_fuel_map(cfg, clock, rec.instruments)
     engine = Engine(cfg, clock, fuel_map=fuel, instruments=rec.instruments, mode="auto")
     slips: dict[str, float] = {}  # position id -> entry + exit slippage, bps
 

@@ -153,6 +153,62 @@ class FeedConfig:
 
 
 @dataclass
+class HeatmapConfig:
+    enabled: bool = field(default=True, metadata=_rng(doc="estimate liquidation levels (feeds the proximity score and the support filter)"))
+    bucket_pct: float = field(default=0.1, metadata=_rng(0.01, 5, doc="relative width of one price bucket, %"))
+    range_pct: float = field(default=30.0, metadata=_rng(1, 90, doc="keep estimated levels this far from price (bounds memory)"))
+    leverages: list[int] = field(
+        default_factory=lambda: [5, 10, 20, 25, 50, 75, 100],
+        metadata=_rng(doc="leverage tiers new positions are spread over"),
+    )
+    leverage_weights: list[float] = field(
+        default_factory=lambda: [0.15, 0.25, 0.15, 0.15, 0.15, 0.08, 0.07],
+        metadata=_rng(doc="share of new open interest per leverage tier (normalised)"),
+    )
+    leveraged_share: float = field(default=1.0, metadata=_rng(0, 1, doc="share of an open-interest rise assumed leveraged"))
+    long_share: float = field(default=0.5, metadata=_rng(0, 1, doc="share of new open interest that is long, before the funding tilt"))
+    funding_tilt: float = field(
+        default=0.0,
+        metadata=_rng(0, 10, doc="long share added per 0.1 %/8h of funding above funding_neutral_rate (0 = no tilt)"),
+    )
+    funding_neutral_rate: float = field(default=0.0001, metadata=_rng(-1, 1, doc="funding per 8 h that means balanced sides"))
+    position_usd: float = field(
+        default=50_000.0,
+        metadata=_rng(1, None, doc="typical single position, to pick the venue's maintenance-margin tier"),
+    )
+    half_life_s: float = field(default=6 * 3600.0, metadata=_rng(60, 30 * 86400, doc="estimated mass halves after this long"))
+    oi_decrease_weight: float = field(
+        default=1.0,
+        metadata=_rng(0, 1, doc="share of an open-interest fall (net of liquidations) removed from every level"),
+    )
+    liquidation_consume_pct: float = field(
+        default=0.3, metadata=_rng(0, 10, doc="a realised liquidation removes estimated mass this close to its price")
+    )
+    seed_spread_pct: float = field(
+        default=1.5,
+        metadata=_rng(0, 20, doc="first open interest seen: spread its unknown entries ± this around price (0 = ignore it)"),
+    )
+    warmup_s: float = field(default=0.0, metadata=_rng(0, 86400, doc="answer 'unknown' until OI has been tracked this long"))
+    cluster_width_pct: float = field(default=0.5, metadata=_rng(0.01, 10, doc="a cluster is the mass within this price span"))
+    realised_keep_s: float = field(default=3600.0, metadata=_rng(1, 86400, doc="realised liquidations kept for the overlay"))
+    depth_stale_s: float = field(default=10.0, metadata=_rng(0.1, 3600, doc="order-book depth older than this is ignored"))
+
+
+def check_heatmap_relations(h: HeatmapConfig) -> None:
+    """Cross-field rules the per-field ranges cannot express; raises ConfigError naming the key."""
+    if not h.leverages:
+        raise ConfigError("heatmap.leverages", "needs at least one leverage tier")
+    if len(h.leverages) != len(h.leverage_weights):
+        raise ConfigError("heatmap.leverage_weights", f"needs one weight per leverage tier ({len(h.leverages)})")
+    if any(lev < 1 or lev > 500 for lev in h.leverages):
+        raise ConfigError("heatmap.leverages", "each tier must be between 1 and 500")
+    if any(w < 0 for w in h.leverage_weights) or sum(h.leverage_weights) <= 0:
+        raise ConfigError("heatmap.leverage_weights", "weights must be ≥ 0 with a positive sum")
+    if h.cluster_width_pct < h.bucket_pct:
+        raise ConfigError("heatmap.cluster_width_pct", "must be at least heatmap.bucket_pct")
+
+
+@dataclass
 class Config:
     window: WindowConfig = field(default_factory=WindowConfig)
     filters: FilterConfig = field(default_factory=FilterConfig)
@@ -165,6 +221,7 @@ class Config:
     exits: ExitConfig = field(default_factory=ExitConfig)
     broker: BrokerConfig = field(default_factory=BrokerConfig)
     feeds: FeedConfig = field(default_factory=FeedConfig)
+    heatmap: HeatmapConfig = field(default_factory=HeatmapConfig)
     ui: UiConfig = field(default_factory=UiConfig)
 
     def digest(self) -> str:
@@ -192,8 +249,11 @@ def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
             raise ConfigError(key, f"must be a string, got {value!r}")
     elif origin is list:
         (item,) = get_args(hint)
-        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+        accepts = (int, float) if item is float else item
+        if not isinstance(value, list) or not all(isinstance(v, accepts) and not isinstance(v, bool) for v in value):
             raise ConfigError(key, f"must be a list of {item.__name__}, got {value!r}")
+        if item is float:
+            value = [float(v) for v in value]
         if meta.get("choices"):
             bad = [v for v in value if v not in meta["choices"]]
             if bad:
@@ -239,6 +299,7 @@ def _check_relations(cfg: Config) -> None:
     if cfg.score.size_floor_usd >= cfg.score.size_full_usd:
         raise ConfigError("score.size_floor_usd", "must be below score.size_full_usd")
     _check_playbook_markets(cfg)
+    check_heatmap_relations(cfg.heatmap)
     s = cfg.score
     if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
         raise ConfigError("score.w_speed", "at least one score weight must be positive")

@@ -16,7 +16,7 @@ from core.config import Config, replace_section
 from core.engine import Engine
 from core.engine_events import SignalRaised
 from core.events import LONG
-from core.backtest import Recording
+from core.backtest import Recording, estimated_fuel_map
 from core.positions import TIERS, score_tier
 from core.trade_stats import mean_interval
 
@@ -60,7 +60,7 @@ class _PriceSeries:
 def run_study(rec: Recording, cfg: Config) -> list[Episode]:
     cfg = study_config(cfg)
     clock = SimClock(rec.start or 0.0)
-    eng = Engine(cfg, clock, instruments=rec.instruments, mode="watch")
+    eng = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, rec.instruments), instruments=rec.instruments, mode="watch")
     marks: dict[str, _PriceSeries] = {}
     trades: dict[str, _PriceSeries] = {}
     episodes: list[Episode] = []

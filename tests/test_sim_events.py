@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from core.events import Liquidation, MarkPrice, OpenInterest, Trade, market_name
+from core.events import Liquidation, MarkPrice, Trade, market_name
 from core.sim.market_sim import Simulator
 from core.sim.scenario import SCENARIOS, get_scenario
 

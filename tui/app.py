@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer
@@ -177,6 +178,12 @@ class LiqHuntApp(App[None]):
                         severity="information", markup=False)
 
     def refresh_panes(self) -> None:
+        try:
+            tape = self.screen_stack[0].query_one(LiquidationTape) if self.screen_stack else None
+        except NoMatches:
+            tape = None
+        if tape is None or not tape.is_attached:
+            return  # starting up or shutting down
         eng = self.engine
         now = eng.now if eng.now != float("-inf") else self.clock.now()
         # tape: only what arrived since the last refresh; what scrolled out of the engine's ring is counted
@@ -187,17 +194,17 @@ class LiqHuntApp(App[None]):
         if isinstance(self.levels, RealisedLevels):
             self.levels.observe(fresh)
         rate = self._liq_rate.update(now, seen)
-        if rate == 0.0 and fresh:
+        if rate is None:  # not enough event time yet: estimate from what the tape holds
             rate = _tape_rate(eng.tape, now)
-        msg_rate = self._msg_rate.update(now, sum(eng.counts.values()))
-        self.query_one(LiquidationTape).ingest(fresh, new - take, rate)
+        msg_rate = self._msg_rate.update(now, sum(eng.counts.values())) or 0.0
+        tape.ingest(fresh, new - take, rate)
         # meters and selection
         self.views = views = eng.market_views()
         if views and (not self.selected or (not self._user_selected and views[0].market != self.selected)):
             self.selected = views[0].market
         meters = self.query_one(WindowMeters)
         meters.show(views, self.selected)
-        self.query_one(LiquidationTape).set_selected(self.selected)
+        tape.set_selected(self.selected)
         # heat for the selected market
         price = eng.mark_of(self.selected) if self.selected else None
         lv = self.levels.levels(self.selected, price) if price else None

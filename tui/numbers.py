@@ -78,17 +78,17 @@ def count(n: int) -> str:
 def amount(v: float) -> str:
     """Compact USD without the sign, at most 5 characters: 38.2M, 412k, 9.1k, 880."""
     a = abs(v)
-    if a >= 1e9:
-        return f"{a / 1e9:.1f}B"
-    if a >= 1e8:
-        return f"{a / 1e6:.0f}M"
-    if a >= 1e6:
-        return f"{a / 1e6:.1f}M"
-    if a >= 1e4:
-        return f"{a / 1e3:.0f}k"
-    if a >= 1e3:
-        return f"{a / 1e3:.1f}k"
-    return f"{a:.0f}"
+    if a < 999.5:
+        return f"{a:.0f}"
+    for div, suffix in ((1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")):
+        x = a / div
+        if x >= 999.5 and suffix != "T":
+            continue
+        for digits in (1, 0):
+            s = f"{x:.{digits}f}{suffix}"
+            if len(s) <= 5 and (digits == 0 or x < 100):
+                return s
+    return f"{a:.0e}"
 
 
 VENUE_ABBR = {"binance": "BIN", "bybit": "BYB", "okx": "OKX", "bitmex": "BMX", "deribit": "DRB",

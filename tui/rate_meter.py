@@ -10,7 +10,8 @@ class RateMeter:
         self._samples: deque[tuple[float, int]] = deque()
         self.rate = 0.0
 
-    def update(self, now: float, total: int) -> float:
+    def update(self, now: float, total: int) -> float | None:
+        """The rate over the last `span_s`; None until half a second of event time is covered."""
         s = self._samples
         if s and now < s[-1][0]:
             s.clear()
@@ -18,6 +19,7 @@ class RateMeter:
         while len(s) > 2 and s[1][0] <= now - self.span_s:
             s.popleft()
         t0, n0 = s[0]
-        if now - t0 >= 0.5:
-            self.rate = (total - n0) / (now - t0)
+        if now - t0 < 0.5:
+            return None
+        self.rate = (total - n0) / (now - t0)
         return self.rate

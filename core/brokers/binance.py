@@ -12,7 +12,7 @@ import httpx
 import orjson
 
 from core.brokers.filters import SymbolFilters, parse_binance_exchange_info
-from core.brokers.live_base import ExchangePosition, ExecReport, ExitKind, LiveBroker, TrackedExits
+from core.brokers.live_base import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, LiveBroker, TrackedExits
 from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
 from core.brokers.ratelimit import retry_after_s
 from core.brokers.signing import binance_signed_query, encode_params
@@ -43,9 +43,8 @@ class BinanceFuturesBroker(LiveBroker):
     REDUCE_ONLY_CODES = (-2022,)
     MARGIN_CODES = (-2019,)
 
-    async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True,
-                    max_wait_s: float = 30.0) -> Any:
-        if not await self.gate.acquire(max_wait_s):
+    async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True) -> Any:
+        if not await self.gate.acquire(GATE_BUDGET_S.get()):
             raise VenueError(RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s",
                              retry_after_s=self.gate.wait_s())
         params = params or {}

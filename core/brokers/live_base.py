@@ -21,6 +21,7 @@ import asyncio
 import logging
 import secrets
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Awaitable, Callable, Literal
@@ -39,6 +40,10 @@ from core.positions import Position
 log = logging.getLogger("liqhunt.broker")
 
 ExitKind = Literal["stop", "take_profit"]
+
+# How long a request may wait at the rate gate: set per task (an entry is only worth sending soon,
+# an exit or a flatten close is worth waiting for), read by the venue's request function.
+GATE_BUDGET_S: ContextVar[float] = ContextVar("gate_budget_s", default=30.0)
 
 
 @dataclass
@@ -359,6 +364,7 @@ class LiveBroker:
             self._unsent.pop(order.id, None)
             cid = self.client_id(order)
             wait = self.settings.max_entry_wait_s if order.intent == "entry" else self.settings.max_exit_wait_s
+            GATE_BUDGET_S.set(wait)
             rep = await self._idempotent(
                 lambda: self._send_market(sym, order.side, fmt(prep.qty), order.reduce_only, cid),
                 lambda: self._query_order(sym, cid), max_wait_s=wait,
@@ -463,7 +469,7 @@ class LiveBroker:
                 except VenueError:
                     continue
                 if rep.status == "filled" and rep.filled_qty > 0:
-                    self.tracked.pop(order.market, None)
+                    # tracking stays: the engine's on_position_closed cancels the other exit
                     self._push_fill(order, rep, closed_by=f"exchange {kind}")
                     return
         px, fee, xid = self._last_close.pop(order.market, (self.price_of(order.market) or order.ref_price, 0.0, ""))
@@ -515,8 +521,8 @@ class LiveBroker:
     async def check_exits(self) -> None:
         """Report a venue stop/take-profit that filled as an exit Fill the engine adopts."""
         for market, t in list(self.tracked.items()):
-            if not t.placed or self._busy.get(market):
-                continue
+            if not t.placed or self.busy(market):
+                continue  # an order in flight (or a result not yet polled) will account for it
             for kind, cid, other in (("stop", t.stop_id, t.tp_id), ("take_profit", t.tp_id, t.stop_id)):
                 try:
                     rep = await self._query_exit(t.symbol, cid)

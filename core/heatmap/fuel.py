@@ -21,7 +21,7 @@ def fuel_between(levels: MarketLevels, grid: LogGrid, is_long: bool, price: floa
     """USD of `is_long` levels between `price` and `pct` % away on their own side
     (below for longs, above for shorts), whole buckets included."""
     here = grid.index(price)
-    n = grid.span(pct)
+    n = _reach(grid, price, pct, upward=not is_long)
     book = levels.long if is_long else levels.short
     step = -1 if is_long else 1
     raw = 0.0
@@ -30,6 +30,12 @@ def fuel_between(levels: MarketLevels, grid: LogGrid, is_long: bool, price: floa
         if v:
             raw += v
     return raw * levels.scale_at(ts)
+
+
+def _reach(grid: LogGrid, price: float, pct: float, upward: bool) -> int:
+    """Buckets from price's bucket to the one holding price × (1 ± pct %)."""
+    far = price * (1.0 + pct / 100.0) if upward else price * max(1e-9, 1.0 - pct / 100.0)
+    return abs(grid.index(far) - grid.index(price))
 
 
 def nearest_cluster(
@@ -64,7 +70,7 @@ def nearest_depth_cluster(
 
 def _scan(mass_at, grid: LogGrid, price: float, max_pct: float, width_pct: float, min_usd: float, upward: bool) -> Cluster | None:
     here = grid.index(price)
-    n = grid.span(max_pct)
+    n = _reach(grid, price, max_pct, upward)
     width = grid.span(width_pct)
     step = 1 if upward else -1
     window: list[tuple[int, float]] = []

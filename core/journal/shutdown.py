@@ -40,7 +40,12 @@ def install_signal_handlers(
     if loop is not None:
         for s in SIGNALS:
             loop.add_signal_handler(s, handle, s)
-        return lambda: [loop.remove_signal_handler(s) for s in SIGNALS] and None
+
+        def remove() -> None:
+            for s in SIGNALS:
+                loop.remove_signal_handler(s)
+
+        return remove
 
     previous = {s: signal.signal(s, lambda signum, _frame: handle(signum)) for s in SIGNALS}
 

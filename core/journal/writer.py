@@ -29,6 +29,22 @@ class WriterStats:
     max_backlog: int = 0
 
 
+# executemany loops in C, where a waiting thread cannot ask for the GIL; bounded runs give
+# the event loop's thread regular chances to run during a large burst
+RUN_ROWS = 200
+
+
+def _runs(batch: list[Statement]) -> list[tuple[str, list[tuple]]]:
+    """Consecutive statements with the same SQL, grouped for executemany (order kept)."""
+    out: list[tuple[str, list[tuple]]] = []
+    for sql, params in batch:
+        if out and out[-1][0] == sql and len(out[-1][1]) < RUN_ROWS:
+            out[-1][1].append(params)
+        else:
+            out.append((sql, [params]))
+    return out
+
+
 class _Barrier:
     """Queued behind the rows it must see committed."""
 
@@ -141,8 +157,8 @@ class JournalWriter:
         with self._lock:
             try:
                 self._conn.execute("BEGIN")
-                for sql, params in batch:
-                    self._conn.execute(sql, params)
+                for sql, rows in _runs(batch):
+                    self._conn.executemany(sql, rows)
                 self._conn.execute("COMMIT")
                 self.stats.rows += len(batch)
             except sqlite3.Error:

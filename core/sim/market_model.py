@@ -38,6 +38,10 @@ def _decimals(step: float) -> int:
     return max(0, -math.floor(math.log10(step) + 1e-9)) + 1 if step < 1 else 0
 
 
+def _power_of_ten(step: float) -> bool:
+    return abs(math.log10(step) - round(math.log10(step))) < 1e-9
+
+
 class MarketModel:
     def __init__(
         self,
@@ -58,6 +62,8 @@ class MarketModel:
         self.beta = spec.beta
         self.tick = spec.tick
         self.tick_dec = _decimals(spec.tick)
+        # ticks of 10^-k round in one call; anything else goes through the tick itself
+        self.tick_round = -round(math.log10(spec.tick)) if _power_of_ten(spec.tick) else None
         self.lot = spec.lot
         self.lot_dec = _decimals(spec.lot)
         s = scenario
@@ -104,14 +110,22 @@ class MarketModel:
         if own:
             self.own_var = self.g_omega + self.g_alpha * min(own * own, 25.0 * self.own_var) + self.g_beta * self.own_var
         ret = self.beta * factor_ret + own
+        # marks, open interest and the background tape describe the market as the second begins
+        phase = n + self.index
+        if phase % MARK_EVERY == 0:
+            out.append(self._mark(t))
+        if phase % OI_EVERY == 0:
+            out.append(self._open_interest(t))
+        if self.next_trade < t + 1.0:
+            self._background_trades(t, ret, out)
         if t >= self.next_open:
             self._arrivals(t)
         if t >= self.next_close:
             self._voluntary_closes(t)
         if t >= self.next_whale:
-            self._whale(t, ret, out)
+            self._whale(t, out)
         book = self.book
-        hot = bool(self.queue) or not book.quiet
+        hot = bool(self.queue) or book.busy
         subs = HOT_SUBSTEPS if hot else 1
         dt = 1.0 / subs
         sub_growth = math.exp(ret / subs)
@@ -136,12 +150,6 @@ class MarketModel:
                 self._run_engine(ts, dt, out)
             if truth.active:
                 truth.on_price(ts, self.price)
-        self._background_trades(t, ret, out)
-        phase = n + self.index
-        if phase % MARK_EVERY == 0:
-            out.append(self._mark(t))
-        if phase % OI_EVERY == 0:
-            out.append(self._open_interest(t))
         if phase % 60 == 0:
             self._remember_minute()
         if phase % 900 == 0:
@@ -167,15 +175,15 @@ class MarketModel:
 
     def _fill_resting(self, p: float, ts: float) -> None:
         for order in self.resting.take_filled(p, ts):
-            liq_ok = self.positions.open(order.is_long, order.level, order.leverage, order.usd)
+            pos = self.positions.open(order.is_long, order.level, order.leverage, order.usd)
             # an entry filled through a gap can be born past its liquidation price: liquidate it now
-            if (liq_ok.is_long and p <= liq_ok.liq) or (not liq_ok.is_long and p >= liq_ok.liq):
-                if liq_ok.is_long:
+            if (pos.is_long and p <= pos.liq) or (not pos.is_long and p >= pos.liq):
+                if pos.is_long:
                     self._enqueue(self.positions.take_crossed_longs(p))
                 else:
                     self._enqueue(self.positions.take_crossed_shorts(p))
 
-    def _whale(self, t: float, ret: float, out: list) -> None:
+    def _whale(self, t: float, out: list) -> None:
         """A large taker: the shocks that knock price into a liquidation cluster."""
         rng = self.rng
         while self.next_whale <= t:
@@ -230,7 +238,7 @@ class MarketModel:
             ts = max(self.next_trade, t)
             buy = rng.random() < (0.8 if ret > 0 else 0.2)
             usd = self.trade_usd * min(rng.paretovariate(1.3), 500.0)
-            p = self._px(self.price)
+            p = self._px(self.price * math.exp(ret * (ts - t)))  # on the second's drift
             out.append(Trade("sim", self.market, self.symbol, p, self._qty(usd / p), "buy" if buy else "sell", ts, ts))
             self.next_trade += rng.expovariate(self.trade_rate)
 
@@ -255,6 +263,8 @@ class MarketModel:
         self.trend = max(-1.0, min(1.0, math.log(self.price / m[0]) / self.sigma_30m))
 
     def _px(self, p: float) -> float:
+        if self.tick_round is not None:
+            return round(p, self.tick_round)
         return round(round(p / self.tick) * self.tick, self.tick_dec)
 
     def _qty(self, q: float) -> float:

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import math
 
+QUIET_BACKLOG = 1e-4  # of depth: a displacement under ~1 bp is let go, so quiet books cost nothing
+BUSY_BACKLOG = 0.05  # of depth: above this the book is still settling and worth finer steps
+
 
 class OrderBook:
     __slots__ = ("depth", "refill_tau", "permanent", "backlog", "displacement")
@@ -31,6 +34,10 @@ class OrderBook:
     def quiet(self) -> bool:
         return self.backlog == 0.0
 
+    @property
+    def busy(self) -> bool:
+        return abs(self.backlog) > self.depth * BUSY_BACKLOG
+
     def _impact(self, backlog: float) -> float:
         move = 0.01 * math.sqrt(abs(backlog) / self.depth)
         return move if backlog > 0 else -move
@@ -38,7 +45,7 @@ class OrderBook:
     def relax(self, dt: float) -> None:
         """Let `dt` seconds pass: the book absorbs part of the backlog."""
         self.backlog *= math.exp(-dt / self.refill_tau)
-        if abs(self.backlog) < self.depth * 1e-6:
+        if abs(self.backlog) < self.depth * QUIET_BACKLOG:
             self.backlog = 0.0
         self.displacement = (1.0 - self.permanent) * self._impact(self.backlog)
 

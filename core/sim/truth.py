@@ -40,8 +40,8 @@ class CascadeEpisode:
     @property
     def rebound_frac(self) -> float | None:
         """Share of the move won back AFTER_S after the end (0 = none, 1 = all of it)."""
-        if self.end_price is None or self.extreme_price == self.start_price:
-            return None
+        if self.end_price is None or abs(self.extreme_price / self.start_price - 1.0) < 1e-4:
+            return None  # a move under 1 bp makes the ratio noise
         return (self.end_price - self.extreme_price) / (self.start_price - self.extreme_price)
 
     def to_dict(self) -> dict:
@@ -69,7 +69,7 @@ class _Run:
 class MarketTruth:
     """Watches one market's liquidations and prices and appends its cascades to `episodes`."""
 
-    __slots__ = ("market", "min_usd", "episodes", "_runs", "_after")
+    __slots__ = ("market", "min_usd", "episodes", "_runs", "_after", "active")
 
     def __init__(self, market: str, scale: float, episodes: list[CascadeEpisode]) -> None:
         self.market = market
@@ -77,12 +77,10 @@ class MarketTruth:
         self.episodes = episodes
         self._runs: dict[str, _Run] = {}
         self._after: list[CascadeEpisode] = []  # finished, waiting for their after-price
-
-    @property
-    def active(self) -> bool:
-        return bool(self._runs or self._after)
+        self.active = False  # a plain flag, checked every substep: only active markets pay for on_price
 
     def on_liquidation(self, ts: float, side: Side, usd: float, price_before: float, price_after: float) -> None:
+        self.active = True
         run = self._runs.get(side)
         if run is None:
             run = self._runs[side] = _Run(side, ts, price_before)
@@ -136,3 +134,4 @@ class MarketTruth:
                 else:
                     keep.append(ep)
             self._after = keep
+        self.active = bool(self._runs or self._after)

@@ -118,7 +118,7 @@ class HeatPane(Widget, can_focus=False):
                 out.append("\n")
             if line is None:
                 out.append(f"{fmt.price(self.price):>10} ◀ price ", cls("heat--price"))
-                out.append(f" {lv.above_label} above ▲ · ▼ {lv.below_label} below", cls("heat--dim"))
+                out.append(f" {lv.kind} liquidations, {step:.2g} % per row", cls("heat--dim"))
                 continue
             px, usd, style, mark = line
             cells = round(usd / top * bar_w) if top > 0 else 0

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.events import short_name
+from core.risk import RULES
 from tui import numbers as fmt
 from tui.feed_status import FeedLine
 
@@ -88,9 +89,6 @@ class RiskPane(Widget, can_focus=False):
         if not self.feeds:
             out.append("none", cls("risk--dim"))
         # blocks: counters, then the last one and why
-        if risk.blocks:
-            out.append("\nblocks ", cls("risk--dim"))
-            out.append(" ".join(f"{RULE_LABELS.get(r, r)} {n}" for r, n in risk.blocks.most_common()))
         out.append("\nlast block ", cls("risk--dim"))
         if risk.last_block:
             ts, market, rule, message = risk.last_block
@@ -98,4 +96,13 @@ class RiskPane(Widget, can_focus=False):
             out.append(message)
         else:
             out.append("none", cls("risk--dim"))
+        if self.content_size.height >= 7:  # room for every rule and its counter
+            out.append("\nblocked by rule", cls("risk--dim"))
+            for i, rule in enumerate(RULES):
+                out.append("\n  " if i % 3 == 0 else "  ")
+                n = risk.blocks.get(rule, 0)
+                out.append(f"{RULE_LABELS.get(rule, rule):<15}{n:>3}", cls("risk--warn") if n else cls("risk--dim"))
+        elif risk.blocks:
+            out.append("\nblocks ", cls("risk--dim"))
+            out.append(" ".join(f"{RULE_LABELS.get(r, r)} {n}" for r, n in risk.blocks.most_common()))
         return out

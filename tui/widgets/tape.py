@@ -176,11 +176,12 @@ class LiquidationTape(ScrollView, can_focus=False):
             Segment(f" {fmt.usd(ev.usd):>7}", usd_style),
             Segment(f" {fmt.price(ev.price):>9}", row),
         ]
-        if width >= 70:
+        if width >= 56:
             segs.append(Segment(f" {_qty(ev.qty):>9}", dim))
-        if width >= 84:
+        if width >= 64:
             lag_ms = max(0.0, (ev.ts_recv - ev.ts_event) * 1000)
             segs.append(Segment(f" {lag_ms:>5.0f}ms", dim))
+        if width >= 76:
             segs.append(Segment(f"  {ev.symbol}", dim))
         return segs
 
