@@ -175,7 +175,7 @@ async def test_quit_with_open_positions_asks_and_cancel_keeps_running():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         assert isinstance(app.screen, ChoiceDialog)
-        await pilot.press("c")
+        await pilot.press("escape")
         assert not isinstance(app.screen, ChoiceDialog) and app.is_running
         await pilot.press("q", "f")
         await pilot.pause()

@@ -10,14 +10,14 @@ from textual.widgets import Static
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
-{name} > Vertical {{ width: auto; max-width: 90%; height: auto; padding: 0 2; border: round $primary; background: $surface; }}
+{name} > Vertical {{ width: {width}; max-width: 100%; height: auto; padding: 0 2; border: round $primary; background: $surface; }}
 """
 
 
 class ChoiceDialog(ModalScreen[str | None]):
     """One line of question, one line per choice with its key; escape cancels (None)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceDialog")
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceDialog", width=60)
     BINDINGS = [Binding("escape", "choose('')", "Cancel")]
 
     def __init__(self, title: str, question: str, choices: list[tuple[str, str, str]]) -> None:
@@ -54,8 +54,7 @@ def quit_dialog(n_positions: int) -> ChoiceDialog:
         "Quit",
         f"{n_positions} position{'s' if n_positions != 1 else ''} open.",
         [("f", "flatten", "flatten all, then quit"),
-         ("l", "leave", "quit and leave the (paper) positions open"),
-         ("c", "", "cancel")],
+         ("l", "leave", "quit and leave the (paper) positions open")],
     )
 
 
@@ -78,7 +77,7 @@ Modes: WATCH never trades · SEMI-AUTO asks · FULL-AUTO trades alone."""
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen")
+    DEFAULT_CSS = DIALOG_CSS.format(name="HelpScreen", width=76)
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def compose(self) -> ComposeResult:
