@@ -73,6 +73,7 @@ class SignalConfig:
     funding_min_rate: float = field(default=0.0, metadata=_rng(-1, 1, doc="signed funding (crowding of the liquidated side) at least this"))
     support_max_pct: float = field(default=3.0, metadata=_rng(0, 50, doc="no large opposing cluster within this % (when known)"))
     support_min_usd: float = field(default=10_000_000.0, metadata=_rng(0, None, doc="a cluster this large counts as support"))
+    support_window_mult: float = field(default=3.0, metadata=_rng(0, 1000, doc="…and at least this many times the window's liquidated USD (large relative to the cascade)"))
     rearm_after_s: float = field(default=60.0, metadata=_rng(0, 3600, doc="after a signal ends, wait this long before watching the market again"))
 
 

@@ -38,6 +38,7 @@ from core.sizing import size_entry
 log = logging.getLogger("liqhunt.engine")
 
 MODES = ("watch", "semi", "auto")
+TIMER_EVAL_S = 0.25  # how often watching markets are re-checked when nothing happens on them
 MODE_LABELS = {"watch": "WATCH", "semi": "SEMI-AUTO", "auto": "FULL-AUTO"}
 
 
@@ -99,6 +100,7 @@ class Engine:
         self.stale_venues: set[str] = set()
         self._subscribers: list[Callable[[object], None]] = []
         self._watching: set[str] = set()
+        self._next_timer_eval = float("-inf")
         self._ids = itertools.count(1)
         self._now = float("-inf")
         self._asset_windows: dict[str, MarketState] = {}
@@ -242,7 +244,10 @@ class Engine:
                 self._on_fill(result)
             else:
                 self._on_reject(result)
-        if self._watching:
+        if self._watching and now >= self._next_timer_eval:
+            # timers (entry window, watch timeouts) need no finer grain than this; a market's own
+            # liquidations still re-evaluate it at once, so a burst on one market never costs O(markets)
+            self._next_timer_eval = now + TIMER_EVAL_S
             for market in list(self._watching):
                 self._evaluate(market, now)
         if self.signals:
@@ -303,7 +308,9 @@ class Engine:
         score = self.score_for(market, side, now)
         price = st.price or st.mark
         sc = self.cfg.signal
-        support = self.fuel_map.support_within(market, side, price, sc.support_max_pct, sc.support_min_usd) if price else SupportCheck(False)
+        # "large" is relative to the cascade: a cluster the size of what already burned won't stop it
+        min_support = max(sc.support_min_usd, sc.support_window_mult * s.window.total)
+        support = self.fuel_map.support_within(market, side, price, sc.support_max_pct, min_support) if price else SupportCheck(False)
         funding = None if st.funding_rate is None else st.funding_rate * (1 if side == LONG else -1)
         return SetupView(s.window.total, s.window.count, score, funding, support, price)
 

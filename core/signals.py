@@ -123,7 +123,7 @@ class SignalDetector:
         elif sup.blocks:
             fs.append(FilterResult("support", False, f"${sup.usd or 0:,.0f} cluster {sup.distance_pct:.1f} % away"))
         else:
-            fs.append(FilterResult("support", True, f"none ≥ ${c.support_min_usd:,.0f} within {c.support_max_pct:g} %"))
+            fs.append(FilterResult("support", True, f"no large cluster within {c.support_max_pct:g} %"))
         return tuple(fs)
 
     def evaluate(self, now: float, gather: Callable[[Side], SetupView]) -> Signal | None:

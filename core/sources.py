@@ -13,7 +13,7 @@ from typing import Iterator
 from core.clock import SimClock
 from core.engine import Engine
 from core.events import Event
-from core.replay import DecodeStats, iter_recording
+from core.replay import DecodeStats, RecordingDecoder, iter_recording
 
 YIELD_EVERY = 2000  # events processed before giving the screen a turn
 
@@ -65,8 +65,9 @@ class SimSource(_Paced):
 
     def warm_up(self, engine: Engine) -> None:
         if self.warmup_s > 0:
-            self._process(engine, self.sim.advance_to(self.clock.now() + self.warmup_s))
-            self.clock.set(self.clock.now() + self.warmup_s)
+            target = self.clock.now() + self.warmup_s
+            self._process(engine, self.sim.advance_to(target))
+            self.clock.set(target)
             engine.tick()
 
     def _process(self, engine: Engine, events: list[Event]) -> None:
@@ -90,18 +91,28 @@ class ReplaySource(_Paced):
     def __init__(self, path: str | Path, clock: SimClock | None = None, speed: float = 1.0, step_s: float = 0.1) -> None:
         self.path = Path(path)
         self.stats = DecodeStats()
-        self._it: Iterator[tuple[float, list[Event]]] = iter_recording(self.path, self.stats)
+        self._decoder = RecordingDecoder()
+        self._instruments_given = 0
+        self._it: Iterator[tuple[float, list[Event]]] = iter_recording(self.path, self.stats, self._decoder)
         self._next = next(self._it, None)
         start = self._next[0] if self._next else 0.0
         super().__init__(clock or SimClock(start), speed, step_s)
         self.clock.set(start)
         self.label = f"REPLAY {self.path.name} ×{speed:g}"
 
+    @property
+    def instruments(self):
+        """Instruments recorded at the start of a live capture (lot sizes, contract values)."""
+        return self._decoder.instruments
+
     async def _feed_until(self, engine: Engine, target: float) -> None:
         n = 0
         while self._next is not None and self._next[0] <= target:
             ts, events = self._next
             self.clock.set(ts)
+            if len(self._decoder.instruments) != self._instruments_given:
+                self._instruments_given = len(self._decoder.instruments)
+                engine.add_instruments(self._decoder.instruments)
             for ev in events:
                 engine.process(ev)
             n += len(events)

@@ -57,6 +57,7 @@ class LiqHuntApp(App[None]):
         Binding("y", "answer('confirm')", "Yes", show=False),
         Binding("n", "answer('reject')", "No", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("s", "stats", "Stats"),
         Binding("t", "next_theme", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_console", "Quit"),
@@ -66,13 +67,16 @@ class LiqHuntApp(App[None]):
 
     def __init__(self, engine: Engine, source=None, config: Config | None = None, theme: str | None = None,
                  themes: dict[str, Theme] | None = None, levels: LevelsProvider | None = None,
-                 ansi: bool = False, clock=None) -> None:
+                 ansi: bool = False, clock=None, journal=None) -> None:
         super().__init__(ansi_color=True if ansi else None)
         self.engine = engine
         self.clock = clock or engine.clock  # the dialogs count down on this (the engine's time)
         self.source = source
         self.cfg = config or engine.cfg
         self.levels = levels or RealisedLevels()
+        self.journal = journal  # for the stats screen's history; None when nothing is journaled
+        self.startup_notes: list[str] = []  # shown once the screen is up (e.g. positions restored)
+        self.mount_hooks: list = []  # run in on_mount, inside the event loop (signal handlers)
         self.confirms = ConfirmQueue(self)
         self.selected = ""
         self._user_selected = False
@@ -107,6 +111,10 @@ class LiqHuntApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        for hook in self.mount_hooks:
+            hook()
+        for note in self.startup_notes:
+            self.notify(note, title="journal", timeout=10, markup=False)
         self._unsubscribe = self.engine.subscribe(self._on_engine_event)
         self.set_interval(1 / self.cfg.ui.refresh_hz, self.refresh_panes)
         self.refresh_panes()
@@ -311,6 +319,11 @@ class LiqHuntApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_stats(self) -> None:
+        from tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen(self.engine, self.journal))
+
     def action_quit_console(self) -> None:
         n = len(self.engine.positions)
         if not n:
@@ -335,6 +348,7 @@ class LiqHuntApp(App[None]):
         yield SystemCommand("Confirm signal (y)", "enter the signal in the dialog", lambda: self.action_answer("confirm"))
         yield SystemCommand("Skip signal (n)", "reject the signal in the dialog", lambda: self.action_answer("reject"))
         yield SystemCommand("Filter tape (/)", "min USD, market, side", self.action_filter)
+        yield SystemCommand("Stats (s)", "win rate and P&L per playbook and score tier", self.action_stats)
         yield SystemCommand("Next theme (t)", "cycle the liqhunt themes", self.action_next_theme)
         yield SystemCommand("Help (?)", "keys and symbols", self.action_help)
         yield SystemCommand("Quit (q)", "asks first when positions are open", self.action_quit_console)
@@ -354,8 +368,8 @@ def _tape_rate(tape, now: float, span: float = 10.0) -> float:
 
 
 def make_app(engine: Engine, source=None, clock=None, config: Config | None = None, theme: str | None = None,
-             levels: LevelsProvider | None = None, env: dict[str, str] | None = None) -> LiqHuntApp:
+             levels: LevelsProvider | None = None, env: dict[str, str] | None = None, journal=None) -> LiqHuntApp:
     """The one way to build the console (CLI, tests, snapshots). The ANSI theme is chosen here,
     before the App exists, when NO_COLOR is set or the terminal has no colour."""
     ansi = wants_ansi(env) and theme is None
-    return LiqHuntApp(engine, source, config or engine.cfg, theme=theme, levels=levels, ansi=ansi, clock=clock)
+    return LiqHuntApp(engine, source, config or engine.cfg, theme=theme, levels=levels, ansi=ansi, clock=clock, journal=journal)

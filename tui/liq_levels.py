@@ -23,6 +23,8 @@ class Levels:
     kind: str  # "realised" or "estimated"
     below_label: str = "longs"  # whose liquidations sit there
     above_label: str = "shorts"
+    realised_below: list[float] | None = None  # realised liquidations on the same buckets (overlay)
+    realised_above: list[float] | None = None
 
 
 class LevelsProvider(Protocol):
@@ -57,3 +59,21 @@ class RealisedLevels:
 
     def markets(self) -> list[str]:
         return list(self._seen)
+
+
+class EstimatedLevels:
+    """The heatmap estimate (the engine's fuel map): long liquidation levels below the price,
+    short levels above it, with realised liquidations kept alongside for the overlay."""
+
+    def __init__(self, estimator) -> None:
+        self.est = estimator
+
+    def levels(self, market: str, price: float, buckets: int = 30, span_pct: float = 3.0) -> Levels:
+        _, longs, shorts = self.est.levels(market, price, span_pct, 2 * buckets)
+        _, rl, rs = self.est.realised_levels(market, price, span_pct, 2 * buckets)
+        below = list(reversed(longs[:buckets]))  # nearest the price first
+        above = list(shorts[buckets:])
+        realised_below = list(reversed([a + b for a, b in zip(rl[:buckets], rs[:buckets])]))
+        realised_above = [a + b for a, b in zip(rl[buckets:], rs[buckets:])]
+        return Levels(below, above, span_pct / buckets, "estimated", below_label="longs", above_label="shorts",
+                      realised_below=realised_below, realised_above=realised_above)

@@ -382,6 +382,10 @@ class LiveBroker:
                 self._alert(f"{order.market} order {order.id} status unknown ({e}); reconciliation will adopt any position")
             self._reject(order, str(e))
             return
+        except Exception as e:  # a parsing surprise must still answer the engine, which waits on this order
+            self._alert(f"{order.market} order {order.id}: internal error {type(e).__name__}: {e}")
+            self._reject(order, f"internal error: {type(e).__name__}")
+            return
         if rep.filled_qty <= 0:
             self._reject(order, f"not filled (venue status {rep.status})")
             return
@@ -560,6 +564,8 @@ class LiveBroker:
                     await reconcile(self.engine, self)
             except (VenueError, NotReady) as e:
                 self._alert(f"watcher: {e}")
+            except Exception as e:  # the watcher guards open positions: log and keep watching
+                self._alert(f"watcher: internal error {type(e).__name__}: {e}")
 
     # -- flatten / kill -----------------------------------------------------------------------
     async def flatten_all(self, reason: str = "kill", max_attempts: int | None = None,

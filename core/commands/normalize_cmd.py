@@ -26,6 +26,11 @@ def run(args: argparse.Namespace) -> int:
             for ev in events:
                 out.write(orjson.dumps(event_to_dict(ev)))
                 out.write(b"\n")
+    except BrokenPipeError:  # the reader (e.g. `head`) has gone: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"normalize: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -13,7 +13,8 @@ from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine
 from core.engine_commands import Arm
-from core.events import Liquidation, MarkPrice
+from core.events import Liquidation, MarkPrice, OpenInterest
+from core.heatmap.model import HeatmapEstimator
 from core.sim.market_sim import Simulator
 
 SEED = 7
@@ -32,6 +33,13 @@ def _mark(market: str, ts: float, price: float, funding: float = 0.0006) -> Mark
     return MarkPrice("binance", market, market.split("-")[0] + "USDT", price, funding, ts + 3600, ts, ts + 0.05)
 
 
+def _oi(market: str, ts: float, usd: float) -> OpenInterest:
+    return OpenInterest("binance", market, market.split("-")[0] + "USDT", usd, ts, ts + 0.05)
+
+
+OI_START = {BTC: 2_000_000_000.0, ETH: 900_000_000.0}
+
+
 def scripted(market: str, start: float, end: float, cascade_at: float) -> list:
     """Calm baseline (marks, a trickle of small liquidations), then ~20 s of long liquidations, price falling."""
     p0 = SCRIPTED[market]
@@ -39,6 +47,8 @@ def scripted(market: str, start: float, end: float, cascade_at: float) -> list:
     t = start
     while t < min(end, cascade_at):
         evs.append(_mark(market, t, p0))
+        if int(t - start) % 10 == 0:  # open interest building up before the cascade: the heatmap's input
+            evs.append(_oi(market, t + 0.2, OI_START[market] * (1 + 0.0004 * (t - start) / 10)))
         if int(t - start) % 24 == 0:
             evs.append(_liq(market, t + 0.3, 4_000.0, "short" if int(t) % 48 else "long", p0, "bybit"))
         t += 2.0
@@ -64,7 +74,9 @@ def prepared_engine(stage: str = "watching", config: Config | None = None) -> tu
     start = sim.start_ts
     end = start + STAGES[stage]
     clock = SimClock(start)
-    engine = Engine(config or Config(), clock, instruments=sim.instruments(), mode="auto")
+    cfg = config or Config()
+    fuel = HeatmapEstimator(cfg.heatmap, clock, sim.instruments())
+    engine = Engine(cfg, clock, fuel_map=fuel, instruments=sim.instruments(), mode="auto")
     sim_events = [e for e in sim.advance_to(end) if e.market not in SCRIPTED]
     streams = [sim_events,
                scripted(BTC, start, end, start + BTC_CASCADE_AT),
@@ -95,9 +107,10 @@ class FrozenSimSource:
 
 def build_app(stage: str = "watching", theme: str = "liq-dark"):
     from tui.app import make_app
+    from tui.liq_levels import EstimatedLevels
 
     engine, clock = prepared_engine(stage)
-    app = make_app(engine, FrozenSimSource(), clock, engine.cfg, theme=theme)
+    app = make_app(engine, FrozenSimSource(), clock, engine.cfg, theme=theme, levels=EstimatedLevels(engine.fuel_map))
     app.animation_level = "none"
     return app
 

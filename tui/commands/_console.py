@@ -1,8 +1,11 @@
-"""What `demo`, `replay` (and later `run`) share: config loading, --mode/--theme checks, opening the app."""
+"""What `demo`, `replay` and `run` share: config loading, the engine with its heatmap and
+journal, crash recovery, and opening the app. This is the composition root."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from dataclasses import dataclass
 
 from core.config import Config, ConfigError, load_config
 
@@ -11,8 +14,11 @@ MODES = ("watch", "semi", "auto")
 
 def add_console_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default="watch", help="start in this mode (default watch)")
+    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
     p.add_argument("--theme", default=None, help="liq-dark (default), liq-light, liq-contrast, liq-cb, ansi-dark")
     p.add_argument("--config", default=None, metavar="FILE", help="config TOML (see `liqhunt config --defaults`)")
+    p.add_argument("--journal", default=None, metavar="PATH",
+                   help="SQLite journal (run: the user data dir by default; demo/replay: in memory unless given)")
     p.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (copy/paste over SSH)")
 
 
@@ -22,21 +28,54 @@ def fail(command: str, message: str) -> int:
 
 
 def load(command: str, args: argparse.Namespace) -> Config | int:
+    from core.backtest import with_playbook
+
     try:
-        return load_config(args.config)
+        return with_playbook(load_config(args.config), getattr(args, "playbook", None))
     except ConfigError as exc:
         return fail(command, f"config: {exc}")
     except OSError as exc:
         return fail(command, f"config: {exc}")
 
 
-def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config) -> int:
+@dataclass
+class Session:
+    engine: object
+    journal: object | None
+    fuel_map: object | None
+    restored: list
+
+
+def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Namespace, source_label: str,
+                  venues: list[str], broker=None, journal_by_default: bool = False) -> Session:
+    """Engine + heatmap estimate + journal, with positions from the last session of this source restored."""
+    from core.backtest import estimated_fuel_map
+    from core.engine import Engine
+    from core.journal.journal import Journal
+    from core.journal.paths import resolve_journal_path
+    from core.journal.recovery import restore_into
+
+    fuel = estimated_fuel_map(cfg, clock, instruments)
+    engine = Engine(cfg, clock, broker=broker, fuel_map=fuel, instruments=instruments, mode=mode)
+    path = resolve_journal_path(getattr(args, "journal", None), in_memory_by_default=not journal_by_default)
+    journal = Journal(path, clock)
+    journal.open_session(mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"))
+    journal.attach(engine)
+    restored = restore_into(engine, journal)
+    return Session(engine, journal, fuel, restored)
+
+
+def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
+                 session: Session | None = None) -> int:
     """Build the app (textual is imported only here) and run it until the user quits."""
     from tui.app import make_app
+    from tui.liq_levels import EstimatedLevels
     from tui.theme_loader import ThemeFileError
 
+    levels = EstimatedLevels(session.fuel_map) if session and session.fuel_map is not None else None
+    journal = session.journal if session else None
     try:
-        app = make_app(engine, source, clock, cfg, theme=args.theme or None)
+        app = make_app(engine, source, clock, cfg, theme=args.theme or None, levels=levels, journal=journal)
     except ThemeFileError as exc:
         return fail(command, f"theme file: {exc}")
     if args.theme is None and cfg.ui.theme and app.theme != "ansi-dark":
@@ -45,5 +84,23 @@ def open_console(command: str, args: argparse.Namespace, engine, source, clock, 
         if args.theme not in app.available_themes:
             return fail(command, f"--theme: unknown theme {args.theme!r}; valid: {', '.join(app.theme_names)}")
         app.theme = args.theme
-    app.run(mouse=not args.no_mouse)
+    if session and session.restored:
+        app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+    uninstall = None
+    if journal is not None:
+        from core.journal.shutdown import install_signal_handlers
+
+        def on_mount_hook() -> None:
+            nonlocal uninstall
+            # SIGTERM / SIGHUP (SSH gone without tmux): flush the journal and leave cleanly; paper
+            # positions keep their stops in the journal and come back on the next start
+            uninstall = install_signal_handlers(journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
+        app.mount_hooks.append(on_mount_hook)
+    try:
+        app.run(mouse=not args.no_mouse)
+    finally:
+        if uninstall:
+            uninstall()
+        if journal is not None:
+            journal.close()
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands._console import add_console_arguments, fail, load, open_console
+from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
 
 NAME = "demo"
 HELP = "open the console on the market simulator (paper trading)"
@@ -20,7 +20,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from core.clock import SimClock
-    from core.engine import Engine
     from core.sim.market_sim import Simulator
     from core.sim.scenario import SCENARIOS
     from core.sources import SimSource
@@ -37,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(NAME, str(exc))
     clock = SimClock(sim.start_ts)
-    engine = Engine(cfg, clock, instruments=sim.instruments(), mode=args.mode)
     source = SimSource(sim, clock, speed=args.speed, warmup_s=max(0.0, args.warmup))
-    source.warm_up(engine)
-    return open_console(NAME, args, engine, source, clock, cfg)
+    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"])
+    source.warm_up(session.engine)
+    return open_console(NAME, args, session.engine, source, clock, cfg, session)

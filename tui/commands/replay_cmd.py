@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tui.commands._console import add_console_arguments, fail, load, open_console
+from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
 
 NAME = "replay"
 HELP = "open the console on a recording (sim or live capture)"
@@ -17,7 +17,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.engine import Engine
     from core.sources import ReplaySource
 
     cfg = load(NAME, args)
@@ -31,5 +30,5 @@ def run(args: argparse.Namespace) -> int:
         source = ReplaySource(args.file, speed=args.speed)
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{args.file}: {exc}")
-    engine = Engine(cfg, source.clock, mode=args.mode)
-    return open_console(NAME, args, engine, source, source.clock, cfg)
+    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
+    return open_console(NAME, args, session.engine, source, source.clock, cfg, session)

@@ -67,6 +67,7 @@ Keys
   y / n  confirm / skip the signal in the dialog
   ↑ / ↓  select a market (drives the heat pane and highlights)
   /      filter the tape: 50k BTC long · 1m · short · empty clears
+  s      stats per playbook and score tier (session and journal)
   t      next theme    ctrl+p  command palette    ?  this help
   q      quit (asks first when positions are open)
 

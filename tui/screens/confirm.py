@@ -51,6 +51,7 @@ class ConfirmSignal(ModalScreen[str | None]):
             box.border_title = f"SIGNAL {s.market} {s.order_side.upper()} ({s.playbook})"
             yield Static(self._score_text(), id="score", markup=False)
             yield Static(self._window_text(), id="window", markup=False)
+            yield Static(self._why_text(), id="why", markup=False)
             yield Static(self._plan_text(), id="plan", markup=False)
             if self.context:
                 yield Static(self.context, id="context", markup=False)
@@ -68,6 +69,15 @@ class ConfirmSignal(ModalScreen[str | None]):
         who = "longs" if s.liquidated == "long" else "shorts"
         ago = max(0.0, self.now() - s.first_ts)
         return Text(f"window {fmt.usd(s.window_usd)} {who} liquidated, {s.window_events} events, first {ago:.0f} s ago")
+
+    def _why_text(self) -> Text:
+        """Which playbook raised it and why: the fade's own reading, or the ride filters that passed."""
+        s = self.signal
+        why = s.extras.get("why") if s.extras else None
+        if not why:
+            passed = " ".join(f"{f.name}✓" for f in s.filters if f.passed)
+            why = f"ride the cascade · {passed}"
+        return Text(f"why: {why}", style="italic")
 
     def _plan_text(self) -> Text:
         s = self.signal

@@ -82,8 +82,8 @@ class HeatPane(Widget, can_focus=False):
         n = max(4, min(len(lv.above), width - (2 + 1 + 5 + 1 + label_w + 2 + max(map(len, edges)))))
         above, below = rebucket(lv.above, n), rebucket(lv.below, n)
         top = max(above + below + [0.0])
-        rows = (("▲", above, lv.above, "heat--above", edges[0], lv.above_label), None,
-                ("▼", below, lv.below, "heat--below", edges[1], lv.below_label))
+        rows = (("▲", above, lv.above, "heat--above", edges[0], lv.above_label, lv.realised_above), None,
+                ("▼", below, lv.below, "heat--below", edges[1], lv.below_label, lv.realised_below))
         for i, row in enumerate(rows):
             if i:
                 out.append("\n")
@@ -91,11 +91,13 @@ class HeatPane(Widget, can_focus=False):
                 out.append(f"  {fmt.price(self.price)} ◀ price", cls("heat--price"))
                 out.append(f"  {lv.step_pct * len(lv.above) / n:.2g} %/bar", cls("heat--dim"))
                 continue
-            mark, buckets, raw, style, edge, who = row
+            mark, buckets, raw, style, edge, who, realised = row
             out.append(f"{mark} ", cls(style))
             out.append(sparkline(buckets, top), cls(style))
             out.append(f" {fmt.amount(sum(raw)):>5}", Style(bold=True))
             out.append(f" {who:<{label_w}} →{edge}", cls("heat--dim"))
+            if realised is not None and sum(realised) > 0:  # what actually liquidated in that range
+                out.append(f" ✕{fmt.amount(sum(realised))}", cls("heat--dim"))
         return out
 
     def _ladder(self, lv: Levels, height: int, width: int) -> Text:
@@ -103,16 +105,18 @@ class HeatPane(Widget, can_focus=False):
         side_rows = (height - 1) // 2
         above = rebucket(lv.above, side_rows)
         below = rebucket(lv.below, side_rows)
+        r_above = rebucket(lv.realised_above, side_rows) if lv.realised_above else [0.0] * side_rows
+        r_below = rebucket(lv.realised_below, side_rows) if lv.realised_below else [0.0] * side_rows
         step = lv.step_pct * len(lv.above) / max(side_rows, 1)
         top = max(above + below + [0.0])
         bar_w = max(4, width - 22)
         out = Text(no_wrap=True, overflow="crop")
         lines = []
         for k in range(side_rows - 1, -1, -1):  # far above first
-            lines.append((self.price * (1 + (k + 1) * step / 100), above[k], "heat--above", "▲"))
+            lines.append((self.price * (1 + (k + 1) * step / 100), above[k], "heat--above", "▲", r_above[k]))
         lines.append(None)
         for k in range(side_rows):
-            lines.append((self.price * (1 - (k + 1) * step / 100), below[k], "heat--below", "▼"))
+            lines.append((self.price * (1 - (k + 1) * step / 100), below[k], "heat--below", "▼", r_below[k]))
         for n, line in enumerate(lines):
             if n:
                 out.append("\n")
@@ -120,7 +124,7 @@ class HeatPane(Widget, can_focus=False):
                 out.append(f"{fmt.price(self.price):>10} ◀ price ", cls("heat--price"))
                 out.append(f" {lv.kind} liquidations, {step:.2g} % per row", cls("heat--dim"))
                 continue
-            px, usd, style, mark = line
+            px, usd, style, mark, realised = line
             cells = round(usd / top * bar_w) if top > 0 else 0
             if usd > 0:
                 cells = max(1, cells)
@@ -128,4 +132,6 @@ class HeatPane(Widget, can_focus=False):
             out.append("█" * cells, cls(style))
             out.append(" " * (bar_w - cells))
             out.append(f" {fmt.usd(usd) if usd else '':>7}")
+            if realised > 0:  # realised liquidations in that row, overlaid on the estimate
+                out.append(f" ✕{fmt.amount(realised)}", cls("heat--dim"))
         return out
