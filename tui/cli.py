@@ -7,7 +7,7 @@ from core.cli import main as core_main
 
 # each opens the Textual console; imported only when the command line is built, and
 # each module imports textual lazily inside run() so `liqhunt sim` never loads it
-CONSOLE_COMMANDS: list[str] = ["tui.commands.demo_cmd", "tui.commands.replay_cmd"]
+CONSOLE_COMMANDS: list[str] = ["tui.commands.demo_cmd", "tui.commands.replay_cmd", "tui.commands.run_cmd"]
 
 
 def main(argv: list[str] | None = None) -> int:

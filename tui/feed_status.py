@@ -11,6 +11,7 @@ class FeedLine:
     msgs_per_s: float | None = None
     lag_ms: float | None = None
     reconnects: int = 0
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -24,8 +25,9 @@ def feed_lines(engine, source, msgs_per_s: float, failed: bool) -> list[FeedLine
     health = getattr(source, "health", None)
     if isinstance(health, dict):
         for venue, h in health.items():
-            lines[venue] = FeedLine(venue, getattr(h, "state", "?"), getattr(h, "msgs_per_s", None),
-                                    getattr(h, "lag_ms", None), getattr(h, "reconnects", 0))
+            state = engine.feed_states.get(venue, getattr(h, "state", "?"))  # the engine's view includes staleness
+            lines[venue] = FeedLine(venue, state, getattr(h, "msgs_per_s", None),
+                                    getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "")
     for venue, state in engine.feed_states.items():
         lines.setdefault(venue, FeedLine(venue, state))
     if not lines and source is not None:

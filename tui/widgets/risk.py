@@ -72,22 +72,34 @@ class RiskPane(Widget, can_focus=False):
                 out.append(f"{short_name(m)} {n}/{cap}", cls("risk--warn") if n >= cap else Style())
         else:
             out.append(f"none today (cap {cap}/market)", cls("risk--dim"))
-        # feed health
-        out.append("\nfeeds ", cls("risk--dim"))
-        for i, f in enumerate(self.feeds):
-            if i:
-                out.append(" · ")
+        # feed health: one compact item per venue, wrapped to the pane's width
+        out.append("\nfeeds", cls("risk--dim"))
+        col = 5
+        short_states = {"reconnecting": "reconn", "connecting": "conn…", "connected": "ok"}
+        for f in self.feeds:
             style = cls("risk--ok") if f.ok else cls("risk--bad")
             mark = "●" if f.ok else "✖" if f.state in ("down", "failed") else "◐"
-            out.append(f"{mark}{fmt.venue(f.venue)} {f.state}", style)
-            if f.msgs_per_s is not None:
-                out.append(f" {fmt.rate(f.msgs_per_s)}/s", cls("risk--dim"))
-            if f.lag_ms is not None and width >= 60:
-                out.append(f" {f.lag_ms:.0f}ms", cls("risk--dim"))
+            state = short_states.get(f.state, f.state) if len(self.feeds) > 2 or width < 60 else f.state
+            compact = len(self.feeds) > 2 and width < 60  # many venues on a narrow pane: the mark says the state
+            item = Text()
+            item.append(f"{mark}{fmt.venue(f.venue)}" + ("" if compact and not f.ok else f" {state}"), style)
+            if f.msgs_per_s is not None and f.ok:
+                item.append(f" {fmt.rate(f.msgs_per_s)}/s", cls("risk--dim"))
+            if f.lag_ms is not None and f.ok and width >= 60:
+                item.append(f" {f.lag_ms:.0f}ms", cls("risk--dim"))
             if f.reconnects:
-                out.append(f" ↻{f.reconnects}", cls("risk--warn"))
+                item.append(f" ↻{f.reconnects}", cls("risk--warn"))
+            if col + 1 + item.cell_len > width and col > 6:
+                out.append("\n     ")
+                col = 5
+            out.append(" ")
+            out.append_text(item)
+            col += 1 + item.cell_len
         if not self.feeds:
-            out.append("none", cls("risk--dim"))
+            out.append(" none", cls("risk--dim"))
+        bad = next((f for f in self.feeds if not f.ok and f.reason), None)
+        if bad is not None:  # the reason matters more than the colour: say why
+            out.append(f"\n{fmt.venue(bad.venue)} {bad.state}: {bad.reason}", cls("risk--warn"))
         # blocks: counters, then the last one and why
         out.append("\nlast block ", cls("risk--dim"))
         if risk.last_block:
