@@ -1,0 +1,47 @@
+"""`liqhunt run` without a network: the console opens, shows each venue reconnecting with the
+reason, keeps trying, and stays responsive."""
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from core.clock import WallClock
+from core.config import Config
+from core.engine import Engine
+from core.engine_commands import Arm
+from core.live_source import LiveSource
+from tests.tui_helpers import screen_text
+from tui.app import make_app
+
+
+def dead_url(scheme: str) -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"{scheme}://127.0.0.1:{s.getsockname()[1]}"
+
+
+async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(tmp_path):
+    venues = ["binance", "okx"]
+    clock = WallClock()
+    cfg = Config()
+    source = LiveSource(venues, clock, cfg, cache_dir=tmp_path, ws_base_urls={v: dead_url("ws") for v in venues},
+                        rest_base_urls={v: dead_url("http") for v in venues})
+    engine = Engine(cfg, clock, mode="watch")
+    app = make_app(engine, source, clock, cfg)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(40):  # up to ~8 s for both runners to fail their first connects
+            await asyncio.sleep(0.2)
+            if all(engine.feed_states.get(v) == "reconnecting" for v in venues):
+                break
+        assert {engine.feed_states.get(v) for v in venues} == {"reconnecting"}
+        assert engine.stale_venues == set(venues)  # entries are blocked while feeds are down
+        await pilot.pause()
+        text = screen_text(app)
+        assert "connection refused" in text or "cannot reach" in text
+        assert "STALE" in text
+        # still responsive: arming works, and the kill switch with every feed down
+        engine.submit(Arm("semi"))
+        await pilot.press("k")
+        await pilot.pause()
+        assert engine.mode == "watch" and engine.risk.killed
+        assert app.is_running and not app.source_error
