@@ -130,7 +130,10 @@ def format_study(rows: list[dict], episodes: list[Episode]) -> str:
             if not r["n"]:
                 continue
             lo, hi = r["ci95"]
-            reading = "not distinguishable from zero" if lo <= 0 <= hi else ("continues" if lo > 0 else "reverts")
+            if r["n"] < 2:
+                reading = "one episode: no interval"
+            else:
+                reading = "not distinguishable from zero" if lo <= 0 <= hi else ("continues" if lo > 0 else "reverts")
             out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
-                       f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{f'{lo:+.1f} to {hi:+.1f}':>18}  {reading}")
+                       f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{f'{lo:+.1f} to {hi:+.1f}':>20}  {reading}")
     return "\n".join(out)
