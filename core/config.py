@@ -141,6 +141,18 @@ class BrokerConfig:
 
 
 @dataclass
+class LiveConfig:
+    """Live brokers only (`liqhunt run --broker …`)."""
+
+    default_leverage: float = field(default=2.0, metadata=_rng(1, 125, doc="leverage set on each market before its first trade"))
+    leverage: list[str] = field(default_factory=list, metadata=_rng(doc='per-market leverage, e.g. ["BTC-USDT-PERP=3"]'))
+    margin_mode: str = field(default="isolated", metadata=_rng(choices=("isolated", "cross"), doc="margin mode set per market"))
+    watch_interval_s: float = field(default=2.0, metadata=_rng(0.5, 60, doc="exchange-side stops are checked this often"))
+    reconcile_interval_s: float = field(default=30.0, metadata=_rng(5, 3600, doc="positions reconciled with the exchange this often"))
+    recv_window_ms: int = field(default=5000, metadata=_rng(1000, 60000, doc="signed-request receive window"))
+
+
+@dataclass
 class UiConfig:
     bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on full-auto entries"))
     theme: str = field(default="liq-dark", metadata=_rng(doc="theme name (themes/*.toml)"))
@@ -223,6 +235,7 @@ class Config:
     broker: BrokerConfig = field(default_factory=BrokerConfig)
     feeds: FeedConfig = field(default_factory=FeedConfig)
     heatmap: HeatmapConfig = field(default_factory=HeatmapConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
     ui: UiConfig = field(default_factory=UiConfig)
 
     def digest(self) -> str:
@@ -301,6 +314,14 @@ def _check_relations(cfg: Config) -> None:
         raise ConfigError("score.size_floor_usd", "must be below score.size_full_usd")
     _check_playbook_markets(cfg)
     check_heatmap_relations(cfg.heatmap)
+    for item in cfg.live.leverage:
+        market, sep, lev = item.partition("=")
+        try:
+            ok = bool(sep and market) and 1 <= float(lev) <= 125
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError("live.leverage", f"{item!r} must look like 'BTC-USDT-PERP=3' (1–125)")
     s = cfg.score
     if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
         raise ConfigError("score.w_speed", "at least one score weight must be positive")

@@ -49,3 +49,19 @@ def test_unreadable_and_invalid_toml_are_clear_errors(tmp_path):
     p.write_text("[risk\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(p)
+
+
+def test_live_section_reaches_the_live_broker_settings():
+    from core.brokers.factory import settings_from_config
+
+    cfg = config_from_dict({"live": {"default_leverage": 3.0, "leverage": ["BTC-USDT-PERP=5"], "margin_mode": "cross"},
+                            "risk": {"max_notional_per_trade_usd": 1234.0}})
+    s = settings_from_config(cfg)
+    assert s.leverage_for("BTC-USDT-PERP") == 5.0 and s.leverage_for("ETH-USDT-PERP") == 3.0
+    assert s.margin_mode == "cross" and s.max_notional_per_trade_usd == 1234.0
+
+
+def test_bad_live_leverage_names_the_key():
+    with pytest.raises(ConfigError) as e:
+        config_from_dict({"live": {"leverage": ["BTC=lots"]}})
+    assert e.value.key == "live.leverage"

@@ -88,9 +88,8 @@ async def test_feed_drop_mid_burst_reconnects_and_accounts_for_every_frame(tmp_p
                     await rig.connected(*VENUES)
                     bn.quiet = by.quiet = True
                     await rig.until(lambda: rig.health("binance").received == bn.sent + rest.ok(), 5, "binance frames all in")
-                    row.sent = bn.sent + by.sent + rest.ok()
                     row.survived = await rig.responsive()
-                    rig.account(row, *VENUES)
+                    rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
                     assert rig.health("binance").reconnects >= 1 and rig.health("bybit").reconnects >= 1
                     assert rig.health("bybit").received <= by.sent
                     assert sum(rig.engine.counts[k] for k in ("liquidation", "mark", "open_interest")) == rig.events_delivered(*VENUES)
@@ -136,8 +135,203 @@ async def test_silent_venue_goes_stale_blocks_entries_then_recovers(tmp_path):
                     assert "STALE" in str(rig.app.query_one("#header").render())
                     speak.set()
                     await rig.until(lambda: "binance" not in rig.engine.stale_venues, 10, "binance back")
-                    row.sent = bn.sent + by.sent + rest.ok()
                     row.survived = await rig.responsive()
-                    rig.account(row, *VENUES)
+                    rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
                     assert rig.health("binance").reconnects == 0  # silence within the grace: no forced reconnect
+    assert_accounted(row)
+
+
+async def paced(v: ScriptedVenue, ws, total: int, per_tick: int, make, tick: float = 0.05) -> None:
+    """`total` frames, `per_tick` every `tick` seconds (catching up without sleeping when behind)."""
+    loop = asyncio.get_running_loop()
+    t0, n, k = loop.time(), 0, 0
+    while n < total:
+        for _ in range(min(per_tick, total - n)):
+            await v.send(ws, make(n))
+            n += 1
+        k += 1
+        await asyncio.sleep(max(0.0, t0 + k * tick - loop.time()))
+
+
+async def test_burst_of_100000_liquidations_in_10_s_is_counted_in_full(tmp_path):
+    row = record(FaultRow("burst: 100,000 liquidations in 10 s", injected=1))
+    bn_frames, by_frames, per_by_frame = 20_000, 1_600, 50  # 20k + 80k liquidations
+    t_send = {}
+
+    async def play_binance(v, ws, index):
+        await v.send(ws, binance_marks())
+        t0 = time.monotonic()
+        await paced(v, ws, bn_frames, 100, binance_force_order)
+        t_send["binance"] = time.monotonic() - t0
+        await heartbeat(v, ws, binance_marks)
+        await hold(ws)
+
+    async def play_bybit(v, ws, index):
+        await bybit_handshake(v, ws)
+        await v.send(ws, bybit_ticker())
+        t0 = time.monotonic()
+        await paced(v, ws, by_frames, 8, lambda n: bybit_liquidations(per_by_frame, side="Sell"))
+        t_send["bybit"] = time.monotonic() - t0
+        await heartbeat(v, ws, bybit_ticker)
+        await hold(ws)
+
+    total = bn_frames + by_frames * per_by_frame
+    with RestVenue() as rest:
+        async with ScriptedVenue("binance", play_binance) as bn, ScriptedVenue("bybit", play_bybit) as by:
+            async with asyncio.timeout(60):
+                async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
+                    t0 = time.monotonic()
+                    await rig.until(lambda: rig.engine.counts["liquidation"] >= total, 40, "all 100,000 liquidations")
+                    took = time.monotonic() - t0
+                    bn.quiet = by.quiet = True
+                    await rig.until(lambda: rig.health("binance").received == bn.sent + rest.ok()
+                                    and rig.health("bybit").received == by.sent, 5, "every frame in")
+                    row.survived = await rig.responsive()
+                    rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
+                    assert rig.engine.counts["liquidation"] == total
+                    assert rig.engine.liquidations_seen == total
+                    assert max(t_send.values()) < 15.0, t_send  # the venues really sent at ~10k/s
+                    print(f"\n100k burst: sent in {max(t_send.values()):.1f} s, engine had all after {took:.1f} s")
+    assert_accounted(row)
+
+
+async def test_flood_of_malformed_and_hostile_messages_is_counted_and_survived(tmp_path):
+    row = record(FaultRow("hostile/malformed message flood"))
+    rounds = 8
+    valid = {"binance": 0, "bybit": 0}
+
+    async def play(v, ws, venue):
+        frames = hostile_frames(venue)
+        light = [f for f in frames if len(f) < 5_000]
+        for r in range(rounds):
+            for f in (frames if r == 0 else light):
+                await v.send(ws, f)
+            for i in range(5):
+                await v.send(ws, binance_force_order(i) if venue == "binance" else bybit_liquidations(1))
+                valid[venue] += 1
+            await v.send(ws, binance_marks() if venue == "binance" else bybit_ticker())
+            await asyncio.sleep(0.02)
+        row.injected += len(frames) + (rounds - 1) * len(light)
+        await heartbeat(v, ws, binance_marks if venue == "binance" else bybit_ticker)
+        await hold(ws)
+
+    async def play_binance(v, ws, index):
+        await play(v, ws, "binance")
+
+    async def play_bybit(v, ws, index):
+        await bybit_handshake(v, ws)
+        await play(v, ws, "bybit")
+
+    with RestVenue() as rest:
+        async with ScriptedVenue("binance", play_binance) as bn, ScriptedVenue("bybit", play_bybit) as by:
+            async with asyncio.timeout(40):
+                async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
+                    await rig.until(lambda: rig.engine.counts["liquidation"] >= sum(valid.values()) > 0 and bn.connections and row.injected > 100,
+                                    15, "the flood and the valid frames among it")
+                    bn.quiet = by.quiet = True
+                    await rig.until(lambda: rig.health("binance").received == bn.sent + rest.ok()
+                                    and rig.health("bybit").received == by.sent, 10, "every frame in")
+                    row.survived = await rig.responsive()
+                    rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
+                    assert bn.connections == 1 and by.connections == 1  # garbage never costs the connection
+                    for reason in ("bad_json", "oversized", "binary_frame", "bad_number"):
+                        assert row.dropped[reason] > 0, (reason, dict(row.dropped))
+                    assert sum(rig.engine.counts[k] for k in ("liquidation", "mark", "open_interest")) == rig.events_delivered(*VENUES)
+                    assert rig.engine.counts["liquidation"] >= sum(valid.values())
+                    assert finite_state(rig.engine)
+    assert_accounted(row)
+
+
+async def test_rest_timeouts_and_rate_limits_are_retried_counted_and_survived(tmp_path):
+    from core.feeds import binance as bf, bybit as yf
+    from core.feeds.instruments_cache import write_cache
+    from tests.faults.venues import FIXTURES
+
+    row = record(FaultRow("REST timeouts, 429/418, 500, junk"))
+    cache = tmp_path / "cache"
+    write_cache(cache, "binance", bf.parse_instruments((FIXTURES / "binance_exchange_info.json").read_text()), time.time())
+    write_cache(cache, "bybit", yf.parse_instruments((FIXTURES / "bybit_instruments_info.json").read_text()), time.time())
+
+    async def play_binance(v, ws, index):
+        await heartbeat(v, ws, binance_marks)
+        await hold(ws)
+
+    async def play_bybit(v, ws, index):
+        await bybit_handshake(v, ws)
+        await heartbeat(v, ws, bybit_ticker)
+        await hold(ws)
+
+    with RestVenue(hang_s=1.0) as rest:
+        rest.add("/fapi/v1/exchangeInfo", "418")  # instrument lists: rate-limited, the cache is used
+        rest.add("/v5/market/instruments-info", "429")
+        oi_faults = ("timeout", "429", "418", "500", "not_json", "timeout")
+        rest.add("/fapi/v1/openInterest", *oi_faults)
+        row.injected = 2 + len(oi_faults)
+        async with ScriptedVenue("binance", play_binance) as bn, ScriptedVenue("bybit", play_bybit) as by:
+            async with asyncio.timeout(40):
+                async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
+                    want = {"rest_timeout", "rest_http_429", "rest_http_418", "rest_http_500"}
+                    await rig.until(lambda: want <= set(rig.health("binance").errors)
+                                    and rig.health("binance").dropped.get("rest_not_json"), 20, "every REST fault seen")
+                    await rig.until(lambda: rig.engine.counts["open_interest"] >= 2 and not rest.faults["/fapi/v1/openInterest"],
+                                    15, "open interest flowing again")
+                    await rig.connected(*VENUES)
+                    assert "cached instruments" in rig.source.feeds.instruments["bybit"].reason
+                    row.survived = await rig.responsive()
+                    rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
+                    assert rig.health("binance").errors["rest_timeout"] == 2
+    assert_accounted(row)
+
+
+async def test_journal_turning_read_only_is_reported_and_stops_stay(tmp_path):
+    from core.engine_events import PositionOpened
+
+    row = record(FaultRow("journal disk becomes read-only", injected=1))
+    price = {"px": 60_000.0}
+    go = asyncio.Event()
+
+    async def play_binance(v, ws, index):
+        await v.send(ws, binance_marks())
+        for i in range(300):
+            await v.send(ws, binance_force_order(i, qty=2.0))
+            await asyncio.sleep(0.005)
+        while not v.quiet:
+            await v.send(ws, binance_marks(price["px"]))
+            if go.is_set():
+                for i in range(50):
+                    await v.send(ws, binance_force_order(i, qty=2.0, price=price["px"]))
+            await asyncio.sleep(0.1)
+        await hold(ws)
+
+    async def play_bybit(v, ws, index):
+        await bybit_handshake(v, ws)
+        await heartbeat(v, ws, bybit_ticker)
+        await hold(ws)
+
+    opened = []
+    with RestVenue() as rest:
+        async with ScriptedVenue("binance", play_binance) as bn, ScriptedVenue("bybit", play_bybit) as by:
+            async with asyncio.timeout(45):
+                async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
+                    rig.engine.subscribe(lambda ev: opened.append(ev.position) if isinstance(ev, PositionOpened) else None)
+                    await rig.until(lambda: rig.engine.positions, 15, "a position opened")
+                    (first,) = rig.engine.positions.values()
+                    assert rig.journal.query("SELECT stop_price FROM positions_open") == [{"stop_price": first.stop_price}]
+                    # the disk goes read-only under the writer
+                    ro = sqlite3.connect(f"file:{rig.journal.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+                    with rig.journal._lock:
+                        rig.journal._writer._conn = ro
+                    # the price runs through the short's stop: it closes, and the cascade goes on to a new entry
+                    price["px"] = first.stop_price * 1.01 if first.side == "short" else first.stop_price * 0.99
+                    go.set()
+                    await rig.until(lambda: len(opened) >= 2 and rig.engine.positions, 15, "stopped out and re-entered")
+                    await rig.until(lambda: "JOURNAL FAILING" in str(rig.app.query_one("#header").render()), 5, "journal alert")
+                    assert any("journal cannot write" in str(n.message) for n in rig.app._notifications)
+                    assert rig.engine.trades and rig.engine.trades[0].reason == "stop"
+                    row.survived = await rig.responsive()
+                    bn.quiet = by.quiet = True
+                    rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
+                    assert rig.journal.stats.errors > 0
+                    for pos in rig.engine.positions.values():
+                        assert pos.stop_price == opened[-1].stop_price
     assert_accounted(row)

@@ -85,6 +85,7 @@ class LiqHuntApp(App[None]):
         self._msg_rate = RateMeter()
         self.source_error = ""
         self.source_done = False
+        self._journal_errors = 0  # journal rows that failed to commit (disk full, read-only): shown, never fatal
         self.views = []
         self._unsubscribe = None
         themes = themes if themes is not None else load_themes()
@@ -239,11 +240,26 @@ class LiqHuntApp(App[None]):
             alerts.append("REPLAY FINISHED")
         if eng.stale_venues:
             alerts.append("STALE " + ",".join(fmt.venue(v) for v in sorted(eng.stale_venues)))
+        if self._check_journal():
+            alerts.append("JOURNAL FAILING")
         if len(self.confirms) > 1:
             alerts.append(f"{len(self.confirms)} to confirm")
         label = getattr(self.source, "label", "") if self.source is not None else "no source"
         ok = sum(1 for f in feeds if f.ok)
         self.query_one(ModeHeader).show(eng.mode, label, eng.risk.realised_today + unreal, (ok, len(feeds)), now, alerts)
+
+    def _check_journal(self) -> int:
+        """Rows the journal could not write; the first failure is announced (positions are then
+        not crash-safe on disk, though the engine keeps every stop)."""
+        stats = getattr(self.journal, "stats", None)
+        failed = (stats.errors + stats.dropped) if stats is not None else 0
+        if failed > self._journal_errors:
+            if not self._journal_errors:
+                self.notify(f"journal cannot write ({failed} rows lost so far): positions keep their stops here, "
+                            "but a crash would not restore them; check the disk", title="journal failing",
+                            severity="error", timeout=30, markup=False)
+            self._journal_errors = failed
+        return failed
 
     # -- screen -> engine: typed commands only -------------------------------------------------
     def submit(self, cmd: Command) -> str:

@@ -89,7 +89,10 @@ class HealthTracker:
     # --- per frame --------------------------------------------------------------------------
     def frame_received(self, ts: float, connection: str | None = None) -> None:
         self.received += 1
-        self.last_frame_ts = ts
+        if connection is not None:
+            # only stream frames prove the stream is alive: REST answers (Binance polls open interest
+            # for every symbol, several a second) must not hide a websocket that went silent
+            self.last_frame_ts = ts
         sec = float(int(ts))
         if self._buckets and self._buckets[-1][0] == sec:
             self._buckets[-1][1] += 1

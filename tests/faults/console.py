@@ -86,7 +86,10 @@ class Rig:
     def naked(self) -> list:
         return naked_positions(self.engine.positions.values())
 
-    def account(self, row: FaultRow, *venues: str) -> FaultRow:
+    def account(self, row: FaultRow, sent: int, *venues: str) -> FaultRow:
+        """Fill the row from the servers' count and each venue's health, at one moment."""
+        row.sent = sent
+        row.positions = len(self.engine.trades) + len(self.engine.positions)
         for v in venues:
             row.add_health(self.health(v))
         row.naked = len(self.naked())

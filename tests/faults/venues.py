@@ -99,12 +99,20 @@ class ScriptedVenue(LocalVenue):
         self.sent = 0
         self.quiet = False  # set by a test to stop heartbeats, so sent and received can be compared
         self.sockets: list[ServerConnection] = []
+        self._tasks: list[asyncio.Task] = []
+
+    async def __aexit__(self, *exc) -> None:
+        self.quiet = True
+        for t in self._tasks:  # a script parked on an event the failed test never set
+            t.cancel()
+        await super().__aexit__(*exc)
 
     async def _play(self, ws: ServerConnection, index: int) -> None:
         self.sockets.append(ws)
+        self._tasks.append(asyncio.current_task())
         try:
             await self._script(self, ws, index)
-        except Exception:  # the client went away mid-script: that is a fault being injected, not a bug
+        except (Exception, asyncio.CancelledError):  # the client went away mid-script, or the test ended
             return
 
     async def send(self, ws: ServerConnection, frame: str | bytes) -> None:
