@@ -153,3 +153,18 @@ def liquidation_sizes(n: int, seed: int = 7) -> list[tuple[str, float]]:
     pool = [(ev.side, ev.usd) for ev in sim_events(120.0, seed=seed, skip_s=CRASH_ONSET_S) if isinstance(ev, Liquidation)]
     rng = random.Random(seed)
     return [pool[rng.randrange(len(pool))] for _ in range(n)]
+
+
+def crash_chunks(seconds: float, shards: int = 8, seed: int = 7, chunk_s: float = 60.0,
+                 skip_s: float = CRASH_ONSET_S - 20.0):
+    """Like `crash_stream`, rendered `chunk_s` simulated seconds at a time (bounded memory)."""
+    sim = Simulator("crash", seed=seed, markets=50)
+    if skip_s > 0:
+        for _ in sim.run(skip_s, chunk=30.0):
+            pass
+    done = 0.0
+    while done < seconds:
+        step = min(chunk_s, seconds - done)
+        events = [ev for ev in sim.run(step, chunk=30.0) if isinstance(ev, (Liquidation, MarkPrice))]
+        done += step
+        yield render(events, shards=shards)

@@ -18,7 +18,9 @@ COMMANDS = [
     "study_cmd",
     "sweep_cmd",
     "record_cmd",
+    "bench_cmd",
     "sim_cmd",
+    "doctor_cmd",
 ]
 
 

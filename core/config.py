@@ -243,6 +243,16 @@ class Config:
         return hashlib.sha256(dump_config(self).encode()).hexdigest()[:12]
 
 
+def _finite(key: str, value: int | float) -> float:
+    try:
+        f = float(value)
+    except OverflowError:  # a TOML integer with hundreds of digits
+        raise ConfigError(key, "number too large") from None
+    if not math.isfinite(f):
+        raise ConfigError(key, "must be finite")
+    return f
+
+
 def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
     origin = get_origin(hint)
     if hint is bool:
@@ -255,9 +265,7 @@ def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
     elif hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(key, f"must be a number, got {value!r}")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ConfigError(key, "must be finite")
+        value = _finite(key, value)
     elif hint is str:
         if not isinstance(value, str):
             raise ConfigError(key, f"must be a string, got {value!r}")
@@ -267,7 +275,7 @@ def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, accepts) and not isinstance(v, bool) for v in value):
             raise ConfigError(key, f"must be a list of {item.__name__}, got {value!r}")
         if item is float:
-            value = [float(v) for v in value]
+            value = [_finite(key, v) for v in value]
         if meta.get("choices"):
             bad = [v for v in value if v not in meta["choices"]]
             if bad:

@@ -84,7 +84,7 @@ async def wait_for_ack(ws: ServerConnection, seq: int, timeout: float = 5.0) -> 
                 return
 
 
-async def until(cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+async def until(cond: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
     try:
         async with asyncio.timeout(timeout):
             while not cond():

@@ -206,7 +206,7 @@ async def test_max_lifetime_reconnects_proactively_and_resubscribes():
     async with LocalVenue(play) as venue:
         runner = make_runner(venue.url(), sink, max_lifetime=1.0)
         async with running(runner):
-            await until(lambda: venue.connections >= 3, what="two scheduled reconnects")
+            await until(lambda: venue.connections >= 3 and len(sink.seqs) >= 3, timeout=15.0, what="two scheduled reconnects")
             h = runner.health
 
     assert len(subscribes) >= 3 and all(s == {"op": "subscribe", "args": ["seq"]} for s in subscribes)

@@ -32,7 +32,7 @@ def trading_config(**sections) -> Config:
     """Lenient signals so a local burst on BTC raises, enters (paper, full-auto) and holds positions."""
     data = {
         "signal": {"watch_min_usd": 20_000.0, "window_min_usd": 100_000.0, "min_events": 3, "entry_delay_min_s": 0.0,
-                   "entry_delay_max_s": 60.0, "score_min": 0.0, "require_funding": False, "rearm_after_s": 0.0,
+                   "entry_delay_max_s": 60.0, "score_min": 0.0, "require_funding": False, "rearm_after_s": 2.0,
                    "signal_ttl_s": 5.0, "support_max_pct": 0.0},
         "sizing": {"volume_ref_usd": 1.0, "base_size_usd": 10_000.0},
         "risk": {"max_trades_per_market_per_day": 1000, "cooldown_after_stop_s": 0.0, "daily_loss_limit_usd": 1e9},
@@ -108,6 +108,8 @@ async def console(tmp_path: Path, ws: dict[str, str], rest: str, cfg: Config | N
     args = argparse.Namespace(journal=str(tmp_path / "journal.sqlite"))
     session = build_session(cfg, clock, list(instruments), mode, args, source_label="live", venues=venues,
                             broker=broker, journal_by_default=True)
+    if broker is not None:
+        broker.price_of = session.engine.mark_of  # as `liqhunt run` wires a live broker
     source = LiveSource(venues, clock, cfg, cache_dir=tmp_path / "cache", ws_base_urls=ws,
                         rest_base_urls={v: rest for v in venues}, tick_s=0.1)
     levels = EstimatedLevels(session.fuel_map) if session.fuel_map is not None else None

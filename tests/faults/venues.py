@@ -170,8 +170,8 @@ class RestVenue:
     def answer(self, path: str, query: dict) -> tuple[int, dict, bytes]:
         fault = self.faults.get(path) and self.faults[path].popleft()
         if fault == "timeout":
-            time.sleep(self.hang_s)
-            return 200, {}, b"{}"
+            time.sleep(self.hang_s)  # longer than the client waits: it has gone when this answers
+            return 504, {}, b"{}"
         if fault in ("429", "418"):
             return int(fault), {"Retry-After": "1"}, b'{"code":-1003,"msg":"Too many requests"}'
         if fault == "500":
