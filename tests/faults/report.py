@@ -57,12 +57,12 @@ def table(rows: list[FaultRow] | None = None) -> list[str]:
     rows = ROWS if rows is None else rows
     if not rows:
         return []
-    head = f"{'fault':<34} {'inj':>6} {'surv':>4} {'sent':>7} {'recv':>7} {'proc':>7} {'drop':>6} {'pos':>4} {'nostop':>6}  dropped by reason"
+    head = f"{'fault':<36} {'inj':>6} {'surv':>4} {'sent':>7} {'recv':>7} {'proc':>7} {'drop':>6} {'pos':>4} {'nostop':>6}  dropped by reason"
     lines = ["liqhunt fault-injection summary", head, "-" * len(head)]
     tot = FaultRow("TOTAL")
     for r in rows:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.dropped.items())) or "-"
-        lines.append(f"{r.fault[:34]:<34} {r.injected:>6} {'yes' if r.survived else 'NO':>4} {r.sent:>7} {r.received:>7} "
+        lines.append(f"{r.fault[:36]:<36} {r.injected:>6} {'yes' if r.survived else 'NO':>4} {r.sent:>7} {r.received:>7} "
                      f"{r.processed:>7} {sum(r.dropped.values()):>6} {r.positions:>4} {r.naked:>6}  {reasons}")
         tot.injected += r.injected
         tot.sent += r.sent
@@ -73,7 +73,7 @@ def table(rows: list[FaultRow] | None = None) -> list[str]:
         tot.positions += r.positions
     survived = sum(r.survived for r in rows)
     lines.append("-" * len(head))
-    lines.append(f"{'TOTAL':<34} {tot.injected:>6} {f'{survived}/{len(rows)}':>4} {tot.sent:>7} {tot.received:>7} "
+    lines.append(f"{'TOTAL':<36} {tot.injected:>6} {f'{survived}/{len(rows)}':>4} {tot.sent:>7} {tot.received:>7} "
                  f"{tot.processed:>7} {sum(tot.dropped.values()):>6} {tot.positions:>4} {tot.naked:>6}")
     lines.append(f"accounting: received == processed + dropped: {'yes' if tot.balanced else 'NO'}; "
                  f"positions without a stop: {tot.naked}")
