@@ -130,6 +130,14 @@ class FadeDetector:
         price = view.price
         if (long_casc and target <= price) or (not long_casc and target >= price):
             return None  # the bounce already passed the target: nothing left to take
+        stop_dist = abs(price - stop) / price * 100
+        if stop_dist > c.max_stop_pct:  # a stop that far away is a bet, not a trade: skip
+            self.last_filters = fs + (FilterResult("stop", False, f"stop {stop_dist:.2f} % away (max {c.max_stop_pct:g})"),)
+            return None
+        reward = abs(target - price) / price * 100
+        if stop_dist > 0 and reward / stop_dist < c.min_reward_risk:
+            self.last_filters = fs + (FilterResult("reward", False, f"target {reward:.2f} % vs stop {stop_dist:.2f} %"),)
+            return None
         self._seq += 1
         sig = Signal(
             id=f"{self.market}#F{self._seq}@{now:.3f}",

@@ -74,6 +74,8 @@ class RealisedVol:
         if len(self._samples) < 6:
             return None
         span = self._samples[-1][0] - self._samples[0][0] + self.min_step
+        if span < min(60.0, self.lookback / 4):
+            return None  # a few seconds of one violent move, scaled to 10 minutes, is not a volatility
         return math.sqrt(max(self._sumsq, 0.0) * horizon / max(span, 1.0))
 
 

@@ -178,8 +178,10 @@ async def test_quit_with_open_positions_asks_and_cancel_keeps_running():
         await pilot.press("escape")
         assert not isinstance(app.screen, ChoiceDialog) and app.is_running
         await pilot.press("q", "f")
-        await pilot.pause()
+        app.clock.advance(1.0)  # the closing order fills after the paper broker's latency
+        await pilot.pause(0.5)
         assert cmds == [FlattenAll()]
+        assert BTC not in app.engine.positions  # quit waited for the close, so it is journaled as a trade
     assert app.return_code == 0
 
 

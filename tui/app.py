@@ -349,10 +349,22 @@ class LiqHuntApp(App[None]):
         def done(choice: str | None) -> None:
             if choice == "flatten":
                 self.submit(FlattenAll())
-                self.exit()
+                self._exit_when_flat(deadline=self.clock.now() + 5.0, tries=30)
             elif choice == "leave":
                 self.exit()
         self.push_screen(quit_dialog(n), done)
+
+    def _exit_when_flat(self, deadline: float, tries: int) -> None:
+        """Closing orders fill after the broker's latency: quit once they have, so the journal
+        records the trades closed rather than positions left open."""
+        self.engine.tick()
+        if not self.engine.positions and not self.engine.orders:
+            self.exit()
+        elif tries <= 0:
+            self.notify("positions still closing; quitting anyway (the journal keeps them)", severity="warning")
+            self.exit()
+        else:
+            self.set_timer(0.1, lambda: self._exit_when_flat(deadline, tries - 1))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
