@@ -92,3 +92,12 @@ def test_normalize_prints_one_event_per_line_and_counts_bad_lines(tmp_path, caps
     assert events[1]["usd"] == pytest.approx(0.115 * 26245.10)
     assert "line 2:" in err and "line 4:" in err
     assert main(["normalize", str(p), "--strict"]) == 1
+
+
+def test_proximity_ablation_reports_tiers_with_the_component_on_and_off(crash_file, capsys):
+    assert main(["backtest", str(crash_file), "--json", "--proximity-ablation"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    on, off = rep["proximity_on"], rep["proximity_off"]
+    assert [t["tier"] for t in on["tiers"]] == [t["tier"] for t in off["tiers"]] == ["<5", "5-7", "7-8", "8-9", "9-10"]
+    assert on["events"] == off["events"] > 0
+    assert on["config"] != off["config"]  # the proximity weight differs, nothing else is asked to

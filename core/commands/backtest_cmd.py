@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
     p.add_argument("--split", type=float, metavar="F", help="report the first F of the time span (in-sample) and the rest separately")
     p.add_argument("--journal", metavar="PATH", help="also write every signal, order and trade to this journal")
+    p.add_argument("--proximity-ablation", action="store_true",
+                   help="run twice, with the heatmap's proximity component on and off, and show both tier tables")
 
 
 def _attach_journal(path: str | None):
@@ -44,6 +46,16 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"backtest: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    if args.proximity_ablation:
+        from core.heatmap.ablation import format_ablation, proximity_ablation
+
+        on, off = proximity_ablation(rec, cfg, cfg.heatmap)
+        if args.json:
+            obj = {"proximity_on": backtest_report(on), "proximity_off": backtest_report(off)}
+            sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
+        else:
+            print(format_ablation(on, off))
+        return 0
     on_engine, close = _attach_journal(args.journal)
     try:
         if args.split is not None:
