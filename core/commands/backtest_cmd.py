@@ -6,8 +6,8 @@ import sys
 
 import orjson
 
-from core.backtest import backtest_report, format_report, load_recording, run_backtest, split_backtest, with_playbook
-from core.config import ConfigError, load_config
+from core.backtest import backtest_report, format_report, run_backtest, split_backtest
+from core.commands._inputs import load_inputs
 
 NAME = "backtest"
 HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"
@@ -33,19 +33,13 @@ def _attach_journal(path: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cfg = with_playbook(load_config(args.config), args.playbook)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
+    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    if isinstance(loaded, int):
+        return loaded
+    cfg, rec = loaded
     if args.split is not None and not 0 < args.split < 1:
         print("backtest: --split must be between 0 and 1, e.g. 0.7", file=sys.stderr)
         return 2
-    try:
-        rec = load_recording(args.file)
-    except OSError as exc:
-        print(f"backtest: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
     if args.proximity_ablation:
         from core.heatmap.ablation import format_ablation, proximity_ablation
 

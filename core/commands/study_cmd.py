@@ -6,8 +6,7 @@ import sys
 
 import orjson
 
-from core.backtest import load_recording, with_playbook
-from core.config import ConfigError, load_config
+from core.commands._inputs import load_inputs
 from core.study import HORIZONS, format_study, run_study, study_table
 
 NAME = "study"
@@ -23,16 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cfg = with_playbook(load_config(args.config), args.playbook)
-    except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        rec = load_recording(args.file)
-    except OSError as exc:
-        print(f"study: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    if isinstance(loaded, int):
+        return loaded
+    cfg, rec = loaded
     episodes = run_study(rec, cfg)
     rows = study_table(episodes)
     if args.json:

@@ -10,8 +10,9 @@ import itertools
 import sys
 import tomllib
 
-from core.backtest import backtest_report, load_recording, split_backtest, with_playbook
-from core.config import Config, ConfigError, config_from_dict, dump_config, load_config
+from core.backtest import backtest_report, split_backtest
+from core.commands._inputs import load_inputs
+from core.config import Config, ConfigError, config_from_dict, dump_config
 
 NAME = "sweep"
 HELP = "run a small parameter grid, each cell in- and out-of-sample"
@@ -65,8 +66,11 @@ def cell_config(base: Config, cell: dict[str, float]) -> Config:
 
 
 def run(args: argparse.Namespace) -> int:
+    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    if isinstance(loaded, int):
+        return loaded
+    base, rec = loaded
     try:
-        base = with_playbook(load_config(args.config), args.playbook)
         grid = parse_grid(args.grid)
         cells = [dict(zip([g[0] for g in grid], combo)) for combo in itertools.product(*[g[1] for g in grid])]
         configs = [cell_config(base, c) for c in cells]
@@ -76,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.split < 1:
         print("sweep: --split must be between 0 and 1", file=sys.stderr)
         return 2
-    rec = load_recording(args.file)
     names = [g[0] for g in grid]
     head = "".join(f"{n:>14}" for n in names)
     print(f"{head}  | {'IS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}  | {'OOS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}")
