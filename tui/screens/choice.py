@@ -73,7 +73,8 @@ Keys
 
 Tape: ▼L = long positions liquidated (forced sells), ▲S = short
 positions liquidated (squeeze). Meters: ▼ long USD grows left of │,
-▲ short USD grows right; score 0–10; state idle/watch/SIG/IN POS.
+▲ short USD grows right; score 0–10; state idle/watch/SIG/IN POS
+(fade playbook: track/FADE).
 Modes: WATCH never trades · SEMI-AUTO asks · FULL-AUTO trades alone."""
 
 

@@ -23,12 +23,14 @@ def score_class(score: float) -> str:
 
 
 def state_label(v: MarketView) -> str:
+    """Six cells; the fade playbook says so (FADE / track), the ride playbook is the default."""
+    fade = v.playbook == "fade"
     if v.state == "SIGNAL":
-        return f"SIG {v.seconds_left or 0:.0f}s"
+        return f"{'FADE' if fade else 'SIG '}{v.seconds_left or 0:.0f}s"
     if v.state == "in position":
         return "IN POS"
     if v.state == "watching":
-        return "watch"
+        return "track" if fade else "watch"
     return v.state
 
 
