@@ -35,12 +35,13 @@ class PacedSource:
     label = "BENCH paced"
 
     def __init__(self, stream: Stream, rate: float, clock: PerfClock, duration_s: float | None = None,
-                 record: bool = True) -> None:
+                 record: bool = True, loop_stream: bool = True) -> None:
         self.stream = stream
         self.rate = float(rate)
         self.clock = clock
         self.duration_s = duration_s
         self.record = record
+        self.loop_stream = loop_stream and duration_s is not None
         self.parsers = [make_parser(v) for v in VENUE_NAMES]
         self.finished = False
         self.paused = False
@@ -65,30 +66,32 @@ class PacedSource:
         process, parsers, now_s, perf = engine.process, self.parsers, self.clock.now, time.perf_counter
         lat = self.latencies
         i, n, cum = 0, len(raws), 0
-        while i < n:
+        laps = self.loop_stream
+        while i < n or laps:
             t = perf()
             if t >= end:
                 break
             handled = 0
-            while i < n:
+            while i < n or laps:
                 arrival = start + cum / rate
                 if arrival > t:
                     break
+                k = i % n  # a stream shorter than the run is played again (receive times come from the clock)
                 self.current_arrival, self.current_pick = arrival, perf()
                 self.in_frame = True
-                for ev in parsers[venues[i]].parse(raws[i], now_s()):
+                for ev in parsers[venues[k]].parse(raws[k], now_s()):
                     process(ev)
                 self.in_frame = False
                 if self.record:
                     lat.append(perf() - arrival)
-                cum += counts[i]
+                cum += counts[k]
                 i += 1
                 handled += 1
                 if handled >= BATCH_YIELD:
                     break
             self.events = cum
             self.messages = i
-            if i < n:
+            if i < n or laps:
                 wait = start + cum / rate - perf()
                 await asyncio.sleep(wait if wait > 0 else 0)
         self.finished = True

@@ -132,13 +132,13 @@ def markdown(res: dict) -> str:
             lines += [f"error: {lat['error']}", ""]
         else:
             lines += [
-                "| rate (events/s) | achieved | per message p50 / p99 / max (ms) | decisions | decision p50 / p99 / max (ms) | decision from pick-up p50 / p99 / max |",
-                "|---:|---:|---|---:|---|---|",
+                "| console | rate (events/s) | achieved | per message p50 / p99 / max (ms) | decisions | decision p50 / p99 / max (ms) | decision from pick-up p50 / p99 / max |",
+                "|---|---:|---:|---|---:|---|---|",
             ]
             for r in lat:
                 pm, d, dp = r["per_message"], r["decision"], r["decision_from_pickup"]
                 lines.append(
-                    f"| {_n(r['target_events_per_s'])} | {_n(r['achieved_events_per_s'])} | {pm['p50_ms']} / {pm['p99_ms']} / {pm['max_ms']} "
+                    f"| {'headless 120×40' if r.get('console', True) else 'none (control)'} | {_n(r['target_events_per_s'])} | {_n(r['achieved_events_per_s'])} | {pm['p50_ms']} / {pm['p99_ms']} / {pm['max_ms']} "
                     f"(n={_n(pm['n'])}) | {d['n']} ({r['decision_entries']} entries, {r['decision_exits']} exits) | "
                     f"{d['p50_ms']} / {d['p99_ms']} / {d['max_ms']} | {dp['p50_ms']} / {dp['p99_ms']} / {dp['max_ms']} |")
             lines.append("")
@@ -168,7 +168,7 @@ def markdown(res: dict) -> str:
             lines += [
                 f"At {_n(term['rate_events_per_s'])} events/s in a {term['size']} pty ({term['colorterm']}), "
                 f"steady state over {term['measure_s']} s: **{term['kb_per_s']} KB/s** to the terminal, "
-                f"CPU **{term['cpu_share'] * 100:.1f} %** of one core. First paint: {_n(term['first_frame_bytes'])} bytes.",
+                f"CPU **{term['cpu_share'] * 100:.1f} %** of one core. First second after the first frame: {_n(term['first_second_bytes'])} bytes.",
                 "",
             ]
     st = res.get("startup")

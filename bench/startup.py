@@ -1,6 +1,6 @@
 """Start-up: seconds from the command to the first full frame, in a 120×40 pseudo-terminal.
 
-A full frame is the alternate screen plus the header ("liqhunt") and the footer ("Quit") in the
+A full frame is the alternate screen plus the header ("liqhunt") and the pane titles in the
 bytes written, i.e. the first complete paint. Measured for the real `liqhunt demo` (which first
 runs `--warmup` simulated seconds so the screen opens on a populated market; 300 by default)
 and with `--warmup 0`, plus the bare `import tui.app` time. Median of `repeats`.

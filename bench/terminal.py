@@ -13,7 +13,7 @@ import sys
 from bench.pty_harness import run_in_pty
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MARKERS = (b"liqhunt", b"Quit")
+MARKERS = (b"liqhunt", b" Tape ", b" Windows ")  # header and two pane titles: the first complete paint
 
 
 def console_env(colorterm: str = "truecolor") -> dict:
@@ -45,5 +45,5 @@ def run(rate: float = 1000.0, measure_s: float = 30.0, warm_s: float = 3.0, cols
         "kb_per_s": round(nbytes / measure_s / 1024, 1),
         "cpu_share": round(cpu / measure_s, 3),  # of one core
         "first_frame_s": round(r.first_frame_s, 3),
-        "first_frame_bytes": r.bytes_between(r.started, r.started + r.first_frame_s + 1e-6),
+        "first_second_bytes": r.bytes_between(r.started, r.started + r.first_frame_s + 1.0),
     }

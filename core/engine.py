@@ -101,6 +101,7 @@ class Engine:
         self._subscribers: list[Callable[[object], None]] = []
         self._watching: set[str] = set()
         self._next_timer_eval = float("-inf")
+        self._next_position_check = float("-inf")
         self._ids = itertools.count(1)
         self._now = float("-inf")
         self._asset_windows: dict[str, MarketState] = {}
@@ -255,7 +256,10 @@ class Engine:
                 if now >= sig.expires_ts:
                     reason = "not confirmed in time" if self.mode == "semi" else f"{MODE_LABELS[self.mode]} mode: not traded"
                     self._end_signal(sig, "expired", reason)
-        if self.positions:
+        if self.positions and now >= self._next_position_check:
+            # time-based exits (max hold, a window draining) at the same grain; a market's own prices
+            # and liquidations still check its position at once, so stops never wait for this
+            self._next_position_check = now + TIMER_EVAL_S
             for pos in list(self.positions.values()):
                 st = self.markets[pos.market]
                 st.expire(now)
