@@ -24,7 +24,7 @@ from core.engine_events import (
     CommandApplied, ExitTriggered, FeedStateChanged, ModeChanged, OrderFilled, OrderRejected, OrderSubmitted,
     PositionClosed, PositionOpened, PositionRestored, RiskBlocked, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
-from core.events import LONG, Event, Liquidation, MarkPrice, OpenInterest, OrderSide, Side, Trade
+from core.events import LONG, Event, Liquidation, MarkPrice, OpenInterest, OrderSide, Side, Trade, base_asset
 from core.fuel_map import FuelMap, NoFuelMap, SupportCheck
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
@@ -39,6 +39,7 @@ log = logging.getLogger("liqhunt.engine")
 
 MODES = ("watch", "semi", "auto")
 TIMER_EVAL_S = 0.25  # how often watching markets are re-checked when nothing happens on them
+EVAL_EVERY_S = 0.1  # how often a busy market's own liquidations re-check its filters
 MODE_LABELS = {"watch": "WATCH", "semi": "SEMI-AUTO", "auto": "FULL-AUTO"}
 
 
@@ -105,6 +106,8 @@ class Engine:
         self._ids = itertools.count(1)
         self._now = float("-inf")
         self._asset_windows: dict[str, MarketState] = {}
+        self._asset_of: dict[str, MarketState] = {}  # market -> its base asset's aggregate
+        self._next_eval: dict[str, float] = {}  # market -> earliest next full filter evaluation
         f = config.filters
         self._include = set(f.markets)
         self._exclude = set(f.exclude_markets)
@@ -194,7 +197,11 @@ class Engine:
             active = active or det.state in (WATCHING, TRACKING)
         if active:
             self._watching.add(st.market)
-            self._evaluate(st.market, now)
+            # in a burst, thousands of liquidations a second hit one market: the score and every
+            # filter are re-checked at most every EVAL_EVERY_S of engine time, not per event
+            if now >= self._next_eval.get(st.market, float("-inf")):
+                self._next_eval[st.market] = now + EVAL_EVERY_S
+                self._evaluate(st.market, now)
         pos = self.positions.get(st.market)
         if pos is not None:
             self._check_position(pos, st, now)
@@ -218,12 +225,13 @@ class Engine:
             self._check_daily_loss(self._now)
 
     def _asset_state(self, market: str) -> MarketState:
-        from core.events import base_asset
-
-        a = base_asset(market)
-        st = self._asset_windows.get(a)
+        st = self._asset_of.get(market)
         if st is None:
-            st = self._asset_windows[a] = new_market_state(a, self.cfg)
+            a = base_asset(market)
+            st = self._asset_windows.get(a)
+            if st is None:
+                st = self._asset_windows[a] = new_market_state(a, self.cfg)
+            self._asset_of[market] = st
         return st
 
     def asset_totals(self) -> dict[str, tuple[float, float]]:

@@ -26,19 +26,18 @@ class RollingWindow:
         self._last_ts = float("-inf")
 
     # -- updates ---------------------------------------------------------------------------------
-    def _kahan_add(self, x: float) -> None:
-        y = x - self._comp
-        t = self._sum + y
-        self._comp = (t - self._sum) - y
-        self._sum = t
-
     def expire(self, now: float) -> None:
         """Drop events with ts <= now - length."""
         cutoff = now - self.length
         ev = self._events
-        while ev and ev[0][0] <= cutoff:
-            _, usd = ev.popleft()
-            self._kahan_add(-usd)
+        if ev and ev[0][0] <= cutoff:
+            total, comp = self._sum, self._comp
+            while ev and ev[0][0] <= cutoff:
+                y = -ev.popleft()[1] - comp  # Kahan, inline: this loop is the hot path
+                t = total + y
+                comp = (t - total) - y
+                total = t
+            self._sum, self._comp = total, comp
         mx = self._max
         while mx and mx[0][0] <= cutoff:
             mx.popleft()
@@ -56,7 +55,10 @@ class RollingWindow:
         if not self._events:
             self._burst_start = ts
         self._events.append((ts, usd))
-        self._kahan_add(usd)
+        y = usd - self._comp
+        t = self._sum + y
+        self._comp = (t - self._sum) - y
+        self._sum = t
         mx = self._max
         while mx and mx[-1][1] <= usd:
             mx.pop()

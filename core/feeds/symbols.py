@@ -7,7 +7,21 @@ functions are the fallback and agree with it for every listed perpetual.
 """
 from __future__ import annotations
 
+from functools import lru_cache, wraps
+from typing import Callable
+
 from core.events import market_name
+
+
+def _memo(fn: Callable[[str], str]) -> Callable[[object], str]:
+    """Symbols repeat on every frame: remember the answer per string (bounded); anything that is
+    not a string still gets the function's own never-raising answer."""
+    cached = lru_cache(maxsize=8192)(fn)
+
+    @wraps(fn)
+    def call(symbol: object) -> str:
+        return cached(symbol) if isinstance(symbol, str) else fn(symbol)  # type: ignore[arg-type]
+    return call
 
 # Longest first so "BTCUSDT" is not read as "BTCUS" + "DT"-style accidents with "USD".
 _BINANCE_QUOTES = ("FDUSD", "USDT", "USDC", "BUSD")
@@ -27,6 +41,7 @@ def _split_suffix(symbol: str, quotes: tuple[str, ...]) -> tuple[str, str] | Non
     return None
 
 
+@_memo
 def binance_market(symbol: str) -> str:
     """``BTCUSDT`` → BTC-USDT-PERP, ``1000PEPEUSDT`` → 1000PEPE-USDT-PERP, ``ETHUSDC`` → ETH-USDC-PERP.
 
@@ -38,6 +53,7 @@ def binance_market(symbol: str) -> str:
     return market_name(*split) if split else _fallback(symbol)
 
 
+@_memo
 def bybit_market(symbol: str) -> str:
     """``BTCUSDT`` → BTC-USDT-PERP; USDC perpetuals are ``BTCPERP`` (older) or ``BTCUSDC`` → BTC-USDC-PERP."""
     if not isinstance(symbol, str):
@@ -49,6 +65,7 @@ def bybit_market(symbol: str) -> str:
     return market_name(*split) if split else _fallback(symbol)
 
 
+@_memo
 def okx_market(inst_id: str) -> str:
     """``BTC-USDT-SWAP`` → BTC-USDT-PERP, ``BTC-USD-SWAP`` → BTC-USD-PERP."""
     if not isinstance(inst_id, str):
@@ -63,6 +80,7 @@ def _bitmex_asset(asset: str) -> str:
     return "BTC" if asset == "XBT" else asset
 
 
+@_memo
 def bitmex_market(symbol: str) -> str:
     """``XBTUSD`` → BTC-USD-PERP, ``ETHUSDT`` → ETH-USDT-PERP (BitMEX spells bitcoin XBT)."""
     if not isinstance(symbol, str):
@@ -79,6 +97,7 @@ def bitmex_asset_market(underlying: str, quote: str) -> str:
     return market_name(_bitmex_asset(underlying.upper()), quote.upper())
 
 
+@_memo
 def deribit_market(instrument_name: str) -> str:
     """``BTC-PERPETUAL`` → BTC-USD-PERP (inverse), ``ETH_USDC-PERPETUAL`` → ETH-USDC-PERP (linear)."""
     if not isinstance(instrument_name, str):
@@ -98,6 +117,7 @@ def deribit_is_linear(instrument_name: str) -> bool:
     return isinstance(instrument_name, str) and "_" in instrument_name
 
 
+@_memo
 def hyperliquid_market(coin: str) -> str:
     """``BTC`` → BTC-USDC-PERP: Hyperliquid perpetuals are quoted and settled in USDC."""
     if not isinstance(coin, str) or not coin:

@@ -1,0 +1,308 @@
+"""The venues' private (user-data) websockets: exchange-side exit fills as they happen.
+
+`UserStream` keeps one private connection alive: open (Binance: obtain a listenKey; Bybit: sign
+an auth frame), subscribe, answer heartbeats, reconnect with backoff. A venue `StreamSession`
+turns frames into `StreamFill`s — one per order that reached its final filled state — and the
+broker matches them against the stop/take-profit it placed (`LiveBroker.on_stream_fill`). The
+REST watcher stays the fallback and the periodic check; the broker dedupes by exchange order id.
+
+Binance USDⓈ-M: POST /fapi/v1/listenKey (API key header, unsigned) → wss://…/private/ws/<key>;
+PUT keeps it alive (every 30 min here); events ORDER_TRADE_UPDATE, ALGO_UPDATE (a triggered algo
+order names the matching-engine order it became: caid → ai), ACCOUNT_UPDATE, listenKeyExpired.
+Bybit v5: wss://stream.bybit.com/v5/private; {"op":"auth","args":[key, expires, hex HMAC(secret,
+"GET/realtime"+expires)]}, subscribe order+execution+position, {"op":"ping"} every 20 s.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from core.brokers.signing import hmac_sha256_hex
+
+log = logging.getLogger("liqhunt.broker.stream")
+
+
+@dataclass(frozen=True)
+class StreamFill:
+    """One order completely filled, as the private stream reported it."""
+
+    symbol: str
+    exchange_id: str  # matching-engine order id: the dedupe key shared with the REST path
+    client_id: str  # clientOrderId / orderLinkId of that order
+    side: str  # "buy" | "sell"
+    qty: float  # cumulative filled
+    avg_price: float
+    fee: float | None
+    reduce_only: bool = False
+    kind_hint: str = ""  # "stop" | "take_profit" | "" from the venue's own order type
+    algo_client_id: str = ""  # Binance: the clientAlgoId of the conditional order that became it
+
+
+class StreamAuthError(Exception):
+    """The venue refused our credentials on the private stream."""
+
+
+class StreamEnded(Exception):
+    """The venue ended the session (listenKeyExpired): reconnect at once with a fresh session."""
+
+
+class StreamSession(Protocol):
+    name: str
+
+    async def open_url(self) -> str: ...
+    async def on_open(self, ws: ClientConnection) -> None: ...
+    def handle(self, msg: Any) -> list[StreamFill]: ...
+    async def heartbeat(self, ws: ClientConnection) -> None: ...
+
+
+def _f(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _kind_of(order_type: str) -> str:
+    t = order_type.upper().replace("_", "")
+    if t.startswith("TAKEPROFIT"):
+        return "take_profit"
+    if t.startswith("STOP"):
+        return "stop"
+    return ""
+
+
+class UserStream:
+    """Connect, read, heartbeat, reconnect. Never raises out of the task except cancellation."""
+
+    def __init__(self, session: StreamSession, on_fill: Callable[[StreamFill], None],
+                 on_alert: Callable[[str], None], *, backoff: tuple[float, float] = (1.0, 30.0),
+                 open_timeout: float = 10.0) -> None:
+        self.session = session
+        self._on_fill = on_fill
+        self._alert = on_alert
+        self.backoff = backoff
+        self.open_timeout = open_timeout
+        self.connected = asyncio.Event()
+        self.sessions = 0  # successful opens, for health and tests
+        self.failures = 0
+        self._task: asyncio.Task | None = None
+        self._rng = random.Random()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name=f"user-stream-{self.session.name}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self.connected.clear()
+
+    async def run(self) -> None:
+        delay = self.backoff[0]
+        while True:
+            started = time.monotonic()
+            planned = False
+            try:
+                await self._session_once()
+                why = "closed by the venue"
+            except asyncio.CancelledError:
+                raise
+            except StreamEnded as e:
+                why, planned = str(e), True
+            except StreamAuthError as e:
+                self.failures += 1
+                self._alert(f"{self.session.name} private stream: authentication refused ({e}); "
+                            "exits are still watched by polling")
+                delay = self.backoff[1]  # credentials do not fix themselves: retry slowly
+                why = "auth refused"
+            except Exception as e:  # network, protocol, listenKey REST failure: retry
+                self.failures += 1
+                why = f"{type(e).__name__}: {e}"
+            self.connected.clear()
+            log.warning("%s private stream down (%s); polling covers exits meanwhile", self.session.name, why)
+            if planned:
+                continue
+            if time.monotonic() - started > 60:
+                delay = self.backoff[0]  # it had been up for a while: start the backoff again
+            await asyncio.sleep(delay * (0.8 + 0.4 * self._rng.random()))
+            delay = min(delay * 2, self.backoff[1])
+
+    async def _beat(self, ws: ClientConnection) -> None:
+        try:
+            await self.session.heartbeat(ws)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a keepalive that fails ends the session; the loop reconnects
+            log.warning("%s private stream heartbeat failed: %s", self.session.name, type(e).__name__)
+            await ws.close()
+
+    async def _session_once(self) -> None:
+        url = await self.session.open_url()
+        async with connect(url, open_timeout=self.open_timeout, max_size=2**22, ping_interval=20,
+                           ping_timeout=20) as ws:
+            await self.session.on_open(ws)
+            self.sessions += 1
+            self.connected.set()
+            beat = asyncio.create_task(self._beat(ws))
+            try:
+                async for raw in ws:
+                    try:
+                        msg = orjson.loads(raw)
+                    except orjson.JSONDecodeError:
+                        continue
+                    for fill in self.session.handle(msg):
+                        self._on_fill(fill)
+            finally:
+                beat.cancel()
+                with contextlib.suppress(BaseException):
+                    await beat
+
+
+# -- Binance USDⓈ-M ---------------------------------------------------------------------------
+class BinanceSession:
+    name = "binance"
+
+    def __init__(self, base_ws_url: str, obtain_key: Callable, keepalive: Callable,
+                 keepalive_s: float = 1800.0) -> None:
+        self.base_ws_url = base_ws_url.rstrip("/")
+        self._obtain = obtain_key  # async () -> listenKey
+        self._keepalive = keepalive  # async (listenKey) -> None
+        self.keepalive_s = keepalive_s
+        self.listen_key = ""
+        self._algo_of_order: dict[str, str] = {}  # matching-engine order id -> clientAlgoId
+        self._filled: dict[str, StreamFill] = {}  # order id -> fill (until its algo is known)
+        self._fees: dict[str, float] = {}  # order id -> commission summed over partial fills
+
+    async def open_url(self) -> str:
+        self.listen_key = await self._obtain()
+        return f"{self.base_ws_url}/{self.listen_key}"
+
+    async def on_open(self, ws: ClientConnection) -> None:
+        return None  # the listenKey in the URL is the subscription
+
+    async def heartbeat(self, ws: ClientConnection) -> None:
+        while True:
+            await asyncio.sleep(self.keepalive_s)
+            await self._keepalive(self.listen_key)
+
+    def handle(self, msg: Any) -> list[StreamFill]:
+        if isinstance(msg, dict) and "data" in msg and "stream" in msg:
+            msg = msg["data"]  # combined-stream envelope
+        if not isinstance(msg, dict):
+            return []
+        e = msg.get("e")
+        if e == "listenKeyExpired":
+            raise StreamEnded("listenKey expired")
+        o = msg.get("o") or {}
+        if e == "ALGO_UPDATE":
+            ai, caid = str(o.get("ai") or ""), str(o.get("caid") or "")
+            if ai and caid:
+                self._algo_of_order[ai] = caid
+                f = self._filled.pop(ai, None)
+                if f is not None:
+                    return [_with_algo(f, caid)]
+            return []
+        if e != "ORDER_TRADE_UPDATE":
+            return []
+        oid = str(o.get("i", ""))
+        if o.get("x") == "TRADE":
+            self._fees[oid] = self._fees.get(oid, 0.0) + _f(o.get("n"))
+        if o.get("X") != "FILLED":
+            return []
+        fill = StreamFill(
+            str(o.get("s", "")), oid, str(o.get("c", "")), "buy" if o.get("S") == "BUY" else "sell", _f(o.get("z")),
+            _f(o.get("ap")) or _f(o.get("L")), self._fees.pop(oid, None), bool(o.get("R")) or bool(o.get("cp")),
+            _kind_of(str(o.get("ot") or o.get("o") or "")), self._algo_of_order.pop(oid, ""),
+        )
+        if not fill.algo_client_id:
+            self._filled[oid] = fill
+            if len(self._filled) > 256:
+                self._filled.pop(next(iter(self._filled)))
+        return [fill]
+
+
+def _with_algo(f: StreamFill, caid: str) -> StreamFill:
+    return StreamFill(f.symbol, f.exchange_id, f.client_id, f.side, f.qty, f.avg_price, f.fee, f.reduce_only,
+                      f.kind_hint, caid)
+
+
+# -- Bybit v5 ---------------------------------------------------------------------------------
+def bybit_ws_auth_args(api_key: str, secret: str, expires_ms: int) -> list:
+    return [api_key, expires_ms, hmac_sha256_hex(secret, f"GET/realtime{expires_ms}")]
+
+
+class BybitSession:
+    name = "bybit"
+
+    def __init__(self, url: str, api_key: str, secret: str, now_ms: Callable[[], int], ping_s: float = 20.0) -> None:
+        self.url = url
+        self._key, self._secret = api_key, secret
+        self._now_ms = now_ms
+        self.ping_s = ping_s
+        self._execs: dict[str, list[float]] = {}  # orderId -> [qty, notional, fee]
+        self._seen_exec: set[str] = set()
+
+    async def open_url(self) -> str:
+        return self.url
+
+    async def on_open(self, ws: ClientConnection) -> None:
+        expires = self._now_ms() + 10_000
+        await ws.send(orjson.dumps({"req_id": "auth", "op": "auth",
+                                    "args": bybit_ws_auth_args(self._key, self._secret, expires)}).decode())
+        reply = orjson.loads(await asyncio.wait_for(ws.recv(), 10.0))
+        if reply.get("op") != "auth" or not reply.get("success"):
+            raise StreamAuthError(str(reply.get("ret_msg") or "refused"))
+        await ws.send(orjson.dumps({"req_id": "sub", "op": "subscribe", "args": ["order", "execution", "position"]}).decode())
+
+    async def heartbeat(self, ws: ClientConnection) -> None:
+        while True:
+            await asyncio.sleep(self.ping_s)
+            await ws.send('{"op":"ping"}')
+
+    def handle(self, msg: Any) -> list[StreamFill]:
+        if not isinstance(msg, dict):
+            return []
+        topic = str(msg.get("topic", ""))
+        out: list[StreamFill] = []
+        for d in msg.get("data") or []:
+            if not isinstance(d, dict) or d.get("category", "linear") != "linear":
+                continue
+            if topic == "order":
+                qty = _f(d.get("cumExecQty"))
+                if d.get("orderStatus") in ("Filled", "PartiallyFilledCanceled") and qty > 0:
+                    fee = d.get("cumExecFee")
+                    out.append(StreamFill(
+                        str(d.get("symbol", "")), str(d.get("orderId", "")), str(d.get("orderLinkId", "")),
+                        "buy" if d.get("side") == "Buy" else "sell", qty, _f(d.get("avgPrice")),
+                        _f(fee) if fee not in (None, "") else None, bool(d.get("reduceOnly")),
+                        _kind_of(str(d.get("stopOrderType") or ""))))
+            elif topic == "execution":
+                xid = str(d.get("execId", ""))
+                if xid in self._seen_exec or d.get("execType", "Trade") != "Trade":
+                    continue
+                self._seen_exec.add(xid)
+                oid = str(d.get("orderId", ""))
+                acc = self._execs.setdefault(oid, [0.0, 0.0, 0.0])
+                q = _f(d.get("execQty"))
+                acc[0] += q
+                acc[1] += q * _f(d.get("execPrice"))
+                acc[2] += _f(d.get("execFee"))
+                if d.get("leavesQty") in ("0", 0, "0.0", "0.000") and acc[0] > 0:
+                    self._execs.pop(oid, None)
+                    out.append(StreamFill(
+                        str(d.get("symbol", "")), oid, str(d.get("orderLinkId", "")),
+                        "buy" if d.get("side") == "Buy" else "sell", acc[0], acc[1] / acc[0], acc[2],
+                        False, _kind_of(str(d.get("stopOrderType") or ""))))
+        if len(self._seen_exec) > 4096:
+            self._seen_exec.clear()
+        return out
