@@ -39,6 +39,7 @@ from tui.widgets.meters import WindowMeters
 from tui.widgets.positions import PositionRow, PositionsPane
 from tui.widgets.risk import RiskPane
 from tui.widgets.tape import LiquidationTape, TapeFilter
+from tui.widgets.repaint import set_title
 
 ANNOUNCED = (SignalRaised, SignalEnded, ModeChanged, RiskBlocked, PositionClosed)
 
@@ -224,12 +225,12 @@ class LiqHuntApp(App[None]):
         unreal = eng.unrealised()
         title = f"Positions {len(eng.positions)}/{eng.risk.cfg.max_open_positions} · open {fmt.usd(unreal, signed=True)}"
         pane = self.query_one(PositionsPane)
-        pane.border_subtitle = f"closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}"
+        set_title(pane, subtitle=f"closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}")
         pane.show(rows, list(eng.pending_entries), title, self.selected)
         # risk and header
         feeds = feed_lines(eng, self.source, msg_rate, bool(self.source_error))
         risk = self.query_one(RiskPane)
-        risk.border_title = f"Risk · {MODE_LABELS[eng.mode]}"
+        set_title(risk, f"Risk · {MODE_LABELS[eng.mode]}")
         risk.show(eng, feeds)
         alerts = []
         if eng.risk.killed:

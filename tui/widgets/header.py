@@ -7,9 +7,10 @@ from textual.widget import Widget
 
 from core.engine import MODE_LABELS
 from tui import numbers as fmt
+from tui.widgets.repaint import RepaintWhenChanged
 
 
-class ModeHeader(Widget, can_focus=False):
+class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
     COMPONENT_CLASSES = {"header--watch", "header--semi", "header--auto", "header--title", "header--bad",
                          "header--gain", "header--loss", "header--dim"}
     DEFAULT_CSS = """
@@ -35,7 +36,7 @@ class ModeHeader(Widget, can_focus=False):
 
     def show(self, mode: str, source: str, pnl: float, feeds_ok: tuple[int, int], now: float, alerts: list[str]) -> None:
         self.mode, self.source, self.pnl, self.feeds_ok, self.now, self.alerts = mode, source, pnl, feeds_ok, now, alerts
-        self.refresh()
+        self.refresh_if_changed()
 
     def render(self) -> Text:
         cls = self.get_component_rich_style

@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from core.events import short_name
 from tui import numbers as fmt
+from tui.widgets.repaint import RepaintWhenChanged, set_title
 from tui.liq_levels import Levels
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -39,7 +40,7 @@ def rebucket(values: list[float], n: int) -> list[float]:
     return out
 
 
-class HeatPane(Widget, can_focus=False):
+class HeatPane(RepaintWhenChanged, Widget, can_focus=False):
     COMPONENT_CLASSES = {"heat--above", "heat--below", "heat--price", "heat--dim"}
     DEFAULT_CSS = """
     HeatPane > .heat--above { color: $liq-short; }
@@ -59,8 +60,8 @@ class HeatPane(Widget, can_focus=False):
         name = short_name(market) if market else "—"
         span = f"±{levels.step_pct * len(levels.above):g} %" if levels else ""
         kind = f" · {levels.kind}" if levels else ""
-        self.border_title = f"Heat {name} {span}{kind}"
-        self.refresh()
+        set_title(self, f"Heat {name} {span}{kind}")
+        self.refresh_if_changed()
 
     def render(self) -> Text:
         cls = self.get_component_rich_style

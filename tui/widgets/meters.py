@@ -14,6 +14,7 @@ from textual.widget import Widget
 from core.engine import MarketView
 from core.events import short_name
 from tui import numbers as fmt
+from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 FULL = "█"
 
@@ -41,7 +42,7 @@ def bar_cells(value: float, top: float, width: int) -> int:
     return max(1, min(width, round(math.sqrt(value / top) * width)))
 
 
-class WindowMeters(Widget, can_focus=False):
+class WindowMeters(RepaintWhenChanged, Widget, can_focus=False):
     COMPONENT_CLASSES = {"meters--long", "meters--short", "meters--score-low", "meters--score-mid",
                          "meters--score-high", "meters--signal", "meters--selected", "meters--dim"}
     DEFAULT_CSS = """
@@ -64,8 +65,8 @@ class WindowMeters(Widget, can_focus=False):
     def show(self, views: list[MarketView], selected: str) -> None:
         self.views = views
         self.selected = selected
-        self.border_title = f"Windows {self.window_s:.0f} s · {len(views)} active"
-        self.refresh()
+        set_title(self, f"Windows {self.window_s:.0f} s · {len(views)} active")
+        self.refresh_if_changed()
 
     def render(self) -> Text:
         width = self.content_size.width

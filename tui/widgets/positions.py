@@ -8,6 +8,7 @@ from textual.widget import Widget
 from core.events import short_name
 from core.positions import Position
 from tui import numbers as fmt
+from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 EXIT_SHORT = {"stop": "stop", "take profit": "TP", "exhaustion": "exh", "max hold": "hold"}
 
@@ -28,7 +29,7 @@ class PositionRow:
         self.r = self.pnl / risk if risk > 0 else 0.0
 
 
-class PositionsPane(Widget, can_focus=False):
+class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
     COMPONENT_CLASSES = {"positions--gain", "positions--loss", "positions--dim", "positions--selected", "positions--exiting"}
     DEFAULT_CSS = """
     PositionsPane > .positions--gain { color: $gain; }
@@ -46,8 +47,8 @@ class PositionsPane(Widget, can_focus=False):
 
     def show(self, rows: list[PositionRow], pending: list[str], title: str, selected: str) -> None:
         self.rows, self.pending, self.selected = rows, pending, selected
-        self.border_title = title
-        self.refresh()
+        set_title(self, title)
+        self.refresh_if_changed()
 
     def render(self) -> Text:
         cls = self.get_component_rich_style

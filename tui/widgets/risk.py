@@ -8,6 +8,7 @@ from textual.widget import Widget
 from core.events import short_name
 from core.risk import RULES
 from tui import numbers as fmt
+from tui.widgets.repaint import RepaintWhenChanged
 from tui.feed_status import FeedLine
 
 RULE_LABELS = {
@@ -17,7 +18,7 @@ RULE_LABELS = {
 }
 
 
-class RiskPane(Widget, can_focus=False):
+class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
     COMPONENT_CLASSES = {"risk--ok", "risk--bad", "risk--warn", "risk--dim", "risk--gain", "risk--loss"}
     DEFAULT_CSS = """
     RiskPane > .risk--ok { color: $success; }
@@ -36,7 +37,7 @@ class RiskPane(Widget, can_focus=False):
 
     def show(self, engine, feeds: list[FeedLine]) -> None:
         self.engine, self.feeds = engine, feeds
-        self.refresh()
+        self.refresh_if_changed()
 
     def render(self) -> Text:
         cls = self.get_component_rich_style

@@ -19,6 +19,7 @@ from textual.strip import Strip
 
 from core.events import Liquidation, short_name
 from tui import numbers as fmt
+from tui.widgets.repaint import set_title
 
 RING_ROWS = 400
 
@@ -115,7 +116,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         if n or skipped:
             self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
             self.refresh()
-        self.border_title = self.title_text()
+        set_title(self, self.title_text())
 
     def set_filter(self, flt: TapeFilter, history: Iterable[Liquidation]) -> None:
         """Apply a filter and refill the ring from what the engine still holds."""
@@ -125,7 +126,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.ring.extend(ev for ev in history if flt.keep(ev))
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
         self.scroll_to(y=0, animate=False)
-        self.border_title = self.title_text()
+        set_title(self, self.title_text())
         self.refresh()
 
     def title_text(self) -> Text:
