@@ -6,6 +6,7 @@ many rows never made it to the screen because they scrolled past between two ref
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
@@ -77,6 +78,10 @@ class TapeFilter:
         return cls(min_usd, market, side)
 
 
+BUSY_RATE = 20.0  # liquidations/s above which the tape slows its repaints
+BUSY_REPAINT_S = 0.5
+
+
 class LiquidationTape(ScrollView, can_focus=False):
     COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim", "tape--selected"}
     DEFAULT_CSS = """
@@ -98,6 +103,8 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.hidden = 0  # removed by the filter
         self.received = 0  # handed to the tape (shown or hidden); received + skipped = all liquidations
         self.selected = ""
+        self._painted_at = float("-inf")
+        self._unpainted = False
 
     # -- data in --------------------------------------------------------------------------
     def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
@@ -115,6 +122,12 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.rate = rate
         if n or skipped:
             self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
+            self._unpainted = True
+        # In a burst every row moves on every repaint: faster than anyone reads, and the bulk of
+        # what an SSH link carries. Above BUSY_RATE the tape repaints at BUSY_REPAINT_S.
+        now = time.monotonic()
+        if self._unpainted and (rate < BUSY_RATE or now - self._painted_at >= BUSY_REPAINT_S):
+            self._painted_at, self._unpainted = now, False
             self.refresh()
         set_title(self, self.title_text())
 
