@@ -21,6 +21,10 @@ from core.feeds.symbols import binance_market
 MAINNET_URL = "https://fapi.binance.com"
 TESTNET_URL = "https://testnet.binancefuture.com"  # Futures Testnet: its own keys
 DEMO_URL = "https://demo-fapi.binance.com"  # Demo Trading: its own keys again
+# user-data websockets (the listenKey is appended); since 2026 user data lives on the /private route
+MAINNET_STREAM_URL = "wss://fstream.binance.com/private/ws"
+TESTNET_STREAM_URL = "wss://fstream.binancefuture.com/ws"
+LISTEN_KEY_PATH = "/fapi/v1/listenKey"
 
 _STATUS = {"NEW": "new", "PARTIALLY_FILLED": "partially_filled", "FILLED": "filled", "CANCELED": "cancelled",
            "REJECTED": "rejected", "EXPIRED": "expired", "EXPIRED_IN_MATCH": "expired"}
@@ -43,15 +47,18 @@ class BinanceFuturesBroker(LiveBroker):
     REDUCE_ONLY_CODES = (-2022,)
     MARGIN_CODES = (-2019,)
 
-    async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True) -> Any:
+    STREAM_URLS = {MAINNET_URL: MAINNET_STREAM_URL, TESTNET_URL: TESTNET_STREAM_URL}
+
+    async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True,
+                    key_only: bool = False) -> Any:
         if not await self.gate.acquire(GATE_BUDGET_S.get()):
             raise VenueError(RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s",
                              retry_after_s=self.gate.wait_s())
         params = params or {}
         s = self.settings
         query = (binance_signed_query(self._keys.secret, params, self.timestamp_ms(), s.recv_window_ms)
-                 if signed else encode_params(params))
-        headers = {"X-MBX-APIKEY": self._keys.api_key} if signed else {}
+                 if signed and not key_only else encode_params(params))
+        headers = {"X-MBX-APIKEY": self._keys.api_key} if signed or key_only else {}
         try:
             if method == "POST":
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -182,3 +189,28 @@ class BinanceFuturesBroker(LiveBroker):
         usdt = bal.get("USDT", {})
         return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
                 "wallet_usdt": _f(usdt.get("balance")), "available_usdt": _f(usdt.get("availableBalance"))}
+
+    # -- private stream -----------------------------------------------------------------------
+    async def _listen_key(self) -> str:
+        """POST returns the account's active listenKey (extending it) or a new one."""
+        d = await self._call("POST", LISTEN_KEY_PATH, signed=False, key_only=True)
+        key = str((d or {}).get("listenKey") or "")
+        if not key:
+            raise VenueError(REJECTED, "no listenKey in the reply")
+        return key
+
+    async def _keepalive_listen_key(self, key: str) -> None:
+        await self._call("PUT", LISTEN_KEY_PATH, signed=False, key_only=True)
+
+    def _make_user_stream(self, url: str):
+        from core.brokers.user_stream import BinanceSession, UserStream
+
+        s = self.settings
+        session = BinanceSession(url, self._listen_key, self._keepalive_listen_key, s.stream_heartbeat_s or 1800.0)
+
+        def redact(text: str) -> str:
+            text = self._keys.redact(text)
+            return text.replace(session.listen_key, "<listenKey>") if session.listen_key else text
+
+        return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
+                          redact=redact)

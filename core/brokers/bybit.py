@@ -21,6 +21,9 @@ from core.feeds.symbols import bybit_market
 MAINNET_URL = "https://api.bybit.com"
 TESTNET_URL = "https://api-testnet.bybit.com"
 DEMO_URL = "https://api-demo.bybit.com"
+MAINNET_STREAM_URL = "wss://stream.bybit.com/v5/private"
+TESTNET_STREAM_URL = "wss://stream-testnet.bybit.com/v5/private"
+DEMO_STREAM_URL = "wss://stream-demo.bybit.com/v5/private"
 
 _STATUS = {"New": "new", "PartiallyFilled": "partially_filled", "Filled": "filled", "Cancelled": "cancelled",
            "PartiallyFilledCanceled": "cancelled", "Rejected": "rejected", "Untriggered": "untriggered",
@@ -42,6 +45,7 @@ class BybitLinearBroker(LiveBroker):
     # 110017: reduce-only order would increase / qty truncated to zero; 110018-ish codes vary by
     # account type, so the position check after the reject is what really decides
     REDUCE_ONLY_CODES = (110017,)
+    STREAM_URLS = {MAINNET_URL: MAINNET_STREAM_URL, TESTNET_URL: TESTNET_STREAM_URL, DEMO_URL: DEMO_STREAM_URL}
 
     async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True) -> Any:
         if not await self.gate.acquire(GATE_BUDGET_S.get()):
@@ -204,3 +208,12 @@ class BybitLinearBroker(LiveBroker):
         acct = (res.get("list") or [{}])[0]
         return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
                 "wallet_usdt": _f(acct.get("totalEquity")), "available_usdt": _f(acct.get("totalAvailableBalance"))}
+
+    # -- private stream -----------------------------------------------------------------------
+    def _make_user_stream(self, url: str):
+        from core.brokers.user_stream import BybitSession, UserStream
+
+        s = self.settings
+        session = BybitSession(url, self._keys.api_key, self._keys.secret, self.timestamp_ms, s.stream_heartbeat_s or 20.0)
+        return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
+                          redact=self._keys.redact)

@@ -65,6 +65,12 @@ class LiveSettings:
     status_queries: int = 5
     retry_base_s: float = 0.5
     retry_max_s: float = 10.0
+    # private (user-data) websocket: exits reported as they fill, polling stays the fallback.
+    # stream_url None = the venue's default for a known base URL (none for unknown hosts); "" = off
+    stream_url: str | None = None
+    stream_retry_base_s: float = 1.0
+    stream_retry_max_s: float = 30.0
+    stream_heartbeat_s: float = 0.0  # 0 = venue default (Binance listenKey keepalive 30 min, Bybit ping 20 s)
 
     def leverage_for(self, market: str) -> float:
         return self.leverage.get(market, self.default_leverage)
@@ -166,6 +172,8 @@ class LiveBroker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flatten_seq = 0
         self._exit_seq = 0
+        self.stream = None  # core.brokers.user_stream.UserStream when the private stream runs
+        self._reported: set[str] = set()  # exchange order ids already reported as exit fills
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
     async def _server_time_ms(self) -> int: raise NotImplementedError
@@ -181,6 +189,12 @@ class LiveBroker:
     async def fetch_positions(self) -> list[ExchangePosition]: raise NotImplementedError
     async def account_summary(self) -> dict: raise NotImplementedError
     def _is_reduce_only_reject(self, err: VenueError) -> bool: raise NotImplementedError
+    STREAM_URLS: dict[str, str] = {}  # REST base URL -> private websocket URL (venue defaults)
+    def _make_user_stream(self, url: str): return None  # -> UserStream, venue subclasses
+
+    def stream_url(self) -> str:
+        url = self.settings.stream_url
+        return self.STREAM_URLS.get(self.base_url, "") if url is None else url
 
     # -- life cycle ---------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -202,8 +216,16 @@ class LiveBroker:
             await self.ensure_ready(market)
         if watch and self._watcher is None:
             self._watcher = asyncio.create_task(self._watch_loop())
+        url = self.stream_url()
+        if watch and url and self.stream is None:
+            self.stream = self._make_user_stream(url)
+            if self.stream is not None:
+                self.stream.start()
 
     async def aclose(self) -> None:
+        if self.stream is not None:
+            await self.stream.stop()
+            self.stream = None
         if self._watcher is not None:
             self._watcher.cancel()
             await asyncio.gather(self._watcher, return_exceptions=True)
@@ -532,24 +554,65 @@ class LiveBroker:
                     rep = await self._query_exit(t.symbol, cid)
                     if rep.status != "filled":
                         continue
+                    if rep.exchange_id and rep.exchange_id in self._reported:
+                        break
                     rep = await self._finalise(t.symbol, rep)
                 except VenueError:
                     continue
-                if self.tracked.get(market) is not t:
-                    break
-                del self.tracked[market]
-                now = self.now_fn()
-                ref = t.stop_price if kind == "stop" else t.tp_price
-                side = _closing_side(t.side)
-                slip = ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
-                self._results.append(Fill(
-                    f"x-{cid}", market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, now, slip, 0.0, self.name,
-                    {"intent": "exit", "reason": kind, "venue": self.venue, "exchange_order_id": rep.exchange_id,
-                     "client_id": cid},
-                ))
-                self._spawn(self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other,
-                                                            0.0, 0.0)), market)
+                self._report_exit(t, kind, rep, "poll")
                 break
+
+    def _report_exit(self, t: TrackedExits, kind: ExitKind, rep: ExecReport, source: str) -> bool:
+        """The one place an exchange-side exit becomes the engine's exit Fill (poll or stream):
+        at most once per position and per exchange order id; the other exit is then cancelled."""
+        market = t.market
+        if self.tracked.get(market) is not t or (rep.exchange_id and rep.exchange_id in self._reported):
+            return False
+        if rep.exchange_id:
+            self._reported.add(rep.exchange_id)
+        del self.tracked[market]
+        cid = t.stop_id if kind == "stop" else t.tp_id
+        other = t.tp_id if kind == "stop" else t.stop_id
+        now = self.now_fn()
+        ref = t.stop_price if kind == "stop" else t.tp_price
+        side = _closing_side(t.side)
+        slip = ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
+        self._results.append(Fill(
+            f"x-{cid}", market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, now, slip, 0.0, self.name,
+            {"intent": "exit", "reason": kind, "venue": self.venue, "exchange_order_id": rep.exchange_id,
+             "client_id": cid, "source": source},
+        ))
+        self._spawn(self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other,
+                                                    0.0, 0.0)), market)
+        return True
+
+    def on_stream_fill(self, f) -> None:
+        """A fill from the private stream (core.brokers.user_stream.StreamFill): if it is one of our
+        exchange-side exits (by client id / clientAlgoId, or a reduce-only stop/take-profit closing
+        the whole position we track), report it now instead of at the next poll. Anything in doubt
+        is left to the REST watcher, which also runs while an order of ours is in flight."""
+        if not f.exchange_id or f.exchange_id in self._reported:
+            return
+        t = next((x for x in self.tracked.values() if x.symbol == f.symbol), None)
+        if t is None:
+            return
+        ids = {f.client_id, f.algo_client_id}
+        if t.stop_id in ids:
+            kind: ExitKind | None = "stop"
+        elif t.tp_id in ids:
+            kind = "take_profit"
+        elif f.client_id.startswith(f"lqh-{self._session}-"):
+            return  # our own market order or flatten close: its task reports it
+        elif (f.reduce_only and f.side == _closing_side(t.side) and f.kind_hint in ("stop", "take_profit")
+              and f.qty >= t.qty - 1e-12):
+            kind = f.kind_hint  # type: ignore[assignment]
+        else:
+            return
+        if self.busy(t.market):
+            return  # an order in flight or an unpolled result accounts for it: the watcher decides
+        rep = ExecReport(f.client_id, "filled", f.qty, f.avg_price, f.fee, f.exchange_id)
+        if self._report_exit(t, kind, rep, "stream"):
+            log.info("%s: %s %s fill reported from the private stream", self.name, t.market, kind)
 
     async def _watch_loop(self) -> None:
         last_reconcile = time.monotonic()

@@ -28,6 +28,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from core.brokers.signing import hmac_sha256_hex
 
 log = logging.getLogger("liqhunt.broker.stream")
+# the websockets library logs every frame at DEBUG (our auth frame carries the API key, the URL the
+# listenKey): its logger for these connections stays at INFO whatever the root level is
+_wire_log = logging.getLogger("liqhunt.broker.stream.wire")
+_wire_log.setLevel(logging.INFO)
 
 
 @dataclass(frozen=True)
@@ -84,12 +88,13 @@ class UserStream:
 
     def __init__(self, session: StreamSession, on_fill: Callable[[StreamFill], None],
                  on_alert: Callable[[str], None], *, backoff: tuple[float, float] = (1.0, 30.0),
-                 open_timeout: float = 10.0) -> None:
+                 open_timeout: float = 10.0, redact: Callable[[str], str] = lambda s: s) -> None:
         self.session = session
         self._on_fill = on_fill
         self._alert = on_alert
         self.backoff = backoff
         self.open_timeout = open_timeout
+        self._redact = redact
         self.connected = asyncio.Event()
         self.sessions = 0  # successful opens, for health and tests
         self.failures = 0
@@ -129,7 +134,8 @@ class UserStream:
                 self.failures += 1
                 why = f"{type(e).__name__}: {e}"
             self.connected.clear()
-            log.warning("%s private stream down (%s); polling covers exits meanwhile", self.session.name, why)
+            log.warning("%s private stream down (%s); polling covers exits meanwhile", self.session.name,
+                        self._redact(why))
             if planned:
                 continue
             if time.monotonic() - started > 60:
@@ -149,7 +155,7 @@ class UserStream:
     async def _session_once(self) -> None:
         url = await self.session.open_url()
         async with connect(url, open_timeout=self.open_timeout, max_size=2**22, ping_interval=20,
-                           ping_timeout=20) as ws:
+                           ping_timeout=20, logger=_wire_log) as ws:
             await self.session.on_open(ws)
             self.sessions += 1
             self.connected.set()

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from urllib.parse import parse_qsl
 
 from tests.fake_exchange.hmac_check import hmac_sha256_hex
 from tests.fake_exchange.ledger import Faults, Ledger
 from tests.fake_exchange.server import DROP, Clock
+from tests.fake_exchange.ws import WsHub
 
 UNSIGNED = {"/fapi/v1/time", "/fapi/v1/exchangeInfo"}
+KEY_ONLY = {"/fapi/v1/listenKey"}  # user-data stream management: API key header, no signature
 
 
 def _err(status: int, code: int, msg: str, headers: dict | None = None):
@@ -33,6 +36,9 @@ class FakeBinance:
         self.used_weight = 0
         self.hedge_mode = False
         self._ids = itertools.count(1000)
+        self.ws = WsHub()
+        self.listen_key: str | None = None
+        self.listen_keys_issued: list[str] = []
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -67,7 +73,10 @@ class FakeBinance:
             return _err(418, -1003, "IP banned", {"Retry-After": fault[4:]} | rl)
         if fault == "drop_before":
             return DROP
-        if path not in UNSIGNED:
+        if path in KEY_ONLY:
+            if headers.get("x-mbx-apikey") != self.api_key:
+                return _err(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        elif path not in UNSIGNED:
             bad = self._authenticate(query, body, headers, params)
             if bad:
                 return bad
@@ -157,7 +166,7 @@ class FakeBinance:
             return _err(400, -4003, "Quantity less than or equal to zero.")
         return None
 
-    def _new_order(self, symbol, side, qty, reduce_only, client_id, order_type="MARKET"):
+    def _new_order(self, symbol, side, qty, reduce_only, client_id, order_type="MARKET", push=True):
         sign = 1 if side == "BUY" else -1
         res = self.ledger.execute(symbol, sign, qty, reduce_only)
         oid = next(self._ids)
@@ -169,6 +178,8 @@ class FakeBinance:
         self.orders[oid] = o
         self.trades.append({"symbol": symbol, "orderId": oid, "price": str(res.price), "qty": str(res.qty),
                             "commission": f"{res.fee:.8f}", "commissionAsset": "USDT", "side": side})
+        if push:
+            self._push_order(o, res.fee)
         return o, ""
 
     def h_post_fapi_v1_order(self, p):
@@ -234,11 +245,17 @@ class FakeBinance:
         if qty <= 0:
             a["algoStatus"] = "EXPIRED"
             return
-        o, why = self._new_order(a["symbol"], a["side"], qty, True, f"algo-{a['algoId']}", a["orderType"])
+        o, why = self._new_order(a["symbol"], a["side"], qty, True, f"algo-{a['algoId']}", a["orderType"], push=False)
         if o is None:
             a["algoStatus"] = "REJECTED"
+            self._push_algo(a)
             return
-        a["algoStatus"], a["actualOrderId"] = "FINISHED", str(o["orderId"])
+        # the stream tells the story in order: triggered (naming the new order), filled, finished
+        a["algoStatus"], a["actualOrderId"] = "TRIGGERED", str(o["orderId"])
+        self._push_algo(a)
+        self._push_order(o, float(self.trades[-1]["commission"]), closing=a["closePosition"])
+        a["algoStatus"] = "FINISHED"
+        self._push_algo(a)
 
     def _find_algo(self, p):
         for a in self.algos.values():
@@ -257,6 +274,7 @@ class FakeBinance:
         if a is None or a["algoStatus"] != "NEW":
             return _err(400, -2011, "Unknown order sent.")
         a["algoStatus"] = "CANCELED"
+        self._push_algo(a)
         return 200, {"algoId": a["algoId"], "clientAlgoId": a["clientAlgoId"], "code": "200", "msg": "success"}
 
     def h_delete_fapi_v1_allOpenOrders(self, p):
@@ -284,3 +302,58 @@ class FakeBinance:
     def h_get_fapi_v2_balance(self, p):
         b = self.ledger.balance
         return 200, [{"asset": "USDT", "balance": f"{b:.4f}", "availableBalance": f"{b:.4f}"}]
+
+    # -- user data stream -----------------------------------------------------------------------
+    def h_post_fapi_v1_listenKey(self, p):
+        if self.listen_key is None:
+            self.listen_key = secrets.token_urlsafe(48)
+            self.listen_keys_issued.append(self.listen_key)
+        return 200, {"listenKey": self.listen_key}
+
+    def h_put_fapi_v1_listenKey(self, p):
+        if self.listen_key is None:
+            return _err(400, -1125, "This listenKey does not exist.")
+        return 200, {"listenKey": self.listen_key}
+
+    def h_delete_fapi_v1_listenKey(self, p):
+        self.listen_key = None
+        return 200, {}
+
+    def expire_listen_key(self) -> None:
+        """The venue lets the key lapse: listenKeyExpired on the stream, then the stream closes."""
+        with self.ledger.lock:
+            self.listen_key = None
+        self.ws.push({"e": "listenKeyExpired", "E": self.clock.ms(), "listenKey": "gone"}, record=False)
+        self.ws.drop_all()
+
+    def ws_session(self, conn, hub: WsHub) -> None:
+        path = conn.request.path
+        key = path.rsplit("/", 1)[-1]
+        if not (path.startswith("/private/ws/") or path.startswith("/ws/")) or key != self.listen_key:
+            conn.close(1008, "invalid listenKey")
+            return
+        hub.add(conn)
+        for _ in conn:  # user-data streams take no requests; just hold the connection open
+            pass
+
+    def _push_order(self, o: dict, fee: float, closing: bool = False) -> None:
+        ms = self.clock.ms()
+        orig_type = o["type"]
+        self.ws.push({"e": "ORDER_TRADE_UPDATE", "E": ms, "T": ms, "o": {
+            "s": o["symbol"], "c": o["clientOrderId"], "S": o["side"], "o": "MARKET", "f": "GTC",
+            "q": o["executedQty"], "p": "0", "ap": o["avgPrice"], "sp": "0", "x": "TRADE", "X": "FILLED",
+            "i": o["orderId"], "l": o["executedQty"], "z": o["executedQty"], "L": o["avgPrice"], "N": "USDT",
+            "n": f"{fee:.8f}", "T": ms, "t": next(self._ids), "b": "0", "a": "0", "m": False, "R": o["reduceOnly"],
+            "wt": "MARK_PRICE", "ot": orig_type, "ps": "BOTH", "cp": closing, "rp": "0", "pP": False, "si": 0, "ss": 0,
+            "V": "EXPIRE_TAKER", "pm": "NONE", "gtd": 0}})
+        qty, entry = self.ledger.positions.get(o["symbol"], [0.0, 0.0])
+        self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": "ORDER", "B": [], "P": [
+            {"s": o["symbol"], "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
+             "iw": "0", "ps": "BOTH"}]}})
+
+    def _push_algo(self, a: dict) -> None:
+        ms = self.clock.ms()
+        self.ws.push({"e": "ALGO_UPDATE", "T": ms, "E": ms, "o": {
+            "caid": a["clientAlgoId"], "aid": a["algoId"], "at": "CONDITIONAL", "o": a["orderType"], "s": a["symbol"],
+            "S": a["side"], "ps": "BOTH", "f": "GTC", "q": a["quantity"], "X": a["algoStatus"],
+            "ai": a["actualOrderId"], "tp": a["triggerPrice"], "wt": a["workingType"], "cp": a["closePosition"]}})

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from tests.fake_exchange.hmac_check import hmac_sha256_hex
 from tests.fake_exchange.ledger import Faults, Ledger
 from tests.fake_exchange.server import DROP, Clock
+from tests.fake_exchange.ws import WsHub
 
 UNSIGNED = {"/v5/market/time", "/v5/market/instruments-info"}
 
@@ -30,6 +31,8 @@ class FakeBybit:
         self.orders: dict[str, dict] = {}  # orderId -> order
         self.log: list[tuple[float, str, str, dict]] = []
         self._ids = itertools.count(5000)
+        self.ws = WsHub()
+        self.ws_secret = secret  # what the private stream verifies auth signatures with (a test can break it)
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -170,6 +173,7 @@ class FakeBybit:
             return res
         o |= {"orderStatus": "Filled", "avgPrice": str(res.price), "cumExecQty": str(res.qty), "cumExecFee": f"{res.fee:.8f}"}
         self.orders[o["orderId"]] = o
+        self._push_fill(o, res)
         return ""
 
     def _fire(self, o: dict) -> None:
@@ -217,3 +221,68 @@ class FakeBybit:
         b = self.ledger.balance
         return _ret(0, "OK", {"list": [{"accountType": "UNIFIED", "totalEquity": f"{b:.4f}",
                                         "totalAvailableBalance": f"{b:.4f}"}]})
+
+    # -- private websocket (v5/private) ---------------------------------------------------------
+    def ws_session(self, conn, hub: WsHub) -> None:
+        if conn.request.path != "/v5/private":
+            conn.close(1008, "unknown path")
+            return
+        authed = False
+        conn_id = f"fake-{next(self._ids)}"
+        for raw in conn:
+            try:
+                req = json.loads(raw)
+            except ValueError:
+                continue
+            op, args, req_id = req.get("op"), req.get("args") or [], req.get("req_id", "")
+            if op == "ping":
+                conn.send(json.dumps({"req_id": req_id, "op": "pong", "args": [str(self.clock.ms())], "conn_id": conn_id}))
+            elif op == "auth":
+                ok, why = self._ws_auth_ok(args)
+                conn.send(json.dumps({"req_id": req_id, "success": ok, "ret_msg": "" if ok else why, "op": "auth",
+                                      "conn_id": conn_id}))
+                if not ok:
+                    hub.auth_failures += 1
+                    conn.close(1008, "auth failed")
+                    return
+                authed = True
+                hub.add(conn, set())
+            elif op == "subscribe":
+                if not authed:
+                    conn.send(json.dumps({"req_id": req_id, "success": False, "ret_msg": "Request not authorized",
+                                          "op": "subscribe", "conn_id": conn_id}))
+                    continue
+                hub.subscribe(conn, set(args))
+                conn.send(json.dumps({"req_id": req_id, "success": True, "ret_msg": "", "op": "subscribe",
+                                      "conn_id": conn_id}))
+
+    def _ws_auth_ok(self, args: list) -> tuple[bool, str]:
+        if len(args) != 3:
+            return False, "Params Error"
+        key, expires, sig = args
+        if key != self.api_key:
+            return False, "API key is invalid."
+        if not str(expires).isdigit() or int(expires) <= self.clock.ms():
+            return False, "Params Error: expires is in the past"
+        want = hmac_sha256_hex(self.ws_secret.encode(), f"GET/realtime{expires}".encode())
+        if sig != want:
+            # echoes the key like the REST error does, so the broker's redaction is exercised
+            return False, f"Invalid sign for api_key {key}"
+        return True, ""
+
+    def _push_fill(self, o: dict, res) -> None:
+        ms = str(self.clock.ms())
+        stop_type = "Stop" if o["triggerPrice"] else ""
+        common = {"category": "linear", "symbol": o["symbol"], "orderId": o["orderId"], "orderLinkId": o["orderLinkId"],
+                  "side": o["side"], "orderType": "Market", "stopOrderType": stop_type}
+        self.ws.push({"id": f"x{next(self._ids)}", "topic": "execution", "creationTime": int(ms), "data": [common | {
+            "execId": f"e{next(self._ids)}", "execPrice": str(res.price), "execQty": str(res.qty),
+            "execFee": f"{res.fee:.8f}", "execType": "Trade", "execTime": ms, "orderQty": o["qty"], "leavesQty": "0",
+            "orderPrice": "0", "markPrice": str(self.ledger.prices[o["symbol"]]), "isMaker": False,
+            "closedSize": str(res.qty) if o["reduceOnly"] else "0", "feeRate": str(self.ledger.fee_rate)}]}, "execution")
+        self.ws.push({"id": f"o{next(self._ids)}", "topic": "order", "creationTime": int(ms), "data": [common | {
+            "orderStatus": "Filled", "qty": o["qty"], "cumExecQty": o["cumExecQty"], "avgPrice": o["avgPrice"],
+            "cumExecFee": o["cumExecFee"], "cumExecValue": str(res.qty * res.price), "leavesQty": "0",
+            "reduceOnly": o["reduceOnly"], "closeOnTrigger": o["closeOnTrigger"], "triggerPrice": o["triggerPrice"],
+            "triggerDirection": o["triggerDirection"], "triggerBy": o["triggerBy"], "positionIdx": 0,
+            "createdTime": o["createdTime"], "updatedTime": ms}]}, "order")

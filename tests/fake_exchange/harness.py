@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 
 from core.brokers.base import Order
@@ -18,6 +18,7 @@ from core.instruments import Instrument
 from tests.fake_exchange.binance import FakeBinance
 from tests.fake_exchange.bybit import FakeBybit
 from tests.fake_exchange.server import FakeServer
+from tests.fake_exchange.ws import FakeWsServer
 
 API_KEY = "rigKEY7f3a9c2e41d8b6a05fe3"
 SECRET = "rigSECRETq9w8e7r6t5y4u3i2o1p0zz"
@@ -93,9 +94,14 @@ def submit_entry(eng: Engine, side: str = "buy", qty: float = 0.01, price: float
 
 
 @asynccontextmanager
-async def rig(venue: str, start: bool = True, keys: ApiKeys | None = None, **settings):
+async def rig(venue: str, start: bool = True, keys: ApiKeys | None = None, stream: bool = False, **settings):
+    """`stream=True` also serves the venue's private websocket and points the broker's user stream at it
+    (otherwise the broker has no stream: the fake's host is not a known venue)."""
     fake = make_fake(venue)
-    with FakeServer(fake) as server:
+    with FakeServer(fake) as server, (FakeWsServer(fake) if stream else nullcontext()) as ws_server:
+        if stream:
+            path = "/private/ws" if venue == "binance" else "/v5/private"
+            settings = {"stream_url": ws_server.url + path, "stream_retry_base_s": 0.05, "stream_retry_max_s": 0.3} | settings
         clock = SimClock(T0)
         broker = make_broker(f"{venue}-testnet", False, Config(), keys=keys or ApiKeys(API_KEY, SECRET, venue),
                              base_url=server.url, settings=fast_settings(**settings), now_fn=clock.now)
