@@ -107,10 +107,13 @@ async def test_silent_venue_goes_stale_blocks_entries_then_recovers(tmp_path):
         await speak.wait()  # silent: no frames at all, the connection stays open
         await heartbeat(v, ws, binance_marks)
 
+    burst = asyncio.Event()  # the Bybit cascade starts once Binance is stale, so its signal meets the block
+
     async def play_bybit(v, ws, index):
         await bybit_handshake(v, ws)
         beat = asyncio.create_task(heartbeat(v, ws, bybit_ticker))
         try:
+            await burst.wait()
             for _ in range(400):
                 await v.send(ws, bybit_liquidations(5))
                 await asyncio.sleep(0.02)
@@ -127,6 +130,7 @@ async def test_silent_venue_goes_stale_blocks_entries_then_recovers(tmp_path):
                     rig.engine.subscribe(lambda ev: blocked.append(ev.rule) if isinstance(ev, RiskBlocked) else None)
                     await rig.until(lambda: "binance" in rig.engine.stale_venues and rig.engine.feed_states.get("binance") == "stale",
                                     10, "binance marked stale")
+                    burst.set()
                     await rig.until(lambda: "stale_feed" in blocked, 10, "an entry blocked by the stale feed")
                     n_pos = len(rig.engine.positions)
                     await asyncio.sleep(0.5)
