@@ -218,6 +218,6 @@ def format_report(rep: dict) -> str:
         "exits by reason: " + (", ".join(f"{k} {v}" for k, v in rep["exits"].items()) or "none"),
     ]
     for pb, p in rep["playbooks"].items():
-        lines += ["", f"playbook {pb}: {p['trades']} trades, P&L {_money(p['pnl'])}, MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]
+        lines += ["", f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]
         lines += format_tier_table(p["tiers"])
     return "\n".join(lines)
