@@ -110,7 +110,8 @@ class HeatPane(RepaintWhenChanged, Widget, can_focus=False):
         r_below = rebucket(lv.realised_below, side_rows) if lv.realised_below else [0.0] * side_rows
         step = lv.step_pct * len(lv.above) / max(side_rows, 1)
         top = max(above + below + [0.0])
-        bar_w = max(4, width - 22)
+        overlay = 8 if any(r_above) or any(r_below) else 0  # room for "✕$12.3M"
+        bar_w = max(4, width - 22 - overlay)
         out = Text(no_wrap=True, overflow="crop")
         lines = []
         for k in range(side_rows - 1, -1, -1):  # far above first
