@@ -45,3 +45,13 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
         await pilot.pause()
         assert engine.mode == "watch" and engine.risk.killed
         assert app.is_running and not app.source_error
+
+
+def test_run_with_a_testnet_broker_and_no_keys_is_a_clear_error(monkeypatch, capsys):
+    from tui.cli import main
+
+    for var in ("LIQHUNT_BINANCE_TESTNET_API_KEY", "LIQHUNT_BINANCE_TESTNET_API_SECRET"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["run", "--broker", "binance-testnet"]) == 2
+    err = capsys.readouterr().err
+    assert "no keys for binance-testnet" in err and "Traceback" not in err

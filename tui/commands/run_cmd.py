@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _main(args, cfg, venues, ws, rest) -> int:
     from core.brokers.factory import BROKER_CHOICES, BrokerChoiceError, make_broker
+    from core.brokers.keys import KeyLoadError
     from core.clock import WallClock
     from core.live_source import LiveSource
 
@@ -77,8 +78,8 @@ async def _main(args, cfg, venues, ws, rest) -> int:
     alerts: list[str] = []
     try:
         broker = make_broker(args.broker, args.live, cfg, key_file=args.key_file, now_fn=clock.now, on_alert=alerts.append)
-    except (BrokerChoiceError, ValueError, OSError) as exc:
-        return fail(NAME, str(exc))
+    except (BrokerChoiceError, KeyLoadError, ValueError, OSError) as exc:
+        return fail(NAME, str(exc))  # the messages are redacted: they never contain a key
     if broker is not None:
         rc = await _start_live_broker(args, cfg, broker)
         if rc:
