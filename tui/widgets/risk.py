@@ -57,7 +57,7 @@ class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
         n_open = len(eng.positions) + len(eng.pending_entries)
         out.append("open ", cls("risk--dim"))
         out.append(f"{n_open}/{rc.max_open_positions}", cls("risk--warn") if n_open >= rc.max_open_positions else Style())
-        out.append("  P&L today ", cls("risk--dim"))
+        out.append("  today ", cls("risk--dim"))
         out.append(fmt.usd(today, signed=True), cls("risk--gain" if today >= 0 else "risk--loss"))
         out.append("  loss ", cls("risk--dim"))
         lim_style = cls("risk--bad") if loss >= rc.daily_loss_limit_usd else cls("risk--warn") if loss >= 0.7 * rc.daily_loss_limit_usd else Style()
