@@ -11,28 +11,28 @@ import asyncio
 import itertools
 import logging
 from collections import Counter, deque
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from core.brokers.base import Broker, Fill, Order, Rejection
+from core.brokers.base import Broker, Fill, Order
 from core.brokers.paper import PaperBroker
-from core.cascade_score import CascadeScore, ScoreInputs, cascade_score
+from core.cascade_score import CascadeScore
 from core.clock import Clock
-from core.config import Config
+from core.config import Config, playbooks_for
 from core.engine_commands import Arm, Command, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
 from core.engine_events import (
-    CommandApplied, ExitTriggered, FeedStateChanged, ModeChanged, OrderFilled, OrderRejected, OrderSubmitted,
-    PositionClosed, PositionOpened, PositionRestored, RiskBlocked, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
+    CommandApplied, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
-from core.events import LONG, Event, Liquidation, MarkPrice, OpenInterest, OrderSide, Side, Trade, base_asset
-from core.fuel_map import FuelMap, NoFuelMap, SupportCheck
+from core.events import Event, Liquidation, OpenInterest, OrderSide, Side, base_asset
+from core.fade import TRACKING, FadeDetector
+from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
-from core.positions import ClosedTrade, Position, check_exit, close_position, nearest_exit, stop_pct_for
-from core.risk import EntryRequest, RiskManager
-from core.config import playbooks_for
-from core.fade import TRACKING, FadeDetector, FadeView
-from core.signals import IDLE, SIGNAL, WATCHING, SetupView, Signal, SignalDetector
+from core.market_views import MarketView, market_views
+from core.order_flow import OrderFlow
+from core.positions import ClosedTrade, Position, stop_pct_for
+from core.risk import RiskManager
+from core.setup_inputs import VOL_HORIZON_S, fade_setup, market_score, ride_setup
+from core.signals import SIGNAL, WATCHING, Signal, SignalDetector
 from core.sizing import size_entry
 
 log = logging.getLogger("liqhunt.engine")
@@ -43,26 +43,7 @@ EVAL_EVERY_S = 0.1  # how often a busy market's own liquidations re-check its fi
 MODE_LABELS = {"watch": "WATCH", "semi": "SEMI-AUTO", "auto": "FULL-AUTO"}
 
 
-@dataclass(frozen=True, slots=True)
-class MarketView:
-    """One row of the console's window meters."""
-
-    market: str
-    long_usd: float
-    short_usd: float
-    long_events: int
-    short_events: int
-    events_per_s: float
-    score: CascadeScore
-    dominant: Side
-    state: str  # idle | watching | SIGNAL | in position
-    seconds_left: float | None
-    price: float | None
-    funding: float | None
-    playbook: str = ""  # which playbook is watching / signalling
-
-
-class Engine:
+class Engine(OrderFlow):
     def __init__(
         self,
         config: Config,
@@ -290,51 +271,15 @@ class Engine:
 
     # -- signals ----------------------------------------------------------------------------------
     def score_for(self, market: str, side: Side, now: float | None = None) -> CascadeScore:
-        now = self._now if now is None else now
-        st = self.markets[market]
-        s = st.side(side)
-        s.window.expire(now)
-        w = self.cfg.window
-        price = st.price or st.mark
-        fuel = None
-        if price:
-            fuel = self.fuel_map.fuel_ahead(market, side, price, self.cfg.score.proximity_range_pct)
-        funding = None if st.funding_rate is None else st.funding_rate * (1 if side == LONG else -1)
-        return cascade_score(
-            ScoreInputs(
-                events_per_s=s.window.events_per_s(now),
-                usd_per_s=s.window.usd_per_s(now),
-                baseline_events_per_s=max(s.baseline_events.rate(now), w.baseline_floor_events_per_s),
-                baseline_usd_per_s=max(s.baseline_usd.rate(now), w.baseline_floor_usd_per_s),
-                window_usd=s.window.total,
-                fuel_ahead_usd=fuel,
-                funding_signed=funding,
-                oi_change_pct=st.oi_change_pct(s.window.burst_start or now, self.cfg.score.oi_lookback_s),
-            ),
-            self.cfg.score,
-        )
-
-    def _gather(self, market: str, side: Side, now: float) -> SetupView:
-        st = self.markets[market]
-        s = st.side(side)
-        score = self.score_for(market, side, now)
-        price = st.price or st.mark
-        sc = self.cfg.signal
-        # "large" is relative to the cascade: a cluster the size of what already burned won't stop it
-        min_support = max(sc.support_min_usd, sc.support_window_mult * s.window.total)
-        support = self.fuel_map.support_within(market, side, price, sc.support_max_pct, min_support) if price else SupportCheck(False)
-        funding = None if st.funding_rate is None else st.funding_rate * (1 if side == LONG else -1)
-        return SetupView(s.window.total, s.window.count, score, funding, support, price)
+        return market_score(self.markets[market], side, self._now if now is None else now, self.cfg, self.fuel_map)
 
     def _evaluate(self, market: str, now: float) -> None:
         active = False
         for det in self.detectors[market]:
             if det.state not in (WATCHING, TRACKING):
                 continue
-            if isinstance(det, FadeDetector):
-                sig = det.evaluate(now, lambda side: self._gather_fade(market, side, now))
-            else:
-                sig = det.evaluate(now, lambda side: self._gather(market, side, now))
+            gather = fade_setup if isinstance(det, FadeDetector) else ride_setup
+            sig = det.evaluate(now, lambda side: gather(self.markets[market], side, now, self.cfg, self.fuel_map))
             if det.state in (WATCHING, TRACKING):
                 active = True
             elif sig is None and det.state != SIGNAL:
@@ -343,13 +288,6 @@ class Engine:
                 self._raise(sig)
         if not active:
             self._watching.discard(market)
-
-    def _gather_fade(self, market: str, side: Side, now: float) -> FadeView:
-        st = self.markets[market]
-        s = st.side(side)
-        s.short.expire(now)
-        return FadeView(s.short.total, s.window.total, s.window.count, st.price or st.mark,
-                        self.score_for(market, side, now), st.vol.sigma_over(600.0))
 
     def _raise(self, sig: Signal) -> None:
         self._plan(sig)
@@ -364,7 +302,7 @@ class Engine:
         sig.qty = decision.qty
         sig.notional = decision.notional
         if sig.playbook == "ride":  # fade signals come with stops beyond the cascade's extreme
-            sig.stop_pct = stop_pct_for(st.vol.sigma_over(600.0), self.cfg.exits)
+            sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), self.cfg.exits)
             sig.take_profit_pct = self.cfg.exits.take_profit_pct
         sig.extras["size_skip"] = decision.skip_reason
         sig.extras["volume_factor"] = decision.volume_factor
@@ -378,180 +316,6 @@ class Engine:
         else:
             sig.status, sig.reason = status, reason
         self._emit(SignalEnded(self._now, sig))
-
-    def _enter(self, sig: Signal) -> None:
-        now = self._now
-        if sig.extras.get("size_skip"):
-            self._block(sig, "size", sig.extras["size_skip"])
-            return
-        open_notional = {m: p.notional for m, p in self.positions.items()}
-        for m, o in self.pending_entries.items():
-            open_notional.setdefault(m, o.qty * o.ref_price)
-        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_venues, self.unrealised())
-        if not verdict.allowed:
-            self._block(sig, verdict.rule, verdict.message)
-            return
-        order = Order(
-            id=f"o{next(self._ids)}", market=sig.market, side=sig.order_side, qty=sig.qty, intent="entry",
-            submitted_ts=now, ref_price=sig.price, reason=sig.id, signal_id=sig.id,
-        )
-        order.position_id = f"p{next(self._ids)}"
-        self.orders[order.id] = order
-        self.pending_entries[sig.market] = order
-        self._entry_plans[order.id] = sig
-        self.risk.record_entry(self._cap_key(sig), now)
-        self._end_signal(sig, "entered", "")
-        self._emit(OrderSubmitted(now, order))
-        self.broker.submit(order)
-
-    @staticmethod
-    def _cap_key(sig: Signal) -> str:
-        """Daily trade caps count per market and, for `both`, per playbook."""
-        return sig.market if sig.playbook == "ride" else f"{sig.market}:{sig.playbook}"
-
-    def _block(self, sig: Signal, rule: str, message: str) -> None:
-        self._emit(RiskBlocked(self._now, sig.market, rule, message, sig.id))
-        self._end_signal(sig, "blocked", f"{rule}: {message}")
-
-    # -- fills and positions ----------------------------------------------------------------------
-    def _on_fill(self, fill: Fill) -> None:
-        order = self.orders.pop(fill.order_id, None)
-        if order is None:
-            order = self._adopt_exchange_exit(fill)
-            if order is None:
-                log.warning("fill for unknown order %s", fill.order_id)
-                return
-        self.fees_paid += fill.fee
-        self._emit(OrderFilled(fill.ts, order, fill))
-        if order.intent == "entry":
-            self.pending_entries.pop(order.market, None)
-            self._open_position(order, fill)
-        else:
-            pos = self.positions.pop(order.market, None)
-            if pos is None:
-                return
-            st = self.markets.get(order.market)
-            if st is not None:
-                st.side(pos.rides).window.untrack_peak(pos.id)
-            hook = getattr(self.broker, "on_position_closed", None)
-            if hook is not None:
-                hook(pos)  # live brokers cancel whichever exchange-side exit is left
-            trade = close_position(pos, fill.price, fill.ts, fill.fee, order.reason)
-            self.trades.append(trade)
-            self.realised_pnl += trade.pnl
-            self.risk.record_exit(trade.market, fill.ts, trade.reason, trade.pnl)
-            self._emit(PositionClosed(fill.ts, trade))
-            self._check_daily_loss(fill.ts)
-
-    def _adopt_exchange_exit(self, fill: Fill) -> Order | None:
-        """A live broker's exchange-side stop or take-profit fired without us asking: close the
-        position it belongs to, with the reason the broker reports."""
-        if fill.extras.get("intent") != "exit" or fill.market not in self.positions:
-            return None
-        pos = self.positions[fill.market]
-        return Order(
-            id=fill.order_id, market=fill.market, side=fill.side, qty=fill.qty, intent="exit", submitted_ts=fill.ts,
-            ref_price=fill.price, reason=str(fill.extras.get("reason", "stop")), signal_id=pos.signal_id,
-            position_id=pos.id, reduce_only=True, status="filled",
-        )
-
-    def _on_reject(self, rej: Rejection) -> None:
-        order = self.orders.pop(rej.order_id, None)
-        if order is None:
-            return
-        if order.intent == "entry":
-            self.pending_entries.pop(order.market, None)
-            self._entry_plans.pop(order.id, None)
-        else:
-            pos = self.positions.get(order.market)
-            if pos is not None:
-                pos.exit_pending = ""  # the exit rules will fire again on the next price
-        self._emit(OrderRejected(rej.ts, order, rej.reason))
-
-    def _open_position(self, order: Order, fill: Fill) -> None:
-        sig = self._entry_plans.pop(order.id, None)
-        st = self.markets[order.market]
-        stop_pct = sig.stop_pct if sig and sig.stop_pct else stop_pct_for(st.vol.sigma_over(600.0), self.cfg.exits)
-        tp_pct = sig.take_profit_pct if sig and sig.take_profit_pct else self.cfg.exits.take_profit_pct
-        side: Side = "long" if order.side == "buy" else "short"
-        px = fill.price
-        d = 1 if side == "long" else -1
-        rides: Side = "short" if order.side == "buy" else "long"
-        stop_price, tp_price = px * (1 - d * stop_pct / 100), px * (1 + d * tp_pct / 100)
-        if sig is not None and "stop_price" in sig.extras:  # fade: levels fixed by the cascade's extreme
-            stop_price, tp_price = sig.extras["stop_price"], sig.extras["take_profit_price"]
-            stop_pct = abs(px - stop_price) / px * 100
-            rides = sig.liquidated
-        pos = Position(
-            id=order.position_id, market=order.market, side=side, qty=fill.qty, entry_price=px, entry_ts=fill.ts,
-            stop_price=stop_price, take_profit_price=tp_price, stop_pct=stop_pct,
-            signal_id=order.signal_id, score=sig.score.total if sig else 0.0, rides=rides, entry_fee=fill.fee,
-            max_hold_until=fill.ts + self.cfg.exits.max_hold_s, signal_price=order.ref_price,
-            playbook=sig.playbook if sig else "ride",
-        )
-        self.positions[order.market] = pos
-        st.side(rides).window.track_peak(pos.id, self._now)
-        self._emit(PositionOpened(fill.ts, pos))
-        hook = getattr(self.broker, "on_position_opened", None)
-        if hook is not None:
-            hook(pos)  # live brokers place the exchange-side stop and take-profit here
-        if self.risk.killed:  # an entry that was already on the wire when the kill switch fired
-            self._exit(pos, "kill")
-
-    def _check_position(self, pos: Position, st: MarketState, now: float) -> None:
-        if pos.exit_pending:
-            return
-        mark = st.mark if st.mark is not None else st.price
-        if mark is None:
-            return
-        pos.update_excursion(mark)
-        w = st.side(pos.rides).window
-        # exhaustion is the ride playbook's exit; a fade enters because the cascade is exhausted
-        peak = w.peak(pos.id) if pos.playbook == "ride" else 0.0
-        reason = check_exit(pos, mark, now, w.total, peak, self.cfg.exits)
-        if reason:
-            self._exit(pos, reason, mark)
-
-    def _exit(self, pos: Position, reason: str, mark: float | None = None) -> None:
-        if pos.exit_pending:
-            return
-        now = self._now
-        pos.exit_pending = reason
-        ref = mark if mark is not None else (self.mark_of(pos.market) or pos.entry_price)
-        self._emit(ExitTriggered(now, pos, reason, ref))
-        order = Order(
-            id=f"o{next(self._ids)}", market=pos.market, side="sell" if pos.side == "long" else "buy", qty=pos.qty,
-            intent="exit", submitted_ts=now, ref_price=ref, reason=reason, signal_id=pos.signal_id,
-            position_id=pos.id, reduce_only=True,
-        )
-        self.orders[order.id] = order
-        self._emit(OrderSubmitted(now, order))
-        self.broker.submit(order)
-
-    def restore_position(self, pos: Position) -> None:
-        """Re-adopt a position after a restart (journal recovery or exchange reconciliation),
-        keeping its stop, take-profit and hold timer exactly as they were."""
-        st = self.markets.get(pos.market)
-        if st is None:
-            st = self._new_market(pos.market)
-        pos.exit_pending = ""
-        self.positions[pos.market] = pos
-        st.side(pos.rides).window.track_peak(pos.id, self._now)
-        self._emit(PositionRestored(self._now, pos))
-        if self.risk.killed:
-            self._exit(pos, "kill")
-
-    def unrealised(self) -> float:
-        total = 0.0
-        for pos in self.positions.values():
-            m = self.mark_of(pos.market)
-            if m is not None:
-                total += pos.unrealised(m)
-        return total
-
-    def _check_daily_loss(self, now: float) -> None:
-        if self.mode != "watch" and self.risk.loss_limit_breached(now, self.unrealised()):
-            self._set_mode("watch", "daily loss limit reached")
 
     # -- commands ---------------------------------------------------------------------------------
     def submit(self, cmd: Command) -> str:
@@ -608,19 +372,6 @@ class Engine:
             return "KILLED: " + self._flatten(list(self.positions), "kill")
         return f"unknown command {cmd!r}"
 
-    def close_all(self, reason: str) -> str:
-        """Close every position with a given reason (e.g. "end_of_data" when a backtest runs out)."""
-        return self._flatten(list(self.positions), reason)
-
-    def _flatten(self, markets: list[str], reason: str) -> str:
-        n = 0
-        for m in markets:
-            pos = self.positions.get(m)
-            if pos is not None and not pos.exit_pending:
-                self._exit(pos, reason)
-                n += 1
-        return f"closing {n} position{'s' if n != 1 else ''}"
-
     def _set_mode(self, mode: str, reason: str) -> None:
         if mode == self.mode:
             return
@@ -640,35 +391,4 @@ class Engine:
 
     # -- views for the console --------------------------------------------------------------------
     def market_views(self, limit: int | None = None) -> list[MarketView]:
-        now = self._now
-        rows = []
-        for market, st in self.markets.items():
-            st.expire(now)
-            lw, sw = st.long.window, st.short.window
-            dets = self.detectors[market]
-            if lw.count == 0 and sw.count == 0 and market not in self.positions and all(d.state == IDLE for d in dets):
-                continue
-            dominant: Side = "long" if lw.total >= sw.total else "short"
-            det = next((d for d in dets if d.state == SIGNAL), None) or next((d for d in dets if d.state != IDLE), dets[0])
-            left = None
-            if market in self.positions or market in self.pending_entries:
-                state = "in position"
-            elif det.state == SIGNAL and det.signal is not None:
-                state, left = "SIGNAL", det.signal.seconds_left(now)
-            else:
-                state = "watching" if det.state in (WATCHING, TRACKING) else det.state
-            if det.state in (WATCHING, TRACKING, SIGNAL) and det.side:
-                dominant = det.side
-            rows.append(MarketView(
-                market, lw.total, sw.total, lw.count, sw.count,
-                lw.events_per_s(now) + sw.events_per_s(now), self.score_for(market, dominant, now), dominant,
-                state, left, st.price, st.funding_rate, det.playbook if det.state != IDLE else "",
-            ))
-        rows.sort(key=lambda r: (r.state not in ("SIGNAL", "in position"), -(r.long_usd + r.short_usd)))
-        return rows[:limit] if limit else rows
-
-    def position_exit_hint(self, pos: Position) -> tuple[str, str]:
-        st = self.markets[pos.market]
-        w = st.side(pos.rides).window
-        mark = self.mark_of(pos.market) or pos.entry_price
-        return nearest_exit(pos, mark, self._now, w.total, w.peak(pos.id), self.cfg.exits)
+        return market_views(self, limit)

@@ -114,6 +114,12 @@ class MarketState:
             s.window.expire(now)
             s.short.expire(now)
 
+    def funding_for(self, side: Side) -> float | None:
+        """Funding per 8 h signed so that positive means `side` was the crowded one paying it."""
+        if self.funding_rate is None:
+            return None
+        return self.funding_rate if side == LONG else -self.funding_rate
+
     def oi_change_pct(self, now: float, lookback: float) -> float | None:
         """OI change over the lookback, in %; None when there is no history that old."""
         if self.oi_usd is None or not self.oi_history:

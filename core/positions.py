@@ -163,3 +163,27 @@ def nearest_exit(p: Position, mark: float, now: float, window_total: float, wind
     ]
     _, rule, how = min(cands, key=lambda c: c[0])
     return rule, how
+
+
+def open_from_fill(order, fill, sig, vol_sigma: float | None, cfg: ExitConfig) -> Position:
+    """The position an entry fill opens: stop and target from the signal's plan — percentages
+    from the fill for `ride`, fixed levels beyond the cascade's extreme for `fade` — or from the
+    config when the signal is gone (e.g. an entry adopted after a restart)."""
+    stop_pct = sig.stop_pct if sig and sig.stop_pct else stop_pct_for(vol_sigma, cfg)
+    tp_pct = sig.take_profit_pct if sig and sig.take_profit_pct else cfg.take_profit_pct
+    side: Side = "long" if order.side == "buy" else "short"
+    px = fill.price
+    d = 1 if side == "long" else -1
+    rides: Side = "short" if order.side == "buy" else "long"
+    stop_price, tp_price = px * (1 - d * stop_pct / 100), px * (1 + d * tp_pct / 100)
+    if sig is not None and "stop_price" in sig.extras:
+        stop_price, tp_price = sig.extras["stop_price"], sig.extras["take_profit_price"]
+        stop_pct = abs(px - stop_price) / px * 100
+        rides = sig.liquidated
+    return Position(
+        id=order.position_id, market=order.market, side=side, qty=fill.qty, entry_price=px, entry_ts=fill.ts,
+        stop_price=stop_price, take_profit_price=tp_price, stop_pct=stop_pct,
+        signal_id=order.signal_id, score=sig.score.total if sig else 0.0, rides=rides, entry_fee=fill.fee,
+        max_hold_until=fill.ts + cfg.max_hold_s, signal_price=order.ref_price,
+        playbook=sig.playbook if sig else "ride",
+    )

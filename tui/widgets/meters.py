@@ -11,7 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from core.engine import MarketView
+from core.market_views import MarketView
 from core.events import short_name
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
