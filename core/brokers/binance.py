@@ -12,7 +12,8 @@ import httpx
 import orjson
 
 from core.brokers.filters import SymbolFilters, parse_binance_exchange_info
-from core.brokers.live_base import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, LiveBroker, TrackedExits
+from core.brokers.live_base import LiveBroker
+from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
 from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
 from core.brokers.ratelimit import retry_after_s
 from core.brokers.signing import binance_signed_query, encode_params

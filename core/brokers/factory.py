@@ -10,7 +10,8 @@ from typing import Callable, Mapping
 
 from core.brokers import binance, bybit
 from core.brokers.keys import ApiKeys, load_keys
-from core.brokers.live_base import LiveBroker, LiveSettings
+from core.brokers.live_base import LiveBroker
+from core.brokers.live_types import LiveSettings
 from core.config import Config
 
 BROKER_CHOICES = ("paper", "binance-testnet", "bybit-testnet", "binance", "bybit")

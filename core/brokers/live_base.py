@@ -21,116 +21,27 @@ import asyncio
 import logging
 import secrets
 import time
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Awaitable, Callable, Literal
+from typing import Awaitable, Callable
 
 import httpx
 
 from core.brokers.base import Fill, Order, Rejection
-from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty, round_price
+from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty
+from core.brokers.exchange_exits import ExchangeExits
+from core.brokers.flatten import Flattening
 from core.brokers.keys import ApiKeys
 from core.brokers.live_errors import CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError
+from core.brokers.live_types import (
+    GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, LiveSettings, TrackedExits,
+)
 from core.brokers.ratelimit import RateGate
-from core.events import OrderSide, Side
+from core.events import OrderSide
 from core.instruments import Instrument
 from core.positions import Position
 
 log = logging.getLogger("liqhunt.broker")
 
-ExitKind = Literal["stop", "take_profit"]
-
-# How long a request may wait at the rate gate: set per task (an entry is only worth sending soon,
-# an exit or a flatten close is worth waiting for), read by the venue's request function.
-GATE_BUDGET_S: ContextVar[float] = ContextVar("gate_budget_s", default=30.0)
-
-
-@dataclass
-class LiveSettings:
-    """Per-run settings of a live broker. Caps come from config.risk; the rest has safe defaults."""
-
-    max_notional_per_trade_usd: float = 50_000.0
-    leverage: dict[str, float] = field(default_factory=dict)  # market -> leverage
-    default_leverage: float = 2.0
-    margin_mode: Literal["isolated", "cross"] = "isolated"
-    markets: tuple[str, ...] = ()  # prepared (filters, leverage, margin) at start-up
-    recv_window_ms: int = 5000
-    request_timeout_s: float = 10.0
-    watch_interval_s: float = 2.0  # exchange-side exits are checked this often
-    reconcile_interval_s: float = 30.0  # positions compared with the engine this often
-    max_entry_wait_s: float = 3.0  # an entry that cannot be sent within this is refused, not sent late
-    max_exit_wait_s: float = 120.0
-    unknown_settle_s: float = 0.25  # let an in-flight order land before asking about it
-    status_queries: int = 5
-    retry_base_s: float = 0.5
-    retry_max_s: float = 10.0
-    # private (user-data) websocket: exits reported as they fill, polling stays the fallback.
-    # stream_url None = the venue's default for a known base URL (none for unknown hosts); "" = off
-    stream_url: str | None = None
-    stream_retry_base_s: float = 1.0
-    stream_retry_max_s: float = 30.0
-    stream_heartbeat_s: float = 0.0  # 0 = venue default (Binance listenKey keepalive 30 min, Bybit ping 20 s)
-
-    def leverage_for(self, market: str) -> float:
-        return self.leverage.get(market, self.default_leverage)
-
-
-@dataclass(frozen=True)
-class ExecReport:
-    """The venue's account of one order."""
-
-    client_id: str
-    status: str  # new | untriggered | triggered | partially_filled | filled | cancelled | rejected | expired
-    filled_qty: float = 0.0
-    avg_price: float = 0.0
-    fee: float | None = None  # None until the venue has reported it
-    exchange_id: str = ""
-
-    @property
-    def done(self) -> bool:
-        return self.status in ("filled", "cancelled", "rejected", "expired")
-
-
-@dataclass(frozen=True)
-class ExchangePosition:
-    market: str
-    symbol: str
-    side: Side
-    qty: float
-    entry_price: float
-    mark_price: float
-
-
-@dataclass
-class TrackedExits:
-    """Our open position on the venue and the two conditional orders protecting it."""
-
-    market: str
-    symbol: str
-    position_id: str
-    side: Side
-    qty: float
-    stop_id: str
-    tp_id: str
-    stop_price: float
-    tp_price: float
-    placed: bool = False
-
-
-@dataclass
-class FlattenReport:
-    done: bool
-    attempts: int
-    closed: list[str] = field(default_factory=list)  # markets closed by this flatten
-    failures: list[str] = field(default_factory=list)  # what failed on the last attempt
-
-
-def _closing_side(side: Side) -> OrderSide:
-    return "sell" if side == "long" else "buy"
-
-
-class LiveBroker:
+class LiveBroker(ExchangeExits, Flattening):
     name = "live"
     venue = ""
 
@@ -501,219 +412,13 @@ class LiveBroker:
         px, fee, xid = self._last_close.pop(order.market, (self.price_of(order.market) or order.ref_price, 0.0, ""))
         self._push_fill(order, ExecReport(self.client_id(order), "filled", order.qty, px, fee, xid), already_flat=True)
 
-    # -- exchange-side exits ------------------------------------------------------------------
-    async def _place_exits(self, t: TrackedExits) -> None:
-        try:
-            sym = await self.ensure_ready(t.market)
-        except NotReady as e:
-            self._alert(f"{t.market}: stop/take-profit NOT placed: {e}")
-            return
-        t.symbol = sym
-        f = self.filters[sym]
-        qty = prepare_qty(f, t.qty, 0.0, reduce_only=True)
-        for kind, price, cid in (("stop", t.stop_price, t.stop_id), ("take_profit", t.tp_price, t.tp_id)):
-            trigger = fmt(round_price(price, f.tick_size))
-            delay = self.settings.retry_base_s
-            for attempt in range(4):
-                try:
-                    await self._idempotent(
-                        lambda: self._place_exit(t, kind, trigger, fmt(qty.qty or Decimal(0)), cid),
-                        lambda: self._query_exit(sym, cid), max_wait_s=self.settings.max_exit_wait_s,
-                    )
-                    break
-                except VenueError as e:
-                    if e.kind == REJECTED or attempt == 3:
-                        self._alert(f"{t.market}: {kind} at {trigger} NOT placed on {self.name}: {e}")
-                        break
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.settings.retry_max_s)
-        t.placed = True
-
-    async def _cancel_exits(self, t: TrackedExits) -> None:
-        for cid in (t.stop_id, t.tp_id):
-            delay = self.settings.retry_base_s
-            for attempt in range(5):
-                try:
-                    await self._cancel_exit(t.symbol, cid)
-                    break
-                except VenueError as e:
-                    if e.kind in (NOT_FOUND, REJECTED):
-                        break  # already triggered, cancelled or expired: nothing left to cancel
-                    if attempt == 4:
-                        self._alert(f"{t.market}: could not cancel leftover exit order {cid}: {e}")
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.settings.retry_max_s)
-
-    async def check_exits(self) -> None:
-        """Report a venue stop/take-profit that filled as an exit Fill the engine adopts."""
-        for market, t in list(self.tracked.items()):
-            if not t.placed or self.busy(market):
-                continue  # an order in flight (or a result not yet polled) will account for it
-            for kind, cid, other in (("stop", t.stop_id, t.tp_id), ("take_profit", t.tp_id, t.stop_id)):
-                try:
-                    rep = await self._query_exit(t.symbol, cid)
-                    if rep.status != "filled":
-                        continue
-                    if rep.exchange_id and rep.exchange_id in self._reported:
-                        break
-                    rep = await self._finalise(t.symbol, rep)
-                except VenueError:
-                    continue
-                self._report_exit(t, kind, rep, "poll")
-                break
-
-    def _report_exit(self, t: TrackedExits, kind: ExitKind, rep: ExecReport, source: str) -> bool:
-        """The one place an exchange-side exit becomes the engine's exit Fill (poll or stream):
-        at most once per position and per exchange order id; the other exit is then cancelled."""
-        market = t.market
-        if self.tracked.get(market) is not t or (rep.exchange_id and rep.exchange_id in self._reported):
-            return False
-        if rep.exchange_id:
-            self._reported.add(rep.exchange_id)
-        del self.tracked[market]
-        cid = t.stop_id if kind == "stop" else t.tp_id
-        other = t.tp_id if kind == "stop" else t.stop_id
-        now = self.now_fn()
-        ref = t.stop_price if kind == "stop" else t.tp_price
-        side = _closing_side(t.side)
-        slip = ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
+    def _push_exit_fill(self, fill_id: str, market: str, side: OrderSide, qty: float, price: float, fee: float,
+                        reason: str, exchange_id: str, slippage_bps: float = 0.0, **extras) -> None:
+        """An exit the engine did not order (a venue stop or take-profit, a flatten close, a position
+        the venue no longer has): reported as a Fill marked `intent=exit` that the engine adopts."""
         self._results.append(Fill(
-            f"x-{cid}", market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, now, slip, 0.0, self.name,
-            {"intent": "exit", "reason": kind, "venue": self.venue, "exchange_order_id": rep.exchange_id,
-             "client_id": cid, "source": source},
-        ))
-        self._spawn(self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other,
-                                                    0.0, 0.0)), market)
-        return True
-
-    def on_stream_fill(self, f) -> None:
-        """A fill from the private stream (core.brokers.user_stream.StreamFill): if it is one of our
-        exchange-side exits (by client id / clientAlgoId, or a reduce-only stop/take-profit closing
-        the whole position we track), report it now instead of at the next poll. Anything in doubt
-        is left to the REST watcher, which also runs while an order of ours is in flight."""
-        if not f.exchange_id or f.exchange_id in self._reported:
-            return
-        t = next((x for x in self.tracked.values() if x.symbol == f.symbol), None)
-        if t is None:
-            return
-        ids = {f.client_id, f.algo_client_id}
-        if t.stop_id in ids:
-            kind: ExitKind | None = "stop"
-        elif t.tp_id in ids:
-            kind = "take_profit"
-        elif f.client_id.startswith(f"lqh-{self._session}-"):
-            return  # our own market order or flatten close: its task reports it
-        elif (f.reduce_only and f.side == _closing_side(t.side) and f.kind_hint in ("stop", "take_profit")
-              and f.qty >= t.qty - 1e-12):
-            kind = f.kind_hint  # type: ignore[assignment]
-        else:
-            return
-        if self.busy(t.market):
-            return  # an order in flight or an unpolled result accounts for it: the watcher decides
-        rep = ExecReport(f.client_id, "filled", f.qty, f.avg_price, f.fee, f.exchange_id)
-        if self._report_exit(t, kind, rep, "stream"):
-            log.info("%s: %s %s fill reported from the private stream", self.name, t.market, kind)
-
-    async def _watch_loop(self) -> None:
-        last_reconcile = time.monotonic()
-        while True:
-            await asyncio.sleep(self.settings.watch_interval_s)
-            try:
-                await self.check_exits()
-                if self.engine is not None and time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
-                    last_reconcile = time.monotonic()
-                    from core.brokers.reconcile import reconcile
-
-                    await reconcile(self.engine, self)
-            except (VenueError, NotReady) as e:
-                self._alert(f"watcher: {e}")
-            except Exception as e:  # the watcher guards open positions: log and keep watching
-                self._alert(f"watcher: internal error {type(e).__name__}: {e}")
-
-    # -- flatten / kill -----------------------------------------------------------------------
-    async def flatten_all(self, reason: str = "kill", max_attempts: int | None = None,
-                          cancelled: asyncio.Event | None = None) -> FlattenReport:
-        """Cancel every open order and close every position reduce-only, using only the venue's
-        own state (no market data needed). Failures are reported and retried with backoff until
-        everything is flat, `max_attempts` is reached or `cancelled` is set."""
-        delay = self.settings.retry_base_s
-        report = FlattenReport(False, 0)
-        while True:
-            report.attempts += 1
-            failures: list[str] = []
-            symbols = {t.symbol for t in self.tracked.values() if t.symbol}
-            symbols |= {self._symbol_of[m] for m in self.settings.markets if m in self._symbol_of}
-            positions: list[ExchangePosition] = []
-            try:
-                positions = await self.fetch_positions()
-            except VenueError as e:
-                failures.append(f"positions: {e}")
-            symbols |= {p.symbol for p in positions}
-            for sym in sorted(symbols):
-                try:
-                    await self._cancel_all_symbol(sym)
-                except VenueError as e:
-                    failures.append(f"cancel {sym}: {e}")
-            for p in positions:
-                err = await self._close_position(p, reason)
-                if err:
-                    failures.append(err)
-                else:
-                    report.closed.append(p.market)
-            if not failures:
-                try:
-                    left = await self.fetch_positions()
-                    failures += [f"{p.market} still open ({p.qty:g})" for p in left]
-                except VenueError as e:
-                    failures.append(f"positions: {e}")
-            report.failures = failures
-            if not failures:
-                report.done = True
-                return report
-            self._alert(f"flatten attempt {report.attempts} incomplete: " + "; ".join(failures))
-            if (max_attempts is not None and report.attempts >= max_attempts) or (cancelled and cancelled.is_set()):
-                return report
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.settings.retry_max_s)
-
-    async def _close_position(self, p: ExchangePosition, reason: str) -> str:
-        f = self.filters.get(p.symbol)
-        if f is None:
-            await self.load_filters()
-            f = self.filters.get(p.symbol)
-        qty = fmt(prepare_qty(f, p.qty, 0.0, reduce_only=True).qty or Decimal(repr(p.qty))) if f else repr(p.qty)
-        self._flatten_seq += 1
-        cid = f"lqh-{self._session}-f{self._flatten_seq}"
-        side = _closing_side(p.side)
-        try:
-            rep = await self._idempotent(
-                lambda: self._send_market(p.symbol, side, qty, True, cid),
-                lambda: self._query_order(p.symbol, cid), max_wait_s=self.settings.max_exit_wait_s,
-            )
-            rep = await self._finalise(p.symbol, rep)
-        except VenueError as e:
-            if self._is_reduce_only_reject(e):
-                return ""  # closed by something else in the meantime: the final check decides
-            return f"close {p.market}: {e}"
-        self._last_close[p.market] = (rep.avg_price, rep.fee or 0.0, rep.exchange_id)
-        t = self.tracked.pop(p.market, None)
-        if t is not None:
-            # the engine learns of the close like of a venue stop: an exit fill it did not order
-            self._results.append(Fill(
-                f"x-{cid}", p.market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, self.now_fn(), 0.0, 0.0,
-                self.name, {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": rep.exchange_id,
-                            "client_id": cid},
-            ))
-        return ""
-
-    def report_flat(self, market: str, qty: float, side: Side, fallback_price: float, reason: str = "reconcile") -> None:
-        """The venue says flat but the engine holds a position: close it in the engine, at the
-        venue's last close price when we saw one, else the mark, else `fallback_price`."""
-        px, fee, xid = self._last_close.pop(market, (self.price_of(market) or fallback_price, 0.0, ""))
-        self.tracked.pop(market, None)
-        self._results.append(Fill(
-            f"reconcile-{market}-{int(self.now_fn() * 1000)}", market, _closing_side(side), qty, px, fee, self.now_fn(),
-            0.0, 0.0, self.name, {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": xid},
+            fill_id, market, side, qty, price, fee, self.now_fn(), slippage_bps, 0.0, self.name,
+            {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": exchange_id, **extras},
         ))
 
     def busy(self, market: str) -> bool:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.brokers.live_base import ExchangePosition, LiveBroker
+from core.brokers.live_base import LiveBroker
+from core.brokers.live_types import ExchangePosition
 from core.positions import Position, stop_pct_for
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from core.brokers.base import Order
 from core.brokers.factory import make_broker
 from core.brokers.keys import ApiKeys
-from core.brokers.live_base import LiveBroker, LiveSettings
+from core.brokers.live_base import LiveBroker
+from core.brokers.live_types import LiveSettings
 from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine

@@ -1,0 +1,145 @@
+"""ExchangeExits: the stop-loss and take-profit that live on the venue for each position.
+
+Placed right after an entry fills, cancelled when the engine exits first, and watched (the private
+stream reports a fill at once; REST polling is the fallback and runs the periodic reconciliation).
+When one fires it becomes the exit Fill the engine adopts, exactly once, and the other is
+cancelled. A mixin of `LiveBroker`: it works on the broker's `tracked` exits, filters and settings.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from decimal import Decimal
+
+from core.brokers.filters import fmt, prepare_qty, round_price
+from core.brokers.live_errors import NOT_FOUND, REJECTED, NotReady, VenueError
+from core.brokers.live_types import ExecReport, ExitKind, TrackedExits, closing_side
+
+log = logging.getLogger("liqhunt.broker")
+
+
+class ExchangeExits:
+    async def _place_exits(self, t: TrackedExits) -> None:
+        try:
+            sym = await self.ensure_ready(t.market)
+        except NotReady as e:
+            self._alert(f"{t.market}: stop/take-profit NOT placed: {e}")
+            return
+        t.symbol = sym
+        f = self.filters[sym]
+        qty = prepare_qty(f, t.qty, 0.0, reduce_only=True)
+        for kind, price, cid in (("stop", t.stop_price, t.stop_id), ("take_profit", t.tp_price, t.tp_id)):
+            trigger = fmt(round_price(price, f.tick_size))
+            delay = self.settings.retry_base_s
+            for attempt in range(4):
+                try:
+                    await self._idempotent(
+                        lambda: self._place_exit(t, kind, trigger, fmt(qty.qty or Decimal(0)), cid),
+                        lambda: self._query_exit(sym, cid), max_wait_s=self.settings.max_exit_wait_s,
+                    )
+                    break
+                except VenueError as e:
+                    if e.kind == REJECTED or attempt == 3:
+                        self._alert(f"{t.market}: {kind} at {trigger} NOT placed on {self.name}: {e}")
+                        break
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.settings.retry_max_s)
+        t.placed = True
+
+    async def _cancel_exits(self, t: TrackedExits) -> None:
+        for cid in (t.stop_id, t.tp_id):
+            delay = self.settings.retry_base_s
+            for attempt in range(5):
+                try:
+                    await self._cancel_exit(t.symbol, cid)
+                    break
+                except VenueError as e:
+                    if e.kind in (NOT_FOUND, REJECTED):
+                        break  # already triggered, cancelled or expired: nothing left to cancel
+                    if attempt == 4:
+                        self._alert(f"{t.market}: could not cancel leftover exit order {cid}: {e}")
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.settings.retry_max_s)
+
+    async def check_exits(self) -> None:
+        """Report a venue stop/take-profit that filled as an exit Fill the engine adopts."""
+        for market, t in list(self.tracked.items()):
+            if not t.placed or self.busy(market):
+                continue  # an order in flight (or a result not yet polled) will account for it
+            for kind, cid, other in (("stop", t.stop_id, t.tp_id), ("take_profit", t.tp_id, t.stop_id)):
+                try:
+                    rep = await self._query_exit(t.symbol, cid)
+                    if rep.status != "filled":
+                        continue
+                    if rep.exchange_id and rep.exchange_id in self._reported:
+                        break
+                    rep = await self._finalise(t.symbol, rep)
+                except VenueError:
+                    continue
+                self._report_exit(t, kind, rep, "poll")
+                break
+
+    def _report_exit(self, t: TrackedExits, kind: ExitKind, rep: ExecReport, source: str) -> bool:
+        """The one place an exchange-side exit becomes the engine's exit Fill (poll or stream):
+        at most once per position and per exchange order id; the other exit is then cancelled."""
+        market = t.market
+        if self.tracked.get(market) is not t or (rep.exchange_id and rep.exchange_id in self._reported):
+            return False
+        if rep.exchange_id:
+            self._reported.add(rep.exchange_id)
+        del self.tracked[market]
+        cid = t.stop_id if kind == "stop" else t.tp_id
+        other = t.tp_id if kind == "stop" else t.stop_id
+        ref = t.stop_price if kind == "stop" else t.tp_price
+        side = closing_side(t.side)
+        slip = ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
+        self._push_exit_fill(f"x-{cid}", market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, kind,
+                             rep.exchange_id, slippage_bps=slip, client_id=cid, source=source)
+        self._spawn(self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other,
+                                                    0.0, 0.0)), market)
+        return True
+
+    def on_stream_fill(self, f) -> None:
+        """A fill from the private stream (core.brokers.user_stream.StreamFill): if it is one of our
+        exchange-side exits (by client id / clientAlgoId, or a reduce-only stop/take-profit closing
+        the whole position we track), report it now instead of at the next poll. Anything in doubt
+        is left to the REST watcher, which also runs while an order of ours is in flight."""
+        if not f.exchange_id or f.exchange_id in self._reported:
+            return
+        t = next((x for x in self.tracked.values() if x.symbol == f.symbol), None)
+        if t is None:
+            return
+        ids = {f.client_id, f.algo_client_id}
+        if t.stop_id in ids:
+            kind: ExitKind | None = "stop"
+        elif t.tp_id in ids:
+            kind = "take_profit"
+        elif f.client_id.startswith(f"lqh-{self._session}-"):
+            return  # our own market order or flatten close: its task reports it
+        elif (f.reduce_only and f.side == closing_side(t.side) and f.kind_hint in ("stop", "take_profit")
+              and f.qty >= t.qty - 1e-12):
+            kind = f.kind_hint  # type: ignore[assignment]
+        else:
+            return
+        if self.busy(t.market):
+            return  # an order in flight or an unpolled result accounts for it: the watcher decides
+        rep = ExecReport(f.client_id, "filled", f.qty, f.avg_price, f.fee, f.exchange_id)
+        if self._report_exit(t, kind, rep, "stream"):
+            log.info("%s: %s %s fill reported from the private stream", self.name, t.market, kind)
+
+    async def _watch_loop(self) -> None:
+        last_reconcile = time.monotonic()
+        while True:
+            await asyncio.sleep(self.settings.watch_interval_s)
+            try:
+                await self.check_exits()
+                if self.engine is not None and time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
+                    last_reconcile = time.monotonic()
+                    from core.brokers.reconcile import reconcile
+
+                    await reconcile(self.engine, self)
+            except (VenueError, NotReady) as e:
+                self._alert(f"watcher: {e}")
+            except Exception as e:  # the watcher guards open positions: log and keep watching
+                self._alert(f"watcher: internal error {type(e).__name__}: {e}")
