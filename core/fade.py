@@ -18,7 +18,7 @@ from typing import Callable
 from core.cascade_score import CascadeScore
 from core.config import FadeConfig, SignalConfig
 from core.events import LONG, Liquidation, Side
-from core.signals import IDLE, SIGNAL, FilterResult, Signal
+from core.signals import IDLE, SIGNAL, Detector, FilterResult, Signal
 
 TRACKING = "tracking"
 
@@ -33,8 +33,9 @@ class FadeView:
     sigma_10m: float | None
 
 
-class FadeDetector:
+class FadeDetector(Detector):
     playbook = "fade"
+    outcome_label = "fade signal"
 
     def __init__(self, market: str, cfg: FadeConfig, signal_cfg: SignalConfig) -> None:
         self.market = market
@@ -99,7 +100,7 @@ class FadeDetector:
         since_large = now - self.last_large_ts
         if since_large > c.max_wait_s:
             self.last_outcome = "fade: no exhaustion entry in time"
-            self._end(now, rearm=False)
+            self._reset(now, rearm=False)
             return None
         if view.price is None or self.extreme is None:
             return None
@@ -163,16 +164,7 @@ class FadeDetector:
         self.signal = sig
         return sig
 
-    def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
-        sig = self.signal
-        if sig is None:
-            return None
-        sig.status, sig.reason = status, reason
-        self.last_outcome = f"fade signal {status}" + (f": {reason}" if reason else "")
-        self._end(now, rearm=True)
-        return sig
-
-    def _end(self, now: float, rearm: bool) -> None:
+    def _reset(self, now: float, rearm: bool) -> None:
         self.state = IDLE
         self.side = None
         self.signal = None

@@ -76,7 +76,29 @@ class SetupView:
     price: float | None
 
 
-class SignalDetector:
+class Detector:
+    """What every playbook's per-market detector shares: ending its signal, then re-arming."""
+
+    playbook = ""
+    outcome_label = "signal"
+    signal: Signal | None
+    last_outcome: str
+
+    def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
+        """End the current signal (entered / rejected / expired / blocked)."""
+        sig = self.signal
+        if sig is None:
+            return None
+        sig.status, sig.reason = status, reason
+        self.last_outcome = f"{self.outcome_label} {status}" + (f": {reason}" if reason else "")
+        self._reset(now, rearm=True)
+        return sig
+
+    def _reset(self, now: float, rearm: bool) -> None:
+        raise NotImplementedError
+
+
+class SignalDetector(Detector):
     """One per market. `observe` on every liquidation; `evaluate` on events and clock ticks."""
 
     playbook = "ride"
@@ -160,17 +182,6 @@ class SignalDetector:
         )
         self.state = SIGNAL
         self.signal = sig
-        return sig
-
-    def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
-        """End the current signal (entered / rejected / expired / blocked)."""
-        sig = self.signal
-        if sig is None:
-            return None
-        sig.status = status
-        sig.reason = reason
-        self.last_outcome = f"signal {status}" + (f": {reason}" if reason else "")
-        self._reset(now, rearm=True)
         return sig
 
     def _reset(self, now: float, rearm: bool) -> None:

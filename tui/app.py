@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 from typing import Iterable
 
-from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -166,7 +165,7 @@ class LiqHuntApp(App[None]):
             self.confirms.ended(sig.id)
             if sig.status == "entered":
                 auto = eng.mode == "auto"
-                self.notify(f"{'FULL-AUTO ' if auto else ''}entry: {sig.order_side.upper()} {_q(sig.qty)} "
+                self.notify(f"{'FULL-AUTO ' if auto else ''}entry: {sig.order_side.upper()} {fmt.qty(sig.qty)} "
                             f"{short_name(sig.market)} ≈{fmt.usd(sig.notional)} @ {fmt.price(sig.price)}, score {sig.score.total:.1f}",
                             title="entered", severity="warning" if auto else "information", markup=False)
                 if auto and self.cfg.ui.bell:
@@ -381,10 +380,6 @@ class LiqHuntApp(App[None]):
         yield SystemCommand("Next theme (t)", "cycle the liqhunt themes", self.action_next_theme)
         yield SystemCommand("Help (?)", "keys and symbols", self.action_help)
         yield SystemCommand("Quit (q)", "asks first when positions are open", self.action_quit_console)
-
-
-def _q(q: float) -> str:
-    return f"{q:,.0f}" if q >= 1000 else f"{q:.4g}"
 
 
 def _tape_rate(tape, now: float, span: float = 10.0) -> float:

@@ -97,3 +97,8 @@ VENUE_ABBR = {"binance": "BIN", "bybit": "BYB", "okx": "OKX", "bitmex": "BMX", "
 
 def venue(v: str) -> str:
     return VENUE_ABBR.get(v, v[:3].upper())
+
+
+def qty(q: float) -> str:
+    """An order or position size in base units, as the dialogs and notices say it: 0.124, 2.196, 12,500."""
+    return f"{q:,.0f}" if q >= 1000 else f"{q:.4g}"

@@ -84,7 +84,7 @@ class ConfirmSignal(ModalScreen[str | None]):
         side_word = "SELL ▼" if s.order_side == "sell" else "BUY ▲"
         t = Text()
         t.append(side_word, style="bold")
-        t.append(f" {_qty(s.qty)} {short_name(s.market)} ({fmt.usd(s.notional)}) @ {fmt.price(s.price)}\n")
+        t.append(f" {fmt.qty(s.qty)} {short_name(s.market)} ({fmt.usd(s.notional)}) @ {fmt.price(s.price)}\n")
         t.append(f"stop {fmt.price(s.stop_price)} ({s.stop_pct:.2f} %)   target {fmt.price(s.take_profit_price)} ({s.take_profit_pct:.2f} %)")
         skip = s.extras.get("size_skip") if s.extras else None
         if skip:
@@ -113,7 +113,3 @@ class ConfirmSignal(ModalScreen[str | None]):
         """Dismiss only when on top, and only once (dismiss always pops the top screen)."""
         if self.is_active:
             self.dismiss(result)
-
-
-def _qty(q: float) -> str:
-    return f"{q:,.0f}" if q >= 1000 else f"{q:.4g}"
