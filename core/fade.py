@@ -165,9 +165,5 @@ class FadeDetector(Detector):
         return sig
 
     def _reset(self, now: float, rearm: bool) -> None:
-        self.state = IDLE
-        self.side = None
-        self.signal = None
         self._reset_episode()
-        if rearm:
-            self._rearm_at = now + self.signal_cfg.rearm_after_s
+        super()._reset(now, rearm)

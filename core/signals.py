@@ -81,6 +81,7 @@ class Detector:
 
     playbook = ""
     outcome_label = "signal"
+    signal_cfg: SignalConfig
     signal: Signal | None
     last_outcome: str
 
@@ -95,7 +96,12 @@ class Detector:
         return sig
 
     def _reset(self, now: float, rearm: bool) -> None:
-        raise NotImplementedError
+        """Back to idle; after a signal (rearm) the market is not watched again for a while."""
+        self.state = IDLE
+        self.side = None
+        self.signal = None
+        if rearm:
+            self._rearm_at = now + self.signal_cfg.rearm_after_s
 
 
 class SignalDetector(Detector):
@@ -105,7 +111,7 @@ class SignalDetector(Detector):
 
     def __init__(self, market: str, cfg: SignalConfig) -> None:
         self.market = market
-        self.cfg = cfg
+        self.cfg = self.signal_cfg = cfg
         self.state = IDLE
         self.side: Side | None = None
         self.first_ts: float | None = None
@@ -185,9 +191,5 @@ class SignalDetector(Detector):
         return sig
 
     def _reset(self, now: float, rearm: bool) -> None:
-        self.state = IDLE
-        self.side = None
         self.first_ts = None
-        self.signal = None
-        if rearm:
-            self._rearm_at = now + self.cfg.rearm_after_s
+        super()._reset(now, rearm)

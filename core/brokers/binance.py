@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import orjson
 
-from core.brokers.filters import SymbolFilters, parse_binance_exchange_info
+from core.brokers.filters import SymbolFilters, parse_binance_exchange_info, venue_float
 from core.brokers.live_base import LiveBroker
 from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
 from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
@@ -33,13 +33,6 @@ _ALGO_STATUS = {"NEW": "untriggered", "TRIGGERING": "triggered", "TRIGGERED": "t
                 "EXPIRED": "expired", "REJECTED": "rejected"}
 _CODE_KIND = {-1021: CLOCK, -1022: AUTH, -2014: AUTH, -2015: AUTH, -1003: RATE_LIMITED, -2013: NOT_FOUND,
               -2011: NOT_FOUND, -4116: DUPLICATE, -1007: UNKNOWN, -1006: UNKNOWN}
-
-
-def _f(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 class BinanceFuturesBroker(LiveBroker):
@@ -107,7 +100,7 @@ class BinanceFuturesBroker(LiveBroker):
             raise VenueError(REJECTED, "account is in hedge mode; liqhunt needs one-way mode")
         brackets = await self._call("GET", "/fapi/v1/leverageBracket", {"symbol": symbol})
         entry = brackets[0] if isinstance(brackets, list) and brackets else brackets
-        max_lev = max((_f(b.get("initialLeverage")) for b in entry.get("brackets", [])), default=0.0)
+        max_lev = max((venue_float(b.get("initialLeverage")) for b in entry.get("brackets", [])), default=0.0)
         if max_lev and leverage > max_lev:
             raise VenueError(REJECTED, f"leverage {leverage:g} above the maximum {max_lev:g}")
         mode = "ISOLATED" if self.settings.margin_mode == "isolated" else "CROSSED"
@@ -121,8 +114,8 @@ class BinanceFuturesBroker(LiveBroker):
     # -- orders -------------------------------------------------------------------------------
     @staticmethod
     def _report(d: dict, client_key: str = "clientOrderId") -> ExecReport:
-        return ExecReport(str(d.get(client_key, "")), _STATUS.get(str(d.get("status")), "new"), _f(d.get("executedQty")),
-                          _f(d.get("avgPrice")), None, str(d.get("orderId", "")))
+        return ExecReport(str(d.get(client_key, "")), _STATUS.get(str(d.get("status")), "new"), venue_float(d.get("executedQty")),
+                          venue_float(d.get("avgPrice")), None, str(d.get("orderId", "")))
 
     async def _send_market(self, symbol, side, qty, reduce_only, client_id) -> ExecReport:
         params = {"symbol": symbol, "side": side.upper(), "type": "MARKET", "quantity": qty,
@@ -141,7 +134,7 @@ class BinanceFuturesBroker(LiveBroker):
         if rep.filled_qty <= 0 or not rep.exchange_id:
             return rep
         trades = await self._call("GET", "/fapi/v1/userTrades", {"symbol": symbol, "orderId": rep.exchange_id})
-        fee = sum(_f(t.get("commission")) for t in trades) if trades else None
+        fee = sum(venue_float(t.get("commission")) for t in trades) if trades else None
         return ExecReport(rep.client_id, rep.status, rep.filled_qty, rep.avg_price, fee, rep.exchange_id)
 
     async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport:
@@ -177,19 +170,19 @@ class BinanceFuturesBroker(LiveBroker):
     async def fetch_positions(self) -> list[ExchangePosition]:
         out = []
         for p in await self._call("GET", "/fapi/v3/positionRisk"):
-            amt = _f(p.get("positionAmt"))
+            amt = venue_float(p.get("positionAmt"))
             if amt == 0:
                 continue
             sym = str(p.get("symbol"))
             out.append(ExchangePosition(binance_market(sym), sym, "long" if amt > 0 else "short", abs(amt),
-                                        _f(p.get("entryPrice")), _f(p.get("markPrice"))))
+                                        venue_float(p.get("entryPrice")), venue_float(p.get("markPrice"))))
         return out
 
     async def account_summary(self) -> dict:
         bal = {b.get("asset"): b for b in await self._call("GET", "/fapi/v2/balance")}
         usdt = bal.get("USDT", {})
         return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
-                "wallet_usdt": _f(usdt.get("balance")), "available_usdt": _f(usdt.get("availableBalance"))}
+                "wallet_usdt": venue_float(usdt.get("balance")), "available_usdt": venue_float(usdt.get("availableBalance"))}
 
     # -- private stream -----------------------------------------------------------------------
     async def _listen_key(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import orjson
 
-from core.brokers.filters import SymbolFilters, parse_bybit_instruments
+from core.brokers.filters import SymbolFilters, parse_bybit_instruments, venue_float
 from core.brokers.live_base import LiveBroker
 from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
 from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
@@ -31,13 +31,6 @@ _STATUS = {"New": "new", "PartiallyFilled": "partially_filled", "Filled": "fille
            "Triggered": "triggered", "Deactivated": "cancelled"}
 _CODE_KIND = {10002: CLOCK, 10003: AUTH, 10004: AUTH, 10005: AUTH, 10006: RATE_LIMITED, 10016: UNKNOWN,
               110001: NOT_FOUND, 110072: DUPLICATE}
-
-
-def _f(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return 0.0
 
 
 class BybitLinearBroker(LiveBroker):
@@ -142,13 +135,13 @@ class BybitLinearBroker(LiveBroker):
     # -- orders -------------------------------------------------------------------------------
     @staticmethod
     def _report(d: dict) -> ExecReport:
-        qty = _f(d.get("cumExecQty"))
+        qty = venue_float(d.get("cumExecQty"))
         status = _STATUS.get(str(d.get("orderStatus")), "new")
         if status == "cancelled" and qty > 0:
             status = "filled"  # PartiallyFilledCanceled: a market order that filled what it could
         fee = d.get("cumExecFee")
-        return ExecReport(str(d.get("orderLinkId", "")), status, qty, _f(d.get("avgPrice")),
-                          _f(fee) if fee not in (None, "") else None, str(d.get("orderId", "")))
+        return ExecReport(str(d.get("orderLinkId", "")), status, qty, venue_float(d.get("avgPrice")),
+                          venue_float(fee) if fee not in (None, "") else None, str(d.get("orderId", "")))
 
     async def _send_market(self, symbol, side, qty, reduce_only, client_id) -> ExecReport:
         body = {"category": "linear", "symbol": symbol, "side": "Buy" if side == "buy" else "Sell",
@@ -196,19 +189,19 @@ class BybitLinearBroker(LiveBroker):
         res = await self._call("GET", "/v5/position/list", {"category": "linear", "settleCoin": "USDT"})
         out = []
         for p in res.get("list", []):
-            size = _f(p.get("size"))
+            size = venue_float(p.get("size"))
             if size == 0 or p.get("side") not in ("Buy", "Sell"):
                 continue
             sym = str(p.get("symbol"))
             out.append(ExchangePosition(bybit_market(sym), sym, "long" if p["side"] == "Buy" else "short", size,
-                                        _f(p.get("avgPrice")), _f(p.get("markPrice"))))
+                                        venue_float(p.get("avgPrice")), venue_float(p.get("markPrice"))))
         return out
 
     async def account_summary(self) -> dict:
         res = await self._call("GET", "/v5/account/wallet-balance", {"accountType": "UNIFIED"})
         acct = (res.get("list") or [{}])[0]
         return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
-                "wallet_usdt": _f(acct.get("totalEquity")), "available_usdt": _f(acct.get("totalAvailableBalance"))}
+                "wallet_usdt": venue_float(acct.get("totalEquity")), "available_usdt": venue_float(acct.get("totalAvailableBalance"))}
 
     # -- private stream -----------------------------------------------------------------------
     def _make_user_stream(self, url: str):

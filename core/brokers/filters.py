@@ -125,3 +125,11 @@ def parse_bybit_instruments(result: dict, market_of) -> dict[str, SymbolFilters]
             max_leverage=float(_dec(s.get("leverageFilter", {}).get("maxLeverage"), "100")),
         )
     return out
+
+
+def venue_float(v: object) -> float:
+    """A number from a venue's reply; absent or unparseable fields (venues send "" before a value exists) are 0."""
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
