@@ -11,7 +11,7 @@ import sys
 import tomllib
 
 from core.backtest import backtest_report, split_backtest
-from core.commands._inputs import load_inputs
+from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 from core.config import Config, ConfigError, config_from_dict, dump_config
 
 NAME = "sweep"
@@ -32,7 +32,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file")
+    add_input_arguments(p)
     p.add_argument("--grid", nargs="+", required=True, metavar="NAME=V1,V2", help="e.g. score_min=6,7,8 stop_pct=0.8,1.2")
     p.add_argument("--config", metavar="FILE")
     p.add_argument("--playbook", choices=("ride", "fade", "both"))
@@ -66,7 +66,7 @@ def cell_config(base: Config, cell: dict[str, float]) -> Config:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    loaded = load_inputs(NAME, args)
     if isinstance(loaded, int):
         return loaded
     base, rec = loaded
@@ -84,8 +84,11 @@ def run(args: argparse.Namespace) -> int:
     head = "".join(f"{n:>14}" for n in names)
     print(f"{head}  | {'IS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}  | {'OOS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}")
     best = None
+    stats = None
     for cell, cfg in zip(cells, configs):
-        ins, oos = (backtest_report(r) for r in split_backtest(rec, cfg, args.split))
+        ins_res, oos_res = split_backtest(rec, cfg, args.split)
+        stats = stats or oos_res.stats  # every cell reads the same lines
+        ins, oos = backtest_report(ins_res), backtest_report(oos_res)
         vals = "".join(f"{cell[n]:>14g}" for n in names)
         print(f"{vals}  | {ins['trades']:>5} {ins['win_rate']:>5.0%} {ins['mean_bps']:>+7.1f} {ins['pnl']:>+10.2f}"
               f"  | {oos['trades']:>5} {oos['win_rate']:>5.0%} {oos['mean_bps']:>+7.1f} {oos['pnl']:>+10.2f}")
@@ -97,4 +100,6 @@ def run(args: argparse.Namespace) -> int:
               f"(IS P&L {ins['pnl']:+.2f}, OOS P&L {oos['pnl']:+.2f}, OOS n = {oos['trades']})")
     print(f"warning: the best cell of a {len(cells)}-cell grid is an optimistic estimate — it was picked because it did well "
           "on this data. Judge it by its out-of-sample column, and expect less.")
+    if stats is not None:
+        print_bad_lines(NAME, stats)
     return 0
