@@ -87,6 +87,7 @@ class RecordingSet:
     label: str = ""
     stats: DecodeStats = field(default_factory=DecodeStats)  # of the latest pass
     instruments: list[Instrument] = field(default_factory=list)  # of the latest pass
+    most_open: int = 0  # the most files open at once in the latest pass
 
     @classmethod
     def open(cls, specs: list[str] | str, start: float | None = None, end: float | None = None) -> "RecordingSet":
@@ -135,6 +136,7 @@ class RecordingSet:
         pending.reverse()  # pop from the end = earliest first
         heap: list[tuple[float, int, int, list[Event], Iterator[Line]]] = []
         seq = 0
+        self.most_open = 0
 
         def activate(i: int, p: Path) -> None:
             nonlocal seq
@@ -149,6 +151,7 @@ class RecordingSet:
                 while pending and (not heap or pending[-1][0] is None or pending[-1][0] <= heap[0][0]):
                     _, i, p = pending.pop()
                     activate(i, p)
+                self.most_open = max(self.most_open, len(heap))
                 if not heap:
                     continue
                 ts, i, _, events, it = heapq.heappop(heap)
