@@ -396,7 +396,7 @@ def dump_config(cfg: Config, with_docs: bool = False) -> str:
 
 
 def config_reference() -> list[tuple[str, str, str]]:
-    """(key, default, meaning) rows for the README."""
+    """(key, default, meaning) rows for docs/configuration.md (core/config_doc.py)."""
     cfg = Config()
     rows = []
     for sec in fields(cfg):
