@@ -27,6 +27,7 @@ class PaperBroker:
         self.pressure_of = pressure_of  # USD liquidated recently in the same direction as the order
         self._pending: list[Order] = []
         self.fees_paid = 0.0
+        self.funding_paid = 0.0  # perpetual funding paid (+) or received (−), charged by the engine at funding times
         self.fills = 0
 
     def submit(self, order: Order) -> None:
@@ -68,6 +69,10 @@ class PaperBroker:
                             {"latency_drift_bps": drift, "model_slippage_bps": slip - drift}))
         self._pending = keep
         return out
+
+    def on_funding(self, market: str, amount: float) -> None:
+        """A funding time passed with a position open: the paper account pays (+) or receives (−)."""
+        self.funding_paid += amount
 
     def cancel_all(self, now: float) -> None:
         for o in self._pending:
