@@ -174,7 +174,10 @@ class Engine(OrderFlow):
         asset.side(ev.side).window.add(ev.ts_recv, ev.usd)
         active = False
         for det in self.detectors[st.market]:
-            started = det.observe(ev, now, st.price) if isinstance(det, FadeDetector) else det.observe(ev, now)
+            if isinstance(det, FadeDetector):  # σ before the cascade: the fade's stop buffer must not include it
+                started = det.observe(ev, now, st.price, st.vol.sigma_over(VOL_HORIZON_S))
+            else:
+                started = det.observe(ev, now)
             if started:
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
             active = active or det.state in (WATCHING, TRACKING)
