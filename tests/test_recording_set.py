@@ -100,4 +100,4 @@ def test_bad_times_and_inputs_are_one_line_errors(whole, tmp_path, capsys):
 def test_a_pass_opens_a_file_only_when_the_stream_reaches_it(parts):
     rs = RecordingSet.open(str(parts))
     assert sum(1 for _ in rs.iter_lines()) > 0
-    assert len(rs.paths) == 12 and rs.most_open <= 5  # 4 markets side by side (+1 at a hand-over), not all 12
+    assert len(rs.paths) >= 12 and rs.most_open <= 5  # 4 markets side by side (+1 at a hand-over), not all of them
