@@ -247,11 +247,14 @@ class RecordingWriter:
         self.path = Path(path)
         self._fh = _open_text(self.path, "wt")
         self.lines = 0
+        self.bytes = 0  # uncompressed
 
     def write(self, ts: float, venue: str, msg: object) -> None:
-        self._fh.write(orjson.dumps({"ts": ts, "venue": venue, "msg": msg}).decode())
+        text = orjson.dumps({"ts": ts, "venue": venue, "msg": msg}).decode()
+        self._fh.write(text)
         self._fh.write("\n")
         self.lines += 1
+        self.bytes += len(text) + 1
 
     def flush(self) -> None:
         self._fh.flush()
@@ -261,6 +264,73 @@ class RecordingWriter:
             self._fh.close()
 
     def __enter__(self) -> "RecordingWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class RotatingWriter:
+    """Recordings in a folder by venue and UTC day, one file per venue per hour (or per `max_bytes`):
+    ``DIR/binance/2026-11-30/binance-20261130T14.jsonl.gz``. A file is closed cleanly the moment
+    its hour ends, so a crash can only cut the open hour's tail. Each new file starts with the
+    venue's instrument list again, so any one file replays on its own."""
+
+    def __init__(self, root: str | Path, gzip_files: bool = True, max_bytes: int | None = None) -> None:
+        self.root = Path(root)
+        self.suffix = ".jsonl.gz" if gzip_files else ".jsonl"
+        self.max_bytes = max_bytes
+        self.lines = 0
+        self.closed_files: list[Path] = []
+        self._open: dict[str, tuple[str, RecordingWriter, int]] = {}  # venue -> (hour key, writer, bytes)
+        self._parts: dict[tuple[str, str], int] = {}
+        self._instruments: dict[str, object] = {}
+
+    def _path(self, venue: str, hour: str, part: int) -> Path:
+        day = f"{hour[:4]}-{hour[4:6]}-{hour[6:8]}"
+        name = f"{venue}-{hour}" + (f"_{part:03d}" if part else "")  # "_" sorts after ".": parts stay in order
+        return self.root / venue / day / f"{name}{self.suffix}"
+
+    def write(self, ts: float, venue: str, msg: object) -> None:
+        import time as _time  # formatting only: the time itself is the line's receive time
+
+        hour = _time.strftime("%Y%m%dT%H", _time.gmtime(ts))
+        current = self._open.get(venue)
+        if isinstance(msg, dict) and "instruments" in msg:
+            self._instruments[venue] = msg
+        if current is not None and (current[0] != hour or (self.max_bytes is not None and current[2] >= self.max_bytes)):
+            self._close(venue)
+            current = None
+        if current is None:
+            part = self._parts.get((venue, hour), -1) + 1
+            self._parts[(venue, hour)] = part
+            path = self._path(venue, hour, part)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = RecordingWriter(path)
+            current = (hour, writer, 0)
+            known = self._instruments.get(venue)
+            if known is not None and known is not msg:
+                writer.write(ts, venue, known)
+        hour_key, writer, size = current
+        before = writer.bytes
+        writer.write(ts, venue, msg)
+        self._open[venue] = (hour_key, writer, size + writer.bytes - before)
+        self.lines += 1
+
+    def _close(self, venue: str) -> None:
+        _, writer, _ = self._open.pop(venue)
+        writer.close()
+        self.closed_files.append(writer.path)
+
+    def flush(self) -> None:
+        for _, writer, _ in self._open.values():
+            writer.flush()
+
+    def close(self) -> None:
+        for venue in list(self._open):
+            self._close(venue)
+
+    def __enter__(self) -> "RotatingWriter":
         return self
 
     def __exit__(self, *exc: object) -> None:
