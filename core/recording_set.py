@@ -139,7 +139,9 @@ class RecordingSet:
                     return
                 yield ts, order, events
         except OSError as exc:  # unreadable mid-way (a disk error, a file removed under us): say so, go on
-            stats.add_bad(0, f"cannot read {path.name}: {exc.strerror or exc}", where)
+            stats.add_bad(0, f"cannot read {path.name}: {exc.strerror or exc}", where, final=True)
+        except RuntimeError as exc:  # a format whose library is not installed (pyarrow for Parquet)
+            stats.add_bad(0, f"cannot read {path.name}: {exc}", where, final=True)
 
     def _merged(self, stats: DecodeStats, decoder: RecordingDecoder) -> Iterator[Line]:
         if len(self.paths) == 1:
