@@ -241,6 +241,7 @@ def backtest_report(res: BacktestResult) -> dict:
         "lines": res.stats.lines,
         "events": res.stats.events,
         "bad_lines": res.stats.bad_count,
+        **({"caveats": res.stats.caveats} if res.stats.caveats else {}),  # what the input format cannot show
         "signals": len(res.signals),
         **total.as_dict(),
         "max_drawdown": round(max_drawdown(t["pnl"] for t in trades), 2),
@@ -299,6 +300,7 @@ def format_report(rep: dict) -> str:
         f"reading: {rep['verdict']}" + ("" if rep["pnl"] > 0 or rep["trades"] == 0 else " — the strategy LOST money on this recording"),
         "exits by reason: " + (", ".join(f"{k} {v}" for k, v in rep["exits"].items()) or "none"),
     ]
+    lines[1:1] = [f"caveat: {c}" for c in rep.get("caveats", ())]
     for pb, p in rep["playbooks"].items():
         if not p["trades"]:
             lines += ["", f"playbook {pb}: {p['signals']} signals, 0 trades — nothing to measure"]

@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 from core.events import Event
 from core.instruments import Instrument
 from core.replay import DecodeStats, RecordingDecoder, iter_recording
+from core.tardis import is_tardis_file, tardis_lines
 
 RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
 
@@ -70,6 +71,8 @@ def file_lines(path: Path, stats: DecodeStats, decoder: RecordingDecoder, where:
 
         _add_instruments(decoder, parquet_io.dataset_instruments(path))
         return parquet_io.parquet_lines(path, stats, where)
+    if is_tardis_file(path):
+        return ((ts, 0, events) for ts, events in tardis_lines(path, stats, where))
     return ((ts, 0, events) for ts, events in iter_recording(path, stats, decoder, where))
 
 
@@ -84,6 +87,8 @@ def first_time(path: Path) -> float | None:
         from core import parquet_io
 
         return parquet_io.first_time(path)
+    if is_tardis_file(path):
+        return next((ts for ts, _ in tardis_lines(path, DecodeStats())), None)
     from core.recording import RecordedLine, read_recording
 
     for item in read_recording(path):

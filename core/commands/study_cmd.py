@@ -34,11 +34,13 @@ def run(args: argparse.Namespace) -> int:
     print_bad_lines(NAME, rec.stats)
     if args.json:
         obj = {"file": rec.file, "bad_lines": rec.stats.bad_count, "horizons": [h for h, _ in HORIZONS], "table": rows,
-               "cluster_rule": CLUSTER_RULE,
+               "cluster_rule": CLUSTER_RULE, "caveats": rec.stats.caveats,
                "episodes": [{"playbook": e.playbook, "market": e.market, "ts": e.ts, "tier": e.tier,
                              "score": round(e.score, 4), "direction": e.direction, "returns": e.returns} for e in episodes]}
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
         return 0
+    for caveat in rec.stats.caveats:
+        print(f"caveat: {caveat}")
     print(format_study(rows, episodes, playbooks))
     if args.plot:
         _plot(rows)

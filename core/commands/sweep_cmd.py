@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"warning: the best cell of a {len(cells)}-cell grid is an optimistic estimate — it was picked because it did well "
           "on this data. Judge it by its out-of-sample column, and expect less.")
     if stats is not None:
+        for caveat in stats.caveats:
+            print(f"caveat: {caveat}")
         print_bad_lines(NAME, stats)
     return 0
 
