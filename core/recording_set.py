@@ -108,6 +108,13 @@ class RecordingSet:
     stats: DecodeStats = field(default_factory=DecodeStats)  # of the latest pass
     instruments: list[Instrument] = field(default_factory=list)  # of the latest pass
     most_open: int = 0  # the most files open at once in the latest pass
+    progress: object = field(default=None, repr=False, compare=False)  # a core.progress.Progress, ticked per line
+
+    @classmethod
+    def __getstate__(self) -> dict:  # sent to workers: paths and window only, never a drawn progress bar
+        state = dict(self.__dict__)
+        state["progress"] = None
+        return state
 
     @classmethod
     def open(cls, specs: list[str] | str, start: float | None = None, end: float | None = None) -> "RecordingSet":
@@ -128,10 +135,13 @@ class RecordingSet:
         decoder = RecordingDecoder()
         self.instruments = decoder.instruments
         given = 0
+        progress = self.progress
         for item in self._merged(stats, decoder):
             if on_instruments is not None and len(decoder.instruments) != given:
                 on_instruments(decoder.instruments[given:])
                 given = len(decoder.instruments)
+            if progress is not None:
+                progress.tick(item[0])  # type: ignore[attr-defined]
             yield item
 
     def _windowed(self, path: Path, stats: DecodeStats, decoder: RecordingDecoder, where: str

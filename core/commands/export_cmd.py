@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from core.commands._inputs import add_input_arguments, open_inputs, print_bad_lines
+from core.progress import Progress
 
 NAME = "export"
 HELP = "write recordings' normalised events as a Parquet dataset (kind/venue/date partitions, zstd)"
@@ -35,9 +36,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"export: {exc}", file=sys.stderr)
         return 1
     started = time.perf_counter()
+    progress = Progress(NAME)
+    rec.progress = progress
     lines = rec.iter_lines()
     try:
-        exp = export_parquet(lines, out, lambda: rec.instruments)
+        with progress:
+            exp = export_parquet(lines, out, lambda: rec.instruments)
     except OSError as exc:
         print(f"export: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import orjson
 
 from core.backtest import requested_playbooks
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
+from core.progress import Progress
 from core.study import HORIZONS, format_study, run_study, study_table
 from core.trade_stats import CLUSTER_RULE
 
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     cfg, rec = loaded
-    episodes = run_study(rec, cfg)
+    with Progress(NAME) as progress:
+        rec.progress = progress
+        episodes = run_study(rec, cfg)
     playbooks = requested_playbooks(cfg)
     rows = study_table(episodes, playbooks)
     print_bad_lines(NAME, rec.stats)

@@ -17,8 +17,15 @@ import orjson
 from core.backtest import BacktestResult, backtest_report
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 from core.config import Config, ConfigError, config_from_dict, dump_config
+from core.progress import Progress
 from core.sweep_exec import RayMissing, run_cells
-from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, holm_adjust, mean_p_value
+from core.trade_stats import (
+    CLUSTER_RULE,
+    cluster_ids,
+    fmt_ci,
+    holm_adjust,
+    mean_p_value,
+)
 
 NAME = "sweep"
 HELP = "run a small parameter grid, each cell in- and out-of-sample"
@@ -95,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"sweep: -j must be between 1 and 256, got {args.jobs}", file=sys.stderr)
         return 2
     try:
-        results = run_cells(rec, configs, args.split, jobs=args.jobs, ray_address=args.ray)
+        with Progress(NAME, total=len(configs), unit="cells") as progress:
+            results = run_cells(rec, configs, args.split, jobs=args.jobs, ray_address=args.ray,
+                                on_done=lambda i: progress.step())
     except RayMissing as exc:
         print(f"sweep: {exc}", file=sys.stderr)
         return 2
