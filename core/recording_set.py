@@ -110,11 +110,13 @@ class RecordingSet:
     most_open: int = 0  # the most files open at once in the latest pass
     progress: object = field(default=None, repr=False, compare=False)  # a core.progress.Progress, ticked per line
 
-    @classmethod
     def __getstate__(self) -> dict:  # sent to workers: paths and window only, never a drawn progress bar
         state = dict(self.__dict__)
         state["progress"] = None
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     @classmethod
     def open(cls, specs: list[str] | str, start: float | None = None, end: float | None = None) -> "RecordingSet":
