@@ -81,7 +81,9 @@ class Engine(OrderFlow):
         self.feed_states: dict[str, str] = {}
         self.stale_venues: set[str] = set()
         self._subscribers: list[Callable[[object], None]] = []
-        self._watching: set[str] = set()
+        # insertion-ordered (not a set): markets are re-checked in the order they started watching, so
+        # the outputs do not depend on PYTHONHASHSEED (string hashes are randomised per process)
+        self._watching: dict[str, None] = {}
         self._next_timer_eval = float("-inf")
         self._next_position_check = float("-inf")
         self._ids = itertools.count(1)
@@ -182,7 +184,7 @@ class Engine(OrderFlow):
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
             active = active or det.state in (WATCHING, TRACKING)
         if active:
-            self._watching.add(st.market)
+            self._watching[st.market] = None
             # in a burst, thousands of liquidations a second hit one market: the score and every
             # filter are re-checked at most every EVAL_EVERY_S of engine time, not per event
             if now >= self._next_eval.get(st.market, float("-inf")):
@@ -292,7 +294,7 @@ class Engine(OrderFlow):
             if sig is not None:
                 self._raise(sig)
         if not active:
-            self._watching.discard(market)
+            self._watching.pop(market, None)
 
     def _raise(self, sig: Signal) -> None:
         self._plan(sig)
