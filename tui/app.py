@@ -145,11 +145,17 @@ class LiqHuntApp(App[None]):
         self.set_interval(1 / self.cfg.ui.refresh_hz, self.refresh_panes)
         self.action_focus_default()
         self.refresh_panes()
+        self.call_after_refresh(self.refresh_panes)  # again with the first layout's sizes
         if self.source is not None:
             self.run_worker(self._run_source(), name="source", group="engine", exclusive=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.snapshots.close()
+
+    def on_resize(self) -> None:
+        """Breakpoint classes follow every resize (Textual sets them on the screen); the panes are
+        rebuilt once the new layout is in, so rows and scores fit the new size, not the old one."""
+        self.call_after_refresh(lambda: self.call_after_refresh(self.refresh_panes))
 
     async def _run_source(self) -> None:
         try:
@@ -191,11 +197,11 @@ class LiqHuntApp(App[None]):
         for n in snap.notices:
             self.flash(n.text, n.level)
         # tape: only what arrived since the last build; what scrolled out of the engine's ring is counted
+        self._tape_history.extend(snap.tape)
         rate = self._liq_rate.update(now, snap.liquidations_seen)
         if rate is None:  # not enough event time yet: estimate from what the tape holds
-            rate = _tape_rate(snap.tape, now) if snap.tape else 0.0
+            rate = _tape_rate(self._tape_history, now)
         tape.ingest(snap.tape, snap.tape_skipped, rate)
-        self._tape_history.extend(snap.tape)
         # the windows list, its selection and scroll
         order = [m.market for m in snap.markets]
         if order and (not self.selected or self.selected not in order or not self._user_selected):
