@@ -56,6 +56,7 @@ class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
     COMPONENT_CLASSES = {"meters--long", "meters--short", "meters--score-low", "meters--score-mid",
                          "meters--score-high", "meters--signal", "meters--selected", "meters--dim", "meters--header"}
     DEFAULT_CSS = """
+    WindowMeters { text-wrap: nowrap; text-overflow: clip; }
     WindowMeters > .meters--long { color: $liq-long; }
     WindowMeters > .meters--short { color: $liq-short; }
     WindowMeters > .meters--score-low { color: $score-low; }
@@ -105,7 +106,7 @@ class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
         if wide:
             head += f"{'ev/s':>7}"
         if why_w:
-            head += f" {'first failing filter / last watch':<{why_w}}"
+            head += f" {'first failing filter / last watch'[:why_w]:<{why_w}}"
         out.append(head, cls("meters--header"))
         if not self.views:
             out.append("\nno liquidations in the window", cls("meters--dim"))
