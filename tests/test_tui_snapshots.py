@@ -85,3 +85,19 @@ async def test_numbers_are_never_cut(size):
 
         assert fmt.usd(pos.pnl, signed=True) in text  # the position's P&L, whole
         assert "Tape" in text and "Windows" in text and "Positions" in text
+
+
+async def test_run_mode_header_keeps_pnl_and_clock_and_names_are_whole_at_80_columns():
+    from core.events import Liquidation
+
+    app = build_app("watching")
+    app.source.label = "LIVE binance,bybit,okx,bitmex,deribit ● REC"
+    now = app.clock.now()
+    app.engine.process(Liquidation("binance", "1000PEPE-USDT-PERP", "1000PEPEUSDT", "long", 0.012345, 1e7, 123_456.0, now, now))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+    assert "P&L +$" in lines[0] and "00:03:51" in lines[0] and "SEMI-AUTO" in lines[0]
+    tape_row = next(line for line in lines if "1000PEPE" in line and "▼L" in line)
+    assert "$123k" in tape_row and "0.012345" in tape_row  # market, size and price whole
+    assert "Positions" in "".join(lines) and "q Quit" in lines[-1]
