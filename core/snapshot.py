@@ -12,6 +12,7 @@ import itertools
 from collections import deque
 from dataclasses import dataclass, field
 
+from core.alerts import Alert, AlertWatch
 from core.cascade_score import CascadeScore
 from core.events import Liquidation, OrderSide, Side
 from core.fade import TRACKING
@@ -203,6 +204,7 @@ class EngineSnapshot:
     heat: Levels | None = None
     signal_log: tuple[SignalLogRow, ...] = ()
     notices: tuple[Notice, ...] = ()
+    alerts: tuple[Alert, ...] = ()  # raised since the last build (the bell rings for these)
     trades: tuple[ClosedTrade, ...] = field(default=(), repr=False)
 
     @property
@@ -251,8 +253,12 @@ class SnapshotBuilder:
     (signals ending, notices); that callback appends to bounded deques and nothing else.
     """
 
-    def __init__(self, engine, source=None, levels: LevelsProvider | None = None) -> None:
+    def __init__(self, engine, source=None, levels: LevelsProvider | None = None, alerts: AlertWatch | None = None) -> None:
         self.engine = engine
+        self.alert_watch = alerts
+        self._alerts: deque[Alert] = deque(maxlen=100)
+        if alerts is not None:
+            alerts.sinks.append(self._alerts.append)
         self.source = source
         self.levels = levels or RealisedLevels()
         self._observe_tape = isinstance(self.levels, RealisedLevels)
@@ -311,7 +317,11 @@ class SnapshotBuilder:
         price = eng.mark_of(selected) if selected else None
         heat = self.levels.levels(selected, price, heat_buckets, heat_span_pct) if price else None
         risk = self._risk(now)
+        if self.alert_watch is not None:
+            self.alert_watch.check_loss(now, eng.risk.day, risk.daily_loss, risk.daily_loss_limit)
         notices, self._notices = tuple(self._notices), deque(maxlen=200)
+        alerts = tuple(self._alerts)
+        self._alerts.clear()
         return EngineSnapshot(
             now=now, mode=eng.mode, markets=markets, markets_total=len(markets),
             positions=self._positions(now), pending_entries=tuple(eng.pending_entries),
@@ -321,7 +331,7 @@ class SnapshotBuilder:
             events_seen=sum(eng.counts.values()), closed_trades=len(eng.trades),
             realised_pnl=eng.realised_pnl, fees_paid=eng.fees_paid,
             selected=selected, selected_price=price, heat=heat,
-            signal_log=tuple(self._log), notices=notices, trades=tuple(eng.trades),
+            signal_log=tuple(self._log), notices=notices, alerts=alerts, trades=tuple(eng.trades),
         )
 
     def _new_tape(self) -> tuple[tuple[Liquidation, ...], int]:

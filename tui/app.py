@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from core.alerts import AlertDispatcher, AlertWatch, webhooks_from
 from core.config import Config
 from core.engine import MODE_LABELS, Engine
 from core.engine_commands import Arm, Command, Disarm, Flatten, FlattenAll, Kill
@@ -96,7 +97,13 @@ class LiqHuntApp(App[None]):
         self.journal = journal  # for the stats view's history; None when nothing is journaled
         self.startup_notes: list[str] = []  # shown once the screen is up (e.g. positions restored)
         self.mount_hooks: list = []  # run in on_mount, inside the event loop (signal handlers)
-        self.snapshots = SnapshotBuilder(engine, source, levels or RealisedLevels())
+        al = self.cfg.alerts
+        self.alert_watch = AlertWatch(engine, al.kinds, al.loss_near_pct)
+        hooks = webhooks_from(al)
+        self.dispatcher = AlertDispatcher(hooks, al.queue_size, al.retries, al.timeout_s) if hooks else None
+        if self.dispatcher is not None:
+            self.alert_watch.sinks.append(self.dispatcher.offer)  # delivered by a worker; never blocks the engine
+        self.snapshots = SnapshotBuilder(engine, source, levels or RealisedLevels(), self.alert_watch)
         self.snap: EngineSnapshot | None = None
         self.confirms = ConfirmQueue()
         self.selected = ""
@@ -146,11 +153,14 @@ class LiqHuntApp(App[None]):
         self.action_focus_default()
         self.refresh_panes()
         self.call_after_refresh(self.refresh_panes)  # again with the first layout's sizes
+        if self.dispatcher is not None:
+            self.run_worker(self.dispatcher.run(), name="alerts", group="alerts", exit_on_error=False)
         if self.source is not None:
             self.run_worker(self._run_source(), name="source", group="engine", exclusive=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.snapshots.close()
+        self.alert_watch.close()
 
     def on_resize(self) -> None:
         """Breakpoint classes follow every resize (Textual sets them on the screen); the panes are
@@ -196,6 +206,7 @@ class LiqHuntApp(App[None]):
         now = snap.now
         for n in snap.notices:
             self.flash(n.text, n.level)
+        self._announce(snap)
         # tape: only what arrived since the last build; what scrolled out of the engine's ring is counted
         self._tape_history.extend(snap.tape)
         rate = self._liq_rate.update(now, snap.liquidations_seen)
@@ -234,6 +245,16 @@ class LiqHuntApp(App[None]):
         self.query_one(ModeHeader).show(snap.mode, snap.source, snap.pnl_today, snap.feeds, now, alerts)
         self.query_one(StatusLine).tick()
         self._refresh_info(snap)
+
+    def _announce(self, snap: EngineSnapshot) -> None:
+        """Alerts: the bell (once per refresh, however many), and a line for those no notice covers."""
+        if not snap.alerts:
+            return
+        for a in snap.alerts:
+            if a.kind in ("confirm", "loss_near"):
+                self.flash(f"{a.title}: {a.text}", "warn")
+        if self.cfg.ui.bell:
+            self.bell()
 
     def _scroll_to_selection(self, order: list[str], visible: int) -> None:
         if self.selected in order and visible > 0:
