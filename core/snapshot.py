@@ -236,13 +236,20 @@ def signal_risk(notional: float, stop_pct: float, take_profit_pct: float) -> tup
 
 
 def size_reason(sig: Signal, sizing) -> str:
+    """How the size came out: the risk budget (scaled by score and volume) over the stop distance."""
     conf = max(0.0, min(sig.score.total, 10.0)) / 10
-    vol = sig.extras.get("volume_factor") if sig.extras else None
+    extras = sig.extras or {}
+    vol = extras.get("volume_factor")
     if vol is None:
         vol = min(sig.window_usd / sizing.volume_ref_usd, sizing.volume_factor_cap) if sizing.volume_ref_usd else 0.0
-    capped = " (capped)" if vol >= sizing.volume_factor_cap else ""
-    return (f"${sizing.base_size_usd:,.0f} × score {conf:.2f} × volume {vol:.2f}{capped}"
-            f" (window ${sig.window_usd / 1e6:.1f}M/${sizing.volume_ref_usd / 1e6:.0f}M)")
+    per_trade = getattr(sizing, "risk_per_trade_usd", None)
+    if per_trade is None:  # sizing by notional (before risk budgets)
+        return f"${sizing.base_size_usd:,.0f} × score {conf:.2f} × volume {vol:.2f}"
+    budget = extras.get("risk_budget_usd", per_trade * conf * vol)
+    capped = " → capped at base size" if extras.get("size_capped_by") else ""
+    vcap = " (cap)" if vol >= sizing.volume_factor_cap else ""
+    return (f"risk ${per_trade:,.0f} × score {conf:.2f} × volume {vol:.2f}{vcap} = ${budget:,.0f}"
+            f" ÷ stop {sig.stop_pct:.2f}%{capped}")
 
 
 # -- the builder -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench.streams import VENUE_NAMES, Stream
+from tui.bench.streams import VENUE_NAMES, Stream
 from core.brokers.paper import PaperBroker
 from core.feeds.registry import make_parser
 

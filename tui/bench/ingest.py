@@ -1,7 +1,7 @@
 """Ingest throughput: raw venue frames → parse → normalise → windows → score → signals → orders.
 
 The stream is the crash scenario rendered as Binance and Bybit frames over 400 markets
-(`bench.streams`), generated before any clock starts. Three stages are timed on one core,
+(`tui.bench.streams`), generated before any clock starts. Three stages are timed on one core,
 each on a fresh engine in full-auto mode (so signals go on to risk checks and paper orders):
 
 * parse: frames → normalised events (decode once, typed fields, side semantics);
@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 from typing import Callable
 
-from bench.streams import VENUE_NAMES, Stream, crash_stream
-from bench.timing import Timed, median_cpu_rate, median_rate, timed
+from tui.bench.streams import VENUE_NAMES, Stream, crash_stream
+from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
 from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine

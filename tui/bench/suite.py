@@ -1,6 +1,6 @@
 """The benchmark suite: which benchmarks run, at which sizes, and what they print.
 
-`python -m bench` and `liqhunt bench` both land here. The full suite takes a few minutes; `--quick`
+`python -m tui.bench` and `liqhunt bench` both land here. The full suite takes a few minutes; `--quick`
 runs every benchmark at toy sizes in seconds (its figures only show that the scripts work).
 Benchmarks print figures; nothing here passes or fails on a number.
 """
@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="every benchmark at toy sizes, in seconds (a smoke run)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--only", metavar="NAMES", help=f"comma-separated subset of: {', '.join(NAMES)}")
-    p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report (BENCHMARKS.md figures) here")
+    p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report (docs/benchmarks.md figures) here")
 
 
 def _log(msg: str) -> None:
@@ -43,7 +43,7 @@ def _log(msg: str) -> None:
 
 
 def run_suite(names: tuple[str, ...] = NAMES, quick: bool = False, log=_log) -> dict:
-    from bench.report import machine
+    from tui.bench.report import machine
 
     params = QUICK if quick else FULL
     out: dict = {"quick": quick, "machine": machine(), "params": {n: params[n] for n in names}}
@@ -68,22 +68,22 @@ def run_suite(names: tuple[str, ...] = NAMES, quick: bool = False, log=_log) -> 
 
 def _run_one(name: str, kw: dict):
     if name == "ingest":
-        from bench import ingest
+        from tui.bench import ingest
         return ingest.run(**kw)
     if name == "naive":
-        from bench import naive
+        from tui.bench import naive
         return naive.run(**kw)
     if name == "latency":
-        from bench import latency
+        from tui.bench import latency
         return latency.run(**kw)
     if name == "memory":
-        from bench import memory
+        from tui.bench import memory
         return memory.run(**kw)
     if name == "terminal":
-        from bench import terminal
+        from tui.bench import terminal
         return terminal.run(**kw)
     if name == "startup":
-        from bench import startup
+        from tui.bench import startup
         return startup.run(**kw)
     raise ValueError(name)
 
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"liqhunt bench: error: unknown benchmark(s) {', '.join(bad)}; valid: {', '.join(NAMES)}", file=sys.stderr)
             return 2
     res = run_suite(names, quick=args.quick, log=_log)
-    from bench.report import markdown
+    from tui.bench.report import markdown
 
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as f:
@@ -110,6 +110,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench", description="liqhunt benchmarks: figures, not pass/fail.")
+    p = argparse.ArgumentParser(prog="python -m tui.bench", description="liqhunt benchmarks: figures, not pass/fail.")
     add_arguments(p)
     return run(p.parse_args(argv))

@@ -1,4 +1,4 @@
-"""The machine the figures were taken on, and the suite's result as Markdown (BENCHMARKS.md-ready)."""
+"""The machine the figures were taken on, and the suite's result as Markdown (docs/benchmarks.md-ready)."""
 from __future__ import annotations
 
 import datetime

@@ -1,7 +1,7 @@
 """Decision latency with the console running headless, in the console's own asyncio loop.
 
 `tui.app.make_app` builds the real console (120×40, headless: it composes, lays out and renders
-every pane at its refresh rate, only the ANSI encoding is skipped); `bench.paced_source` feeds it
+every pane at its refresh rate, only the ANSI encoding is skipped); `tui.bench.paced_source` feeds it
 the crash stream's Binance and Bybit frames at a fixed event rate. Two figures, in ms:
 
 * per message: scheduled arrival of a frame → the engine has processed all its events
@@ -21,9 +21,9 @@ import asyncio
 import dataclasses
 import gc
 
-from bench.paced_source import PacedSource, PerfClock, TimedPaperBroker
-from bench.streams import Stream, crash_stream
-from bench.timing import percentile
+from tui.bench.paced_source import PacedSource, PerfClock, TimedPaperBroker
+from tui.bench.streams import Stream, crash_stream
+from tui.bench.timing import percentile
 from core.config import Config
 
 

@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 
-from bench.pty_harness import run_in_pty
-from bench.terminal import MARKERS, ROOT, console_env
+from tui.bench.pty_harness import run_in_pty
+from tui.bench.terminal import MARKERS, ROOT, console_env
 
 
 def _liqhunt() -> list[str]:

@@ -1,8 +1,8 @@
 """The console on a paced synthetic source, for the terminal benchmark (run in a pty).
 
-`python -m bench.console_runner --rate 1000 --seconds 20` builds the real app with
+`python -m tui.bench.console_runner --rate 1000 --seconds 20` builds the real app with
 `tui.app.make_app` and the crash stream's Binance/Bybit frames at `--rate` events/s (see
-`bench.paced_source`), runs it full-screen on this terminal and exits after `--seconds`.
+`tui.bench.paced_source`), runs it full-screen on this terminal and exits after `--seconds`.
 A bench-only composition root: no flag is added to the console's own commands.
 """
 from __future__ import annotations
@@ -12,15 +12,15 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.console_runner")
+    p = argparse.ArgumentParser(prog="python -m tui.bench.console_runner")
     p.add_argument("--rate", type=float, default=1000.0, help="events per second")
     p.add_argument("--seconds", type=float, default=20.0, help="exit after this long")
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
     p.add_argument("--mode", default="watch", choices=("watch", "semi", "auto"))
     a = p.parse_args(argv)
 
-    from bench.paced_source import PacedSource, PerfClock
-    from bench.streams import crash_stream
+    from tui.bench.paced_source import PacedSource, PerfClock
+    from tui.bench.streams import crash_stream
     from core.config import Config
     from core.engine import Engine
     from tui.app import make_app

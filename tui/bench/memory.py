@@ -30,7 +30,7 @@ def _status_kb(field: str) -> int:
 
 def write_stream(path: str, events: int, shards: int = 8, chunk_s: float = 10.0) -> dict:
     """Write at least `events` events of the crash stream as `ts<TAB>venue<TAB>frame` lines."""
-    from bench.streams import crash_chunks
+    from tui.bench.streams import crash_chunks
 
     n_events = n_msgs = 0
     first = last = 0.0
@@ -51,7 +51,7 @@ def write_stream(path: str, events: int, shards: int = 8, chunk_s: float = 10.0)
 
 
 def child(path: str, laps: int, span_s: float, mark_events: int, sample_every: int) -> dict:
-    from bench.streams import VENUE_NAMES
+    from tui.bench.streams import VENUE_NAMES
     from core.clock import SimClock
     from core.config import Config
     from core.engine import Engine
@@ -105,10 +105,10 @@ def run(events: int = 1_000_000, laps: int = 3, shards: int = 8, samples: int = 
         path = os.path.join(tmp, "stream.tsv")
         info = write_stream(path, events, shards=shards)
         total = info["events"] * laps
-        cmd = [sys.executable, "-m", "bench.memory", "--child", path, "--laps", str(laps),
+        cmd = [sys.executable, "-m", "tui.bench.memory", "--child", path, "--laps", str(laps),
                "--span", repr(info["span_s"]), "--mark", str(events), "--sample-every", str(max(1, total // samples))]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     res = json.loads(out.stdout)
     s = res["samples"]
     lap_end = [kb for n, _, kb in s if n <= info["events"]]
@@ -133,7 +133,7 @@ def run(events: int = 1_000_000, laps: int = 3, shards: int = 8, samples: int = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.memory")
+    p = argparse.ArgumentParser(prog="python -m tui.bench.memory")
     p.add_argument("--child", metavar="FILE", required=True)
     p.add_argument("--laps", type=int, default=1)
     p.add_argument("--span", type=float, required=True)

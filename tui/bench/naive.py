@@ -24,8 +24,8 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from bench.streams import binance_force_order, liquidation_sizes
-from bench.timing import Timed, median_rate, timed
+from tui.bench.streams import binance_force_order, liquidation_sizes
+from tui.bench.timing import Timed, median_rate, timed
 from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine

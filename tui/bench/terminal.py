@@ -1,6 +1,6 @@
 """Terminal bandwidth and CPU share: the console at 1k events/s in a 120×40 pseudo-terminal.
 
-`bench.console_runner` (the real app, a paced crash stream) runs under `bench.pty_harness`;
+`tui.bench.console_runner` (the real app, a paced crash stream) runs under `tui.bench.pty_harness`;
 bytes read from the pty master are what an SSH link would carry. The steady-state window starts
 `warm_s` after the first full frame (so the first paint is not averaged in) and lasts
 `measure_s`. Truecolor (COLORTERM=truecolor, the largest encoding) unless told otherwise.
@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import sys
 
-from bench.pty_harness import run_in_pty
+from tui.bench.pty_harness import run_in_pty
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds tui/: `-m tui...` resolves in a checkout
 MARKERS = (b"liqhunt", b" Tape ", b" Windows ")  # header and two pane titles: the first complete paint
 
 
@@ -27,7 +27,7 @@ def console_env(colorterm: str = "truecolor") -> dict:
 def run(rate: float = 1000.0, measure_s: float = 30.0, warm_s: float = 3.0, cols: int = 120, rows: int = 40,
         colorterm: str = "truecolor") -> dict:
     seconds = warm_s + measure_s + 1.0
-    argv = [sys.executable, "-m", "bench.console_runner", "--rate", str(rate), "--seconds", str(seconds)]
+    argv = [sys.executable, "-m", "tui.bench.console_runner", "--rate", str(rate), "--seconds", str(seconds)]
     r = run_in_pty(argv, cols, rows, timeout_s=seconds + 60.0, markers=MARKERS, env=console_env(colorterm), cwd=ROOT)
     if r.first_frame_s is None:
         return {"error": f"no full frame seen (markers {r.seen}, exit status {r.exit_status})",

@@ -28,6 +28,7 @@ class PtyRun:
     cpu_samples: list[tuple[float, float]] = field(default_factory=list)  # (perf_counter, cpu seconds)
     exit_status: int | None = None
     head: bytes = b""
+    frame: bytes = b""  # everything written up to and including the first full frame
     seen: dict = field(default_factory=dict)  # marker -> found, while no full frame was seen
 
     def bytes_between(self, t0: float, t1: float) -> int:
@@ -52,7 +53,9 @@ def _cpu_seconds(pid: int) -> float:
 
 def run_in_pty(argv: list[str], cols: int = 120, rows: int = 40, timeout_s: float = 60.0,
                markers: tuple[bytes, ...] = (), stop_after_frame: bool = False, env: dict | None = None,
-               cwd: str | None = None) -> PtyRun:
+               cwd: str | None = None, type_after_frame: bytes = b"") -> PtyRun:
+    """`type_after_frame`: keys written to the terminal once the first full frame is seen (e.g. b"q"
+    to quit); the run then lasts until the child exits or the deadline."""
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # child
@@ -96,9 +99,12 @@ def run_in_pty(argv: list[str], cols: int = 120, rows: int = 40, timeout_s: floa
                 if ALT_SCREEN in buf and all(m in buf for m in markers):
                     run.first_frame_s = t - started
                     run.head = bytes(buf[:4096])
+                    run.frame = bytes(buf)
                     buf = bytearray()
                     if stop_after_frame:
                         break
+                    if type_after_frame:
+                        os.write(fd, type_after_frame)
         if run.first_frame_s is None:
             run.seen = {m.decode(errors="replace"): m in buf for m in (ALT_SCREEN, *markers)}
             run.head = bytes(buf[:2000])
