@@ -14,7 +14,7 @@ the recording. pyarrow is imported only here, and only when Parquet is used.
 """
 from __future__ import annotations
 
-import math
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, fields
@@ -193,7 +193,7 @@ def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[t
         stats.add_bad(0, f"{path.name}: not in a kind=…/venue=… folder written by `liqhunt export`", where, final=True)
         return
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(path, use_threads=False)  # a small file: threads cost more than they give
         table = table.sort_by([("ts_recv", "ascending"), ("seq", "ascending")])
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
         stats.add_bad(0, f"{path.name}: unreadable Parquet ({type(exc).__name__}: {exc})", where, final=True)
@@ -203,29 +203,28 @@ def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[t
     if missing or "seq" not in table.column_names:
         stats.add_bad(0, f"{path.name}: missing columns {', '.join(missing or ['seq'])}", where, final=True)
         return
+    defaults = {f.name: f.default for f in fields(cls)}
     for batch in table.to_batches(max_chunksize=65_536):
-        cols = batch.to_pydict()
         n = batch.num_rows
+        cols = batch.to_pydict()
         seqs = cols["seq"]
-        present = [(name, cols[name]) for name in names if name in cols]
-        for i in range(n):
+        # the event's fields in order, positionally: venue from the path, a missing optional column its default
+        ordered = [itertools.repeat(venue, n) if name == "venue" else cols[name] if name in cols
+                   else itertools.repeat(defaults[name], n) for name in names]
+        for seq, vals in zip(seqs, zip(*ordered)):
             stats.lines += 1
-            kw = {name: col[i] for name, col in present}
-            kw["kind"] = kind
-            kw["venue"] = venue
-            kw.pop("kind")
             try:
-                ev = cls(**kw)
+                ev = cls(*vals)
             except TypeError as exc:
-                stats.add_bad(seqs[i], f"row seq {seqs[i]}: {exc}", where)
+                stats.add_bad(seq, f"row seq {seq}: {exc}", where)
                 continue
             problem = event_problem(ev)
-            if problem or not math.isfinite(ev.ts_recv):
-                stats.add_bad(seqs[i], f"row seq {seqs[i]}: {problem or 'bad ts_recv'}", where)
+            if problem:
+                stats.add_bad(seq, f"row seq {seq}: {problem}", where)
                 continue
             stats.events += 1
             stats.by_kind[kind] = stats.by_kind.get(kind, 0) + 1
-            yield ev.ts_recv, seqs[i], [ev]
+            yield ev.ts_recv, seq, [ev]
 
 
 def _has_default(cls: type, name: str) -> bool:
