@@ -18,7 +18,8 @@ Conventions converted here (tardis-node src/types.ts and src/mappers/*.ts):
   binance-delivery      contracts of 100 USD (BTC) / 10 USD     usd = amount·size, qty = usd/price
   bybit (…USDT, …USDC)  base asset                             qty = amount
   bybit (…USD inverse)  USD (1 contract = 1 USD)               usd = amount
-  okex-swap / futures   contracts (``sz``); ctVal per symbol   table below, else a bad line
+  okex-swap / futures   contracts (``sz``) × ctVal              BTC built in; others from
+                                                               instruments-okx.json beside the CSV
   bitmex XBTUSD         contracts of 1 USD (``leavesQty``)     usd = amount
   deribit …-PERPETUAL   USD (inverse)                          usd = amount
   deribit …_USDC-PERP…  base asset (linear)                    qty = amount
@@ -37,6 +38,7 @@ from pathlib import Path
 
 from core.event_checks import event_problem
 from core.events import Event, Liquidation, MarkPrice, OpenInterest
+from core.instruments import Instrument
 from core.feeds.symbols import venue_market
 from core.recording import BadLine, ClockGuard, RecordedLine, read_lines
 from core.replay import DecodeStats
@@ -49,10 +51,11 @@ HEADERS = {LIQUIDATIONS_HEADER: "liquidations", TICKER_HEADER: "derivative_ticke
 # tardis exchange id -> our venue name
 VENUE = {"binance-futures": "binance", "binance-delivery": "binance", "bybit": "bybit", "okex-swap": "okx",
          "okex-futures": "okx", "bitmex": "bitmex", "deribit": "deribit", "hyperliquid": "hyperliquid"}
-# OKX contract values (ctVal) of the most traded swaps: base units per contract (linear), USD (inverse)
-OKX_LINEAR_CT = {"BTC": 0.01, "ETH": 0.1, "SOL": 1.0, "XRP": 100.0, "DOGE": 1000.0, "LTC": 1.0, "BNB": 0.01,
-                 "ADA": 100.0, "AVAX": 1.0, "LINK": 1.0, "TON": 1.0, "TRX": 1000.0, "DOT": 1.0}
-OKX_INVERSE_USD = {"BTC": 100.0}  # every other OKX coin-margined swap is 10 USD per contract
+# OKX contract values (ctVal) known without the venue's instrument list (docs: exchange-feeds.md, OKX
+# /api/v5/public/instruments): BTC-USDT-SWAP 0.01 BTC, BTC-USD-SWAP 100 USD. Any other symbol needs the
+# instrument list next to the CSV files (see `instruments_near`).
+OKX_LINEAR_CT = {"BTC": 0.01}
+OKX_INVERSE_USD = {"BTC": 100.0}
 
 
 def sniff(head: bytes) -> str | None:
@@ -72,9 +75,31 @@ def is_tardis_file(path: Path) -> bool:
     return False
 
 
-def to_base_and_usd(exchange: str, symbol: str, amount: float, price: float) -> tuple[float, float]:
+def instruments_near(path: Path) -> dict[tuple[str, str], Instrument]:
+    """Instrument lists saved beside the CSV files (``instruments-okx.json``, the format liqhunt caches in
+    ~/.cache/liqhunt after any live run or `record`), by (venue, symbol): their contract values win."""
+    from core.feeds.instruments_cache import read_cache
+
+    out: dict[tuple[str, str], Instrument] = {}
+    for venue in set(VENUE.values()):
+        try:
+            for ins in read_cache(path.parent, venue)[0]:
+                out[(venue, ins.symbol.upper())] = ins
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+    return out
+
+
+def to_base_and_usd(exchange: str, symbol: str, amount: float, price: float,
+                    instrument: Instrument | None = None) -> tuple[float, float]:
     """(base quantity, USD notional) of `amount` as tardis gives it; ValueError when the unit is unknown."""
     s = symbol.upper()
+    if instrument is not None and exchange in ("okex-swap", "okex-futures", "bitmex", "binance-delivery"):
+        if instrument.contract_kind == "inverse":
+            usd = amount * instrument.contract_value
+            return usd / price, usd
+        qty = amount * instrument.contract_value
+        return qty, qty * price
     if exchange == "binance-futures" or (exchange == "bybit" and s.endswith(("USDT", "USDC", "PERP"))):
         return amount, amount * price
     if exchange == "binance-delivery":
@@ -84,13 +109,14 @@ def to_base_and_usd(exchange: str, symbol: str, amount: float, price: float) -> 
         return amount / price, amount
     if exchange in ("okex-swap", "okex-futures"):
         base, _, rest = s.partition("-")
-        if rest.startswith("USD-"):
-            usd = amount * OKX_INVERSE_USD.get(base, 10.0)
+        if rest.startswith("USD-") and base in OKX_INVERSE_USD:
+            usd = amount * OKX_INVERSE_USD[base]
             return usd / price, usd
-        if base in OKX_LINEAR_CT:
+        if rest.startswith("USDT-") and base in OKX_LINEAR_CT:
             qty = amount * OKX_LINEAR_CT[base]
             return qty, qty * price
-        raise ValueError(f"OKX contract value of {symbol} unknown (known: {', '.join(OKX_LINEAR_CT)})")
+        raise ValueError(f"OKX contract value of {symbol} unknown: put instruments-okx.json (from ~/.cache/liqhunt "
+                         "after any `liqhunt record --venues okx`) beside the CSV files")
     if exchange == "bitmex" and s == "XBTUSD":
         return amount / price, amount
     if exchange == "deribit":
@@ -115,8 +141,9 @@ def _num(field: bytes, name: str, required: bool = True) -> float | None:
 
 
 class _RowDecoder:
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, instruments: dict[tuple[str, str], Instrument] | None = None) -> None:
         self.kind = kind
+        self.instruments = instruments or {}
         self._oi: dict[tuple[str, str], float] = {}
 
     def decode(self, row: list[bytes]) -> list[Event]:
@@ -142,7 +169,7 @@ class _RowDecoder:
         if side is None:
             raise ValueError(f"side {row[5][:10]!r}: only buy (a short liquidated) or sell (a long liquidated) can be used")
         price, amount = _num(row[6], "price"), _num(row[7], "amount")
-        qty, usd = to_base_and_usd(exchange, symbol, amount, price)  # type: ignore[arg-type]
+        qty, usd = to_base_and_usd(exchange, symbol, amount, price, self.instruments.get((venue, symbol.upper())))  # type: ignore[arg-type]
         return [Liquidation(venue, market, symbol, side, price, qty, usd, ts_event, ts_recv)]  # type: ignore[arg-type]
 
     def _ticker(self, row: list[bytes]) -> list[Event]:
@@ -160,7 +187,7 @@ class _RowDecoder:
                                  ts_event, ts_recv, index=index))
             if oi is not None and self._oi.get((venue, symbol)) != oi:
                 self._oi[(venue, symbol)] = oi
-                qty, usd = to_base_and_usd(exchange, symbol, oi, mark)
+                qty, usd = to_base_and_usd(exchange, symbol, oi, mark, self.instruments.get((venue, symbol.upper())))
                 out.append(OpenInterest(venue, market, symbol, usd, ts_event, ts_recv, oi_qty=qty))
         return out
 
@@ -191,7 +218,7 @@ def tardis_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[tu
                 if kind is None:
                     yield BadLine(lineno, "not a tardis.dev liquidations or derivative_ticker CSV header", final=True)
                     return
-                decoder = _RowDecoder(kind)
+                decoder = _RowDecoder(kind, instruments_near(path))
                 stats.caveat(CAVEATS[kind])
                 continue
             if raw.startswith(b"exchange,"):

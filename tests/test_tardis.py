@@ -31,7 +31,6 @@ def write_gz(path, header: str, rows: list[str]) -> None:
     ("bybit", "BTCUSD", 6_000, 60_000.0, 0.1, 6_000.0),
     ("okex-swap", "BTC-USDT-SWAP", 40, 60_000.0, 0.4, 24_000.0),
     ("okex-swap", "BTC-USD-SWAP", 40, 60_000.0, 4_000 / 60_000, 4_000.0),
-    ("okex-swap", "ETH-USD-SWAP", 40, 3_000.0, 400 / 3_000, 400.0),
     ("bitmex", "XBTUSD", 12_000, 60_000.0, 0.2, 12_000.0),
     ("deribit", "BTC-PERPETUAL", 12_000, 60_000.0, 0.2, 12_000.0),
     ("deribit", "SOL_USDC-PERPETUAL", 3, 150.0, 3, 450.0),
@@ -41,8 +40,10 @@ def test_amounts_are_converted_to_base_quantity_and_usd_per_exchange(exchange, s
 
 
 def test_an_amount_whose_unit_is_unknown_is_refused_not_guessed():
-    with pytest.raises(ValueError, match="contract value"):
+    with pytest.raises(ValueError, match="instruments-okx.json"):
         to_base_and_usd("okex-swap", "PEPE-USDT-SWAP", 5, 0.00001)
+    with pytest.raises(ValueError, match="instruments-okx.json"):
+        to_base_and_usd("okex-swap", "ETH-USD-SWAP", 5, 3000.0)
     with pytest.raises(ValueError, match="unknown"):
         to_base_and_usd("bitmex", "ETHUSD", 5, 3000.0)
 
@@ -130,3 +131,20 @@ def test_a_cut_tardis_gzip_keeps_the_rows_before_the_cut(tardis_folder, tmp_path
     assert main(["normalize", str(cut)]) == 0
     out, err = capsys.readouterr()
     assert len(out.splitlines()) > 100 and "gzip stream ends early" in err and "1 unparseable" in err
+
+
+def test_contract_values_come_from_an_instrument_list_beside_the_csv(tmp_path, capsys):
+    from core.feeds.instruments_cache import write_cache
+    from core.instruments import Instrument
+
+    write_cache(tmp_path, "okx", [Instrument("okx", "ETH-USDT-SWAP", "ETH-USDT-PERP", "linear", 0.1)], 0.0)
+    t = 1_767_225_600.0
+    write_gz(tmp_path / "okex-swap_liquidations.csv.gz", LIQ_HEADER, [
+        f"okex-swap,ETH-USDT-SWAP,{us(t)},{us(t + 0.05)},,sell,3000,40",
+        f"okex-swap,SOL-USDT-SWAP,{us(t + 1)},{us(t + 1.05)},,sell,150,40",
+    ])
+    assert main(["normalize", str(tmp_path / "okex-swap_liquidations.csv.gz")]) == 0
+    out, err = capsys.readouterr()
+    evs = [json.loads(line) for line in out.splitlines()]
+    assert [(e["market"], e["qty"], e["usd"]) for e in evs] == [("ETH-USDT-PERP", pytest.approx(4.0), pytest.approx(12_000.0))]
+    assert "line 3: OKX contract value of SOL-USDT-SWAP unknown" in err
