@@ -246,3 +246,20 @@ def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
         assert "1 bad line skipped" in proc.stderr and "gzip stream ends early" in proc.stderr
+
+
+async def test_replay_shows_the_bad_line_count_in_its_header_and_lists_the_reasons(good_lines, tmp_path):
+    from core.clock import SimClock
+    from core.config import Config
+    from core.engine import Engine
+    from core.sources import ReplaySource
+
+    path = _hostile(tmp_path, good_lines, CASES["far_future_line"][0](good_lines), gz=True)
+    source = ReplaySource(path, speed=1.0)
+    engine = Engine(Config(), source.clock, mode="watch")
+    await source._feed_until(engine, source.clock.now() + 10 * 86_400)
+    assert source.finished and source.events == len(good_lines)
+    assert source.label.endswith("· 1 bad line")
+    report = source.bad_lines_report()
+    assert "1 bad line skipped" in report[0] and f"line {AT + 1}: far-future" in report[1]
+    assert source.clock.now() < 4.0e9  # the stamp in 2099 never moved the clock
