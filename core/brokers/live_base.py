@@ -103,6 +103,15 @@ class LiveBroker(ExchangeExits, Flattening):
     STREAM_URLS: dict[str, str] = {}  # REST base URL -> private websocket URL (venue defaults)
     def _make_user_stream(self, url: str): return None  # -> UserStream, venue subclasses
 
+    def offline_summary(self) -> dict:
+        """What the typed confirmation shows before any request: nothing here needs the network."""
+        s = self.settings
+        lev = {m: s.leverage_for(m) for m in s.markets}
+        return {"venue": self.venue, "url": self.base_url, "key": self._keys.fingerprint(),
+                "markets": ", ".join(s.markets) or "(as signals come)",
+                "leverage to set": ", ".join(f"{m} {x:g}x" for m, x in lev.items()) or f"{s.default_leverage:g}x",
+                "margin mode": s.margin_mode}
+
     def stream_url(self) -> str:
         url = self.settings.stream_url
         return self.STREAM_URLS.get(self.base_url, "") if url is None else url
