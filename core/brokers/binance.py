@@ -22,9 +22,11 @@ from core.feeds.symbols import binance_market
 MAINNET_URL = "https://fapi.binance.com"
 TESTNET_URL = "https://testnet.binancefuture.com"  # Futures Testnet: its own keys
 DEMO_URL = "https://demo-fapi.binance.com"  # Demo Trading: its own keys again
-# user-data websockets (the listenKey is appended); since 2026 user data lives on the /private route
+# user-data websockets: since the 2026 route split user data lives on the /private route, and the
+# listenKey (with the events wanted) goes in the query: …/private/ws?listenKey=<key>&events=…
+# (Binance "Important WebSocket Change Notice"); the path form …/private/ws/<key> receives nothing
 MAINNET_STREAM_URL = "wss://fstream.binance.com/private/ws"
-TESTNET_STREAM_URL = "wss://fstream.binancefuture.com/ws"
+TESTNET_STREAM_URL = "wss://fstream.binancefuture.com/private/ws"  # testnet "Private Data url path"
 LISTEN_KEY_PATH = "/fapi/v1/listenKey"
 
 _STATUS = {"NEW": "new", "PARTIALLY_FILLED": "partially_filled", "FILLED": "filled", "CANCELED": "cancelled",
@@ -207,4 +209,4 @@ class BinanceFuturesBroker(LiveBroker):
             return text.replace(session.listen_key, "<listenKey>") if session.listen_key else text
 
         return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
-                          redact=redact)
+                          redact=redact, on_gone=self.on_stream_exit_gone)

@@ -80,6 +80,7 @@ class Flattening:
                 return ""  # closed by something else in the meantime: the final check decides
             return f"close {p.market}: {e}"
         self._last_close[p.market] = (rep.avg_price, rep.fee or 0.0, rep.exchange_id)
+        self.expect_on_stream(rep.exchange_id)
         t = self.tracked.pop(p.market, None)
         if t is not None:
             # the engine learns of the close like of a venue stop: an exit fill it did not order

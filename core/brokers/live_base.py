@@ -85,6 +85,7 @@ class LiveBroker(ExchangeExits, Flattening):
         self._exit_seq = 0
         self.stream = None  # core.brokers.user_stream.UserStream when the private stream runs
         self._reported: set[str] = set()  # exchange order ids already reported as exit fills
+        self._stream_checks: set[asyncio.Task] = set()  # "did the stream see this order?" timers
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
     async def _server_time_ms(self) -> int: raise NotImplementedError
@@ -143,6 +144,9 @@ class LiveBroker(ExchangeExits, Flattening):
                 self.stream.start()
 
     async def aclose(self) -> None:
+        for t in list(self._stream_checks):
+            t.cancel()
+        await asyncio.gather(*self._stream_checks, return_exceptions=True)
         if self.stream is not None:
             await self.stream.stop()
             self.stream = None
@@ -234,6 +238,32 @@ class LiveBroker(ExchangeExits, Flattening):
                     raise NotReady(f"could not set leverage/margin on {sym}: {e}") from None
                 self._ready.add(sym)
         return sym
+
+    # -- private-stream health ----------------------------------------------------------------
+    def expect_on_stream(self, exchange_id: str) -> None:
+        """REST just showed this order change: the private stream must have delivered it (or do so
+        within `stream_silence_s`), or it is connected but silent — the failure mode of a wrong
+        route, which reconnecting fixes and polling covers meanwhile."""
+        st = self.stream
+        if st is None or not exchange_id or not st.connected.is_set():
+            return
+        loop = self._loop or asyncio.get_running_loop()
+        task = loop.create_task(self._stream_saw(st, exchange_id))
+        self._stream_checks.add(task)
+        task.add_done_callback(self._stream_checks.discard)
+
+    async def _stream_saw(self, st, exchange_id: str) -> None:
+        sessions = st.sessions
+        await asyncio.sleep(self.settings.stream_silence_s)
+        if st.session.saw_order(exchange_id):
+            st.confirmed += 1
+            st.silent = False  # it delivers again: polling may slow down
+        elif st.connected.is_set() and st.sessions == sessions:
+            if not st.silent:
+                self._alert(f"{self.venue} private stream is connected but silent: order {exchange_id} changed on the "
+                            f"venue (REST) and the stream had not reported it after {self.settings.stream_silence_s:g} s; "
+                            f"reconnecting it, exits are polled every {self.settings.watch_interval_s:g} s meanwhile")
+            st.mark_silent(f"order {exchange_id} not delivered")
 
     # -- the Broker protocol ------------------------------------------------------------------
     def submit(self, order: Order) -> None:
@@ -332,6 +362,7 @@ class LiveBroker(ExchangeExits, Flattening):
             self._reject(order, f"not filled (venue status {rep.status})")
             return
         self._push_fill(order, rep)
+        self.expect_on_stream(rep.exchange_id)
 
     def _push_fill(self, order: Order, rep: ExecReport, **extras) -> None:
         now = self.now_fn()

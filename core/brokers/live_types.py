@@ -40,6 +40,11 @@ class LiveSettings:
     stream_retry_base_s: float = 1.0
     stream_retry_max_s: float = 30.0
     stream_heartbeat_s: float = 0.0  # 0 = venue default (Binance listenKey keepalive 30 min, Bybit ping 20 s)
+    # an order change REST shows and the stream has not delivered this long after: the stream is silent
+    stream_silence_s: float = 10.0
+    # while the stream is healthy the exit watcher polls this rarely (it is the fallback);
+    # down or silent, it polls every watch_interval_s
+    stream_watch_interval_s: float = 30.0
 
     def leverage_for(self, market: str) -> float:
         return self.leverage.get(market, self.default_leverage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_exchange.hmac_check import hmac_sha256_hex
 from tests.fake_exchange.ledger import Faults, Ledger
@@ -39,6 +39,8 @@ class FakeBinance:
         self.ws = WsHub()
         self.listen_key: str | None = None
         self.listen_keys_issued: list[str] = []
+        self.stream_urls: list[str] = []  # request targets of the private connections that were served
+        self.stream_silent = False  # fault: query-form connections are accepted but fed nothing
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -327,19 +329,34 @@ class FakeBinance:
         self.ws.drop_all()
 
     def ws_session(self, conn, hub: WsHub) -> None:
-        path = conn.request.path
-        key = path.rsplit("/", 1)[-1]
-        if not (path.startswith("/private/ws/") or path.startswith("/ws/")) or key != self.listen_key:
+        """Like the venue since the 2026 route split: user data only on the query form
+        /private/ws?listenKey=<key>&events=A/B/C (only the events named, all when none are).
+        The old path form /private/ws/<key> is accepted and then stays silent for good."""
+        parts = urlsplit(conn.request.path)
+        query = dict(parse_qsl(parts.query))
+        if parts.path.startswith("/private/ws/") or parts.path.startswith("/ws/"):
+            hub.silent_accepted += 1
+            for _ in conn:  # connected, acknowledged by nothing, fed nothing
+                pass
+            return
+        if parts.path != "/private/ws" or query.get("listenKey") != self.listen_key or self.listen_key is None:
             conn.close(1008, "invalid listenKey")
             return
-        hub.add(conn)
+        self.stream_urls.append(conn.request.path)
+        if self.stream_silent:  # the fault: a query-form connection that never gets its events
+            hub.silent_accepted += 1
+            for _ in conn:
+                pass
+            return
+        events = set(query["events"].split("/")) if query.get("events") else None
+        hub.add(conn, events)
         for _ in conn:  # user-data streams take no requests; just hold the connection open
             pass
 
     def _push_order(self, o: dict, fee: float, closing: bool = False) -> None:
         ms = self.clock.ms()
         orig_type = o["type"]
-        self.ws.push({"e": "ORDER_TRADE_UPDATE", "E": ms, "T": ms, "o": {
+        self.ws.push(topic="ORDER_TRADE_UPDATE", msg={"e": "ORDER_TRADE_UPDATE", "E": ms, "T": ms, "o": {
             "s": o["symbol"], "c": o["clientOrderId"], "S": o["side"], "o": "MARKET", "f": "GTC",
             "q": o["executedQty"], "p": "0", "ap": o["avgPrice"], "sp": "0", "x": "TRADE", "X": "FILLED",
             "i": o["orderId"], "l": o["executedQty"], "z": o["executedQty"], "L": o["avgPrice"], "N": "USDT",
@@ -349,11 +366,11 @@ class FakeBinance:
         qty, entry = self.ledger.positions.get(o["symbol"], [0.0, 0.0])
         self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": "ORDER", "B": [], "P": [
             {"s": o["symbol"], "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
-             "iw": "0", "ps": "BOTH"}]}})
+             "iw": "0", "ps": "BOTH"}]}}, "ACCOUNT_UPDATE")
 
     def _push_algo(self, a: dict) -> None:
         ms = self.clock.ms()
-        self.ws.push({"e": "ALGO_UPDATE", "T": ms, "E": ms, "o": {
+        self.ws.push(topic="ALGO_UPDATE", msg={"e": "ALGO_UPDATE", "T": ms, "E": ms, "o": {
             "caid": a["clientAlgoId"], "aid": a["algoId"], "at": "CONDITIONAL", "o": a["orderType"], "s": a["symbol"],
             "S": a["side"], "ps": "BOTH", "f": "GTC", "q": a["quantity"], "X": a["algoStatus"],
             "ai": a["actualOrderId"], "tp": a["triggerPrice"], "wt": a["workingType"], "cp": a["closePosition"]}})

@@ -33,6 +33,7 @@ class FakeBybit:
         self._ids = itertools.count(5000)
         self.ws = WsHub()
         self.ws_secret = secret  # what the private stream verifies auth signatures with (a test can break it)
+        self.stream_silent = False  # fault: subscriptions are acknowledged but nothing is ever pushed
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -252,7 +253,8 @@ class FakeBybit:
                     conn.send(json.dumps({"req_id": req_id, "success": False, "ret_msg": "Request not authorized",
                                           "op": "subscribe", "conn_id": conn_id}))
                     continue
-                hub.subscribe(conn, set(args))
+                if not self.stream_silent:
+                    hub.subscribe(conn, set(args))
                 conn.send(json.dumps({"req_id": req_id, "success": True, "ret_msg": "", "op": "subscribe",
                                       "conn_id": conn_id}))
 

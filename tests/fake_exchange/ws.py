@@ -28,6 +28,7 @@ class WsHub:
         self.pushed: list[tuple[str | None, dict]] = []
         self.accepted = 0
         self.auth_failures = 0
+        self.silent_accepted = 0  # connections held open but never fed (legacy routes, silence faults)
 
     def add(self, conn: ServerConnection, topics: set[str] | None = None) -> None:
         with self.lock:
