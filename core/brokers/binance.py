@@ -127,6 +127,19 @@ class BinanceFuturesBroker(LiveBroker):
     async def _query_order(self, symbol, client_id) -> ExecReport:
         return self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_id}))
 
+    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
+        """GET /fapi/v1/order said -2013. The account's recent orders (allOrders) may list it all the
+        same; and a fill (userTrades) of an order that is not among them means the order lists are
+        lagging behind the matching engine: in doubt, never absent."""
+        since = sent_ms - 5_000
+        orders = await self._call("GET", "/fapi/v1/allOrders", {"symbol": symbol, "startTime": since, "limit": 100})
+        for o in orders or []:
+            if o.get("clientOrderId") == client_id:
+                return self._report(o)
+        listed = {str(o.get("orderId")) for o in orders or []}
+        trades = await self._call("GET", "/fapi/v1/userTrades", {"symbol": symbol, "startTime": since, "limit": 100})
+        return not any(str(t.get("orderId")) not in listed for t in trades or [])
+
     async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport:
         """Wait for a terminal status, then take the fee from the venue's own trade records."""
         for _ in range(self.settings.status_queries):

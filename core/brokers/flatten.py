@@ -69,10 +69,12 @@ class Flattening:
         self._flatten_seq += 1
         cid = f"lqh-{self._session}-f{self._flatten_seq}"
         side = closing_side(p.side)
+        sent_ms = self.timestamp_ms()
         try:
             rep = await self._idempotent(
                 lambda: self._send_market(p.symbol, side, qty, True, cid),
                 lambda: self._query_order(p.symbol, cid), max_wait_s=self.settings.max_exit_wait_s,
+                absent=lambda: self._absent(p.symbol, cid, sent_ms),
             )
             rep = await self._finalise(p.symbol, rep)
         except VenueError as e:

@@ -30,7 +30,9 @@ from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty
 from core.brokers.exchange_exits import ExchangeExits
 from core.brokers.flatten import Flattening
 from core.brokers.keys import ApiKeys
-from core.brokers.live_errors import CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError
+from core.brokers.live_errors import (
+    AUTH, BLOCKED, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError,
+)
 from core.brokers.live_types import (
     GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, LiveSettings, TrackedExits,
 )
@@ -93,6 +95,8 @@ class LiveBroker(ExchangeExits, Flattening):
     async def _prepare_symbol(self, symbol: str, leverage: float) -> None: raise NotImplementedError
     async def _send_market(self, symbol: str, side: OrderSide, qty: str, reduce_only: bool, client_id: str) -> ExecReport: raise NotImplementedError
     async def _query_order(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
+    # after _query_order found nothing: the order from recent orders / fills, True = confirmed absent, False = in doubt
+    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool: raise NotImplementedError
     async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport: raise NotImplementedError
     async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport: raise NotImplementedError
     async def _query_exit(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
@@ -337,9 +341,11 @@ class LiveBroker(ExchangeExits, Flattening):
             cid = self.client_id(order)
             wait = self.settings.max_entry_wait_s if order.intent == "entry" else self.settings.max_exit_wait_s
             GATE_BUDGET_S.set(wait)
+            sent_ms = self.timestamp_ms()
             rep = await self._idempotent(
                 lambda: self._send_market(sym, order.side, fmt(prep.qty), order.reduce_only, cid),
                 lambda: self._query_order(sym, cid), max_wait_s=wait,
+                absent=lambda: self._absent(sym, cid, sent_ms),
             )
             rep = await self._finalise(sym, rep)
         except NotReady as e:
@@ -379,8 +385,15 @@ class LiveBroker(ExchangeExits, Flattening):
             self._last_close[order.market] = (px, rep.fee or 0.0, rep.exchange_id)
 
     async def _idempotent(self, send: Callable[[], Awaitable[ExecReport]], query: Callable[[], Awaitable[ExecReport]],
-                          max_wait_s: float) -> ExecReport:
-        """Send once; resend only when the venue definitely has not got the order."""
+                          max_wait_s: float, absent: Callable[[], Awaitable[ExecReport | bool]] | None = None) -> ExecReport:
+        """Send once; resend only when the venue definitely has not got the order.
+
+        After an unknown outcome (timeout, dropped connection, 5xx/503, -1007) the order is looked
+        up by client id, and when that finds nothing, `absent()` searches the venue's recent orders
+        and fills (a filled order can stay unqueryable by its id for a while, and Binance keeps a
+        client id unique only among *open* orders, so a resend would be a second order). A resend
+        follows only two confirmed absences in a row, and only within `max_wait_s` of the first
+        send; an order confirmed absent later is refused, not sent late."""
         start = time.monotonic()
         resynced = False
         sends = 0
@@ -401,31 +414,66 @@ class LiveBroker(ExchangeExits, Flattening):
                 await asyncio.sleep(wait)
                 continue
             if err.kind in (UNKNOWN, DUPLICATE):
-                found = await self._lookup(query)
+                found = await self._lookup(query, absent)
                 if found is not None:
                     return found
                 if err.kind == DUPLICATE or sends >= 3:
                     raise VenueError(UNKNOWN, f"gave up after {sends} sends: {err.message}", err.code)
+                if time.monotonic() - start > max_wait_s:  # definitely not on the venue, and too late to send
+                    raise VenueError(REJECTED, f"not sent: the venue never got it ({err.message}) and "
+                                               f"{max_wait_s:g} s have passed", err.code)
                 continue  # definitely not on the venue: the same client id can go again
             raise err
 
-    async def _lookup(self, query: Callable[[], Awaitable[ExecReport]]) -> ExecReport | None:
-        """The order as the venue has it, None if it definitely does not exist."""
-        await asyncio.sleep(self.settings.unknown_settle_s)
-        delay = self.settings.retry_base_s
-        for _ in range(self.settings.status_queries):
+    async def _lookup(self, query: Callable[[], Awaitable[ExecReport]],
+                      absent: Callable[[], Awaitable[ExecReport | bool]] | None = None) -> ExecReport | None:
+        """The order as the venue has it, None if it definitely does not exist (confirmed twice
+        by `absent()` when given). Keeps asking, with backoff, for up to `unknown_resolve_s`."""
+        s = self.settings
+        await asyncio.sleep(s.unknown_settle_s)
+        deadline = time.monotonic() + s.unknown_resolve_s
+        delay = s.retry_base_s
+        absences = 0
+        while True:
+            wait = 0.0
             try:
                 return await query()
             except VenueError as e:
-                if e.kind == NOT_FOUND:
+                err = e
+            if err.kind == NOT_FOUND:
+                if absent is None:
                     return None
-                if e.kind == CLOCK:
-                    await self.sync_time()
-                elif e.kind in (REJECTED,) or e.kind == "auth":
-                    raise
-                await asyncio.sleep(max(delay, e.retry_after_s))
-                delay = min(delay * 2, self.settings.retry_max_s)
-        raise VenueError(UNKNOWN, "order status still unknown after repeated queries")
+                try:
+                    verdict = await absent()
+                except VenueError as e:
+                    if e.kind in (REJECTED, AUTH, BLOCKED):
+                        raise
+                    verdict, wait = False, e.retry_after_s
+                if isinstance(verdict, ExecReport):
+                    return verdict
+                absences = absences + 1 if verdict else 0
+                if absences >= 2:
+                    return None
+                if verdict:  # once more after a pause: a fill can take a moment to show anywhere
+                    await asyncio.sleep(s.absence_recheck_s)
+                    continue
+            elif err.kind == CLOCK:
+                await self.sync_time()
+            elif err.kind in (REJECTED, AUTH, BLOCKED):
+                raise err
+            else:
+                wait = err.retry_after_s
+            if time.monotonic() + delay > deadline:
+                raise VenueError(UNKNOWN, "order status still unknown after repeated queries")
+            await asyncio.sleep(max(delay, wait))
+            delay = min(delay * 2, s.retry_max_s)
+
+    async def _absent(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
+        """The order cannot be queried by its client id: the private stream, when it has mentioned
+        that id, proves it exists (in doubt, keep looking); else the venue's recent records decide."""
+        if self.stream is not None and self.stream.session.saw_client(client_id):
+            return False
+        return await self._find_unqueryable(symbol, client_id, sent_ms)
 
     async def _resolve_flat_exit(self, order: Order, why: str) -> None:
         """A reduce-only close was refused: if the position is already gone (a venue stop fired,

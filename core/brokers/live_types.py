@@ -32,6 +32,8 @@ class LiveSettings:
     max_exit_wait_s: float = 120.0
     unknown_settle_s: float = 0.25  # let an in-flight order land before asking about it
     status_queries: int = 5
+    unknown_resolve_s: float = 30.0  # how long an unknown outcome is looked for before giving up (no resend)
+    absence_recheck_s: float = 1.0  # an order is absent only if two searches this far apart find nothing
     retry_base_s: float = 0.5
     retry_max_s: float = 10.0
     # private (user-data) websocket: exits reported as they fill, polling stays the fallback.

@@ -82,6 +82,7 @@ class StreamSession(Protocol):
     def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone]: ...
     async def heartbeat(self, ws: ClientConnection) -> None: ...
     def saw_order(self, exchange_id: str) -> bool: ...
+    def saw_client(self, client_id: str) -> bool: ...
 
 
 class SeenOrders:
@@ -258,6 +259,7 @@ class BinanceSession:
         self._filled: dict[str, StreamFill] = {}  # order id -> fill (until its algo is known)
         self._fees: dict[str, float] = {}  # order id -> commission summed over partial fills
         self.seen = SeenOrders()
+        self.seen_clients = SeenOrders()  # client order ids, for resolving an unknown send outcome
         self.positions: dict[str, float] = {}  # symbol -> signed size, from ACCOUNT_UPDATE (one-way mode)
 
     async def open_url(self) -> str:
@@ -267,6 +269,9 @@ class BinanceSession:
 
     def saw_order(self, exchange_id: str) -> bool:
         return exchange_id in self.seen
+
+    def saw_client(self, client_id: str) -> bool:
+        return client_id in self.seen_clients
 
     async def on_open(self, ws: ClientConnection) -> None:
         return None  # the listenKey in the URL is the subscription
@@ -305,6 +310,7 @@ class BinanceSession:
             return []
         oid = str(o.get("i", ""))
         self.seen.add(oid)
+        self.seen_clients.add(str(o.get("c", "")))
         if o.get("x") == "TRADE":
             self._fees[oid] = self._fees.get(oid, 0.0) + _f(o.get("n"))
         if o.get("X") != "FILLED":
@@ -356,12 +362,16 @@ class BybitSession:
         self._execs: dict[str, list[float]] = {}  # orderId -> [qty, notional, fee]
         self._seen_exec: set[str] = set()
         self.seen = SeenOrders()
+        self.seen_clients = SeenOrders()
 
     async def open_url(self) -> str:
         return self.url
 
     def saw_order(self, exchange_id: str) -> bool:
         return exchange_id in self.seen
+
+    def saw_client(self, client_id: str) -> bool:
+        return client_id in self.seen_clients
 
     async def on_open(self, ws: ClientConnection) -> None:
         expires = self._now_ms() + 10_000
@@ -387,6 +397,7 @@ class BybitSession:
                 continue
             if topic in ("order", "execution"):
                 self.seen.add(str(d.get("orderId", "")))
+                self.seen_clients.add(str(d.get("orderLinkId", "")))
             if topic == "order":
                 qty = _f(d.get("cumExecQty"))
                 if d.get("orderStatus") in ("Filled", "PartiallyFilledCanceled") and qty > 0:

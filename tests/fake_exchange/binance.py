@@ -41,6 +41,9 @@ class FakeBinance:
         self.listen_keys_issued: list[str] = []
         self.stream_urls: list[str] = []  # request targets of the private connections that were served
         self.stream_silent = False  # fault: query-form connections are accepted but fed nothing
+        self.query_lag_s = 0.0  # a filled order answers -2013 (GET order, missing from allOrders) this long
+        self.trades_lag_s = 0.0  # ... and its fills are missing from userTrades this long
+        self._born: dict[int, float] = {}  # orderId -> when it filled (monotonic)
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -95,6 +98,9 @@ class FakeBinance:
             return DROP
         if fault == "503_after":
             return _err(503, -1000, "Unknown error, please check your request or try again later.")
+        if fault == "1007_after":
+            return _err(408, -1007, "Timeout waiting for response from backend server. Send status unknown; "
+                                    "execution status unknown.")
         status, payload, extra = result if len(result) == 3 else (*result, {})
         return status, payload, extra | rl
 
@@ -178,8 +184,10 @@ class FakeBinance:
             return None, res
         o |= {"status": "FILLED", "executedQty": str(res.qty), "avgPrice": str(res.price)}
         self.orders[oid] = o
+        self._born[oid] = time.monotonic()
         self.trades.append({"symbol": symbol, "orderId": oid, "price": str(res.price), "qty": str(res.qty),
-                            "commission": f"{res.fee:.8f}", "commissionAsset": "USDT", "side": side})
+                            "commission": f"{res.fee:.8f}", "commissionAsset": "USDT", "side": side,
+                            "time": self.clock.ms()})
         if push:
             self._push_order(o, res.fee)
         return o, ""
@@ -205,15 +213,30 @@ class FakeBinance:
             return _err(400, -2019, "Margin is insufficient.")
         return 200, o
 
+    def _visible(self, o: dict) -> bool:
+        """Orders become queryable `query_lag_s` after they filled (the venue's order store lags
+        its matching engine); fills (userTrades) after `trades_lag_s`."""
+        return time.monotonic() >= self._born[o["orderId"]] + self.query_lag_s
+
+    def h_get_fapi_v1_allOrders(self, p):
+        since = int(p.get("startTime", 0))
+        rows = [o for o in self.orders.values() if o["symbol"] == p["symbol"] and o["updateTime"] >= since and self._visible(o)]
+        return 200, rows[-int(p.get("limit", 500)):]
+
     def h_get_fapi_v1_order(self, p):
         for o in self.orders.values():
+            if not self._visible(o):
+                continue
             if o["symbol"] == p["symbol"] and (str(o["orderId"]) == p.get("orderId") or
                                                (p.get("origClientOrderId") and o["clientOrderId"] == p["origClientOrderId"])):
                 return 200, o
         return _err(400, -2013, "Order does not exist.")
 
     def h_get_fapi_v1_userTrades(self, p):
-        return 200, [t for t in self.trades if t["symbol"] == p["symbol"] and str(t["orderId"]) == p.get("orderId")]
+        now = time.monotonic()
+        rows = [t for t in self.trades if t["symbol"] == p["symbol"] and now >= self._born[t["orderId"]] + self.trades_lag_s
+                and (str(t["orderId"]) == p["orderId"] if "orderId" in p else t["time"] >= int(p.get("startTime", 0)))]
+        return 200, rows[-int(p.get("limit", 500)):]
 
     # -- algo (conditional) orders ------------------------------------------------------------
     def h_post_fapi_v1_algoOrder(self, p):
