@@ -281,7 +281,7 @@ class BinanceSession:
             await asyncio.sleep(self.keepalive_s)
             await self._keepalive(self.listen_key)
 
-    def handle(self, msg: Any) -> list[StreamFill]:
+    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone]:
         if isinstance(msg, dict) and "data" in msg and "stream" in msg:
             msg = msg["data"]  # combined-stream envelope
         if not isinstance(msg, dict):
@@ -387,11 +387,11 @@ class BybitSession:
             await asyncio.sleep(self.ping_s)
             await ws.send('{"op":"ping"}')
 
-    def handle(self, msg: Any) -> list[StreamFill]:
+    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone]:
         if not isinstance(msg, dict):
             return []
         topic = str(msg.get("topic", ""))
-        out: list[StreamFill] = []
+        out: list[StreamFill | ExitOrderGone] = []
         for d in msg.get("data") or []:
             if not isinstance(d, dict) or d.get("category", "linear") != "linear":
                 continue

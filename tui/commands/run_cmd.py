@@ -116,7 +116,7 @@ async def _start_live_broker(args, cfg, broker, alerts) -> int:
     except Exception as exc:  # no network, bad keys, margin mode refused: say so and stop before any screen opens
         await broker.aclose()
         return fail(NAME, f"{args.broker}: could not start: {exc}")
-    alerts.append(", ".join(f"{k} {v}" for k, v in summary.items() if k in ("venue", "key", "wallet_usdt", "available_usdt")))
+    alerts.append(", ".join(f"{k} {v}" for k, v in summary.items() if k in ("venue", "key", "wallet_usdt", "available_usdt", "account")))
     return 0
 
 
