@@ -11,7 +11,7 @@ import time
 import pytest
 
 from core.brokers.base import Fill
-from core.brokers.user_stream import BinanceSession, BybitSession, bybit_ws_auth_args
+from core.brokers.user_stream import BinanceSession, BybitSession, PositionUpdate, bybit_ws_auth_args
 from core.engine_commands import Flatten
 from core.positions import Position
 from tests.fake_exchange.harness import API_KEY, BTC, SECRET, VENUES, rig, submit_entry, until
@@ -311,7 +311,7 @@ def test_binance_session_reads_account_updates_and_reports_an_exit_rejected_at_t
     s = BinanceSession("ws://x/private/ws", nothing, nothing)
     acct = {"e": "ACCOUNT_UPDATE", "E": 1, "T": 1, "a": {"m": "ORDER", "B": [], "P": [
         {"s": "BTCUSDT", "pa": "-0.020", "ep": "60000", "ps": "BOTH"}]}}
-    assert s.handle(acct) == [] and s.positions == {"BTCUSDT": -0.02}
+    assert s.handle(acct) == [PositionUpdate("BTCUSDT", -0.02)] and s.positions == {"BTCUSDT": -0.02}
     gone = s.handle({"e": "ALGO_UPDATE", "T": 1, "E": 1, "o": {"caid": "lqh-a-x1sl", "aid": 9, "X": "REJECTED", "ai": ""}})
     assert [(g.client_id, g.status) for g in gone] == [("lqh-a-x1sl", "rejected")]
 
@@ -324,3 +324,24 @@ async def test_exit_rejected_at_trigger_on_the_stream_is_alerted(venue):
         t = r.broker.tracked[BTC]
         r.broker.on_stream_exit_gone(ExitOrderGone(t.stop_id, "rejected"))
         assert any("stop order rejected" in a and "NOT protected" in a for a in r.broker.alerts)
+
+
+async def test_position_changed_on_the_venue_behind_our_back_is_reconciled_at_once(venue):
+    """A manual partial close on the website: the stream's account/position update triggers the
+    reconciliation right away (periodic reconciliation and slow polling are an hour away here)."""
+    from core.brokers.reconcile import startup_reconcile
+
+    async with rig(venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0,
+                   reconcile_interval_s=3600.0) as r:
+        await _streaming(r)
+        await startup_reconcile(r.engine, r.broker)
+        await _open_long(r)
+        with r.fake.ledger.lock:
+            r.fake.ledger.set_position("BTCUSDT", 0.004, 60_000.0)
+        if venue == "binance":
+            r.fake.push_account_update("BTCUSDT")
+        else:
+            r.fake.push_position("BTCUSDT")
+        await until(lambda: r.engine.positions[BTC].qty == pytest.approx(0.004), timeout=3.0, what="resized")
+        await until(lambda: r.broker.tracked.get(BTC) is not None and r.broker.tracked[BTC].qty == pytest.approx(0.004),
+                    timeout=3.0, what="exits re-placed for the new size")

@@ -222,4 +222,5 @@ class BinanceFuturesBroker(LiveBroker):
             return text.replace(session.listen_key, "<listenKey>") if session.listen_key else text
 
         return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
-                          redact=redact, on_gone=self.on_stream_exit_gone)
+                          redact=redact, on_gone=self.on_stream_exit_gone,
+                          on_position=self.on_stream_position)

@@ -140,18 +140,30 @@ class ExchangeExits:
                             f"{self.name}; liqhunt's own exits still run")
                 return
 
+    def on_stream_position(self, p) -> None:
+        """The venue's position for a symbol we protect changed size without an order of ours in
+        flight (a manual close or add on the website, a liquidation, ADL): reconcile at the next
+        watcher tick instead of waiting for the periodic pass."""
+        t = next((x for x in self.tracked.values() if x.symbol == p.symbol), None)
+        if t is None or self.busy(t.market) or abs(abs(p.qty) - t.qty) <= 1e-12:
+            return
+        log.info("%s: %s position on the venue is now %g (we protect %g): reconciling", self.name, t.market, p.qty, t.qty)
+        self._reconcile_due = True
+
     async def _watch_loop(self) -> None:
         last_reconcile = time.monotonic()
         last_poll = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.watch_interval_s)
             st = self.stream
-            if st is not None and st.healthy and time.monotonic() - last_poll < self.settings.stream_watch_interval_s:
+            due, self._reconcile_due = self._reconcile_due, False
+            if (not due and st is not None and st.healthy
+                    and time.monotonic() - last_poll < self.settings.stream_watch_interval_s):
                 continue  # the stream reports exits; polling is the slow fallback while it is healthy
             last_poll = time.monotonic()
             try:
                 await self.check_exits()
-                if self.engine is not None and time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
+                if self.engine is not None and (due or time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s):
                     last_reconcile = time.monotonic()
                     from core.brokers.reconcile import reconcile
 

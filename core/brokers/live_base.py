@@ -88,6 +88,7 @@ class LiveBroker(ExchangeExits, Flattening):
         self.stream = None  # core.brokers.user_stream.UserStream when the private stream runs
         self._reported: set[str] = set()  # exchange order ids already reported as exit fills
         self._stream_checks: set[asyncio.Task] = set()  # "did the stream see this order?" timers
+        self._reconcile_due = False  # the private stream saw a position change we did not make
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
     async def _server_time_ms(self) -> int: raise NotImplementedError

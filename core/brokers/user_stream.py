@@ -66,6 +66,14 @@ class ExitOrderGone:
     status: str
 
 
+@dataclass(frozen=True)
+class PositionUpdate:
+    """The venue's own account of a position (one-way mode): signed size, 0 = flat."""
+
+    symbol: str
+    qty: float
+
+
 class StreamAuthError(Exception):
     """The venue refused our credentials on the private stream."""
 
@@ -79,7 +87,7 @@ class StreamSession(Protocol):
 
     async def open_url(self) -> str: ...
     async def on_open(self, ws: ClientConnection) -> None: ...
-    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone]: ...
+    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone | PositionUpdate]: ...
     async def heartbeat(self, ws: ClientConnection) -> None: ...
     def saw_order(self, exchange_id: str) -> bool: ...
     def saw_client(self, client_id: str) -> bool: ...
@@ -124,10 +132,12 @@ class UserStream:
     def __init__(self, session: StreamSession, on_fill: Callable[[StreamFill], None],
                  on_alert: Callable[[str], None], *, backoff: tuple[float, float] = (1.0, 30.0),
                  open_timeout: float = 10.0, redact: Callable[[str], str] = lambda s: s,
-                 on_gone: Callable[[ExitOrderGone], None] | None = None) -> None:
+                 on_gone: Callable[[ExitOrderGone], None] | None = None,
+                 on_position: Callable[[PositionUpdate], None] | None = None) -> None:
         self.session = session
         self._on_fill = on_fill
         self._on_gone = on_gone
+        self._on_position = on_position
         self._alert = on_alert
         self.backoff = backoff
         self.open_timeout = open_timeout
@@ -232,8 +242,10 @@ class UserStream:
                     for item in self.session.handle(msg):
                         if isinstance(item, StreamFill):
                             self._on_fill(item)
-                        elif self._on_gone is not None:
+                        elif isinstance(item, ExitOrderGone) and self._on_gone is not None:
                             self._on_gone(item)
+                        elif isinstance(item, PositionUpdate) and self._on_position is not None:
+                            self._on_position(item)
             finally:
                 self._ws = None
                 beat.cancel()
@@ -281,7 +293,7 @@ class BinanceSession:
             await asyncio.sleep(self.keepalive_s)
             await self._keepalive(self.listen_key)
 
-    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone]:
+    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone | PositionUpdate]:
         if isinstance(msg, dict) and "data" in msg and "stream" in msg:
             msg = msg["data"]  # combined-stream envelope
         if not isinstance(msg, dict):
@@ -290,10 +302,12 @@ class BinanceSession:
         if e == "listenKeyExpired":
             raise StreamEnded("listenKey expired")
         if e == "ACCOUNT_UPDATE":
+            out: list[StreamFill | ExitOrderGone | PositionUpdate] = []
             for p in (msg.get("a") or {}).get("P") or []:
                 if isinstance(p, dict) and p.get("ps", "BOTH") == "BOTH":
                     self.positions[str(p.get("s", ""))] = _f(p.get("pa"))
-            return []
+                    out.append(PositionUpdate(str(p.get("s", "")), _f(p.get("pa"))))
+            return out
         o = msg.get("o") or {}
         if e == "ALGO_UPDATE":
             ai, caid = str(o.get("ai") or ""), str(o.get("caid") or "")
@@ -387,13 +401,17 @@ class BybitSession:
             await asyncio.sleep(self.ping_s)
             await ws.send('{"op":"ping"}')
 
-    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone]:
+    def handle(self, msg: Any) -> list[StreamFill | ExitOrderGone | PositionUpdate]:
         if not isinstance(msg, dict):
             return []
         topic = str(msg.get("topic", ""))
-        out: list[StreamFill | ExitOrderGone] = []
+        out: list[StreamFill | ExitOrderGone | PositionUpdate] = []
         for d in msg.get("data") or []:
             if not isinstance(d, dict) or d.get("category", "linear") != "linear":
+                continue
+            if topic == "position" and d.get("positionIdx", 0) == 0:
+                sign = 1.0 if d.get("side") == "Buy" else -1.0 if d.get("side") == "Sell" else 0.0
+                out.append(PositionUpdate(str(d.get("symbol", "")), sign * _f(d.get("size"))))
                 continue
             if topic in ("order", "execution"):
                 self.seen.add(str(d.get("orderId", "")))

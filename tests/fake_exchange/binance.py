@@ -386,9 +386,15 @@ class FakeBinance:
             "n": f"{fee:.8f}", "T": ms, "t": next(self._ids), "b": "0", "a": "0", "m": False, "R": o["reduceOnly"],
             "wt": "MARK_PRICE", "ot": orig_type, "ps": "BOTH", "cp": closing, "rp": "0", "pP": False, "si": 0, "ss": 0,
             "V": "EXPIRE_TAKER", "pm": "NONE", "gtd": 0}})
-        qty, entry = self.ledger.positions.get(o["symbol"], [0.0, 0.0])
-        self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": "ORDER", "B": [], "P": [
-            {"s": o["symbol"], "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
+        self.push_account_update(o["symbol"])
+
+    def push_account_update(self, symbol: str, reason: str = "ORDER") -> None:
+        """ACCOUNT_UPDATE with the symbol's position as the ledger has it (also for changes made
+        behind the broker's back, e.g. a manual close on the website)."""
+        ms = self.clock.ms()
+        qty, entry = self.ledger.positions.get(symbol, [0.0, 0.0])
+        self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": reason, "B": [], "P": [
+            {"s": symbol, "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
              "iw": "0", "ps": "BOTH"}]}}, "ACCOUNT_UPDATE")
 
     def _push_algo(self, a: dict) -> None:

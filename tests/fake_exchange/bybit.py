@@ -322,6 +322,14 @@ class FakeBybit:
             return False, f"Invalid sign for api_key {key}"
         return True, ""
 
+    def push_position(self, symbol: str) -> None:
+        """The `position` topic with the symbol's position as the ledger has it."""
+        qty, entry = self.ledger.positions.get(symbol, [0.0, 0.0])
+        self.ws.push({"id": f"p{next(self._ids)}", "topic": "position", "creationTime": self.clock.ms(), "data": [{
+            "category": "linear", "symbol": symbol, "positionIdx": 0, "side": "Buy" if qty > 0 else "Sell" if qty < 0 else "",
+            "size": f"{abs(qty):.3f}", "entryPrice": str(entry), "markPrice": str(self.ledger.prices[symbol]),
+            "updatedTime": str(self.clock.ms())}]}, "position")
+
     def _push_fill(self, o: dict, res) -> None:
         ms = str(self.clock.ms())
         stop_type = "Stop" if o["triggerPrice"] else ""
