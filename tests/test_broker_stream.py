@@ -252,6 +252,7 @@ async def test_exchange_stop_is_reported_by_the_stream_with_no_poll_at_all(venue
         await r.settle()
         assert BTC not in r.engine.positions and r.engine.trades[-1].reason == "stop"
         assert r.broker.stream.healthy and r.broker.stream.silent_misses == 0
+        assert r.broker.stream_health()["state"] == "up" and r.broker.stream_health()["events"] > 0
 
 
 async def test_silent_private_stream_is_counted_alerted_reconnected_and_polling_takes_over(venue, caplog):
@@ -264,6 +265,8 @@ async def test_silent_private_stream_is_counted_alerted_reconnected_and_polling_
         pos = await _open_long(r)  # REST shows the entry fill; the stream never mentions it
         await until(lambda: r.broker.stream.silent_misses >= 1, timeout=3.0, what="silence detected")
         assert not r.broker.stream.healthy and r.broker.stream.state == "silent"
+        health = r.broker.stream_health()
+        assert health["state"] == "silent" and health["silent_misses"] >= 1 and health["confirmed"] == 0
         assert any("connected but silent" in a for a in r.broker.alerts)
         assert "private stream silent" in caplog.text
         await until(lambda: r.broker.stream.sessions > sessions, what="reconnected after the silence")

@@ -257,6 +257,14 @@ class LiveBroker(ExchangeExits, Flattening):
         self._stream_checks.add(task)
         task.add_done_callback(self._stream_checks.discard)
 
+    def stream_health(self) -> dict:
+        """The private stream's counters, for the console and the journal: state up|down|silent|off."""
+        st = self.stream
+        if st is None:
+            return {"state": "off"}
+        return {"state": st.state, "sessions": st.sessions, "failures": st.failures, "events": st.events,
+                "confirmed": st.confirmed, "silent_misses": st.silent_misses}
+
     async def _stream_saw(self, st, exchange_id: str) -> None:
         sessions = st.sessions
         await asyncio.sleep(self.settings.stream_silence_s)
