@@ -6,8 +6,9 @@ a list that `poll(now)` drains. The venue subclasses only speak HTTP: signing, e
 
 Safety rules implemented here, once, for both venues:
 - every order carries a client order id; when the outcome of a send is unknown (timeout, dropped
-  connection, 5xx) the order is looked up by that id before anything is resent, so a market order
-  is never duplicated blindly;
+  connection, 5xx, -1007) the order is looked up by that id, then in the venue's recent orders,
+  fills and private stream, and resent only after two confirmed absences within the order's
+  window, so a market order is never duplicated;
 - a timestamp reject resyncs the clock with the venue and retries once (safe: nothing executed);
 - rate limits are waited out, never hammered; an entry that cannot go out in time is refused;
 - entries above the hard notional cap or outside the instrument filters are refused before sending;
