@@ -105,11 +105,12 @@ async def _main(args, cfg, venues, ws, rest) -> int:
 
 async def _start_live_broker(args, cfg, broker, alerts) -> int:
     from core.brokers.confirm import NotConfirmed, open_live_broker
+    from core.brokers.factory import LIVE_CHOICES
 
     limits = {"max notional per trade": cfg.risk.max_notional_per_trade_usd, "max total notional": cfg.risk.max_total_notional_usd,
               "daily loss limit": cfg.risk.daily_loss_limit_usd, "max open positions": cfg.risk.max_open_positions}
     try:  # the typed confirmation comes first: margin type and leverage are set only after it
-        summary = await open_live_broker(broker, args.broker, limits, needs_confirmation=args.broker in ("binance", "bybit"))
+        summary = await open_live_broker(broker, args.broker, limits, needs_confirmation=args.broker in LIVE_CHOICES)
     except NotConfirmed as exc:
         await broker.aclose()
         return fail(NAME, str(exc))
