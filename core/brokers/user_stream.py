@@ -150,6 +150,7 @@ class UserStream:
         self.silent_misses = 0  # ... and the ones it had not: each one ends the session
         self.silent = False  # missed an order change; cleared when it delivers one REST also saw
         self._ws: ClientConnection | None = None
+        self._closing: set[asyncio.Task] = set()
         self._task: asyncio.Task | None = None
         self._rng = random.Random()
 
@@ -169,8 +170,10 @@ class UserStream:
         log.warning("%s private stream silent: %s; reconnecting, exits polled meanwhile", self.session.name,
                     self._redact(why))
         ws = self._ws
-        if ws is not None:
-            asyncio.get_running_loop().create_task(ws.close())
+        if ws is not None:  # ends this session; run() reconnects at once
+            closing = asyncio.get_running_loop().create_task(ws.close())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
 
     def start(self) -> None:
         if self._task is None:
