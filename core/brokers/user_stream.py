@@ -170,7 +170,7 @@ class UserStream:
         log.warning("%s private stream silent: %s; reconnecting, exits polled meanwhile", self.session.name,
                     self._redact(why))
         ws = self._ws
-        if ws is not None:  # ends this session; run() reconnects at once
+        if ws is not None:  # ends this session; run() reconnects after its backoff
             closing = asyncio.get_running_loop().create_task(ws.close())
             self._closing.add(closing)
             closing.add_done_callback(self._closing.discard)
