@@ -348,3 +348,17 @@ async def test_position_changed_on_the_venue_behind_our_back_is_reconciled_at_on
         await until(lambda: r.engine.positions[BTC].qty == pytest.approx(0.004), timeout=3.0, what="resized")
         await until(lambda: r.broker.tracked.get(BTC) is not None and r.broker.tracked[BTC].qty == pytest.approx(0.004),
                     timeout=3.0, what="exits re-placed for the new size")
+
+
+def test_default_private_stream_urls_and_keepalive():
+    from core.brokers import binance, bybit
+    from core.brokers.factory import make_broker
+    from core.brokers.keys import ApiKeys
+    from core.config import Config
+
+    b = make_broker("binance", True, Config(), keys=ApiKeys(API_KEY, SECRET, "binance"))
+    assert b.stream_url() == "wss://fstream.binance.com/private/ws"  # + ?listenKey=…&events=… per session
+    assert b._make_user_stream(b.stream_url()).session.keepalive_s == 1800.0  # 30 min; keys last 60
+    assert binance.TESTNET_STREAM_URL == "wss://fstream.binancefuture.com/private/ws"
+    y = make_broker("bybit", True, Config(), keys=ApiKeys(API_KEY, SECRET, "bybit"))
+    assert y.stream_url() == bybit.MAINNET_STREAM_URL == "wss://stream.bybit.com/v5/private"
