@@ -98,3 +98,8 @@ def test_a_damaged_parquet_file_is_a_counted_bad_input_not_a_traceback(dataset, 
     assert main(["backtest", str(copy), "--json"]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["bad_lines"] == 1 and "unreadable Parquet" in err
+
+
+def test_export_refuses_to_write_over_its_own_inputs(dataset, capsys):
+    assert main(["export", str(dataset), "--parquet", str(dataset)]) == 2
+    assert "holds some of the inputs" in capsys.readouterr().err

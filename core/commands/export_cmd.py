@@ -30,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         print(f"export: {out} exists and is not a folder", file=sys.stderr)
         return 2
+    target = out.resolve()
+    if any(target == p.resolve().parent or target in p.resolve().parents for p in rec.paths):
+        print(f"export: {out} holds some of the inputs; write the dataset to another folder", file=sys.stderr)
+        return 2
     try:
         from core.parquet_io import export_parquet
     except RuntimeError as exc:
