@@ -187,8 +187,8 @@ def first_time(path: Path) -> float | None:
 def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[tuple[float, int, list[Event]]]:
     """(receive ts, seq, [event]) in (ts, seq) order. One hour's file is read at a time."""
     _, pq = _pa()
-    kind, venue = _path_value(path, "kind"), _path_value(path, "venue")
-    cls = EVENT_TYPES.get(kind or "")
+    kind, venue = _path_value(path, "kind") or "", _path_value(path, "venue")
+    cls = EVENT_TYPES.get(kind)
     if cls is None or not venue:
         stats.add_bad(0, f"{path.name}: not in a kind=…/venue=… folder written by `liqhunt export`", where, final=True)
         return

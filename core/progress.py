@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 EVERY = 4096  # lines between updates
 
@@ -23,8 +23,8 @@ class Progress:
         self.enabled = force or _is_terminal(self.stream)
         self.count = 0
         self._next = EVERY
-        self._bar = None
-        self._task = None
+        self._bar: Any = None
+        self._task: Any = None
         self._t0 = time.monotonic()  # display only: rates shown to a person, never used in results
 
     def __enter__(self) -> Progress:

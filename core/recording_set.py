@@ -15,7 +15,7 @@ import heapq
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Generator, Iterator
 
 from core.events import Event
 from core.instruments import Instrument
@@ -130,7 +130,7 @@ class RecordingSet:
     def file(self) -> str:
         return self.label or ", ".join(str(p) for p in self.paths)
 
-    def iter_lines(self, on_instruments: Callable[[list[Instrument]], None] | None = None) -> Iterator[Line]:
+    def iter_lines(self, on_instruments: Callable[[list[Instrument]], None] | None = None) -> Generator[Line, None, None]:
         """A fresh pass: every good line of every file, in receive-time order. `on_instruments` is called
         with newly recorded instruments before the events that need them."""
         self.stats = stats = DecodeStats()
@@ -197,4 +197,4 @@ class RecordingSet:
                     seq += 1
         finally:
             for entry in heap:
-                entry[5].close()
+                entry[5].close()  # type: ignore[attr-defined]

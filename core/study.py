@@ -91,7 +91,7 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
         series.finish()
     for key, ep in enumerate(episodes):
         m, t = marks.get(ep.market), trades.get(ep.market)
-        series = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
+        series: ForwardPrices | None = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
         p0 = series.answers.get((key, "")) if series else None
         for name, _ in HORIZONS:
             p1 = series.answers.get((key, name)) if series and p0 is not None else None
