@@ -62,6 +62,7 @@ class FeedRunner:
         parse_poll: ParsePoll | None = None,
         keep: Callable[[Event], bool] | None = None,
         note: str = "",
+        coverage: str = "",
         stale_grace: float = 30.0,
         healthy_after: float = 30.0,
         health_interval: float = 1.0,
@@ -92,7 +93,7 @@ class FeedRunner:
         self.open_timeout = open_timeout
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
-        self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note)
+        self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note, coverage=coverage)
 
     @property
     def health(self) -> FeedHealth:
@@ -123,9 +124,11 @@ class FeedRunner:
         loop = asyncio.get_running_loop()
         backoff = Backoff(*self._backoff, rng=self._rng)
         first = True
+        reason = ""
         while True:
+            # a retry keeps the last failure in view: "down" with no reason would say nothing
             self._set_state(conn.name, "connecting" if first else "reconnecting",
-                            "" if first else f"reconnecting to {host_of(conn.url)}")
+                            "" if first else f"{reason}; connecting to {host_of(conn.url)} again")
             first = False
             opened_at: float | None = None
             planned = False
@@ -148,7 +151,8 @@ class FeedRunner:
             if opened_at is not None and loop.time() - opened_at >= self.healthy_after:
                 backoff.reset()
             delay = 0.0 if planned else backoff.next()
-            self._set_state(conn.name, "reconnecting", f"{reason}; retrying in {delay:.1f} s")
+            self._set_state(conn.name, "reconnecting", f"{reason}; retrying in {delay:.1f} s",
+                            next_retry_ts=self.clock.now() + delay)
             await asyncio.sleep(delay)
 
     async def _session(self, conn: VenueConnection, ws: ClientConnection) -> None:
@@ -312,8 +316,8 @@ class FeedRunner:
             return
         self._tracker.events_delivered(events)
 
-    def _set_state(self, name: str, state: FeedState, reason: str = "") -> None:
-        if self._tracker.set_state(name, state, reason):
+    def _set_state(self, name: str, state: FeedState, reason: str = "", next_retry_ts: float | None = None) -> None:
+        if self._tracker.set_state(name, state, reason, next_retry_ts):
             self._push_health()
 
     def _push_health(self) -> None:
