@@ -20,7 +20,7 @@ from core.events import Event, Liquidation, base_asset
 from core.feeds.failure import host_of
 from core.feeds.health import FeedHealth
 from core.feeds.instruments_cache import InstrumentSet, load_instruments, with_base
-from core.feeds.registry import LIQUIDATION_COVERAGE, VENUES, make_parser, parse_recorded, venue_module
+from core.feeds.registry import LIQUIDATION_COVERAGE, RETIRED, VENUES, make_parser, parse_recorded, venue_module
 from core.feeds.runner import FeedRunner, OnEvents, OnHealth, OnRaw
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ class LiveFeeds:
         unknown = [v for v in self.venues if v not in VENUES]
         if unknown:
             raise ValueError(f"unknown venue(s) {', '.join(unknown)}; supported: {', '.join(VENUES)}")
+        retired = [v for v in self.venues if v in RETIRED]
+        if retired:
+            raise ValueError("; ".join(RETIRED[v] for v in retired))
         self.clock = clock
         self._on_events = on_events
         self._on_raw = on_raw

@@ -31,7 +31,21 @@ _PARSERS: dict[str, type] = {
     "deribit": deribit.DeribitParser,
     "hyperliquid": hyperliquid.HyperliquidParser,
 }
-VENUES: tuple[str, ...] = tuple(_MODULES)
+VENUES: tuple[str, ...] = tuple(_MODULES)  # every parser: replay and normalise accept all of these
+
+# Venues that no longer exist: their parsers stay so old recordings replay, but nothing connects to them.
+RETIRED: dict[str, str] = {
+    "bitmex": "BitMEX closed on 2026-09-23 04:00 UTC (its closure notice of 2026-07-23); "
+              "its parser stays so old recordings still replay",
+}
+LIVE_VENUES: tuple[str, ...] = tuple(v for v in VENUES if v not in RETIRED)
+# `liqhunt run` without --venues: every live venue with a public liquidation feed (Hyperliquid has none)
+DEFAULT_VENUES: tuple[str, ...] = ("binance", "bybit", "okx", "deribit")
+
+
+def retired_reason(venue: str) -> str | None:
+    """Why `venue` cannot be connected to live, or None if it can."""
+    return RETIRED.get(venue)
 
 LIQUIDATION_COVERAGE: dict[str, str] = {
     "binance": "at most one liquidation per symbol per second is published: counts and volume are lower bounds",
