@@ -50,6 +50,7 @@ class FeedHealth:
     lag_ms: float | None = None  # median ts_recv - ts_event over recent events
     last_frame_ts: float | None = None
     connections: tuple[ConnectionHealth, ...] = ()
+    rows_dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows removed from frames that parsed (e.g. OKX replays)
     last_error: str = ""  # the latest failure, kept after recovery so the feed table can say what happened
     next_retry_ts: float | None = None  # earliest clock time a waiting connection tries again
     ever_connected: bool = False  # False + state "down": the venue was never reached this run
@@ -89,6 +90,7 @@ class HealthTracker:
         self.received = 0
         self.processed = 0
         self.dropped: dict[str, int] = {}
+        self.row_drops: dict[str, int] = {}
         self.events = 0
         self.filtered = 0
         self.errors: dict[str, int] = {}
@@ -123,6 +125,9 @@ class HealthTracker:
 
     def frame_dropped(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
+
+    def rows_dropped(self, reason: str, n: int) -> None:
+        self.row_drops[reason] = self.row_drops.get(reason, 0) + n
 
     def events_delivered(self, events: list[Event]) -> None:
         self.events += len(events)
@@ -190,6 +195,7 @@ class HealthTracker:
             lag_ms=statistics.median(self._lags) if self._lags else None,
             last_frame_ts=self.last_frame_ts,
             connections=conns,
+            rows_dropped=dict(self.row_drops),
             last_error=self._last_error,
             next_retry_ts=min((c.next_retry_ts for c in conns if c.next_retry_ts is not None), default=None),
             ever_connected=any(c.ever_connected for c in conns),

@@ -131,7 +131,8 @@ class LiveFeeds:
             venue, connections, make_parser(venue, iset.instruments), self._on_events, self.clock,
             on_raw=self._on_raw, on_health=self._publish, auto_reply=api.auto_reply, polls=polls,
             http_client=client, rng=self._rng, parse_poll=parse_recorded, keep=self.market_filter.keep,
-            note=note, coverage=LIQUIDATION_COVERAGE.get(venue, ""), **self._runner_options,
+            note=note, coverage=LIQUIDATION_COVERAGE.get(venue, ""), connects_per_s=api.connects_per_s,
+            **self._runner_options,
         )
         self.runners[venue] = runner
         await runner.run()

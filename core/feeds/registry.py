@@ -76,6 +76,7 @@ class VenueApi:
     instruments_body: dict | None
     parse_instruments: Callable[[Any], list[Instrument]]
     auto_reply: Callable[[str | bytes], str | None]
+    connects_per_s: float | None = None  # the venue's limit on new connections per second per IP
 
     # The module-style names, so callers can write venue_module(v).INSTRUMENTS_URL.
     @property
@@ -100,6 +101,7 @@ def venue_module(venue: str) -> VenueApi:
         instruments_body=getattr(m, "INSTRUMENTS_BODY", None),
         parse_instruments=m.parse_instruments,
         auto_reply=getattr(m, "auto_reply", _no_reply),
+        connects_per_s=getattr(m, "CONNECTS_PER_S", None),
     )
 
 

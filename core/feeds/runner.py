@@ -24,7 +24,7 @@ from core.events import Event
 from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.feeds.failure import describe_failure, host_of
 from core.feeds.health import FeedHealth, FeedState, HealthTracker
-from core.feeds.pacing import Backoff, RateBudget
+from core.feeds.pacing import Backoff, ConnectPacer, RateBudget
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ class FeedRunner:
         keep: Callable[[Event], bool] | None = None,
         note: str = "",
         coverage: str = "",
+        connects_per_s: float | None = None,
         stale_grace: float = 30.0,
         healthy_after: float = 30.0,
         health_interval: float = 1.0,
@@ -93,6 +94,7 @@ class FeedRunner:
         self.open_timeout = open_timeout
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
+        self._connect_pacer = ConnectPacer(connects_per_s) if connects_per_s else None
         self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note, coverage=coverage)
 
     @property
@@ -132,6 +134,8 @@ class FeedRunner:
             first = False
             opened_at: float | None = None
             planned = False
+            if self._connect_pacer is not None:
+                await self._connect_pacer.acquire()
             try:
                 async with connect(conn.url, open_timeout=self.open_timeout, close_timeout=2.0,
                                    max_size=2**24, max_queue=256) as ws:
@@ -302,6 +306,10 @@ class FeedRunner:
             self._tracker.frame_dropped("parser_bug")
             return
         self._tracker.frame_processed()
+        take_row_drops = getattr(self.parser, "take_row_drops", None)
+        if take_row_drops is not None:
+            for reason, n in take_row_drops().items():
+                self._tracker.rows_dropped(reason, n)
         if self._keep is not None:
             kept = [e for e in events if self._keep(e)]
             self._tracker.events_filtered(len(events) - len(kept))
