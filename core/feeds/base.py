@@ -56,3 +56,4 @@ class RestPoll:
     params: dict[str, Any] = field(default_factory=dict)
     interval: float = 60.0
     weight: int = 1  # the venue's request weight, for the runner's rate budget
+    first_within: float | None = None  # first request within this many s (default: within one interval)

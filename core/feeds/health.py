@@ -83,7 +83,8 @@ def aggregate_state(states: list[FeedState]) -> FeedState:
 class HealthTracker:
     """Mutable counters behind `FeedHealth`; the runner is its only writer."""
 
-    def __init__(self, venue: str, connection_names: list[str], note: str = "", coverage: str = "") -> None:
+    def __init__(self, venue: str, connection_names: list[str], note: str = "", coverage: str = "",
+                 poll_names: list[str] = ()) -> None:  # type: ignore[assignment]
         self.venue = venue
         self.coverage = coverage
         self.note = note  # shown as the reason while nothing is wrong (e.g. no liquidation stream)
@@ -96,6 +97,8 @@ class HealthTracker:
         self.errors: dict[str, int] = {}
         self.last_frame_ts: float | None = None
         self._conns = {n: ConnectionHealth(n) for n in connection_names}
+        # a REST poll degrades the venue only once it fails: until then the streams say how it is
+        self._conns.update({n: ConnectionHealth(n, state="connected") for n in poll_names})
         self._opens: dict[str, int] = {}
         self._stopped = False
         self._reason = ""
@@ -146,13 +149,14 @@ class HealthTracker:
 
     # --- connection state -------------------------------------------------------------------
     def set_state(self, connection: str, state: FeedState, reason: str = "",
-                  next_retry_ts: float | None = None) -> bool:
+                  next_retry_ts: float | None = None, *, is_poll: bool = False) -> bool:
         """Record a connection's state; returns True if it changed (worth a health push).
 
-        A connection that was never opened and is waiting to retry is ``down``, not
-        ``reconnecting``: nothing was ever received from it, so there is nothing to be stale."""
+        A websocket that was never opened and is waiting to retry is ``down``, not
+        ``reconnecting``: nothing was ever received from it, so there is nothing to be stale.
+        A failing REST poll (open interest, funding intervals) stays ``reconnecting``."""
         c = self._conns[connection]
-        if state == "reconnecting" and not c.ever_connected:
+        if state == "reconnecting" and not c.ever_connected and not is_poll:
             state = "down"
         new = replace(c, state=state, reason=reason, next_retry_ts=next_retry_ts,
                       ever_connected=c.ever_connected or state == "connected")

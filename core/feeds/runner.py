@@ -95,7 +95,8 @@ class FeedRunner:
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
         self._connect_pacer = ConnectPacer(connects_per_s) if connects_per_s else None
-        self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note, coverage=coverage)
+        self._tracker = HealthTracker(venue, names, note=note, coverage=coverage,
+                                      poll_names=list(dict.fromkeys(_poll_name(p) for p in self.polls)))
 
     @property
     def health(self) -> FeedHealth:
@@ -236,7 +237,7 @@ class FeedRunner:
         backoff = Backoff(*self._backoff, rng=self._rng)
         path = urlsplit(poll.url).path
         # spread the first requests over one interval so N polls do not start as one burst
-        await asyncio.sleep(self._rng.random() * poll.interval)
+        await asyncio.sleep(self._rng.random() * (poll.first_within if poll.first_within is not None else poll.interval))
         while True:
             await self._budget.acquire(poll.weight)
             delay = poll.interval
@@ -270,7 +271,8 @@ class FeedRunner:
     def _fail_poll(self, name: str, kind: str, reason: str) -> None:
         self._tracker.error(kind)
         # a failing poll makes the venue "reconnecting" only while it fails; data streams may still be fine
-        self._set_state(name, "reconnecting", reason)
+        if self._tracker.set_state(name, "reconnecting", reason, is_poll=True):
+            self._push_health()
 
     def _on_poll_response(self, poll: RestPoll, path: str, resp: httpx.Response) -> None:
         ts = self.clock.now()

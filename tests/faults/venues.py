@@ -186,6 +186,10 @@ class RestVenue:
         if path == "/fapi/v1/openInterest":
             sym = query.get("symbol", ["BTCUSDT"])[0]
             return 200, {}, json.dumps({"openInterest": "10659.509", "symbol": sym, "time": now_ms}).encode()
+        if path == "/fapi/v1/fundingInfo":  # symbols off the 8 h default
+            return 200, {}, json.dumps([{"symbol": "BTCUSDT", "adjustedFundingRateCap": "0.02",
+                                         "adjustedFundingRateFloor": "-0.02", "fundingIntervalHours": 4,
+                                         "disclaimer": False}]).encode()
         if path == "/fapi/v1/time":
             return 200, {}, json.dumps({"serverTime": now_ms}).encode()
         if path == "/v5/market/time":
