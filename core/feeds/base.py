@@ -45,6 +45,7 @@ class VenueConnection:
     ping_interval: float = 20.0
     stale_after: float = 60.0  # no frame for this long -> stale
     max_lifetime: float | None = None  # reconnect on our terms before the venue's forced cut (Binance: 24 h)
+    fresh_time: bool = False  # JSON frames carry a top-level "time" (unix s) set when sent (Gate)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any, Callable, Iterable
 
 from core.events import Event
-from core.feeds import binance, bitmex, bybit, deribit, hyperliquid, okx
+from core.feeds import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
 from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.instruments import Instrument
 
@@ -22,6 +22,8 @@ _MODULES: dict[str, ModuleType] = {
     "bitmex": bitmex,
     "deribit": deribit,
     "hyperliquid": hyperliquid,
+    "gate": gate,
+    "bitget": bitget,
 }
 _PARSERS: dict[str, type] = {
     "binance": binance.BinanceParser,
@@ -30,6 +32,8 @@ _PARSERS: dict[str, type] = {
     "bitmex": bitmex.BitmexParser,
     "deribit": deribit.DeribitParser,
     "hyperliquid": hyperliquid.HyperliquidParser,
+    "gate": gate.GateParser,
+    "bitget": bitget.BitgetParser,
 }
 VENUES: tuple[str, ...] = tuple(_MODULES)  # every parser: replay and normalise accept all of these
 
@@ -40,7 +44,7 @@ RETIRED: dict[str, str] = {
 }
 LIVE_VENUES: tuple[str, ...] = tuple(v for v in VENUES if v not in RETIRED)
 # `liqhunt run` without --venues: every live venue with a public liquidation feed (Hyperliquid has none)
-DEFAULT_VENUES: tuple[str, ...] = ("binance", "bybit", "okx", "deribit")
+DEFAULT_VENUES: tuple[str, ...] = ("binance", "bybit", "okx", "deribit", "gate", "bitget")
 
 
 def retired_reason(venue: str) -> str | None:
@@ -54,6 +58,10 @@ LIQUIDATION_COVERAGE: dict[str, str] = {
     "bitmex": "engine orders as they rest in the book, counted once on insert at their size then",
     "deribit": "every liquidation trade, read from the public trade flag",
     "hyperliquid": "none: Hyperliquid publishes no public liquidation stream (funding and OI only)",
+    "gate": "every liquidation order since Gate's 2026-08-20 change (batched per contract each second, "
+            "or at 20 orders); before it, at most one per contract per second",
+    "bitget": "a snapshot: per pair each second only the largest long and the largest short liquidation, "
+              "so counts and volume are lower bounds",
 }
 
 

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 from core.clock import Clock
@@ -163,7 +164,7 @@ class FeedRunner:
     async def _session(self, conn: VenueConnection, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
         for frame in conn.subscribe:
-            await ws.send(frame)
+            await ws.send(self._stamped(conn, frame))
         self._set_state(conn.name, "connected")
         pinger = asyncio.create_task(self._ping_forever(conn, ws)) if conn.ping_frame else None
         deadline = loop.time() + conn.max_lifetime if conn.max_lifetime else math.inf
@@ -206,11 +207,17 @@ class FeedRunner:
         try:
             while True:
                 await asyncio.sleep(conn.ping_interval)
-                await ws.send(conn.ping_frame)  # type: ignore[arg-type]
+                await ws.send(self._stamped(conn, conn.ping_frame))  # type: ignore[arg-type]
         except asyncio.CancelledError:
             raise
         except Exception:  # the connection died; the reader sees it and reconnects
             return
+
+    def _stamped(self, conn: VenueConnection, frame: str) -> str:
+        """Gate checks each request's "time" against its clock: stamp it at send time."""
+        if not conn.fresh_time:
+            return frame
+        return orjson.dumps({**orjson.loads(frame), "time": int(self.clock.now())}).decode()
 
     def _on_frame(self, conn: VenueConnection, raw: str | bytes) -> str | None:
         ts = self.clock.now()
