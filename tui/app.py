@@ -58,6 +58,7 @@ class LiqHuntApp(App[None]):
         Binding("n", "answer('reject')", "No", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("s", "stats", "Stats"),
+        Binding("v", "feeds", "Feeds", show=False),  # the feed table (tui/screens/feeds.py)
         Binding("t", "next_theme", "Theme"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_console", "Quit"),
@@ -334,6 +335,11 @@ class LiqHuntApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_feeds(self) -> None:
+        from tui.screens.feeds import FeedsScreen
+
+        self.push_screen(FeedsScreen(self.engine, self.source, self.clock))
 
     def action_stats(self) -> None:
         from tui.screens.stats import StatsScreen

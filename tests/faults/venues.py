@@ -186,6 +186,8 @@ class RestVenue:
         if path == "/fapi/v1/openInterest":
             sym = query.get("symbol", ["BTCUSDT"])[0]
             return 200, {}, json.dumps({"openInterest": "10659.509", "symbol": sym, "time": now_ms}).encode()
+        if path == "/api/v2/public/get_instruments":
+            return 200, {}, (FIXTURES / "deribit_get_instruments.json").read_bytes()
         if path == "/api/v4/futures/usdt/contracts":
             return 200, {}, (FIXTURES / "gate_contracts.json").read_bytes()
         if path == "/api/v2/mix/market/contracts":
