@@ -40,8 +40,10 @@ def _fixture(name: str) -> str:
 
 async def test_gate_subscribes_all_liquidations_pings_and_sizes_by_the_contract_multiplier(tmp_path):
     received: list[dict] = []
+    headers: list[str | None] = []
 
     async def play(ws, index):
+        headers.append(ws.request.headers.get("X-Gate-Size-Decimal"))
         async for raw in ws:
             msg = json.loads(raw)
             received.append(msg)
@@ -72,6 +74,7 @@ async def test_gate_subscribes_all_liquidations_pings_and_sizes_by_the_contract_
                             what="an ETH mark with its 4 h interval")
                 h = runner.health
 
+    assert headers and set(headers) == {"1"}  # fractional contract sizes, not integers
     subs = [m for m in received if m.get("event") == "subscribe"]
     assert {"channel": "futures.public_liquidates", "event": "subscribe", "payload": ["!all"]}.items() <= \
         next(m for m in subs if m["channel"] == "futures.public_liquidates").items()

@@ -46,6 +46,7 @@ class VenueConnection:
     stale_after: float = 60.0  # no frame for this long -> stale
     max_lifetime: float | None = None  # reconnect on our terms before the venue's forced cut (Binance: 24 h)
     fresh_time: bool = False  # JSON frames carry a top-level "time" (unix s) set when sent (Gate)
+    headers: tuple[tuple[str, str], ...] = ()  # extra handshake headers (Gate: X-Gate-Size-Decimal)
 
 
 @dataclass(frozen=True)

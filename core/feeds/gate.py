@@ -185,7 +185,9 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     """Liquidations of every contract on one connection (``!all``); tickers per contract, spread
     over connections of ≤200 contracts. Gate's application ping is ``futures.ping``."""
     common = dict(venue=VENUE, url=WS_URL, ping_frame=orjson.dumps({"time": 0, "channel": "futures.ping"}).decode(),
-                  ping_interval=15.0, stale_after=60.0, fresh_time=True)
+                  ping_interval=15.0, stale_after=60.0, fresh_time=True,
+                  # without it Gate sends sizes as integers, truncating fractional contracts
+                  headers=(("X-Gate-Size-Decimal", "1"),))
     out = [VenueConnection(name="liquidations", subscribe=(_frame("futures.public_liquidates", ["!all"]),), **common)]
     contracts = sorted({i.symbol for i in instruments if i.venue == VENUE})
     for c, start in enumerate(range(0, len(contracts), CONTRACTS_PER_CONNECTION), 1):

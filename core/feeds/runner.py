@@ -139,7 +139,8 @@ class FeedRunner:
             if self._connect_pacer is not None:
                 await self._connect_pacer.acquire()
             try:
-                async with connect(conn.url, open_timeout=self.open_timeout, close_timeout=2.0,
+                async with connect(conn.url, additional_headers=list(conn.headers) or None,
+                                   open_timeout=self.open_timeout, close_timeout=2.0,
                                    max_size=2**24, max_queue=256) as ws:
                     opened_at = loop.time()
                     self._tracker.connection_opened(conn.name)

@@ -160,9 +160,11 @@ class RestVenue:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def ok(self, path: str = "/fapi/v1/openInterest") -> int:
-        """2xx answers served on a polled path: each is one message the runner receives."""
-        return sum(n for (p, status), n in self.served.items() if p == path and 200 <= status < 300)
+    def ok(self, *paths: str) -> int:
+        """2xx answers served on polled paths (default: Binance's open interest and funding
+        intervals): each is one message the runner receives."""
+        paths = paths or ("/fapi/v1/openInterest", "/fapi/v1/fundingInfo")
+        return sum(n for (p, status), n in self.served.items() if p in paths and 200 <= status < 300)
 
     def add(self, path: str, *faults: str) -> None:
         self.faults.setdefault(path, deque()).extend(faults)
