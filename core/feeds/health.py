@@ -64,6 +64,15 @@ class FeedHealth:
         """Seconds until the next reconnect attempt; None when nothing is waiting to retry."""
         return None if self.next_retry_ts is None else max(0.0, self.next_retry_ts - now)
 
+    def effective_state(self, now: float, max_silence: float) -> FeedState:
+        """The state entries should see: a connected venue with no stream frame yet is still
+        ``connecting``; one silent longer than `max_silence` is ``stale``."""
+        if self.state != "connected":
+            return self.state
+        if self.last_frame_ts is None:
+            return "connecting"
+        return "stale" if now - self.last_frame_ts > max_silence else "connected"
+
     def is_stale(self, now: float, max_silence: float | None = None) -> bool:
         """True when entries should be blocked: not connected, or (given `max_silence`) no frame lately."""
         if self.state != "connected":
