@@ -73,6 +73,10 @@ def file_lines(path: Path, stats: DecodeStats, decoder: RecordingDecoder, where:
         return parquet_io.parquet_lines(path, stats, where)
     if is_tardis_file(path):
         return ((ts, 0, events) for ts, events in tardis_lines(path, stats, where))
+    if path.name.endswith((".csv", ".csv.gz")):  # a CSV of another kind (tardis trades, book…): one line, not millions
+        stats.add_bad(1, f"{path.name}: not a recording, nor a tardis.dev liquidations or derivative_ticker CSV; skipped",
+                      where, final=True)
+        return iter(())
     return ((ts, 0, events) for ts, events in iter_recording(path, stats, decoder, where))
 
 
