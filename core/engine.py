@@ -415,3 +415,4 @@ class Engine(OrderFlow):
             if base_asset(market) == asset:
                 fed |= st.venues
         return frozenset(self.stale_venues & fed)
+

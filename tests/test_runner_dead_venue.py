@@ -117,10 +117,12 @@ async def test_run_defaults_with_okx_unreachable_trade_on_the_rest_and_say_why(t
                         assert rig.health(v).ever_connected, (v, rig.health(v))
                     okx = rig.health("okx")
                     assert okx.state == "down" and not okx.ever_connected and okx.coverage.startswith("a sample")
-                    await rig.pilot.press("e")  # the console's feed table
+                    await rig.pilot.press("e")
                     await rig.pilot.pause()
                     text = screen_text(rig.app)
-                    assert "okx" in text and "never connected" in text and "connection refused" in text
+                    assert "okx" in text and "down (never reached this run)" in text and "connection refused" in text
+                    assert "liquidations: a sample" in text  # okx's completeness caveat is in the table
+                    assert all(v in text for v in DEFAULT_VENUES)  # one row per venue in the table
                     await rig.pilot.press("escape")
         finally:
             for s in servers.values():
