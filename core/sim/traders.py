@@ -109,7 +109,7 @@ class TraderFlow:
                 out.extend([left / k] * k)
                 break
             x = floor * rng.paretovariate(ACCOUNT_ALPHA)
-            if x >= left or left - x < 0.2 * floor:
+            if x >= left or left - x < floor:  # no account below the floor: the remainder joins this one
                 out.append(left)
                 break
             out.append(x)
