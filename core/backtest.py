@@ -26,7 +26,7 @@ from core.instruments import Instrument
 from core.positions import TIERS, score_tier
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats
-from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, sample_label, summarize
+from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, summarize
 
 PLAYBOOKS = ("ride", "fade")
 

@@ -12,8 +12,16 @@ from core.clock import SimClock
 from core.config import Config
 from core.engine_events import PositionClosed
 from core.journal import (
-    Journal, by_reason, by_tier, default_journal_path, format_report, report, resolve_journal_path, tier_table,
-    today_figures, wilson_interval,
+    Journal,
+    by_reason,
+    by_tier,
+    default_journal_path,
+    format_report,
+    report,
+    resolve_journal_path,
+    tier_table,
+    today_figures,
+    wilson_interval,
 )
 from core.positions import ClosedTrade
 from tests.builders import T0, feed, make_engine, mark, scripted_cascade

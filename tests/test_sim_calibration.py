@@ -8,7 +8,14 @@ import pytest
 from core.cli import main
 from core.events import Liquidation, MarkPrice
 from core.recording import RecordedLine, read_recording
-from core.sim.calibration import TARGETS, all_within, format_table, hill_alpha, measure, rows_for
+from core.sim.calibration import (
+    TARGETS,
+    all_within,
+    format_table,
+    hill_alpha,
+    measure,
+    rows_for,
+)
 from core.sim.feeds import BinanceThinning, thinned
 from core.sim.market_sim import Simulator
 

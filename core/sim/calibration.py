@@ -27,6 +27,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from core.events import Liquidation, MarkPrice
 from core.sim.feeds import BinanceThinning
 from core.sim.market_sim import Simulator
 from core.trade_stats import cluster_ids, mean_interval
@@ -110,7 +111,7 @@ class Measured:
 
 
 class _Series:
-    __slots__ = ("ts", "px")
+    __slots__ = ("px", "ts")
 
     def __init__(self) -> None:
         self.ts: list[float] = []
@@ -147,15 +148,14 @@ def measure(scenario: str, hours: float, seed: int = 7, markets: int = 20, warmu
     thin = BinanceThinning()
     kept = 0
     for ev in sim.run(seconds, chunk=600.0):
-        kind = ev.kind
-        if kind == "mark":
+        if isinstance(ev, MarkPrice):
             s = marks.get(ev.market)
             if s is None:
                 s = marks[ev.market] = _Series()
             s.ts.append(ev.ts_recv)
-            s.px.append(ev.mark)  # type: ignore[attr-defined]
-        elif kind == "liquidation":
-            usd = ev.usd  # type: ignore[attr-defined]
+            s.px.append(ev.mark)
+        elif isinstance(ev, Liquidation):
+            usd = ev.usd
             sizes.append(usd)
             m.liquidated_usd += usd
             minute = int((ev.ts_recv - start) // 60)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from core.events import Event, Liquidation
 
