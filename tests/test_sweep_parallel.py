@@ -40,7 +40,6 @@ def test_the_forked_in_sample_run_is_the_separate_in_sample_run(crash):
     one_pass = [backtest_report(r) for r in split_backtest(rec, cfg, split, span=(start, end))]
     assert one_pass == two_pass
     assert two_pass[0]["exits"].get("end_of_data", 0) >= 1  # the open position is closed at the cut in both
-    assert two_pass[1]["trades"] > 0
 
 
 def _sweep(capsys, crash, *extra) -> str:
