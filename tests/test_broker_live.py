@@ -9,6 +9,7 @@ import pytest
 
 from core.brokers.base import Fill, Rejection
 from core.brokers.reconcile import startup_reconcile
+from core.brokers.reconcile_loop import ReconcileLoop
 from core.engine_commands import Flatten, Kill
 from core.positions import Position
 from tests.fake_exchange.harness import BTC, T0, VENUES, rig, submit_entry, until
@@ -162,7 +163,7 @@ async def test_startup_reconcile_adopts_venue_position_and_replaces_stale_exits(
         assert pos.side == "long" and pos.qty == pytest.approx(0.02) and pos.entry_price == pytest.approx(59_000.0)
         exits = _stop_and_tp(r)
         assert exits["stop"] < 59_000.0 < exits["tp"] and len(r.open_exits()) == 2
-        assert r.broker.engine is r.engine
+        assert not hasattr(r.broker, "engine")  # reconciliation is driven from outside the broker
         # a second start-up (another restart) must not pile up exit orders
         await startup_reconcile(r.engine, r.broker)
         assert len(r.open_exits()) == 2
@@ -279,10 +280,42 @@ async def test_results_carry_fills_and_rejections_only_once(venue):
         assert r.broker.poll(0) == []
 
 
-async def test_watcher_reconciles_periodically_once_attached(venue):
+async def test_reconcile_loop_adopts_a_position_opened_behind_our_back_periodically(venue):
     async with rig(venue, watch_interval_s=0.05, reconcile_interval_s=0.1) as r:
         await startup_reconcile(r.engine, r.broker)
-        r.fake.ledger.set_position("BTCUSDT", -0.03, 60_500.0)  # opened behind our back
-        await until(lambda: BTC in r.engine.positions, what="adoption by the watcher")
-        assert r.engine.positions[BTC].side == "short" and r.engine.positions[BTC].qty == pytest.approx(0.03)
-        await until(lambda: len(r.open_exits()) == 2, what="exits for the adopted position")
+        loop = ReconcileLoop(r.engine, r.broker)
+        loop.start()
+        try:
+            r.fake.ledger.set_position("BTCUSDT", -0.03, 60_500.0)  # opened behind our back
+            await until(lambda: BTC in r.engine.positions, what="adoption by the reconcile loop")
+            assert r.engine.positions[BTC].side == "short" and r.engine.positions[BTC].qty == pytest.approx(0.03)
+            await until(lambda: len(r.open_exits()) == 2, what="exits for the adopted position")
+        finally:
+            await loop.stop()
+
+
+async def test_reconcile_pass_reports_a_fired_venue_stop_at_its_own_price_not_as_reconcile(venue):
+    """The venue is flat because its stop fired and nothing has polled yet: the pass polls the
+    exits first (under the broker's watch lock), so the engine books the stop at its fill price."""
+    async with rig(venue) as r:  # watcher effectively off, no private stream
+        pos = await _open_long(r)
+        r.fake.set_price("BTCUSDT", pos.stop_price - 50)
+        report = await ReconcileLoop(r.engine, r.broker).run_once()
+        await r.settle()
+        assert report.closed == [] and BTC not in r.engine.positions
+        t = r.engine.trades[-1]
+        assert t.reason == "stop" and t.exit_price == pytest.approx(pos.stop_price - 50)
+
+
+async def test_reconcile_loop_runs_at_once_when_the_broker_says_due(venue):
+    async with rig(venue, reconcile_interval_s=3600.0) as r:
+        await startup_reconcile(r.engine, r.broker)
+        loop = ReconcileLoop(r.engine, r.broker)
+        loop.start()
+        try:
+            r.fake.ledger.set_position("BTCUSDT", 0.02, 59_000.0)
+            r.broker.reconcile_due.set()
+            await until(lambda: loop.passes == 1, what="a pass right after reconcile_due")
+            assert BTC in r.engine.positions and not r.broker.reconcile_due.is_set()
+        finally:
+            await loop.stop()

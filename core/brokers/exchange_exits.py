@@ -1,7 +1,9 @@
 """ExchangeExits: the stop-loss and take-profit that live on the venue for each position.
 
 Placed right after an entry fills, cancelled when the engine exits first, and watched (the private
-stream reports a fill at once; REST polling is the fallback and runs the periodic reconciliation).
+stream reports a fill at once; REST polling is the fallback). Reconciling positions with the
+engine is not done here: `core.brokers.reconcile_loop.ReconcileLoop`, started by the composition
+root, does it, woken early by `reconcile_due`.
 When one fires it becomes the exit Fill the engine adopts, exactly once, and the other is
 cancelled. A mixin of `LiveBroker`: it works on the broker's `tracked` exits, filters and settings.
 """
@@ -15,6 +17,7 @@ from decimal import Decimal
 from core.brokers.filters import fmt, prepare_qty, round_price
 from core.brokers.live_errors import NOT_FOUND, REJECTED, NotReady, VenueError
 from core.brokers.live_types import ExecReport, ExitKind, TrackedExits, closing_side
+from core.positions import Position
 
 log = logging.getLogger("liqhunt.broker")
 
@@ -24,7 +27,7 @@ class ExchangeExits:
         try:
             sym = await self.ensure_ready(t.market)
         except NotReady as e:
-            self._alert(f"{t.market}: stop/take-profit NOT placed: {e}")
+            self.alert(f"{t.market}: stop/take-profit NOT placed: {e}")
             return
         t.symbol = sym
         f = self.filters[sym]
@@ -41,7 +44,7 @@ class ExchangeExits:
                     break
                 except VenueError as e:
                     if e.kind == REJECTED or attempt == 3:
-                        self._alert(f"{t.market}: {kind} at {trigger} NOT placed on {self.name}: {e}")
+                        self.alert(f"{t.market}: {kind} at {trigger} NOT placed on {self.name}: {e}")
                         break
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self.settings.retry_max_s)
@@ -58,7 +61,7 @@ class ExchangeExits:
                     if e.kind in (NOT_FOUND, REJECTED):
                         break  # already triggered, cancelled or expired: nothing left to cancel
                     if attempt == 4:
-                        self._alert(f"{t.market}: could not cancel leftover exit order {cid}: {e}")
+                        self.alert(f"{t.market}: could not cancel leftover exit order {cid}: {e}")
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self.settings.retry_max_s)
 
@@ -136,39 +139,44 @@ class ExchangeExits:
         for t in self.tracked.values():
             if g.client_id in (t.stop_id, t.tp_id):
                 kind = "stop" if g.client_id == t.stop_id else "take-profit"
-                self._alert(f"{t.market}: venue {kind} order {g.status}: the position is NOT protected on "
+                self.alert(f"{t.market}: venue {kind} order {g.status}: the position is NOT protected on "
                             f"{self.name}; liqhunt's own exits still run")
                 return
 
     def on_stream_position(self, p) -> None:
         """The venue's position for a symbol we protect changed size without an order of ours in
-        flight (a manual close or add on the website, a liquidation, ADL): reconcile at the next
-        watcher tick instead of waiting for the periodic pass."""
+        flight (a manual close or add on the website, a liquidation, ADL): reconcile now instead of waiting for
+        the periodic pass: `reconcile_due` wakes the ReconcileLoop."""
         t = next((x for x in self.tracked.values() if x.symbol == p.symbol), None)
         if t is None or self.busy(t.market) or abs(abs(p.qty) - t.qty) <= 1e-12:
             return
         log.info("%s: %s position on the venue is now %g (we protect %g): reconciling", self.name, t.market, p.qty, t.qty)
-        self._reconcile_due = True
+        self.reconcile_due.set()
+
+    async def protect(self, pos: Position, replace: bool = True) -> None:
+        """(Re)place the venue stop and take-profit for a position the engine holds (adopted,
+        resized or restored), under this run's client ids; `replace` first cancels every open
+        order of ours on its symbol, so restarts do not pile up exit orders."""
+        sym = await self.ensure_ready(pos.market)
+        if replace:
+            await self._cancel_all_symbol(sym)
+        self.tracked.pop(pos.market, None)
+        self.on_position_opened(pos)
+        await self.wait_idle()
 
     async def _watch_loop(self) -> None:
-        last_reconcile = time.monotonic()
         last_poll = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.watch_interval_s)
             st = self.stream
-            due, self._reconcile_due = self._reconcile_due, False
-            if (not due and st is not None and st.healthy
+            if (st is not None and st.healthy
                     and time.monotonic() - last_poll < self.settings.stream_watch_interval_s):
                 continue  # the stream reports exits; polling is the slow fallback while it is healthy
             last_poll = time.monotonic()
             try:
-                await self.check_exits()
-                if self.engine is not None and (due or time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s):
-                    last_reconcile = time.monotonic()
-                    from core.brokers.reconcile import reconcile
-
-                    await reconcile(self.engine, self)
+                async with self.watch_lock:
+                    await self.check_exits()
             except (VenueError, NotReady) as e:
-                self._alert(f"watcher: {e}")
+                self.alert(f"watcher: {e}")
             except Exception as e:  # the watcher guards open positions: log and keep watching
-                self._alert(f"watcher: internal error {type(e).__name__}: {e}")
+                self.alert(f"watcher: internal error {type(e).__name__}: {e}")

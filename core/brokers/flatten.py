@@ -54,7 +54,7 @@ class Flattening:
             if not failures:
                 report.done = True
                 return report
-            self._alert(f"flatten attempt {report.attempts} incomplete: " + "; ".join(failures))
+            self.alert(f"flatten attempt {report.attempts} incomplete: " + "; ".join(failures))
             if (max_attempts is not None and report.attempts >= max_attempts) or (cancelled and cancelled.is_set()):
                 return report
             await asyncio.sleep(delay)

@@ -93,17 +93,23 @@ async def _main(args, cfg, venues, ws, rest) -> int:
     session = build_session(cfg, clock, broker.instruments() if broker else [], args.mode, args,
                             source_label="live", venues=venues, broker=broker, journal_by_default=True)
     engine = session.engine
+    reconciling = None
     if broker is not None:
         from core.brokers.reconcile import startup_reconcile
+        from core.brokers.reconcile_loop import ReconcileLoop
         from core.journal.reconciliation import record_reconciliation
 
         broker.price_of = engine.mark_of
         report = await startup_reconcile(engine, broker)
         record_reconciliation(session.journal, engine, report)
         alerts.append(report.summary())
+        reconciling = ReconcileLoop(engine, broker)  # periodic passes, and at once when the broker says due
+        reconciling.start()
     try:
         return await _run_app(args, cfg, engine, source, clock, session, alerts)
     finally:
+        if reconciling is not None:
+            await reconciling.stop()
         if broker is not None:
             await broker.aclose()
 
