@@ -309,10 +309,9 @@ async def test_reconcile_pass_reports_a_fired_venue_stop_at_its_own_price_not_as
 
 async def test_reconcile_loop_runs_at_once_when_the_broker_says_due(venue):
     async with rig(venue, reconcile_interval_s=3600.0) as r:
-        await startup_reconcile(r.engine, r.broker)
-        loop = ReconcileLoop(r.engine, r.broker)
-        loop.start()
+        loop, report = await ReconcileLoop.after_startup(r.engine, r.broker)  # as `liqhunt run` does
         try:
+            assert report.summary() == "in sync" and loop.passes == 0
             r.fake.ledger.set_position("BTCUSDT", 0.02, 59_000.0)
             r.broker.reconcile_due.set()
             await until(lambda: loop.passes == 1, what="a pass right after reconcile_due")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core.brokers.live_errors import NotReady, VenueError
-from core.brokers.reconcile import ReconcileReport, reconcile
+from core.brokers.reconcile import ReconcileReport, reconcile, startup_reconcile
 
 if TYPE_CHECKING:
     from core.brokers.live_base import LiveBroker
@@ -30,6 +30,16 @@ class ReconcileLoop:
         self.on_report = on_report
         self.passes = 0
         self._task: asyncio.Task | None = None
+
+    @classmethod
+    async def after_startup(cls, engine, broker: LiveBroker) -> tuple[ReconcileLoop, ReconcileReport]:
+        """What the composition root calls once the broker has started and before trading: the
+        start-up reconciliation (venue exits re-placed under this run's ids), then the loop,
+        running. Stop it with `stop()` before closing the broker."""
+        report = await startup_reconcile(engine, broker)
+        loop = cls(engine, broker)
+        loop.start()
+        return loop, report
 
     def start(self) -> None:
         if self._task is None:

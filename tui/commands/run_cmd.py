@@ -95,16 +95,13 @@ async def _main(args, cfg, venues, ws, rest) -> int:
     engine = session.engine
     reconciling = None
     if broker is not None:
-        from core.brokers.reconcile import startup_reconcile
         from core.brokers.reconcile_loop import ReconcileLoop
         from core.journal.reconciliation import record_reconciliation
 
         broker.price_of = engine.mark_of
-        report = await startup_reconcile(engine, broker)
+        reconciling, report = await ReconcileLoop.after_startup(engine, broker)
         record_reconciliation(session.journal, engine, report)
         alerts.append(report.summary())
-        reconciling = ReconcileLoop(engine, broker)  # periodic passes, and at once when the broker says due
-        reconciling.start()
     try:
         return await _run_app(args, cfg, engine, source, clock, session, alerts)
     finally:
