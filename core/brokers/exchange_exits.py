@@ -1,28 +1,59 @@
 """ExchangeExits: the stop-loss and take-profit that live on the venue for each position.
 
 Placed right after an entry fills, cancelled when the engine exits first, and watched (the private
-stream reports a fill at once; REST polling is the fallback). Reconciling positions with the
-engine is not done here: `core.brokers.reconcile_loop.ReconcileLoop`, started by the composition
-root, does it, woken early by `reconcile_due`.
-When one fires it becomes the exit Fill the engine adopts, exactly once, and the other is
-cancelled. A mixin of `LiveBroker`: it works on the broker's `tracked` exits, filters and settings.
+stream reports a fill at once; REST polling is the fallback). When one fires it becomes the exit
+Fill the engine adopts, exactly once, and the other is cancelled. A mixin of `LiveBroker`: it works
+on the broker's `tracked` exits, filters and settings (declared below for the type checker).
+
+Reconciling positions with the engine is not done here: `core.brokers.reconcile_loop.ReconcileLoop`,
+started by the composition root, does it, woken early by `reconcile_due`.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from core.brokers.filters import fmt, prepare_qty, round_price
+from core.brokers.filters import SymbolFilters, fmt, prepare_qty, round_price
 from core.brokers.live_errors import NOT_FOUND, REJECTED, NotReady, VenueError
-from core.brokers.live_types import ExecReport, ExitKind, TrackedExits, closing_side
+from core.brokers.live_types import ExecReport, ExitKind, LiveSettings, TrackedExits, closing_side
 from core.positions import Position
+
+if TYPE_CHECKING:
+    from core.brokers.user_stream import UserStream
 
 log = logging.getLogger("liqhunt.broker")
 
 
 class ExchangeExits:
+    # the LiveBroker state and methods this mixin works on (annotations only: nothing at run time)
+    name: str
+    settings: LiveSettings
+    filters: dict[str, SymbolFilters]
+    tracked: dict[str, TrackedExits]
+    stream: UserStream | None
+    reconcile_due: asyncio.Event
+    watch_lock: asyncio.Lock
+    _reported: set[str]
+    _session: str
+    alert: Callable[[str], None]
+    busy: Callable[[str], bool]
+    ensure_ready: Callable[[str], Awaitable[str]]
+    expect_on_stream: Callable[[str], None]
+    on_position_opened: Callable[[Position], None]
+    wait_idle: Callable[..., Awaitable[None]]
+    _spawn: Callable[[Coroutine[Any, Any, Any], str], None]
+    _idempotent: Callable[..., Awaitable[ExecReport]]
+    _place_exit: Callable[[TrackedExits, ExitKind, str, str, str], Awaitable[ExecReport]]
+    _query_exit: Callable[[str, str], Awaitable[ExecReport]]
+    _cancel_exit: Callable[[str, str], Awaitable[None]]
+    _cancel_all_symbol: Callable[[str], Awaitable[None]]
+    _finalise: Callable[[str, ExecReport], Awaitable[ExecReport]]
+    _push_exit_fill: Callable[..., None]
+
     async def _place_exits(self, t: TrackedExits) -> None:
         try:
             sym = await self.ensure_ready(t.market)
@@ -32,7 +63,8 @@ class ExchangeExits:
         t.symbol = sym
         f = self.filters[sym]
         qty = prepare_qty(f, t.qty, 0.0, reduce_only=True)
-        for kind, price, cid in (("stop", t.stop_price, t.stop_id), ("take_profit", t.tp_price, t.tp_id)):
+        exits: tuple[tuple[ExitKind, float, str], ...] = (("stop", t.stop_price, t.stop_id), ("take_profit", t.tp_price, t.tp_id))
+        for kind, price, cid in exits:
             trigger = fmt(round_price(price, f.tick_size))
             delay = self.settings.retry_base_s
             for attempt in range(4):
@@ -84,7 +116,7 @@ class ExchangeExits:
                     self.expect_on_stream(rep.exchange_id)  # the stream should have told us first
                 break
 
-    def _report_exit(self, t: TrackedExits, kind: ExitKind, rep: ExecReport, source: str) -> bool:
+    def _report_exit(self, t: TrackedExits, kind: str, rep: ExecReport, source: str) -> bool:
         """The one place an exchange-side exit becomes the engine's exit Fill (poll or stream):
         at most once per position and per exchange order id; the other exit is then cancelled."""
         market = t.market
@@ -116,14 +148,14 @@ class ExchangeExits:
             return
         ids = {f.client_id, f.algo_client_id}
         if t.stop_id in ids:
-            kind: ExitKind | None = "stop"
+            kind: ExitKind = "stop"
         elif t.tp_id in ids:
             kind = "take_profit"
         elif f.client_id.startswith(f"lqh-{self._session}-"):
             return  # our own market order or flatten close: its task reports it
         elif (f.reduce_only and f.side == closing_side(t.side) and f.kind_hint in ("stop", "take_profit")
               and f.qty >= t.qty - 1e-12):
-            kind = f.kind_hint  # type: ignore[assignment]
+            kind = f.kind_hint
         else:
             return
         if self.busy(t.market):

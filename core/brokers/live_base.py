@@ -22,7 +22,8 @@ import asyncio
 import logging
 import secrets
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import httpx
 
@@ -189,7 +190,7 @@ class LiveBroker(ExchangeExits, Flattening):
         if self._on_alert is not None:
             self._on_alert(msg)
 
-    def _spawn(self, coro: Awaitable, market: str = "") -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], market: str = "") -> None:
         loop = self._loop or asyncio.get_running_loop()
         task = loop.create_task(coro)
         self._tasks.add(task)
@@ -358,8 +359,9 @@ class LiveBroker(ExchangeExits, Flattening):
             wait = self.settings.max_entry_wait_s if order.intent == "entry" else self.settings.max_exit_wait_s
             GATE_BUDGET_S.set(wait)
             sent_ms = self.timestamp_ms()
+            qty = fmt(prep.qty)
             rep = await self._idempotent(
-                lambda: self._send_market(sym, order.side, fmt(prep.qty), order.reduce_only, cid),
+                lambda: self._send_market(sym, order.side, qty, order.reduce_only, cid),
                 lambda: self._query_order(sym, cid), max_wait_s=wait,
                 absent=lambda: self._absent(sym, cid, sent_ms),
             )
