@@ -318,3 +318,28 @@ async def test_reconcile_loop_runs_at_once_when_the_broker_says_due(venue):
             assert BTC in r.engine.positions and not r.broker.reconcile_due.is_set()
         finally:
             await loop.stop()
+
+
+async def test_a_periodic_resize_is_journaled_so_a_restart_restores_the_venue_size(venue, tmp_path):
+    """As `liqhunt run` wires it: every pass of the loop reports to the journal."""
+    from core.journal import Journal, open_positions, record_reconciliation
+
+    path = tmp_path / "journal.sqlite"
+    async with rig(venue, reconcile_interval_s=3600.0) as r:
+        j = Journal(path, r.clock)
+        j.open_session("auto", [venue], r.engine.cfg, "live")
+        j.attach(r.engine)
+        loop, _ = await ReconcileLoop.after_startup(
+            r.engine, r.broker, on_report=lambda rep: record_reconciliation(j, r.engine, rep))
+        try:
+            await _open_long(r)
+            r.fake.ledger.set_position("BTCUSDT", 0.015, 60_000.0)  # a manual add on the venue's site
+            r.broker.reconcile_due.set()
+            await until(lambda: loop.passes == 1, what="a reconciliation pass")
+        finally:
+            await loop.stop()
+        rows = j.query("SELECT market, kind, exchange_qty FROM reconcile_diffs")
+        j.close()
+    assert rows == [{"market": BTC, "kind": "resized", "exchange_qty": pytest.approx(0.015)}]
+    (back,) = open_positions(path)
+    assert back.qty == pytest.approx(0.015)

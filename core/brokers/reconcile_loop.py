@@ -32,12 +32,15 @@ class ReconcileLoop:
         self._task: asyncio.Task | None = None
 
     @classmethod
-    async def after_startup(cls, engine, broker: LiveBroker) -> tuple[ReconcileLoop, ReconcileReport]:
+    async def after_startup(cls, engine, broker: LiveBroker,
+                            on_report: Callable[[ReconcileReport], None] | None = None,
+                            ) -> tuple[ReconcileLoop, ReconcileReport]:
         """What the composition root calls once the broker has started and before trading: the
         start-up reconciliation (venue exits re-placed under this run's ids), then the loop,
-        running. Stop it with `stop()` before closing the broker."""
+        running, with `on_report` told of every periodic pass. Stop it with `stop()` before
+        closing the broker."""
         report = await startup_reconcile(engine, broker)
-        loop = cls(engine, broker)
+        loop = cls(engine, broker, on_report=on_report)
         loop.start()
         return loop, report
 

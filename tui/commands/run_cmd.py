@@ -99,8 +99,12 @@ async def _main(args, cfg, venues, ws, rest) -> int:
         from core.journal.reconciliation import record_reconciliation
 
         broker.price_of = engine.mark_of
-        reconciling, report = await ReconcileLoop.after_startup(engine, broker)
-        record_reconciliation(session.journal, engine, report)
+        journal = session.journal
+        # periodic passes are journaled like the start-up one: a resize made while running is what
+        # the next restart restores
+        reconciling, report = await ReconcileLoop.after_startup(
+            engine, broker, on_report=lambda rep: record_reconciliation(journal, engine, rep))
+        record_reconciliation(journal, engine, report)
         alerts.append(report.summary())
     try:
         return await _run_app(args, cfg, engine, source, clock, session, alerts)
