@@ -279,7 +279,7 @@ class Engine(OrderFlow):
             if det.state not in (WATCHING, TRACKING):
                 continue
             gather = fade_setup if isinstance(det, FadeDetector) else ride_setup
-            sig = det.evaluate(now, lambda side: gather(self.markets[market], side, now, self.cfg, self.fuel_map))
+            sig = det.evaluate(now, lambda side, gather=gather: gather(self.markets[market], side, now, self.cfg, self.fuel_map))
             if det.state in (WATCHING, TRACKING):
                 active = True
             elif sig is None and det.state != SIGNAL:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -40,4 +40,4 @@ class Kill:
     """Flatten everything and disarm, no questions asked."""
 
 
-Command = Union[Arm, Disarm, Confirm, Reject, Flatten, FlattenAll, Kill]
+Command = Arm | Disarm | Confirm | Reject | Flatten | FlattenAll | Kill

@@ -83,6 +83,7 @@ class Detector:
     outcome_label = "signal"
     signal_cfg: SignalConfig
     signal: Signal | None
+    side: Side | None
     last_outcome: str
 
     def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:

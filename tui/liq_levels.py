@@ -73,7 +73,7 @@ class EstimatedLevels:
         _, rl, rs = self.est.realised_levels(market, price, span_pct, 2 * buckets)
         below = list(reversed(longs[:buckets]))  # nearest the price first
         above = list(shorts[buckets:])
-        realised_below = list(reversed([a + b for a, b in zip(rl[:buckets], rs[:buckets])]))
-        realised_above = [a + b for a, b in zip(rl[buckets:], rs[buckets:])]
+        realised_below = list(reversed([a + b for a, b in zip(rl[:buckets], rs[:buckets], strict=True)]))
+        realised_above = [a + b for a, b in zip(rl[buckets:], rs[buckets:], strict=True)]
         return Levels(below, above, span_pct / buckets, "estimated", below_label="longs", above_label="shorts",
                       realised_below=realised_below, realised_above=realised_above)

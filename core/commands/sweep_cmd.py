@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     base, rec = loaded
     try:
         grid = parse_grid(args.grid)
-        cells = [dict(zip([g[0] for g in grid], combo)) for combo in itertools.product(*[g[1] for g in grid])]
+        cells = [dict(zip([g[0] for g in grid], combo, strict=True)) for combo in itertools.product(*[g[1] for g in grid])]
         configs = [cell_config(base, c) for c in cells]
     except (ConfigError, ValueError) as exc:
         print(f"sweep: {exc}", file=sys.stderr)
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     head = "".join(f"{n:>14}" for n in names)
     print(f"{head}  | {'IS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}  | {'OOS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}")
     best = None
-    for cell, cfg in zip(cells, configs):
+    for cell, cfg in zip(cells, configs, strict=True):
         ins, oos = (backtest_report(r) for r in split_backtest(rec, cfg, args.split))
         vals = "".join(f"{cell[n]:>14g}" for n in names)
         print(f"{vals}  | {ins['trades']:>5} {ins['win_rate']:>5.0%} {ins['mean_bps']:>+7.1f} {ins['pnl']:>+10.2f}"

@@ -197,7 +197,7 @@ class HeatmapEstimator:
         offsets = [k * step for k in range(-n, n + 1)]
         weights = [math.exp(-0.5 * (x / sigma) ** 2) for x in offsets]
         wsum = sum(weights)
-        for x, w in zip(offsets, weights):
+        for x, w in zip(offsets, weights, strict=True):
             self._open(m, venue, market, price * math.exp(x), usd * w / wsum, ts)
 
     def _open(self, m: _Market, venue: str, market: str, entry: float, usd: float, ts: float) -> None:

@@ -44,6 +44,7 @@ class PacedSource:
         self.loop_stream = loop_stream and duration_s is not None
         self.parsers = [make_parser(v) for v in VENUE_NAMES]
         self.finished = False
+        self.done = asyncio.Event()  # set with `finished`, for whoever awaits the end of the stream
         self.paused = False
         self.speed = 1.0
         self.events = 0
@@ -93,8 +94,9 @@ class PacedSource:
             self.messages = i
             if i < n or laps:
                 wait = start + cum / rate - perf()
-                await asyncio.sleep(wait if wait > 0 else 0)
+                await asyncio.sleep(wait if wait > 0 else 0)  # pacing: the next frame's arrival time
         self.finished = True
+        self.done.set()
 
 
 class TimedPaperBroker(PaperBroker):
