@@ -25,7 +25,7 @@ from core.fuel_map import FuelMap
 from core.instruments import Instrument
 from core.positions import TIERS, score_tier
 from core.replay import DecodeStats, RecordingDecoder, iter_recording
-from core.trade_stats import by_key, by_tier, interval_sentence, max_drawdown, summarize
+from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, summarize
 
 PLAYBOOKS = ("ride", "fade")
 
@@ -63,8 +63,17 @@ class BacktestResult:
     end_ts: float | None = None
     stats: DecodeStats = field(default_factory=DecodeStats)
     signals: list[dict] = field(default_factory=list)
-    trades: list[dict] = field(default_factory=list)  # ClosedTrade fields + return_bps, hold_s, cost_bps
+    trades: list[dict] = field(default_factory=list)  # ClosedTrade fields + return_bps, hold_s, cost split
     label: str = ""
+    count_from: float | None = None  # out-of-sample: only trades entered from here count
+    playbooks: tuple[str, ...] = PLAYBOOKS  # the playbooks the config asked for: all reported, even silent
+
+
+def requested_playbooks(cfg: Config) -> tuple[str, ...]:
+    """Every playbook the config runs on some market (the default and any per-market override)."""
+    choices = {cfg.playbook.default} | {item.partition("=")[2] for item in cfg.playbook.markets}
+    wanted = {pb for c in choices for pb in (PLAYBOOKS if c == "both" else (c,))}
+    return tuple(pb for pb in PLAYBOOKS if pb in wanted)
 
 
 def with_playbook(cfg: Config, playbook: str | None) -> Config:
@@ -95,14 +104,15 @@ def run_backtest(
     `count_from` keeps only trades entered (and signals raised) at or after that time.
     `on_engine` lets a caller attach a journal (or anything) before the first event."""
     rec = source if isinstance(source, Recording) else load_recording(source)
-    res = BacktestResult(file=rec.file, config_digest=cfg.digest(), stats=rec.stats, label=label)
+    res = BacktestResult(file=rec.file, config_digest=cfg.digest(), stats=rec.stats, label=label, count_from=count_from,
+                         playbooks=requested_playbooks(cfg))
     clock = SimClock(rec.start or 0.0)
     if fuel_map_factory is not None:
         fuel = fuel_map_factory(cfg, clock)
     else:
         fuel = estimated_fuel_map(cfg, clock, rec.instruments)
     engine = Engine(cfg, clock, fuel_map=fuel, instruments=rec.instruments, mode="auto")
-    slips: dict[str, float] = {}  # position id -> entry + exit slippage, bps
+    slips: dict[str, list[float]] = {}  # position id -> [modelled slippage, latency drift], bps, entry + exit
 
     def on_event(ev: object) -> None:
         if isinstance(ev, SignalRaised):
@@ -111,7 +121,11 @@ def run_backtest(
                                 "tier": score_tier(s.score.total), "side": s.order_side, "playbook": s.playbook})
         elif isinstance(ev, OrderFilled):
             pid = ev.order.position_id
-            slips[pid] = slips.get(pid, 0.0) + ev.fill.slippage_bps
+            f = ev.fill
+            drift = float(f.extras.get("latency_drift_bps", 0.0))
+            acc = slips.setdefault(pid, [0.0, 0.0])
+            acc[0] += f.slippage_bps - drift
+            acc[1] += drift
 
     engine.subscribe(on_event)
     if on_engine:
@@ -133,8 +147,10 @@ def run_backtest(
             continue
         d = dataclasses.asdict(t)
         notional = t.qty * t.entry_price
-        d.update(return_bps=t.return_bps, hold_s=t.hold_s,
-                 cost_bps=(t.fees / notional * 1e4 if notional else 0.0) + slips.get(t.position_id, 0.0))
+        slip, drift = slips.get(t.position_id, (0.0, 0.0))
+        fees_bps = t.fees / notional * 1e4 if notional else 0.0
+        d.update(return_bps=t.return_bps, hold_s=t.hold_s, fees_bps=fees_bps, slippage_bps=slip, drift_bps=drift,
+                 cost_bps=fees_bps + slip + drift)
         res.trades.append(d)
     if count_from is not None:
         res.signals = [s for s in res.signals if s["ts"] >= count_from]
@@ -167,14 +183,18 @@ def backtest_report(res: BacktestResult) -> dict:
     for pb in PLAYBOOKS:
         pts = [t for t in trades if t["playbook"] == pb]
         psig = [s for s in res.signals if s["playbook"] == pb]
-        if pts or psig:
-            playbooks[pb] = {"signals": len(psig), **summarize(pts).as_dict(), "verdict": interval_sentence(summarize(pts)),
+        if pts or psig or pb in res.playbooks:  # a requested playbook is shown even when it never fired
+            ps = summarize(pts)
+            playbooks[pb] = {"signals": len(psig), **ps.as_dict(), "verdict": interval_sentence(ps),
                              "tiers": _tier_rows(pts, psig)}
+    start = res.start_ts
+    if res.count_from is not None and start is not None:
+        start = max(start, res.count_from)  # out-of-sample: its span starts at the split, not the file
     return {
         "file": res.file,
         "label": res.label,
         "config": res.config_digest,
-        "span_s": round((res.end_ts or 0) - (res.start_ts or 0), 3),
+        "span_s": round(max(0.0, (res.end_ts or 0) - (start or 0)), 3),
         "lines": res.stats.lines,
         "events": res.stats.events,
         "bad_lines": len(res.stats.bad),
@@ -182,6 +202,7 @@ def backtest_report(res: BacktestResult) -> dict:
         **total.as_dict(),
         "max_drawdown": round(max_drawdown(t["pnl"] for t in trades), 2),
         "verdict": interval_sentence(total),
+        "cluster_rule": CLUSTER_RULE,
         "exits": {k: v.trades for k, v in sorted(by_key(trades, "reason").items())},
         "tiers": _tier_rows(trades, res.signals),
         "playbooks": playbooks,
@@ -193,31 +214,54 @@ def _money(x: float) -> str:
 
 
 def format_tier_table(rows: list[dict]) -> list[str]:
-    out = [f"{'tier':<6}{'signals':>8}{'trades':>7}{'win':>6}{'95 % CI':>10}{'mean bps':>10}{'median':>8}{'cost':>7}{'PF':>6}{'P&L':>12}"]
+    out = [f"{'tier':<6}{'signals':>8}{'trades':>7}{'clus':>5}{'win':>6}{'95 % CI':>10}{'mean bps':>10}{'median':>8}"
+           f"{'cost':>6}{'fund':>6}{'PF':>6}{'P&L':>12}"]
     for t in rows:
         n = t["trades"]
-        ci = f"{t['win_rate_ci95'][0]:.0%}–{t['win_rate_ci95'][1]:.0%}" if n else "—"
+        ci = fmt_ci(t["win_rate_ci95"])
         wr = f"{t['win_rate']:.0%}" if n else "—"
         pf = "—" if t["profit_factor"] is None else f"{t['profit_factor']:.2f}"
         mean = f"{t['mean_bps']:+.0f}" if n else "—"
         med = f"{t['median_bps']:+.0f}" if n else "—"
         cost = f"{t['cost_bps']:.0f}" if n else "—"
-        out.append(f"{t['tier']:<6}{t['signals']:>8}{n:>7}{wr:>6}{ci:>10}{mean:>10}{med:>8}{cost:>7}{pf:>6}{_money(t['pnl']):>12}")
+        fund = f"{t['funding_bps']:+.1f}" if n else "—"
+        clus = str(t["clusters"]) if n else "—"
+        out.append(f"{t['tier']:<6}{t['signals']:>8}{n:>7}{clus:>5}{wr:>6}{ci:>10}{mean:>10}{med:>8}{cost:>6}{fund:>6}{pf:>6}"
+                   f"{_money(t['pnl']):>12}")
     return out
+
+
+def _win_line(rep: dict) -> str:
+    if not rep["trades"]:
+        return "win rate — (no trades)"
+    return f"win rate {rep['win_rate']:.1%} (95 % CI {fmt_ci(rep['win_rate_ci95'])}, {_n_label(rep)})"
+
+
+def _n_label(rep: dict) -> str:
+    n, g = rep["trades"], rep.get("clusters", 0)
+    return f"n = {n} in {g} clusters" if g and g < n else f"n = {n}"
 
 
 def format_report(rep: dict) -> str:
     head = f"backtest {rep['file']}" + (f" — {rep['label']}" if rep.get("label") else "")
     lines = [
         f"{head}  (config {rep['config']}, {rep['span_s'] / 3600:.2f} h, {rep['events']:,} events, {rep['bad_lines']} bad lines)",
-        f"signals {rep['signals']}   trades {rep['trades']}   win rate {rep['win_rate']:.1%} "
-        f"(95 % CI {rep['win_rate_ci95'][0]:.0%}–{rep['win_rate_ci95'][1]:.0%}, n = {rep['trades']})",
-        f"P&L after fees and slippage {_money(rep['pnl'])}   fees ${rep['fees']:,.2f}   avg R {rep['avg_r']:+.2f}   "
-        f"max drawdown ${rep['max_drawdown']:,.2f}   cost hurdle {rep['cost_bps']:.1f} bps/trade",
+        f"signals {rep['signals']}   trades {rep['trades']}   {_win_line(rep)}",
+        f"P&L net of fees, slippage and funding {_money(rep['pnl'])}   fees ${rep['fees']:,.2f}   "
+        f"funding {_money(-rep['funding'])}   avg R {rep['avg_r']:+.2f}   max drawdown ${rep['max_drawdown']:,.2f}",
+        (f"costs per trade, already inside every return above: fees {rep['fees_bps']:.1f} + modelled slippage "
+         f"{rep['slippage_bps']:.1f} + latency drift {rep['drift_bps']:+.1f} = {rep['cost_bps']:.1f} bps; "
+         f"funding {rep['funding_bps']:+.1f} bps. A net mean above zero is the bar — not above zero plus costs."
+         if rep["trades"] else "costs per trade: — (no trades)"),
         f"reading: {rep['verdict']}" + ("" if rep["pnl"] > 0 or rep["trades"] == 0 else " — the strategy LOST money on this recording"),
         "exits by reason: " + (", ".join(f"{k} {v}" for k, v in rep["exits"].items()) or "none"),
     ]
     for pb, p in rep["playbooks"].items():
-        lines += ["", f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]
+        if not p["trades"]:
+            lines += ["", f"playbook {pb}: {p['signals']} signals, 0 trades — nothing to measure"]
+        else:
+            lines += ["", f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, "
+                          f"MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]
         lines += format_tier_table(p["tiers"])
+    lines += ["", f"clusters: {rep['cluster_rule']}; intervals use them (the wider of independent and cluster-robust)"]
     return "\n".join(lines)

@@ -103,7 +103,8 @@ class PlaybookConfig:
 
 @dataclass
 class SizingConfig:
-    base_size_usd: float = field(default=10_000.0, metadata=_rng(0, None, doc="notional before score and volume factors"))
+    risk_per_trade_usd: float = field(default=100.0, metadata=_rng(0, None, doc="loss at the stop for score 10 and volume factor 1; size = this × score/10 × volume factor ÷ stop distance"))
+    base_size_usd: float = field(default=20_000.0, metadata=_rng(0, None, doc="largest notional sizing gives one trade (the risk caps apply too)"))
     volume_ref_usd: float = field(default=10_000_000.0, metadata=_rng(1, None, doc="window USD giving volume factor 1.0"))
     volume_factor_cap: float = field(default=2.0, metadata=_rng(0, 100, doc="cap on the volume factor"))
     min_notional_usd: float = field(default=100.0, metadata=_rng(0, None, doc="skip orders smaller than this"))

@@ -153,6 +153,8 @@ class Engine(OrderFlow):
                 return
             self._on_liquidation(st, ev)
         elif kind in ("mark", "trade"):
+            if kind == "mark":
+                self._funding_on_mark(market, ev)  # type: ignore[arg-type]
             apply_price(st, ev)  # type: ignore[arg-type]
             self._on_price(st)
         elif kind == "open_interest":
@@ -172,7 +174,10 @@ class Engine(OrderFlow):
         asset.side(ev.side).window.add(ev.ts_recv, ev.usd)
         active = False
         for det in self.detectors[st.market]:
-            started = det.observe(ev, now, st.price) if isinstance(det, FadeDetector) else det.observe(ev, now)
+            if isinstance(det, FadeDetector):  # σ before the cascade: the fade's stop buffer must not include it
+                started = det.observe(ev, now, st.price, st.vol.sigma_over(VOL_HORIZON_S))
+            else:
+                started = det.observe(ev, now)
             if started:
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
             active = active or det.state in (WATCHING, TRACKING)
@@ -298,12 +303,17 @@ class Engine(OrderFlow):
 
     def _plan(self, sig: Signal) -> None:
         st = self.markets[sig.market]
-        decision = size_entry(sig.score.total, sig.window_usd, sig.price, self.cfg.sizing, self.instruments.get(sig.market))
-        sig.qty = decision.qty
-        sig.notional = decision.notional
         if sig.playbook == "ride":  # fade signals come with stops beyond the cascade's extreme
             sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), self.cfg.exits)
             sig.take_profit_pct = self.cfg.exits.take_profit_pct
+        decision = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, self.cfg.sizing,
+                              self.instruments.get(sig.market))
+        sig.qty = decision.qty
+        sig.notional = decision.notional
+        sig.risk_usd = decision.risk_usd
+        sig.reward_risk = sig.take_profit_pct / sig.stop_pct if sig.stop_pct > 0 else 0.0
+        sig.extras["risk_budget_usd"] = decision.budget_usd
+        sig.extras["size_capped_by"] = decision.capped
         sig.extras["size_skip"] = decision.skip_reason
         sig.extras["volume_factor"] = decision.volume_factor
 

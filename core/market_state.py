@@ -97,6 +97,7 @@ class MarketState:
     mark: float | None = None
     funding_rate: float | None = None  # per 8 h equivalent
     next_funding_ts: float | None = None
+    funding_interval_h: float = 8.0  # the venue's funding interval (funding_rate above is rescaled to 8 h)
     oi_usd: float | None = None  # summed over venues
     oi_by_venue: dict = field(default_factory=dict)
     has_trades: bool = False
@@ -175,6 +176,7 @@ def apply_price(st: MarketState, ev: MarkPrice | Trade) -> None:
         if ev.funding_rate is not None and math.isfinite(ev.funding_rate):
             interval = ev.funding_interval_h if ev.funding_interval_h and ev.funding_interval_h > 0 else 8.0
             st.funding_rate = ev.funding_rate * 8.0 / interval
+            st.funding_interval_h = interval
         st.next_funding_ts = ev.next_funding_ts
         st.vol.update(ev.ts_recv, ev.mark)
     else:

@@ -23,9 +23,9 @@ def _loaded_after_import(mods: list[str]) -> set[str]:
 def test_core_never_imports_textual_rich_or_tui():
     mods = [m.name for m in pkgutil.walk_packages(core.__path__, "core.")]
     loaded = _loaded_after_import(mods)
-    assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich", "tui")}
+    assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich", "tui", "bench")}
 
 
 def test_engine_modules_never_import_network_libraries():
     loaded = _loaded_after_import(ENGINE_MODULES)
-    assert not {m for m in loaded if m.split(".")[0] in ("websockets", "httpx", "textual", "rich")}
+    assert not {m for m in loaded if m.split(".")[0] in ("websockets", "httpx", "textual", "tui")}

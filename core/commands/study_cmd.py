@@ -7,7 +7,9 @@ import sys
 import orjson
 
 from core.commands._inputs import load_inputs
+from core.backtest import requested_playbooks
 from core.study import HORIZONS, format_study, run_study, study_table
+from core.trade_stats import CLUSTER_RULE
 
 NAME = "study"
 HELP = "event study: what price did after each cascade, per playbook and score tier"
@@ -27,14 +29,15 @@ def run(args: argparse.Namespace) -> int:
         return loaded
     cfg, rec = loaded
     episodes = run_study(rec, cfg)
-    rows = study_table(episodes)
+    playbooks = requested_playbooks(cfg)
+    rows = study_table(episodes, playbooks)
     if args.json:
-        obj = {"file": args.file, "horizons": [h for h, _ in HORIZONS], "table": rows,
+        obj = {"file": args.file, "horizons": [h for h, _ in HORIZONS], "table": rows, "cluster_rule": CLUSTER_RULE,
                "episodes": [{"playbook": e.playbook, "market": e.market, "ts": e.ts, "tier": e.tier,
                              "score": round(e.score, 4), "direction": e.direction, "returns": e.returns} for e in episodes]}
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
         return 0
-    print(format_study(rows, episodes))
+    print(format_study(rows, episodes, playbooks))
     if args.plot:
         _plot(rows)
     return 0

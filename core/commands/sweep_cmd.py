@@ -1,7 +1,9 @@
 """`liqhunt sweep FILE --grid score_min=6,7,8 stop_pct=0.8,1.2 …`: a small grid, in- and out-of-sample.
 
 The best cell of any grid is an optimistic estimate — it was chosen because it did well on
-this data — so every cell is shown with its out-of-sample figures beside the in-sample ones.
+this data — so every cell is shown with its out-of-sample figures beside the in-sample ones,
+each mean with its 95 % interval, and the out-of-sample p-values are Holm-adjusted for the
+number of cells tried: with twenty cells, one "significant" cell at 5 % is what chance gives.
 """
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ import argparse
 import itertools
 import sys
 import tomllib
+from typing import Any
 
-from core.backtest import backtest_report, split_backtest
+from core.backtest import BacktestResult, backtest_report, split_backtest
 from core.commands._inputs import load_inputs
 from core.config import Config, ConfigError, config_from_dict, dump_config
+from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, holm_adjust, mean_p_value
 
 NAME = "sweep"
 HELP = "run a small parameter grid, each cell in- and out-of-sample"
@@ -82,19 +86,47 @@ def run(args: argparse.Namespace) -> int:
         return 2
     names = [g[0] for g in grid]
     head = "".join(f"{n:>14}" for n in names)
-    print(f"{head}  | {'IS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}  | {'OOS n':>5} {'win':>5} {'bps':>7} {'P&L':>10}")
-    best = None
+    print(f"{head}  | {'IS n':>5} {'win':>5} {'bps':>7} {'95 % CI':>17} {'P&L':>10}  "
+          f"| {'OOS n':>5} {'clus':>4} {'win':>5} {'bps':>7} {'95 % CI':>17} {'P&L':>10} {'p':>6} {'p Holm':>7}")
+    rows = []
     for cell, cfg in zip(cells, configs, strict=True):
-        ins, oos = (backtest_report(r) for r in split_backtest(rec, cfg, args.split))
+        ins_res, oos_res = split_backtest(rec, cfg, args.split)
+        rows.append((cell, backtest_report(ins_res), backtest_report(oos_res), _p_value(oos_res)))
+    adjusted = holm_adjust([r[3] for r in rows])
+    best = None
+    for (cell, ins, oos, p), p_holm in zip(rows, adjusted, strict=True):
         vals = "".join(f"{cell[n]:>14g}" for n in names)
-        print(f"{vals}  | {ins['trades']:>5} {ins['win_rate']:>5.0%} {ins['mean_bps']:>+7.1f} {ins['pnl']:>+10.2f}"
-              f"  | {oos['trades']:>5} {oos['win_rate']:>5.0%} {oos['mean_bps']:>+7.1f} {oos['pnl']:>+10.2f}")
+        print(f"{vals}  | {ins['trades']:>5} {_win(ins):>5} {ins['mean_bps']:>+7.1f} {_ci(ins):>17} {ins['pnl']:>+10.2f}"
+              f"  | {oos['trades']:>5} {oos['clusters']:>4} {_win(oos):>5} {oos['mean_bps']:>+7.1f} {_ci(oos):>17} "
+              f"{oos['pnl']:>+10.2f} {_p(p):>6} {_p(p_holm):>7}")
         if best is None or ins["pnl"] > best[1]["pnl"]:
             best = (cell, ins, oos)
     if best:
         cell, ins, oos = best
         print(f"\nbest in-sample cell: {', '.join(f'{k}={v:g}' for k, v in cell.items())} "
               f"(IS P&L {ins['pnl']:+.2f}, OOS P&L {oos['pnl']:+.2f}, OOS n = {oos['trades']})")
+    tested = sum(1 for p in adjusted if p is not None)
+    passing = sum(1 for p in adjusted if p is not None and p < 0.05)
+    print(f"multiple testing: {len(cells)} cells tried, {tested} with an out-of-sample p-value; {passing} "
+          f"{'has' if passing == 1 else 'have'} a Holm-adjusted p < 0.05 (mean net return ≠ 0). "
+          f"p is two-sided, from the cluster-robust t ({CLUSTER_RULE}).")
     print(f"warning: the best cell of a {len(cells)}-cell grid is an optimistic estimate — it was picked because it did well "
           "on this data. Judge it by its out-of-sample column, and expect less.")
     return 0
+
+
+def _p_value(res: BacktestResult) -> float | None:
+    trades = res.trades
+    return mean_p_value([t["return_bps"] for t in trades], cluster_ids([t["entry_ts"] for t in trades]))
+
+
+def _win(rep: dict[str, Any]) -> str:
+    return f"{rep['win_rate']:.0%}" if rep["trades"] else "—"
+
+
+def _ci(rep: dict[str, Any]) -> str:
+    return fmt_ci(None if rep["mean_bps_ci95"] is None else tuple(rep["mean_bps_ci95"]), "+.1f", " to ")
+
+
+def _p(p: float | None) -> str:
+    return "—" if p is None else f"{p:.3f}"

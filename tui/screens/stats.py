@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from core.positions import TIERS
-from core.trade_stats import by_tier, interval_sentence, summarize
+from core.trade_stats import by_tier, fmt_ci, interval_sentence, summarize
 from tui.screens.choice import DIALOG_CSS
 
 
@@ -35,7 +35,7 @@ def tier_lines(trades: list, title: str) -> list[str]:
             if not s.trades:
                 lines.append(f"  {tier:<6}{0:>4}{'—':>6}{'—':>10}{'—':>10}{'—':>6}{'—':>11}")
                 continue
-            ci = f"{s.win_rate_ci[0]:.0%}–{s.win_rate_ci[1]:.0%}"
+            ci = fmt_ci(s.win_rate_ci)
             lines.append(f"  {tier:<6}{s.trades:>4}{s.win_rate:>6.0%}{ci:>10}{s.mean_bps:>+10.1f}{s.cost_bps:>6.0f}{s.pnl:>+11.2f}")
     return lines
 
