@@ -140,7 +140,6 @@ class BrokerConfig:
     impact_bps_at_ref: float = field(default=2.0, metadata=_rng(0, 1000, doc="paper: impact at impact_ref_usd (grows with sqrt size)"))
     impact_ref_usd: float = field(default=100_000.0, metadata=_rng(1, None, doc="paper: size giving impact_bps_at_ref"))
     pressure_bps_per_10m: float = field(default=3.0, metadata=_rng(0, 1000, doc="paper: extra slippage per $10M liquidated in our direction"))
-    starting_equity_usd: float = field(default=100_000.0, metadata=_rng(0, None, doc="paper: account equity"))
 
 
 @dataclass

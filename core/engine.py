@@ -7,7 +7,6 @@ the event, so nothing is ever decided with information from the future.
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections import Counter, deque
@@ -22,7 +21,7 @@ from core.engine_commands import Arm, Command, Confirm, Disarm, Flatten, Flatten
 from core.engine_events import (
     CommandApplied, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
-from core.events import Event, Liquidation, OpenInterest, OrderSide, Side, base_asset
+from core.events import Event, Liquidation, OpenInterest, OrderSide, Side
 from core.fade import TRACKING, FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
@@ -86,8 +85,6 @@ class Engine(OrderFlow):
         self._next_position_check = float("-inf")
         self._ids = itertools.count(1)
         self._now = float("-inf")
-        self._asset_windows: dict[str, MarketState] = {}
-        self._asset_of: dict[str, MarketState] = {}  # market -> its base asset's aggregate
         self._next_eval: dict[str, float] = {}  # market -> earliest next full filter evaluation
         f = config.filters
         self._include = set(f.markets)
@@ -161,17 +158,11 @@ class Engine(OrderFlow):
             assert isinstance(ev, OpenInterest)
             apply_open_interest(st, ev, self.cfg.score.oi_lookback_s)
 
-    def process_many(self, events: Iterable[Event]) -> None:
-        for ev in events:
-            self.process(ev)
-
     def _on_liquidation(self, st: MarketState, ev: Liquidation) -> None:
         now = self._now
         apply_liquidation(st, ev)
         self.tape.append(ev)
         self.liquidations_seen += 1
-        asset = self._asset_state(ev.market)
-        asset.side(ev.side).window.add(ev.ts_recv, ev.usd)
         active = False
         for det in self.detectors[st.market]:
             if isinstance(det, FadeDetector):  # σ before the cascade: the fade's stop buffer must not include it
@@ -210,24 +201,6 @@ class Engine(OrderFlow):
             self._check_position(pos, st, self._now)
             self._check_daily_loss(self._now)
 
-    def _asset_state(self, market: str) -> MarketState:
-        st = self._asset_of.get(market)
-        if st is None:
-            a = base_asset(market)
-            st = self._asset_windows.get(a)
-            if st is None:
-                st = self._asset_windows[a] = new_market_state(a, self.cfg)
-            self._asset_of[market] = st
-        return st
-
-    def asset_totals(self) -> dict[str, tuple[float, float]]:
-        """Cross-venue aggregate per base asset: (long USD, short USD) in the window."""
-        out = {}
-        for a, st in self._asset_windows.items():
-            st.expire(self._now)
-            out[a] = (st.long.window.total, st.short.window.total)
-        return out
-
     # -- time -------------------------------------------------------------------------------------
     def advance(self, now: float) -> None:
         """Move engine time to `now`: fills due, signal expiry and watch timeouts, time-based exits."""
@@ -261,18 +234,6 @@ class Engine(OrderFlow):
 
     def tick(self) -> None:
         self.advance(self.clock.now())
-
-    async def run(self, queue: "asyncio.Queue[Event | None]", tick_s: float = 0.25) -> None:
-        """Consume events from a queue (None ends the run) and tick the clock between them."""
-        while True:
-            try:
-                ev = await asyncio.wait_for(queue.get(), timeout=tick_s)
-            except asyncio.TimeoutError:
-                self.tick()
-                continue
-            if ev is None:
-                return
-            self.process(ev)
 
     # -- signals ----------------------------------------------------------------------------------
     def score_for(self, market: str, side: Side, now: float | None = None) -> CascadeScore:

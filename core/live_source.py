@@ -46,9 +46,6 @@ class LiveSource:
         self.label = "LIVE " + ",".join(venues) + (" ● REC" if record_to else "")
         self.feeds: LiveFeeds | None = None
 
-    def set_speed(self, speed: float) -> None:  # live runs at 1×
-        return None
-
     def _market_filter(self) -> MarketFilter:
         f = self.cfg.filters
         return MarketFilter(frozenset(f.markets), frozenset(f.exclude_markets), f.min_usd)

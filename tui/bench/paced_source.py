@@ -46,7 +46,6 @@ class PacedSource:
         self.finished = False
         self.done = asyncio.Event()  # set with `finished`, for whoever awaits the end of the stream
         self.paused = False
-        self.speed = 1.0
         self.events = 0
         self.messages = 0
         self.current_arrival = 0.0
@@ -54,9 +53,6 @@ class PacedSource:
         self.in_frame = False
         self.latencies: list[float] = []  # arrival → engine done, seconds, one per frame
         self.started = 0.0
-
-    def set_speed(self, speed: float) -> None:  # the console's speed keys; pacing here is fixed
-        self.speed = speed
 
     async def run(self, engine) -> None:
         stream, rate = self.stream, self.rate
