@@ -17,12 +17,14 @@ from core.brokers.paper import PaperBroker
 from core.cascade_score import CascadeScore
 from core.clock import Clock
 from core.config import Config, playbooks_for
-from core.engine_commands import Arm, Command, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
+from core.engine_commands import (
+    MODE_LABELS, MODES, Arm, Command, CommandResult, Confirm, Disarm, Flatten, FlattenAll, Kill, Mode, Reject, ResultCode,
+)
 from core.engine_events import (
-    CommandApplied, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
+    CommandApplied, EngineEvent, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
 from core.events import Event, Liquidation, OpenInterest, OrderSide, Side
-from core.fade import TRACKING, FadeDetector
+from core.fade import FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
@@ -31,15 +33,13 @@ from core.order_flow import OrderFlow
 from core.positions import ClosedTrade, Position, stop_pct_for
 from core.risk import RiskManager
 from core.setup_inputs import VOL_HORIZON_S, fade_setup, market_score, ride_setup
-from core.signals import SIGNAL, WATCHING, Signal, SignalDetector
+from core.signals import SIGNAL, TRACKING, WATCHING, Signal, SignalDetector
 from core.sizing import size_entry
 
 log = logging.getLogger("liqhunt.engine")
 
-MODES = ("watch", "semi", "auto")
 TIMER_EVAL_S = 0.25  # how often watching markets are re-checked when nothing happens on them
 EVAL_EVERY_S = 0.1  # how often a busy market's own liquidations re-check its filters
-MODE_LABELS = {"watch": "WATCH", "semi": "SEMI-AUTO", "auto": "FULL-AUTO"}
 
 
 class Engine(OrderFlow):
@@ -50,7 +50,7 @@ class Engine(OrderFlow):
         broker: Broker | None = None,
         fuel_map: FuelMap | None = None,
         instruments: Iterable[Instrument] = (),
-        mode: str = "watch",
+        mode: str = Mode.WATCH,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -62,7 +62,7 @@ class Engine(OrderFlow):
         self.instruments: dict[str, Instrument] = {}
         self.add_instruments(instruments)
         self.broker: Broker = broker or PaperBroker(config.broker, self.price_of, self.pressure_of)
-        self.mode = mode
+        self.mode = Mode(mode)
         self.risk = RiskManager(config.risk)
         self.markets: dict[str, MarketState] = {}
         self.detectors: dict[str, list[SignalDetector | FadeDetector]] = {}  # per market, one per playbook
@@ -79,7 +79,7 @@ class Engine(OrderFlow):
         self.counts: Counter[str] = Counter()  # events by kind, plus "filtered"
         self.feed_states: dict[str, str] = {}
         self.stale_venues: set[str] = set()
-        self._subscribers: list[Callable[[object], None]] = []
+        self._subscribers: list[Callable[[EngineEvent], None]] = []
         self._watching: set[str] = set()
         self._next_timer_eval = float("-inf")
         self._next_position_check = float("-inf")
@@ -92,11 +92,11 @@ class Engine(OrderFlow):
         self._sides = set(f.sides)
 
     # -- wiring ---------------------------------------------------------------------------------
-    def subscribe(self, fn: Callable[[object], None]) -> Callable[[], None]:
+    def subscribe(self, fn: Callable[[EngineEvent], None]) -> Callable[[], None]:
         self._subscribers.append(fn)
         return lambda: self._subscribers.remove(fn)
 
-    def _emit(self, ev: object) -> None:
+    def _emit(self, ev: EngineEvent) -> None:
         for fn in list(self._subscribers):
             try:
                 fn(ev)
@@ -221,7 +221,7 @@ class Engine(OrderFlow):
         if self.signals:
             for sig in list(self.signals.values()):
                 if now >= sig.expires_ts:
-                    reason = "not confirmed in time" if self.mode == "semi" else f"{MODE_LABELS[self.mode]} mode: not traded"
+                    reason = "not confirmed in time" if self.mode == Mode.SEMI else f"{MODE_LABELS[self.mode]} mode: not traded"
                     self._end_signal(sig, "expired", reason)
         if self.positions and now >= self._next_position_check:
             # time-based exits (max hold, a window draining) at the same grain; a market's own prices
@@ -259,7 +259,7 @@ class Engine(OrderFlow):
         self._plan(sig)
         self.signals[sig.id] = sig
         self._emit(SignalRaised(self._now, sig))
-        if self.mode == "auto":
+        if self.mode == Mode.AUTO:
             self._enter(sig)
 
     def _plan(self, sig: Signal) -> None:
@@ -289,49 +289,50 @@ class Engine(OrderFlow):
         self._emit(SignalEnded(self._now, sig))
 
     # -- commands ---------------------------------------------------------------------------------
-    def submit(self, cmd: Command) -> str:
-        """Apply a command now; returns a short human result (also emitted for the journal)."""
+    def submit(self, cmd: Command) -> CommandResult:
+        """Apply a command now; the result (also emitted for the journal) says what happened."""
         self.advance(self.clock.now())
         result = self._apply(cmd)
         self._emit(CommandApplied(self._now, cmd, result))
         return result
 
-    def _apply(self, cmd: Command) -> str:
+    def _apply(self, cmd: Command) -> CommandResult:
         if isinstance(cmd, Arm):
-            if cmd.mode not in ("semi", "auto"):
-                return f"unknown mode {cmd.mode!r}"
+            if cmd.mode not in (Mode.SEMI, Mode.AUTO):
+                return CommandResult(False, ResultCode.UNKNOWN_MODE, f"unknown mode {cmd.mode!r}")
             if self.risk.loss_limit_breached(self._now, self.unrealised()):
-                return "refused: daily loss limit reached"
+                return CommandResult(False, ResultCode.REFUSED_LOSS_LIMIT, "refused: daily loss limit reached")
             self.risk.killed = False
-            self._set_mode(cmd.mode, "user")
-            return f"armed {MODE_LABELS[cmd.mode]}"
+            self._set_mode(Mode(cmd.mode), "user")
+            return CommandResult(True, ResultCode.ARMED, f"armed {MODE_LABELS[cmd.mode]}")
         if isinstance(cmd, Disarm):
-            self._set_mode("watch", cmd.reason)
-            return "disarmed"
+            self._set_mode(Mode.WATCH, cmd.reason)
+            return CommandResult(True, ResultCode.DISARMED, "disarmed")
         if isinstance(cmd, Confirm):
             sig = self.signals.get(cmd.signal_id)
             if sig is None:
-                return "no such pending signal (already expired or handled)"
-            if self.mode != "semi":
-                return f"confirm ignored in {MODE_LABELS[self.mode]} mode"
+                return CommandResult(False, ResultCode.NO_SUCH_SIGNAL,
+                                     "no such pending signal (already expired or handled)")
+            if self.mode != Mode.SEMI:
+                return CommandResult(False, ResultCode.WRONG_MODE, f"confirm ignored in {MODE_LABELS[self.mode]} mode")
             if self._now >= sig.expires_ts:
                 self._end_signal(sig, "expired", "confirmed too late")
-                return "too late: signal expired"
+                return CommandResult(False, ResultCode.SIGNAL_EXPIRED, "too late: signal expired")
             self._enter(sig)
-            return f"confirmed {sig.market}: {sig.status}"
+            return CommandResult(True, ResultCode.CONFIRMED, f"confirmed {sig.market}: {sig.status}")
         if isinstance(cmd, Reject):
             sig = self.signals.get(cmd.signal_id)
             if sig is None:
-                return "no such pending signal"
+                return CommandResult(False, ResultCode.NO_SUCH_SIGNAL, "no such pending signal")
             self._end_signal(sig, "rejected", "rejected by user")
-            return f"skipped {sig.market}"
+            return CommandResult(True, ResultCode.SKIPPED, f"skipped {sig.market}")
         if isinstance(cmd, Flatten):
-            return self._flatten([cmd.market], "flatten")
+            return CommandResult(True, ResultCode.CLOSING, self._flatten([cmd.market], "flatten"))
         if isinstance(cmd, FlattenAll):
-            return self._flatten(list(self.positions), "flatten")
+            return CommandResult(True, ResultCode.CLOSING, self._flatten(list(self.positions), "flatten"))
         if isinstance(cmd, Kill):
             self.risk.killed = True
-            self._set_mode("watch", "kill switch")
+            self._set_mode(Mode.WATCH, "kill switch")
             for sig in list(self.signals.values()):
                 self._end_signal(sig, "rejected", "kill switch")
             self.broker.cancel_all(self._now)
@@ -340,10 +341,10 @@ class Engine(OrderFlow):
                     self.orders.pop(order.id, None)
                     self._entry_plans.pop(order.id, None)
                     del self.pending_entries[market]
-            return "KILLED: " + self._flatten(list(self.positions), "kill")
-        return f"unknown command {cmd!r}"
+            return CommandResult(True, ResultCode.KILLED, "KILLED: " + self._flatten(list(self.positions), "kill"))
+        return CommandResult(False, ResultCode.UNKNOWN_COMMAND, f"unknown command {cmd!r}")
 
-    def _set_mode(self, mode: str, reason: str) -> None:
+    def _set_mode(self, mode: Mode, reason: str) -> None:
         if mode == self.mode:
             return
         old, self.mode = self.mode, mode

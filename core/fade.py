@@ -23,9 +23,7 @@ from typing import Callable
 from core.cascade_score import CascadeScore
 from core.config import FadeConfig, SignalConfig
 from core.events import LONG, Liquidation, Side
-from core.signals import IDLE, SIGNAL, Detector, FilterResult, Signal
-
-TRACKING = "tracking"
+from core.signals import IDLE, SIGNAL, TRACKING, Detector, FilterResult, Signal
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 from core.cascade_score import CascadeScore
 from core.events import Side
-from core.fade import TRACKING
-from core.signals import IDLE, SIGNAL, WATCHING
+from core.signals import IDLE, SIGNAL, TRACKING, WATCHING
 
 if TYPE_CHECKING:
     from core.engine import Engine

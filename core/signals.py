@@ -10,6 +10,7 @@ Long liquidations (forced sells) give a SELL signal; short liquidations (a squee
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Callable
 
 from core.cascade_score import CascadeScore
@@ -17,7 +18,19 @@ from core.config import SignalConfig
 from core.events import LONG, Liquidation, OrderSide, Side
 from core.fuel_map import SupportCheck
 
-IDLE, WATCHING, SIGNAL = "idle", "watching", "signal"
+
+
+class SignalState(StrEnum):
+    """Where a market's detector is: idle, watching a developing cascade (ride) or tracking one
+    until it is exhausted (fade), or holding a raised signal."""
+
+    IDLE = "idle"
+    WATCHING = "watching"
+    TRACKING = "tracking"
+    SIGNAL = "signal"
+
+
+IDLE, WATCHING, TRACKING, SIGNAL = SignalState.IDLE, SignalState.WATCHING, SignalState.TRACKING, SignalState.SIGNAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +97,7 @@ class Detector:
     playbook = ""
     outcome_label = "signal"
     signal_cfg: SignalConfig
+    state: SignalState
     signal: Signal | None
     side: Side | None
     last_outcome: str

@@ -193,7 +193,7 @@ class EventRecorder:
         cmd = ev.command
         args = dataclasses.asdict(cmd) if dataclasses.is_dataclass(cmd) else {"repr": repr(cmd)}
         return [insert("commands", {"session_id": self.session_id, "ts": ev.ts, "kind": command_kind(cmd),
-                                    "args": _dumps(args), "result": ev.result})]
+                                    "args": _dumps(args), "result": ev.result.message})]
 
     def _feed_state(self, ev: FeedStateChanged) -> list[Statement]:
         return [insert("feed_states", {"session_id": self.session_id, "ts": ev.ts, "venue": ev.venue,

@@ -8,8 +8,7 @@ import sys
 from dataclasses import dataclass
 
 from core.config import Config, ConfigError, load_config
-
-MODES = ("watch", "semi", "auto")
+from core.engine_commands import MODES
 
 
 def add_console_arguments(p: argparse.ArgumentParser) -> None:
