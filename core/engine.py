@@ -28,7 +28,6 @@ from core.fade import FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
-from core.market_views import MarketView, market_views
 from core.order_flow import OrderFlow
 from core.positions import ClosedTrade, Position, stop_pct_for
 from core.risk import RiskManager
@@ -80,7 +79,9 @@ class Engine(OrderFlow):
         self.feed_states: dict[str, str] = {}
         self.stale_venues: set[str] = set()
         self._subscribers: list[Callable[[EngineEvent], None]] = []
-        self._watching: set[str] = set()
+        # insertion-ordered (not a set): markets are re-checked in the order they started watching, so
+        # the outputs do not depend on PYTHONHASHSEED (string hashes are randomised per process)
+        self._watching: dict[str, None] = {}
         self._next_timer_eval = float("-inf")
         self._next_position_check = float("-inf")
         self._ids = itertools.count(1)
@@ -132,6 +133,16 @@ class Engine(OrderFlow):
     # -- event intake -----------------------------------------------------------------------------
     def process(self, ev: Event) -> None:
         self.advance(self.clock.now())
+        self._take(ev)
+
+    def process_many(self, events: Iterable[Event]) -> None:
+        """The events of one frame: engine time moves once, then each is applied (the hot path)."""
+        self.advance(self.clock.now())
+        take = self._take
+        for ev in events:
+            take(ev)
+
+    def _take(self, ev: Event) -> None:
         kind = ev.kind
         self.counts[kind] += 1
         market = ev.market
@@ -173,7 +184,7 @@ class Engine(OrderFlow):
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
             active = active or det.state in (WATCHING, TRACKING)
         if active:
-            self._watching.add(st.market)
+            self._watching[st.market] = None
             # in a burst, thousands of liquidations a second hit one market: the score and every
             # filter are re-checked at most every EVAL_EVERY_S of engine time, not per event
             if now >= self._next_eval.get(st.market, float("-inf")):
@@ -253,7 +264,7 @@ class Engine(OrderFlow):
             if sig is not None:
                 self._raise(sig)
         if not active:
-            self._watching.discard(market)
+            self._watching.pop(market, None)
 
     def _raise(self, sig: Signal) -> None:
         self._plan(sig)
@@ -360,7 +371,3 @@ class Engine(OrderFlow):
         else:
             self.stale_venues.discard(venue)
         self._emit(FeedStateChanged(self._now, venue, state, reason))
-
-    # -- views for the console --------------------------------------------------------------------
-    def market_views(self, limit: int | None = None) -> list[MarketView]:
-        return market_views(self, limit)
