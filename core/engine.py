@@ -24,6 +24,7 @@ from core.engine_events import (
     CommandApplied, EngineEvent, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
 from core.events import Event, Liquidation, OpenInterest, OrderSide, Side
+from core.feeds.health import BLOCKING_STATES
 from core.fade import FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
@@ -366,7 +367,7 @@ class Engine(OrderFlow):
         if self.feed_states.get(venue) == state:
             return
         self.feed_states[venue] = state
-        if state in ("stale", "reconnecting", "down", "connecting"):
+        if state in BLOCKING_STATES:
             self.stale_venues.add(venue)
         else:
             self.stale_venues.discard(venue)

@@ -10,14 +10,27 @@ from __future__ import annotations
 import statistics
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from enum import StrEnum
 
 from core.events import Event
 
-FeedState = Literal["connecting", "connected", "stale", "reconnecting", "down"]
+
+class FeedState(StrEnum):
+    """A venue connection's state; anything but CONNECTED blocks entries."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    STALE = "stale"  # connected, but silent for longer than allowed
+    RECONNECTING = "reconnecting"
+    DOWN = "down"
+
+
+# entries wait while a venue is in any of these (a simulator or a replay has no connection to lose)
+BLOCKING_STATES: frozenset[str] = frozenset(FeedState) - {FeedState.CONNECTED}
 
 # Worst first: the venue shows the worst state among its connections.
-_SEVERITY: tuple[FeedState, ...] = ("down", "reconnecting", "stale", "connecting", "connected")
+_SEVERITY: tuple[FeedState, ...] = (
+    FeedState.DOWN, FeedState.RECONNECTING, FeedState.STALE, FeedState.CONNECTING, FeedState.CONNECTED)
 
 RATE_WINDOW_S = 10  # msgs_per_s is averaged over this many whole seconds
 LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
@@ -26,7 +39,7 @@ LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
 @dataclass(frozen=True, slots=True)
 class ConnectionHealth:
     name: str
-    state: FeedState = "connecting"
+    state: FeedState = FeedState.CONNECTING
     reason: str = ""
     reconnects: int = 0
     last_frame_ts: float | None = None
@@ -35,7 +48,7 @@ class ConnectionHealth:
 @dataclass(frozen=True, slots=True)
 class FeedHealth:
     venue: str
-    state: FeedState = "connecting"
+    state: FeedState = FeedState.CONNECTING
     reason: str = ""  # last error or note, as a human sentence
     received: int = 0  # frames and REST responses taken off the wire
     processed: int = 0  # of those, the ones that parsed
@@ -51,7 +64,7 @@ class FeedHealth:
 
     def is_stale(self, now: float, max_silence: float | None = None) -> bool:
         """True when entries should be blocked: not connected, or (given `max_silence`) no frame lately."""
-        if self.state != "connected":
+        if self.state != FeedState.CONNECTED:
             return True
         if max_silence is not None:
             return self.last_frame_ts is None or now - self.last_frame_ts > max_silence
@@ -61,7 +74,7 @@ class FeedHealth:
 def aggregate_state(states: list[FeedState]) -> FeedState:
     """The venue's state is its worst connection's; no connections at all means down."""
     if not states:
-        return "down"
+        return FeedState.DOWN
     return min(states, key=_SEVERITY.index)
 
 
@@ -129,7 +142,7 @@ class HealthTracker:
         c = self._conns[connection]
         new = replace(c, state=state, reason=reason)
         self._conns[connection] = new
-        if reason and state != "connected":
+        if reason and state != FeedState.CONNECTED:
             self._reason = reason
         return (new.state, new.reason) != (c.state, c.reason)
 
@@ -147,8 +160,8 @@ class HealthTracker:
     # --- reading ----------------------------------------------------------------------------
     def snapshot(self, now: float) -> FeedHealth:
         conns = tuple(self._conns.values())
-        state = "down" if self._stopped else aggregate_state([c.state for c in conns])
-        reason = "" if state == "connected" else next(
+        state = FeedState.DOWN if self._stopped else aggregate_state([c.state for c in conns])
+        reason = "" if state == FeedState.CONNECTED else next(
             (c.reason for c in conns if c.state == state and c.reason), self._reason)
         if self.note:
             reason = f"{reason}; {self.note}" if reason else self.note
