@@ -23,12 +23,13 @@ from core.engine_events import OrderFilled, SignalRaised
 from core.events import Event
 from core.fuel_map import FuelMap
 from core.instruments import Instrument
+from core.playbooks import PLAYBOOK_NAMES, expand
 from core.positions import TIERS, score_tier
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats
 from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, summarize
 
-PLAYBOOKS = ("ride", "fade")
+PLAYBOOKS = PLAYBOOK_NAMES  # reported in this order
 
 
 @dataclass
@@ -80,7 +81,7 @@ class BacktestResult:
 def requested_playbooks(cfg: Config) -> tuple[str, ...]:
     """Every playbook the config runs on some market (the default and any per-market override)."""
     choices = {cfg.playbook.default} | {item.partition("=")[2] for item in cfg.playbook.markets}
-    wanted = {pb for c in choices for pb in (PLAYBOOKS if c == "both" else (c,))}
+    wanted = {pb for c in choices for pb in expand(c)}
     return tuple(pb for pb in PLAYBOOKS if pb in wanted)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from core.playbooks import PLAYBOOK_CHOICES, expand
+
 
 class ConfigError(ValueError):
     def __init__(self, key: str, reason: str) -> None:
@@ -97,7 +99,7 @@ class FadeConfig:
 
 @dataclass
 class PlaybookConfig:
-    default: str = field(default="ride", metadata=_rng(choices=("ride", "fade", "both"), doc="ride the cascade, fade the reversal, or both"))
+    default: str = field(default="ride", metadata=_rng(choices=PLAYBOOK_CHOICES, doc="ride the cascade, fade the reversal, or both"))
     markets: list[str] = field(default_factory=list, metadata=_rng(doc='per-market override, e.g. ["BTC-USDT-PERP=fade"]'))
 
 
@@ -356,8 +358,8 @@ def _check_relations(cfg: Config) -> None:
 def _check_playbook_markets(cfg: Config) -> None:
     for item in cfg.playbook.markets:
         market, sep, pb = item.partition("=")
-        if not sep or not market or pb not in ("ride", "fade", "both"):
-            raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' (ride, fade or both)")
+        if not sep or not market or pb not in PLAYBOOK_CHOICES:
+            raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' ({', '.join(PLAYBOOK_CHOICES)})")
 
 
 def playbooks_for(cfg: Config, market: str) -> tuple[str, ...]:
@@ -366,7 +368,7 @@ def playbooks_for(cfg: Config, market: str) -> tuple[str, ...]:
         m, _, pb = item.partition("=")
         if m == market:
             choice = pb
-    return ("ride", "fade") if choice == "both" else (choice,)
+    return expand(choice)
 
 
 def load_config(path: str | Path | None) -> Config:

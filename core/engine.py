@@ -16,7 +16,7 @@ from core.brokers.base import Broker, Fill, Order
 from core.brokers.paper import PaperBroker
 from core.cascade_score import CascadeScore
 from core.clock import Clock
-from core.config import Config, playbooks_for
+from core.config import Config
 from core.engine_commands import (
     MODE_LABELS, MODES, Arm, Command, CommandResult, Confirm, Disarm, Flatten, FlattenAll, Kill, Mode, Reject, ResultCode,
 )
@@ -25,15 +25,15 @@ from core.engine_events import (
 )
 from core.events import Event, Liquidation, OpenInterest, OrderSide, Side
 from core.feeds.health import BLOCKING_STATES
-from core.fade import FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
 from core.order_flow import OrderFlow
-from core.positions import ClosedTrade, Position, stop_pct_for
+from core.positions import ClosedTrade, Position
 from core.risk import RiskManager
-from core.setup_inputs import VOL_HORIZON_S, fade_setup, market_score, ride_setup
-from core.signals import SIGNAL, TRACKING, WATCHING, Signal, SignalDetector
+from core.playbooks import detectors_for
+from core.setup_inputs import market_score
+from core.signals import SIGNAL, Detector, Signal
 from core.sizing import size_entry
 
 log = logging.getLogger("liqhunt.engine")
@@ -65,7 +65,7 @@ class Engine(OrderFlow):
         self.mode = Mode(mode)
         self.risk = RiskManager(config.risk)
         self.markets: dict[str, MarketState] = {}
-        self.detectors: dict[str, list[SignalDetector | FadeDetector]] = {}  # per market, one per playbook
+        self.detectors: dict[str, list[Detector]] = {}  # per market, one per playbook (core/playbooks.py)
         self.signals: dict[str, Signal] = {}  # pending signals by id
         self.positions: dict[str, Position] = {}  # by market
         self.orders: dict[str, Order] = {}  # in flight
@@ -177,13 +177,9 @@ class Engine(OrderFlow):
         self.liquidations_seen += 1
         active = False
         for det in self.detectors[st.market]:
-            if isinstance(det, FadeDetector):  # σ before the cascade: the fade's stop buffer must not include it
-                started = det.observe(ev, now, st.price, st.vol.sigma_over(VOL_HORIZON_S))
-            else:
-                started = det.observe(ev, now)
-            if started:
+            if det.observe_market(ev, now, st):
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
-            active = active or det.state in (WATCHING, TRACKING)
+            active = active or det.active
         if active:
             self._watching[st.market] = None
             # in a burst, thousands of liquidations a second hit one market: the score and every
@@ -197,17 +193,13 @@ class Engine(OrderFlow):
 
     def _new_market(self, market: str) -> MarketState:
         st = self.markets[market] = new_market_state(market, self.cfg)
-        dets: list[SignalDetector | FadeDetector] = []
-        for pb in playbooks_for(self.cfg, market):
-            dets.append(SignalDetector(market, self.cfg.signal) if pb == "ride" else FadeDetector(market, self.cfg.fade, self.cfg.signal))
-        self.detectors[market] = dets
+        self.detectors[market] = detectors_for(market, self.cfg)
         return st
 
     def _on_price(self, st: MarketState) -> None:
         if st.market in self._watching and st.price is not None:
             for det in self.detectors[st.market]:
-                if isinstance(det, FadeDetector):
-                    det.on_price(st.price)
+                det.on_price(st.price)
         pos = self.positions.get(st.market)
         if pos is not None:
             self._check_position(pos, st, self._now)
@@ -254,11 +246,10 @@ class Engine(OrderFlow):
     def _evaluate(self, market: str, now: float) -> None:
         active = False
         for det in self.detectors[market]:
-            if det.state not in (WATCHING, TRACKING):
+            if not det.active:
                 continue
-            gather = fade_setup if isinstance(det, FadeDetector) else ride_setup
-            sig = det.evaluate(now, lambda side, gather=gather: gather(self.markets[market], side, now, self.cfg, self.fuel_map))
-            if det.state in (WATCHING, TRACKING):
+            sig = det.evaluate_market(now, self.markets[market], self.cfg, self.fuel_map)
+            if det.active:
                 active = True
             elif sig is None and det.state != SIGNAL:
                 self._emit(WatchEnded(now, market, det.last_outcome))
@@ -275,10 +266,7 @@ class Engine(OrderFlow):
             self._enter(sig)
 
     def _plan(self, sig: Signal) -> None:
-        st = self.markets[sig.market]
-        if sig.playbook == "ride":  # fade signals come with stops beyond the cascade's extreme
-            sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), self.cfg.exits)
-            sig.take_profit_pct = self.cfg.exits.take_profit_pct
+        # each playbook set the signal's stop and target when it raised it
         decision = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, self.cfg.sizing,
                               self.instruments.get(sig.market))
         sig.qty = decision.qty

@@ -16,6 +16,7 @@ from typing import Any
 from core.backtest import BacktestResult, backtest_report, split_backtest
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 from core.config import Config, ConfigError, config_from_dict, dump_config
+from core.playbooks import PLAYBOOK_CHOICES
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, holm_adjust, mean_p_value
 
 NAME = "sweep"
@@ -39,7 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
     p.add_argument("--grid", nargs="+", required=True, metavar="NAME=V1,V2", help="e.g. score_min=6,7,8 stop_pct=0.8,1.2")
     p.add_argument("--config", metavar="FILE")
-    p.add_argument("--playbook", choices=("ride", "fade", "both"))
+    p.add_argument("--playbook", choices=PLAYBOOK_CHOICES)
     p.add_argument("--split", type=float, default=0.7, help="in-sample share of the time span (default 0.7)")
 
 

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from core.config import Config, ConfigError, load_config
 from core.engine_commands import MODES
+from core.playbooks import PLAYBOOK_CHOICES
 
 
 def add_console_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default="watch", help="start in this mode (default watch)")
-    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
+    p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
     p.add_argument("--theme", default=None, help="liq-dark (default), liq-light, liq-contrast, liq-cb, ansi-dark")
     p.add_argument("--config", default=None, metavar="FILE", help="config TOML (see `liqhunt config --defaults`)")
     p.add_argument("--journal", default=None, metavar="PATH",
