@@ -371,6 +371,13 @@ def playbooks_for(cfg: Config, market: str) -> tuple[str, ...]:
     return expand(choice)
 
 
+def with_playbook(cfg: Config, playbook: str | None) -> Config:
+    """`cfg` with every market on one playbook (a command's --playbook), or unchanged."""
+    if not playbook:
+        return cfg
+    return replace_section(cfg, "playbook", default=playbook, markets=[])
+
+
 def load_config(path: str | Path | None) -> Config:
     """Defaults when `path` is None; otherwise the file, strictly validated."""
     if path is None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.backtest import Source, estimated_fuel_map
+from core.backtest import Source
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.engine import Engine
 from core.engine_events import SignalRaised
 from core.events import LONG
 from core.forward_prices import ForwardPrices
+from core.heatmap.model import estimated_fuel_map
 from core.playbooks import PLAYBOOK_NAMES
 from core.positions import TIERS, score_tier
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, mean_interval

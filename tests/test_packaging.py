@@ -42,7 +42,8 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copy2(path, src / name)
     out = src.parent / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
-                    "--no-build-isolation", "--wheel-dir", str(out), str(src)], check=True, timeout=300)
+                    "--no-build-isolation", "--wheel-dir", str(out), str(src)], check=True, timeout=300,
+                   cwd=src.parent, env=outside_the_checkout_env())
     (built,) = out.glob("liqhunt-*.whl")
     return built
 
@@ -56,8 +57,11 @@ def installed(wheel, tmp_path_factory) -> Path:
     purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
     Path(purelib, "_liqhunt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # from outside the checkout: an editable install leaves liqhunt.egg-info there, which pip would
+    # take for an installed liqhunt and skip the wheel
     subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, timeout=300)
+                    "--no-index", str(wheel)], check=True, timeout=300, cwd=venv, env=outside_the_checkout_env())
+    assert (venv / "bin" / "liqhunt").exists(), "the wheel did not install the console script"
     return venv / "bin"
 
 
