@@ -24,7 +24,7 @@ from core.events import Event
 from core.fuel_map import FuelMap
 from core.heatmap.model import estimated_fuel_map
 from core.instruments import Instrument
-from core.playbooks import PLAYBOOK_NAMES, expand
+from core.playbook_names import PLAYBOOK_NAMES, expand
 from core.positions import TIERS, score_tier
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats

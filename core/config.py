@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
-from core.playbooks import PLAYBOOK_CHOICES, expand
+from core.playbook_names import PLAYBOOK_CHOICES
 
 
 class ConfigError(ValueError):
@@ -360,15 +360,6 @@ def _check_playbook_markets(cfg: Config) -> None:
         market, sep, pb = item.partition("=")
         if not sep or not market or pb not in PLAYBOOK_CHOICES:
             raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' ({', '.join(PLAYBOOK_CHOICES)})")
-
-
-def playbooks_for(cfg: Config, market: str) -> tuple[str, ...]:
-    choice = cfg.playbook.default
-    for item in cfg.playbook.markets:
-        m, _, pb = item.partition("=")
-        if m == market:
-            choice = pb
-    return expand(choice)
 
 
 def with_playbook(cfg: Config, playbook: str | None) -> Config:

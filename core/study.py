@@ -18,7 +18,7 @@ from core.engine_events import SignalRaised
 from core.events import LONG
 from core.forward_prices import ForwardPrices
 from core.heatmap.model import estimated_fuel_map
-from core.playbooks import PLAYBOOK_NAMES
+from core.playbook_names import PLAYBOOK_NAMES
 from core.positions import TIERS, score_tier
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, mean_interval
 

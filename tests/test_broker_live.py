@@ -163,7 +163,7 @@ async def test_startup_reconcile_adopts_venue_position_and_replaces_stale_exits(
         assert pos.side == "long" and pos.qty == pytest.approx(0.02) and pos.entry_price == pytest.approx(59_000.0)
         exits = _stop_and_tp(r)
         assert exits["stop"] < 59_000.0 < exits["tp"] and len(r.open_exits()) == 2
-        assert r.broker.engine is r.engine
+        assert r.broker.reconciler is not None  # the watcher reconciles periodically from now on
         # a second start-up (another restart) must not pile up exit orders
         await startup_reconcile(r.engine, r.broker)
         assert len(r.open_exits()) == 2

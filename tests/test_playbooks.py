@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import playbooks
-from core.config import Config, ConfigError, config_from_dict, playbooks_for, replace_section
+from core import playbook_names, playbooks
+from core.config import Config, ConfigError, config_from_dict, replace_section
+from core.playbook_names import playbooks_for
 from core.engine_events import PositionOpened, SignalRaised
 from core.events import LONG, Liquidation
 from core.setup_inputs import market_score
@@ -15,13 +16,13 @@ from tests.builders import BTC, T0, feed, liq, make_engine, mark
 
 def test_every_registered_playbook_is_a_detector_named_as_registered():
     cfg = Config()
-    for name in playbooks.PLAYBOOK_NAMES:
+    for name in playbook_names.PLAYBOOK_NAMES:
         det = playbooks.detector_class(name).for_market(BTC, cfg)
         assert isinstance(det, Detector) and det.playbook == name and det.state == IDLE and not det.active
 
 
 def test_both_means_every_playbook_and_the_config_accepts_only_registered_names():
-    assert playbooks.expand("both") == playbooks.PLAYBOOK_NAMES == ("ride", "fade")
+    assert playbook_names.expand("both") == playbook_names.PLAYBOOK_NAMES == ("ride", "fade")
     assert playbooks_for(replace_section(Config(), "playbook", markets=[f"{BTC}=fade"]), BTC) == ("fade",)
     with pytest.raises(ConfigError, match="ride, fade, both"):
         config_from_dict({"playbook": {"markets": [f"{BTC}=scalp"]}})
@@ -64,7 +65,7 @@ class ToyDetector(Detector):
 
 
 def test_a_new_playbook_plugs_in_through_the_registry_alone(monkeypatch):
-    monkeypatch.setitem(playbooks.REGISTRY, "toy", f"{__name__}:ToyDetector")
+    monkeypatch.setitem(playbook_names.REGISTRY, "toy", f"{__name__}:ToyDetector")
     cfg = replace_section(Config(), "playbook", default="toy")  # built, not loaded: "toy" is not a shipped name
     eng, clock = make_engine("auto", config=cfg)
     seen: list = []

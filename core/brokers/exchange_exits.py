@@ -164,11 +164,9 @@ class ExchangeExits:
             last_poll = time.monotonic()
             try:
                 await self.check_exits()
-                if self.engine is not None and (due or time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s):
+                if self.reconciler is not None and (due or time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s):
                     last_reconcile = time.monotonic()
-                    from core.brokers.reconcile import reconcile
-
-                    await reconcile(self.engine, self)
+                    await self.reconciler()
             except (VenueError, NotReady) as e:
                 self._alert(f"watcher: {e}")
             except Exception as e:  # the watcher guards open positions: log and keep watching

@@ -81,7 +81,9 @@ class LiveBroker(ExchangeExits, Flattening):
         self.tracked: dict[str, TrackedExits] = {}  # market -> our position's exits
         self._last_close: dict[str, tuple[float, float, str]] = {}  # market -> (price, fee, exchange id)
         self.alerts: list[str] = []
-        self.engine = None  # attached for periodic reconciliation
+        # periodic reconciliation, run by the exit watcher after its exit check when set (the composition
+        # root sets it through core.brokers.reconcile.startup_reconcile): the broker never holds the engine
+        self.reconciler: Callable[[], Awaitable[object]] | None = None
         self._watcher: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flatten_seq = 0

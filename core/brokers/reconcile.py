@@ -80,10 +80,11 @@ async def reconcile(engine, broker: LiveBroker, replace_exits: bool = False) -> 
 
 
 async def startup_reconcile(engine, broker: LiveBroker) -> ReconcileReport:
-    """Run once after `broker.start()` and before trading; attaches the engine so the broker's
-    watcher keeps reconciling periodically."""
+    """Run once after `broker.start()` and before trading; then hands the broker's watcher a
+    reconciler for the periodic passes (a closure over the engine: the broker holds no engine and
+    never imports this module)."""
     report = await reconcile(engine, broker, replace_exits=True)
-    broker.engine = engine
+    broker.reconciler = lambda: reconcile(engine, broker)
     return report
 
 

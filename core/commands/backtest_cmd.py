@@ -8,7 +8,7 @@ import orjson
 
 from core.backtest import backtest_report, format_report, run_backtest, split_backtest
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
-from core.playbooks import PLAYBOOK_CHOICES
+from core.playbook_names import PLAYBOOK_CHOICES
 
 NAME = "backtest"
 HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"

@@ -8,7 +8,7 @@ import orjson
 
 from core.backtest import requested_playbooks
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
-from core.playbooks import ALL, PLAYBOOK_CHOICES, PLAYBOOK_NAMES
+from core.playbook_names import ALL, PLAYBOOK_CHOICES, PLAYBOOK_NAMES
 from core.study import HORIZONS, format_study, run_study, study_table
 from core.trade_stats import CLUSTER_RULE
 

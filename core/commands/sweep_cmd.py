@@ -16,7 +16,7 @@ from typing import Any
 from core.backtest import BacktestResult, backtest_report, split_backtest
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 from core.config import Config, ConfigError, config_from_dict, dump_config
-from core.playbooks import PLAYBOOK_CHOICES
+from core.playbook_names import PLAYBOOK_CHOICES
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, holm_adjust, mean_p_value
 
 NAME = "sweep"
