@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import itertools
 import logging
+from typing import Callable
 
-from core.brokers.base import Fill, Order, OrderIntent, Rejection
+from core.brokers.base import Broker, Fill, Order, OrderIntent, Rejection
+from core.config import Config
 from core.engine_commands import Mode
 from core.engine_events import (
-    ExitTriggered, FundingCharged, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened, PositionRestored,
-    RiskBlocked,
+    EngineEvent, ExitTriggered, FundingCharged, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened,
+    PositionRestored, RiskBlocked,
 )
 from core.market_state import MarketState
 from core.events import MarkPrice
 from core.positions import (
-    Position, accrue_funding, check_exit, close_position, nearest_exit, note_funding_terms, open_from_fill,
+    ClosedTrade, Position, accrue_funding, check_exit, close_position, nearest_exit, note_funding_terms, open_from_fill,
 )
-from core.risk import EntryRequest
+from core.risk import EntryRequest, RiskManager
 from core.setup_inputs import VOL_HORIZON_S
 from core.signals import Signal
 
@@ -30,7 +32,28 @@ log = logging.getLogger("liqhunt.engine")
 
 
 class OrderFlow:
-    _ids: "itertools.count[int]"
+    # the engine's state this mixin works on (set in Engine.__init__), declared so it reads as typed
+    cfg: Config
+    broker: Broker
+    risk: RiskManager
+    mode: Mode
+    markets: dict[str, MarketState]
+    positions: dict[str, Position]  # by market
+    orders: dict[str, Order]  # in flight
+    pending_entries: dict[str, Order]  # market -> entry order in flight
+    _entry_plans: dict[str, Signal]  # entry order id -> the signal it came from
+    trades: list[ClosedTrade]
+    stale_venues: set[str]
+    realised_pnl: float
+    fees_paid: float
+    _now: float
+    _ids: itertools.count[int]
+    # ...and the engine's methods it calls
+    _emit: Callable[[EngineEvent], None]
+    _end_signal: Callable[[Signal, str, str], None]
+    _new_market: Callable[[str], MarketState]
+    _set_mode: Callable[[Mode, str], None]
+    mark_of: Callable[[str], float | None]
     funding_paid: float = 0.0  # funding paid (+) or received (−) across closed and open positions, USD
 
     def _enter(self, sig: Signal) -> None:
