@@ -29,7 +29,8 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
     engine = Engine(cfg, clock, mode="watch")
     app = make_app(engine, source, clock, cfg)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(lambda: all(engine.feed_states.get(v) == "reconnecting" for v in venues), 15,
+        # never reached: down, not stale
+        await until(lambda: all(engine.feed_states.get(v) == "down" for v in venues), 15,
                     "both runners failing their first connects")
         assert engine.stale_venues == set(venues)  # entries are blocked while feeds are down
         # the screen repaints at the refresh rate: wait for the frame that shows both

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from core.config import Config, ConfigError, load_config, with_playbook
 from core.engine_commands import MODES
-from core.playbooks import PLAYBOOK_CHOICES
+from core.playbook_names import PLAYBOOK_CHOICES
 
 
 def add_console_arguments(p: argparse.ArgumentParser) -> None:

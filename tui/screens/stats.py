@@ -5,7 +5,7 @@ session of this source) is read by the app in a worker thread so SQLite never bl
 """
 from __future__ import annotations
 
-from core.playbooks import PLAYBOOK_NAMES
+from core.playbook_names import PLAYBOOK_NAMES
 from core.positions import TIERS
 from core.trade_stats import by_tier, fmt_ci, interval_sentence, summarize
 
