@@ -36,3 +36,13 @@ def test_every_test_the_docs_cite_exists():
             elif m.group(3) and name not in anywhere and name not in NOT_TESTS:
                 missing.append(f"{doc.name}: {name}")
     assert not missing, "\n".join(missing)
+
+
+def test_every_relative_link_in_the_docs_points_at_a_file():
+    link = re.compile(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)")  # ](path) or ](path#anchor); URLs have a scheme
+    broken = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for target in link.findall(doc.read_text(encoding="utf-8")):
+            if not (doc.parent / target).exists():
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}")
+    assert not broken, "\n".join(broken)
