@@ -16,7 +16,7 @@ OrderSide = Literal["buy", "sell"]
 LONG: Side = "long"
 SHORT: Side = "short"
 
-VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "gate", "bitget", "sim")
+VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "gate", "bitget", "htx", "sim")
 
 
 def market_name(base: str, quote: str = "USDT") -> str:

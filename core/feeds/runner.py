@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import logging
 import math
 import random
+import zlib
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -223,6 +225,12 @@ class FeedRunner:
     def _on_frame(self, conn: VenueConnection, raw: str | bytes) -> str | None:
         ts = self.clock.now()
         self._tracker.frame_received(ts, conn.name)
+        if isinstance(raw, bytes) and conn.gzip:
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error):
+                self._tracker.frame_dropped("bad_gzip")
+                return None
         if isinstance(raw, bytes):
             try:
                 raw = raw.decode("utf-8")
