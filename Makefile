@@ -32,10 +32,11 @@ types: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-# rewrites files: imports sorted and modernised, then the formatter; once it has run over the
-# tree, `$(BIN)/ruff format --check .` belongs in `lint`
+# rewrites files: imports sorted and syntax modernised (and what that leaves unused), then the
+# formatter; once it has run over the tree, `$(BIN)/ruff format --check .` belongs in `lint`
+# and "I", "UP" in pyproject's [tool.ruff.lint] select
 format: $(STAMP)
-	$(BIN)/ruff check --fix --select I,UP .
+	$(BIN)/ruff check --fix --extend-select I,UP .
 	$(BIN)/ruff format .
 
 bench: $(STAMP)

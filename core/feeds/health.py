@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -106,7 +107,7 @@ class HealthTracker:
     """Mutable counters behind `FeedHealth`; the runner is its only writer."""
 
     def __init__(self, venue: str, connection_names: list[str], note: str = "", coverage: str = "",
-                 poll_names: list[str] = ()) -> None:  # type: ignore[assignment]
+                 poll_names: Sequence[str] = ()) -> None:
         self.venue = venue
         self.coverage = coverage
         self.note = note  # shown as the reason while nothing is wrong (e.g. no liquidation stream)
