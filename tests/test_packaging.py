@@ -56,12 +56,12 @@ def installed(wheel, tmp_path_factory) -> Path:
     py = venv / "bin" / "python"
     purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
-    Path(purelib, "_liqhunt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    # from outside the checkout: an editable install leaves liqhunt.egg-info there, which pip would
-    # take for an installed liqhunt and skip the wheel
+    # from outside the checkout, and before the dependencies are borrowed: an editable install
+    # leaves liqhunt metadata in both places, which pip would take for an installed liqhunt
     subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
                     "--no-index", str(wheel)], check=True, timeout=300, cwd=venv, env=outside_the_checkout_env())
     assert (venv / "bin" / "liqhunt").exists(), "the wheel did not install the console script"
+    Path(purelib, "_liqhunt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
 
 
