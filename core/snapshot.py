@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from core.alerts import Alert, AlertWatch
 from core.cascade_score import CascadeScore
 from core.events import Liquidation, OrderSide, Side
-from core.fade import TRACKING
+from core.signals import TRACKING
 from core.heat_levels import Levels, LevelsProvider, RealisedLevels
 from core.positions import ClosedTrade
 from core.signals import IDLE, SIGNAL, WATCHING, FilterResult, Signal
@@ -322,7 +322,7 @@ class SnapshotBuilder:
         now = self._now()
         tape, skipped = self._new_tape()
         if self._observe_tape:
-            self.levels.observe(tape)  # type: ignore[union-attr]
+            self.levels.observe(tape)  # type: ignore[attr-defined]
         markets = self._markets(now, rows)
         if not selected and markets:
             selected = markets[0].market

@@ -4,6 +4,7 @@ Every test talks to a fake exchange on 127.0.0.1; nothing here can reach a real 
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -215,7 +216,7 @@ async def test_rate_limit_is_waited_out_not_hammered(venue):
         await _open_long(r)
         times = [t for t, m, p, params in r.fake.log if (m, p) == r.order_path and not params.get("triggerPrice")]
         assert len(times) == len(kinds) + 1 and len(r.filled_orders()) == 1
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert all(g >= 0.25 for g in gaps), gaps  # each retry waited for the venue's Retry-After / reset
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from core.engine_commands import Arm, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
 from core.engine_events import CommandApplied
 from tests.snapshot_apps.console_app import BTC, ETH, build_app
+from tests.runner_helpers import until
 from tests.tui_helpers import screen_text
 from tui.widgets.info_view import InfoView
 from tui.widgets.meters import WindowMeters
@@ -311,7 +312,7 @@ async def test_quit_with_open_positions_asks_and_cancel_keeps_running():
         assert not app.query_one(PromptBar).active and app.is_running
         await pilot.press("q", "f")
         app.clock.advance(1.0)  # the closing order fills after the paper broker's latency
-        await pilot.pause(0.5)
+        await until(lambda: BTC not in app.engine.positions, 10, "the flatten filled")
         assert cmds == [FlattenAll()]
         assert BTC not in app.engine.positions  # quit waited for the close, so it is journaled as a trade
     assert app.return_code == 0

@@ -319,6 +319,7 @@ class LiqHuntApp(App[None]):
 
     # -- screen -> engine: typed commands only -------------------------------------------------
     def submit(self, cmd: Command) -> str:
+        """The result's message, for a notification (the engine's CommandResult carries the code)."""
         result = self.engine.submit(cmd)
         self.refresh_panes()
         return str(getattr(result, "message", result))

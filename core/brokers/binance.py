@@ -41,7 +41,6 @@ class BinanceFuturesBroker(LiveBroker):
     name = "binance"
     venue = "binance"
     REDUCE_ONLY_CODES = (-2022,)
-    MARGIN_CODES = (-2019,)
 
     STREAM_URLS = {MAINNET_URL: MAINNET_STREAM_URL, TESTNET_URL: TESTNET_STREAM_URL}
 

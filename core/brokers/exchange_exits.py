@@ -70,8 +70,9 @@ class ExchangeExits:
             for attempt in range(4):
                 try:
                     await self._idempotent(
-                        lambda: self._place_exit(t, kind, trigger, fmt(qty.qty or Decimal(0)), cid),
-                        lambda: self._query_exit(sym, cid), max_wait_s=self.settings.max_exit_wait_s,
+                        lambda kind=kind, trigger=trigger, cid=cid: self._place_exit(
+                            t, kind, trigger, fmt(qty.qty or Decimal(0)), cid),
+                        lambda cid=cid: self._query_exit(sym, cid), max_wait_s=self.settings.max_exit_wait_s,
                     )
                     break
                 except VenueError as e:
@@ -102,7 +103,7 @@ class ExchangeExits:
         for market, t in list(self.tracked.items()):
             if not t.placed or self.busy(market):
                 continue  # an order in flight (or a result not yet polled) will account for it
-            for kind, cid, other in (("stop", t.stop_id, t.tp_id), ("take_profit", t.tp_id, t.stop_id)):
+            for kind, cid in (("stop", t.stop_id), ("take_profit", t.tp_id)):
                 try:
                     rep = await self._query_exit(t.symbol, cid)
                     if rep.status != "filled":

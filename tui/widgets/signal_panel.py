@@ -109,7 +109,7 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
 
 def _wrap(out: Text, items: list[tuple[str, Style]], width: int, col: int) -> None:
     """Append items separated by two spaces, starting a new line rather than cutting one."""
-    for n, (item, style) in enumerate(items):
+    for item, style in items:
         if col and col + len(item) + 2 > width:
             out.append("\n")
             col = 0
