@@ -246,10 +246,9 @@ def size_reason(sig: Signal, sizing) -> str:
     if per_trade is None:  # sizing by notional (before risk budgets)
         return f"${sizing.base_size_usd:,.0f} × score {conf:.2f} × volume {vol:.2f}"
     budget = extras.get("risk_budget_usd", per_trade * conf * vol)
-    capped = " → capped at base size" if extras.get("size_capped_by") else ""
-    vcap = " (cap)" if vol >= sizing.volume_factor_cap else ""
-    return (f"risk ${per_trade:,.0f} × score {conf:.2f} × volume {vol:.2f}{vcap} = ${budget:,.0f}"
-            f" ÷ stop {sig.stop_pct:.2f}%{capped}")
+    capped = f" → notional cap ${sizing.base_size_usd:,.0f}" if extras.get("size_capped_by") else ""
+    vcap = " (max)" if vol >= sizing.volume_factor_cap else ""
+    return f"${per_trade:,.0f} × score {conf:.2f} × vol {vol:.2f}{vcap} = ${budget:,.0f} risk ÷ {sig.stop_pct:.2f}% stop{capped}"
 
 
 # -- the builder -----------------------------------------------------------------------------------

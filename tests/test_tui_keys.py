@@ -204,6 +204,7 @@ async def test_f_asks_once_then_flattens_the_selected_market_only():
     async with app.run_test(size=SIZE) as pilot:
         assert app.selected == BTC  # the busiest market is selected first
         await pilot.press("f")
+        await pilot.pause()
         assert cmds == []  # asked, not done
         assert "flatten BTC" in screen_text(app)
         await pilot.press("f")
@@ -262,6 +263,7 @@ async def test_windows_list_scrolls_with_the_selection_and_says_how_many_more():
         assert n > meters.visible_rows(), "fixture has more markets than rows at 80x24"
         assert f"+{n - meters.visible_rows()} more" in screen_text(app)
         await pilot.press("G")
+        await pilot.pause()
         last = app.snap.markets[-1].market
         assert app.selected == last
         assert "above" in screen_text(app)

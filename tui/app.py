@@ -215,9 +215,9 @@ class LiqHuntApp(App[None]):
         tape.ingest(snap.tape, snap.tape_skipped, rate)
         # the windows list, its selection and scroll
         order = [m.market for m in snap.markets]
-        if order and (not self.selected or self.selected not in order or not self._user_selected):
-            if not self._user_selected or self.selected not in order:
-                self.selected = snap.selected if snap.selected in order else order[0]
+        if order and (not self._user_selected or self.selected not in order):
+            self.selected = order[0]  # the busiest market until the user picks one (j/k)
+            self._user_selected = False
         self._scroll_to_selection(order, visible)
         meters.show(snap.markets, self.selected, self._list_offset)
         tape.set_selected(self.selected)
