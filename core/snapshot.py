@@ -467,5 +467,11 @@ class SnapshotBuilder:
         label = getattr(s, "label", "") or ""
         kind = "replay" if label.startswith("REPLAY") else "live" if label.startswith("LIVE") else "sim"
         progress = getattr(s, "progress", None)
+        total, stats = getattr(s, "total_lines", None), getattr(s, "stats", None)
+        if progress is None and total and stats is not None:  # a replay whose length was counted
+            progress = min(1.0, getattr(stats, "lines", 0) / total)
+        finished = bool(getattr(s, "finished", False))
+        if finished and kind == "replay":
+            progress = 1.0
         return SourceView(label, kind, bool(getattr(s, "paused", False)), getattr(s, "speed", None),
-                          bool(getattr(s, "finished", False)), progress if isinstance(progress, float) else None)
+                          finished, float(progress) if isinstance(progress, (int, float)) else None)

@@ -39,6 +39,8 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
         text = screen_text(app)
         assert "connection refused" in text or "cannot reach" in text
         assert "STALE" in text
+        assert "NO DATA" in text.splitlines()[0]  # venues that never connected are not "stale data"
+        assert "never connected" in text and "retry" not in text.splitlines()[0]
         # still responsive: arming works, and the kill switch with every feed down
         engine.submit(Arm("semi"))
         await pilot.press("K")

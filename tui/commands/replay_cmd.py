@@ -30,5 +30,22 @@ def run(args: argparse.Namespace) -> int:
         source = ReplaySource(args.file, speed=args.speed)
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{args.file}: {exc}")
+    _count_lines_in_background(source)
     session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
     return open_console(NAME, args, session.engine, source, source.clock, cfg, session)
+
+
+def _count_lines_in_background(source) -> None:
+    """The replay's length, for the header's progress %: counted in a thread so the screen opens at once."""
+    import gzip
+    import threading
+
+    def count() -> None:
+        try:
+            opener = gzip.open if source.path.suffix == ".gz" else open
+            with opener(source.path, "rb") as f:
+                source.total_lines = sum(1 for _ in f)
+        except (OSError, EOFError):
+            pass  # no progress shown; the replay itself reports what it can read
+
+    threading.Thread(target=count, name="replay-length", daemon=True).start()
