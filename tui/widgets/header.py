@@ -55,7 +55,7 @@ class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
         s = self.source
         text = s.label
         if s.kind in ("replay", "sim"):
-            if s.speed is not None:
+            if s.speed is not None and (s.kind == "replay" or s.speed != 1):
                 text = text.split(" ×")[0] + f" ×{s.speed:g}"
             if s.paused:
                 text += " ⏸ PAUSED"
