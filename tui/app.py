@@ -43,7 +43,7 @@ from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.risk import RiskPane
 from tui.widgets.signal_panel import SignalPanel
 from tui.widgets.status_line import StatusLine
-from tui.widgets.tape import LiquidationTape, TapeFilter
+from tui.widgets.tape import BUSY_RATE, LiquidationTape, TapeFilter
 from tui.widgets.repaint import set_title
 
 PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
@@ -112,7 +112,9 @@ class LiqHuntApp(App[None]):
         self._liq_rate = RateMeter()
         self._prices: dict[str, deque[tuple[float, float]]] = {}
         self._tape_history: deque = deque(maxlen=self.cfg.window.tape_rows)  # unfiltered, to refilter the tape
-        self._asked: tuple[str, str, float] | None = None  # ("one", market, when) / ("all", "", when)
+        self._asked: tuple[str, str, float] | None = None
+        self._tick = 0
+        self._user_moved = False  # a key moved the selection: repaint the list now, busy or not  # ("one", market, when) / ("all", "", when)
         self._journal_text = ""
         self.source_error = ""
         self.source_done = False
@@ -201,7 +203,8 @@ class LiqHuntApp(App[None]):
         if tape is None or not tape.is_attached:
             return  # starting up or shutting down
         meters = self.query_one(WindowMeters)
-        visible = meters.visible_rows() if meters.display else 0
+        # before the first layout the pane has no size yet: score as many rows as the screen has
+        visible = (meters.visible_rows() if meters.content_size.height > 0 else self.size.height) if meters.display else 0
         snap = self.snap = self.snapshots.build(self.selected, rows=(self._list_offset, max(visible, 1)))
         now = snap.now
         for n in snap.notices:
@@ -219,10 +222,17 @@ class LiqHuntApp(App[None]):
             self.selected = order[0]  # the busiest market until the user picks one (j/k)
             self._user_selected = False
         self._scroll_to_selection(order, visible)
-        meters.show(snap.markets, self.selected, self._list_offset)
+        # in a burst every figure moves on every refresh: the lists repaint at half the rate
+        # (what an SSH link carries), the header, positions and the signal panel at full rate
+        self._tick += 1
+        calm = rate < BUSY_RATE or self._tick % 2 == 0 or self._user_moved
+        self._user_moved = False
+        if calm:
+            meters.show(snap.markets, self.selected, self._list_offset)
         tape.set_selected(self.selected)
         self._record_prices(snap)
-        self.query_one(HeatPane).show(snap.selected, snap.selected_price, snap.heat)
+        if calm:
+            self.query_one(HeatPane).show(snap.selected, snap.selected_price, snap.heat)
         # positions, risk, header
         rk = snap.risk
         pane = self.query_one(PositionsPane)
@@ -231,7 +241,8 @@ class LiqHuntApp(App[None]):
                   f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}", self.selected)
         risk = self.query_one(RiskPane)
         set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
-        risk.show(rk, snap.feeds)
+        if calm:
+            risk.show(rk, snap.feeds)
         self._refresh_signal_panel(snap)
         alerts = []
         if rk.killed:
@@ -436,6 +447,7 @@ class LiqHuntApp(App[None]):
             i = max(0, min(len(markets) - 1, i + step))  # no wrapping: the cursor never leaves the list
         self.selected = markets[i]
         self._user_selected = True
+        self._user_moved = True
         self.refresh_panes()
 
     def action_open_market(self) -> None:
