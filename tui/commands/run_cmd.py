@@ -81,7 +81,7 @@ async def _main(args, cfg, venues, ws, rest) -> int:
     except (BrokerChoiceError, KeyLoadError, ValueError, OSError) as exc:
         return fail(NAME, str(exc))  # the messages are redacted: they never contain a key
     if broker is not None:
-        rc = await _start_live_broker(args, cfg, broker)
+        rc = await _start_live_broker(args, cfg, broker, alerts)
         if rc:
             return rc
     source = LiveSource(venues, clock, cfg, cache_dir=args.cache_dir, record_to=args.record, ws_base_urls=ws, rest_base_urls=rest)
@@ -103,20 +103,21 @@ async def _main(args, cfg, venues, ws, rest) -> int:
             await broker.aclose()
 
 
-async def _start_live_broker(args, cfg, broker) -> int:
-    from core.brokers.confirm import confirm_live
+async def _start_live_broker(args, cfg, broker, alerts) -> int:
+    from core.brokers.confirm import NotConfirmed, open_live_broker
+    from core.brokers.factory import LIVE_CHOICES
 
-    try:
-        await broker.start()
-    except Exception as exc:  # no network, bad keys: say so and stop before any screen opens
+    limits = {"max notional per trade": cfg.risk.max_notional_per_trade_usd, "max total notional": cfg.risk.max_total_notional_usd,
+              "daily loss limit": cfg.risk.daily_loss_limit_usd, "max open positions": cfg.risk.max_open_positions}
+    try:  # the typed confirmation comes first: margin type and leverage are set only after it
+        summary = await open_live_broker(broker, args.broker, limits, needs_confirmation=args.broker in LIVE_CHOICES)
+    except NotConfirmed as exc:
+        await broker.aclose()
+        return fail(NAME, str(exc))
+    except Exception as exc:  # no network, bad keys, margin mode refused: say so and stop before any screen opens
         await broker.aclose()
         return fail(NAME, f"{args.broker}: could not start: {exc}")
-    if args.broker in ("binance", "bybit"):
-        limits = {"max notional per trade": cfg.risk.max_notional_per_trade_usd, "max total notional": cfg.risk.max_total_notional_usd,
-                  "daily loss limit": cfg.risk.daily_loss_limit_usd, "max open positions": cfg.risk.max_open_positions}
-        if not confirm_live(args.broker, await broker.account_summary(), limits):
-            await broker.aclose()
-            return fail(NAME, "live trading not confirmed; nothing was sent")
+    alerts.append(", ".join(f"{k} {v}" for k, v in summary.items() if k in ("venue", "key", "wallet_usdt", "available_usdt", "account")))
     return 0
 
 
