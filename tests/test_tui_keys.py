@@ -386,3 +386,18 @@ async def test_messages_go_to_one_status_line_with_history():
         await pilot.press("m")
         await pilot.pause()
         assert "Messages" in screen_text(app)
+
+
+async def test_positions_pane_grows_when_a_position_opens():
+    app = build_app("watching")
+    held = dict(app.engine.positions)
+    app.engine.positions.clear()
+    async with app.run_test(size=SIZE) as pilot:
+        app.refresh_panes()
+        await pilot.pause()
+        assert "no open positions" in screen_text(app)
+        app.engine.positions.update(held)
+        app.refresh_panes()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "BTC ▼SHORT" in text and "SL " in text  # both lines of the position, not one

@@ -34,7 +34,8 @@ class RepaintWhenChanged:
         old, self._drawn = self._drawn, keys
         if old is None or size != self._drawn_size or len(old) != len(keys):
             self._drawn_size = size
-            self.refresh()  # type: ignore[attr-defined]
+            # a different number of lines can change the height of an auto-sized pane
+            self.refresh(layout=old is not None and len(old) != len(keys))  # type: ignore[attr-defined]
             return
         changed = [y for y, (a, b) in enumerate(zip(old, keys)) if a != b]
         if changed:
