@@ -306,7 +306,7 @@ class LiqHuntApp(App[None]):
         elif info.kind == "signals":
             info.show(f"Signals log · {len(snap.signal_log)}", views.signal_log_lines(snap))
         elif info.kind == "feeds":
-            info.show("Feeds", views.feed_lines(snap.feeds))
+            info.show("Feeds", views.feed_lines(snap.feeds, width))
         elif info.kind == "messages":
             info.show("Messages", views.message_lines(self.query_one(StatusLine).history))
         elif info.kind == "help":

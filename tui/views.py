@@ -1,6 +1,7 @@
 """The text of the content area's views, each a pure function of the snapshot (tested without a screen)."""
 from __future__ import annotations
 
+import textwrap
 from typing import Iterable, Sequence
 
 from rich.text import Text
@@ -103,23 +104,23 @@ def signal_log_lines(snap: EngineSnapshot) -> list[Text]:
     return lines
 
 
-def feed_lines(feeds: Iterable[FeedView]) -> list[Text]:
-    lines = [Text(f"  {'venue':<12}{'state':<16}{'msg/s':>7}{'lag':>8}{'last msg':>10}{'reconn':>7}{'retry':>7}  drops / reason",
+def feed_lines(feeds: Iterable[FeedView], width: int = 80) -> list[Text]:
+    lines = [Text(f"  {'venue':<10}{'state':<16}{'msg/s':>6}{'lag':>7}{'last msg':>9}{'rc':>4}{'retry':>6}  drops by reason",
                   style="bold underline")]
     feeds = list(feeds)
     if not feeds:
         lines.append(Text("  NO DATA: no source connected", style=BOLD))
     for f in feeds:
         state = "never connected" if f.never_connected else f.state
-        age = "—" if f.last_msg_age_s is None else f"{f.last_msg_age_s:.0f} s ago"
+        age = "—" if f.last_msg_age_s is None else f"{f.last_msg_age_s:.0f}s ago"
         lag = "—" if f.lag_ms is None else f"{f.lag_ms:.0f}ms"
         rate = "—" if f.msgs_per_s is None else fmt.rate(f.msgs_per_s)
-        retry = "—" if f.next_retry_s is None else f"{f.next_retry_s:.0f} s"
+        retry = "—" if f.next_retry_s is None else f"{f.next_retry_s:.0f}s"
         drops = " ".join(f"{k} {v}" for k, v in f.dropped) or "none"
-        lines.append(Text(f"{feed_glyph(f)} {f.venue:<12}{state:<16}{rate:>7}{lag:>8}{age:>10}{f.reconnects:>7}{retry:>7}"
-                          f"  drops: {drops}", style="" if f.ok else BOLD))
-        if f.reason:
-            lines.append(Text(f"    {f.reason}", style=DIM))
+        lines.append(Text(f"{feed_glyph(f)} {f.venue:<10}{state:<16}{rate:>6}{lag:>7}{age:>9}{f.reconnects:>4}{retry:>6}"
+                          f"  {drops}", style="" if f.ok else BOLD))
+        if f.reason:  # the whole reason, wrapped: it says what to fix
+            lines.extend(Text(f"    {part}", style=DIM) for part in textwrap.wrap(f.reason, max(20, width - 6)))
     lines.append(Text(""))
     lines.append(Text("glyphs", style=BOLD))
     lines.extend(Text(f"  {g}  {meaning}") for g, meaning in FEED_GLYPHS)
