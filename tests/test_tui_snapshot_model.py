@@ -148,3 +148,35 @@ async def test_windows_rows_say_which_filter_fails_and_bars_are_absolute():
     assert visible == 8 and f"+{len(rows) - visible} more" in text
     btc, pepe = (line for line in text.splitlines() if "BTC" in line or "1000PEPE" in line)
     assert btc.count("█") > pepe.count("█") > 0  # $53.5M and $207k no longer both fill the bar
+
+
+async def test_positions_pane_keeps_pnl_and_the_exit_reason_whole_at_80_columns():
+    from core.snapshot import PositionView
+    from tui.widgets.positions import PositionsPane
+
+    pos = PositionView("1000PEPE-USDT-PERP", "short", 1_234_567.0, 0.012345, 0.012410, 0.012450, 0.012100, 0.85,
+                       -1_240.5, 75.0, 600.0, "exhaustion", "vol −40/50 %", "", -1.9)
+    app = PaneApp(PositionsPane())
+    async with app.run_test(size=(38, 5)) as pilot:  # the left column's width at 80×24
+        app.pane.show((pos,), (), "Positions", "")
+        await pilot.pause()
+        text = screen_text(app)
+    assert "1000PEPE" in text and "−$1.2k" in text and "-1.9R" in text
+    assert "⇢exhaust vol −40/50%" in text
+
+
+async def test_risk_pane_from_a_snapshot_says_why_a_venue_is_down():
+    from core.snapshot import FeedView, RiskView
+    from tui.widgets.risk import RiskPane
+
+    risk = RiskView(False, 1, 0, 3, -120.0, -300.0, 420.0, 500.0, (("BTC-USDT-PERP", 2),), 6, (("stale_feed", 3),),
+                    (1_767_225_600.0, "ETH-USDT-PERP", "stale_feed", "feed stale: bybit"), 9_000.0, 50_000.0, 150_000.0)
+    feeds = (FeedView("binance", "connected", 40.0, 80.0, received=10), FeedView("bybit", "reconnecting", reason="connection refused"))
+    app = PaneApp(RiskPane())
+    async with app.run_test(size=(60, 9)) as pilot:
+        app.pane.show(risk, feeds)
+        await pilot.pause()
+        text = screen_text(app)
+    assert "loss $420/$500" in text and "today −$420" in text and "BTC 2/6" in text
+    assert "○BYB" in text and "BYB never connected: connection refused" in text
+    assert "stale feed: feed stale: bybit" in text
