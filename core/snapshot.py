@@ -150,6 +150,7 @@ class FeedView:
     dropped: tuple[tuple[str, int], ...] = ()
     next_retry_s: float | None = None
     received: int = 0
+    coverage: str = ""  # how complete the venue's liquidation stream is, when the feed says
 
     @property
     def ok(self) -> bool:
@@ -449,7 +450,7 @@ class SnapshotBuilder:
                     venue, eng.feed_states.get(venue, getattr(h, "state", "?")), getattr(h, "msgs_per_s", None),
                     getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "",
                     (now - last) if last is not None else None, tuple(sorted(dropped.items())), retry,
-                    getattr(h, "received", 0),
+                    getattr(h, "received", 0), str(getattr(h, "coverage", "") or ""),
                 )
         for venue, state in eng.feed_states.items():
             lines.setdefault(venue, FeedView(venue, state, received=1))

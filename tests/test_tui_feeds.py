@@ -44,6 +44,9 @@ async def test_feeds_table_shows_state_rate_lag_age_drops_and_never_connected():
                               reconnects=2, msgs_per_s=42.0, lag_ms=85.0, last_frame_ts=now - 2),
         "bybit": FeedHealth("bybit", "reconnecting", reason="connection refused"),
     }
+    # fields a newer FeedHealth carries (next retry, coverage) are shown when present
+    health["bybit"] = type("NewerHealth", (), {**{k: getattr(health["bybit"], k) for k in FeedHealth.__slots__},
+                                                "next_retry_ts": now + 12.0, "coverage": "largest order per symbol per second"})()
     engine.set_feed_state("binance", "connected")
     engine.set_feed_state("bybit", "reconnecting", "connection refused")
     app = make_app(engine, HealthSource(health), clock, engine.cfg)
@@ -58,7 +61,8 @@ async def test_feeds_table_shows_state_rate_lag_age_drops_and_never_connected():
     binance = next(line for line in text.splitlines() if "binance" in line and "connected" in line)
     assert "42" in binance and "85ms" in binance and "2s ago" in binance and "bad json 7" in binance
     bybit = next(line for line in text.splitlines() if "bybit" in line and "never" in line)
-    assert "○" in bybit and "connection refused" in text
+    assert "○" in bybit and "12s" in bybit and "connection refused" in text
+    assert "coverage: largest order per symbol per second" in text
     for glyph in ("●", "◐", "✖", "○", "■"):
         assert glyph in text  # every glyph explained
 
