@@ -180,3 +180,32 @@ async def test_risk_pane_from_a_snapshot_says_why_a_venue_is_down():
     assert "loss $420/$500" in text and "today −$420" in text and "BTC 2/6" in text
     assert "○BYB" in text and "BYB never connected: connection refused" in text
     assert "stale feed: feed stale: bybit" in text
+
+
+async def test_a_pane_repaints_only_the_lines_that_changed():
+    """Bandwidth: one moving figure costs one line on the wire, not the pane (private Textual API, 8.2)."""
+    rows = tuple(_row(f"X{i}-USDT-PERP", 20_000 + i) for i in range(6))
+    app = PaneApp(WindowMeters())
+    async with app.run_test(size=(80, 10)) as pilot:
+        meters = app.pane
+        meters.show(rows, "", 0)
+        await pilot.pause()
+        meters._repaint_regions.clear()
+        changed = rows[:2] + (dataclasses.replace(rows[2], long_usd=9e6),) + rows[3:]
+        meters.show(changed, "", 0)
+        dirty = list(meters._repaint_regions)
+    assert len(dirty) == 1 and dirty[0].height == 1  # the third market's line only
+
+
+async def test_stats_view_shows_this_session_by_playbook_and_tier():
+    from tests.snapshot_apps.console_app import build_app
+
+    app = build_app("watching")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Stats per playbook and score tier" in text and "This session" in text
+        assert "Journal history: no journal attached" in text
+        await pilot.press("s")  # the same key closes it
+        assert app.query_one("#main").display
