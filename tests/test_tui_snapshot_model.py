@@ -78,7 +78,7 @@ async def test_signal_panel_shows_risk_against_the_daily_limit_and_the_caps():
     from tui import numbers as fmt
 
     assert f"{fmt.usd(open_notional + 6_000)}/$150k total" in text
-    assert "✓window $8.0M vs $5.0M" in text and "score 8.0 =" in text and "oi 0.5?" in text
+    assert "✓window $8.0M vs $5.0M" in text and "score 8.0 =" in text and "speed 0.9×.3" in text and "oi 0.5?×.1" in text
 
 
 def test_confirm_rule_lives_in_core():

@@ -177,7 +177,7 @@ HELP_GLYPHS = (
     ("IN POS", "position open or entry order in flight"),
     ("watch/track", "a large liquidation started a watch (ride / fade playbook)"),
     ("›", "selected market (drives the heat pane)"),
-    ("oi 0.5?×0.1", "score component, value × weight; ? = input unknown, counted neutral (0.5)"),
+    ("oi 0.5?×.1", "score component, value × weight; ? = input unknown, counted neutral (0.5)"),
     ("✓ / ✗", "filter passed / failing, with its value against the threshold"),
     ("⇢TP 1.1%", "the exit rule closest to firing and how far it is"),
     ("+1.2R", "P&L in units of the dollar risk at the stop"),

@@ -16,6 +16,11 @@ from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 BAR_W = 20
+SHORT = {"proximity": "prox", "funding": "fund"}  # so the five components fit one line at 80 columns
+
+
+def _w(weight: float) -> str:
+    return f"{weight:g}".removeprefix("0") if 0 < weight < 1 else f"{weight:g}"
 
 
 class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
@@ -96,13 +101,13 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
             out.append(f" skip: {s.size_skip}", cls("signal--warn"))
         else:  # "a = b ÷ c → cap" may not fit one line: break it at its own steps
             steps = s.size_reason.replace(" = ", " =\0").replace(" → ", "\0→ ").split("\0")
-            _wrap(out, [(p, Style()) for p in steps], width, col=5)
+            _wrap(out, [(p, Style()) for p in steps], width, col=4, sep=" ")
         # 5: score and filters, each with its value, wrapped to the panel
         sc = s.score
         out.append("\nscore ", dim)
         out.append(f"{sc.total:.1f} =", Style(bold=True))
-        items = [(f"{c.name} {c.value:.1f}{'' if c.known else '?'}×{c.weight:g}", dim) for c in sc.components]
-        _wrap(out, items, width, col=11 + len(f"{sc.total:.1f}"))
+        items = [(f"{SHORT.get(c.name, c.name)} {c.value:.1f}{'' if c.known else '?'}×{_w(c.weight)}", dim) for c in sc.components]
+        _wrap(out, items, width, col=8 + len(f"{sc.total:.1f}"), sep=" ")
         out.append("\n")
         _wrap(out, [(f"{'✓' if f.passed else '✗'}{f.name} {f.detail}", cls("signal--ok") if f.passed else cls("signal--bad"))
                     for f in s.filters], width, col=0)
@@ -111,14 +116,14 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
         return out
 
 
-def _wrap(out: Text, items: list[tuple[str, Style]], width: int, col: int) -> None:
-    """Append items separated by two spaces, starting a new line rather than cutting one."""
-    for n, (item, style) in enumerate(items):
-        if col and col + len(item) + 2 > width:
+def _wrap(out: Text, items: list[tuple[str, Style]], width: int, col: int, sep: str = "  ") -> None:
+    """Append items separated by `sep`, starting a new line rather than cutting one."""
+    for item, style in items:
+        if col and col + len(item) + len(sep) > width:
             out.append("\n")
             col = 0
         elif col:
-            out.append("  ")
-            col += 2
+            out.append(sep)
+            col += len(sep)
         out.append(item, style)
         col += len(item)
