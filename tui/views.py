@@ -119,9 +119,17 @@ def feed_lines(feeds: Iterable[FeedView], width: int = 80) -> list[Text]:
         drops = " ".join(f"{k} {v}" for k, v in f.dropped) or "none"
         lines.append(Text(f"{feed_glyph(f)} {f.venue:<10}{state:<16}{rate:>6}{lag:>7}{age:>9}{f.reconnects:>4}{retry:>6}"
                           f"  {drops}", style="" if f.ok else BOLD))
-        for note in (f.reason, f"coverage: {f.coverage}" if f.coverage else ""):
-            if note:  # the whole reason, wrapped: it says what to fix
-                lines.extend(Text(f"    {part}", style=DIM) for part in textwrap.wrap(note, max(20, width - 6)))
+        notes: list[tuple[str, str]] = []  # whole, wrapped: a reason says what to fix
+        if f.never_connected and f.state == "down":
+            notes.append((f"down (never reached this run): {f.reason or f.last_error or 'no reason given'}", BOLD))
+        elif f.reason:
+            notes.append((f.reason, DIM))
+        elif f.last_error:
+            notes.append((f"last error: {f.last_error}", DIM))
+        if f.coverage:
+            notes.append((f"liquidations: {f.coverage}", DIM))
+        for note, style in notes:
+            lines.extend(Text(f"    {part}", style=style) for part in textwrap.wrap(note, max(20, width - 6)))
     lines.append(Text(""))
     lines.append(Text("glyphs", style=BOLD))
     lines.extend(Text(f"  {g}  {meaning}") for g, meaning in FEED_GLYPHS)

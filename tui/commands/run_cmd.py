@@ -10,7 +10,9 @@ from tui.commands._console import add_console_arguments, build_session, fail, lo
 
 NAME = "run"
 HELP = "open the console on live exchange feeds (paper broker unless told otherwise)"
-DEFAULT_VENUES = "binance,bybit,okx,bitmex,deribit"
+from core.feeds.registry import DEFAULT_VENUES as _DEFAULTS
+
+DEFAULT_VENUES = ",".join(_DEFAULTS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,15 +37,18 @@ def _names(text: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from core.config import replace_section
     from core.feeds.live import parse_endpoints
-    from core.feeds.registry import VENUES
+    from core.feeds.registry import LIVE_VENUES, retired_reason
 
+    venues = [v.strip() for v in args.venues.split(",") if v.strip()]
+    for v in venues:
+        if retired_reason(v):
+            return fail(NAME, f"--venues {v}: {retired_reason(v)}; choose from {','.join(LIVE_VENUES)}")
+    unknown = [v for v in venues if v not in LIVE_VENUES]
+    if unknown or not venues:
+        return fail(NAME, f"--venues: unknown {','.join(unknown) or '(none)'}; choose from {','.join(LIVE_VENUES)}")
     cfg = load(NAME, args)
     if isinstance(cfg, int):
         return cfg
-    venues = [v.strip() for v in args.venues.split(",") if v.strip()]
-    unknown = [v for v in venues if v not in VENUES]
-    if unknown or not venues:
-        return fail(NAME, f"--venues: unknown {','.join(unknown) or '(none)'}; choose from {','.join(VENUES)}")
     changes = {}
     if args.markets:
         changes["markets"] = _names(args.markets)
