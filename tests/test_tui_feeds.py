@@ -62,7 +62,7 @@ async def test_feeds_table_shows_state_rate_lag_age_drops_and_never_connected():
     assert "42" in binance and "85ms" in binance and "2s ago" in binance and "bad json 7" in binance
     bybit = next(line for line in text.splitlines() if "bybit" in line and "never" in line)
     assert "○" in bybit and "12s" in bybit and "connection refused" in text
-    assert "coverage: largest order per symbol per second" in text
+    assert "liquidations: largest order per symbol per second" in text
     for glyph in ("●", "◐", "✖", "○", "■"):
         assert glyph in text  # every glyph explained
 
