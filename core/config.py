@@ -89,7 +89,7 @@ class FadeConfig:
     min_cascade_usd: float = field(default=2_000_000.0, metadata=_rng(0, None, doc="the episode's peak window USD must reach this"))
     score_min: float = field(default=7.0, metadata=_rng(0, 10, doc="minimum peak cascade score of the episode"))
     stop_buffer_pct: float = field(default=0.3, metadata=_rng(0, 50, doc="stop this far beyond the cascade's extreme (at least)"))
-    stop_vol_mult: float = field(default=1.0, metadata=_rng(0, 100, doc="…or this many 10-min volatilities, whichever is wider"))
+    stop_vol_mult: float = field(default=1.0, metadata=_rng(0, 100, doc="…or this many 10-min volatilities (measured before the cascade began), whichever is wider"))
     target_retrace_pct: float = field(default=50.0, metadata=_rng(1, 100, doc="take profit when this share of the cascade's move is retraced"))
     max_stop_pct: float = field(default=1.5, metadata=_rng(0.05, 50, doc="never a stop wider than this from entry"))
     min_reward_risk: float = field(default=0.5, metadata=_rng(0, 100, doc="skip when target distance / stop distance is below this"))
