@@ -107,8 +107,14 @@ def test_confirm_queue_is_a_pure_state_machine():
 
 
 def test_scores_are_computed_only_for_the_rows_on_screen():
-    engine, _ = prepared_engine("watching")
+    from core.events import Liquidation
+
+    engine, clock = prepared_engine("watching")
+    now = clock.now()
+    for i in range(6):  # enough active markets that some rows are off screen
+        engine.process(Liquidation("binance", f"X{i}-USDT-PERP", f"X{i}USDT", "long", 1.0, 5_000.0, 5_000.0, now, now))
     snap = SnapshotBuilder(engine).build(rows=(1, 2))
+    assert len(snap.markets) >= 6
     scored = [m.score is not None for m in snap.markets]
     assert scored[1:3] == [True, True] and not scored[0] and not any(scored[3:])
     assert snap.markets[0].market == BTC and snap.markets[0].state == "in position"
