@@ -205,6 +205,7 @@ async def test_f_asks_once_then_flattens_the_selected_market_only():
     async with app.run_test(size=SIZE) as pilot:
         assert app.selected == BTC  # the busiest market is selected first
         await pilot.press("f")
+        await pilot.pause()
         assert cmds == []  # asked, not done
         assert "flatten BTC" in screen_text(app)
         await pilot.press("f")
@@ -263,6 +264,7 @@ async def test_windows_list_scrolls_with_the_selection_and_says_how_many_more():
         assert n > meters.visible_rows(), "fixture has more markets than rows at 80x24"
         assert f"+{n - meters.visible_rows()} more" in screen_text(app)
         await pilot.press("G")
+        await pilot.pause()
         last = app.snap.markets[-1].market
         assert app.selected == last
         assert "above" in screen_text(app)
@@ -355,8 +357,10 @@ async def test_t_cycles_themes_and_question_mark_documents_every_key():
     async with app.run_test(size=(100, 50)) as pilot:
         first = app.theme
         await pilot.press("t")
+        await pilot.pause()
         assert app.theme != first and app.theme in app.theme_names
         await pilot.press("question_mark")
+        await pilot.pause()
         info = app.query_one(InfoView)
         assert info.kind == "help"
         text = "\n".join(line.plain for line in info.lines)
@@ -381,7 +385,23 @@ async def test_messages_go_to_one_status_line_with_history():
         await pilot.pause()
         assert not app._notifications  # no toasts stacked over the panes
         status = app.query_one("#status")
-        assert status.history and "KILLED" in screen_text(app).splitlines()[-1] + screen_text(app).splitlines()[0]
+        assert any("KILLED" in m.text for m in status.history)
+        assert "KILLED" in screen_text(app).splitlines()[0]  # and the header says so while it lasts
         await pilot.press("m")
         await pilot.pause()
         assert "Messages" in screen_text(app)
+
+
+async def test_positions_pane_grows_when_a_position_opens():
+    app = build_app("watching")
+    held = dict(app.engine.positions)
+    app.engine.positions.clear()
+    async with app.run_test(size=SIZE) as pilot:
+        app.refresh_panes()
+        await pilot.pause()
+        assert "no open positions" in screen_text(app)
+        app.engine.positions.update(held)
+        app.refresh_panes()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "BTC ▼SHORT" in text and "SL " in text  # both lines of the position, not one

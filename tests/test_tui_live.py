@@ -37,6 +37,9 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
         def shown(text: str) -> bool:
             return "STALE" in text and ("connection refused" in text or "cannot reach" in text)
         await until(lambda: shown(screen_text(app)), 10, "STALE and the reason on screen")
+        text = screen_text(app)
+        assert "NO DATA" in text.splitlines()[0]  # venues that never connected are not "stale data"
+        assert "never connected" in text and "retry" not in text.splitlines()[0]
         # still responsive: arming works, and the kill switch with every feed down
         engine.submit(Arm("semi"))
         await pilot.press("K")
