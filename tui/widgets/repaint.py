@@ -37,7 +37,7 @@ class RepaintWhenChanged:
             # a different number of lines can change the height of an auto-sized pane
             self.refresh(layout=old is not None and len(old) != len(keys))  # type: ignore[attr-defined]
             return
-        changed = [y for y, (a, b) in enumerate(zip(old, keys, strict=True))  # equal lengths: checked above if a != b]
+        changed = [y for y, (a, b) in enumerate(zip(old, keys, strict=True)) if a != b]  # equal lengths (above)
         if changed:
             self.refresh(*(Region(0, y, size[0], 1) for y in changed))  # type: ignore[attr-defined]
 
