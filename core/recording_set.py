@@ -114,12 +114,12 @@ class RecordingSet:
     most_open: int = 0  # the most files open at once in the latest pass
     progress: object = field(default=None, repr=False, compare=False)  # a core.progress.Progress, ticked per line
 
-    def __getstate__(self) -> dict:  # sent to workers: paths and window only, never a drawn progress bar
+    def __getstate__(self) -> dict[str, object]:  # sent to workers: paths and window only, never a drawn progress bar
         state = dict(self.__dict__)
         state["progress"] = None
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
 
     @classmethod

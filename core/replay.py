@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Generator
 
 from core.event_checks import event_problem
 from core.events import Event, EventError, event_from_dict
@@ -141,7 +141,7 @@ def iter_recording(
     stats: DecodeStats | None = None,
     decoder: RecordingDecoder | None = None,
     where: str = "",
-) -> Iterator[tuple[float, list[Event]]]:
+) -> Generator[tuple[float, list[Event]], None, None]:
     """(receive ts, events) per good line, in file order; bad lines go to `stats` with their number.
     `where` prefixes each reason (the file's name, when several are read together)."""
     stats = stats if stats is not None else DecodeStats()

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every benchmark at toy sizes: ~20 s
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

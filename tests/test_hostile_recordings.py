@@ -249,7 +249,6 @@ def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path
 
 
 async def test_replay_shows_the_bad_line_count_in_its_header_and_lists_the_reasons(good_lines, tmp_path):
-    from core.clock import SimClock
     from core.config import Config
     from core.engine import Engine
     from core.sources import ReplaySource
