@@ -13,6 +13,7 @@ from typing import Iterator
 from core.events import Event, EventError, event_from_dict
 from core.feeds.base import ParseError
 from core.instruments import Instrument
+from core.validation import EventValidator
 from core.recording import BadLine, RecordedLine, read_recording
 
 
@@ -38,8 +39,9 @@ def instruments_from_record(msg: dict) -> list[Instrument]:
 class RecordingDecoder:
     """Stateful like the live path: one parser per venue, kept across lines."""
 
-    def __init__(self, instruments: list[Instrument] | None = None) -> None:
+    def __init__(self, instruments: list[Instrument] | None = None, validator: EventValidator | None = None) -> None:
         self.instruments: list[Instrument] = list(instruments or [])
+        self.validator = validator if validator is not None else EventValidator()
         self._parsers: dict[str, object] = {}
 
     def _parser(self, venue: str):
@@ -90,6 +92,15 @@ def iter_recording(
         except Exception as exc:  # a parser bug must not lose the rest of the file
             stats.bad.append((item.lineno, f"parser error: {type(exc).__name__}: {exc}"))
             continue
+        if events:
+            good = []
+            for ev in events:
+                rej = dec.validator.check(ev, item.ts)
+                if rej is None:
+                    good.append(ev)
+                else:  # one bad value: counted with its line, the line's other events kept
+                    stats.bad.append((item.lineno, f"rejected {rej}"))
+            events = good
         for ev in events:
             stats.events += 1
             stats.by_kind[ev.kind] = stats.by_kind.get(ev.kind, 0) + 1

@@ -14,6 +14,7 @@ from core.clock import SimClock
 from core.engine import Engine
 from core.events import Event
 from core.replay import DecodeStats, RecordingDecoder, iter_recording
+from core.validation import EventValidator
 
 YIELD_EVERY = 2000  # events processed before giving the screen a turn
 
@@ -30,6 +31,7 @@ class _Paced:
         self.paused = False
         self.finished = False
         self.events = 0
+        self.validator = EventValidator()  # what was refused at the boundary, for the console
 
     def set_speed(self, speed: float) -> None:
         self.speed = max(0.01, speed)
@@ -71,7 +73,10 @@ class SimSource(_Paced):
             engine.tick()
 
     def _process(self, engine: Engine, events: list[Event]) -> None:
+        check = self.validator.check
         for ev in events:
+            if check(ev) is not None:
+                continue
             self.clock.set(ev.ts_recv)
             engine.process(ev)
         self.events += len(events)
@@ -97,6 +102,7 @@ class ReplaySource(_Paced):
         self._next = next(self._it, None)
         start = self._next[0] if self._next else 0.0
         super().__init__(clock or SimClock(start), speed, step_s)
+        self.validator = self._decoder.validator  # recordings are checked where they are decoded
         self.clock.set(start)
         self.label = f"REPLAY {self.path.name} ×{speed:g}"
 

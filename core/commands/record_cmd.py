@@ -122,7 +122,13 @@ def _print_counts(out: Path, counts: dict[str, int], health: dict[str, FeedHealt
         line = f"  {venue:<12} {n:>8} frames"
         if h is not None:
             dropped = sum(h.dropped.values())
-            line += f"  {h.events} events, {dropped} unparsed  {h.state}"
+            rejected = sum(h.rejected.values())
+            line += f"  {h.events} events, {dropped} unparsed, {rejected} rejected  {h.state}"
             if h.reason:
                 line += f": {h.reason}"
         print(line, file=fh)
+        if h is not None and (h.dropped or h.rejected):
+            # per reason, so a bad venue day is told apart from a parser that needs work
+            why = [f"unparsed {k} {n}" for k, n in sorted(h.dropped.items())]
+            why += [f"rejected {k} {n}" for k, n in sorted(h.rejected.items())]
+            print(f"  {'':<12} " + ", ".join(why), file=fh)

@@ -25,6 +25,7 @@ from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.feeds.failure import describe_failure, host_of
 from core.feeds.health import FeedHealth, FeedState, HealthTracker
 from core.feeds.pacing import Backoff, RateBudget
+from core.validation import EventValidator, ValidationLimits
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class FeedRunner:
         open_timeout: float = 10.0,
         rest_timeout: float = 10.0,
         rest_weight_per_min: float = 600.0,
+        limits: ValidationLimits | None = None,
     ) -> None:
         self.venue = venue
         self.connections = list(connections)
@@ -92,6 +94,7 @@ class FeedRunner:
         self.open_timeout = open_timeout
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
+        self.validator = EventValidator(limits or ValidationLimits())
         self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note)
 
     @property
@@ -298,6 +301,16 @@ class FeedRunner:
             self._tracker.frame_dropped("parser_bug")
             return
         self._tracker.frame_processed()
+        if events:
+            # the one validation boundary: a hostile number costs one counted event, not the feed
+            good = []
+            for ev in events:
+                rej = self.validator.check(ev)
+                if rej is None:
+                    good.append(ev)
+                else:
+                    self._tracker.event_rejected(rej.reason)
+            events = good
         if self._keep is not None:
             kept = [e for e in events if self._keep(e)]
             self._tracker.events_filtered(len(events) - len(kept))
