@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from core.clock import Clock, WallClock
+from core.commands.numbers import MINUTES
 from core.feeds.health import FeedHealth
 from core.feeds.live import LiveFeeds, parse_endpoints
 from core.feeds.registry import VENUES
@@ -27,7 +28,7 @@ FLUSH_EVERY_S = 1.0  # a crash loses at most this much of the recording
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--venues", required=True, help=f"comma-separated, from: {','.join(VENUES)}")
     p.add_argument("--out", required=True, type=Path, help="output file (.jsonl or .jsonl.gz)")
-    p.add_argument("--minutes", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--minutes", type=MINUTES, default=None, help="stop after this long, up to 30 days (default: until Ctrl-C)")
     p.add_argument("--cache-dir", type=Path, default=None, help="instrument cache (default: ~/.cache/liqhunt)")
     p.add_argument("--endpoint", action="append", default=[], metavar="VENUE=URL",
                    help="testing: send a venue's websockets to another host, e.g. binance=ws://127.0.0.1:9001")

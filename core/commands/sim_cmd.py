@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 
+from core.commands.numbers import HOURS, MINUTES
 from core.events import event_to_dict
 from core.recording import RecordingWriter
 from core.sim.market_sim import Simulator
@@ -29,8 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--markets", type=int, default=20, help=f"number of markets, {MIN_MARKETS}-{MAX_MARKETS} (default 20)")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--hours", type=float, help="simulated hours to run (default 1)")
-    length.add_argument("--minutes", type=float, help="simulated minutes to run")
+    length.add_argument("--hours", type=HOURS, help="simulated hours to run, up to 720 (default 1)")
+    length.add_argument("--minutes", type=MINUTES, help="simulated minutes to run")
     parser.add_argument("--out", required=True, help="recording to write: .jsonl or .jsonl.gz")
     parser.add_argument("--truth", help="also write the ground-truth cascade episodes here (JSON lines)")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from core.commands.numbers import SPEED
 from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
 
 NAME = "replay"
@@ -12,7 +13,7 @@ HELP = "open the console on a recording (sim or live capture)"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="recording (.jsonl or .jsonl.gz)")
-    p.add_argument("--speed", type=float, default=1.0, help="recorded seconds per real second (default 1)")
+    p.add_argument("--speed", type=SPEED, default=1.0, help="recorded seconds per real second, 0.01–1000 (default 1)")
     add_console_arguments(p)
 
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from core.commands.numbers import USD
 from tui.commands._console import add_console_arguments, build_session, fail, load
 
 NAME = "run"
@@ -17,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--venues", default=DEFAULT_VENUES, help=f"comma-separated (default {DEFAULT_VENUES}; also hyperliquid: funding/OI only)")
     p.add_argument("--markets", default="", help="only these markets, e.g. BTC,ETH or BTC-USDT-PERP (default all)")
     p.add_argument("--exclude", default="", help="never these markets")
-    p.add_argument("--min-usd", type=float, default=None, help="ignore liquidations smaller than this")
+    p.add_argument("--min-usd", type=USD, default=None, help="ignore liquidations smaller than this")
     p.add_argument("--broker", default="paper", help="paper (default), binance-testnet, bybit-testnet, binance, bybit")
     p.add_argument("--live", action="store_true", help="required, with a typed confirmation, for --broker binance|bybit")
     p.add_argument("--key-file", default=None, help="API key file (mode 600); otherwise keys come from the environment")
