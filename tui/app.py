@@ -29,6 +29,7 @@ from tui.confirm_queue import ConfirmQueue
 from tui.feed_status import feed_lines
 from tui.liq_levels import LevelsProvider, RealisedLevels
 from tui.rate_meter import RateMeter
+from tui.render_guard import describe, pane_update
 from tui.screens.choice import HelpScreen, arm_dialog, quit_dialog
 from tui.screens.tape_filter import TapeFilterScreen
 from tui.theme_loader import ANSI_THEME, DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, wants_ansi
@@ -85,7 +86,8 @@ class LiqHuntApp(App[None]):
         self._msg_rate = RateMeter()
         self.source_error = ""
         self.source_done = False
-        self._journal_errors = 0  # journal rows that failed to commit (disk full, read-only): shown, never fatal
+        self._journal_errors = 0
+        self.refresh_error = ""  # the last screen-update failure, shown in the header; never fatal  # journal rows that failed to commit (disk full, read-only): shown, never fatal
         self.views = []
         self._unsubscribe = None
         themes = themes if themes is not None else load_themes()
@@ -187,6 +189,21 @@ class LiqHuntApp(App[None]):
                         severity="information", markup=False)
 
     def refresh_panes(self) -> None:
+        """The timer's repaint. Nothing raised here may end the console: each pane's update is
+        contained (the pane shows the error), and anything else is announced once per kind."""
+        try:
+            self._refresh_panes()
+        except Exception as exc:
+            self._refresh_failed(exc)
+
+    def _refresh_failed(self, exc: Exception) -> None:
+        message = describe(exc)
+        if message != self.refresh_error:
+            self.refresh_error = message
+            self.notify(f"screen update failed: {message}; the engine keeps running", title="console error",
+                        severity="error", timeout=15, markup=False)
+
+    def _refresh_panes(self) -> None:
         try:
             tape = self.screen_stack[0].query_one(LiquidationTape) if self.screen_stack else None
         except NoMatches:
@@ -206,31 +223,38 @@ class LiqHuntApp(App[None]):
         if rate is None:  # not enough event time yet: estimate from what the tape holds
             rate = _tape_rate(eng.tape, now)
         msg_rate = self._msg_rate.update(now, sum(eng.counts.values())) or 0.0
-        tape.ingest(fresh, new - take, rate)
+        with pane_update(tape):
+            tape.ingest(fresh, new - take, rate)
         # meters and selection
         self.views = views = eng.market_views()
         if views and (not self.selected or (not self._user_selected and views[0].market != self.selected)):
             self.selected = views[0].market
         meters = self.query_one(WindowMeters)
-        meters.show(views, self.selected)
-        tape.set_selected(self.selected)
+        with pane_update(meters):
+            meters.show(views, self.selected)
+        with pane_update(tape):
+            tape.set_selected(self.selected)
         # heat for the selected market
-        price = eng.mark_of(self.selected) if self.selected else None
-        lv = self.levels.levels(self.selected, price) if price else None
-        self.query_one(HeatPane).show(self.selected, price, lv)
+        heat = self.query_one(HeatPane)
+        with pane_update(heat):
+            price = eng.mark_of(self.selected) if self.selected else None
+            lv = self.levels.levels(self.selected, price) if price else None
+            heat.show(self.selected, price, lv)
         # positions
-        rows = [PositionRow(p, eng.mark_of(p.market), now, max(0.0, p.max_hold_until - p.entry_ts), eng.position_exit_hint(p))
-                for p in eng.positions.values()]
         unreal = eng.unrealised()
-        title = f"Positions {len(eng.positions)}/{eng.risk.cfg.max_open_positions} · open {fmt.usd(unreal, signed=True)}"
         pane = self.query_one(PositionsPane)
-        set_title(pane, subtitle=f"closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}")
-        pane.show(rows, list(eng.pending_entries), title, self.selected)
+        with pane_update(pane):
+            rows = [PositionRow(p, eng.mark_of(p.market), now, max(0.0, p.max_hold_until - p.entry_ts), eng.position_exit_hint(p))
+                    for p in eng.positions.values()]
+            title = f"Positions {len(eng.positions)}/{eng.risk.cfg.max_open_positions} · open {fmt.usd(unreal, signed=True)}"
+            set_title(pane, subtitle=f"closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}")
+            pane.show(rows, list(eng.pending_entries), title, self.selected)
         # risk and header
         feeds = feed_lines(eng, self.source, msg_rate, bool(self.source_error))
         risk = self.query_one(RiskPane)
-        set_title(risk, f"Risk · {MODE_LABELS[eng.mode]}")
-        risk.show(eng, feeds)
+        with pane_update(risk):
+            set_title(risk, f"Risk · {MODE_LABELS[eng.mode]}")
+            risk.show(eng, feeds)
         alerts = []
         if eng.risk.killed:
             alerts.append("KILLED")
@@ -241,12 +265,16 @@ class LiqHuntApp(App[None]):
         if eng.stale_venues:
             alerts.append("STALE " + ",".join(fmt.venue(v) for v in sorted(eng.stale_venues)))
         if self._check_journal():
-            alerts.append("JOURNAL FAILING")
+            alerts.append(f"JOURNAL FAILING {self._journal_errors}")
+        if self.refresh_error:
+            alerts.append("SCREEN ERROR")
         if len(self.confirms) > 1:
             alerts.append(f"{len(self.confirms)} to confirm")
         label = getattr(self.source, "label", "") if self.source is not None else "no source"
         ok = sum(1 for f in feeds if f.ok)
-        self.query_one(ModeHeader).show(eng.mode, label, eng.risk.realised_today + unreal, (ok, len(feeds)), now, alerts)
+        header = self.query_one(ModeHeader)
+        with pane_update(header):
+            header.show(eng.mode, label, eng.risk.realised_today + unreal, (ok, len(feeds)), now, alerts)
 
     def _check_journal(self) -> int:
         """Rows the journal could not write; the first failure is announced (positions are then

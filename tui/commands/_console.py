@@ -3,7 +3,6 @@ journal, crash recovery, and opening the app. This is the composition root."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from dataclasses import dataclass
 
@@ -86,21 +85,14 @@ def open_console(command: str, args: argparse.Namespace, engine, source, clock, 
         app.theme = args.theme
     if session and session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
-    uninstall = None
-    if journal is not None:
-        from core.journal.shutdown import install_signal_handlers
+    from tui.lifecycle import finish_console, guard_console
 
-        def on_mount_hook() -> None:
-            nonlocal uninstall
-            # SIGTERM / SIGHUP (SSH gone without tmux): flush the journal and leave cleanly; paper
-            # positions keep their stops in the journal and come back on the next start
-            uninstall = install_signal_handlers(journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
-        app.mount_hooks.append(on_mount_hook)
+    # SIGTERM / SIGHUP / a terminal that went away: disarm, journal the reason, exit within 2 s;
+    # paper positions keep their stops in the journal and come back on the next start
+    guard = guard_console(app, engine, journal)
+    crash = None
     try:
         app.run(mouse=not args.no_mouse)
-    finally:
-        if uninstall:
-            uninstall()
-        if journal is not None:
-            journal.close()
-    return 0
+    except Exception as exc:  # the journal must still say how the session ended
+        crash = exc
+    return finish_console(guard, app, journal, command, crash)

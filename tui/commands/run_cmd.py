@@ -122,8 +122,8 @@ async def _start_live_broker(args, cfg, broker) -> int:
 
 
 async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
-    from core.journal.shutdown import install_signal_handlers
     from tui.app import make_app
+    from tui.lifecycle import finish_console, guard_console
     from tui.liq_levels import EstimatedLevels
 
     levels = EstimatedLevels(session.fuel_map) if session.fuel_map is not None else None
@@ -131,10 +131,10 @@ async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
     app.startup_notes.extend(a for a in alerts if a)
     if session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
-    uninstall = install_signal_handlers(session.journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
+    guard = guard_console(app, engine, session.journal)
+    crash = None
     try:
         await app.run_async(mouse=not args.no_mouse)
-    finally:
-        uninstall()
-        session.journal.close()
-    return 0
+    except Exception as exc:  # the journal must still say how the session ended
+        crash = exc
+    return finish_console(guard, app, session.journal, NAME, crash)

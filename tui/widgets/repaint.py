@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui.render_guard import guard_render
+
 
 def drawn_key(text: Text) -> tuple:
     return (text.plain, tuple(text.spans))
@@ -19,6 +21,13 @@ class RepaintWhenChanged:
 
     _drawn: tuple | None = None
     _drawn_size: tuple[int, int] | None = None
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        # a pane that cannot draw shows the error in place instead of ending the console
+        render = cls.__dict__.get("render")
+        if render is not None and not getattr(render, "__guarded__", False):
+            cls.render = guard_render(render)
 
     def refresh_if_changed(self) -> None:
         size = (self.content_size.width, self.content_size.height)  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from textual.strip import Strip
 from core.events import Liquidation, short_name
 from tui import numbers as fmt
 from tui.widgets.repaint import set_title
+from tui.render_guard import guard_render_line
 
 RING_ROWS = 400
 
@@ -159,6 +160,7 @@ class LiquidationTape(ScrollView, can_focus=False):
             self.refresh()
 
     # -- drawing --------------------------------------------------------------------------
+    @guard_render_line  # a row that cannot draw shows the error; the console keeps running
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
