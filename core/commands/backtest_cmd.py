@@ -50,15 +50,21 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_ablation(on, off))
         return 0
+    from core.journal.schema import JournalError
+
     on_engine, close = _attach_journal(args.journal)
+    lost: list[str] = []
     try:
         if args.split is not None:
             reports = [backtest_report(r) for r in split_backtest(rec, cfg, args.split)]
         else:
             reports = [backtest_report(run_backtest(rec, cfg, on_engine=on_engine))]
+    except JournalError as exc:
+        print(f"liqhunt backtest: error: {exc}", file=sys.stderr)
+        return 1
     finally:
         if close:
-            close()
+            lost = close()
     if args.json:
         obj = reports[0] if len(reports) == 1 else {"in_sample": reports[0], "out_of_sample": reports[1]}
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
@@ -66,4 +72,6 @@ def run(args: argparse.Namespace) -> int:
         print("\n\n".join(format_report(r) for r in reports))
     for lineno, reason in rec.stats.bad[:20]:
         print(f"line {lineno}: {reason}", file=sys.stderr)
-    return 0
+    for line in lost:  # the report stands, but the journal is missing rows: never exit 0 on that
+        print(f"liqhunt backtest: error: {line}", file=sys.stderr)
+    return 1 if lost else 0

@@ -73,6 +73,7 @@ class JournalWriter:
         self._batch_rows = batch_rows
         self._max_backlog = max_backlog
         self.stats = WriterStats()
+        self.last_error = ""  # SQLite's message for the last failed row, for the one-line report
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="liqhunt-journal", daemon=True)
         self._thread.start()
@@ -175,6 +176,7 @@ class JournalWriter:
                 self.stats.rows += 1
             except sqlite3.Error as exc:
                 self.stats.errors += 1
+                self.last_error = str(exc)
                 log.error("journal row dropped (%s): %s", exc, sql.split("(")[0])
 
     def _rollback(self) -> None:
