@@ -9,16 +9,18 @@ import argparse
 import importlib
 import sys
 
+from core import __version__
+
 # module names under core.commands; each adds one subcommand
 COMMANDS = [
     "config_cmd",
     "journal_cmd",
     "normalize_cmd",
+    "export_cmd",
     "backtest_cmd",
     "study_cmd",
     "sweep_cmd",
     "record_cmd",
-    "bench_cmd",
     "sim_cmd",
     "doctor_cmd",
 ]
@@ -27,6 +29,7 @@ COMMANDS = [
 def build_parser(extra: list[str] = ()) -> argparse.ArgumentParser:
     """`extra`: fully qualified module names of further subcommands (the console's)."""
     parser = argparse.ArgumentParser(prog="liqhunt", description="Hunt liquidation cascades on crypto perpetual futures.")
+    parser.add_argument("--version", action="version", version=f"liqhunt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for modname in [*extra, *(f"core.commands.{m}" for m in COMMANDS)]:
         mod = importlib.import_module(modname)

@@ -103,7 +103,8 @@ class PlaybookConfig:
 
 @dataclass
 class SizingConfig:
-    base_size_usd: float = field(default=10_000.0, metadata=_rng(0, None, doc="notional before score and volume factors"))
+    risk_per_trade_usd: float = field(default=100.0, metadata=_rng(0, None, doc="loss at the stop for score 10 and volume factor 1; size = this × score/10 × volume factor ÷ stop distance"))
+    base_size_usd: float = field(default=20_000.0, metadata=_rng(0, None, doc="largest notional sizing gives one trade (the risk caps apply too)"))
     volume_ref_usd: float = field(default=10_000_000.0, metadata=_rng(1, None, doc="window USD giving volume factor 1.0"))
     volume_factor_cap: float = field(default=2.0, metadata=_rng(0, 100, doc="cap on the volume factor"))
     min_notional_usd: float = field(default=100.0, metadata=_rng(0, None, doc="skip orders smaller than this"))
@@ -148,18 +149,33 @@ class LiveConfig:
 
     default_leverage: float = field(default=2.0, metadata=_rng(1, 125, doc="leverage set on each market before its first trade"))
     leverage: list[str] = field(default_factory=list, metadata=_rng(doc='per-market leverage, e.g. ["BTC-USDT-PERP=3"]'))
-    margin_mode: str = field(default="isolated", metadata=_rng(choices=("isolated", "cross"), doc="margin mode set per market"))
-    watch_interval_s: float = field(default=2.0, metadata=_rng(0.5, 60, doc="exchange-side stops are checked this often"))
+    margin_mode: str = field(default="isolated", metadata=_rng(choices=("isolated", "cross"), doc="margin mode: set per market on Binance; on a Bybit unified account it is the account's own and must already match"))
+    watch_interval_s: float = field(default=2.0, metadata=_rng(0.5, 60, doc="exchange-side stops are polled this often while the private stream is down or silent (every 30 s while it delivers)"))
     reconcile_interval_s: float = field(default=30.0, metadata=_rng(5, 3600, doc="positions reconciled with the exchange this often"))
     recv_window_ms: int = field(default=5000, metadata=_rng(1000, 60000, doc="signed-request receive window"))
 
 
 @dataclass
 class UiConfig:
-    bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on full-auto entries"))
+    bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on every alert (see [alerts])"))
     theme: str = field(default="liq-dark", metadata=_rng(doc="theme name (themes/*.toml)"))
     large_usd: float = field(default=250_000.0, metadata=_rng(0, None, doc="tape rows this large are bold"))
     refresh_hz: float = field(default=4.0, metadata=_rng(0.5, 30, doc="screen refreshes per second (each costs SSH bandwidth: ~25 KB per busy frame at 120×40 truecolor)"))
+
+
+@dataclass
+class AlertsConfig:
+    kinds: list[str] = field(default_factory=lambda: ["confirm", "entry", "exit", "venue_down", "loss_near", "kill"],
+                             metadata=_rng(choices=("confirm", "entry", "exit", "venue_down", "loss_near", "kill"), doc="what raises an alert (bell and webhooks)"))
+    loss_near_pct: float = field(default=80.0, metadata=_rng(1, 100, doc="alert once a day when the loss reaches this % of the daily limit"))
+    json_urls: list[str] = field(default_factory=list, metadata=_rng(doc="webhooks that get each alert as a JSON POST"))
+    ntfy_urls: list[str] = field(default_factory=list, metadata=_rng(doc="ntfy topic URLs, e.g. https://ntfy.sh/my-topic"))
+    telegram_chat_id: str = field(default="", metadata=_rng(doc="Telegram chat for the bot API (token from telegram_token_env)"))
+    telegram_token_env: str = field(default="LIQHUNT_TELEGRAM_TOKEN", metadata=_rng(doc="environment variable holding the bot token (never in this file)"))
+    telegram_api: str = field(default="https://api.telegram.org", metadata=_rng(doc="Telegram bot API base URL"))
+    queue_size: int = field(default=100, metadata=_rng(1, 10000, doc="alerts waiting for delivery; the oldest drop first"))
+    retries: int = field(default=3, metadata=_rng(1, 10, doc="tries per webhook and alert"))
+    timeout_s: float = field(default=5.0, metadata=_rng(0.1, 60, doc="per request"))
 
 
 @dataclass
@@ -239,6 +255,7 @@ class Config:
     heatmap: HeatmapConfig = field(default_factory=HeatmapConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def digest(self) -> str:
         """A short hash of the effective config, for the journal."""
@@ -396,7 +413,7 @@ def dump_config(cfg: Config, with_docs: bool = False) -> str:
 
 
 def config_reference() -> list[tuple[str, str, str]]:
-    """(key, default, meaning) rows for the README."""
+    """(key, default, meaning) rows for docs/configuration.md (core/config_doc.py)."""
     cfg = Config()
     rows = []
     for sec in fields(cfg):

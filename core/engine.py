@@ -27,7 +27,6 @@ from core.fade import TRACKING, FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
-from core.market_views import MarketView, market_views
 from core.order_flow import OrderFlow
 from core.positions import ClosedTrade, Position, stop_pct_for
 from core.risk import RiskManager
@@ -81,13 +80,13 @@ class Engine(OrderFlow):
         self.feed_states: dict[str, str] = {}
         self.stale_venues: set[str] = set()
         self._subscribers: list[Callable[[object], None]] = []
-        self._watching: set[str] = set()
+        # insertion-ordered (not a set): markets are re-checked in the order they started watching, so
+        # the outputs do not depend on PYTHONHASHSEED (string hashes are randomised per process)
+        self._watching: dict[str, None] = {}
         self._next_timer_eval = float("-inf")
         self._next_position_check = float("-inf")
         self._ids = itertools.count(1)
         self._now = float("-inf")
-        self._asset_windows: dict[str, MarketState] = {}
-        self._asset_of: dict[str, MarketState] = {}  # market -> its base asset's aggregate
         self._next_eval: dict[str, float] = {}  # market -> earliest next full filter evaluation
         f = config.filters
         self._include = set(f.markets)
@@ -135,6 +134,16 @@ class Engine(OrderFlow):
     # -- event intake -----------------------------------------------------------------------------
     def process(self, ev: Event) -> None:
         self.advance(self.clock.now())
+        self._take(ev)
+
+    def process_many(self, events: Iterable[Event]) -> None:
+        """The events of one frame: engine time moves once, then each is applied (the hot path)."""
+        self.advance(self.clock.now())
+        take = self._take
+        for ev in events:
+            take(ev)
+
+    def _take(self, ev: Event) -> None:
         kind = ev.kind
         self.counts[kind] += 1
         market = ev.market
@@ -153,31 +162,30 @@ class Engine(OrderFlow):
                 return
             self._on_liquidation(st, ev)
         elif kind in ("mark", "trade"):
+            if kind == "mark":
+                self._funding_on_mark(market, ev)  # type: ignore[arg-type]
             apply_price(st, ev)  # type: ignore[arg-type]
             self._on_price(st)
         elif kind == "open_interest":
             assert isinstance(ev, OpenInterest)
             apply_open_interest(st, ev, self.cfg.score.oi_lookback_s)
 
-    def process_many(self, events: Iterable[Event]) -> None:
-        for ev in events:
-            self.process(ev)
-
     def _on_liquidation(self, st: MarketState, ev: Liquidation) -> None:
         now = self._now
         apply_liquidation(st, ev)
         self.tape.append(ev)
         self.liquidations_seen += 1
-        asset = self._asset_state(ev.market)
-        asset.side(ev.side).window.add(ev.ts_recv, ev.usd)
         active = False
         for det in self.detectors[st.market]:
-            started = det.observe(ev, now, st.price) if isinstance(det, FadeDetector) else det.observe(ev, now)
+            if isinstance(det, FadeDetector):  # σ before the cascade: the fade's stop buffer must not include it
+                started = det.observe(ev, now, st.price, st.vol.sigma_over(VOL_HORIZON_S))
+            else:
+                started = det.observe(ev, now)
             if started:
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
             active = active or det.state in (WATCHING, TRACKING)
         if active:
-            self._watching.add(st.market)
+            self._watching[st.market] = None
             # in a burst, thousands of liquidations a second hit one market: the score and every
             # filter are re-checked at most every EVAL_EVERY_S of engine time, not per event
             if now >= self._next_eval.get(st.market, float("-inf")):
@@ -205,22 +213,17 @@ class Engine(OrderFlow):
             self._check_position(pos, st, self._now)
             self._check_daily_loss(self._now)
 
-    def _asset_state(self, market: str) -> MarketState:
-        st = self._asset_of.get(market)
-        if st is None:
-            a = base_asset(market)
-            st = self._asset_windows.get(a)
-            if st is None:
-                st = self._asset_windows[a] = new_market_state(a, self.cfg)
-            self._asset_of[market] = st
-        return st
-
     def asset_totals(self) -> dict[str, tuple[float, float]]:
-        """Cross-venue aggregate per base asset: (long USD, short USD) in the window."""
-        out = {}
-        for a, st in self._asset_windows.items():
+        """Cross-venue aggregate per base asset: (long USD, short USD) in the window, summed over
+        its markets when asked (nothing is kept per event for it)."""
+        out: dict[str, tuple[float, float]] = {}
+        for market, st in self.markets.items():
+            if not st.liq_count:
+                continue
             st.expire(self._now)
-            out[a] = (st.long.window.total, st.short.window.total)
+            a = base_asset(market)
+            lo, sh = out.get(a, (0.0, 0.0))
+            out[a] = (lo + st.long.window.total, sh + st.short.window.total)
         return out
 
     # -- time -------------------------------------------------------------------------------------
@@ -287,7 +290,7 @@ class Engine(OrderFlow):
             if sig is not None:
                 self._raise(sig)
         if not active:
-            self._watching.discard(market)
+            self._watching.pop(market, None)
 
     def _raise(self, sig: Signal) -> None:
         self._plan(sig)
@@ -298,12 +301,17 @@ class Engine(OrderFlow):
 
     def _plan(self, sig: Signal) -> None:
         st = self.markets[sig.market]
-        decision = size_entry(sig.score.total, sig.window_usd, sig.price, self.cfg.sizing, self.instruments.get(sig.market))
-        sig.qty = decision.qty
-        sig.notional = decision.notional
         if sig.playbook == "ride":  # fade signals come with stops beyond the cascade's extreme
             sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), self.cfg.exits)
             sig.take_profit_pct = self.cfg.exits.take_profit_pct
+        decision = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, self.cfg.sizing,
+                              self.instruments.get(sig.market))
+        sig.qty = decision.qty
+        sig.notional = decision.notional
+        sig.risk_usd = decision.risk_usd
+        sig.reward_risk = sig.take_profit_pct / sig.stop_pct if sig.stop_pct > 0 else 0.0
+        sig.extras["risk_budget_usd"] = decision.budget_usd
+        sig.extras["size_capped_by"] = decision.capped
         sig.extras["size_skip"] = decision.skip_reason
         sig.extras["volume_factor"] = decision.volume_factor
 
@@ -389,6 +397,22 @@ class Engine(OrderFlow):
             self.stale_venues.discard(venue)
         self._emit(FeedStateChanged(self._now, venue, state, reason))
 
-    # -- views for the console --------------------------------------------------------------------
-    def market_views(self, limit: int | None = None) -> list[MarketView]:
-        return market_views(self, limit)
+    def stale_inputs(self, market: str) -> frozenset[str]:
+        """The stale or down venues among those that have fed `market`: what blocks its entries.
+
+        A venue that never delivered anything for a market is not one of its inputs, so a venue
+        that is down from the start (or one that does not list the market) blocks nothing there."""
+        st = self.markets.get(market)
+        if st is None or not self.stale_venues:
+            return frozenset()
+        return frozenset(self.stale_venues & st.venues)
+
+    def missing_venues(self, asset: str) -> frozenset[str]:
+        """For the cross-venue aggregate of a base asset: venues that fed it and are stale or down now.
+        The aggregate keeps counting what the live venues send; this says whose data is missing."""
+        fed: set[str] = set()
+        for market, st in self.markets.items():
+            if base_asset(market) == asset:
+                fed |= st.venues
+        return frozenset(self.stale_venues & fed)
+

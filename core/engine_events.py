@@ -123,3 +123,14 @@ EngineEvent = (
     SignalRaised | SignalEnded | WatchStarted | WatchEnded | RiskBlocked | OrderSubmitted | OrderFilled | OrderRejected
     | PositionOpened | PositionClosed | PositionRestored | ExitTriggered | ModeChanged | CommandApplied | FeedStateChanged
 )
+
+
+@dataclass(frozen=True)
+class FundingCharged:
+    """A funding time passed while a position was open: `amount` USD paid (+) or received (−)."""
+
+    ts: float  # the funding time
+    position: Position
+    rate: float  # per funding interval
+    mark: float
+    amount: float

@@ -9,6 +9,11 @@ peak; price moved ≥ `min_move_pct` from the start; no large liquidation for `q
 snap-back has retraced less than `max_retrace_pct` of the move; the episode was big enough
 and scored ≥ `score_min` at its peak. Stop beyond the extreme plus a volatility buffer;
 take profit at `target_retrace_pct` of the move retraced.
+
+The buffer's volatility is the market's 10-minute σ frozen when the episode began (at its
+first large liquidation). Measured later it would include the cascade itself, so the bigger
+the cascade the wider the stop, until every large one was skipped for a stop past
+`max_stop_pct` — the very episodes the playbook is for.
 """
 from __future__ import annotations
 
@@ -30,7 +35,6 @@ class FadeView:
     window_events: int
     price: float | None
     score: CascadeScore
-    sigma_10m: float | None
 
 
 class FadeDetector(Detector):
@@ -59,9 +63,10 @@ class FadeDetector(Detector):
         self.peak_short = 0.0
         self.peak_window = 0.0
         self.peak_score: CascadeScore | None = None
+        self.sigma_at_start: float | None = None  # 10-min σ before the cascade: the stop buffer's volatility
 
     # the same large-liquidation trigger as the ride playbook
-    def observe(self, ev: Liquidation, now: float, price: float | None) -> bool:
+    def observe(self, ev: Liquidation, now: float, price: float | None, sigma_10m: float | None = None) -> bool:
         if ev.usd < self.signal_cfg.watch_min_usd:
             return False
         if self.state == TRACKING and ev.side == self.side:
@@ -77,6 +82,7 @@ class FadeDetector(Detector):
         # fill price is the best public proxy when no price has been seen yet
         self.start_price = price or ev.price
         self.extreme = self.start_price
+        self.sigma_at_start = sigma_10m
         self.last_filters = ()
         return True
 
@@ -121,7 +127,7 @@ class FadeDetector(Detector):
         self.last_filters = fs
         if not all(f.passed for f in fs):
             return None
-        buffer = max(c.stop_buffer_pct / 100, c.stop_vol_mult * (view.sigma_10m or 0.0))
+        buffer = max(c.stop_buffer_pct / 100, c.stop_vol_mult * (self.sigma_at_start or 0.0))
         if long_casc:
             stop = self.extreme * (1 - buffer)
             target = self.extreme + move * c.target_retrace_pct / 100

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from core.config import Config
 from core.events import LONG, Liquidation, MarkPrice, OpenInterest, Side, Trade
-from core.rolling_window import RollingWindow
+from core.rolling_window import WindowPair
 
 
 class DecayedRate:
@@ -79,12 +79,65 @@ class RealisedVol:
         return math.sqrt(max(self._sumsq, 0.0) * horizon / max(span, 1.0))
 
 
-@dataclass
+class DecayedRates:
+    """The two baselines of one side (events and USD per second) in one object: they decay with
+    the same half-life at the same times, so one `exp` per event serves both. Same floats as two
+    `DecayedRate`s fed the same times."""
+
+    __slots__ = ("halflife", "_tau", "_events", "_usd", "_t")
+
+    def __init__(self, halflife: float) -> None:
+        self.halflife = halflife
+        self._tau = halflife / math.log(2)
+        self._events = 0.0
+        self._usd = 0.0
+        self._t: float | None = None
+
+    def add(self, ts: float, usd: float) -> None:
+        t = self._t
+        if t is None:
+            self._t = ts
+        elif ts > t:
+            f = math.exp(-(ts - t) / self._tau)
+            self._events *= f
+            self._usd *= f
+            self._t = ts
+        self._events += 1.0
+        self._usd += usd
+
+    def events_rate(self, now: float) -> float:
+        if self._t is None:
+            return 0.0
+        return self._events * math.exp(-max(0.0, now - self._t) / self._tau) / self._tau
+
+    def usd_rate(self, now: float) -> float:
+        if self._t is None:
+            return 0.0
+        return self._usd * math.exp(-max(0.0, now - self._t) / self._tau) / self._tau
+
+
+class _BaselineView:
+    """`rate(now)` of one of a `DecayedRates`' two figures, where a `DecayedRate` was read before."""
+
+    __slots__ = ("rate",)
+
+    def __init__(self, rate) -> None:
+        self.rate = rate
+
+
 class SideActivity:
-    window: RollingWindow
-    short: RollingWindow
-    baseline_events: DecayedRate
-    baseline_usd: DecayedRate
+    """One side (long or short liquidations) of one market: the window and the short window over
+    one shared event log (`WindowPair`), and the market's own baseline rates."""
+
+    __slots__ = ("pair", "window", "short", "baselines", "baseline_events", "baseline_usd")
+
+    def __init__(self, window_s: float, short_window_s: float, halflife_s: float) -> None:
+        self.pair = WindowPair(window_s, short_window_s)
+        self.window = self.pair.window
+        self.short = self.pair.short
+        self.baselines = DecayedRates(halflife_s)
+        self.baseline_events = _BaselineView(self.baselines.events_rate)
+        self.baseline_usd = _BaselineView(self.baselines.usd_rate)
 
 
 @dataclass
@@ -97,6 +150,7 @@ class MarketState:
     mark: float | None = None
     funding_rate: float | None = None  # per 8 h equivalent
     next_funding_ts: float | None = None
+    funding_interval_h: float = 8.0  # the venue's funding interval (funding_rate above is rescaled to 8 h)
     oi_usd: float | None = None  # summed over venues
     oi_by_venue: dict = field(default_factory=dict)
     has_trades: bool = False
@@ -141,12 +195,7 @@ class MarketState:
 
 def _side_activity(cfg: Config) -> SideActivity:
     w = cfg.window
-    return SideActivity(
-        window=RollingWindow(w.window_s),
-        short=RollingWindow(w.short_window_s),
-        baseline_events=DecayedRate(w.baseline_halflife_s),
-        baseline_usd=DecayedRate(w.baseline_halflife_s),
-    )
+    return SideActivity(w.window_s, w.short_window_s, w.baseline_halflife_s)
 
 
 def new_market_state(market: str, cfg: Config) -> MarketState:
@@ -154,12 +203,10 @@ def new_market_state(market: str, cfg: Config) -> MarketState:
 
 
 def apply_liquidation(st: MarketState, ev: Liquidation) -> None:
-    s = st.side(ev.side)
-    ts = ev.ts_recv
-    s.window.add(ts, ev.usd)
-    s.short.add(ts, ev.usd)
-    s.baseline_events.add(ts, 1.0)
-    s.baseline_usd.add(ts, ev.usd)
+    s = st.long if ev.side == LONG else st.short
+    ts, usd = ev.ts_recv, ev.usd
+    s.pair.add(ts, usd)
+    s.baselines.add(ts, usd)
     st.last_liq_ts = ts
     st.liq_count += 1
     st.venues.add(ev.venue)
@@ -175,6 +222,7 @@ def apply_price(st: MarketState, ev: MarkPrice | Trade) -> None:
         if ev.funding_rate is not None and math.isfinite(ev.funding_rate):
             interval = ev.funding_interval_h if ev.funding_interval_h and ev.funding_interval_h > 0 else 8.0
             st.funding_rate = ev.funding_rate * 8.0 / interval
+            st.funding_interval_h = interval
         st.next_funding_ts = ev.next_funding_ts
         st.vol.update(ev.ts_recv, ev.mark)
     else:

@@ -13,11 +13,14 @@ import logging
 
 from core.brokers.base import Fill, Order, Rejection
 from core.engine_events import (
-    ExitTriggered, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened, PositionRestored,
+    ExitTriggered, FundingCharged, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened, PositionRestored,
     RiskBlocked,
 )
 from core.market_state import MarketState
-from core.positions import Position, check_exit, close_position, nearest_exit, open_from_fill
+from core.events import MarkPrice
+from core.positions import (
+    Position, accrue_funding, check_exit, close_position, nearest_exit, note_funding_terms, open_from_fill,
+)
 from core.risk import EntryRequest
 from core.setup_inputs import VOL_HORIZON_S
 from core.signals import Signal
@@ -27,6 +30,7 @@ log = logging.getLogger("liqhunt.engine")
 
 class OrderFlow:
     _ids: "itertools.count[int]"
+    funding_paid: float = 0.0  # funding paid (+) or received (−) across closed and open positions, USD
 
     def _enter(self, sig: Signal) -> None:
         now = self._now
@@ -36,7 +40,7 @@ class OrderFlow:
         open_notional = {m: p.notional for m, p in self.positions.items()}
         for m, o in self.pending_entries.items():
             open_notional.setdefault(m, o.qty * o.ref_price)
-        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_venues, self.unrealised())
+        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_inputs(sig.market), self.unrealised())
         if not verdict.allowed:
             self._block(sig, verdict.rule, verdict.message)
             return
@@ -85,6 +89,7 @@ class OrderFlow:
             hook = getattr(self.broker, "on_position_closed", None)
             if hook is not None:
                 hook(pos)  # live brokers cancel whichever exchange-side exit is left
+            self._charge_funding(pos, fill.ts)
             trade = close_position(pos, fill.price, fill.ts, fill.fee, order.reason)
             self.trades.append(trade)
             self.realised_pnl += trade.pnl
@@ -121,6 +126,10 @@ class OrderFlow:
         sig = self._entry_plans.pop(order.id, None)
         st = self.markets[order.market]
         pos = open_from_fill(order, fill, sig, st.vol.sigma_over(VOL_HORIZON_S), self.cfg.exits)
+        if sig is not None:
+            pos.extras["risk_usd"] = sig.risk_usd
+        rate = None if st.funding_rate is None else st.funding_rate * st.funding_interval_h / 8.0
+        note_funding_terms(pos, rate, st.funding_interval_h, st.next_funding_ts, st.mark or fill.price, fill.ts)
         self.positions[order.market] = pos
         st.side(pos.rides).window.track_peak(pos.id, self._now)
         self._emit(PositionOpened(fill.ts, pos))
@@ -129,6 +138,25 @@ class OrderFlow:
             hook(pos)  # live brokers place the exchange-side stop and take-profit here
         if self.risk.killed:  # an entry that was already on the wire when the kill switch fired
             self._exit(pos, "kill")
+
+    # -- funding ----------------------------------------------------------------------------------
+    def _funding_on_mark(self, market: str, ev: MarkPrice) -> None:
+        """Before a mark updates the market: charge the funding times it shows have passed, at
+        the rate and mark known before them, then note the venue's new terms."""
+        pos = self.positions.get(market)
+        if pos is None:
+            return
+        now = self._now
+        self._charge_funding(pos, now)
+        note_funding_terms(pos, ev.funding_rate, getattr(ev, "funding_interval_h", 8.0), ev.next_funding_ts, ev.mark, now)
+
+    def _charge_funding(self, pos: Position, now: float) -> None:
+        for ts, rate, mark, amount in accrue_funding(pos, now):
+            self.funding_paid += amount
+            hook = getattr(self.broker, "on_funding", None)
+            if hook is not None:
+                hook(pos.market, amount)  # the paper account pays or receives it
+            self._emit(FundingCharged(ts, pos, rate, mark, amount))
 
     def _check_position(self, pos: Position, st: MarketState, now: float) -> None:
         if pos.exit_pending:

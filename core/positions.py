@@ -1,4 +1,5 @@
-"""Open positions and their exit rules: stop, take-profit, exhaustion, max hold.
+"""Open positions and their exit rules: stop, take-profit, exhaustion, max hold; and the
+funding a perpetual position pays or receives at each funding time it is open across.
 
 Stops and take-profits trigger on the mark price. Exhaustion fires when the rolling
 liquidation volume of the side being ridden has fallen more than `exhaustion_drop_pct`
@@ -6,6 +7,7 @@ from its peak since entry — the cascade is running out of fuel.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from core.config import ExitConfig
@@ -51,6 +53,11 @@ class Position:
     mae_pct: float = 0.0  # worst excursion, % (≤ 0)
     signal_price: float = 0.0
     extras: dict = field(default_factory=dict)
+    funding: float = 0.0  # funding paid so far (+) or received (−), USD
+    next_funding_ts: float | None = None  # the next funding time this position will be charged at
+    funding_rate: float | None = None  # the venue's latest rate per funding interval (what it will charge)
+    funding_interval_h: float = 8.0
+    funding_mark: float | None = None  # the latest mark, the price funding is charged on
 
     @property
     def direction(self) -> int:
@@ -98,6 +105,7 @@ class ClosedTrade:
     mfe_pct: float
     stop_pct: float
     signal_price: float
+    funding: float = 0.0  # paid (+) or received (−) at funding times crossed; inside pnl
 
     @property
     def hold_s(self) -> float:
@@ -113,14 +121,56 @@ class ClosedTrade:
 def close_position(p: Position, exit_price: float, exit_ts: float, exit_fee: float, reason: str) -> ClosedTrade:
     gross = (exit_price - p.entry_price) * p.qty * p.direction
     fees = p.entry_fee + exit_fee
-    pnl = gross - fees
+    pnl = gross - fees - p.funding
     risk = p.qty * p.entry_price * p.stop_pct / 100.0
     return ClosedTrade(
         position_id=p.id, market=p.market, side=p.side, qty=p.qty, entry_price=p.entry_price, exit_price=exit_price,
         entry_ts=p.entry_ts, exit_ts=exit_ts, reason=reason, gross_pnl=gross, fees=fees, pnl=pnl,
         r_multiple=pnl / risk if risk > 0 else 0.0, score=p.score, tier=p.tier, signal_id=p.signal_id,
         playbook=p.playbook, mae_pct=p.mae_pct, mfe_pct=p.mfe_pct, stop_pct=p.stop_pct, signal_price=p.signal_price,
+        funding=p.funding,
     )
+
+
+def next_funding_time(ts: float, interval_h: float) -> float:
+    """The first funding time strictly after `ts` on the venue's UTC grid (00:00, 08:00, 16:00
+    for 8 h; every hour for 1 h), for venues whose mark event does not say."""
+    step = max(interval_h, 1e-6) * 3600.0
+    return (math.floor(ts / step) + 1.0) * step
+
+
+def funding_payment(p: Position, rate: float, mark: float) -> float:
+    """What one funding time costs the position: longs pay a positive rate, shorts receive it."""
+    return p.qty * mark * rate * p.direction
+
+
+def accrue_funding(p: Position, now: float) -> list[tuple[float, float, float, float]]:
+    """Charge every funding time in (last charged, now] at the rate and mark known before it.
+    Returns (funding ts, rate, mark, amount) per charge. Unknown rate or mark: nothing charged
+    (and the time is passed — a venue that publishes no funding charges none we can see)."""
+    out = []
+    while p.next_funding_ts is not None and p.next_funding_ts <= now:
+        ts = p.next_funding_ts
+        if p.funding_rate is not None and p.funding_mark is not None:
+            amount = funding_payment(p, p.funding_rate, p.funding_mark)
+            p.funding += amount
+            out.append((ts, p.funding_rate, p.funding_mark, amount))
+        p.next_funding_ts = ts + p.funding_interval_h * 3600.0
+    return out
+
+
+def note_funding_terms(p: Position, rate: float | None, interval_h: float | None, next_ts: float | None, mark: float | None, now: float) -> None:
+    """Remember the venue's latest funding terms for the next charge (call after `accrue_funding`)."""
+    if interval_h and interval_h > 0:
+        p.funding_interval_h = interval_h
+    if rate is not None and math.isfinite(rate):
+        p.funding_rate = rate
+    if mark is not None and mark > 0:
+        p.funding_mark = mark
+    if next_ts is not None and next_ts > now:
+        p.next_funding_ts = next_ts
+    elif p.next_funding_ts is None:
+        p.next_funding_ts = next_funding_time(now, p.funding_interval_h)
 
 
 def stop_pct_for(sigma_10m: float | None, cfg: ExitConfig) -> float:

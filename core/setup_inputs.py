@@ -52,4 +52,4 @@ def fade_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: F
     s = st.side(side)
     s.short.expire(now)
     return FadeView(s.short.total, s.window.total, s.window.count, st.price or st.mark,
-                    market_score(st, side, now, cfg, fuel_map), st.vol.sigma_over(VOL_HORIZON_S))
+                    market_score(st, side, now, cfg, fuel_map))

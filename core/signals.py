@@ -50,6 +50,8 @@ class Signal:
     notional: float = 0.0
     stop_pct: float = 0.0
     take_profit_pct: float = 0.0
+    risk_usd: float = 0.0  # dollars lost if the stop is hit at the planned size (before fees and slippage)
+    reward_risk: float = 0.0  # take-profit distance ÷ stop distance
     extras: dict = field(default_factory=dict)
 
     def seconds_left(self, now: float) -> float:

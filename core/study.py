@@ -8,17 +8,17 @@ the run from the recorded marks; the signals themselves were computed without th
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 
+from core.backtest import Source, estimated_fuel_map
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.engine import Engine
 from core.engine_events import SignalRaised
 from core.events import LONG
-from core.backtest import Recording, estimated_fuel_map
+from core.forward_prices import ForwardPrices
 from core.positions import TIERS, score_tier
-from core.trade_stats import mean_interval
+from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, mean_interval
 
 HORIZONS = (("10s", 10.0), ("1m", 60.0), ("5m", 300.0), ("15m", 900.0), ("60m", 3600.0))
 
@@ -41,99 +41,115 @@ class Episode:
     returns: dict[str, float | None] = field(default_factory=dict)  # horizon -> bps, None past the data
 
 
-class _PriceSeries:
-    def __init__(self) -> None:
-        self.ts: list[float] = []
-        self.px: list[float] = []
-
-    def add(self, ts: float, px: float) -> None:
-        if self.ts and ts < self.ts[-1]:
-            return
-        self.ts.append(ts)
-        self.px.append(px)
-
-    def at(self, t: float) -> float | None:
-        i = bisect.bisect_right(self.ts, t) - 1
-        return self.px[i] if i >= 0 else None
-
-
-def run_study(rec: Recording, cfg: Config) -> list[Episode]:
+def run_study(rec: Source, cfg: Config) -> list[Episode]:
+    """Streams the recording once; forward prices are answered as the data passes (bounded memory)."""
     cfg = study_config(cfg)
-    clock = SimClock(rec.start or 0.0)
-    eng = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, rec.instruments), instruments=rec.instruments, mode="watch")
-    marks: dict[str, _PriceSeries] = {}
-    trades: dict[str, _PriceSeries] = {}
+    clock = SimClock(0.0)
+    instruments: list = []
+    eng: Engine | None = None
+    marks: dict[str, ForwardPrices] = {}
+    trades: dict[str, ForwardPrices] = {}
     episodes: list[Episode] = []
 
     def on_event(ev: object) -> None:
         if isinstance(ev, SignalRaised):
             s = ev.signal
+            key = len(episodes)
             episodes.append(Episode(s.playbook, s.market, s.raised_ts, score_tier(s.score.total), s.score.total,
                                     -1 if s.liquidated == LONG else 1, s.price))
+            for series in (marks.setdefault(s.market, ForwardPrices()), trades.setdefault(s.market, ForwardPrices())):
+                series.ask((key, ""), s.raised_ts, none_past_end=False)
+                for name, h in HORIZONS:
+                    series.ask((key, name), s.raised_ts + h)
 
-    eng.subscribe(on_event)
-    for ts, events in rec.lines:
-        clock.set(ts)
-        for ev in events:
-            if ev.kind == "mark":
-                marks.setdefault(ev.market, _PriceSeries()).add(ev.ts_recv, ev.mark)  # type: ignore[union-attr]
-            elif ev.kind == "trade":
-                trades.setdefault(ev.market, _PriceSeries()).add(ev.ts_recv, ev.price)  # type: ignore[union-attr]
-            eng.process(ev)
-    for ep in episodes:
-        series = marks.get(ep.market) or trades.get(ep.market)
-        p0 = series.at(ep.ts) if series else None
-        for name, h in HORIZONS:
-            if series is None or p0 is None or not series.ts or ep.ts + h > series.ts[-1]:
-                ep.returns[name] = None
-                continue
-            p1 = series.at(ep.ts + h)
-            ep.returns[name] = None if p1 is None else (p1 / p0 - 1) * 1e4 * ep.direction
+    def on_instruments(new: list) -> None:
+        instruments.extend(new)
+        if eng is not None:
+            eng.add_instruments(new)
+            add = getattr(eng.fuel_map, "add_instruments", None)
+            if add is not None:
+                add(new)
+
+    lines = rec.iter_lines(on_instruments)
+    try:
+        for ts, events in lines:
+            clock.set(ts)
+            if eng is None:
+                eng = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, instruments), instruments=instruments, mode="watch")
+                eng.subscribe(on_event)
+            for ev in events:
+                if ev.kind == "mark":
+                    marks.setdefault(ev.market, ForwardPrices()).add(ev.ts_recv, ev.mark)  # type: ignore[union-attr]
+                elif ev.kind == "trade":
+                    trades.setdefault(ev.market, ForwardPrices()).add(ev.ts_recv, ev.price)  # type: ignore[union-attr]
+                eng.process(ev)
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()
+    for answering in (*marks.values(), *trades.values()):
+        answering.finish()
+    for key, ep in enumerate(episodes):
+        m, t = marks.get(ep.market), trades.get(ep.market)
+        series = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
+        p0 = series.answers.get((key, "")) if series else None
+        for name, _ in HORIZONS:
+            p1 = series.answers.get((key, name)) if series and p0 is not None else None
+            ep.returns[name] = None if p1 is None or p0 is None else (p1 / p0 - 1) * 1e4 * ep.direction
     return episodes
 
 
-def study_table(episodes: list[Episode]) -> list[dict]:
-    """One row per playbook × tier × horizon with n, mean, median, continued/reverted shares and a 95 % CI."""
+def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "fade")) -> list[dict]:
+    """One row per playbook × tier × horizon with n, clusters, mean, median, continued/reverted
+    shares and a 95 % CI (null below two episodes or two clusters). Episodes close in time on any
+    market are one cluster (CLUSTER_RULE): a BTC shock that hits twenty markets is one
+    observation of what shocks do, not twenty, and the interval says so."""
     rows = []
-    for pb in ("ride", "fade"):
+    for pb in playbooks:
         for tier in (*TIERS, "all"):
             eps = [e for e in episodes if e.playbook == pb and (tier == "all" or e.tier == tier)]
             for name, _ in HORIZONS:
-                vals = sorted(v for e in eps if (v := e.returns.get(name)) is not None)
+                pairs = sorted((v, e.ts) for e in eps if (v := e.returns.get(name)) is not None)
+                vals = [v for v, _ in pairs]
                 n = len(vals)
                 if n == 0:
-                    rows.append({"playbook": pb, "tier": tier, "horizon": name, "n": 0})
+                    rows.append({"playbook": pb, "tier": tier, "horizon": name, "n": 0, "clusters": 0, "ci95": None})
                     continue
-                lo, hi = mean_interval(vals)
+                cids = cluster_ids([t for _, t in pairs])
+                ci = mean_interval(vals, cids)
                 median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
                 rows.append({
-                    "playbook": pb, "tier": tier, "horizon": name, "n": n,
+                    "playbook": pb, "tier": tier, "horizon": name, "n": n, "clusters": len(set(cids)),
                     "mean_bps": round(sum(vals) / n, 2), "median_bps": round(median, 2),
                     "continued": round(sum(1 for v in vals if v > 0) / n, 4),
                     "reverted": round(sum(1 for v in vals if v < 0) / n, 4),
-                    "ci95": [round(lo, 2), round(hi, 2)],
+                    "ci95": None if ci is None else [round(ci[0], 2), round(ci[1], 2)],
                 })
     return rows
 
 
-def format_study(rows: list[dict], episodes: list[Episode]) -> str:
+def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "fade")) -> str:
     out = [f"{len(episodes)} episodes ({sum(e.playbook == 'ride' for e in episodes)} ride, "
            f"{sum(e.playbook == 'fade' for e in episodes)} fade); forward mark returns in bps, signed so that "
-           "+ = the cascade continued, − = it reverted"]
-    for pb in ("ride", "fade"):
+           "+ = the cascade continued, − = it reverted",
+           f"clusters: {CLUSTER_RULE}; intervals are the wider of independent and cluster-robust (G − 1 df)"]
+    for pb in playbooks:
         prow = [r for r in rows if r["playbook"] == pb]
         if not any(r["n"] for r in prow):
+            out += ["", f"{pb}: 0 episodes — nothing to measure"]
             continue
         out += ["", f"{pb}: from the signal time",
-                f"{'tier':<6}{'horizon':>8}{'n':>5}{'mean':>8}{'median':>8}{'cont.':>7}{'rev.':>6}{'95 % CI':>18}  reading"]
+                f"{'tier':<6}{'horizon':>8}{'n':>5}{'clus':>5}{'mean':>8}{'median':>8}{'cont.':>7}{'rev.':>6}{'95 % CI':>18}  reading"]
         for r in prow:
             if not r["n"]:
                 continue
-            lo, hi = r["ci95"]
-            if r["n"] < 2:
-                reading = "one episode: no interval"
+            ci = r["ci95"]
+            if ci is None:
+                reading = "one episode: no interval" if r["n"] < 2 else "one cluster: no interval"
             else:
+                lo, hi = ci
                 reading = "not distinguishable from zero" if lo <= 0 <= hi else ("continues" if lo > 0 else "reverts")
-            out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
-                       f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{f'{lo:+.1f} to {hi:+.1f}':>20}  {reading}")
+            ci_txt = fmt_ci(None if ci is None else (ci[0], ci[1]), "+.1f", " to ")
+            out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['clusters']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
+                       f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{ci_txt:>20}  {reading}")
     return "\n".join(out)

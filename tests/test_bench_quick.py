@@ -42,7 +42,7 @@ def test_quick_bench_reports_positive_figures_for_each_benchmark(quick):
 
 
 def test_report_renders_the_quick_result_as_markdown(quick):
-    from bench.report import markdown
+    from tui.bench.report import markdown
 
     text = markdown(quick)
     assert text.startswith("# liqhunt benchmarks") and "naive" in text and "| 10,000 |" in text

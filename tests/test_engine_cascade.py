@@ -1,6 +1,8 @@
 """The engine end to end on a scripted cascade: signal timing, entry, stops, exits, modes."""
 from __future__ import annotations
 
+import pytest
+
 from core.engine_commands import Arm, Confirm, Disarm, FlattenAll, Kill, Reject
 from core.engine_events import OrderSubmitted, PositionClosed, PositionOpened, SignalEnded, SignalRaised
 from core.sizing import size_entry
@@ -36,13 +38,15 @@ def test_auto_mode_enters_a_sell_with_the_documented_size_stop_and_take_profit()
     evs, first, _ = scripted_cascade(T0)
     feed(eng, clock, evs)
     sig = next(e.signal for e in seen if isinstance(e, SignalRaised))
-    expected = size_entry(sig.score.total, sig.window_usd, sig.price, eng.cfg.sizing, eng.instruments[BTC])
+    expected = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, eng.cfg.sizing, eng.instruments[BTC])
     entries = [e.order for e in seen if isinstance(e, OrderSubmitted) and e.order.intent == "entry"]
     assert len(entries) == 1 and entries[0].side == "sell"
     assert entries[0].qty == expected.qty > 0
-    # base $10k × score/10 × min(window/$10M, 2), floored to the 0.001 lot
-    raw_usd = 10_000 * sig.score.total / 10 * min(sig.window_usd / 10_000_000, 2)
+    # risk $100 × score/10 × min(window/$10M, 2) ÷ stop distance (capped at $20k), floored to the 0.001 lot
+    raw_usd = min(100 * sig.score.total / 10 * min(sig.window_usd / 10_000_000, 2) / (sig.stop_pct / 100), 20_000)
     assert abs(entries[0].qty - int(raw_usd / sig.price / 0.001) * 0.001) < 1e-9
+    assert sig.risk_usd == pytest.approx(entries[0].qty * sig.price * sig.stop_pct / 100)
+    assert sig.reward_risk == pytest.approx(sig.take_profit_pct / sig.stop_pct)
     opened = [e.position for e in seen if isinstance(e, PositionOpened)]
     assert len(opened) == 1
     pos = opened[0]

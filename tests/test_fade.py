@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.config import Config, replace_section
-from core.engine_events import PositionOpened, SignalRaised
+from core.engine_events import PositionClosed, PositionOpened, SignalRaised
 from tests.builders import T0, feed, liq, make_engine, mark, scripted_cascade
 
 
@@ -83,3 +83,33 @@ def test_both_playbooks_keep_their_own_daily_caps():
     feed(eng, clock, evs)
     opened = [e.position.playbook for e in seen if isinstance(e, PositionOpened)]
     assert opened == ["fade"]
+
+
+@pytest.mark.parametrize("drop_pct,seconds", [(6.0, 30.0), (10.0, 40.0)])
+def test_a_clean_large_cascade_with_a_v_rebound_is_faded_and_wins(drop_pct, seconds):
+    """The stop buffer's σ is frozen at the episode's first large liquidation: the cascade's own
+    move must not widen the stop past max_stop_pct and skip the very episodes fade is for."""
+    eng, clock = fade_engine()
+    seen = []
+    eng.subscribe(seen.append)
+    start = 60_000.0
+    drop_per_s = drop_pct / 100 / (seconds - 0.5)
+    evs, first, low = scripted_cascade(T0, seconds=seconds, drop_per_s=drop_per_s)
+    # a calm pre-cascade tape: ±0.01 % wiggles every 5 s, a 10-min σ of ~0.22 % (BTC on an ordinary day)
+    evs = [e for e in evs if not (e.kind == "mark" and e.ts_recv < T0)]
+    evs += [mark(T0 - 3600 + i, start * (1 + (0.0001 if (i // 5) % 2 else -0.0001))) for i in range(0, 3600, 5)]
+    end = T0 + seconds
+    # the V: quiet, then +0.1 % a second until three quarters of the move is back
+    move = start - low
+    bounce = [mark(end + i, min(low * (1 + 0.001 * i), low + 0.75 * move)) for i in range(0, 120)]
+    feed(eng, clock, evs + bounce)
+    sig = next(e.signal for e in seen if isinstance(e, SignalRaised))
+    assert sig.order_side == "buy" and sig.extras["extreme"] == pytest.approx(low)
+    assert sig.extras["stop_price"] < low  # the stop stays beyond the extreme
+    assert sig.stop_pct <= eng.cfg.fade.max_stop_pct
+    # σ measured now, with the cascade inside it, would have put the stop past max_stop_pct
+    sigma_now = eng.markets["BTC-USDT-PERP"].vol.sigma_over(600.0)
+    assert (sig.price - low * (1 - sigma_now)) / sig.price * 100 > eng.cfg.fade.max_stop_pct
+    closed = [e.trade for e in seen if isinstance(e, PositionClosed)]
+    assert len(closed) == 1 and closed[0].reason == "take_profit" and closed[0].pnl > 0
+    assert sig.risk_usd > 0 and sig.reward_risk >= eng.cfg.fade.min_reward_risk

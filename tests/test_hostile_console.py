@@ -79,9 +79,9 @@ async def test_a_tape_row_that_cannot_draw_shows_the_error(monkeypatch):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             tape = app.query_one(LiquidationTape)
-            if tape.ring:
-                strip = tape.render_line(0)
-                assert "cannot draw" in strip.text
+            assert tape.ring, "the scenario has liquidations on the tape"
+            lines = [tape.render_line(y).text for y in range(3)]
+            assert any("cannot draw" in line and "OverflowError" in line for line in lines), lines
             await pilot.pause(0.3)
             assert app.is_running
         c.crashed = app._exception is not None
@@ -90,13 +90,13 @@ async def test_a_tape_row_that_cannot_draw_shows_the_error(monkeypatch):
 async def test_refresh_that_fails_outside_any_pane_is_announced_not_fatal(monkeypatch):
     app = build_app("watching")
 
-    def broken_views():
+    def broken_build(*a, **kw):
         raise OverflowError("math range error")
 
     with case("console", "engine view raises during refresh") as c:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            monkeypatch.setattr(app.engine, "market_views", broken_views)
+            monkeypatch.setattr(app.snapshots, "build", broken_build)
             app.refresh_panes()
             await pilot.pause(0.3)
             assert app.is_running and "OverflowError" in app.refresh_error

@@ -64,7 +64,7 @@ def test_text_report_shows_n_beside_every_win_rate():
     text = format_report(KNOWN)
     assert "trades 6   win rate 67% (95 % CI 30%–90%, n = 6)" in text
     row = next(line for line in text.splitlines() if line.startswith("8-9"))
-    assert row.split()[:3] == ["8-9", "2", "100"]
+    assert row.split()[:4] == ["8-9", "2", "2", "100"]  # tier, n, clusters (no times: each its own), win %
 
 
 def test_journal_rows_and_closed_trades_give_the_same_report():

@@ -94,3 +94,48 @@ def test_largest_follows_expiry():
     w.add(5.0, 10.0)
     w.expire(10.0)
     assert w.largest == 10.0
+
+
+# -- WindowPair: two windows over one shared event log ---------------------------------------------
+from core.rolling_window import COMPACT_AFTER, WindowPair  # noqa: E402
+
+pair_steps = st.lists(
+    st.tuples(st.floats(-2, 30, allow_nan=False), st.one_of(st.none(), st.floats(0.01, 5e6, allow_nan=False))),
+    min_size=1, max_size=400,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=pair_steps, lengths=st.sampled_from([(90.0, 10.0), (5.0, 1.0), (10.0, 30.0), (7.0, 7.0)]))
+def test_window_pair_holds_exactly_what_two_rolling_windows_hold(steps, lengths):
+    """Same floats (not just close): the pair must not change any engine decision. Negative steps
+    are out-of-order events (clamped), None is time passing with only an expiry."""
+    long_len, short_len = lengths
+    pair, a, b = WindowPair(long_len, short_len), RollingWindow(long_len), RollingWindow(short_len)
+    pair.window.track_peak("p", 0.0)
+    a.track_peak("p", 0.0)
+    now = 0.0
+    for dt, usd in steps:
+        now += dt
+        if usd is None:
+            pair.window.expire(now)
+            a.expire(now)
+            pair.short.expire(now)
+            b.expire(now)
+        else:
+            pair.add(now, usd)
+            a.add(now, usd)
+            b.add(now, usd)
+        for w, ref in ((pair.window, a), (pair.short, b)):
+            assert w.total == ref.total and w.count == ref.count
+            assert w.burst_start == ref.burst_start and w.oldest_ts == ref.oldest_ts
+            assert w.events_per_s(now) == ref.events_per_s(now) and w.usd_per_s(now) == ref.usd_per_s(now)
+        assert pair.window.peak("p") == a.peak("p")
+
+
+def test_window_pair_log_stays_bounded_by_what_the_windows_hold():
+    pair = WindowPair(10.0, 2.0)
+    for i in range(20 * COMPACT_AFTER):
+        pair.add(i * 0.01, 1.0)  # 100 events/s: the long window holds ~1,000
+    assert pair.window.count == 1000
+    assert len(pair._ts) < 1000 + 2 * COMPACT_AFTER + 1

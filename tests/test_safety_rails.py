@@ -43,7 +43,8 @@ def test_run_refuses_a_mainnet_broker_without_live_before_any_connection(capsys,
 
 
 def test_fat_fingered_size_is_refused_by_the_per_trade_notional_cap():
-    cfg = replace_section(Config(), "sizing", base_size_usd=1e12)  # a typo of a few zeros too many
+    # a typo of a few zeros too many, in the risk budget and the sizing cap alike
+    cfg = replace_section(Config(), "sizing", risk_per_trade_usd=1e9, base_size_usd=1e12)
     eng, clock = make_engine("auto", cfg)
     seen = _collect(eng)
     evs, _, _ = scripted_cascade(T0)

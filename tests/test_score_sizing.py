@@ -51,15 +51,36 @@ def test_funding_against_the_liquidated_side_lowers_the_score():
     assert hi == 1.0 and lo == 0.0
 
 
-def test_size_formula_matches_the_article():
-    cfg = SizingConfig(base_size_usd=10_000, volume_ref_usd=10_000_000, volume_factor_cap=2, min_notional_usd=10)
-    d = size_entry(8.0, 15_000_000, 100.0, cfg, Instrument("x", "X", "X-USDT-PERP", lot_size=0.01))
-    assert d.qty == pytest.approx(120.0)  # 10k × 0.8 × 1.5 / 100
-    d = size_entry(8.0, 50_000_000, 100.0, cfg)
-    assert d.notional == pytest.approx(16_000)  # volume factor capped at 2
+def test_size_is_the_risk_budget_over_the_stop_distance_by_hand():
+    cfg = SizingConfig(risk_per_trade_usd=100, base_size_usd=50_000, volume_ref_usd=10_000_000, volume_factor_cap=2,
+                       min_notional_usd=10)
+    # budget = $100 × score 8/10 × volume factor 15M/10M = $120; stop 1.2 % → notional $120 / 0.012 = $10,000
+    d = size_entry(8.0, 15_000_000, 100.0, 1.2, cfg, Instrument("x", "X", "X-USDT-PERP", lot_size=0.01))
+    assert d.budget_usd == pytest.approx(120.0)
+    assert d.qty == pytest.approx(100.0) and d.notional == pytest.approx(10_000.0)
+    assert d.risk_usd == pytest.approx(120.0)  # what the stop would cost: qty × price × 1.2 %
+    # twice the stop distance, half the size, the same dollars at risk
+    wide = size_entry(8.0, 15_000_000, 100.0, 2.4, cfg, Instrument("x", "X", "X-USDT-PERP", lot_size=0.01))
+    assert wide.qty == pytest.approx(50.0) and wide.risk_usd == pytest.approx(120.0)
+    # lot rounding is down, so the risk is at most the budget: $120 / 0.008 = $15,000 → 6.666 lots of 1 → 6
+    lots = size_entry(8.0, 15_000_000, 2_500.0, 0.8, cfg, Instrument("x", "X", "X-USDT-PERP", lot_size=1.0))
+    assert lots.qty == 6.0 and lots.risk_usd == pytest.approx(6 * 2_500 * 0.008) and lots.risk_usd <= 120.0
+
+
+def test_size_is_capped_at_the_sizing_notional_cap_and_the_volume_factor_cap():
+    cfg = SizingConfig(risk_per_trade_usd=100, base_size_usd=20_000, volume_ref_usd=10_000_000, volume_factor_cap=2,
+                       min_notional_usd=10)
+    d = size_entry(10.0, 50_000_000, 100.0, 0.5, cfg)  # $200 budget / 0.5 % = $40,000 > the $20,000 cap
+    assert d.volume_factor == 2.0 and d.notional == pytest.approx(20_000) and d.capped == "sizing.base_size_usd"
+    assert d.risk_usd == pytest.approx(100.0)  # capped size, so less than the budget is at risk
+
+
+def test_no_stop_distance_is_skipped_not_divided_by():
+    d = size_entry(8.0, 15_000_000, 100.0, 0.0, SizingConfig())
+    assert not d.ok and "stop distance" in d.skip_reason
 
 
 def test_tiny_sizes_are_skipped_with_a_reason():
     cfg = SizingConfig(base_size_usd=10_000, min_notional_usd=100)
-    d = size_entry(7.0, 10_000, 60_000.0, cfg, Instrument("x", "BTCUSDT", "BTC-USDT-PERP", lot_size=0.001))
+    d = size_entry(7.0, 10_000, 60_000.0, 1.0, cfg, Instrument("x", "BTCUSDT", "BTC-USDT-PERP", lot_size=0.001))
     assert not d.ok and "rounds to zero" in d.skip_reason

@@ -5,9 +5,10 @@ import sys
 
 from core.cli import main as core_main
 
-# each opens the Textual console; imported only when the command line is built, and
-# each module imports textual lazily inside run() so `liqhunt sim` never loads it
-CONSOLE_COMMANDS: list[str] = ["tui.commands.demo_cmd", "tui.commands.replay_cmd", "tui.commands.run_cmd"]
+# each opens the Textual console (bench: runs it); imported only when the command line is
+# built, and each module imports textual lazily inside run() so `liqhunt sim` never loads it
+CONSOLE_COMMANDS: list[str] = ["tui.commands.demo_cmd", "tui.commands.replay_cmd", "tui.commands.run_cmd",
+                               "tui.commands.bench_cmd"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,18 +72,17 @@ def guard_render(render: Callable) -> Callable:
 def guard_render_line(render_line: Callable) -> Callable:
     @functools.wraps(render_line)
     def guarded(self, y: int) -> Strip:
-        try:
-            msg = getattr(self, "_show_failure", None)
-            if not msg:
-                strip = render_line(self, y)
-                self._render_failure = None
-                return strip
-        except Exception as exc:
-            _log_once(type(self).__name__, exc)
-            msg = self._render_failure = describe(exc)
         width = max(0, self.size.width)
-        if y != 0:
-            return Strip.blank(width)
+        msg = getattr(self, "_show_failure", None)
+        if msg:  # the pane's update failed: one line says so, at the top
+            if y != 0:
+                return Strip.blank(width)
+        else:
+            try:
+                return render_line(self, y)
+            except Exception as exc:  # this row cannot draw: the row says why
+                _log_once(type(self).__name__, exc)
+                msg = self._render_failure = describe(exc)
         return Strip([Segment(f"⚠ {type(self).__name__} cannot draw: {msg}", ERROR_STYLE)]).adjust_cell_length(width)
 
     guarded.__guarded__ = True  # type: ignore[attr-defined]

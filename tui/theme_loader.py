@@ -7,6 +7,7 @@ to `VARIABLE_DEFAULTS`, which use ANSI colour names so they also work in the 16-
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from pathlib import Path
@@ -14,7 +15,21 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+
+
+def shipped_themes_dir() -> Path:
+    """The top-level themes/ folder in a checkout (the source of truth); in an installed wheel the
+    same files, shipped as the data package `liqhunt_themes` (see setup.py)."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "themes").is_dir():
+        return checkout / "themes"
+    spec = importlib.util.find_spec("liqhunt_themes")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return checkout / "themes"  # neither: load_themes names this path in its error
+
+
+THEMES_DIR = shipped_themes_dir()
 DEFAULT_THEME = "liq-dark"
 ANSI_THEME = "ansi-dark"
 
@@ -37,8 +52,10 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "mode-auto-text": "ansi_bright_white",
     "score-low": "ansi_bright_black",
     "score-mid": "ansi_yellow",
-    "score-high": "ansi_bright_red",
+    "score-high": "ansi_magenta",  # never the colour of long liquidations
     "selected": "ansi_blue",
+    "pane-border": "ansi_bright_black",  # visible on the terminal's own background
+    "pane-focus": "ansi_bright_cyan",
 }
 
 
@@ -95,8 +112,11 @@ def load_theme_file(path: Path) -> Theme:
 
 
 def load_themes(directory: Path = THEMES_DIR) -> dict[str, Theme]:
-    """Every themes/*.toml, by name; raises ThemeFileError on the first bad file."""
+    """Every themes/*.toml, by name; raises ThemeFileError on the first bad file, or when the
+    directory holds no theme at all (a broken install, not a reason to fall back silently)."""
     themes = {}
+    if not any(directory.glob("*.toml")):
+        raise ThemeFileError(f"no theme files in {directory}: reinstall liqhunt (themes ship in the package)")
     for path in sorted(directory.glob("*.toml")):
         theme = load_theme_file(path)
         themes[theme.name] = theme

@@ -27,6 +27,7 @@ class PaperBroker:
         self.pressure_of = pressure_of  # USD liquidated recently in the same direction as the order
         self._pending: list[Order] = []
         self.fees_paid = 0.0
+        self.funding_paid = 0.0  # perpetual funding paid (+) or received (−), charged by the engine at funding times
         self.fills = 0
 
     def submit(self, order: Order) -> None:
@@ -57,13 +58,21 @@ class PaperBroker:
             fee = o.qty * fill_px * self.cfg.taker_fee_pct / 100.0
             ref = o.ref_price or px
             slip = (fill_px - ref) / ref * 1e4 if o.side == "buy" else (ref - fill_px) / ref * 1e4
+            # the cost split for the reports: how far price went between the decision and the fill
+            # (latency), and the modelled slippage on top of it; together they are `slip`
+            drift = (px - ref) / ref * 1e4 if o.side == "buy" else (ref - px) / ref * 1e4
             o.status = "filled"
             self.fees_paid += fee
             self.fills += 1
             # no event arrived between the due time and now, so the last known price is the price at the due time
-            out.append(Fill(o.id, o.market, o.side, o.qty, fill_px, fee, o.submitted_ts + due, slip, due, self.name))
+            out.append(Fill(o.id, o.market, o.side, o.qty, fill_px, fee, o.submitted_ts + due, slip, due, self.name,
+                            {"latency_drift_bps": drift, "model_slippage_bps": slip - drift}))
         self._pending = keep
         return out
+
+    def on_funding(self, market: str, amount: float) -> None:
+        """A funding time passed with a position open: the paper account pays (+) or receives (−)."""
+        self.funding_paid += amount
 
     def cancel_all(self, now: float) -> None:
         for o in self._pending:

@@ -7,14 +7,15 @@ import sys
 import orjson
 
 from core.backtest import backtest_report, format_report, run_backtest, split_backtest
-from core.commands._inputs import load_inputs
+from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
+from core.progress import Progress
 
 NAME = "backtest"
 HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="recording (.jsonl or .jsonl.gz)")
+    add_input_arguments(p)
     p.add_argument("--config", metavar="FILE", help="config TOML (defaults otherwise)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
@@ -33,7 +34,7 @@ def _attach_journal(path: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    loaded = load_inputs(NAME, args)
     if isinstance(loaded, int):
         return loaded
     cfg, rec = loaded
@@ -55,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
     on_engine, close = _attach_journal(args.journal)
     lost: list[str] = []
     try:
-        if args.split is not None:
-            reports = [backtest_report(r) for r in split_backtest(rec, cfg, args.split)]
-        else:
-            reports = [backtest_report(run_backtest(rec, cfg, on_engine=on_engine))]
+        with Progress(NAME) as progress:
+            rec.progress = progress
+            results = _run(rec, cfg, args.split, on_engine)
+        reports = [backtest_report(r) for r in results]
     except JournalError as exc:
         print(f"liqhunt backtest: error: {exc}", file=sys.stderr)
         return 1
@@ -70,8 +71,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
     else:
         print("\n\n".join(format_report(r) for r in reports))
-    for lineno, reason in rec.stats.bad[:20]:
-        print(f"line {lineno}: {reason}", file=sys.stderr)
+    print_bad_lines(NAME, max((r.stats for r in results), key=lambda st: st.lines))  # the pass that read the most
     for line in lost:  # the report stands, but the journal is missing rows: never exit 0 on that
         print(f"liqhunt backtest: error: {line}", file=sys.stderr)
     return 1 if lost else 0
+
+
+def _run(rec, cfg, split, on_engine):
+    if split is not None:
+        return list(split_backtest(rec, cfg, split))
+    return [run_backtest(rec, cfg, on_engine=on_engine)]

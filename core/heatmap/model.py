@@ -97,7 +97,9 @@ class HeatmapEstimator:
     # -- learning -----------------------------------------------------------------------------
     def observe(self, ev: Event) -> None:
         kind = ev.kind
-        if kind == "trade":
+        if kind == "liquidation":  # the most frequent kind first
+            self._on_liquidation(ev)  # type: ignore[arg-type]
+        elif kind == "trade":
             assert isinstance(ev, Trade)
             self._on_price(self._market(ev.market, ev.ts_recv), ev.price, ev.ts_recv)
         elif kind == "mark":
@@ -109,9 +111,6 @@ class HeatmapEstimator:
         elif kind == "open_interest":
             assert isinstance(ev, OpenInterest)
             self._on_open_interest(ev)
-        elif kind == "liquidation":
-            assert isinstance(ev, Liquidation)
-            self._on_liquidation(ev)
 
     def observe_depth(self, market: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]], ts: float) -> None:
         """Resting order-book liquidity as (price, USD) rows, for venues whose depth stream is subscribed."""
@@ -147,19 +146,22 @@ class HeatmapEstimator:
                 m.credit_ts = ts
 
     def _on_liquidation(self, ev: Liquidation) -> None:
-        m = self._market(ev.market, ev.ts_recv)
-        tr = m.tracks.get(ev.venue)
-        if tr is not None:
-            tr.liq_qty += ev.qty
+        ts = ev.ts_recv
+        m = self._markets.get(ev.market) or self._market(ev.market, ts)
+        if m.tracks:
+            tr = m.tracks.get(ev.venue)
+            if tr is not None:
+                tr.liq_qty += ev.qty
         is_long = ev.side == LONG
-        m.realised.add(ev.ts_recv, ev.price, ev.usd, is_long)
-        usd = ev.usd
-        if ev.ts_recv - m.credit_ts <= CROSS_CREDIT_S:
+        usd, price = ev.usd, ev.price
+        m.realised.add(ts, price, usd, is_long)
+        if ts - m.credit_ts <= CROSS_CREDIT_S:
             covered = min(usd, m.credit[is_long])
             m.credit[is_long] -= covered
             usd -= covered
-        if usd > 0.0 and ev.price > 0.0:
-            m.levels.take_near(is_long, self.grid.index(ev.price), self._consume_radius, usd, ev.ts_recv)
+        levels = m.levels
+        if usd > 0.0 and price > 0.0 and (levels.long_keys if is_long else levels.short_keys):
+            levels.take_near(is_long, self.grid.index(price), self._consume_radius, usd, ts)
 
     def _on_open_interest(self, ev: OpenInterest) -> None:
         m = self._market(ev.market, ev.ts_recv)

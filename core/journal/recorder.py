@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from core.brokers.base import Order
 from core.engine_events import (
-    CommandApplied, ExitTriggered, FeedStateChanged, ModeChanged, OrderFilled, OrderRejected, OrderSubmitted,
+    CommandApplied, ExitTriggered, FeedStateChanged, FundingCharged, ModeChanged, OrderFilled, OrderRejected, OrderSubmitted,
     PositionClosed, PositionOpened, PositionRestored, RiskBlocked, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
 from core.journal.writer import Statement
@@ -62,7 +62,8 @@ def signal_row(session_id: int, sig: Signal, ended_ts: float | None) -> dict:
         "filters": _dumps([{"name": f.name, "passed": f.passed, "detail": f.detail} for f in sig.filters]),
         "filters_failed": ",".join(f.name for f in sig.filters if not f.passed),
         "playbook": sig.playbook, "qty": sig.qty, "notional": sig.notional, "stop_pct": sig.stop_pct,
-        "take_profit_pct": sig.take_profit_pct, "status": sig.status, "reason": sig.reason, "ended_ts": ended_ts,
+        "take_profit_pct": sig.take_profit_pct, "risk_usd": sig.risk_usd, "reward_risk": sig.reward_risk,
+        "status": sig.status, "reason": sig.reason, "ended_ts": ended_ts,
     })
     return row
 
@@ -83,6 +84,7 @@ def position_row(session_id: int, key: str, p: Position, ts: float) -> dict:
         "take_profit_price": p.take_profit_price, "stop_pct": p.stop_pct, "signal_id": p.signal_id, "score": p.score,
         "rides": p.rides, "entry_fee": p.entry_fee, "playbook": p.playbook, "max_hold_until": p.max_hold_until,
         "signal_price": p.signal_price, "mfe_pct": p.mfe_pct, "mae_pct": p.mae_pct, "updated_ts": ts,
+        "funding": p.funding, "next_funding_ts": p.next_funding_ts, "risk_usd": p.extras.get("risk_usd"),
     }
 
 
@@ -167,6 +169,14 @@ class EventRecorder:
         row.update(hold_s=t.hold_s, return_bps=t.return_bps)
         return [insert("trades", row), ("DELETE FROM positions_open WHERE key = ?", (key,))]
 
+    def _funding_charged(self, ev: FundingCharged) -> list[Statement]:
+        p = ev.position
+        key = self.key_for(p)
+        return [insert("funding", {"session_id": self.session_id, "ts": ev.ts, "position_key": key, "position_id": p.id,
+                                   "market": p.market, "side": p.side, "qty": p.qty, "rate": ev.rate, "mark": ev.mark,
+                                   "amount": ev.amount}),
+                ("UPDATE positions_open SET funding = ?, next_funding_ts = ? WHERE key = ?", (p.funding, p.next_funding_ts, key))]
+
     def _exit_triggered(self, ev: ExitTriggered) -> list[Statement]:
         p = ev.position
         return [insert("exits_triggered", {"session_id": self.session_id, "ts": ev.ts, "position_key": self.key_for(p),
@@ -203,6 +213,7 @@ _HANDLERS = {
     PositionRestored: EventRecorder._position_restored,
     PositionClosed: EventRecorder._position_closed,
     ExitTriggered: EventRecorder._exit_triggered,
+    FundingCharged: EventRecorder._funding_charged,
     ModeChanged: EventRecorder._mode_changed,
     CommandApplied: EventRecorder._command_applied,
     FeedStateChanged: EventRecorder._feed_state,

@@ -26,7 +26,8 @@ def position_from_row(row: dict) -> Position:
         stop_pct=row["stop_pct"], signal_id=row["signal_id"] or "", score=row["score"] or 0.0, rides=row["rides"],
         entry_fee=row["entry_fee"] or 0.0, playbook=row["playbook"] or "ride", max_hold_until=row["max_hold_until"],
         mfe_pct=row["mfe_pct"] or 0.0, mae_pct=row["mae_pct"] or 0.0, signal_price=row["signal_price"] or 0.0,
-        extras={JOURNAL_KEY: row["key"]},
+        extras={JOURNAL_KEY: row["key"], "risk_usd": row.get("risk_usd")},
+        funding=row.get("funding") or 0.0, next_funding_ts=row.get("next_funding_ts"),
     )
 
 

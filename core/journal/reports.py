@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from core.positions import EXIT_REASONS
-from core.trade_stats import TradeSummary, by_key, by_tier, summarize, wilson_interval
+from core.trade_stats import CLUSTER_RULE, TradeSummary, by_key, by_tier, fmt_ci, sample_label, summarize, wilson_interval
 
 __all__ = ["by_reason", "by_tier", "format_report", "report", "summarize", "wilson_interval"]
 
@@ -24,6 +24,7 @@ def report(trades: Iterable[Any]) -> dict:
     """The whole report as plain data (what `liqhunt journal --json` prints)."""
     ts = list(trades)
     return {
+        "cluster_rule": CLUSTER_RULE,
         "totals": summarize(ts).as_dict(),
         "by_tier": [{"tier": k, **s.as_dict()} for k, s in by_tier(ts).items()],
         "by_reason": [{"reason": k, **s.as_dict()} for k, s in by_reason(ts).items()],
@@ -31,15 +32,16 @@ def report(trades: Iterable[Any]) -> dict:
 
 
 def format_table(title: str, groups: dict[str, TradeSummary]) -> str:
-    head = f"{title:<12} {'n':>5} {'win %':>6} {'95 % CI':>9} {'avg R':>7} {'mean bps':>9} {'P&L':>11} {'fees':>9}"
+    head = (f"{title:<12} {'n':>5} {'clus':>5} {'win %':>6} {'95 % CI':>9} {'avg R':>7} {'mean bps':>9} {'P&L':>11} "
+            f"{'fees':>9} {'funding':>9}")
     lines = [head, "-" * len(head)]
     for label, s in groups.items():
         if not s.trades:
-            lines.append(f"{label:<12} {0:>5} {'–':>6} {'–':>9} {'–':>7} {'–':>9} {'–':>11} {'–':>9}")
+            lines.append(f"{label:<12} {0:>5} {'—':>5} {'—':>6} {'—':>9} {'—':>7} {'—':>9} {'—':>11} {'—':>9} {'—':>9}")
             continue
-        lo, hi = s.win_rate_ci
-        lines.append(f"{label:<12} {s.trades:>5} {s.win_rate * 100:>6.0f} {f'{lo * 100:.0f}–{hi * 100:.0f}':>9} "
-                     f"{s.avg_r:>+7.2f} {s.mean_bps:>+9.1f} {s.pnl:>+11,.2f} {s.fees:>9,.2f}")
+        ci = fmt_ci(None if s.win_rate_ci is None else (s.win_rate_ci[0] * 100, s.win_rate_ci[1] * 100), ".0f")
+        lines.append(f"{label:<12} {s.trades:>5} {s.clusters:>5} {s.win_rate * 100:>6.0f} {ci:>9} "
+                     f"{s.avg_r:>+7.2f} {s.mean_bps:>+9.1f} {s.pnl:>+11,.2f} {s.fees:>9,.2f} {s.funding:>+9,.2f}")
     return "\n".join(lines)
 
 
@@ -49,7 +51,7 @@ def format_report(trades: Iterable[Any]) -> str:
     if not t.trades:
         head = "no trades"
     else:
-        lo, hi = t.win_rate_ci
-        head = (f"trades {t.trades}   win rate {t.win_rate:.0%} (95 % CI {lo:.0%}–{hi:.0%}, n = {t.trades})   "
-                f"avg R {t.avg_r:+.2f}   P&L {t.pnl:+,.2f} (fees {t.fees:,.2f})")
-    return "\n\n".join([head, format_table("score tier", by_tier(ts)), format_table("exit reason", by_reason(ts))])
+        head = (f"trades {t.trades}   win rate {t.win_rate:.0%} (95 % CI {fmt_ci(t.win_rate_ci)}, {sample_label(t)})   "
+                f"avg R {t.avg_r:+.2f}   P&L {t.pnl:+,.2f} (fees {t.fees:,.2f}, funding {t.funding:+,.2f})")
+    foot = f"clusters: {CLUSTER_RULE}; intervals account for them"
+    return "\n\n".join([head, format_table("score tier", by_tier(ts)), format_table("exit reason", by_reason(ts)), foot])

@@ -114,7 +114,22 @@ CREATE TABLE reconcile_diffs (
     action TEXT, detail TEXT);
 """
 
-MIGRATIONS: dict[int, str] = {1: V1, 2: V2}  # target version -> script from the version before
+# v3: money the engine now counts: perpetual funding per trade (inside pnl, shown apart) and each
+# funding charge as it happens; the dollar risk and reward/risk of each planned entry; an open
+# position's funding so far, so a restart keeps it.
+V3 = """
+ALTER TABLE trades ADD COLUMN funding REAL NOT NULL DEFAULT 0;
+ALTER TABLE signals ADD COLUMN risk_usd REAL;
+ALTER TABLE signals ADD COLUMN reward_risk REAL;
+ALTER TABLE positions_open ADD COLUMN funding REAL NOT NULL DEFAULT 0;
+ALTER TABLE positions_open ADD COLUMN next_funding_ts REAL;
+ALTER TABLE positions_open ADD COLUMN risk_usd REAL;
+CREATE TABLE funding (
+    session_id INTEGER NOT NULL, ts REAL, position_key TEXT, position_id TEXT, market TEXT, side TEXT, qty REAL,
+    rate REAL, mark REAL, amount REAL);
+"""
+
+MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3}  # target version -> script from the version before
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

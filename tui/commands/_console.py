@@ -74,7 +74,8 @@ def open_console(command: str, args: argparse.Namespace, engine, source, clock, 
     levels = EstimatedLevels(session.fuel_map) if session and session.fuel_map is not None else None
     journal = session.journal if session else None
     try:
-        app = make_app(engine, source, clock, cfg, theme=args.theme or None, levels=levels, journal=journal)
+        # the theme is set below, once validated: an unknown name is a one-line error, not a traceback
+        app = make_app(engine, source, clock, cfg, levels=levels, journal=journal)
     except ThemeFileError as exc:
         return fail(command, f"theme file: {exc}")
     if args.theme is None and cfg.ui.theme and app.theme != "ansi-dark":

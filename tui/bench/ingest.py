@@ -1,0 +1,120 @@
+"""Ingest throughput: raw venue frames → parse → normalise → windows → score → signals → orders.
+
+The stream is the crash scenario rendered as Binance and Bybit frames over 400 markets
+(`tui.bench.streams`), generated before any clock starts. Three stages are timed on one core,
+each on a fresh engine in full-auto mode (so signals go on to risk checks and paper orders):
+
+* parse: frames → normalised events (decode once, typed fields, side semantics);
+* engine: the same, already parsed events → `Engine.process`;
+* pipeline: frames → parse → `Engine.process`, the headline figure.
+"""
+from __future__ import annotations
+
+import collections
+from typing import Callable
+
+from tui.bench.streams import VENUE_NAMES, Stream, crash_stream
+from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
+from core.clock import SimClock
+from core.config import Config
+from core.engine import Engine
+from core.engine_events import OrderSubmitted, SignalRaised
+from core.feeds.registry import make_parser
+
+
+def new_engine(start: float, cfg: Config | None = None) -> tuple[Engine, SimClock, collections.Counter]:
+    clock = SimClock(start)
+    engine = Engine(cfg or Config(), clock, mode="auto")
+    seen: collections.Counter = collections.Counter()
+    engine.subscribe(lambda ev: seen.update((type(ev).__name__,)) if isinstance(ev, (SignalRaised, OrderSubmitted)) else None)
+    return engine, clock, seen
+
+
+def parsers() -> list:
+    return [make_parser(v) for v in VENUE_NAMES]
+
+
+def parse_all(stream: Stream) -> list[tuple[float, list]]:
+    ps = parsers()
+    return [(ts, ps[v].parse(raw, ts)) for ts, v, raw in zip(stream.ts, stream.venue, stream.raw)]
+
+
+def run_parse(stream: Stream) -> Callable[[], int]:
+    ps = parsers()
+
+    def go() -> int:
+        n = 0
+        for ts, v, raw in zip(stream.ts, stream.venue, stream.raw):
+            n += len(ps[v].parse(raw, ts))
+        return n
+    return go
+
+
+def run_engine(parsed: list[tuple[float, list]], engine: Engine, clock: SimClock) -> Callable[[], int]:
+    def go() -> int:
+        n = 0
+        process, set_time = engine.process, clock.set
+        for ts, events in parsed:
+            set_time(ts)
+            for ev in events:
+                process(ev)
+            n += len(events)
+        return n
+    return go
+
+
+def run_pipeline(stream: Stream, engine: Engine, clock: SimClock) -> Callable[[], int]:
+    ps = parsers()
+
+    def go() -> int:
+        n = 0
+        process, set_time = engine.process, clock.set
+        for ts, v, raw in zip(stream.ts, stream.venue, stream.raw):
+            set_time(ts)
+            events = ps[v].parse(raw, ts)
+            for ev in events:
+                process(ev)
+            n += len(events)
+        return n
+    return go
+
+
+def peak_rate(stream: Stream) -> int:
+    """Largest number of events carried by the messages of any one second."""
+    per_s: collections.Counter = collections.Counter()
+    for ts, raw in zip(stream.ts, stream.raw):
+        per_s[int(ts)] += max(1, raw.count('"T":') if raw.startswith('{"topic":"allLiq') else 1)
+    return max(per_s.values()) if per_s else 0
+
+
+def run(seconds: float = 240.0, shards: int = 8, rounds: int = 3, stream: Stream | None = None) -> dict:
+    stream = stream or crash_stream(seconds, shards=shards)
+    parsed = parse_all(stream)
+    start = stream.ts[0]
+    parse_runs: list[Timed] = []
+    engine_runs: list[Timed] = []
+    pipe_runs: list[Timed] = []
+    seen: collections.Counter = collections.Counter()
+    for _ in range(rounds):
+        parse_runs.append(timed(run_parse(stream)))
+        engine, clock, _ = new_engine(start)
+        engine_runs.append(timed(run_engine(parsed, engine, clock)))
+        engine, clock, seen = new_engine(start)
+        pipe_runs.append(timed(run_pipeline(stream, engine, clock)))
+    events = pipe_runs[0].n
+    return {
+        "messages": len(stream),
+        "events": events,
+        "liquidations": stream.liquidations,
+        "markets": stream.markets,
+        "stream_seconds": round(stream.ts[-1] - stream.ts[0], 1),
+        "peak_events_in_1s": peak_rate(stream),
+        "rounds": rounds,
+        "parse_events_per_s": round(median_rate(parse_runs)),
+        "engine_events_per_s": round(median_rate(engine_runs)),
+        "ingest_events_per_s": round(median_rate(pipe_runs)),
+        "ingest_events_per_cpu_s": round(median_cpu_rate(pipe_runs)),
+        "ingest_us_per_event": round(1e6 / median_rate(pipe_runs), 3),
+        "signals_raised": seen["SignalRaised"],
+        "orders_submitted": seen["OrderSubmitted"],
+    }

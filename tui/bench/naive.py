@@ -1,0 +1,179 @@
+"""The naive baseline, side by side with liqhunt at fixed window occupancies.
+
+`NaiveHandler.handle` is the widely published cascade handler from the seed article: a deque of
+dicts per market, pruned on every event, then the whole window re-summed with one `sum(...)`
+per event. Three changes keep the comparison about the algorithm, and all favour the baseline:
+it is a plain function (the article's is `async def`, which adds a coroutine per event), it takes
+the event's time instead of calling `time.time()`, and its `print` + order on a signal is a
+counter increment. It is also handed already-decoded dicts, while liqhunt's figures below start
+from raw venue text. The ratio is therefore a lower bound.
+
+For occupancy N the stream is one market (Binance ``BTCUSDT``) with N liquidations per 90 s,
+sizes and sides drawn from the crash scenario, so the window holds ~N events at steady state.
+Both sides are filled with the same first N events (untimed); then the same following events are
+timed in alternating rounds:
+
+* naive: the handler on pre-decoded dicts;
+* windows: liqhunt's per-market state alone (`apply_liquidation`: two `RollingWindow`s and two
+  decayed baselines for the side);
+* engine: `Engine.process` on normalised events (windows, score, signal state machine, risk);
+* pipeline: raw Binance frame → parser → `Engine.process`, as in live use (the headline).
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from tui.bench.streams import binance_force_order, liquidation_sizes
+from tui.bench.timing import Timed, median_rate, timed
+from core.clock import SimClock
+from core.config import Config
+from core.engine import Engine
+from core.events import Liquidation
+from core.feeds.registry import make_parser
+from core.market_state import apply_liquidation, new_market_state
+
+WINDOW_SECS = 90
+CASCADE_THRESHOLD_USD = 5_000_000
+SYMBOL, MARKET = "BTCUSDT", "BTC-USDT-PERP"
+T0 = 1_767_225_600.0
+
+
+class NaiveHandler:
+    """The seed article's handler, verbatim in its logic (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, deque] = {}
+        self.signals = 0
+
+    def handle(self, event: dict, now: float) -> None:
+        mkt = event["market"]
+        if mkt not in self.windows:
+            self.windows[mkt] = deque()
+        w = self.windows[mkt]
+        w.append({"t": now, "usd": event["size_usd"], "side": event["side"]})
+        # Prune events outside window
+        while w and now - w[0]["t"] > WINDOW_SECS:
+            w.popleft()
+        # Sum long vs short liquidations in window
+        long_liq = sum(e["usd"] for e in w if e["side"] == "long")
+        if long_liq > CASCADE_THRESHOLD_USD:
+            self.signals += 1  # the article prints and places a market order here
+
+
+class OccupancyStream:
+    """One market's liquidations with `occupancy` events per 90 s window, in three forms."""
+
+    def __init__(self, occupancy: int, timed_events: int, seed: int = 7) -> None:
+        n = occupancy + timed_events
+        dt = WINDOW_SECS / occupancy
+        price = 60_000.0
+        self.occupancy = occupancy
+        self.ts = [T0 + i * dt for i in range(n)]
+        sizes = liquidation_sizes(n, seed)
+        self.liqs = [Liquidation("binance", MARKET, SYMBOL, side, price, usd / price, usd, t, t)  # type: ignore[arg-type]
+                     for (side, usd), t in zip(sizes, self.ts)]
+        self.dicts = [{"market": MARKET, "size_usd": ev.usd, "side": ev.side} for ev in self.liqs]
+        self.raw = [""] * occupancy + [binance_force_order(SYMBOL, ev.side, ev.price, ev.qty, ev.ts_recv)
+                                       for ev in self.liqs[occupancy:]]
+
+
+def _naive_runner(h: NaiveHandler, s: OccupancyStream, start: int, budget_s: float, limit: int):
+    """Handle events from `start` until the budget or `limit` events; returns (fn, position ref)."""
+    pos = [start]
+
+    def go() -> int:
+        handle, dicts, ts = h.handle, s.dicts, s.ts
+        i, end = pos[0], min(len(ts), pos[0] + limit)
+        deadline = time.perf_counter() + budget_s
+        while i < end:
+            stop = min(end, i + 16)
+            while i < stop:
+                handle(dicts[i], ts[i])
+                i += 1
+            if time.perf_counter() > deadline:
+                break
+        done = i - pos[0]
+        pos[0] = i
+        return done
+    return go
+
+
+def compare(occupancy: int, timed_events: int, rounds: int = 3, naive_budget_s: float = 1.0) -> dict:
+    """Rates for naive, windows, engine and pipeline at one occupancy; medians over `rounds`."""
+    s = OccupancyStream(occupancy, timed_events * rounds)
+    cfg = Config()
+    naive = NaiveHandler()
+    # fill the window directly with what `handle` would have kept (filling through `handle`
+    # itself costs O(N²): 5·10⁹ dict reads at N = 100k)
+    naive.windows[MARKET] = deque({"t": s.ts[i], "usd": d["size_usd"], "side": d["side"]}
+                                  for i, d in enumerate(s.dicts[:occupancy]))
+    naive_go = _naive_runner(naive, s, occupancy, naive_budget_s, timed_events)
+
+    st = new_market_state(MARKET, cfg)
+    clock_e, clock_p = SimClock(T0), SimClock(T0)
+    eng = Engine(cfg, clock_e, mode="auto")
+    pipe = Engine(cfg, clock_p, mode="auto")
+    parser = make_parser("binance")
+    for ev in s.liqs[:occupancy]:
+        apply_liquidation(st, ev)
+        clock_e.set(ev.ts_recv)
+        eng.process(ev)
+        clock_p.set(ev.ts_recv)
+        pipe.process(ev)
+
+    runs: dict[str, list[Timed]] = {"naive": [], "windows": [], "engine": [], "pipeline": []}
+    for r in range(rounds):
+        lo, hi = occupancy + r * timed_events, occupancy + (r + 1) * timed_events
+        liqs, ts, raw = s.liqs[lo:hi], s.ts[lo:hi], s.raw[lo:hi]
+
+        def windows() -> int:
+            for ev in liqs:
+                apply_liquidation(st, ev)
+            return len(liqs)
+
+        def engine() -> int:
+            process, set_time = eng.process, clock_e.set
+            for ev in liqs:
+                set_time(ev.ts_recv)
+                process(ev)
+            return len(liqs)
+
+        def pipeline() -> int:
+            process, set_time, parse = pipe.process, clock_p.set, parser.parse
+            for t, text in zip(ts, raw):
+                set_time(t)
+                for ev in parse(text, t):
+                    process(ev)
+            return len(raw)
+
+        runs["naive"].append(timed(naive_go))
+        runs["windows"].append(timed(windows))
+        runs["engine"].append(timed(engine))
+        runs["pipeline"].append(timed(pipeline))
+
+    rates = {k: median_rate(v) for k, v in runs.items()}
+    occ = st.long.window.count + st.short.window.count
+    return {
+        "occupancy": occupancy,
+        "window_events_liqhunt": occ,
+        "window_events_naive": len(naive.windows[MARKET]),
+        "naive_events_timed": sum(r.n for r in runs["naive"]),
+        "liqhunt_events_timed": sum(r.n for r in runs["pipeline"]),
+        "naive_events_per_s": round(rates["naive"]),
+        "windows_events_per_s": round(rates["windows"]),
+        "engine_events_per_s": round(rates["engine"]),
+        "pipeline_events_per_s": round(rates["pipeline"]),
+        "naive_us_per_event": round(1e6 / rates["naive"], 3),
+        "windows_us_per_event": round(1e6 / rates["windows"], 3),
+        "engine_us_per_event": round(1e6 / rates["engine"], 3),
+        "pipeline_us_per_event": round(1e6 / rates["pipeline"], 3),
+        "ratio_pipeline_vs_naive": round(rates["pipeline"] / rates["naive"], 1),
+        "ratio_engine_vs_naive": round(rates["engine"] / rates["naive"], 1),
+        "ratio_windows_vs_naive": round(rates["windows"] / rates["naive"], 1),
+    }
+
+
+def run(occupancies: tuple[int, ...] = (1_000, 10_000, 100_000), timed_events: int = 50_000,
+        rounds: int = 3, naive_budget_s: float = 1.0) -> list[dict]:
+    return [compare(n, timed_events, rounds, naive_budget_s) for n in occupancies]
