@@ -63,7 +63,9 @@ class Journal:
         self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
         self.session_id: int | None = None
         self.source = ""
+        self.source_id = ""
         self.broker = ""
+        self.recovery_notes: list[str] = []  # what crash recovery did not restore, and why
         self._recorder: EventRecorder | None = None
         self._detach: Callable[[], None] | None = None
         self.max_hold_s = 0.0  # longest time a subscriber call held the caller (the event loop)
@@ -84,13 +86,16 @@ class Journal:
 
     # -- session --------------------------------------------------------------------------------
     def open_session(
-        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper"
+        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper",
+        source_id: str = "",
     ) -> int:
+        """`source_id` names the exact source (core.journal.recovery.*_source_id): crash recovery
+        restores positions only into a session with the same one."""
         if self.session_id is not None:
             raise JournalError(f"session {self.session_id} already open in this journal")
         row = {
             "started_ts": self.clock.now(), "mode": mode, "config_hash": config.digest(), "version": liqhunt_version(),
-            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker,
+            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker, "source_id": source_id,
         }
         sql, params = insert("sessions", row)
         try:
@@ -99,7 +104,7 @@ class Journal:
         except sqlite3.Error as exc:
             raise JournalError(describe("write to", self.path, exc)) from None
         self.session_id = int(cur.lastrowid)
-        self.source, self.broker = source_label, broker
+        self.source, self.broker, self.source_id = source_label, broker, source_id
         self._recorder = EventRecorder(self.session_id)
         return self.session_id
 

@@ -40,6 +40,11 @@ def run(args: argparse.Namespace) -> int:
         return fail(NAME, str(exc))
     clock = SimClock(sim.start_ts)
     source = SimSource(sim, clock, speed=args.speed, warmup_s=max(0.0, args.warmup))
-    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"])
+    from core.journal.recovery import sim_source_id
+
+    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"],
+                            source_id=sim_source_id(args.scenario, args.seed, args.markets, sim.start_ts))
+    if isinstance(session, int):
+        return session
     source.warm_up(session.engine)
     return open_console(NAME, args, session.engine, source, clock, cfg, session)

@@ -32,7 +32,12 @@ def run(args: argparse.Namespace) -> int:
         source = ReplaySource(rec, speed=args.speed)
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{' '.join(args.inputs)}: {exc}")
-    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
+    from core.journal.recovery import replay_source_id
+
+    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"],
+                            source_id=replay_source_id(rec.paths))
+    if isinstance(session, int):
+        return session
     code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)
     for line in source.bad_lines_report():
         print(line, file=sys.stderr)

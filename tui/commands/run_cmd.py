@@ -91,8 +91,15 @@ async def _main(args, cfg, venues, ws, rest) -> int:
         if rc:
             return rc
     source = LiveSource(venues, clock, cfg, cache_dir=args.cache_dir, record_to=args.record, ws_base_urls=ws, rest_base_urls=rest)
+    from core.journal.recovery import live_source_id
+
     session = build_session(cfg, clock, broker.instruments() if broker else [], args.mode, args,
-                            source_label="live", venues=venues, broker=broker, journal_by_default=True)
+                            source_label="live", venues=venues, broker=broker, journal_by_default=True,
+                            source_id=live_source_id(venues, getattr(broker, "name", None) or "paper"))
+    if isinstance(session, int):
+        if broker is not None:
+            await broker.aclose()
+        return session
     engine = session.engine
     if broker is not None:
         from core.brokers.reconcile import startup_reconcile
@@ -137,6 +144,7 @@ async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
     app.startup_notes.extend(a for a in alerts if a)
     if session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+    app.startup_notes.extend(session.notes)
     guard = guard_console(app, engine, session.journal)
     crash = None
     try:
