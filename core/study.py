@@ -149,6 +149,8 @@ def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str
             else:
                 lo, hi = ci
                 reading = "not distinguishable from zero" if lo <= 0 <= hi else ("continues" if lo > 0 else "reverts")
+                if not lo <= 0 <= hi and r["clusters"] < 30:
+                    reading += f" (only {r['clusters']} independent cluster{'s' if r['clusters'] != 1 else ''})"
             ci_txt = fmt_ci(None if ci is None else (ci[0], ci[1]), "+.1f", " to ")
             out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['clusters']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
                        f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{ci_txt:>20}  {reading}")
