@@ -180,6 +180,8 @@ class AlertsConfig:
 @dataclass
 class FeedConfig:
     stale_after_s: float = field(default=30.0, metadata=_rng(1, 3600, doc="a venue with no message this long is stale"))
+    max_price_jump: float = field(default=5.0, metadata=_rng(1.5, 1000, doc="a price more than this many times (or below 1/this of) the market's last good one is rejected as a bad value"))
+    max_clock_skew_s: float = field(default=120.0, metadata=_rng(1, 3600, doc="an exchange time further than this ahead of our receive time is rejected"))
 
 
 @dataclass

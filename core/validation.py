@@ -46,6 +46,11 @@ class ValidationLimits:
     max_name_len: int = 64
 
 
+def limits_from_config(cfg) -> ValidationLimits:
+    """The configurable bounds (`[feeds] max_price_jump`, `max_clock_skew_s`); the rest are fixed."""
+    return ValidationLimits(max_price_factor=cfg.feeds.max_price_jump, max_event_ahead_s=cfg.feeds.max_clock_skew_s)
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """Why an event was refused: `reason` is short and stable (a counter key), `detail` is for people."""

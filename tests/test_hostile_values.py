@@ -172,3 +172,16 @@ def test_normalize_strict_fails_on_a_rejected_value(tmp_path):
     assert "Traceback" not in r.stderr
     assert len(r.stdout.splitlines()) == good
     assert "4 " in r.stderr.splitlines()[-1]
+
+
+def test_the_price_jump_and_clock_skew_limits_come_from_the_config(tmp_path):
+    from core.config import load_config
+    from core.validation import limits_from_config
+
+    p = tmp_path / "c.toml"
+    p.write_text("[feeds]\nmax_price_jump = 2.0\nmax_clock_skew_s = 10\n")
+    v = EventValidator(limits_from_config(load_config(p)))
+    assert v.check(mark(100.0)) is None
+    assert v.check(mark(250.0, T0 + 1)).reason == "price_jump"  # 2.5× is beyond this config's 2×
+    ahead = MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, None, None, T0 + 30, T0 + 2)
+    assert v.check(ahead).reason == "ts_ahead"

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from core.sim.market_sim import Simulator
     from core.sim.scenario import SCENARIOS
     from core.sources import SimSource
+    from core.validation import EventValidator, limits_from_config
 
     cfg = load(NAME, args)
     if isinstance(cfg, int):
@@ -40,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(NAME, str(exc))
     clock = SimClock(sim.start_ts)
     source = SimSource(sim, clock, speed=args.speed, warmup_s=max(0.0, args.warmup))
+    source.validator = EventValidator(limits_from_config(cfg))
     from core.journal.recovery import sim_source_id
 
     session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"],
