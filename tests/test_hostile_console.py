@@ -189,3 +189,27 @@ def pump(runs: dict, seconds: float) -> None:
             r["drawn"] = r.get("drawn") or b"liqhunt" in r["screen"]
     if not fds:
         time.sleep(max(0.0, end - time.monotonic()))
+
+
+def test_a_crash_of_the_app_exits_non_zero_and_the_journal_says_so(tmp_path):
+    """Anything the guards do not contain ends the app through Textual's error path: the command's
+    exit code is non-zero and the session's end_reason names the crash, never `clean exit`."""
+    from core.journal import Journal
+    from tui.lifecycle import finish_console, guard_console
+
+    app = build_app("watching")
+    journal = Journal(tmp_path / "j.sqlite", app.clock)
+    journal.open_session("watch", ["sim"], app.cfg, "sim")
+    guard = guard_console(app, app.engine, journal)
+    app.mount_hooks.append(lambda: app.call_later(_explode))
+    with case("console", "unhandled error in the app") as c:
+        app.run(headless=True, size=SIZE)
+        code = finish_console(guard, app, journal, "demo")
+        c.exit_code = code
+        assert code != 0
+        (row,) = Journal(tmp_path / "j.sqlite", app.clock).query("SELECT end_reason FROM sessions")
+        assert row["end_reason"].startswith("crash: ZeroDivisionError"), row
+
+
+def _explode() -> None:
+    1 / 0  # noqa: B018
