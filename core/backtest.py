@@ -18,18 +18,20 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from core.clock import SimClock
-from core.config import Config, replace_section
+from core.config import Config
 from core.engine import Engine
 from core.engine_events import OrderFilled, SignalRaised
 from core.events import Event
 from core.fuel_map import FuelMap
+from core.heatmap.model import estimated_fuel_map
 from core.instruments import Instrument
+from core.playbook_names import PLAYBOOK_NAMES, expand
 from core.positions import TIERS, score_tier
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats
 from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, summarize
 
-PLAYBOOKS = ("ride", "fade")
+PLAYBOOKS = PLAYBOOK_NAMES  # reported in this order
 
 
 @dataclass
@@ -81,23 +83,8 @@ class BacktestResult:
 def requested_playbooks(cfg: Config) -> tuple[str, ...]:
     """Every playbook the config runs on some market (the default and any per-market override)."""
     choices = {cfg.playbook.default} | {item.partition("=")[2] for item in cfg.playbook.markets}
-    wanted = {pb for c in choices for pb in (PLAYBOOKS if c == "both" else (c,))}
+    wanted = {pb for c in choices for pb in expand(c)}
     return tuple(pb for pb in PLAYBOOKS if pb in wanted)
-
-
-def with_playbook(cfg: Config, playbook: str | None) -> Config:
-    if not playbook:
-        return cfg
-    return replace_section(cfg, "playbook", default=playbook, markets=[])
-
-
-def estimated_fuel_map(cfg: Config, clock, instruments) -> FuelMap | None:
-    """The heatmap estimate the live console uses, unless the config turns it off."""
-    if not cfg.heatmap.enabled:
-        return None
-    from core.heatmap.model import HeatmapEstimator
-
-    return HeatmapEstimator(cfg.heatmap, clock, instruments)
 
 
 class _Collector:

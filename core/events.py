@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import MISSING, asdict, dataclass, fields
-from typing import ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
 Side = Literal["long", "short"]
 OrderSide = Literal["buy", "sell"]
@@ -105,7 +105,7 @@ class Trade:
     ts_recv: float
 
 
-Event = Union[Liquidation, MarkPrice, OpenInterest, Trade]
+Event = Liquidation | MarkPrice | OpenInterest | Trade
 EVENT_TYPES: dict[str, type] = {
     "liquidation": Liquidation,
     "mark": MarkPrice,
@@ -120,7 +120,7 @@ class EventError(ValueError):
 
 def event_to_dict(ev: Event) -> dict:
     """The normalised JSON form: ``kind`` first, then every field. Also the ``sim`` recording format."""
-    d = {"kind": ev.kind}
+    d: dict[str, object] = {"kind": ev.kind}
     d.update(asdict(ev))
     d["ts"] = ev.ts_recv
     return d

@@ -36,9 +36,6 @@ class _Paced:
         self.events = 0
         self.validator = EventValidator()  # what was refused at the boundary, for the console
 
-    def set_speed(self, speed: float) -> None:
-        self.speed = min(MAX_SPEED, max(0.01, speed)) if speed == speed else self.speed
-
     async def run(self, engine: Engine) -> None:
         loop = asyncio.get_running_loop()
         wall = loop.time()

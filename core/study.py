@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.backtest import Source, estimated_fuel_map
+from core.backtest import Source
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.engine import Engine
 from core.engine_events import SignalRaised
 from core.events import LONG
 from core.forward_prices import ForwardPrices
+from core.heatmap.model import estimated_fuel_map
+from core.playbook_names import PLAYBOOK_NAMES
 from core.positions import TIERS, score_tier
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, mean_interval
 
@@ -99,7 +101,7 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
     return episodes
 
 
-def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "fade")) -> list[dict]:
+def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = PLAYBOOK_NAMES) -> list[dict]:
     """One row per playbook × tier × horizon with n, clusters, mean, median, continued/reverted
     shares and a 95 % CI (null below two episodes or two clusters). Episodes close in time on any
     market are one cluster (CLUSTER_RULE): a BTC shock that hits twenty markets is one
@@ -128,7 +130,7 @@ def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "
     return rows
 
 
-def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "fade")) -> str:
+def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str, ...] = PLAYBOOK_NAMES) -> str:
     out = [f"{len(episodes)} episodes ({sum(e.playbook == 'ride' for e in episodes)} ride, "
            f"{sum(e.playbook == 'fade' for e in episodes)} fade); forward mark returns in bps, signed so that "
            "+ = the cascade continued, − = it reverted",

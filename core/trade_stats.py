@@ -135,7 +135,7 @@ def _cluster_mean_var(values: Sequence[float], clusters: Sequence[int]) -> tuple
     n = len(values)
     mean = sum(values) / n
     sums: dict[int, float] = {}
-    for v, c in zip(values, clusters):
+    for v, c in zip(values, clusters, strict=True):
         sums[c] = sums.get(c, 0.0) + (v - mean)
     g = len(sums)
     if g < 2:

@@ -122,7 +122,7 @@ def test_clustered_interval_is_wider_when_one_shock_hits_many_markets():
     half = 4.302653 * (1.5 * sum(x * x for x in sums) / 144) ** 0.5
     assert clus == pytest.approx((mean - half, mean + half), abs=1e-4)
     # the summary shows the cluster count beside n and uses the clustered interval
-    trades = [{**trade(v, bps=v), "entry_ts": float(t)} for v, t in zip(values, times)]
+    trades = [{**trade(v, bps=v), "entry_ts": float(t)} for v, t in zip(values, times, strict=True)]
     s = summarize(trades)
     assert s.clusters == 3 and s.mean_bps_ci == pytest.approx(clus)
     assert "n = 12 in 3 clusters" in interval_sentence(s) and "not distinguishable" in interval_sentence(s)

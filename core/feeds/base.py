@@ -30,7 +30,7 @@ class VenueParser(Protocol):
 # --- how a venue is reached: pure data the connection runner acts on --------------------------
 
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,8 @@ class Journal:
                 cur = self._conn.execute(sql, params)
         except sqlite3.Error as exc:
             raise JournalError(describe("write to", self.path, exc)) from None
+        if cur.lastrowid is None:  # sqlite always sets it after an INSERT
+            raise JournalError("the sessions row got no id")
         self.session_id = int(cur.lastrowid)
         self.source, self.broker, self.source_id = source_label, broker, source_id
         self._recorder = EventRecorder(self.session_id)
@@ -144,7 +146,7 @@ class Journal:
         """Re-write an open position changed outside the engine's events (a size taken from the exchange)."""
         if self._recorder is None:
             raise JournalError("open_session() before save_position()")
-        row = position_row(self.session_id, self._recorder.key_for(pos), pos, self.clock.now())
+        row = position_row(self._recorder.session_id, self._recorder.key_for(pos), pos, self.clock.now())
         self._writer.submit([insert("positions_open", row, ("key",))])
         self._writer.flush(self._durable_timeout)
 

@@ -3,18 +3,20 @@ journal, crash recovery, and opening the app. This is the composition root."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from core.config import Config, ConfigError, load_config
-
-MODES = ("watch", "semi", "auto")
+from core.config import Config, ConfigError, load_config, with_playbook
+from core.engine_commands import MODES
+from core.playbook_names import PLAYBOOK_CHOICES
 
 
 def add_console_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default="watch", help="start in this mode (default watch)")
-    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
+    p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
     p.add_argument("--theme", default=None, help="liq-dark (default), liq-light, liq-contrast, liq-cb, ansi-dark")
     p.add_argument("--config", default=None, metavar="FILE", help="config TOML (see `liqhunt config --defaults`)")
     p.add_argument("--journal", default=None, metavar="PATH",
@@ -28,8 +30,6 @@ def fail(command: str, message: str) -> int:
 
 
 def load(command: str, args: argparse.Namespace) -> Config | int:
-    from core.backtest import with_playbook
-
     try:
         return with_playbook(load_config(args.config), getattr(args, "playbook", None))
     except ConfigError as exc:
@@ -52,7 +52,7 @@ def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Nam
     """Engine + heatmap estimate + journal, with positions from the last session of this very
     source (`source_id`, see core.journal.recovery) restored. A journal that cannot be opened or
     written is a one-line error and exit code 1 (returned as an int), never a traceback."""
-    from core.backtest import estimated_fuel_map
+    from core.heatmap.model import estimated_fuel_map
     from core.engine import Engine
     from core.journal.journal import Journal
     from core.journal.paths import resolve_journal_path
@@ -78,37 +78,53 @@ def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Nam
 
 
 def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
-                 session: Session | None = None) -> int:
-    """Build the app (textual is imported only here) and run it until the user quits."""
+                 session: Session | None = None, notes: Iterable[str] = ()) -> int:
+    """For the commands that are not async themselves (demo, replay): `run_console` on a new loop."""
+    return asyncio.run(run_console(command, args, engine, source, clock, cfg, session, notes))
+
+
+async def run_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
+                      session: Session | None = None, notes: Iterable[str] = ()) -> int:
+    """The one console opener (demo, replay, run): builds the app (textual is imported only here)
+    with its theme validated and its start-up notes, flushes the journal on SIGTERM / SIGHUP, and
+    runs until the user quits. An unknown theme or a bad theme file is a one-line error."""
     from tui.app import make_app
     from tui.liq_levels import EstimatedLevels
     from tui.theme_loader import ThemeFileError
 
     levels = EstimatedLevels(session.fuel_map) if session and session.fuel_map is not None else None
     journal = session.journal if session else None
+    opened = False
     try:
-        # the theme is set below, once validated: an unknown name is a one-line error, not a traceback
-        app = make_app(engine, source, clock, cfg, levels=levels, journal=journal)
-    except ThemeFileError as exc:
-        return fail(command, f"theme file: {exc}")
-    if args.theme is None and cfg.ui.theme and app.theme != "ansi-dark":
-        args.theme = cfg.ui.theme
-    if args.theme:
-        if args.theme not in app.available_themes:
-            return fail(command, f"--theme: unknown theme {args.theme!r}; valid: {', '.join(app.theme_names)}")
-        app.theme = args.theme
-    if session and session.restored:
-        app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
-    if session:
-        app.startup_notes.extend(session.notes)
+        try:
+            # the theme is set below, once validated: an unknown name is a one-line error, not a traceback
+            app = make_app(engine, source, clock, cfg, levels=levels, journal=journal)
+        except ThemeFileError as exc:
+            return fail(command, f"theme file: {exc}")
+        if args.theme is None and cfg.ui.theme and app.theme != "ansi-dark":
+            args.theme = cfg.ui.theme
+        if args.theme:
+            if args.theme not in app.available_themes:
+                return fail(command, f"--theme: unknown theme {args.theme!r}; valid: {', '.join(app.theme_names)}")
+            app.theme = args.theme
+        app.startup_notes.extend(n for n in notes if n)
+        if session and session.restored:
+            app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+        if session:
+            app.startup_notes.extend(session.notes)
+        opened = True
+    finally:
+        if not opened and journal is not None:  # a one-line error above: the session still ends in the journal
+            journal.close("could not start the console")
     from tui.lifecycle import finish_console, guard_console
 
     # SIGTERM / SIGHUP / a terminal that went away: disarm, journal the reason, exit within 2 s;
-    # paper positions keep their stops in the journal and come back on the next start
+    # paper positions keep their stops in the journal and come back on the next start. A crash
+    # of the app is journaled as one and exits non-zero.
     guard = guard_console(app, engine, journal)
     crash = None
     try:
-        app.run(mouse=not args.no_mouse)
-    except Exception as exc:  # the journal must still say how the session ended
+        await app.run_async(mouse=not args.no_mouse)
+    except Exception as exc:
         crash = exc
     return finish_console(guard, app, journal, command, crash)
