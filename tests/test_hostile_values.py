@@ -185,3 +185,26 @@ def test_the_price_jump_and_clock_skew_limits_come_from_the_config(tmp_path):
     assert v.check(mark(250.0, T0 + 1)).reason == "price_jump"  # 2.5× is beyond this config's 2×
     ahead = MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, None, None, T0 + 30, T0 + 2)
     assert v.check(ahead).reason == "ts_ahead"
+
+
+def test_the_fast_path_and_the_detailed_rules_agree_on_random_hostile_events():
+    """`check` skips to a few comparisons for plainly fine events; it must decide exactly as the full rules do."""
+    import random
+
+    rng = random.Random(3)
+    values = [60000.0, 60010.0, 1e308, 0.0, -1.0, math.nan, math.inf, 6.0, 600000.0, 59000.0, "x", None, 1, True]
+
+    def event(i):
+        p, t = rng.choice(values), T0 + i + rng.choice([0, 0, 0, 1e6, -100, 200])
+        k = rng.randrange(3)
+        if k == 0:
+            return MarkPrice("v", "M", "S", p, rng.choice([0.0001, None, 5.0]), None, t + rng.choice([0, 500]), T0 + i)
+        if k == 1:
+            return Trade("v", "M", "S", p, rng.choice([1.0, -1.0, 1e20]), rng.choice(["buy", "x"]), t, T0 + i)
+        return Liquidation("v", "M", "S", rng.choice(["long", "up"]), p, 1.0, rng.choice([60000.0, -5.0, 1e300]), t, T0 + i)
+
+    events = [event(i) for i in range(5000)]
+    fast, full = EventValidator(), EventValidator()
+    full._plainly_fine = lambda ev: False  # type: ignore[method-assign]
+    assert [fast.check(e) is None for e in events] == [full.check(e) is None for e in events]
+    assert fast.counts == full.counts and fast.accepted == full.accepted > 100
