@@ -1,13 +1,16 @@
-"""The console on a paced synthetic source, for the terminal benchmark (run in a pty).
+"""The console on a paced synthetic source, for the terminal and latency benchmarks (run in a pty).
 
 `python -m tui.bench.console_runner --rate 1000 --seconds 20` builds the real app with
-`tui.app.make_app` and the crash stream's Binance/Bybit frames at `--rate` events/s (see
-`tui.bench.paced_source`), runs it full-screen on this terminal and exits after `--seconds`.
+`tui.app.make_app` (heatmap on, as `run` and `demo` build it) and the crash stream's Binance/Bybit
+frames at `--rate` events/s (see `tui.bench.paced_source`), runs it full-screen on this terminal
+and exits after `--seconds`. With `--latency-out FILE` it runs the latency bench's rig (full-auto,
+bench config, timing engine and broker) and writes its figures there as JSON on exit.
 A bench-only composition root: no flag is added to the console's own commands.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 
@@ -17,22 +20,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="exit after this long")
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
     p.add_argument("--mode", default="watch", choices=("watch", "semi", "auto"))
+    p.add_argument("--latency-out", metavar="FILE", help="run the latency rig and write its figures here")
     a = p.parse_args(argv)
 
-    from tui.bench.paced_source import PacedSource, PerfClock
-    from tui.bench.streams import crash_stream
+    from core.backtest import estimated_fuel_map
     from core.config import Config
     from core.engine import Engine
     from tui.app import make_app
+    from tui.bench.paced_source import PacedSource, PerfClock
+    from tui.bench.streams import crash_stream
 
-    stream = crash_stream(60.0, shards=a.shards)  # played in laps when the run is longer
-    cfg = Config()
-    clock = PerfClock(stream.ts[0])
-    source = PacedSource(stream, a.rate, clock, duration_s=a.seconds + 5.0, record=False)
-    engine = Engine(cfg, clock, mode=a.mode)
+    if a.latency_out:
+        from tui.bench.latency import build_rig, latency_stream, rig_summary
+
+        stream = latency_stream(min(240.0, max(30.0, a.seconds * 2)), shards=a.shards)  # laps if the run is longer
+        rig = build_rig(stream, a.rate, a.seconds)
+        engine, source, clock, cfg = rig.engine, rig.source, rig.clock, rig.engine.cfg
+    else:
+        stream = crash_stream(60.0, shards=a.shards)  # played in laps when the run is longer
+        cfg = Config()
+        clock = PerfClock(stream.ts[0])
+        source = PacedSource(stream, a.rate, clock, duration_s=a.seconds + 5.0, record=False)
+        engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode=a.mode)
     app = make_app(engine, source, clock, cfg)
-    app.mount_hooks.append(lambda: app.set_timer(a.seconds, app.exit))
+    app.mount_hooks.append(lambda: app.set_timer(a.seconds + 0.5, app.exit))
     app.run()
+    if a.latency_out:
+        with open(a.latency_out, "w", encoding="utf-8") as f:
+            json.dump(rig_summary(rig, a.seconds), f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
     return 0
 
