@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterator
 
 from core.clock import SimClock
 from core.config import Config, replace_section
@@ -24,7 +24,8 @@ from core.events import Event
 from core.fuel_map import FuelMap
 from core.instruments import Instrument
 from core.positions import TIERS, score_tier
-from core.replay import DecodeStats, RecordingDecoder, iter_recording
+from core.recording_set import RecordingSet
+from core.replay import DecodeStats
 from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, sample_label, summarize
 
 PLAYBOOKS = ("ride", "fade")
@@ -32,7 +33,8 @@ PLAYBOOKS = ("ride", "fade")
 
 @dataclass
 class Recording:
-    """A recording decoded once into memory, so sweeps and splits replay it many times."""
+    """Events already in memory (a simulator run, a test's script): the same interface as a
+    `RecordingSet`, which streams files instead."""
 
     file: str
     lines: list[tuple[float, list[Event]]]
@@ -47,12 +49,18 @@ class Recording:
     def end(self) -> float | None:
         return self.lines[-1][0] if self.lines else None
 
+    def iter_lines(self, on_instruments: Callable[[list[Instrument]], None] | None = None) -> Iterator[tuple[float, list[Event]]]:
+        if on_instruments is not None and self.instruments:
+            on_instruments(self.instruments)
+        return iter(self.lines)
 
-def load_recording(path: str | Path) -> Recording:
-    stats = DecodeStats()
-    dec = RecordingDecoder()
-    lines = list(iter_recording(path, stats, dec))
-    return Recording(str(path), lines, dec.instruments, stats)
+
+Source = Recording | RecordingSet
+
+
+def load_recording(path: str | Path | list[str], start: float | None = None, end: float | None = None) -> RecordingSet:
+    """Files, folders or globs, read lazily on each pass (nothing is loaded here)."""
+    return RecordingSet.open(path if isinstance(path, list) else str(path), start, end)
 
 
 @dataclass
@@ -92,7 +100,7 @@ def estimated_fuel_map(cfg: Config, clock, instruments) -> FuelMap | None:
 
 
 def run_backtest(
-    source: str | Path | Recording,
+    source: str | Path | Source,
     cfg: Config,
     fuel_map_factory: Callable[[Config, SimClock], FuelMap] | None = None,
     on_engine: Callable[[Engine], None] | None = None,
@@ -100,19 +108,15 @@ def run_backtest(
     count_from: float | None = None,
     label: str = "",
 ) -> BacktestResult:
-    """Replay `source` (a path or a loaded Recording). `until` stops the data there (exclusive);
-    `count_from` keeps only trades entered (and signals raised) at or after that time.
-    `on_engine` lets a caller attach a journal (or anything) before the first event."""
-    rec = source if isinstance(source, Recording) else load_recording(source)
-    res = BacktestResult(file=rec.file, config_digest=cfg.digest(), stats=rec.stats, label=label, count_from=count_from,
-                         playbooks=requested_playbooks(cfg))
-    clock = SimClock(rec.start or 0.0)
-    if fuel_map_factory is not None:
-        fuel = fuel_map_factory(cfg, clock)
-    else:
-        fuel = estimated_fuel_map(cfg, clock, rec.instruments)
-    engine = Engine(cfg, clock, fuel_map=fuel, instruments=rec.instruments, mode="auto")
+    """Replay `source` (a path, a `RecordingSet` or an in-memory `Recording`) as a stream. `until`
+    stops the data there (exclusive); `count_from` keeps only trades entered (and signals raised) at
+    or after that time. `on_engine` lets a caller attach a journal (or anything) before the first event."""
+    rec = source if isinstance(source, (Recording, RecordingSet)) else load_recording(source)
+    res = BacktestResult(file=rec.file, config_digest=cfg.digest(), label=label, playbooks=requested_playbooks(cfg))
+    clock = SimClock(0.0)
+    engine: Engine | None = None
     slips: dict[str, list[float]] = {}  # position id -> [modelled slippage, latency drift], bps, entry + exit
+    instruments: list[Instrument] = []
 
     def on_event(ev: object) -> None:
         if isinstance(ev, SignalRaised):
@@ -127,24 +131,47 @@ def run_backtest(
             acc[0] += f.slippage_bps - drift
             acc[1] += drift
 
-    engine.subscribe(on_event)
-    if on_engine:
-        on_engine(engine)
-    for ts, events in rec.lines:
-        if until is not None and ts >= until:
-            break
-        if res.start_ts is None:
-            res.start_ts = ts
+    def start_engine(ts: float) -> Engine:
+        """Built at the first line's time, with the instruments recorded so far, as before any event."""
         clock.set(ts)
-        for ev in events:
-            engine.process(ev)
-        res.end_ts = ts
+        fuel = fuel_map_factory(cfg, clock) if fuel_map_factory is not None else estimated_fuel_map(cfg, clock, instruments)
+        eng = Engine(cfg, clock, fuel_map=fuel, instruments=instruments, mode="auto")
+        eng.subscribe(on_event)
+        if on_engine:
+            on_engine(eng)
+        return eng
+
+    def on_instruments(new: list[Instrument]) -> None:
+        instruments.extend(new)
+        if engine is not None:
+            engine.add_instruments(new)
+            add = getattr(engine.fuel_map, "add_instruments", None)
+            if add is not None:
+                add(new)
+
+    lines = rec.iter_lines(on_instruments)
+    try:
+        for ts, events in lines:
+            if until is not None and ts >= until:
+                break
+            if engine is None:
+                engine = start_engine(ts)
+                res.start_ts = ts
+            clock.set(ts)
+            for ev in events:
+                engine.process(ev)
+            res.end_ts = ts
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()  # a pass cut short still closes its files and totals its statistics
+    res.stats = rec.stats
+    if engine is None:
+        engine = start_engine(0.0)
     engine.close_all("end_of_data")
     clock.advance(cfg.broker.latency_ms / 1000.0 + 1e-3)
     engine.tick()
     for t in engine.trades:
-        if count_from is not None and t.entry_ts < count_from:
-            continue
         d = dataclasses.asdict(t)
         notional = t.qty * t.entry_price
         slip, drift = slips.get(t.position_id, (0.0, 0.0))
@@ -153,18 +180,34 @@ def run_backtest(
                  cost_bps=fees_bps + slip + drift)
         res.trades.append(d)
     if count_from is not None:
-        res.signals = [s for s in res.signals if s["ts"] >= count_from]
+        keep_from(res, count_from)
     return res
 
 
-def split_backtest(rec: Recording, cfg: Config, split: float, **kw) -> tuple[BacktestResult, BacktestResult]:
-    """(in-sample, out-of-sample) at `split` (0–1) of the recording's time span."""
+def keep_from(res: BacktestResult, cut: float) -> None:
+    """Only trades entered and signals raised at or after `cut` count (the out-of-sample part)."""
+    res.count_from = cut
+    res.trades = [t for t in res.trades if t["entry_ts"] >= cut]
+    res.signals = [s for s in res.signals if s["ts"] >= cut]
+
+
+def split_point(start: float | None, end: float | None, split: float) -> float:
+    start, end = start or 0.0, end or 0.0
+    return start + (end - start) * split
+
+
+def split_backtest(rec: Source, cfg: Config, split: float, **kw) -> tuple[BacktestResult, BacktestResult]:
+    """(in-sample, out-of-sample) at `split` (0–1) of the recording's time span.
+
+    The out-of-sample run reads everything (it needs the warm state of the in-sample part), so it
+    goes first and tells the span; the in-sample run then stops at the cut, so nothing after it
+    can change in-sample figures."""
     if not 0 < split < 1:
         raise ValueError("split must be between 0 and 1, e.g. 0.7")
-    start, end = rec.start or 0.0, rec.end or 0.0
-    cut = start + (end - start) * split
+    oos = run_backtest(rec, cfg, label=f"out-of-sample (last {1 - split:.0%})", **kw)
+    cut = split_point(oos.start_ts, oos.end_ts, split)
+    keep_from(oos, cut)
     ins = run_backtest(rec, cfg, until=cut, label=f"in-sample (first {split:.0%})", **kw)
-    oos = run_backtest(rec, cfg, count_from=cut, label=f"out-of-sample (last {1 - split:.0%})", **kw)
     return ins, oos
 
 
@@ -197,7 +240,7 @@ def backtest_report(res: BacktestResult) -> dict:
         "span_s": round(max(0.0, (res.end_ts or 0) - (start or 0)), 3),
         "lines": res.stats.lines,
         "events": res.stats.events,
-        "bad_lines": len(res.stats.bad),
+        "bad_lines": res.stats.bad_count,
         "signals": len(res.signals),
         **total.as_dict(),
         "max_drawdown": round(max_drawdown(t["pnl"] for t in trades), 2),

@@ -157,10 +157,25 @@ class LiveConfig:
 
 @dataclass
 class UiConfig:
-    bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on full-auto entries"))
+    bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on every alert (see [alerts])"))
     theme: str = field(default="liq-dark", metadata=_rng(doc="theme name (themes/*.toml)"))
     large_usd: float = field(default=250_000.0, metadata=_rng(0, None, doc="tape rows this large are bold"))
     refresh_hz: float = field(default=4.0, metadata=_rng(0.5, 30, doc="screen refreshes per second (each costs SSH bandwidth: ~25 KB per busy frame at 120×40 truecolor)"))
+
+
+@dataclass
+class AlertsConfig:
+    kinds: list[str] = field(default_factory=lambda: ["confirm", "entry", "exit", "venue_down", "loss_near", "kill"],
+                             metadata=_rng(choices=("confirm", "entry", "exit", "venue_down", "loss_near", "kill"), doc="what raises an alert (bell and webhooks)"))
+    loss_near_pct: float = field(default=80.0, metadata=_rng(1, 100, doc="alert once a day when the loss reaches this % of the daily limit"))
+    json_urls: list[str] = field(default_factory=list, metadata=_rng(doc="webhooks that get each alert as a JSON POST"))
+    ntfy_urls: list[str] = field(default_factory=list, metadata=_rng(doc="ntfy topic URLs, e.g. https://ntfy.sh/my-topic"))
+    telegram_chat_id: str = field(default="", metadata=_rng(doc="Telegram chat for the bot API (token from telegram_token_env)"))
+    telegram_token_env: str = field(default="LIQHUNT_TELEGRAM_TOKEN", metadata=_rng(doc="environment variable holding the bot token (never in this file)"))
+    telegram_api: str = field(default="https://api.telegram.org", metadata=_rng(doc="Telegram bot API base URL"))
+    queue_size: int = field(default=100, metadata=_rng(1, 10000, doc="alerts waiting for delivery; the oldest drop first"))
+    retries: int = field(default=3, metadata=_rng(1, 10, doc="tries per webhook and alert"))
+    timeout_s: float = field(default=5.0, metadata=_rng(0.1, 60, doc="per request"))
 
 
 @dataclass
@@ -240,6 +255,7 @@ class Config:
     heatmap: HeatmapConfig = field(default_factory=HeatmapConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
     ui: UiConfig = field(default_factory=UiConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def digest(self) -> str:
         """A short hash of the effective config, for the journal."""

@@ -27,7 +27,6 @@ from core.fade import TRACKING, FadeDetector
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
-from core.market_views import MarketView, market_views
 from core.order_flow import OrderFlow
 from core.positions import ClosedTrade, Position, stop_pct_for
 from core.risk import RiskManager
@@ -397,7 +396,3 @@ class Engine(OrderFlow):
         else:
             self.stale_venues.discard(venue)
         self._emit(FeedStateChanged(self._now, venue, state, reason))
-
-    # -- views for the console --------------------------------------------------------------------
-    def market_views(self, limit: int | None = None) -> list[MarketView]:
-        return market_views(self, limit)

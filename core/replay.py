@@ -10,18 +10,51 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from core.event_checks import event_problem
 from core.events import Event, EventError, event_from_dict
 from core.feeds.base import ParseError
 from core.instruments import Instrument
-from core.recording import BadLine, RecordedLine, read_recording
+from core.recording import BACKSTEP_TOLERANCE_S, BadLine, RecordedLine, read_recording
+
+BAD_KEPT = 100  # reasons kept for the report; the count goes on
 
 
 @dataclass
 class DecodeStats:
     lines: int = 0
     events: int = 0
-    bad: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    bad: list[tuple[int, str]] = field(default_factory=list)  # the first BAD_KEPT (line number, reason)
+    bad_count: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    broken: list[tuple[int, str]] = field(default_factory=list)  # where a file could not be read further
+
+    def add_bad(self, lineno: int, reason: str, where: str = "", final: bool = False) -> None:
+        self.bad_count += 1
+        text = f"{where}: {reason}" if where else reason
+        if len(self.bad) < BAD_KEPT:
+            self.bad.append((lineno, text))
+        if final:
+            self.broken.append((lineno, text))
+
+    def bad_summary(self, first: int = 20) -> list[str]:
+        """`line N: reason` for the first bad lines, how many more there were, and always where a file broke."""
+        shown = self.bad[:first]
+        out = [f"line {n}: {reason}" for n, reason in shown]
+        if self.bad_count > len(out):
+            out.append(f"... and {self.bad_count - len(out):,} more bad lines")
+        out += [f"line {n}: {reason}" for n, reason in self.broken if (n, reason) not in shown]
+        return out
+
+    def merge(self, other: "DecodeStats") -> None:
+        self.lines += other.lines
+        self.events += other.events
+        for n, reason in other.bad:
+            if len(self.bad) < BAD_KEPT:
+                self.bad.append((n, reason))
+        self.bad_count += other.bad_count
+        self.broken += other.broken
+        for k, v in other.by_kind.items():
+            self.by_kind[k] = self.by_kind.get(k, 0) + v
 
 
 def instruments_from_record(msg: dict) -> list[Instrument]:
@@ -71,24 +104,39 @@ class RecordingDecoder:
             raise ParseError("unknown_venue", str(exc)) from None
 
 
+def _receive_time_problem(ev: Event, line_ts: float) -> str | None:
+    """An event's receive time is its line's: a different one would move the clock on its own."""
+    if abs(ev.ts_recv - line_ts) > BACKSTEP_TOLERANCE_S:
+        return f"{ev.kind}: ts_recv {ev.ts_recv!r} is not the line's receive time {line_ts!r}"
+    return None
+
+
 def iter_recording(
-    path: str | Path, stats: DecodeStats | None = None, decoder: RecordingDecoder | None = None
+    path: str | Path,
+    stats: DecodeStats | None = None,
+    decoder: RecordingDecoder | None = None,
+    where: str = "",
 ) -> Iterator[tuple[float, list[Event]]]:
-    """(receive ts, events) per good line, in file order; bad lines go to `stats.bad`."""
+    """(receive ts, events) per good line, in file order; bad lines go to `stats` with their number.
+    `where` prefixes each reason (the file's name, when several are read together)."""
     stats = stats if stats is not None else DecodeStats()
     dec = decoder if decoder is not None else RecordingDecoder()
     for item in read_recording(path):
         stats.lines += 1
         if isinstance(item, BadLine):
-            stats.bad.append((item.lineno, item.reason))
+            stats.add_bad(item.lineno, item.reason, where, item.final)
             continue
         try:
             events = dec.decode(item)
         except (ParseError, EventError) as exc:
-            stats.bad.append((item.lineno, str(exc)))
+            stats.add_bad(item.lineno, str(exc), where)
             continue
         except Exception as exc:  # a parser bug must not lose the rest of the file
-            stats.bad.append((item.lineno, f"parser error: {type(exc).__name__}: {exc}"))
+            stats.add_bad(item.lineno, f"parser error: {type(exc).__name__}: {exc}", where)
+            continue
+        problem = next((p for ev in events if (p := event_problem(ev) or _receive_time_problem(ev, item.ts))), None)
+        if problem:
+            stats.add_bad(item.lineno, problem, where)
             continue
         for ev in events:
             stats.events += 1

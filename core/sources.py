@@ -13,7 +13,8 @@ from typing import Iterator
 from core.clock import SimClock
 from core.engine import Engine
 from core.events import Event
-from core.replay import DecodeStats, RecordingDecoder, iter_recording
+from core.recording_set import RecordingSet
+from core.replay import DecodeStats
 
 YIELD_EVERY = 2000  # events processed before giving the screen a turn
 
@@ -85,34 +86,48 @@ class SimSource(_Paced):
 
 
 class ReplaySource(_Paced):
-    """A recording, paced at `speed` × real time. Lines are read lazily and an event is
-    handed over only once the clock has reached its receive time."""
+    """Recordings (a file, a folder, a glob or a `RecordingSet`), paced at `speed` × real time.
+    Lines are read lazily and an event is handed over only once the clock has reached its
+    receive time. Bad lines are counted, and the count is part of the header label."""
 
-    def __init__(self, path: str | Path, clock: SimClock | None = None, speed: float = 1.0, step_s: float = 0.1) -> None:
-        self.path = Path(path)
-        self.stats = DecodeStats()
-        self._decoder = RecordingDecoder()
+    def __init__(self, source: str | Path | RecordingSet, clock: SimClock | None = None, speed: float = 1.0,
+                 step_s: float = 0.1) -> None:
+        self.recording = source if isinstance(source, RecordingSet) else RecordingSet.open(str(source))
+        self.path = self.recording.paths[0] if len(self.recording.paths) == 1 else Path(self.recording.file)
         self._instruments_given = 0
-        self._it: Iterator[tuple[float, list[Event]]] = iter_recording(self.path, self.stats, self._decoder)
+        self._it: Iterator[tuple[float, list[Event]]] = self.recording.iter_lines()
         self._next = next(self._it, None)
+        self.stats: DecodeStats = self.recording.stats
         start = self._next[0] if self._next else 0.0
         super().__init__(clock or SimClock(start), speed, step_s)
         self.clock.set(start)
-        self.label = f"REPLAY {self.path.name} ×{speed:g}"
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        name = self.path.name if len(self.recording.paths) == 1 else f"{len(self.recording.paths)} files"
+        bad = self.stats.bad_count
+        return f"REPLAY {name} ×{self.speed:g}" + (f" · {bad:,} bad line{'' if bad == 1 else 's'}" if bad else "")
 
     @property
     def instruments(self):
         """Instruments recorded at the start of a live capture (lot sizes, contract values)."""
-        return self._decoder.instruments
+        return self.recording.instruments
+
+    def bad_lines_report(self, first: int = 20) -> list[str]:
+        """The bad-line count and the first reasons, for the terminal once the console closes."""
+        if not self.stats.bad_count:
+            return []
+        return [f"replay: {self.stats.bad_count:,} bad lines skipped in {self.recording.file}; the first:",
+                *(f"  {t}" for t in self.stats.bad_summary(first))]
 
     async def _feed_until(self, engine: Engine, target: float) -> None:
         n = 0
         while self._next is not None and self._next[0] <= target:
             ts, events = self._next
             self.clock.set(ts)
-            if len(self._decoder.instruments) != self._instruments_given:
-                self._instruments_given = len(self._decoder.instruments)
-                engine.add_instruments(self._decoder.instruments)
+            if len(self.instruments) != self._instruments_given:
+                self._instruments_given = len(self.instruments)
+                engine.add_instruments(self.instruments)
             for ev in events:
                 engine.process(ev)
             n += len(events)

@@ -8,15 +8,15 @@ the run from the recorded marks; the signals themselves were computed without th
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 
+from core.backtest import Source, estimated_fuel_map
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.engine import Engine
 from core.engine_events import SignalRaised
 from core.events import LONG
-from core.backtest import Recording, estimated_fuel_map
+from core.forward_prices import ForwardPrices
 from core.positions import TIERS, score_tier
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, mean_interval
 
@@ -41,54 +41,61 @@ class Episode:
     returns: dict[str, float | None] = field(default_factory=dict)  # horizon -> bps, None past the data
 
 
-class _PriceSeries:
-    def __init__(self) -> None:
-        self.ts: list[float] = []
-        self.px: list[float] = []
-
-    def add(self, ts: float, px: float) -> None:
-        if self.ts and ts < self.ts[-1]:
-            return
-        self.ts.append(ts)
-        self.px.append(px)
-
-    def at(self, t: float) -> float | None:
-        i = bisect.bisect_right(self.ts, t) - 1
-        return self.px[i] if i >= 0 else None
-
-
-def run_study(rec: Recording, cfg: Config) -> list[Episode]:
+def run_study(rec: Source, cfg: Config) -> list[Episode]:
+    """Streams the recording once; forward prices are answered as the data passes (bounded memory)."""
     cfg = study_config(cfg)
-    clock = SimClock(rec.start or 0.0)
-    eng = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, rec.instruments), instruments=rec.instruments, mode="watch")
-    marks: dict[str, _PriceSeries] = {}
-    trades: dict[str, _PriceSeries] = {}
+    clock = SimClock(0.0)
+    instruments: list = []
+    eng: Engine | None = None
+    marks: dict[str, ForwardPrices] = {}
+    trades: dict[str, ForwardPrices] = {}
     episodes: list[Episode] = []
 
     def on_event(ev: object) -> None:
         if isinstance(ev, SignalRaised):
             s = ev.signal
+            key = len(episodes)
             episodes.append(Episode(s.playbook, s.market, s.raised_ts, score_tier(s.score.total), s.score.total,
                                     -1 if s.liquidated == LONG else 1, s.price))
+            for series in (marks.setdefault(s.market, ForwardPrices()), trades.setdefault(s.market, ForwardPrices())):
+                series.ask((key, ""), s.raised_ts, none_past_end=False)
+                for name, h in HORIZONS:
+                    series.ask((key, name), s.raised_ts + h)
 
-    eng.subscribe(on_event)
-    for ts, events in rec.lines:
-        clock.set(ts)
-        for ev in events:
-            if ev.kind == "mark":
-                marks.setdefault(ev.market, _PriceSeries()).add(ev.ts_recv, ev.mark)  # type: ignore[union-attr]
-            elif ev.kind == "trade":
-                trades.setdefault(ev.market, _PriceSeries()).add(ev.ts_recv, ev.price)  # type: ignore[union-attr]
-            eng.process(ev)
-    for ep in episodes:
-        series = marks.get(ep.market) or trades.get(ep.market)
-        p0 = series.at(ep.ts) if series else None
-        for name, h in HORIZONS:
-            if series is None or p0 is None or not series.ts or ep.ts + h > series.ts[-1]:
-                ep.returns[name] = None
-                continue
-            p1 = series.at(ep.ts + h)
-            ep.returns[name] = None if p1 is None else (p1 / p0 - 1) * 1e4 * ep.direction
+    def on_instruments(new: list) -> None:
+        instruments.extend(new)
+        if eng is not None:
+            eng.add_instruments(new)
+            add = getattr(eng.fuel_map, "add_instruments", None)
+            if add is not None:
+                add(new)
+
+    lines = rec.iter_lines(on_instruments)
+    try:
+        for ts, events in lines:
+            clock.set(ts)
+            if eng is None:
+                eng = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, instruments), instruments=instruments, mode="watch")
+                eng.subscribe(on_event)
+            for ev in events:
+                if ev.kind == "mark":
+                    marks.setdefault(ev.market, ForwardPrices()).add(ev.ts_recv, ev.mark)  # type: ignore[union-attr]
+                elif ev.kind == "trade":
+                    trades.setdefault(ev.market, ForwardPrices()).add(ev.ts_recv, ev.price)  # type: ignore[union-attr]
+                eng.process(ev)
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()
+    for series in (*marks.values(), *trades.values()):
+        series.finish()
+    for key, ep in enumerate(episodes):
+        m, t = marks.get(ep.market), trades.get(ep.market)
+        series = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
+        p0 = series.answers.get((key, "")) if series else None
+        for name, _ in HORIZONS:
+            p1 = series.answers.get((key, name)) if series and p0 is not None else None
+            ep.returns[name] = None if p1 is None or p0 is None else (p1 / p0 - 1) * 1e4 * ep.direction
     return episodes
 
 

@@ -5,12 +5,20 @@ import json
 
 import pytest
 
-from core.backtest import backtest_report, load_recording, run_backtest, split_backtest
+from core.backtest import (
+    Recording,
+    backtest_report,
+    load_recording,
+    run_backtest,
+    split_backtest,
+    split_point,
+)
 from core.cli import main
 from core.config import Config
 from core.engine import Engine
 from core.events import event_to_dict
 from core.recording import RecordingWriter
+from core.replay import DecodeStats
 from core.sim.market_sim import Simulator
 
 
@@ -60,10 +68,10 @@ def test_replay_never_hands_the_engine_an_event_before_its_receive_time(crash_fi
 def test_split_out_of_sample_data_cannot_change_in_sample_figures(crash_file):
     rec = load_recording(crash_file)
     ins, oos = split_backtest(rec, Config(), 0.7)
-    cut = rec.start + (rec.end - rec.start) * 0.7
+    cut = split_point(oos.start_ts, oos.end_ts, 0.7)
     # wreck everything after the cut: in-sample figures must not move
-    tampered = load_recording(crash_file)
-    tampered.lines = [(ts, evs) for ts, evs in tampered.lines if ts < cut]
+    kept = [(ts, evs) for ts, evs in rec.iter_lines() if ts < cut]
+    tampered = Recording("tampered", kept, [], DecodeStats())
     ins2 = run_backtest(tampered, Config(), until=cut)
     a, b = backtest_report(ins), backtest_report(ins2)
     for k in ("trades", "pnl", "win_rate", "tiers"):

@@ -322,7 +322,7 @@ async def test_journal_turning_read_only_is_reported_and_stops_stay(tmp_path):
                     price["px"] = first.stop_price * 1.01 if first.side == "short" else first.stop_price * 0.99
                     await rig.until(lambda: len(opened) >= 2 and rig.engine.positions, 15, "stopped out and re-entered")
                     await rig.until(lambda: "JOURNAL FAILING" in str(rig.app.query_one("#header").render()), 5, "journal alert")
-                    assert any("journal cannot write" in str(n.message) for n in rig.app._notifications)
+                    assert any("journal cannot write" in m.text for m in rig.app.query_one("#status").history)
                     assert rig.engine.trades and rig.engine.trades[0].reason == "stop"
                     row.survived = await rig.responsive()
                     bn.quiet = by.quiet = True

@@ -41,7 +41,7 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
         assert "STALE" in text
         # still responsive: arming works, and the kill switch with every feed down
         engine.submit(Arm("semi"))
-        await pilot.press("k")
+        await pilot.press("K")
         await pilot.pause()
         assert engine.mode == "watch" and engine.risk.killed
         assert app.is_running and not app.source_error

@@ -63,3 +63,83 @@ async def test_make_app_under_no_color_starts_in_the_ansi_theme():
     engine, clock = prepared_engine("watching")
     app = make_app(engine, None, clock, env={"NO_COLOR": "1"})
     assert app.theme == "ansi-dark"
+
+
+# -- borders and focus visible in every theme and colour system ---------------------------------
+from rich.color import Color as RichColor, ColorSystem, ColorType  # noqa: E402
+from textual.filter import monochrome_style  # noqa: E402
+
+SYSTEMS = ("truecolor", "256", "16", "no_color")
+
+
+def _seen(color: RichColor | None, system: str) -> tuple:
+    """What the terminal shows for a colour under a colour system (None = the terminal's default)."""
+    if color is None or color.type == ColorType.DEFAULT:
+        return ("default",)
+    if color.type in (ColorType.STANDARD, ColorType.EIGHT_BIT) and color.number is not None and color.number < 16:
+        return ("ansi", color.number)  # ANSI themes: the terminal's own palette entry
+    if system == "256":
+        color = color.downgrade(ColorSystem.EIGHT_BIT)
+        return ("256", color.number)
+    if system == "16":
+        color = color.downgrade(ColorSystem.STANDARD)
+        return ("16", color.number)
+    r, g, b = color.get_truecolor()
+    return ("rgb", r, g, b)
+
+
+def _visible(fg: tuple, bg: tuple) -> bool:
+    if fg == bg:
+        return False
+    if bg == ("default",) and fg in (("ansi", 0), ("16", 0), ("256", 0)):
+        return False  # black on the (usually black) default background: ESC[30m
+    if fg[0] == "rgb" and bg[0] == "rgb":
+        return abs(sum(fg[1:]) - sum(bg[1:])) / 3 >= 24  # enough difference in brightness to read
+    return True
+
+
+def _border_cell(app, x: int, y: int):
+    line = app.screen._compositor.render_full_update(simplify=True).strips[y]
+    col = 0
+    for seg in (seg for strip in line for seg in strip):
+        if col + seg.cell_length > x:
+            return seg.text[x - col], seg.style
+        col += seg.cell_length
+    raise AssertionError("cell outside the screen")
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+async def test_pane_borders_and_focus_are_visible_in_every_theme(system):
+    from tests.snapshot_apps.console_app import build_app
+
+    app = build_app("watching")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for name in app.theme_names:
+            app.theme = name
+            await pilot.pause()
+            # the tape's top-left corner (unfocused) and the windows list's (focused)
+            checks = {"tape": _border_cell(app, 0, 1), "windows (focused)": _border_cell(app, 40, 1)}
+            glyphs = {k: g for k, (g, _) in checks.items()}
+            assert glyphs["tape"] != glyphs["windows (focused)"], name  # focus reads without colour too
+            for what, (glyph, style) in checks.items():
+                assert glyph.strip(), (name, what)
+                if system == "no_color":
+                    style = monochrome_style(style) if not name.startswith("ansi") else style
+                    system_ = "truecolor"
+                else:
+                    system_ = system
+                fg, bg = _seen(style.color, system_), _seen(style.bgcolor, system_)
+                assert _visible(fg, bg), f"{name} {system}: {what} border {fg} on {bg}"
+
+
+def test_score_high_never_looks_like_long_liquidations():
+    themes = load_themes()
+    from textual.color import Color
+
+    for name, theme in themes.items():
+        a, b = Color.parse(theme.variables["score-high"]), Color.parse(theme.variables["liq-long"])
+        distance = sum(abs(x - y) for x, y in zip(a.rgb, b.rgb))
+        assert distance >= 120, f"{name}: score-high {theme.variables['score-high']} vs liq-long {theme.variables['liq-long']}"
+    from tui.theme_loader import VARIABLE_DEFAULTS
+
+    assert VARIABLE_DEFAULTS["score-high"] != VARIABLE_DEFAULTS["liq-long"]

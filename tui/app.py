@@ -7,87 +7,116 @@ for what cannot wait for the next repaint: confirm dialogs, closing them, announ
 """
 from __future__ import annotations
 
-import itertools
+import time
+from collections import deque
 from typing import Iterable
 
+from rich.text import Text
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from core.alerts import AlertDispatcher, AlertWatch, webhooks_from
 from core.config import Config
 from core.engine import MODE_LABELS, Engine
 from core.engine_commands import Arm, Command, Disarm, Flatten, FlattenAll, Kill
-from core.engine_events import ModeChanged, PositionClosed, RiskBlocked, SignalEnded, SignalRaised
 from core.events import short_name
+from core.heat_levels import LevelsProvider, RealisedLevels
+from core.snapshot import EngineSnapshot, SnapshotBuilder
 from tui import numbers as fmt
+from tui import views
 from tui.confirm_queue import ConfirmQueue
-from tui.feed_status import feed_lines
-from tui.liq_levels import LevelsProvider, RealisedLevels
 from tui.rate_meter import RateMeter
-from tui.screens.choice import HelpScreen, arm_dialog, quit_dialog
-from tui.screens.tape_filter import TapeFilterScreen
+from tui.screens.stats import tier_lines
 from tui.theme_loader import ANSI_THEME, DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, wants_ansi
 from tui.widgets.header import ModeHeader
 from tui.widgets.heat import HeatPane
+from tui.widgets.info_view import InfoView
 from tui.widgets.meters import WindowMeters
-from tui.widgets.positions import PositionRow, PositionsPane
+from tui.widgets.positions import PositionsPane
+from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.risk import RiskPane
+from tui.widgets.signal_panel import SignalPanel
+from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import LiquidationTape, TapeFilter
 from tui.widgets.repaint import set_title
 
-ANNOUNCED = (SignalRaised, SignalEnded, ModeChanged, RiskBlocked, PositionClosed)
+PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
+ASK_AGAIN_S = 5.0  # a flatten asked for is confirmed by the same key (or y) within this
 
 
 class LiqHuntApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "liqhunt"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (120, "-wide"), (160, "-xwide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (24, "-h24"), (30, "-h30"), (40, "-tall")]
     BINDINGS = [
         Binding("ctrl+k", "kill", "Kill", priority=True, show=False),
+        Binding("K", "kill", "Kill", priority=True),
         Binding("f9", "disarm", "Disarm", priority=True, show=False),
         Binding("a", "arm", "Arm"),
-        Binding("d", "disarm", "Disarm", priority=True),
+        Binding("d", "disarm", "Disarm"),
         Binding("f", "flatten", "Flat"),
         Binding("F", "flatten_all", "All"),
-        Binding("k", "kill", "Kill", priority=True),
-        Binding("y", "answer('confirm')", "Yes", show=False),
-        Binding("n", "answer('reject')", "No", show=False),
+        Binding("y", "yes", "Yes", show=False),
+        Binding("n", "answer(False)", "No", show=False),
+        Binding("right_square_bracket", "next_signal(1)", "Next signal", show=False),
+        Binding("left_square_bracket", "next_signal(-1)", "Previous signal", show=False),
+        Binding("j,down", "move(1)", "Down", show=False),
+        Binding("k,up", "move(-1)", "Up", show=False),
+        Binding("g,home", "move_to(0)", "Top", show=False),
+        Binding("G,end", "move_to(-1)", "Bottom", show=False),
+        Binding("enter", "open_market", "Market", show=False),
+        Binding("escape", "back", "Back", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("s", "stats", "Stats"),
+        Binding("l", "view('signals')", "Signals"),
+        Binding("e", "view('feeds')", "Feeds"),
+        Binding("m", "view('messages')", "Messages"),
+        Binding("s", "view('stats')", "Stats"),
         Binding("t", "next_theme", "Theme"),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("question_mark", "view('help')", "Help", key_display="?"),
         Binding("q", "quit_console", "Quit"),
-        Binding("up", "select(-1)", "Up", show=False),
-        Binding("down", "select(1)", "Down", show=False),
+        Binding("space", "pause", "Pause", show=False),
+        Binding("plus,equals_sign", "speed(2.0)", "Faster", show=False),
+        Binding("minus", "speed(0.5)", "Slower", show=False),
     ]
 
     def __init__(self, engine: Engine, source=None, config: Config | None = None, theme: str | None = None,
                  themes: dict[str, Theme] | None = None, levels: LevelsProvider | None = None,
                  ansi: bool = False, clock=None, journal=None) -> None:
         super().__init__(ansi_color=True if ansi else None)
-        self.engine = engine
-        self.clock = clock or engine.clock  # the dialogs count down on this (the engine's time)
+        self.engine = engine  # commands only (engine.submit); everything shown comes from the snapshot
+        self.clock = clock or engine.clock
         self.source = source
         self.cfg = config or engine.cfg
-        self.levels = levels or RealisedLevels()
-        self.journal = journal  # for the stats screen's history; None when nothing is journaled
+        self.journal = journal  # for the stats view's history; None when nothing is journaled
         self.startup_notes: list[str] = []  # shown once the screen is up (e.g. positions restored)
         self.mount_hooks: list = []  # run in on_mount, inside the event loop (signal handlers)
-        self.confirms = ConfirmQueue(self)
+        al = self.cfg.alerts
+        self.alert_watch = AlertWatch(engine, al.kinds, al.loss_near_pct)
+        hooks = webhooks_from(al)
+        self.dispatcher = AlertDispatcher(hooks, al.queue_size, al.retries, al.timeout_s) if hooks else None
+        if self.dispatcher is not None:
+            self.alert_watch.sinks.append(self.dispatcher.offer)  # delivered by a worker; never blocks the engine
+        self.snapshots = SnapshotBuilder(engine, source, levels or RealisedLevels(), self.alert_watch)
+        self.snap: EngineSnapshot | None = None
+        self.confirms = ConfirmQueue()
         self.selected = ""
         self._user_selected = False
-        self._tape_seen = engine.liquidations_seen - len(engine.tape)  # the tape opens on what the engine holds
+        self._list_offset = 0
         self._liq_rate = RateMeter()
-        self._msg_rate = RateMeter()
+        self._prices: dict[str, deque[tuple[float, float]]] = {}
+        self._tape_history: deque = deque(maxlen=self.cfg.window.tape_rows)  # unfiltered, to refilter the tape
+        self._asked: tuple[str, str, float] | None = None  # ("one", market, when) / ("all", "", when)
+        self._journal_text = ""
         self.source_error = ""
         self.source_done = False
         self._journal_errors = 0  # journal rows that failed to commit (disk full, read-only): shown, never fatal
-        self.views = []
-        self._unsubscribe = None
         themes = themes if themes is not None else load_themes()
         for t in themes.values():
             self.register_theme(t)
@@ -109,82 +138,60 @@ class LiqHuntApp(App[None]):
                 yield WindowMeters(window_s=self.cfg.window.window_s, id="meters")
                 yield HeatPane(id="heat")
                 yield RiskPane(id="risk")
-        yield Footer(compact=True)
+        yield InfoView(id="info")
+        with Vertical(id="bottom"):  # docked as one block: docks on the same edge would overlap
+            yield SignalPanel(id="signal")
+            yield PromptBar(id="prompt")
+            yield StatusLine(id="status")
 
     def on_mount(self) -> None:
         for hook in self.mount_hooks:
             hook()
         for note in self.startup_notes:
-            self.notify(note, title="journal", timeout=10, markup=False)
-        self._unsubscribe = self.engine.subscribe(self._on_engine_event)
+            self.flash(note, "warn")
         self.set_interval(1 / self.cfg.ui.refresh_hz, self.refresh_panes)
+        self.action_focus_default()
         self.refresh_panes()
-        if self.engine.mode == "semi":  # signals raised before the console opened still get their dialog
-            for sig in list(self.engine.signals.values()):
-                self.confirms.offer(sig)
+        self.call_after_refresh(self.refresh_panes)  # again with the first layout's sizes
+        if self.dispatcher is not None:
+            self.run_worker(self.dispatcher.run(), name="alerts", group="alerts", exit_on_error=False)
         if self.source is not None:
             self.run_worker(self._run_source(), name="source", group="engine", exclusive=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        self.snapshots.close()
+        self.alert_watch.close()
 
     def on_resize(self) -> None:
-        self.screen.set_class(self.size.width >= 120, "-wide")
-        self.screen.set_class(self.size.height >= 36, "-tall")
+        """Breakpoint classes follow every resize (Textual sets them on the screen); the panes are
+        rebuilt once the new layout is in, so rows and scores fit the new size, not the old one."""
+        self.call_after_refresh(lambda: self.call_after_refresh(self.refresh_panes))
 
     async def _run_source(self) -> None:
         try:
             await self.source.run(self.engine)
         except Exception as exc:  # a source fault must never take the console down
-            self.source_error = f"{type(exc).__name__}: {exc}"
-            self.notify(f"event source stopped: {self.source_error}", title="source failed", severity="error", timeout=30)
+            self._source_failed(f"{type(exc).__name__}: {exc}")
             return
         if getattr(self.source, "finished", False):
             self.source_done = True
-            self.notify("replay finished: the screen stays up; q quits", title="replay finished", timeout=15)
+            self.flash("replay ENDED: the screen stays up; q quits", "warn")
+
+    def _source_failed(self, error: str) -> None:
+        self.source_error = self.snapshots.source_error = error
+        self.flash(f"event source stopped: {error}", "error")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "engine" and event.state == WorkerState.ERROR and not self.source_error:
-            self.source_error = str(event.worker.error)
-            self.notify(f"event source stopped: {self.source_error}", severity="error", timeout=30)
+            self._source_failed(str(event.worker.error))
 
-    # -- engine -> screen -------------------------------------------------------------------
-    def _on_engine_event(self, ev: object) -> None:
-        """Called inside the engine: only queue the few events the screen must act on now."""
-        if isinstance(ev, ANNOUNCED):
-            self.call_later(self._handle_engine_event, ev)
-
-    def _handle_engine_event(self, ev: object) -> None:
-        eng = self.engine
-        if isinstance(ev, SignalRaised):
-            if eng.mode == "semi" and ev.signal.status == "pending":
-                self.confirms.offer(ev.signal)
-        elif isinstance(ev, SignalEnded):
-            sig = ev.signal
-            self.confirms.ended(sig.id)
-            if sig.status == "entered":
-                auto = eng.mode == "auto"
-                self.notify(f"{'FULL-AUTO ' if auto else ''}entry: {sig.order_side.upper()} {fmt.qty(sig.qty)} "
-                            f"{short_name(sig.market)} ≈{fmt.usd(sig.notional)} @ {fmt.price(sig.price)}, score {sig.score.total:.1f}",
-                            title="entered", severity="warning" if auto else "information", markup=False)
-                if auto and self.cfg.ui.bell:
-                    self.bell()
-        elif isinstance(ev, ModeChanged):
-            if ev.new == "watch":
-                self.confirms.clear()
-            elif ev.new == "semi":
-                for sig in list(eng.signals.values()):
-                    self.confirms.offer(sig)
-            if ev.reason != "user":
-                self.notify(f"mode {MODE_LABELS[ev.new]}: {ev.reason}", severity="warning", markup=False)
-        elif isinstance(ev, RiskBlocked):
-            if eng.mode != "watch" or ev.rule == "kill_switch":
-                self.notify(f"{short_name(ev.market)} blocked: {ev.message}", title=ev.rule, severity="warning", markup=False)
-        elif isinstance(ev, PositionClosed):
-            t = ev.trade
-            self.notify(f"closed {short_name(t.market)} {t.side} ({t.reason}): {fmt.usd(t.pnl, signed=True)}",
-                        severity="information", markup=False)
+    # -- snapshot -> screen -----------------------------------------------------------------
+    def flash(self, text: str, level: str = "info") -> None:
+        """One line at the bottom (k9s-style), kept in the history (m)."""
+        try:
+            self.query_one(StatusLine).flash(text, level, self.snap.now if self.snap else 0.0)
+        except NoMatches:
+            pass
 
     def refresh_panes(self) -> None:
         try:
@@ -193,60 +200,110 @@ class LiqHuntApp(App[None]):
             tape = None
         if tape is None or not tape.is_attached:
             return  # starting up or shutting down
-        eng = self.engine
-        now = eng.now if eng.now != float("-inf") else self.clock.now()
-        # tape: only what arrived since the last refresh; what scrolled out of the engine's ring is counted
-        seen = eng.liquidations_seen
-        new, self._tape_seen = seen - self._tape_seen, seen
-        take = min(new, len(eng.tape))
-        fresh = list(itertools.islice(reversed(eng.tape), take))[::-1]
-        if isinstance(self.levels, RealisedLevels):
-            self.levels.observe(fresh)
-        rate = self._liq_rate.update(now, seen)
-        if rate is None:  # not enough event time yet: estimate from what the tape holds
-            rate = _tape_rate(eng.tape, now)
-        msg_rate = self._msg_rate.update(now, sum(eng.counts.values())) or 0.0
-        tape.ingest(fresh, new - take, rate)
-        # meters and selection
-        self.views = views = eng.market_views()
-        if views and (not self.selected or (not self._user_selected and views[0].market != self.selected)):
-            self.selected = views[0].market
         meters = self.query_one(WindowMeters)
-        meters.show(views, self.selected)
+        visible = meters.visible_rows() if meters.display else 0
+        snap = self.snap = self.snapshots.build(self.selected, rows=(self._list_offset, max(visible, 1)))
+        now = snap.now
+        for n in snap.notices:
+            self.flash(n.text, n.level)
+        self._announce(snap)
+        # tape: only what arrived since the last build; what scrolled out of the engine's ring is counted
+        self._tape_history.extend(snap.tape)
+        rate = self._liq_rate.update(now, snap.liquidations_seen)
+        if rate is None:  # not enough event time yet: estimate from what the tape holds
+            rate = _tape_rate(self._tape_history, now)
+        tape.ingest(snap.tape, snap.tape_skipped, rate)
+        # the windows list, its selection and scroll
+        order = [m.market for m in snap.markets]
+        if order and (not self.selected or self.selected not in order or not self._user_selected):
+            if not self._user_selected or self.selected not in order:
+                self.selected = snap.selected if snap.selected in order else order[0]
+        self._scroll_to_selection(order, visible)
+        meters.show(snap.markets, self.selected, self._list_offset)
         tape.set_selected(self.selected)
-        # heat for the selected market
-        price = eng.mark_of(self.selected) if self.selected else None
-        lv = self.levels.levels(self.selected, price) if price else None
-        self.query_one(HeatPane).show(self.selected, price, lv)
-        # positions
-        rows = [PositionRow(p, eng.mark_of(p.market), now, max(0.0, p.max_hold_until - p.entry_ts), eng.position_exit_hint(p))
-                for p in eng.positions.values()]
-        unreal = eng.unrealised()
-        title = f"Positions {len(eng.positions)}/{eng.risk.cfg.max_open_positions} · open {fmt.usd(unreal, signed=True)}"
+        self._record_prices(snap)
+        self.query_one(HeatPane).show(snap.selected, snap.selected_price, snap.heat)
+        # positions, risk, header
+        rk = snap.risk
         pane = self.query_one(PositionsPane)
-        set_title(pane, subtitle=f"closed {len(eng.trades)} {fmt.usd(eng.realised_pnl, signed=True)} · fees {fmt.usd(eng.fees_paid)}")
-        pane.show(rows, list(eng.pending_entries), title, self.selected)
-        # risk and header
-        feeds = feed_lines(eng, self.source, msg_rate, bool(self.source_error))
+        set_title(pane, subtitle=f"closed {snap.closed_trades} {fmt.usd(snap.realised_pnl, signed=True)} · fees {fmt.usd(snap.fees_paid)}")
+        pane.show(snap.positions, snap.pending_entries,
+                  f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}", self.selected)
         risk = self.query_one(RiskPane)
-        set_title(risk, f"Risk · {MODE_LABELS[eng.mode]}")
-        risk.show(eng, feeds)
+        set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
+        risk.show(rk, snap.feeds)
+        self._refresh_signal_panel(snap)
         alerts = []
-        if eng.risk.killed:
+        if rk.killed:
             alerts.append("KILLED")
         if self.source_error:
             alerts.append("SOURCE FAILED")
-        if self.source_done or getattr(self.source, "finished", False):
-            alerts.append("REPLAY FINISHED")
-        if eng.stale_venues:
-            alerts.append("STALE " + ",".join(fmt.venue(v) for v in sorted(eng.stale_venues)))
+        if snap.stale_venues:
+            alerts.append("STALE " + ",".join(fmt.venue(v) for v in snap.stale_venues))
         if self._check_journal():
             alerts.append("JOURNAL FAILING")
-        if len(self.confirms) > 1:
-            alerts.append(f"{len(self.confirms)} to confirm")
-        label = getattr(self.source, "label", "") if self.source is not None else "no source"
-        ok = sum(1 for f in feeds if f.ok)
-        self.query_one(ModeHeader).show(eng.mode, label, eng.risk.realised_today + unreal, (ok, len(feeds)), now, alerts)
+        self.query_one(ModeHeader).show(snap.mode, snap.source, snap.pnl_today, snap.feeds, now, alerts)
+        self.query_one(StatusLine).tick()
+        self._refresh_info(snap)
+
+    def _announce(self, snap: EngineSnapshot) -> None:
+        """Alerts: the bell (once per refresh, however many), and a line for those no notice covers."""
+        if not snap.alerts:
+            return
+        for a in snap.alerts:
+            if a.kind in ("confirm", "loss_near"):
+                self.flash(f"{a.title}: {a.text}", "warn")
+        if self.cfg.ui.bell:
+            self.bell()
+
+    def _scroll_to_selection(self, order: list[str], visible: int) -> None:
+        if self.selected in order and visible > 0:
+            i = order.index(self.selected)
+            if i < self._list_offset:
+                self._list_offset = i
+            elif i >= self._list_offset + visible:
+                self._list_offset = i - visible + 1
+        self._list_offset = max(0, min(self._list_offset, max(0, len(order) - visible)))
+
+    def _record_prices(self, snap: EngineSnapshot) -> None:
+        for m in snap.markets:
+            if m.price is None:
+                continue
+            q = self._prices.get(m.market)
+            if q is None:
+                q = self._prices[m.market] = deque(maxlen=PRICE_HISTORY)
+            if not q or q[-1][0] < snap.now:
+                q.append((snap.now, m.price))
+
+    def _refresh_signal_panel(self, snap: EngineSnapshot) -> None:
+        if snap.mode == "semi":
+            self.confirms.sync([s.id for s in snap.to_confirm])
+        else:
+            self.confirms.clear()
+        active = next((s for s in snap.signals if s.id == self.confirms.active), None)
+        self.query_one(SignalPanel).show(active, self.confirms.position(), snap.risk)
+        self.screen.set_class(active is not None, "-signal")
+
+    def _refresh_info(self, snap: EngineSnapshot) -> None:
+        info = self.query_one(InfoView)
+        if not info.kind:
+            return
+        width = info.content_size.width or self.size.width
+        if info.kind == "market":
+            info.show(f"Market {short_name(self.selected)}",
+                      views.market_lines(snap, self.selected, list(self._prices.get(self.selected, ())), width))
+        elif info.kind == "signals":
+            info.show(f"Signals log · {len(snap.signal_log)}", views.signal_log_lines(snap))
+        elif info.kind == "feeds":
+            info.show("Feeds", views.feed_lines(snap.feeds))
+        elif info.kind == "messages":
+            info.show("Messages", views.message_lines(self.query_one(StatusLine).history))
+        elif info.kind == "help":
+            info.show("Help: keys and glyphs", views.help_lines())
+        elif info.kind == "stats":
+            text = "\n".join(tier_lines(list(snap.trades), "This session"))
+            text += "\n\n" + (self._journal_text or ("Journal history: reading…" if self.journal else "Journal history: no journal attached"))
+            info.show("Stats per playbook and score tier", [Text(line) for line in text.split("\n")])
 
     def _check_journal(self) -> int:
         """Rows the journal could not write; the first failure is announced (positions are then
@@ -255,9 +312,8 @@ class LiqHuntApp(App[None]):
         failed = (stats.errors + stats.dropped) if stats is not None else 0
         if failed > self._journal_errors:
             if not self._journal_errors:
-                self.notify(f"journal cannot write ({failed} rows lost so far): positions keep their stops here, "
-                            "but a crash would not restore them; check the disk", title="journal failing",
-                            severity="error", timeout=30, markup=False)
+                self.flash(f"journal cannot write ({failed} rows lost so far): a crash would not restore positions; check the disk",
+                           "error")
             self._journal_errors = failed
         return failed
 
@@ -265,57 +321,170 @@ class LiqHuntApp(App[None]):
     def submit(self, cmd: Command) -> str:
         result = self.engine.submit(cmd)
         self.refresh_panes()
-        return result
-
-    def risk_context(self, market: str) -> str:
-        eng = self.engine
-        rc = eng.risk.cfg
-        return (f"trades today {short_name(market)} {eng.risk.trades_today[market]}/{rc.max_trades_per_market_per_day}"
-                f" · open {len(eng.positions)}/{rc.max_open_positions}"
-                f" · daily loss {fmt.usd(eng.risk.daily_loss(eng.unrealised()))}/{fmt.usd(rc.daily_loss_limit_usd)}")
+        return str(getattr(result, "message", result))
 
     def action_arm(self) -> None:
+        snap = self.snap
+        lines = [Text(f"Now {MODE_LABELS[snap.mode if snap else 'watch']}. Trade signals how?")]
+        bad = [f for f in (snap.feeds if snap else ()) if not f.ok]
+        if snap is not None and (bad or not snap.feeds):
+            what = ", ".join(f"{fmt.venue(f.venue)} {'never connected' if f.never_connected else f.state}" for f in bad) or "no source"
+            lines.append(Text(f"⚠ feeds down: {what}. Entries are blocked while a feed is stale;"
+                              " armed markets on these venues see no data.", style="bold"))
+
         def done(mode: str | None) -> None:
             if mode:
-                result = self.submit(Arm(mode))
-                self.notify(result, severity="warning" if mode == "auto" else "information", markup=False)
-        self.push_screen(arm_dialog(MODE_LABELS[self.engine.mode]), done)
+                self.flash(self.submit(Arm(mode)), "warn" if mode == "auto" else "info")
+        self.query_one(PromptBar).ask("arm", "Arm", lines, [("s", "semi", "SEMI-AUTO: ask me to confirm each entry"),
+                                                            ("u", "auto", "FULL-AUTO: enter by itself, announce each entry")], done)
 
     def action_disarm(self) -> None:
-        if self.engine.mode == "watch":
-            self.notify("already WATCH (not trading)", markup=False)
+        if self.snap is not None and self.snap.mode == "watch":
+            self.flash("already WATCH (not trading)")
             return
-        self.notify(self.submit(Disarm()) + ": WATCH", markup=False)
+        self.flash(self.submit(Disarm()) + ": WATCH", "warn")
 
     def action_kill(self) -> None:
-        result = self.submit(Kill())
-        self.notify(result, title="kill switch", severity="error", markup=False)
+        self._asked = None
+        self.flash(self.submit(Kill()), "error")
+
+    def _ask_again(self, kind: str, market: str) -> bool:
+        """True when this is the second press (or y) for the same question within ASK_AGAIN_S."""
+        asked, self._asked = self._asked, None
+        if asked is not None and asked[:2] == (kind, market) and time.monotonic() - asked[2] <= ASK_AGAIN_S:
+            return True
+        self._asked = (kind, market, time.monotonic())
+        return False
 
     def action_flatten(self) -> None:
         m = self.selected
-        if m not in self.engine.positions:
-            held = ", ".join(short_name(p) for p in self.engine.positions) or "none"
-            self.notify(f"no {short_name(m) if m else ''} position to flatten (open: {held}); select with ↑/↓",
-                        severity="warning", markup=False)
+        pos = self.snap.position(m) if self.snap else None
+        if pos is None:
+            held = ", ".join(short_name(p.market) for p in self.snap.positions) if self.snap else ""
+            self.flash(f"no {short_name(m) if m else ''} position to flatten (open: {held or 'none'}); select with j/k", "warn")
             return
-        self.notify(f"flatten {short_name(m)}: " + self.submit(Flatten(m)), markup=False)
+        if not self._ask_again("one", m):
+            self.flash(f"flatten {short_name(m)} {pos.side.upper()} {fmt.qty(pos.qty)} ({fmt.usd(pos.pnl, signed=True)})?"
+                       " f again or y · esc cancels", "warn")
+            return
+        self.flash(f"flatten {short_name(m)}: " + self.submit(Flatten(m)), "warn")
 
     def action_flatten_all(self) -> None:
-        self.notify("flatten all: " + self.submit(FlattenAll()), markup=False)
+        n = len(self.snap.positions) if self.snap else 0
+        if not self._ask_again("all", ""):
+            self.flash(f"flatten all {n} position{'s' if n != 1 else ''} and disarm? F again or y · esc cancels", "warn")
+            return
+        result = self.submit(FlattenAll())
+        if self.snap is not None and self.snap.mode != "watch":
+            self.submit(Disarm("flatten all"))
+        self.flash(f"flatten all: {result}; disarmed to WATCH", "warn")
 
-    def action_answer(self, answer: str) -> None:
-        if not self.confirms.answer(answer):
-            self.notify("no signal waiting for confirmation", markup=False)
+    def action_yes(self) -> None:
+        if self._asked is not None:
+            kind, market, _ = self._asked
+            if kind == "one":
+                self.selected = market
+                self.action_flatten()
+            else:
+                self.action_flatten_all()
+            return
+        self.action_answer(True)
 
-    def action_select(self, step: int) -> None:
-        markets = [v.market for v in self.views] or list(self.engine.positions)
+    def action_answer(self, take: bool) -> None:
+        cmd = self.confirms.answer(take)
+        if cmd is None:
+            self.flash("no signal waiting for confirmation")
+            return
+        self.flash(self.submit(cmd))
+
+    def action_next_signal(self, step: int) -> None:
+        self.confirms.step(step)
+        if self.snap is not None:
+            self._refresh_signal_panel(self.snap)
+
+    # -- moving ---------------------------------------------------------------------------------
+    def action_focus_default(self) -> None:
+        info = self.query_one(InfoView)
+        (info if info.kind else self.query_one(WindowMeters)).focus()
+
+    def action_move(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, InfoView):
+            focused.scroll_lines(step)
+        elif isinstance(focused, LiquidationTape):
+            focused.move_cursor(step)
+        else:
+            self._select_row(step=step)
+
+    def action_move_to(self, where: int) -> None:
+        focused = self.focused
+        if isinstance(focused, InfoView):
+            focused.scroll_lines(to=0 if where == 0 else 10**9)
+        elif isinstance(focused, LiquidationTape):
+            focused.move_cursor(to=0 if where == 0 else 10**9)
+        else:
+            self._select_row(to=where)
+
+    def _select_row(self, step: int = 0, to: int | None = None) -> None:
+        markets = [v.market for v in self.snap.markets] if self.snap else []
         if not markets:
             return
-        i = markets.index(self.selected) if self.selected in markets else -step
-        self.selected = markets[(i + step) % len(markets)]
+        if to is not None:
+            i = 0 if to == 0 else len(markets) - 1
+        else:
+            i = markets.index(self.selected) if self.selected in markets else 0
+            i = max(0, min(len(markets) - 1, i + step))  # no wrapping: the cursor never leaves the list
+        self.selected = markets[i]
         self._user_selected = True
         self.refresh_panes()
 
+    def action_open_market(self) -> None:
+        focused = self.focused
+        market = focused.cursor_market() if isinstance(focused, LiquidationTape) else self.selected
+        if not market:
+            return
+        self.selected = market
+        self._user_selected = True
+        self._open_view("market")
+
+    def action_view(self, kind: str) -> None:
+        info = self.query_one(InfoView)
+        if info.kind == kind:
+            self.action_back()
+            return
+        if kind == "stats" and self.journal is not None:
+            self.load_history()
+        self._open_view(kind)
+
+    def _open_view(self, kind: str) -> None:
+        info = self.query_one(InfoView)
+        info.open(kind)
+        self.query_one("#main").display = False
+        info.focus()
+        self.refresh_panes()
+
+    def action_back(self) -> None:
+        if self._asked is not None:
+            self._asked = None
+            self.flash("cancelled")
+            return
+        info = self.query_one(InfoView)
+        if info.kind:
+            info.close()
+            self.query_one("#main").display = True
+            self.action_focus_default()
+            self.refresh_panes()
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def load_history(self) -> None:
+        try:
+            rows = self.journal.trades(source=getattr(self.journal, "source", None) or None)
+            text = "\n".join(tier_lines(rows, f"Journal history ({getattr(self.journal, 'source', '') or 'all'} sessions)"))
+        except Exception as exc:  # a journal problem must not take the console down
+            text = f"Journal history unavailable: {exc}"
+        self.call_from_thread(setattr, self, "_journal_text", text)
+
+    # -- other keys -----------------------------------------------------------------------------
     def action_filter(self) -> None:
         tape = self.query_one(LiquidationTape)
         f = tape.filter
@@ -323,25 +492,36 @@ class LiqHuntApp(App[None]):
 
         def done(text: str | None) -> None:
             if text is not None:
-                tape.set_filter(TapeFilter.parse(text), list(self.engine.tape))
-        self.push_screen(TapeFilterScreen(current), done)
+                tape.set_filter(TapeFilter.parse(text), list(self._tape_history))
+        self.query_one(PromptBar).ask("filter", "Filter the tape", [Text("e.g. 50k · BTC · long · 1m ETH short · empty = show all")],
+                                      [], done, input_value=current)
 
     def action_next_theme(self) -> None:
         names = self.theme_names
         i = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(i + 1) % len(names)]
-        self.notify(f"theme {self.theme}", markup=False)
+        self.flash(f"theme {self.theme}")
 
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+    def action_pause(self) -> None:
+        src = self.source
+        if src is None or not hasattr(src, "paused") or (self.snap and self.snap.source.kind == "live"):
+            self.flash("nothing to pause: live feeds run in real time")
+            return
+        src.paused = not src.paused
+        self.flash("paused (space resumes)" if src.paused else "resumed")
+        self.refresh_panes()
 
-    def action_stats(self) -> None:
-        from tui.screens.stats import StatsScreen
-
-        self.push_screen(StatsScreen(self.engine, self.journal))
+    def action_speed(self, factor: float) -> None:
+        src = self.source
+        if src is None or not hasattr(src, "speed") or (self.snap and self.snap.source.kind == "live"):
+            self.flash("speed applies to replay and the simulator only")
+            return
+        src.speed = max(0.125, min(256.0, src.speed * factor))
+        self.flash(f"speed ×{src.speed:g}")
+        self.refresh_panes()
 
     def action_quit_console(self) -> None:
-        n = len(self.engine.positions)
+        n = len(self.snap.positions) if self.snap else 0
         if not n:
             self.exit()
             return
@@ -352,7 +532,9 @@ class LiqHuntApp(App[None]):
                 self._exit_when_flat(deadline=self.clock.now() + 5.0, tries=30)
             elif choice == "leave":
                 self.exit()
-        self.push_screen(quit_dialog(n), done)
+        self.query_one(PromptBar).ask("quit", "Quit", [Text(f"{n} position{'s' if n != 1 else ''} open.")],
+                                      [("f", "flatten", "flatten all, then quit"),
+                                       ("l", "leave", "quit and leave the (paper) positions open")], done)
 
     def _exit_when_flat(self, deadline: float, tries: int) -> None:
         """Closing orders fill after the broker's latency: quit once they have, so the journal
@@ -361,7 +543,7 @@ class LiqHuntApp(App[None]):
         if not self.engine.positions and not self.engine.orders:
             self.exit()
         elif tries <= 0:
-            self.notify("positions still closing; quitting anyway (the journal keeps them)", severity="warning")
+            self.flash("positions still closing; quitting anyway (the journal keeps them)", "warn")
             self.exit()
         else:
             self.set_timer(0.1, lambda: self._exit_when_flat(deadline, tries - 1))
@@ -370,15 +552,17 @@ class LiqHuntApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Arm (a)", "semi-auto or full-auto", self.action_arm)
         yield SystemCommand("Disarm (d / F9)", "back to WATCH", self.action_disarm)
-        yield SystemCommand("KILL (k / ctrl+k)", "flatten everything and disarm", self.action_kill)
+        yield SystemCommand("KILL (K / ctrl+k)", "flatten everything and disarm", self.action_kill)
         yield SystemCommand("Flatten selected (f)", "close the selected market's position", self.action_flatten)
-        yield SystemCommand("Flatten all (F)", "close every position", self.action_flatten_all)
-        yield SystemCommand("Confirm signal (y)", "enter the signal in the dialog", lambda: self.action_answer("confirm"))
-        yield SystemCommand("Skip signal (n)", "reject the signal in the dialog", lambda: self.action_answer("reject"))
+        yield SystemCommand("Flatten all (F)", "close every position and disarm", self.action_flatten_all)
+        yield SystemCommand("Take signal (y)", "enter the signal in the panel", lambda: self.action_answer(True))
+        yield SystemCommand("Skip signal (n)", "reject the signal in the panel", lambda: self.action_answer(False))
         yield SystemCommand("Filter tape (/)", "min USD, market, side", self.action_filter)
-        yield SystemCommand("Stats (s)", "win rate and P&L per playbook and score tier", self.action_stats)
+        yield SystemCommand("Signals log (l)", "every signal and what became of it", lambda: self.action_view("signals"))
+        yield SystemCommand("Feeds (e)", "per venue state, rate, lag, drops, retry", lambda: self.action_view("feeds"))
+        yield SystemCommand("Stats (s)", "win rate and P&L per playbook and score tier", lambda: self.action_view("stats"))
         yield SystemCommand("Next theme (t)", "cycle the liqhunt themes", self.action_next_theme)
-        yield SystemCommand("Help (?)", "keys and symbols", self.action_help)
+        yield SystemCommand("Help (?)", "keys and glyphs", lambda: self.action_view("help"))
         yield SystemCommand("Quit (q)", "asks first when positions are open", self.action_quit_console)
 
 

@@ -52,8 +52,10 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "mode-auto-text": "ansi_bright_white",
     "score-low": "ansi_bright_black",
     "score-mid": "ansi_yellow",
-    "score-high": "ansi_bright_red",
+    "score-high": "ansi_magenta",  # never the colour of long liquidations
     "selected": "ansi_blue",
+    "pane-border": "ansi_bright_black",  # visible on the terminal's own background
+    "pane-focus": "ansi_bright_cyan",
 }
 
 

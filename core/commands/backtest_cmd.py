@@ -7,14 +7,14 @@ import sys
 import orjson
 
 from core.backtest import backtest_report, format_report, run_backtest, split_backtest
-from core.commands._inputs import load_inputs
+from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 
 NAME = "backtest"
 HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="recording (.jsonl or .jsonl.gz)")
+    add_input_arguments(p)
     p.add_argument("--config", metavar="FILE", help="config TOML (defaults otherwise)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
@@ -33,7 +33,7 @@ def _attach_journal(path: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    loaded = load_inputs(NAME, args)
     if isinstance(loaded, int):
         return loaded
     cfg, rec = loaded
@@ -53,9 +53,10 @@ def run(args: argparse.Namespace) -> int:
     on_engine, close = _attach_journal(args.journal)
     try:
         if args.split is not None:
-            reports = [backtest_report(r) for r in split_backtest(rec, cfg, args.split)]
+            results = list(split_backtest(rec, cfg, args.split))
         else:
-            reports = [backtest_report(run_backtest(rec, cfg, on_engine=on_engine))]
+            results = [run_backtest(rec, cfg, on_engine=on_engine)]
+        reports = [backtest_report(r) for r in results]
     finally:
         if close:
             close()
@@ -64,6 +65,5 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
     else:
         print("\n\n".join(format_report(r) for r in reports))
-    for lineno, reason in rec.stats.bad[:20]:
-        print(f"line {lineno}: {reason}", file=sys.stderr)
+    print_bad_lines(NAME, max((r.stats for r in results), key=lambda st: st.lines))  # the pass that read the most
     return 0

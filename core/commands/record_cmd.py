@@ -2,6 +2,10 @@
 
 The file is the one recording format (core/recording.py). Ctrl-C and SIGTERM stop the recording
 cleanly: the file is flushed and closed and the per-venue counts are printed either way.
+With `--out-dir` the recording rotates: one gzip file per venue per hour (or per `--rotate-mb`)
+in DIR/<venue>/<day>/, each closed as its hour ends, so a crash loses at most the open hour's tail
+(and, with the flush every second, only the last second of that). Every reading command takes
+the folder as it is.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from core.clock import Clock, WallClock
 from core.feeds.health import FeedHealth
 from core.feeds.live import LiveFeeds, parse_endpoints
 from core.feeds.registry import VENUES
-from core.recording import RecordingWriter
+from core.recording import RecordingWriter, RotatingWriter
 
 NAME = "record"
 HELP = "Record raw frames from live venue feeds to a JSON Lines file (.gz to compress)."
@@ -26,7 +30,12 @@ FLUSH_EVERY_S = 1.0  # a crash loses at most this much of the recording
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--venues", required=True, help=f"comma-separated, from: {','.join(VENUES)}")
-    p.add_argument("--out", required=True, type=Path, help="output file (.jsonl or .jsonl.gz)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", type=Path, help="output file (.jsonl or .jsonl.gz)")
+    out.add_argument("--out-dir", type=Path, metavar="DIR",
+                     help="rotate: one .jsonl.gz per venue per hour in DIR/<venue>/<YYYY-MM-DD>/")
+    p.add_argument("--rotate-mb", type=float, default=None, metavar="MB",
+                   help="with --out-dir: also start a new file once one holds this many MB (uncompressed)")
     p.add_argument("--minutes", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     p.add_argument("--cache-dir", type=Path, default=None, help="instrument cache (default: ~/.cache/liqhunt)")
     p.add_argument("--endpoint", action="append", default=[], metavar="VENUE=URL",
@@ -45,8 +54,25 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"liqhunt record: {exc}", file=sys.stderr)
         return 2
+    if args.rotate_mb is not None and (args.out_dir is None or not 0 < args.rotate_mb < 1e6):
+        print("liqhunt record: --rotate-mb needs --out-dir and a size between 0 and 1e6 MB", file=sys.stderr)
+        return 2
+    if args.minutes is not None and not 0 < args.minutes < 1e7:
+        print(f"liqhunt record: --minutes must be positive, got {args.minutes}", file=sys.stderr)
+        return 2
+    out = args.out_dir or args.out
+    try:
+        if args.out_dir is not None:
+            out.mkdir(parents=True, exist_ok=True)
+        elif not out.parent.is_dir():
+            raise OSError(f"directory {out.parent} does not exist")
+    except OSError as exc:
+        print(f"liqhunt record: cannot write to {out}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return 1
     seconds = args.minutes * 60.0 if args.minutes is not None else None
-    asyncio.run(record(venues, args.out, seconds, cache_dir=args.cache_dir, ws_base_urls=ws, rest_base_urls=rest))
+    max_bytes = int(args.rotate_mb * 1e6) if args.rotate_mb else None
+    asyncio.run(record(venues, out, seconds, cache_dir=args.cache_dir, ws_base_urls=ws, rest_base_urls=rest,
+                       rotate=args.out_dir is not None, max_bytes=max_bytes))
     return 0
 
 
@@ -61,13 +87,15 @@ async def record(
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
     report: TextIO | None = None,
+    rotate: bool = False,
+    max_bytes: int | None = None,
 ) -> dict[str, int]:
     """Record until `seconds` pass, `stop` is set, or SIGINT/SIGTERM; returns frames per venue."""
     stop = stop or asyncio.Event()
     counts = {v: 0 for v in venues}
     health: dict[str, FeedHealth] = {}
 
-    with RecordingWriter(out) as writer:
+    with (RotatingWriter(out, max_bytes=max_bytes) if rotate else RecordingWriter(out)) as writer:
         def on_raw(ts: float, venue: str, msg: object) -> None:
             writer.write(ts, venue, msg)
             counts[venue] += 1
@@ -92,7 +120,7 @@ async def record(
     return counts
 
 
-async def _flush_forever(writer: RecordingWriter) -> None:
+async def _flush_forever(writer: RecordingWriter | RotatingWriter) -> None:
     while True:
         await asyncio.sleep(FLUSH_EVERY_S)
         writer.flush()

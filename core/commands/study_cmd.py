@@ -6,8 +6,8 @@ import sys
 
 import orjson
 
-from core.commands._inputs import load_inputs
 from core.backtest import requested_playbooks
+from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 from core.study import HORIZONS, format_study, run_study, study_table
 from core.trade_stats import CLUSTER_RULE
 
@@ -16,7 +16,7 @@ HELP = "event study: what price did after each cascade, per playbook and score t
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="recording (.jsonl or .jsonl.gz)")
+    add_input_arguments(p)
     p.add_argument("--config", metavar="FILE")
     p.add_argument("--playbook", choices=("ride", "fade", "both"), default="both", help="which episodes to study (default both)")
     p.add_argument("--json", action="store_true", help="one JSON object: episodes and the table")
@@ -24,15 +24,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    loaded = load_inputs(NAME, args)
     if isinstance(loaded, int):
         return loaded
     cfg, rec = loaded
     episodes = run_study(rec, cfg)
     playbooks = requested_playbooks(cfg)
     rows = study_table(episodes, playbooks)
+    print_bad_lines(NAME, rec.stats)
     if args.json:
-        obj = {"file": args.file, "horizons": [h for h, _ in HORIZONS], "table": rows, "cluster_rule": CLUSTER_RULE,
+        obj = {"file": rec.file, "bad_lines": rec.stats.bad_count, "horizons": [h for h, _ in HORIZONS], "table": rows,
+               "cluster_rule": CLUSTER_RULE,
                "episodes": [{"playbook": e.playbook, "market": e.market, "ts": e.ts, "tier": e.tier,
                              "score": round(e.score, 4), "direction": e.direction, "returns": e.returns} for e in episodes]}
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")

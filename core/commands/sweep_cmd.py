@@ -13,7 +13,7 @@ import sys
 import tomllib
 
 from core.backtest import BacktestResult, backtest_report, split_backtest
-from core.commands._inputs import load_inputs
+from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
 from core.config import Config, ConfigError, config_from_dict, dump_config
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, holm_adjust, mean_p_value
 
@@ -35,7 +35,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file")
+    add_input_arguments(p)
     p.add_argument("--grid", nargs="+", required=True, metavar="NAME=V1,V2", help="e.g. score_min=6,7,8 stop_pct=0.8,1.2")
     p.add_argument("--config", metavar="FILE")
     p.add_argument("--playbook", choices=("ride", "fade", "both"))
@@ -69,7 +69,7 @@ def cell_config(base: Config, cell: dict[str, float]) -> Config:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_inputs(NAME, args.file, args.config, args.playbook)
+    loaded = load_inputs(NAME, args)
     if isinstance(loaded, int):
         return loaded
     base, rec = loaded
@@ -88,8 +88,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{head}  | {'IS n':>5} {'win':>5} {'bps':>7} {'95 % CI':>17} {'P&L':>10}  "
           f"| {'OOS n':>5} {'clus':>4} {'win':>5} {'bps':>7} {'95 % CI':>17} {'P&L':>10} {'p':>6} {'p Holm':>7}")
     rows = []
+    stats = None
     for cell, cfg in zip(cells, configs):
         ins_res, oos_res = split_backtest(rec, cfg, args.split)
+        stats = stats or oos_res.stats  # every cell reads the same lines
         rows.append((cell, backtest_report(ins_res), backtest_report(oos_res), _p_value(oos_res)))
     adjusted = holm_adjust([r[3] for r in rows])
     best = None
@@ -111,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
           f"p is two-sided, from the cluster-robust t ({CLUSTER_RULE}).")
     print(f"warning: the best cell of a {len(cells)}-cell grid is an optimistic estimate — it was picked because it did well "
           "on this data. Judge it by its out-of-sample column, and expect less.")
+    if stats is not None:
+        print_bad_lines(NAME, stats)
     return 0
 
 

@@ -99,7 +99,8 @@ class FrozenSimSource:
 
     label = f"SIM normal·seed {SEED}"
     finished = False
-    paused = True
+    paused = False
+    speed = 1.0
 
     async def run(self, engine) -> None:
         return None
@@ -107,7 +108,7 @@ class FrozenSimSource:
 
 def build_app(stage: str = "watching", theme: str = "liq-dark"):
     from tui.app import make_app
-    from tui.liq_levels import EstimatedLevels
+    from core.heat_levels import EstimatedLevels
 
     engine, clock = prepared_engine(stage)
     app = make_app(engine, FrozenSimSource(), clock, engine.cfg, theme=theme, levels=EstimatedLevels(engine.fuel_map))
@@ -116,7 +117,9 @@ def build_app(stage: str = "watching", theme: str = "liq-dark"):
 
 
 if __name__ == "__main__":
+    from core.snapshot import SnapshotBuilder
+
     eng, clk = prepared_engine("signal")
     print(eng.mode, list(eng.positions), list(eng.signals), eng.liquidations_seen, eng.trades)
-    for v in eng.market_views(6):
-        print(v.market, v.state, round(v.score.total, 2), v.seconds_left)
+    for v in SnapshotBuilder(eng).build(rows=(0, 6)).markets[:6]:
+        print(v.market, v.state, v.score and round(v.score.total, 2), v.seconds_left, v.blocker)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
@@ -31,4 +32,7 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{args.file}: {exc}")
     session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
-    return open_console(NAME, args, session.engine, source, source.clock, cfg, session)
+    code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)
+    for line in source.bad_lines_report():
+        print(line, file=sys.stderr)
+    return code

@@ -1,21 +1,12 @@
-"""The stats screen (key `s`): win rate and P&L per playbook and score tier, with sample sizes.
+"""The stats view (key `s`): win rate and P&L per playbook and score tier, with sample sizes.
 
-This session's figures come straight from the engine's closed trades; the journal's history
-(every session of this source) is read in a worker thread so SQLite never blocks the screen.
+This session's figures come from the snapshot's closed trades; the journal's history (every
+session of this source) is read by the app in a worker thread so SQLite never blocks the screen.
 """
 from __future__ import annotations
 
-from rich.text import Text
-from textual import work
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Static
-
 from core.positions import TIERS
 from core.trade_stats import by_tier, fmt_ci, interval_sentence, summarize
-from tui.screens.choice import DIALOG_CSS
 
 
 def tier_lines(trades: list, title: str) -> list[str]:
@@ -42,44 +33,3 @@ def tier_lines(trades: list, title: str) -> list[str]:
 
 def _get(t, name):
     return t.get(name) if isinstance(t, dict) else getattr(t, name, None)
-
-
-class StatsScreen(ModalScreen[None]):
-    DEFAULT_CSS = DIALOG_CSS.format(name="StatsScreen", width=78) + """
-    StatsScreen > VerticalScroll { width: 78; max-width: 100%; height: auto; max-height: 100%;
-        padding: 0 1; border: round $primary; background: $surface; }
-    """
-    BINDINGS = [Binding("escape,q,s", "close", "Close")]
-
-    def __init__(self, engine, journal=None) -> None:
-        super().__init__()
-        self.engine = engine
-        self.journal = journal
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as box:
-            box.border_title = "Stats per playbook and score tier · esc closes"
-            yield Static(Text("\n".join(tier_lines(list(self.engine.trades), "This session"))), id="session", markup=False)
-            yield Static(Text("Journal history: reading…" if self.journal else "Journal history: no journal attached"),
-                         id="history", markup=False)
-
-    def on_mount(self) -> None:
-        if self.journal is not None:
-            self.load_history()
-
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def load_history(self) -> None:
-        try:
-            rows = self.journal.trades(source=getattr(self.journal, "source", None) or None)
-            text = "\n".join(tier_lines(rows, f"Journal history ({getattr(self.journal, 'source', '') or 'all'} sessions)"))
-        except Exception as exc:  # a journal problem must not take the console down
-            text = f"Journal history unavailable: {exc}"
-        self.app.call_from_thread(self._show_history, text)
-
-    def _show_history(self, text: str) -> None:
-        if self.is_attached:
-            self.query_one("#history", Static).update(Text(text))
-
-    def action_close(self) -> None:
-        if self.is_active:
-            self.dismiss(None)

@@ -1,4 +1,7 @@
-"""ModeHeader: the mode as a word in a coloured block, the source, P&L today, feeds and time."""
+"""ModeHeader: the mode as a word in a coloured block, the source, P&L today, feeds and time.
+
+At any width the mode, P&L and the clock stay; feed state, alerts and the source label drop
+in that order when the row is too short."""
 from __future__ import annotations
 
 from rich.style import Style
@@ -6,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.engine import MODE_LABELS
+from core.snapshot import FeedView, SourceView
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged
 
@@ -28,40 +32,72 @@ class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.mode = "watch"
-        self.source = ""
+        self.source = SourceView()
         self.pnl = 0.0
-        self.feeds_ok = (0, 0)
+        self.feeds: tuple[FeedView, ...] = ()
         self.now = 0.0
         self.alerts: list[str] = []
 
-    def show(self, mode: str, source: str, pnl: float, feeds_ok: tuple[int, int], now: float, alerts: list[str]) -> None:
-        self.mode, self.source, self.pnl, self.feeds_ok, self.now, self.alerts = mode, source, pnl, feeds_ok, now, alerts
+    def show(self, mode: str, source: SourceView, pnl: float, feeds: tuple[FeedView, ...], now: float, alerts: list[str]) -> None:
+        self.mode, self.source, self.pnl, self.feeds, self.now, self.alerts = mode, source, pnl, feeds, now, alerts
         self.refresh_if_changed()
+
+    def feed_text(self) -> tuple[str, bool]:
+        """('feeds 3/5', healthy?) or NO DATA when nothing is connected, ENDED after a replay."""
+        if self.source.finished:
+            return "ENDED", False
+        ok = sum(1 for f in self.feeds if f.ok)
+        if not self.feeds or (ok == 0 and all(f.never_connected or f.state == "failed" for f in self.feeds)):
+            return "NO DATA", False
+        return (f"feeds {ok}/{len(self.feeds)}" + ("" if ok == len(self.feeds) else " ⚠")), ok == len(self.feeds)
+
+    def source_text(self) -> str:
+        s = self.source
+        text = s.label
+        if s.kind == "replay":
+            if s.paused:
+                text += " ⏸"
+            if s.speed is not None and f"×{s.speed:g}" not in text:
+                text += f" ×{s.speed:g}"
+            if s.progress is not None:
+                text += f" {s.progress * 100:.0f}%"
+        return text
 
     def render(self) -> Text:
         cls = self.get_component_rich_style
         width = self.content_size.width
-        out = Text(no_wrap=True, overflow="crop")
-        out.append("liqhunt ", cls("header--title"))
-        out.append(f"▌{MODE_LABELS.get(self.mode, self.mode.upper())}▐", cls(f"header--{self.mode}"))
-        out.append(" ")
-        for a in self.alerts:
-            out.append(f" {a} ", cls("header--bad"))
-            out.append(" ")
-        out.append(self.source, Style(bold=True))
+        pnl_style = cls("header--gain" if self.pnl >= 0 else "header--loss")
+        # never dropped: the mode (left), P&L and the clock (right)
+        left = Text(no_wrap=True, overflow="crop")
+        left.append("liqhunt ", cls("header--title"))
+        left.append(f"▌{MODE_LABELS.get(self.mode, self.mode.upper())}▐", cls(f"header--{self.mode}"))
         right = Text(no_wrap=True)
         right.append("P&L ", cls("header--dim"))
-        right.append(fmt.usd(self.pnl, signed=True), cls("header--gain" if self.pnl >= 0 else "header--loss"))
-        ok, total = self.feeds_ok
-        right.append("  feeds ", cls("header--dim"))
-        right.append(f"{ok}/{total} ok" if ok == total else f"{ok}/{total} ⚠", Style() if ok == total else cls("header--bad"))
+        right.append(fmt.usd(self.pnl, signed=True), pnl_style)
         if self.now > 0:
-            right.append(f"  {fmt.hhmmss(self.now)}")
-        gap = width - out.cell_len - right.cell_len
-        if gap >= 2:
-            out.append(" " * gap)
-            out.append_text(right)
-        elif width - out.cell_len > 12:
-            out.append("  ")
-            out.append(fmt.usd(self.pnl, signed=True), cls("header--gain" if self.pnl >= 0 else "header--loss"))
+            right.append(f" {fmt.hhmmss(self.now)}")
+        feed, healthy = self.feed_text()
+        # the rest by priority: feed state, alerts, then the source label
+        optional: list[tuple[str, object]] = [(f" {feed} ", Style() if healthy else cls("header--bad"))]
+        optional += [(f" {a} ", cls("header--bad")) for a in self.alerts]
+        optional.append((" " + self.source_text(), Style(bold=True)))
+        room = width - left.cell_len - right.cell_len - 1
+        chosen = []
+        for n, (text, style) in enumerate(optional):
+            if len(text) + 1 <= room:
+                chosen.append((n, text, style))
+                room -= len(text) + 1
+        out = left
+        tail = Text(no_wrap=True)
+        for n, text, style in chosen:  # alerts and source after the mode, feed state next to P&L
+            if n == 0:
+                tail.append(text, style)  # type: ignore[arg-type]
+                tail.append(" ")
+            else:
+                out.append(" ")
+                out.append(text, style)  # type: ignore[arg-type]
+        tail.append_text(right)
+        gap = width - out.cell_len - tail.cell_len
+        out.append(" " * max(1, gap))
+        out.append_text(tail)
         return out

@@ -67,7 +67,7 @@ class HeatPane(RepaintWhenChanged, Widget, can_focus=False):
         cls = self.get_component_rich_style
         lv = self.levels
         if lv is None or self.price is None:
-            return Text("select a market with ↑/↓", style=cls("heat--dim"))
+            return Text("select a market with j/k or ↑/↓", style=cls("heat--dim"))
         h, w = self.content_size.height, self.content_size.width
         if h >= 8:
             return self._ladder(lv, h, w)

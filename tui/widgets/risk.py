@@ -9,13 +9,27 @@ from core.events import short_name
 from core.risk import RULES
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged
-from tui.feed_status import FeedLine
+from core.snapshot import FeedView, RiskView
 
 RULE_LABELS = {
     "kill_switch": "kill", "stale_feed": "stale feed", "daily_loss": "daily loss", "no_averaging": "no averaging",
     "max_trades_per_market": "trades/market", "max_open_positions": "max open", "cooldown_after_stop": "cooldown",
     "max_notional_per_trade": "notional/trade", "max_total_notional": "total notional", "size": "size",
 }
+
+
+FEED_GLYPHS = (("●", "connected / simulated / replay: data flowing"), ("◐", "connecting, reconnecting or stale: entries blocked"),
+               ("✖", "down or failed"), ("○", "never connected (no data yet)"), ("■", "replay ended"))
+
+
+def feed_glyph(f: FeedView) -> str:
+    if f.state == "finished":
+        return "■"
+    if f.ok:
+        return "●"
+    if f.never_connected:
+        return "○"
+    return "✖" if f.state in ("down", "failed") else "◐"
 
 
 class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
@@ -31,43 +45,39 @@ class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
-        self.engine = None
-        self.feeds: list[FeedLine] = []
-        self.blocked_now = ""
+        self.risk: RiskView | None = None
+        self.feeds: tuple[FeedView, ...] = ()
 
-    def show(self, engine, feeds: list[FeedLine]) -> None:
-        self.engine, self.feeds = engine, feeds
+    def show(self, risk: RiskView, feeds: tuple[FeedView, ...]) -> None:
+        self.risk, self.feeds = risk, feeds
         self.refresh_if_changed()
 
     def render(self) -> Text:
         cls = self.get_component_rich_style
         out = Text(no_wrap=True, overflow="crop")
-        eng = self.engine
-        if eng is None:
+        risk = self.risk
+        if risk is None:
             return out
-        rc = eng.risk.cfg
-        risk = eng.risk
         width = self.content_size.width
-        unreal = eng.unrealised()
-        loss = risk.daily_loss(unreal)
-        today = risk.realised_today + unreal
+        loss = risk.daily_loss
+        today = risk.today
+        limit = risk.daily_loss_limit
         if risk.killed:
             out.append("KILL SWITCH ENGAGED · arm (a) to clear\n", cls("risk--bad"))
         # line: open positions, daily P&L and the loss limit
-        n_open = len(eng.positions) + len(eng.pending_entries)
+        n_open = risk.open_positions + risk.pending_entries
         out.append("open ", cls("risk--dim"))
-        out.append(f"{n_open}/{rc.max_open_positions}", cls("risk--warn") if n_open >= rc.max_open_positions else Style())
+        out.append(f"{n_open}/{risk.max_open}", cls("risk--warn") if n_open >= risk.max_open else Style())
         out.append("  today ", cls("risk--dim"))
         out.append(fmt.usd(today, signed=True), cls("risk--gain" if today >= 0 else "risk--loss"))
         out.append("  loss ", cls("risk--dim"))
-        lim_style = cls("risk--bad") if loss >= rc.daily_loss_limit_usd else cls("risk--warn") if loss >= 0.7 * rc.daily_loss_limit_usd else Style()
-        out.append(f"{fmt.usd(loss)}/{fmt.usd(rc.daily_loss_limit_usd)}", lim_style)
+        lim_style = cls("risk--bad") if loss >= limit else cls("risk--warn") if loss >= 0.7 * limit else Style()
+        out.append(f"{fmt.usd(loss)}/{fmt.usd(limit)}", lim_style)
         # trades today per market vs the cap
         out.append("\ntrades ", cls("risk--dim"))
-        cap = rc.max_trades_per_market_per_day
+        cap = risk.max_trades_per_market
         if risk.trades_today:
-            items = sorted(risk.trades_today.items(), key=lambda kv: -kv[1])
-            for i, (m, n) in enumerate(items):
+            for i, (m, n) in enumerate(risk.trades_today):
                 if i:
                     out.append(" ")
                 out.append(f"{short_name(m)} {n}/{cap}", cls("risk--warn") if n >= cap else Style())
@@ -79,7 +89,7 @@ class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
         short_states = {"reconnecting": "reconn", "connecting": "conn…", "connected": "ok"}
         for f in self.feeds:
             style = cls("risk--ok") if f.ok else cls("risk--bad")
-            mark = "●" if f.ok else "✖" if f.state in ("down", "failed") else "◐"
+            mark = feed_glyph(f)
             state = short_states.get(f.state, f.state) if len(self.feeds) > 2 or width < 60 else f.state
             compact = len(self.feeds) > 2 and width < 60  # many venues on a narrow pane: the mark says the state
             item = Text()
@@ -98,9 +108,11 @@ class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
             col += 1 + item.cell_len
         if not self.feeds:
             out.append(" none", cls("risk--dim"))
-        bad = next((f for f in self.feeds if not f.ok and f.reason), None)
-        if bad is not None:  # the reason matters more than the colour: say why
-            out.append(f"\n{fmt.venue(bad.venue)} {bad.state}: {bad.reason}", cls("risk--warn"))
+        bad = next((f for f in self.feeds if not f.ok), None)
+        if bad is not None:  # the reason matters more than the colour: say why, and when it retries
+            why = "never connected" if bad.never_connected else bad.state
+            retry = f" · retry in {bad.next_retry_s:.0f} s" if bad.next_retry_s is not None else ""
+            out.append(f"\n{fmt.venue(bad.venue)} {why}{retry}: {bad.reason or '—'} (F feeds)", cls("risk--warn"))
         # blocks: counters, then the last one and why
         out.append("\nlast block ", cls("risk--dim"))
         if risk.last_block:
@@ -113,9 +125,9 @@ class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
             out.append("\nblocked by rule", cls("risk--dim"))
             for i, rule in enumerate(RULES):
                 out.append("\n  " if i % 3 == 0 else "  ")
-                n = risk.blocks.get(rule, 0)
+                n = dict(risk.blocks).get(rule, 0)
                 out.append(f"{RULE_LABELS.get(rule, rule):<15}{n:>3}", cls("risk--warn") if n else cls("risk--dim"))
         elif risk.blocks:
             out.append("\nblocks ", cls("risk--dim"))
-            out.append(" ".join(f"{RULE_LABELS.get(r, r)} {n}" for r, n in risk.blocks.most_common()))
+            out.append(" ".join(f"{RULE_LABELS.get(r, r)} {n}" for r, n in risk.blocks))
         return out

@@ -1,5 +1,8 @@
 """LiquidationTape: newest first, from a bounded ring, drawn line by line (only visible rows).
 
+The first line is the column header; columns drop whole by priority on narrow panes (market,
+side and price never). A cursor (j/k when the tape has focus) picks a row for the market view.
+
 The app hands it each refresh's new liquidations in one call (`ingest`); nothing here runs
 per event except appending to the ring. The title carries the filter, the rate and how
 many rows never made it to the screen because they scrolled past between two refreshes.
@@ -20,6 +23,7 @@ from textual.strip import Strip
 
 from core.events import Liquidation, short_name
 from tui import numbers as fmt
+from tui.columns import Column, fit, header
 from tui.widgets.repaint import set_title
 
 RING_ROWS = 400
@@ -81,16 +85,30 @@ class TapeFilter:
 BUSY_RATE = 20.0  # liquidations/s above which the tape slows its repaints
 BUSY_REPAINT_S = 0.5
 
+COLUMNS = (
+    Column("time", "time", 8, 2, "<"),
+    Column("venue", "ven", 3, 4, "<"),
+    Column("market", "market", 8, 0, "<"),
+    Column("side", "sd", 2, 0, "<"),
+    Column("usd", "USD", 7, 1),
+    Column("price", "price", 9, 0),
+    Column("qty", "qty", 9, 5),
+    Column("lag", "lag", 7, 6),
+    Column("symbol", "symbol", 14, 7, "<"),
+)
 
-class LiquidationTape(ScrollView, can_focus=False):
-    COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim", "tape--selected"}
+
+class LiquidationTape(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim", "tape--selected", "tape--header", "tape--cursor"}
     DEFAULT_CSS = """
     LiquidationTape { overflow: hidden hidden; }
     LiquidationTape > .tape--long { color: $liq-long; }
     LiquidationTape > .tape--short { color: $liq-short; }
     LiquidationTape > .tape--large { text-style: bold; }
     LiquidationTape > .tape--dim { color: $text-muted; }
+    LiquidationTape > .tape--header { color: $text-muted; text-style: underline; }
     LiquidationTape > .tape--selected { background: $selected; }
+    LiquidationTape > .tape--cursor { text-style: reverse; }
     """
 
     def __init__(self, large_usd: float = 250_000.0, rows: int = RING_ROWS, **kw) -> None:
@@ -103,6 +121,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.hidden = 0  # removed by the filter
         self.received = 0  # handed to the tape (shown or hidden); received + skipped = all liquidations
         self.selected = ""
+        self.cursor = 0  # row under the cursor, 0 = newest
         self._painted_at = float("-inf")
         self._unpainted = False
 
@@ -121,7 +140,7 @@ class LiquidationTape(ScrollView, can_focus=False):
         self.skipped += skipped
         self.rate = rate
         if n or skipped:
-            self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
+            self._sync_size()
             self._unpainted = True
         # In a burst every row moves on every repaint: faster than anyone reads, and the bulk of
         # what an SSH link carries. Above BUSY_RATE the tape repaints at BUSY_REPAINT_S.
@@ -131,13 +150,17 @@ class LiquidationTape(ScrollView, can_focus=False):
             self.refresh()
         set_title(self, self.title_text())
 
+    def _sync_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring) + 1)
+
     def set_filter(self, flt: TapeFilter, history: Iterable[Liquidation]) -> None:
         """Apply a filter and refill the ring from what the engine still holds."""
         self.filter = flt
         self.ring.clear()
         self.hidden = 0
         self.ring.extend(ev for ev in history if flt.keep(ev))
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring))
+        self.cursor = 0
+        self._sync_size()
         self.scroll_to(y=0, animate=False)
         set_title(self, self.title_text())
         self.refresh()
@@ -158,45 +181,66 @@ class LiquidationTape(ScrollView, can_focus=False):
             self.selected = market
             self.refresh()
 
+    # -- cursor ---------------------------------------------------------------------------
+    def move_cursor(self, step: int | None = None, to: int | None = None) -> None:
+        last = max(0, len(self.ring) - 1)
+        self.cursor = max(0, min(last, to if to is not None else self.cursor + (step or 0)))
+        rows = max(1, self.size.height - 1)
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + rows:
+            self.scroll_to(y=self.cursor - rows + 1, animate=False)
+        self.refresh()
+
+    def cursor_market(self) -> str | None:
+        if not self.ring:
+            return None
+        return self.ring[-1 - min(self.cursor, len(self.ring) - 1)].market
+
     # -- drawing --------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
-        i = self.scroll_offset.y + y
+        cols = fit(COLUMNS, width)
+        if y == 0:
+            hdr = base + self.get_component_rich_style("tape--header")
+            return Strip([Segment(header(cols), hdr)]).adjust_cell_length(width, base)
+        i = self.scroll_offset.y + y - 1
         if i >= len(self.ring):
-            if i == 0 and y == 0:
+            if i == 0 and y == 1:
                 msg = "no liquidations match the filter" if self.filter.active else "waiting for liquidations…"
                 dim = base + self.get_component_rich_style("tape--dim")
                 return Strip([Segment(msg, dim)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         ev = self.ring[-1 - i]
-        row = base
-        return Strip(self._segments(ev, row, width)).adjust_cell_length(width, row)
+        row = base + self.get_component_rich_style("tape--cursor") if (i == self.cursor and self.has_focus) else base
+        return Strip(self._segments(ev, row, cols)).adjust_cell_length(width, row)
 
-    def _segments(self, ev: Liquidation, row: Style, width: int) -> list[Segment]:
+    def _segments(self, ev: Liquidation, row: Style, cols) -> list[Segment]:
         long = ev.side == "long"
         side_style = row + self.get_component_rich_style("tape--long" if long else "tape--short")
         big = ev.usd >= self.large_usd
         usd_style = side_style + self.get_component_rich_style("tape--large") if big else side_style
         dim = row + self.get_component_rich_style("tape--dim")
-        mkt_w = 4 if width < 60 else 9
-        mkt = short_name(ev.market)[:mkt_w]
         mkt_style = row + self.get_component_rich_style("tape--selected") if ev.market == self.selected else row
-        segs = [
-            Segment(fmt.hhmmss(ev.ts_event) + " ", dim),
-            Segment(f"{fmt.venue(ev.venue)} ", row),
-            Segment(f"{mkt:<{mkt_w}}", mkt_style + Style(bold=True) if big else mkt_style),
-            Segment(" ▼L" if long else " ▲S", side_style),
-            Segment(f" {fmt.usd(ev.usd):>7}", usd_style),
-            Segment(f" {fmt.price(ev.price):>9}", row),
-        ]
-        if width >= 56:
-            segs.append(Segment(f" {_qty(ev.qty):>9}", dim))
-        if width >= 64:
-            lag_ms = max(0.0, (ev.ts_recv - ev.ts_event) * 1000)
-            segs.append(Segment(f" {lag_ms:>5.0f}ms", dim))
-        if width >= 76:
-            segs.append(Segment(f"  {ev.symbol}", dim))
+        cells = {
+            "time": (fmt.hhmmss(ev.ts_event), dim),
+            "venue": (fmt.venue(ev.venue), row),
+            "market": (short_name(ev.market), mkt_style + Style(bold=True) if big else mkt_style),
+            "side": ("▼L" if long else "▲S", side_style),
+            "usd": (fmt.usd(ev.usd), usd_style),
+            "price": (fmt.price(ev.price), row),
+            "qty": (_qty(ev.qty), dim),
+            "lag": (f"{max(0.0, (ev.ts_recv - ev.ts_event) * 1000):.0f}ms", dim),
+            "symbol": (ev.symbol, dim),
+        }
+        segs = []
+        for n, c in enumerate(cols):
+            text, style = cells[c.key]
+            if n:
+                segs.append(Segment(" ", row))
+            segs.append(Segment(c.cell(text), style))
         return segs
 
 

@@ -1,0 +1,472 @@
+"""EngineSnapshot: everything the console shows, as plain frozen data, built at the refresh rate.
+
+The console reads only this (and sends typed commands back through `engine.submit`). The
+builder does the reading: market rows (scores only for the rows on screen), positions with
+their nearest exit, pending signals with the dollar figures a confirm needs, risk counters,
+feed health per venue, the heat levels of the selected market, the tape rows new since the
+last build, and what happened in between (signals ended, alerts).
+"""
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+
+from core.alerts import Alert, AlertWatch
+from core.cascade_score import CascadeScore
+from core.events import Liquidation, OrderSide, Side
+from core.fade import TRACKING
+from core.heat_levels import Levels, LevelsProvider, RealisedLevels
+from core.positions import ClosedTrade
+from core.signals import IDLE, SIGNAL, WATCHING, FilterResult, Signal
+
+OK_FEED_STATES = ("connected", "simulated", "replay")
+SIGNAL_LOG_ROWS = 500
+
+
+# -- rows ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class MarketView:
+    """One row of the windows list. `score` is None for rows off screen (not computed)."""
+
+    market: str
+    long_usd: float
+    short_usd: float
+    long_events: int
+    short_events: int
+    events_per_s: float
+    score: CascadeScore | None
+    dominant: Side
+    state: str  # idle | watching | SIGNAL | in position
+    seconds_left: float | None
+    price: float | None
+    funding: float | None
+    playbook: str = ""  # which playbook is watching / signalling
+    filters: tuple[FilterResult, ...] = ()  # the last filter check of the watching playbook
+    outcome: str = ""  # why the last watch ended
+
+    @property
+    def blocker(self) -> FilterResult | None:
+        """The first filter that fails: why this market is not signalling."""
+        return next((f for f in self.filters if not f.passed), None)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    market: str
+    side: Side
+    qty: float
+    entry_price: float
+    mark: float | None
+    stop_price: float
+    take_profit_price: float
+    stop_pct: float
+    pnl: float
+    held_s: float
+    max_hold_s: float
+    exit_rule: str
+    exit_how: str
+    exit_pending: str
+    r: float  # P&L in units of the dollar risk at the stop
+    playbook: str = "ride"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalView:
+    """A pending signal with its plan and what it risks, as the confirm panel shows it."""
+
+    id: str
+    market: str
+    playbook: str
+    order_side: OrderSide
+    liquidated: Side
+    score: CascadeScore
+    first_ts: float
+    raised_ts: float
+    expires_ts: float
+    seconds_left: float
+    price: float
+    qty: float
+    notional: float
+    stop_price: float
+    stop_pct: float
+    take_profit_price: float
+    take_profit_pct: float
+    window_usd: float
+    window_events: int
+    filters: tuple[FilterResult, ...]
+    why: str
+    size_skip: str
+    risk_usd: float  # loss if the stop fills at its price
+    reward_usd: float  # gain if the target fills at its price
+    reward_risk: float
+    size_reason: str  # how the size came out of the score and the window
+    needs_confirm: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignalLogRow:
+    ts: float
+    market: str
+    playbook: str
+    side: OrderSide
+    score: float
+    status: str  # raised | entered | rejected | expired | blocked | ignored
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskView:
+    killed: bool
+    open_positions: int
+    pending_entries: int
+    max_open: int
+    realised_today: float
+    unrealised: float
+    daily_loss: float
+    daily_loss_limit: float
+    trades_today: tuple[tuple[str, int], ...]
+    max_trades_per_market: int
+    blocks: tuple[tuple[str, int], ...]
+    last_block: tuple[float, str, str, str] | None
+    open_notional: float
+    max_notional_per_trade: float
+    max_total_notional: float
+
+    @property
+    def today(self) -> float:
+        return self.realised_today + self.unrealised
+
+
+@dataclass(frozen=True, slots=True)
+class FeedView:
+    venue: str
+    state: str  # connected | stale | reconnecting | connecting | down | simulated | replay | finished | failed
+    msgs_per_s: float | None = None
+    lag_ms: float | None = None
+    reconnects: int = 0
+    reason: str = ""
+    last_msg_age_s: float | None = None
+    dropped: tuple[tuple[str, int], ...] = ()
+    next_retry_s: float | None = None
+    received: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.state in OK_FEED_STATES
+
+    @property
+    def never_connected(self) -> bool:
+        return self.received == 0 and self.state in ("connecting", "reconnecting", "down", "stale")
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something that happened between two snapshots, for the status line."""
+
+    ts: float
+    text: str
+    level: str = "info"  # info | warn | error
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    label: str = ""
+    kind: str = "none"  # none | sim | replay | live
+    paused: bool = False
+    speed: float | None = None
+    finished: bool = False
+    progress: float | None = None  # 0..1 for a replay that knows its length
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    now: float
+    mode: str
+    markets: tuple[MarketView, ...]  # rows in list order; scores only in the requested slice
+    markets_total: int
+    positions: tuple[PositionView, ...]
+    pending_entries: tuple[str, ...]
+    signals: tuple[SignalView, ...]  # pending, oldest first
+    risk: RiskView
+    feeds: tuple[FeedView, ...]
+    stale_venues: tuple[str, ...]
+    source: SourceView
+    tape: tuple[Liquidation, ...]  # new since the last build, oldest first
+    tape_skipped: int  # arrived and left the engine's ring between two builds
+    liquidations_seen: int
+    events_seen: int
+    closed_trades: int
+    realised_pnl: float
+    fees_paid: float
+    selected: str = ""
+    selected_price: float | None = None
+    heat: Levels | None = None
+    signal_log: tuple[SignalLogRow, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    alerts: tuple[Alert, ...] = ()  # raised since the last build (the bell rings for these)
+    trades: tuple[ClosedTrade, ...] = field(default=(), repr=False)
+
+    @property
+    def to_confirm(self) -> tuple[SignalView, ...]:
+        return tuple(s for s in self.signals if s.needs_confirm)
+
+    @property
+    def pnl_today(self) -> float:
+        return self.risk.today
+
+    def position(self, market: str) -> PositionView | None:
+        return next((p for p in self.positions if p.market == market), None)
+
+    def market(self, market: str) -> MarketView | None:
+        return next((m for m in self.markets if m.market == market), None)
+
+
+# -- rules the console used to decide ----------------------------------------------------------
+def needs_confirm(mode: str, sig: Signal) -> bool:
+    """Semi-auto asks for every pending signal that sizing did not already rule out."""
+    return mode == "semi" and sig.status == "pending" and sig.qty > 0
+
+
+def signal_risk(notional: float, stop_pct: float, take_profit_pct: float) -> tuple[float, float, float]:
+    """(dollar risk at the stop, dollar reward at the target, reward:risk); fees not included."""
+    risk = notional * stop_pct / 100
+    reward = notional * take_profit_pct / 100
+    return risk, reward, (reward / risk if risk > 0 else 0.0)
+
+
+def size_reason(sig: Signal, sizing) -> str:
+    """How the size came out: the risk budget (scaled by score and volume) over the stop distance."""
+    conf = max(0.0, min(sig.score.total, 10.0)) / 10
+    extras = sig.extras or {}
+    vol = extras.get("volume_factor")
+    if vol is None:
+        vol = min(sig.window_usd / sizing.volume_ref_usd, sizing.volume_factor_cap) if sizing.volume_ref_usd else 0.0
+    per_trade = getattr(sizing, "risk_per_trade_usd", None)
+    if per_trade is None:  # sizing by notional (before risk budgets)
+        return f"${sizing.base_size_usd:,.0f} × score {conf:.2f} × volume {vol:.2f}"
+    budget = extras.get("risk_budget_usd", per_trade * conf * vol)
+    capped = " → capped at base size" if extras.get("size_capped_by") else ""
+    vcap = " (cap)" if vol >= sizing.volume_factor_cap else ""
+    return (f"risk ${per_trade:,.0f} × score {conf:.2f} × volume {vol:.2f}{vcap} = ${budget:,.0f}"
+            f" ÷ stop {sig.stop_pct:.2f}%{capped}")
+
+
+# -- the builder -----------------------------------------------------------------------------------
+class SnapshotBuilder:
+    """Reads the engine (and the event source's health) into an `EngineSnapshot`.
+
+    Subscribes to the engine once, only to remember what happened between two builds
+    (signals ending, notices); that callback appends to bounded deques and nothing else.
+    """
+
+    def __init__(self, engine, source=None, levels: LevelsProvider | None = None, alerts: AlertWatch | None = None) -> None:
+        self.engine = engine
+        self.alert_watch = alerts
+        self._alerts: deque[Alert] = deque(maxlen=100)
+        if alerts is not None:
+            alerts.sinks.append(self._alerts.append)
+        self.source = source
+        self.levels = levels or RealisedLevels()
+        self._observe_tape = isinstance(self.levels, RealisedLevels)
+        self._tape_seen = engine.liquidations_seen - len(engine.tape)  # open on what the engine holds
+        self._log: deque[SignalLogRow] = deque(maxlen=SIGNAL_LOG_ROWS)
+        self._notices: deque[Notice] = deque(maxlen=200)
+        self.source_error = ""
+        self._unsubscribe = engine.subscribe(self._on_event)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    def note(self, text: str, level: str = "info") -> None:
+        """A notice from outside the engine (source failed, journal failing)."""
+        self._notices.append(Notice(self._now(), text, level))
+
+    def _now(self) -> float:
+        n = self.engine.now
+        return n if n != float("-inf") else self.engine.clock.now()
+
+    def _on_event(self, ev: object) -> None:
+        from core.engine_events import FeedStateChanged, ModeChanged, PositionClosed, RiskBlocked, SignalEnded, SignalRaised
+
+        if isinstance(ev, SignalRaised):
+            s = ev.signal
+            self._log.append(SignalLogRow(ev.ts, s.market, s.playbook, s.order_side, s.score.total, "raised", ""))
+        elif isinstance(ev, SignalEnded):
+            s = ev.signal
+            self._log.append(SignalLogRow(ev.ts, s.market, s.playbook, s.order_side, s.score.total, s.status, s.reason))
+            if s.status == "entered":
+                self._notices.append(Notice(ev.ts, f"entry {s.order_side.upper()} {s.qty:.4g} {s.market} ≈${s.notional:,.0f}"
+                                                   f" @ {s.price:g}, score {s.score.total:.1f}", "warn"))
+            elif s.status in ("expired", "blocked"):
+                self._notices.append(Notice(ev.ts, f"{s.market} signal {s.status}: {s.reason}", "info"))
+        elif isinstance(ev, ModeChanged) and ev.reason != "user":
+            self._notices.append(Notice(ev.ts, f"mode {ev.new}: {ev.reason}", "warn"))
+        elif isinstance(ev, RiskBlocked) and (self.engine.mode != "watch" or ev.rule == "kill_switch"):
+            self._notices.append(Notice(ev.ts, f"{ev.market} blocked ({ev.rule}): {ev.message}", "warn"))
+        elif isinstance(ev, PositionClosed):
+            t = ev.trade
+            self._notices.append(Notice(ev.ts, f"closed {t.market} {t.side} ({t.reason}): {t.pnl:+,.2f}", "info"))
+        elif isinstance(ev, FeedStateChanged) and ev.state in ("down", "stale", "reconnecting"):
+            self._notices.append(Notice(ev.ts, f"feed {ev.venue} {ev.state}" + (f": {ev.reason}" if ev.reason else ""), "warn"))
+
+    def build(self, selected: str = "", rows: tuple[int, int] = (0, 40), heat_buckets: int = 30,
+              heat_span_pct: float = 3.0) -> EngineSnapshot:
+        """`rows` = (first, count) of the windows list on screen: only those rows get a score."""
+        eng = self.engine
+        now = self._now()
+        tape, skipped = self._new_tape()
+        if self._observe_tape:
+            self.levels.observe(tape)  # type: ignore[union-attr]
+        markets = self._markets(now, rows)
+        if not selected and markets:
+            selected = markets[0].market
+        price = eng.mark_of(selected) if selected else None
+        heat = self.levels.levels(selected, price, heat_buckets, heat_span_pct) if price else None
+        risk = self._risk(now)
+        if self.alert_watch is not None:
+            self.alert_watch.check_loss(now, eng.risk.day, risk.daily_loss, risk.daily_loss_limit)
+        notices, self._notices = tuple(self._notices), deque(maxlen=200)
+        alerts = tuple(self._alerts)
+        self._alerts.clear()
+        return EngineSnapshot(
+            now=now, mode=eng.mode, markets=markets, markets_total=len(markets),
+            positions=self._positions(now), pending_entries=tuple(eng.pending_entries),
+            signals=self._signals(now, risk), risk=risk, feeds=self._feeds(now),
+            stale_venues=tuple(sorted(eng.stale_venues)), source=self._source(),
+            tape=tape, tape_skipped=skipped, liquidations_seen=eng.liquidations_seen,
+            events_seen=sum(eng.counts.values()), closed_trades=len(eng.trades),
+            realised_pnl=eng.realised_pnl, fees_paid=eng.fees_paid,
+            selected=selected, selected_price=price, heat=heat,
+            signal_log=tuple(self._log), notices=notices, alerts=alerts, trades=tuple(eng.trades),
+        )
+
+    def _new_tape(self) -> tuple[tuple[Liquidation, ...], int]:
+        eng = self.engine
+        seen = eng.liquidations_seen
+        new, self._tape_seen = seen - self._tape_seen, seen
+        take = min(new, len(eng.tape))
+        fresh = tuple(itertools.islice(reversed(eng.tape), take))[::-1]
+        return fresh, new - take
+
+    def _markets(self, now: float, rows: tuple[int, int]) -> tuple[MarketView, ...]:
+        """Active markets, signals and positions first, then by liquidated USD in the window."""
+        eng = self.engine
+        light = []
+        for market, st in eng.markets.items():
+            st.expire(now)
+            lw, sw = st.long.window, st.short.window
+            dets = eng.detectors[market]
+            held = market in eng.positions or market in eng.pending_entries
+            if lw.count == 0 and sw.count == 0 and not held and all(d.state == IDLE for d in dets):
+                continue
+            det = next((d for d in dets if d.state == SIGNAL), None) or next((d for d in dets if d.state != IDLE), dets[0])
+            if held:
+                state = "in position"
+            elif det.state == SIGNAL and det.signal is not None:
+                state = "SIGNAL"
+            else:
+                state = "watching" if det.state in (WATCHING, TRACKING) else det.state
+            light.append((state not in ("SIGNAL", "in position"), -(lw.total + sw.total), market, st, det, state))
+        light.sort(key=lambda r: r[:3])
+        first, count = rows
+        out = []
+        for i, (_, _, market, st, det, state) in enumerate(light):
+            lw, sw = st.long.window, st.short.window
+            dominant: Side = "long" if lw.total >= sw.total else "short"
+            if det.state in (WATCHING, TRACKING, SIGNAL) and det.side:
+                dominant = det.side
+            left = det.signal.seconds_left(now) if state == "SIGNAL" and det.signal is not None else None
+            score = eng.score_for(market, dominant, now) if first <= i < first + count else None
+            out.append(MarketView(
+                market, lw.total, sw.total, lw.count, sw.count, lw.events_per_s(now) + sw.events_per_s(now),
+                score, dominant, state, left, st.price, st.funding_rate, det.playbook if det.state != IDLE else "",
+                tuple(getattr(det, "last_filters", ())), getattr(det, "last_outcome", ""),
+            ))
+        return tuple(out)
+
+    def _positions(self, now: float) -> tuple[PositionView, ...]:
+        eng = self.engine
+        out = []
+        for p in eng.positions.values():
+            mark = eng.mark_of(p.market)
+            pnl = p.unrealised(mark) if mark is not None else 0.0
+            rule, how = eng.position_exit_hint(p)
+            risk = p.notional * p.stop_pct / 100
+            out.append(PositionView(
+                p.market, p.side, p.qty, p.entry_price, mark, p.stop_price, p.take_profit_price, p.stop_pct, pnl,
+                max(0.0, now - p.entry_ts), max(0.0, p.max_hold_until - p.entry_ts), rule, how, p.exit_pending,
+                pnl / risk if risk > 0 else 0.0, p.playbook,
+            ))
+        return tuple(out)
+
+    def _signals(self, now: float, risk: RiskView) -> tuple[SignalView, ...]:
+        eng = self.engine
+        out = []
+        for s in sorted(eng.signals.values(), key=lambda s: s.raised_ts):
+            r_usd, w_usd, rr = signal_risk(s.notional, s.stop_pct, s.take_profit_pct)
+            extras = s.extras or {}
+            why = extras.get("why") or "ride the cascade · " + " ".join(f"{f.name}✓" for f in s.filters if f.passed)
+            out.append(SignalView(
+                s.id, s.market, s.playbook, s.order_side, s.liquidated, s.score, s.first_ts, s.raised_ts, s.expires_ts,
+                s.seconds_left(now), s.price, s.qty, s.notional, s.stop_price, s.stop_pct, s.take_profit_price,
+                s.take_profit_pct, s.window_usd, s.window_events, s.filters, str(why), str(extras.get("size_skip") or ""),
+                r_usd, w_usd, rr, size_reason(s, eng.cfg.sizing), needs_confirm(eng.mode, s),
+            ))
+        return tuple(out)
+
+    def _risk(self, now: float) -> RiskView:
+        eng = self.engine
+        r = eng.risk
+        c = r.counters(now)
+        unreal = eng.unrealised()
+        open_notional = sum(p.notional for p in eng.positions.values())
+        return RiskView(
+            killed=c["killed"], open_positions=len(eng.positions), pending_entries=len(eng.pending_entries),
+            max_open=r.cfg.max_open_positions, realised_today=c["realised_today"], unrealised=unreal,
+            daily_loss=r.daily_loss(unreal), daily_loss_limit=r.cfg.daily_loss_limit_usd,
+            trades_today=tuple(sorted(c["trades_today"].items(), key=lambda kv: -kv[1])),
+            max_trades_per_market=r.cfg.max_trades_per_market_per_day,
+            blocks=tuple(sorted(c["blocks"].items(), key=lambda kv: -kv[1])), last_block=c["last_block"],
+            open_notional=open_notional, max_notional_per_trade=r.cfg.max_notional_per_trade_usd,
+            max_total_notional=r.cfg.max_total_notional_usd,
+        )
+
+    def _feeds(self, now: float) -> tuple[FeedView, ...]:
+        """Live sources publish per-venue `health` (core.feeds.health.FeedHealth); the simulator and
+        replay are one local 'feed'; the engine's own feed_states fill any gaps."""
+        eng, source = self.engine, self.source
+        lines: dict[str, FeedView] = {}
+        health = getattr(source, "health", None)
+        if isinstance(health, dict):
+            for venue, h in health.items():
+                last = getattr(h, "last_frame_ts", None)
+                retry_at = getattr(h, "next_retry_ts", None)
+                retry = getattr(h, "next_retry_s", None)
+                if retry is None and retry_at is not None:
+                    retry = max(0.0, retry_at - now)
+                dropped = getattr(h, "dropped", {}) or {}
+                lines[venue] = FeedView(
+                    venue, eng.feed_states.get(venue, getattr(h, "state", "?")), getattr(h, "msgs_per_s", None),
+                    getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "",
+                    (now - last) if last is not None else None, tuple(sorted(dropped.items())), retry,
+                    getattr(h, "received", 0),
+                )
+        for venue, state in eng.feed_states.items():
+            lines.setdefault(venue, FeedView(venue, state, received=1))
+        if not lines and source is not None:
+            src = self._source()
+            name = "sim" if src.kind == "sim" else "replay"
+            state = "failed" if self.source_error else "finished" if src.finished else "simulated" if name == "sim" else "replay"
+            lines[name] = FeedView(name, state, None, 0.0, reason=self.source_error, received=eng.liquidations_seen)
+        return tuple(lines.values())
+
+    def _source(self) -> SourceView:
+        s = self.source
+        if s is None:
+            return SourceView()
+        label = getattr(s, "label", "") or ""
+        kind = "replay" if label.startswith("REPLAY") else "live" if label.startswith("LIVE") else "sim"
+        progress = getattr(s, "progress", None)
+        return SourceView(label, kind, bool(getattr(s, "paused", False)), getattr(s, "speed", None),
+                          bool(getattr(s, "finished", False)), progress if isinstance(progress, float) else None)

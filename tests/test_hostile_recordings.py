@@ -1,0 +1,248 @@
+"""Hostile recordings: every case is a good recording with something bad put into it.
+
+Each case asserts the same three things: no good line is lost (the normalised events equal the
+clean file's), the bad line is counted with its line number and a reason, and the command exits
+with the right code and no traceback. The reading commands (backtest, study, sweep) then see
+exactly what they would have seen without the bad line.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.events import event_to_dict
+from core.recording import BadLine, RecordedLine, read_recording
+from core.sim.market_sim import Simulator
+
+ROOT = Path(__file__).resolve().parents[1]
+AT = 120  # the bad line goes in after this many good ones
+
+
+@pytest.fixture(scope="module")
+def good_lines(tmp_path_factory) -> list[bytes]:
+    sim = Simulator("crash", seed=5, markets=4)
+    return [json.dumps({"ts": ev.ts_recv, "venue": "sim", "msg": event_to_dict(ev)}).encode() for ev in sim.run(15 * 60)]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, good_lines) -> Path:
+    p = tmp_path_factory.mktemp("clean") / "clean.jsonl"
+    p.write_bytes(b"\n".join(good_lines) + b"\n")
+    return p
+
+
+def _ts(good_lines: list[bytes], i: int) -> float:
+    return json.loads(good_lines[i])["ts"]
+
+
+def _sim_line(good_lines: list[bytes], i: int, **changes) -> bytes:
+    obj = json.loads(good_lines[i])
+    obj["msg"].update(changes)
+    return json.dumps(obj).encode()
+
+
+def _mark_line(good_lines: list[bytes]) -> int:
+    return next(i for i in range(AT, len(good_lines)) if b'"kind": "mark"' in good_lines[i])
+
+
+# name -> (bad line(s) given the good lines, reason fragment)
+CASES = {
+    "non_utf8_byte": (lambda g: [g[AT][:40] + b"\xff\xfe" + g[AT][40:]], "not JSON"),
+    "nul_and_binary": (lambda g: [b"\x00\x01\x02\x89PNG\r\n\x1a"[:6]], "not JSON"),
+    "cut_json": (lambda g: [g[AT][: len(g[AT]) // 2]], "not JSON"),
+    "json_array": (lambda g: [b"[1, 2, 3]"], "not a JSON object"),
+    "json_number": (lambda g: [b"42"], "not a JSON object"),
+    "ts_string": (lambda g: [g[AT].replace(b'"ts": ', b'"ts": "', 1).replace(b', "venue"', b'", "venue"', 1)], "'ts' must be a number"),
+    "ts_nan_literal": (lambda g: [b'{"ts": NaN, "venue": "sim", "msg": {}}'], "not JSON"),
+    "ts_infinite": (lambda g: [b'{"ts": 1e400, "venue": "sim", "msg": {}}'], "not JSON"),
+    "ts_bool": (lambda g: [b'{"ts": true, "venue": "sim", "msg": {}}'], "'ts' must be a number"),
+    "ts_negative": (lambda g: [b'{"ts": -5, "venue": "sim", "msg": {}}'], "between 1970 and 2100"),
+    "ts_year_2200": (lambda g: [b'{"ts": 7258118400, "venue": "sim", "msg": {}}'], "between 1970 and 2100"),
+    "venue_missing": (lambda g: [g[AT].replace(b'"venue": "sim", ', b"")], "'venue' must be"),
+    "venue_number": (lambda g: [g[AT].replace(b'"venue": "sim"', b'"venue": 7')], "'venue' must be"),
+    "msg_missing": (lambda g: [b'{"ts": %f, "venue": "sim"}' % _ts(g, AT)], "missing 'msg'"),
+    "unknown_venue": (lambda g: [b'{"ts": %f, "venue": "nasdaq", "msg": "{}"}' % _ts(g, AT)], "nasdaq"),
+    "funding_nan_string": (lambda g: [_sim_line(g, _mark_line(g), funding_rate="NaN")], "funding_rate"),
+    "mark_string": (lambda g: [_sim_line(g, _mark_line(g), mark="60000")], "mark"),
+    "mark_negative": (lambda g: [_sim_line(g, _mark_line(g), mark=-100.0)], "mark"),
+    "mark_zero": (lambda g: [_sim_line(g, _mark_line(g), mark=0)], "mark"),
+    "market_empty": (lambda g: [_sim_line(g, AT, market="")], "market"),
+    "unknown_kind": (lambda g: [_sim_line(g, AT, kind="tweet")], "unknown kind"),
+    "event_time_in_2100": (lambda g: [_sim_line(g, AT, ts_recv=4_102_000_000.0)], "ts_recv"),
+    "out_of_order_hour": (lambda g: [b'{"ts": %f, "venue": "sim", "msg": %s}' % (
+        _ts(g, AT) - 3600, json.dumps({**json.loads(g[AT])["msg"], "ts_recv": _ts(g, AT) - 3600}).encode())], "out of order"),
+    "far_future_line": (lambda g: [b'{"ts": 4100000000.0, "venue": "sim", "msg": %s}' % json.dumps(
+        {**json.loads(g[AT])["msg"], "ts_recv": 4_100_000_000.0, "ts_event": 4_100_000_000.0}).encode()], "far-future"),
+}
+
+
+def _hostile(tmp_path: Path, good: list[bytes], bad: list[bytes], gz: bool = False) -> Path:
+    lines = good[:AT] + bad + good[AT:]
+    data = b"\n".join(lines) + b"\n"
+    p = tmp_path / ("hostile.jsonl.gz" if gz else "hostile.jsonl")
+    p.write_bytes(gzip.compress(data) if gz else data)
+    return p
+
+
+def _normalize(path: Path, capsys, *extra: str) -> tuple[int, str, str]:
+    code = main(["normalize", str(path), *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def clean_events(clean) -> bytes:
+    proc = subprocess.run([sys.executable, "-m", "core.cli", "normalize", str(clean)], cwd=ROOT, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    return proc.stdout
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_bad_line_is_counted_with_its_number_and_no_good_line_is_lost(case, good_lines, clean_events, tmp_path, capsys):
+    make, reason = CASES[case]
+    bad = make(good_lines)
+    path = _hostile(tmp_path, good_lines, bad)
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and "Traceback" not in err
+    assert out.encode() == clean_events, "the good lines around the bad one must all come through"
+    assert f"{len(bad)} unparseable" in err
+    assert f"line {AT + 1}:" in err and reason in err, err
+    code, _, err = _normalize(path, capsys, "--strict")
+    assert code == 1
+
+
+def test_a_killed_gzip_recording_yields_every_line_before_the_cut_then_says_where_it_broke(good_lines, tmp_path, capsys):
+    data = b"\n".join(good_lines) + b"\n"
+    whole = gzip.compress(data)
+    path = tmp_path / "killed.jsonl.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])  # what `kill -9` of a gzip writer leaves
+    items = list(read_recording(path))
+    good = [i for i in items if isinstance(i, RecordedLine)]
+    bad = [i for i in items if isinstance(i, BadLine)]
+    assert len(bad) == 1 and isinstance(items[-1], BadLine), "exactly one line at the end says where it broke"
+    assert "gzip stream ends early" in bad[0].reason and bad[0].lineno == len(good) + 1
+    # every line that was wholly written before the cut comes back, in order
+    assert [json.loads(g) for g in good_lines[: len(good)]] == [{"ts": i.ts, "venue": i.venue, "msg": i.msg} for i in good]
+    readable = gzip.decompress(whole)[: len(b"".join(g + b"\n" for g in good_lines[: len(good) + 1]))]
+    assert len(good) >= readable.count(b"\n") - 1 and len(good) > len(good_lines) // 3
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and "Traceback" not in err and len(out.splitlines()) == len(good)
+    assert "1 unparseable" in err and "gzip stream ends early" in err
+
+
+def test_corrupt_gzip_bytes_keep_the_lines_before_them(good_lines, tmp_path, capsys):
+    whole = bytearray(gzip.compress(b"\n".join(good_lines) + b"\n", compresslevel=1))
+    mid = len(whole) // 2
+    whole[mid : mid + 64] = bytes(64)  # a damaged disk block
+    path = tmp_path / "damaged.jsonl.gz"
+    path.write_bytes(bytes(whole))
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and "Traceback" not in err
+    assert len(out.splitlines()) > len(good_lines) // 4  # the first part survives
+    assert "gzip" in err and "unparseable" in err
+
+
+def test_an_over_long_line_is_skipped_without_holding_it_all(good_lines, tmp_path, capsys, clean_events):
+    path = _hostile(tmp_path, good_lines, [b"x" * (17 << 20)])
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and out.encode() == clean_events
+    assert f"line {AT + 1}: line longer than 16 MB" in err
+
+
+def test_a_missing_final_newline_loses_nothing(good_lines, tmp_path, capsys, clean_events):
+    path = tmp_path / "no_newline.jsonl"
+    path.write_bytes(b"\n".join(good_lines))
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and out.encode() == clean_events and "0 unparseable" in err
+
+
+def test_crlf_line_endings_and_blank_lines_are_fine(good_lines, tmp_path, capsys, clean_events):
+    path = tmp_path / "crlf.jsonl"
+    path.write_bytes(b"\r\n\r\n".join(good_lines) + b"\r\n")
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and out.encode() == clean_events and "0 unparseable" in err
+
+
+def test_several_far_future_lines_in_a_row_still_cannot_move_the_clock(good_lines, tmp_path, capsys, clean_events):
+    future = [b'{"ts": %f, "venue": "sim", "msg": %s}' % (4.1e9 + k, json.dumps(
+        {**json.loads(good_lines[AT])["msg"], "ts_recv": 4.1e9 + k}).encode()) for k in range(2)]
+    path = _hostile(tmp_path, good_lines, future)
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and out.encode() == clean_events
+    assert "2 unparseable" in err and err.count("far-future") == 2
+
+
+def test_a_real_gap_in_the_data_is_kept(good_lines, tmp_path, capsys):
+    """An hour with no data (a recorder restarted) is confirmed by the lines after it, not skipped."""
+    shifted = [_shift(line, 3600.0) for line in good_lines[AT:]]
+    path = tmp_path / "gap.jsonl"
+    path.write_bytes(b"\n".join(good_lines[:AT] + shifted) + b"\n")
+    code, out, err = _normalize(path, capsys)
+    assert code == 0 and "0 unparseable" in err and len(out.splitlines()) == len(good_lines)
+
+
+def _shift(line: bytes, s: float) -> bytes:
+    obj = json.loads(line)
+    obj["ts"] += s
+    obj["msg"]["ts_recv"] += s
+    obj["msg"]["ts_event"] += s
+    return json.dumps(obj).encode()
+
+
+def test_empty_file_and_missing_file(tmp_path, capsys):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    code, out, err = _normalize(empty, capsys)
+    assert code == 0 and out == "" and "0 lines, 0 events, 0 unparseable" in err
+    code, _, err = _normalize(tmp_path / "nope.jsonl", capsys)
+    assert code == 1 and "no such file or folder" in err and "Traceback" not in err
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("hello")
+    code, _, err = _normalize(tmp_path / "notes", capsys)  # a folder without recordings
+    assert code == 1 and "no recordings" in err
+
+
+_CLEAN_REPORTS: dict[str, dict] = {}
+
+
+def clean_reports(cmd: str, clean: Path) -> dict:
+    if cmd not in _CLEAN_REPORTS:
+        proc = subprocess.run([sys.executable, "-m", "core.cli", cmd, str(clean), "--json"], cwd=ROOT, capture_output=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+        _CLEAN_REPORTS[cmd] = json.loads(proc.stdout)
+    return _CLEAN_REPORTS[cmd]
+
+
+@pytest.mark.parametrize("case", ["funding_nan_string", "far_future_line", "mark_negative", "non_utf8_byte"])
+def test_backtest_study_and_sweep_see_what_they_would_without_the_bad_line(case, good_lines, clean, tmp_path, capsys):
+    path = _hostile(tmp_path, good_lines, CASES[case][0](good_lines), gz=True)
+    for cmd in (["backtest", "--json"], ["study", "--json"]):
+        want = clean_reports(cmd[0], clean)
+        assert main([cmd[0], str(path), *cmd[1:]]) == 0
+        out, err = capsys.readouterr()
+        got = json.loads(out)
+        assert got["bad_lines"] == 1 and "1 bad line skipped" in err and f"line {AT + 1}:" in err
+        for key in ("trades", "pnl", "signals", "tiers") if cmd[0] == "backtest" else ("episodes", "table"):
+            assert got[key] == want[key], (cmd[0], key)
+    assert main(["sweep", str(path), "--grid", "score_min=6,7"]) == 0
+    out, err = capsys.readouterr()
+    assert "1 bad line skipped" in err and "Traceback" not in err
+
+
+def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path):
+    whole = gzip.compress(b"\n".join(good_lines) + b"\n")
+    path = tmp_path / "killed.jsonl.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for cmd in (["backtest"], ["study"], ["sweep", "--grid", "score_min=6,7"]):
+        proc = subprocess.run([sys.executable, "-m", "core.cli", cmd[0], str(path), *cmd[1:]], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        assert "1 bad line skipped" in proc.stderr and "gzip stream ends early" in proc.stderr

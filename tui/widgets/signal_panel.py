@@ -1,0 +1,120 @@
+"""SignalPanel: the semi-auto confirm, docked at the bottom so the market stays live above it.
+
+Everything is read from the snapshot on every refresh (never stale): queue position, time
+left, the plan, dollar risk at the stop against the daily loss limit, reward:risk, notional
+against the caps, why this size, each filter with its value, and the keys.
+"""
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from core.events import short_name
+from core.snapshot import RiskView, SignalView
+from tui import numbers as fmt
+from tui.widgets.repaint import RepaintWhenChanged, set_title
+
+BAR_W = 20
+
+
+class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
+    COMPONENT_CLASSES = {"signal--sell", "signal--buy", "signal--dim", "signal--bad", "signal--ok", "signal--warn", "signal--key"}
+    DEFAULT_CSS = """
+    SignalPanel { height: auto; max-height: 12; display: none; border: heavy $mode-semi;
+        border-title-style: bold; border-subtitle-style: bold; background: $surface; text-wrap: nowrap; text-overflow: clip; }
+    SignalPanel.-active { display: block; }
+    SignalPanel > .signal--sell { color: $liq-long; text-style: bold; }
+    SignalPanel > .signal--buy { color: $liq-short; text-style: bold; }
+    SignalPanel > .signal--dim { color: $text-muted; }
+    SignalPanel > .signal--bad { color: $error; text-style: bold; }
+    SignalPanel > .signal--ok { color: $success; }
+    SignalPanel > .signal--warn { color: $warning; text-style: bold; }
+    SignalPanel > .signal--key { text-style: bold reverse; }
+    """
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.signal: SignalView | None = None
+        self.risk: RiskView | None = None
+        self.pos = (0, 0)
+
+    def show(self, signal: SignalView | None, pos: tuple[int, int], risk: RiskView) -> None:
+        self.signal, self.pos, self.risk = signal, pos, risk
+        self.set_class(signal is not None, "-active")
+        if signal is not None:
+            n, total = pos
+            set_title(self, f"SIGNAL {n}/{total} · {short_name(signal.market)} {signal.order_side.upper()} ({signal.playbook})",
+                      f"{signal.seconds_left:.0f} s left")
+        self.refresh_if_changed()
+
+    def render(self) -> Text:
+        s, rk = self.signal, self.risk
+        out = Text(no_wrap=True, overflow="crop")
+        if s is None or rk is None:
+            return out
+        cls = self.get_component_rich_style
+        width = self.content_size.width or 78
+        dim = cls("signal--dim")
+        # 1: the plan
+        side = cls("signal--sell" if s.order_side == "sell" else "signal--buy")
+        out.append("SELL ▼" if s.order_side == "sell" else "BUY ▲", side)
+        out.append(f" {fmt.qty(s.qty)} {short_name(s.market)} {fmt.usd(s.notional)} @ {fmt.price(s.price)}")
+        out.append(f"  stop {fmt.price(s.stop_price)} ({s.stop_pct:.2f}%)  target {fmt.price(s.take_profit_price)} ({s.take_profit_pct:.2f}%)")
+        # 2: what it risks
+        share = s.risk_usd / rk.daily_loss_limit * 100 if rk.daily_loss_limit > 0 else 0.0
+        left_today = max(0.0, rk.daily_loss_limit - rk.daily_loss)
+        out.append("\nrisk ", dim)
+        out.append(f"{fmt.usd(s.risk_usd)}", cls("signal--bad") if s.risk_usd > left_today else Style(bold=True))
+        out.append(f" at stop = {share:.0f}% of daily limit {fmt.usd(rk.daily_loss_limit)} ({fmt.usd(left_today)} left)")
+        out.append("  reward ", dim)
+        out.append(f"{fmt.usd(s.reward_usd)}  R:R {s.reward_risk:.2f}", Style(bold=True))
+        # 3: notional against the caps
+        total_after = rk.open_notional + s.notional
+        out.append("\nnotional ", dim)
+        out.append(f"{fmt.usd(s.notional)}/{fmt.usd(rk.max_notional_per_trade)} per trade",
+                   cls("signal--bad") if s.notional > rk.max_notional_per_trade else Style())
+        out.append(" · ", dim)
+        out.append(f"{fmt.usd(total_after)}/{fmt.usd(rk.max_total_notional)} total",
+                   cls("signal--bad") if total_after > rk.max_total_notional else Style())
+        out.append(f" · open {rk.open_positions + rk.pending_entries}/{rk.max_open}", dim)
+        # 4: why this size
+        out.append("\nsize ", dim)
+        out.append(s.size_reason if not s.size_skip else f"skip: {s.size_skip}", cls("signal--warn") if s.size_skip else Style())
+        # 5: score and filters, each with its value, wrapped to the panel
+        sc = s.score
+        out.append("\nscore ", dim)
+        out.append(f"{sc.total:.1f} =", Style(bold=True))
+        items = [(f"{c.name} {c.value:.1f}{'' if c.known else '?'}×{c.weight:g}", dim) for c in sc.components]
+        _wrap(out, items, width, col=11 + len(f"{sc.total:.1f}"))
+        out.append("\n")
+        _wrap(out, [(f"{'✓' if f.passed else '✗'}{f.name} {f.detail}", cls("signal--ok") if f.passed else cls("signal--bad"))
+                    for f in s.filters], width, col=0)
+        if s.playbook != "ride":  # the ride playbook's why is its filters, already listed above
+            out.append(f"\nwhy: {s.why}", Style(italic=True))
+        # 6: keys and the time left
+        out.append("\n")
+        out.append(" y ", cls("signal--key"))
+        out.append(" take  ")
+        out.append(" n ", cls("signal--key"))
+        out.append(" skip  ")
+        out.append(" ] ", cls("signal--key"))
+        out.append(" next  ", Style())
+        total_s = max(0.001, s.expires_ts - s.raised_ts)
+        filled = round(BAR_W * s.seconds_left / total_s)
+        out.append("█" * filled + "░" * (BAR_W - filled), cls("signal--warn"))
+        out.append(f" {s.seconds_left:4.1f} s", Style(bold=True))
+        return out
+
+
+def _wrap(out: Text, items: list[tuple[str, Style]], width: int, col: int) -> None:
+    """Append items separated by two spaces, starting a new line rather than cutting one."""
+    for n, (item, style) in enumerate(items):
+        if col and col + len(item) + 2 > width:
+            out.append("\n")
+            col = 0
+        elif col:
+            out.append("  ")
+            col += 2
+        out.append(item, style)
+        col += len(item)
