@@ -21,7 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
     p.add_argument("--mode", default="watch", choices=("watch", "semi", "auto"))
     p.add_argument("--latency-out", metavar="FILE", help="run the latency rig and write its figures here")
+    p.add_argument("--gc", default="app", choices=("app", "untuned"),
+                   help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)")
     a = p.parse_args(argv)
+    pauses = _watch_gc()
 
     from core.backtest import estimated_fuel_map
     from core.config import Config
@@ -44,12 +47,43 @@ def main(argv: list[str] | None = None) -> int:
         engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode=a.mode)
     app = make_app(engine, source, clock, cfg)
     app.mount_hooks.append(lambda: app.set_timer(a.seconds + 0.5, app.exit))
+    if a.gc == "app":
+        from core.gc_policy import EventLoopCollector, freeze_after_startup
+
+        collector = EventLoopCollector().install()
+        app.mount_hooks.append(lambda: app.call_after_refresh(freeze_after_startup))
+        app.mount_hooks.append(lambda: app.set_interval(1.0, collector.maybe_collect))
     app.run()
     if a.latency_out:
+        res = rig_summary(rig, a.seconds)
+        res["gc"] = a.gc
+        res["gc_pauses_ms"] = {f"gen{g}": _pause_summary(v) for g, v in pauses.items()}
         with open(a.latency_out, "w", encoding="utf-8") as f:
-            json.dump(rig_summary(rig, a.seconds), f)
+            json.dump(res, f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
     return 0
+
+
+def _watch_gc() -> dict[int, list[float]]:
+    """Collector pauses by generation, in seconds (gc.callbacks: start/stop of each collection)."""
+    import gc
+    import time
+
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+    gc.callbacks.append(on_gc)
+    return pauses
+
+
+def _pause_summary(values: list[float]) -> dict:
+    v = sorted(x * 1000.0 for x in values)
+    return {"n": len(v), "max": round(v[-1], 2) if v else 0.0, "total": round(sum(v), 1)}
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ async def _run_control(stream: Stream, rate: float, seconds: float) -> dict:
     return {"console": "none (control)", **rig_summary(rig, seconds)}
 
 
-def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2) -> dict:
+def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, gc_mode: str = "app") -> dict:
     """The console full-screen in a `cols`×`rows` pty at `rate`; figures from the child's own record."""
     from tui.bench.pty_harness import run_in_pty
     from tui.bench.terminal import MARKERS, console_env
@@ -114,7 +114,7 @@ def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2) 
     with tempfile.TemporaryDirectory(prefix="liqhunt-lat-") as tmp:
         out = os.path.join(tmp, "latency.json")
         argv = [sys.executable, "-m", "tui.bench.console_runner", "--rate", str(rate), "--seconds", str(seconds),
-                "--shards", str(shards), "--latency-out", out]
+                "--shards", str(shards), "--latency-out", out, "--gc", gc_mode]
         r = run_in_pty(argv, cols, rows, timeout_s=seconds + 90.0, markers=MARKERS, env=console_env(), cwd=ROOT)
         if not os.path.exists(out):
             return {"console": f"pty {cols}×{rows}", "error": f"no figures written (exit status {r.exit_status}, "
