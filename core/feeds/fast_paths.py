@@ -1,0 +1,126 @@
+"""Fast paths for the frame shapes that are nearly all of the traffic: liquidations and marks.
+
+A venue parser reads every field through the `wire` helpers, which accept every shape a venue
+has ever sent (numbers or strings, "" and 0 for "unknown", old topic names) and raise a
+`ParseError` with a reason for anything else. That generality costs most of a parser's time.
+Here each usual shape is read with direct field access and the same checks: a string of at
+most 40 characters that `float` reads as a finite number, a price and a size > 0, a positive
+integer millisecond time, a known side. Anything else — an unusual but valid shape as much as a
+bad value — returns None, and the caller runs its general path, which decides (and raises with
+its reason) exactly as before. So a frame gives the same events, or the same error, either way;
+tests/test_feeds_fast_paths.py checks that against the general path on generated frames.
+
+Each function takes the parser (for its symbol → market lookup and its per-symbol state) and the
+decoded frame, and returns the events or None.
+"""
+from __future__ import annotations
+
+from core.events import LONG, SHORT, Liquidation, MarkPrice
+
+_INF = float("inf")
+_MAX_NUMBER_CHARS = 40  # as core.feeds.wire: longer "numbers" go to the general path (which refuses them)
+_BINANCE_ORDER_SIDE = {"SELL": LONG, "BUY": SHORT}  # the ORDER side: a SELL closed a long
+_BYBIT_POSITION_SIDE = {"Buy": LONG, "Sell": SHORT}  # the POSITION side
+
+
+def _positive(v: object) -> float:
+    """A decimal string read as a finite number > 0; 0.0 when the general path must decide."""
+    if type(v) is not str or not 0 < len(v) <= _MAX_NUMBER_CHARS:  # type: ignore[arg-type]
+        return 0.0
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except ValueError:
+        return 0.0
+    return f if 0.0 < f < _INF else 0.0
+
+
+def binance(parser, msg: object, ts_recv: float) -> list | None:
+    """``!forceOrder@arr`` (a filled force order) and ``!markPrice@arr`` on the combined stream."""
+    if type(msg) is not dict or "stream" not in msg:
+        return None
+    data = msg.get("data")  # type: ignore[union-attr]
+    if type(data) is dict:
+        return _binance_force_order(parser, data, ts_recv)
+    if type(data) is list:
+        return _binance_marks(parser, data, ts_recv)
+    return None
+
+
+def _binance_force_order(parser, d: dict, ts_recv: float) -> list | None:
+    o = d.get("o")
+    if d.get("e") != "forceOrder" or type(o) is not dict:
+        return None
+    symbol, side_s, t_ms = o.get("s"), o.get("S"), o.get("T")
+    if type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0:
+        return None
+    side = _BINANCE_ORDER_SIDE.get(side_s)
+    price, qty = _positive(o.get("ap")), _positive(o.get("z"))  # what traded: average price, filled quantity
+    if side is None or not price or not qty:
+        return None
+    usd = price * qty
+    if not usd < _INF:
+        return None
+    return [Liquidation("binance", parser._market(symbol), symbol, side, price, qty, usd, t_ms / 1000.0, ts_recv)]
+
+
+def _binance_marks(parser, rows: list, ts_recv: float) -> list | None:
+    """Every row of ``!markPrice@arr``; a row in any other shape sends the whole frame to the
+    general path (rows already read changed nothing the general path would not change too)."""
+    out = []
+    marks = parser._marks
+    for d in rows:
+        if type(d) is not dict or d.get("e") != "markPriceUpdate":
+            return None
+        symbol, p, r, t_next, t_ev, i = d.get("s"), d.get("p"), d.get("r"), d.get("T"), d.get("E"), d.get("i")
+        if type(symbol) is not str or not symbol or type(t_next) is not int or type(t_ev) is not int or t_ev <= 0:
+            return None
+        mark = _positive(p)
+        if not mark:
+            return None  # a zero mark (settling contracts) or a bad one: the general path skips or refuses it
+        if r == "":
+            funding = None
+        elif type(r) is str and len(r) <= _MAX_NUMBER_CHARS:
+            try:
+                funding = float(r)
+            except ValueError:
+                return None
+            if not -_INF < funding < _INF:
+                return None
+        else:
+            return None
+        index = _positive(i)
+        if not index:
+            return None  # "0" / "" index (unknown) and bad ones alike: the general path decides
+        marks[symbol] = mark
+        out.append(MarkPrice("binance", parser._market(symbol), symbol, mark, funding,
+                             t_next / 1000.0 if t_next > 0 else None, t_ev / 1000.0, ts_recv, index=index))
+    return out
+
+
+def bybit(parser, msg: object, ts_recv: float) -> list | None:
+    """``allLiquidation.SYMBOL`` batches (linear contracts: size in base units)."""
+    if type(msg) is not dict:
+        return None
+    topic = msg.get("topic")  # type: ignore[union-attr]
+    rows = msg.get("data")  # type: ignore[union-attr]
+    if type(topic) is not str or not topic.startswith("allLiquidation.") or type(rows) is not list:
+        return None
+    out = []
+    for row in rows:
+        if type(row) is not dict:
+            return None
+        symbol, side_s, t_ms = row.get("s"), row.get("S"), row.get("T")
+        if type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0:
+            return None
+        side = _BYBIT_POSITION_SIDE.get(side_s)
+        size, price = _positive(row.get("v")), _positive(row.get("p"))
+        if side is None or not size or not price:
+            return None
+        market = parser._market(symbol)
+        if market.endswith("-USD-PERP"):
+            return None  # inverse contracts (size in USD) keep the general path
+        usd = size * price
+        if not usd < _INF:
+            return None
+        out.append(Liquidation("bybit", market, symbol, side, price, size, usd, t_ms / 1000.0, ts_recv))
+    return out
