@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
     p.add_argument("--mode", default="watch", choices=("watch", "semi", "auto"))
     p.add_argument("--latency-out", metavar="FILE", help="run the latency rig and write its figures here")
+    p.add_argument("--engine-thread", action="store_true",
+                   help="prototype: source and engine on their own thread (own asyncio loop), the screen reading "
+                        "snapshots under a lock; to measure what leaving the one-loop design would buy")
     p.add_argument("--gc", default="app", choices=("app", "untuned"),
                    help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)")
     a = p.parse_args(argv)
@@ -45,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         clock = PerfClock(stream.ts[0])
         source = PacedSource(stream, a.rate, clock, duration_s=a.seconds + 5.0, record=False)
         engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode=a.mode)
-    app = make_app(engine, source, clock, cfg)
+    if a.engine_thread:
+        app = make_app(engine, None, clock, cfg)
+        _engine_on_its_own_thread(app, engine, source)
+    else:
+        app = make_app(engine, source, clock, cfg)
     app.mount_hooks.append(lambda: app.set_timer(a.seconds + 0.5, app.exit))
     if a.gc == "app":
         from core.gc_policy import EventLoopCollector, freeze_after_startup
@@ -62,6 +69,31 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(res, f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
     return 0
+
+
+def _engine_on_its_own_thread(app, engine, source) -> None:
+    """The prototype of the two-thread design: the feed → engine → broker path runs in a thread
+    with its own event loop; the screen builds its snapshot under the same lock the engine holds
+    while it handles a frame. With the GIL, a long compositor pass is interrupted every switch
+    interval (set to 1 ms here), so frames are not held behind it."""
+    import asyncio
+    import threading
+
+    lock = threading.Lock()
+    process_many = engine.process_many
+
+    def locked_process(events) -> None:
+        with lock:
+            process_many(events)
+    engine.process_many = locked_process
+    build = app.snapshots.build
+
+    def locked_build(*args, **kw):
+        with lock:
+            return build(*args, **kw)
+    app.snapshots.build = locked_build
+    sys.setswitchinterval(0.001)
+    threading.Thread(target=lambda: asyncio.run(source.run(engine)), name="engine", daemon=True).start()
 
 
 def _watch_gc() -> dict[int, list[float]]:

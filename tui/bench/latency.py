@@ -106,7 +106,8 @@ async def _run_control(stream: Stream, rate: float, seconds: float) -> dict:
     return {"console": "none (control)", **rig_summary(rig, seconds)}
 
 
-def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, gc_mode: str = "app") -> dict:
+def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, gc_mode: str = "app",
+            engine_thread: bool = False) -> dict:
     """The console full-screen in a `cols`×`rows` pty at `rate`; figures from the child's own record."""
     from tui.bench.pty_harness import run_in_pty
     from tui.bench.terminal import MARKERS, console_env
@@ -114,14 +115,14 @@ def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, 
     with tempfile.TemporaryDirectory(prefix="liqhunt-lat-") as tmp:
         out = os.path.join(tmp, "latency.json")
         argv = [sys.executable, "-m", "tui.bench.console_runner", "--rate", str(rate), "--seconds", str(seconds),
-                "--shards", str(shards), "--latency-out", out, "--gc", gc_mode]
+                "--shards", str(shards), "--latency-out", out, "--gc", gc_mode] + (["--engine-thread"] if engine_thread else [])
         r = run_in_pty(argv, cols, rows, timeout_s=seconds + 90.0, markers=MARKERS, env=console_env(), cwd=ROOT)
         if not os.path.exists(out):
             return {"console": f"pty {cols}×{rows}", "error": f"no figures written (exit status {r.exit_status}, "
                     f"first frame {'seen' if r.first_frame_s else 'not seen'})", "head": r.head[:400].decode(errors="replace")}
         with open(out, encoding="utf-8") as f:
             res = json.load(f)
-    res["console"] = f"pty {cols}×{rows}"
+    res["console"] = f"pty {cols}×{rows}" + (", engine thread (prototype)" if engine_thread else "")
     res["terminal_kb_per_s"] = round(sum(n for _, n in r.chunks) / max(1e-9, seconds) / 1024, 1)
     return res
 

@@ -9,13 +9,15 @@ Two latencies are recorded, both from a scheduled arrival, so time queued behind
 
 * per message: a frame's arrival → the engine has processed all its events;
 * decision: the moment an order became due → the order leaves the broker (`submit`). For an
-  entry, "due" is the later of (a) the arrival of the first frame on that market since the engine
-  last checked it — the frame that could have made the entry due — and (b) the end of the entry
-  delay (the signal's first large liquidation + `entry_delay_min_s`, on the same clock). So the
-  wait for the 0.1 s re-check or the 0.25 s sweep is counted, not hidden. For an exit: the arrival
-  of the frame being handled, or, for a time-based exit decided on a tick, the moment it fell due.
+  entry, "due" is the latest of (a) the arrival of the first frame on that market since the
+  engine last checked it — the frame that could have made the entry due —, (b) the engine's
+  previous check of the market (it did not decide then; the score also moves with time alone, so
+  without a new frame the entry became due somewhere after that check) and (c) the end of the
+  entry delay (the signal's first large liquidation + `entry_delay_min_s`, on the same clock). So
+  the wait for the 0.1 s re-check or the 0.25 s sweep is counted, not hidden. For an exit: the
+  arrival of the frame being handled, or, for a time-based exit decided on a tick, its due time.
 
-`TimedEngine` (a subclass in the bench) notes which frame was pending when it checks a market;
+`TimedEngine` (a subclass in the bench) notes each market's last check and pending frame;
 `TimedPaperBroker` stamps each submit. Nothing in core is changed for the measurement.
 """
 from __future__ import annotations
@@ -117,19 +119,25 @@ class PacedSource:
 
 
 class TimedEngine(Engine):
-    """The engine, noting for each market check which frame on it had not been looked at yet."""
+    """The engine, noting for each market check when the market was last checked and which frame
+    on it had not been looked at since."""
 
     def __init__(self, *args, source: PacedSource, **kw) -> None:
         super().__init__(*args, **kw)
         self.source = source
-        self.checking: float | None = None  # that frame's arrival, while a market is being checked
+        self.last_check: dict[str, float] = {}  # market -> perf_counter at its last check
+        self.checking: float | None = None  # while a market is checked: the frame's arrival, or its last check
 
     def _evaluate(self, market: str, now: float) -> None:
-        self.checking = self.source.unchecked.pop(market, None)
+        frame = self.source.unchecked.pop(market, None)
+        previous = self.last_check.get(market)
+        # nothing that changed before the previous check can have made this check decide
+        self.checking = max(frame, previous) if frame is not None and previous is not None else (frame or previous)
         try:
             super()._evaluate(market, now)
         finally:
             self.checking = None
+            self.last_check[market] = time.perf_counter()
 
 
 class TimedPaperBroker(PaperBroker):
@@ -156,10 +164,12 @@ class TimedPaperBroker(PaperBroker):
         if order.intent == "entry":
             if eng is None:
                 return src.current_arrival if src.in_frame else None
-            sig = eng.signals.get(order.signal_id)
+            sig = eng._entry_plans.get(order.id)  # the signal has already ended ("entered") by submit
             delay_over = clock.perf_of(sig.first_ts + eng.cfg.signal.entry_delay_min_s) if sig is not None else None
             cands = [x for x in (eng.checking, delay_over) if x is not None]
-            return max(cands) if cands else None
+            if not cands:  # cannot happen with a signal on record; counted from the frame, never dropped
+                return src.current_arrival if src.in_frame else time.perf_counter()
+            return max(cands)
         if src.in_frame:
             return src.current_arrival
         pos = eng.positions.get(order.market) if eng is not None else None
