@@ -50,15 +50,17 @@ def _binance_force_order(parser, d: dict, ts_recv: float) -> list | None:
     o = d.get("o")
     if d.get("e") != "forceOrder" or type(o) is not dict:
         return None
-    symbol, side_s, t_ms = o.get("s"), o.get("S"), o.get("T")
-    if type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0:
+    symbol, side_s, t_ms, ap, z = o.get("s"), o.get("S"), o.get("T"), o.get("ap"), o.get("z")
+    if (type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0
+            or type(ap) is not str or type(z) is not str or len(ap) > _MAX_NUMBER_CHARS or len(z) > _MAX_NUMBER_CHARS):
         return None
     side = _BINANCE_ORDER_SIDE.get(side_s)
-    price, qty = _positive(o.get("ap")), _positive(o.get("z"))  # what traded: average price, filled quantity
-    if side is None or not price or not qty:
+    try:  # what traded: the average fill price and the filled quantity ("" fails here too)
+        price, qty = float(ap), float(z)
+    except ValueError:
         return None
     usd = price * qty
-    if not usd < _INF:
+    if side is None or not (0.0 < price < _INF and 0.0 < qty < _INF and usd < _INF):
         return None
     return [Liquidation("binance", parser._market(symbol), symbol, side, price, qty, usd, t_ms / 1000.0, ts_recv)]
 
@@ -106,21 +108,25 @@ def bybit(parser, msg: object, ts_recv: float) -> list | None:
     if type(topic) is not str or not topic.startswith("allLiquidation.") or type(rows) is not list:
         return None
     out = []
+    last_symbol = market = ""
     for row in rows:
         if type(row) is not dict:
             return None
-        symbol, side_s, t_ms = row.get("s"), row.get("S"), row.get("T")
-        if type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0:
+        symbol, side_s, t_ms, v, p = row.get("s"), row.get("S"), row.get("T"), row.get("v"), row.get("p")
+        if (type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0
+                or type(v) is not str or type(p) is not str or len(v) > _MAX_NUMBER_CHARS or len(p) > _MAX_NUMBER_CHARS):
             return None
         side = _BYBIT_POSITION_SIDE.get(side_s)
-        size, price = _positive(row.get("v")), _positive(row.get("p"))
-        if side is None or not size or not price:
+        try:
+            size, price = float(v), float(p)
+        except ValueError:
             return None
-        market = parser._market(symbol)
-        if market.endswith("-USD-PERP"):
-            return None  # inverse contracts (size in USD) keep the general path
         usd = size * price
-        if not usd < _INF:
+        if side is None or not (0.0 < size < _INF and 0.0 < price < _INF and usd < _INF):
             return None
+        if symbol != last_symbol:  # a batch is one symbol's: look its market up once
+            last_symbol, market = symbol, parser._market(symbol)
+            if market.endswith("-USD-PERP"):
+                return None  # inverse contracts (size in USD) keep the general path
         out.append(Liquidation("bybit", market, symbol, side, price, size, usd, t_ms / 1000.0, ts_recv))
     return out
