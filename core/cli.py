@@ -16,6 +16,7 @@ COMMANDS = [
     "config_cmd",
     "journal_cmd",
     "normalize_cmd",
+    "export_cmd",
     "backtest_cmd",
     "study_cmd",
     "sweep_cmd",

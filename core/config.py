@@ -149,8 +149,8 @@ class LiveConfig:
 
     default_leverage: float = field(default=2.0, metadata=_rng(1, 125, doc="leverage set on each market before its first trade"))
     leverage: list[str] = field(default_factory=list, metadata=_rng(doc='per-market leverage, e.g. ["BTC-USDT-PERP=3"]'))
-    margin_mode: str = field(default="isolated", metadata=_rng(choices=("isolated", "cross"), doc="margin mode set per market"))
-    watch_interval_s: float = field(default=2.0, metadata=_rng(0.5, 60, doc="exchange-side stops are checked this often"))
+    margin_mode: str = field(default="isolated", metadata=_rng(choices=("isolated", "cross"), doc="margin mode: set per market on Binance; on a Bybit unified account it is the account's own and must already match"))
+    watch_interval_s: float = field(default=2.0, metadata=_rng(0.5, 60, doc="exchange-side stops are polled this often while the private stream is down or silent (every 30 s while it delivers)"))
     reconcile_interval_s: float = field(default=30.0, metadata=_rng(5, 3600, doc="positions reconciled with the exchange this often"))
     recv_window_ms: int = field(default=5000, metadata=_rng(1000, 60000, doc="signed-request receive window"))
 

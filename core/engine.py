@@ -399,3 +399,23 @@ class Engine(OrderFlow):
         else:
             self.stale_venues.discard(venue)
         self._emit(FeedStateChanged(self._now, venue, state, reason))
+
+    def stale_inputs(self, market: str) -> frozenset[str]:
+        """The stale or down venues among those that have fed `market`: what blocks its entries.
+
+        A venue that never delivered anything for a market is not one of its inputs, so a venue
+        that is down from the start (or one that does not list the market) blocks nothing there."""
+        st = self.markets.get(market)
+        if st is None or not self.stale_venues:
+            return frozenset()
+        return frozenset(self.stale_venues & st.venues)
+
+    def missing_venues(self, asset: str) -> frozenset[str]:
+        """For the cross-venue aggregate of a base asset: venues that fed it and are stale or down now.
+        The aggregate keeps counting what the live venues send; this says whose data is missing."""
+        fed: set[str] = set()
+        for market, st in self.markets.items():
+            if base_asset(market) == asset:
+                fed |= st.venues
+        return frozenset(self.stale_venues & fed)
+

@@ -19,7 +19,7 @@ OrderSide = Literal["buy", "sell"]
 LONG: Side = "long"
 SHORT: Side = "short"
 
-VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "sim")
+VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "gate", "bitget", "sim")
 
 
 def market_name(base: str, quote: str = "USDT") -> str:
@@ -96,6 +96,12 @@ class MarkPrice(msgspec.Struct, **_EVENT_STRUCT):
     ts_event: float
     ts_recv: float
     index: float | None = None
+    # Hours between funding settlements, from the venue: Binance GET /fapi/v1/fundingInfo
+    # (fundingIntervalHours; unlisted symbols 8), Bybit fundingIntervalHour, OKX nextFundingTime −
+    # fundingTime, Gate contract funding_interval, Bitget fundingRateInterval, Hyperliquid 1,
+    # Deribit 8. `funding_rate` is per THIS interval: rate × 8 / funding_interval_h is the 8-hour
+    # equivalent the funding score compares (core.market_state), and a funding charge on a held
+    # position is rate × notional at each settlement, every funding_interval_h hours.
     funding_interval_h: float = 8.0
 
 

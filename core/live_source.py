@@ -63,10 +63,7 @@ class LiveSource:
 
         def on_health(h: FeedHealth) -> None:
             self.health[h.venue] = h
-            state = h.state
-            if state == "connected" and h.is_stale(self.clock.now(), self.cfg.feeds.stale_after_s):
-                state = "stale"
-            engine.set_feed_state(h.venue, state, h.reason)
+            engine.set_feed_state(h.venue, h.effective_state(self.clock.now(), self.cfg.feeds.stale_after_s), h.reason)
 
         on_raw: Callable | None = writer.write if writer else None
         for v in self.venues:
@@ -95,7 +92,7 @@ class LiveSource:
             now = self.clock.now()
             for venue, h in self.health.items():
                 if h.state == "connected":
-                    engine.set_feed_state(venue, "stale" if h.is_stale(now, self.cfg.feeds.stale_after_s) else "connected", h.reason)
+                    engine.set_feed_state(venue, h.effective_state(now, self.cfg.feeds.stale_after_s), h.reason)
             n += 1
             if writer and n % 4 == 0:
                 writer.flush()

@@ -40,7 +40,7 @@ class OrderFlow:
         open_notional = {m: p.notional for m, p in self.positions.items()}
         for m, o in self.pending_entries.items():
             open_notional.setdefault(m, o.qty * o.ref_price)
-        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_venues, self.unrealised())
+        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_inputs(sig.market), self.unrealised())
         if not verdict.allowed:
             self._block(sig, verdict.rule, verdict.message)
             return

@@ -27,6 +27,11 @@ class DecodeStats:
     bad_count: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     broken: list[tuple[int, str]] = field(default_factory=list)  # where a file could not be read further
+    caveats: list[str] = field(default_factory=list)  # what an input format cannot show, once each
+
+    def caveat(self, text: str) -> None:
+        if text not in self.caveats:
+            self.caveats.append(text)
 
     def add_bad(self, lineno: int, reason: str, where: str = "", final: bool = False) -> None:
         self.bad_count += 1
@@ -53,6 +58,8 @@ class DecodeStats:
                 self.bad.append((n, reason))
         self.bad_count += other.bad_count
         self.broken += other.broken
+        for c in other.caveats:
+            self.caveat(c)
         for k, v in other.by_kind.items():
             self.by_kind[k] = self.by_kind.get(k, 0) + v
 

@@ -150,6 +150,9 @@ class FeedView:
     dropped: tuple[tuple[str, int], ...] = ()
     next_retry_s: float | None = None
     received: int = 0
+    last_error: str = ""  # the latest failure, kept after recovery
+    ever_connected: bool | None = None  # None: the source does not say (simulator, replay)
+    coverage: str = ""  # how complete the venue's liquidation stream is
 
     @property
     def ok(self) -> bool:
@@ -157,6 +160,8 @@ class FeedView:
 
     @property
     def never_connected(self) -> bool:
+        if self.ever_connected is not None:
+            return not self.ever_connected and self.state in ("connecting", "reconnecting", "down", "stale")
         return self.received == 0 and self.state in ("connecting", "reconnecting", "down", "stale")
 
 
@@ -445,12 +450,15 @@ class SnapshotBuilder:
                 retry = getattr(h, "next_retry_s", None)
                 if retry is None and retry_at is not None:
                     retry = max(0.0, retry_at - now)
-                dropped = getattr(h, "dropped", {}) or {}
+                dropped = dict(getattr(h, "dropped", {}) or {})
+                for why, n in (getattr(h, "rows_dropped", {}) or {}).items():  # rows cut from frames that parsed
+                    dropped[f"{why} rows"] = n
                 lines[venue] = FeedView(
                     venue, eng.feed_states.get(venue, getattr(h, "state", "?")), getattr(h, "msgs_per_s", None),
                     getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "",
                     (now - last) if last is not None else None, tuple(sorted(dropped.items())), retry,
-                    getattr(h, "received", 0),
+                    getattr(h, "received", 0), getattr(h, "last_error", "") or "",
+                    getattr(h, "ever_connected", None), getattr(h, "coverage", "") or "",
                 )
         for venue, state in eng.feed_states.items():
             lines.setdefault(venue, FeedView(venue, state, received=1))

@@ -87,8 +87,8 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
         close = getattr(lines, "close", None)
         if close is not None:
             close()
-    for series in (*marks.values(), *trades.values()):
-        series.finish()
+    for answering in (*marks.values(), *trades.values()):
+        answering.finish()
     for key, ep in enumerate(episodes):
         m, t = marks.get(ep.market), trades.get(ep.market)
         series = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)

@@ -54,7 +54,13 @@ async def test_entry_fills_at_venue_price_with_venue_fee_and_places_both_exits(v
         else:
             for o in r.open_exits():
                 assert o["reduceOnly"] and o["closeOnTrigger"] and o["triggerBy"] == "MarkPrice"
-        assert r.fake.ledger.leverage["BTCUSDT"] == 3 and r.fake.ledger.margin_mode["BTCUSDT"] in ("ISOLATED", "isolated")
+        assert r.fake.ledger.leverage["BTCUSDT"] == 3
+        if venue == "binance":
+            assert r.fake.ledger.margin_mode["BTCUSDT"] == "ISOLATED"
+        else:  # a unified account already in isolated mode: leverage set per symbol, the account untouched
+            assert r.fake.account_margin_mode == "ISOLATED_MARGIN"
+            assert not r.fake.calls("POST", "/v5/position/switch-isolated")
+            assert not r.fake.calls("POST", "/v5/account/set-margin-mode")
 
 
 async def test_engine_exit_closes_and_cancels_both_exchange_exits(venue):

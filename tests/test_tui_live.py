@@ -31,9 +31,9 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(40):  # up to ~8 s for both runners to fail their first connects
             await asyncio.sleep(0.2)
-            if all(engine.feed_states.get(v) == "reconnecting" for v in venues):
+            if all(engine.feed_states.get(v) == "down" for v in venues):
                 break
-        assert {engine.feed_states.get(v) for v in venues} == {"reconnecting"}
+        assert {engine.feed_states.get(v) for v in venues} == {"down"}  # never reached: down, not stale
         assert engine.stale_venues == set(venues)  # entries are blocked while feeds are down
         await pilot.pause()
         text = screen_text(app)

@@ -118,8 +118,14 @@ def feed_lines(feeds: Iterable[FeedView]) -> list[Text]:
         drops = " ".join(f"{k} {v}" for k, v in f.dropped) or "none"
         lines.append(Text(f"{feed_glyph(f)} {f.venue:<12}{state:<16}{rate:>7}{lag:>8}{age:>10}{f.reconnects:>7}{retry:>7}"
                           f"  drops: {drops}", style="" if f.ok else BOLD))
-        if f.reason:
+        if f.never_connected and f.state == "down":
+            lines.append(Text(f"    down (never reached this run): {f.reason or f.last_error or 'no reason given'}", style=BOLD))
+        elif f.reason:
             lines.append(Text(f"    {f.reason}", style=DIM))
+        elif f.last_error:
+            lines.append(Text(f"    last error: {f.last_error}", style=DIM))
+        if f.coverage:
+            lines.append(Text(f"    liquidations: {f.coverage}", style=DIM))
     lines.append(Text(""))
     lines.append(Text("glyphs", style=BOLD))
     lines.extend(Text(f"  {g}  {meaning}") for g, meaning in FEED_GLYPHS)

@@ -22,9 +22,11 @@ from core.feeds.symbols import binance_market
 MAINNET_URL = "https://fapi.binance.com"
 TESTNET_URL = "https://testnet.binancefuture.com"  # Futures Testnet: its own keys
 DEMO_URL = "https://demo-fapi.binance.com"  # Demo Trading: its own keys again
-# user-data websockets (the listenKey is appended); since 2026 user data lives on the /private route
+# user-data websockets: since the 2026 route split user data lives on the /private route, and the
+# listenKey (with the events wanted) goes in the query: …/private/ws?listenKey=<key>&events=…
+# (Binance "Important WebSocket Change Notice"); the path form …/private/ws/<key> receives nothing
 MAINNET_STREAM_URL = "wss://fstream.binance.com/private/ws"
-TESTNET_STREAM_URL = "wss://fstream.binancefuture.com/ws"
+TESTNET_STREAM_URL = "wss://fstream.binancefuture.com/private/ws"  # testnet "Private Data url path"
 LISTEN_KEY_PATH = "/fapi/v1/listenKey"
 
 _STATUS = {"NEW": "new", "PARTIALLY_FILLED": "partially_filled", "FILLED": "filled", "CANCELED": "cancelled",
@@ -125,6 +127,19 @@ class BinanceFuturesBroker(LiveBroker):
     async def _query_order(self, symbol, client_id) -> ExecReport:
         return self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_id}))
 
+    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
+        """GET /fapi/v1/order said -2013. The account's recent orders (allOrders) may list it all the
+        same; and a fill (userTrades) of an order that is not among them means the order lists are
+        lagging behind the matching engine: in doubt, never absent."""
+        since = sent_ms - 5_000
+        orders = await self._call("GET", "/fapi/v1/allOrders", {"symbol": symbol, "startTime": since, "limit": 100})
+        for o in orders or []:
+            if o.get("clientOrderId") == client_id:
+                return self._report(o)
+        listed = {str(o.get("orderId")) for o in orders or []}
+        trades = await self._call("GET", "/fapi/v1/userTrades", {"symbol": symbol, "startTime": since, "limit": 100})
+        return not any(str(t.get("orderId")) not in listed for t in trades or [])
+
     async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport:
         """Wait for a terminal status, then take the fee from the venue's own trade records."""
         for _ in range(self.settings.status_queries):
@@ -207,4 +222,5 @@ class BinanceFuturesBroker(LiveBroker):
             return text.replace(session.listen_key, "<listenKey>") if session.listen_key else text
 
         return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
-                          redact=redact)
+                          redact=redact, on_gone=self.on_stream_exit_gone,
+                          on_position=self.on_stream_position)

@@ -14,8 +14,9 @@ import orjson
 from core.brokers.filters import SymbolFilters, parse_bybit_instruments, venue_float
 from core.brokers.live_base import LiveBroker
 from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
-from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
+from core.brokers.live_errors import AUTH, BLOCKED, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
 from core.brokers.ratelimit import retry_after_s
+from core.brokers.user_stream import bybit_fee
 from core.brokers.signing import bybit_headers, bybit_json_body, encode_params
 from core.feeds.symbols import bybit_market
 
@@ -34,6 +35,8 @@ _CODE_KIND = {10002: CLOCK, 10003: AUTH, 10004: AUTH, 10005: AUTH, 10006: RATE_L
 
 
 class BybitLinearBroker(LiveBroker):
+    _account_mode: tuple[int, str] | None = None
+
     name = "bybit"
     venue = "bybit"
     # 110017: reduce-only order would increase / qty truncated to zero; 110018-ish codes vary by
@@ -64,8 +67,15 @@ class BybitLinearBroker(LiveBroker):
             raise VenueError(UNKNOWN, f"{method} {path}: {type(e).__name__}") from None
         hdrs = {k.lower(): v for k, v in r.headers.items()}
         self.gate.note_bybit(hdrs)
-        if r.status_code in (403, 429):
-            # IP limit: "access too frequent", lifted after 10 minutes
+        if r.status_code == 403:
+            # Bybit answers 403 to IPs in restricted regions (US, mainland China), to an IP not on the
+            # key's whitelist, and to an IP over its request limit ("access too frequent", lifted
+            # after 10 min). None of these is fixed by retrying soon: refuse, say which it may be.
+            raise VenueError(BLOCKED, f"{method} {path}: HTTP 403 Forbidden — Bybit refuses this IP: a geo-block "
+                                      "(US and mainland China IPs are restricted), an IP not whitelisted for this "
+                                      "key, or the IP request limit (wait 10 min); not retried",
+                             http_status=403)
+        if r.status_code == 429:
             wait = retry_after_s(hdrs, 600.0)
             self.gate.block_for(wait, banned=True)
             raise VenueError(RATE_LIMITED, f"HTTP {r.status_code} rate limit; retry after {wait:.0f} s",
@@ -110,21 +120,38 @@ class BybitLinearBroker(LiveBroker):
                 break
         return out
 
+    async def account_mode(self) -> tuple[int, str]:
+        """(unifiedMarginStatus, marginMode) from GET /v5/account/info, read once per run:
+        1 = classic account; 3-6 = unified trading account (UTA 1.0/2.0, pro), whose margin mode
+        (ISOLATED_MARGIN, REGULAR_MARGIN = cross, PORTFOLIO_MARGIN) is one setting for the whole account."""
+        if self._account_mode is None:
+            res = await self._call("GET", "/v5/account/info")
+            self._account_mode = (int(res.get("unifiedMarginStatus") or 0), str(res.get("marginMode") or ""))
+        return self._account_mode
+
     async def _prepare_symbol(self, symbol: str, leverage: float) -> None:
         lev = f"{leverage:g}"
         isolated = self.settings.margin_mode == "isolated"
-        try:
-            await self._call("POST", "/v5/position/switch-isolated", {
-                "category": "linear", "symbol": symbol, "tradeMode": 1 if isolated else 0,
-                "buyLeverage": lev, "sellLeverage": lev})
-        except VenueError as e:
-            if e.code == 110026:  # margin mode not modified
-                pass
-            elif e.code in (100028, 3400045):  # unified account: margin mode is account-wide
-                await self._call("POST", "/v5/account/set-margin-mode",
-                                 {"setMarginMode": "ISOLATED_MARGIN" if isolated else "REGULAR_MARGIN"})
-            else:
-                raise
+        status, mode = await self.account_mode()
+        if status == 1:  # classic account: margin mode per symbol, as it always was
+            try:
+                await self._call("POST", "/v5/position/switch-isolated", {
+                    "category": "linear", "symbol": symbol, "tradeMode": 1 if isolated else 0,
+                    "buyLeverage": lev, "sellLeverage": lev})
+            except VenueError as e:
+                if e.code != 110026:  # margin mode not modified
+                    raise
+        else:
+            # unified account: the margin mode is the account's, shared by everything it trades;
+            # switch-isolated is not supported and set-margin-mode would change the user's whole
+            # account. Never switch it unasked: trade only if it already is what the config says.
+            ok = mode == "ISOLATED_MARGIN" if isolated else mode in ("REGULAR_MARGIN", "PORTFOLIO_MARGIN")
+            if not ok:
+                raise VenueError(REJECTED, f"the Bybit unified account is in {mode or 'an unknown'} margin mode for the "
+                                           f"whole account and [live] margin_mode is {self.settings.margin_mode}; "
+                                           "liqhunt does not switch an account's margin mode. Set [live] margin_mode = "
+                                           f"\"{'cross' if isolated else 'isolated'}\" or change the account's margin "
+                                           "mode on Bybit yourself")
         try:
             await self._call("POST", "/v5/position/set-leverage",
                              {"category": "linear", "symbol": symbol, "buyLeverage": lev, "sellLeverage": lev})
@@ -139,9 +166,8 @@ class BybitLinearBroker(LiveBroker):
         status = _STATUS.get(str(d.get("orderStatus")), "new")
         if status == "cancelled" and qty > 0:
             status = "filled"  # PartiallyFilledCanceled: a market order that filled what it could
-        fee = d.get("cumExecFee")
         return ExecReport(str(d.get("orderLinkId", "")), status, qty, venue_float(d.get("avgPrice")),
-                          venue_float(fee) if fee not in (None, "") else None, str(d.get("orderId", "")))
+                          bybit_fee(d), str(d.get("orderId", "")))
 
     async def _send_market(self, symbol, side, qty, reduce_only, client_id) -> ExecReport:
         body = {"category": "linear", "symbol": symbol, "side": "Buy" if side == "buy" else "Sell",
@@ -152,11 +178,22 @@ class BybitLinearBroker(LiveBroker):
         return ExecReport(str(d.get("orderLinkId", client_id)), "new", exchange_id=str(d.get("orderId", "")))
 
     async def _query_order(self, symbol, client_id) -> ExecReport:
-        res = await self._call("GET", "/v5/order/realtime", {"category": "linear", "symbol": symbol, "orderLinkId": client_id})
-        rows = res.get("list") or []
+        """Realtime first; a closed order it no longer knows (its store is cleared when Bybit
+        restarts) is still in the order history."""
+        params = {"category": "linear", "symbol": symbol, "orderLinkId": client_id}
+        rows = (await self._call("GET", "/v5/order/realtime", params)).get("list") or []
+        if not rows:
+            rows = (await self._call("GET", "/v5/order/history", params)).get("list") or []
         if not rows:
             raise VenueError(NOT_FOUND, f"no order {client_id}")
         return self._report(rows[0])
+
+    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
+        """Neither realtime nor history knows the orderLinkId: an execution carrying it means the
+        order exists and its records lag (in doubt); none at all since the send = absent."""
+        res = await self._call("GET", "/v5/execution/list", {"category": "linear", "symbol": symbol,
+                                                             "startTime": sent_ms - 5_000, "limit": 100})
+        return not any(x.get("orderLinkId") == client_id for x in res.get("list") or [])
 
     async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport:
         """Create returns ids only: read fill price, quantity and fee from the order itself."""
@@ -210,4 +247,5 @@ class BybitLinearBroker(LiveBroker):
         s = self.settings
         session = BybitSession(url, self._keys.api_key, self._keys.secret, self.timestamp_ms, s.stream_heartbeat_s or 20.0)
         return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
-                          redact=self._keys.redact)
+                          redact=self._keys.redact, on_gone=self.on_stream_exit_gone,
+                          on_position=self.on_stream_position)

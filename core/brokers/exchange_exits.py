@@ -77,7 +77,8 @@ class ExchangeExits:
                     rep = await self._finalise(t.symbol, rep)
                 except VenueError:
                     continue
-                self._report_exit(t, kind, rep, "poll")
+                if self._report_exit(t, kind, rep, "poll"):
+                    self.expect_on_stream(rep.exchange_id)  # the stream should have told us first
                 break
 
     def _report_exit(self, t: TrackedExits, kind: ExitKind, rep: ExecReport, source: str) -> bool:
@@ -128,13 +129,41 @@ class ExchangeExits:
         if self._report_exit(t, kind, rep, "stream"):
             log.info("%s: %s %s fill reported from the private stream", self.name, t.market, kind)
 
+    def on_stream_exit_gone(self, g) -> None:
+        """A stop or take-profit of ours left the venue's book without filling (rejected when it
+        triggered, expired): the position is no longer protected on the venue. Say so loudly; the
+        engine's own exits still run, and reconciliation re-places exits for positions it checks."""
+        for t in self.tracked.values():
+            if g.client_id in (t.stop_id, t.tp_id):
+                kind = "stop" if g.client_id == t.stop_id else "take-profit"
+                self._alert(f"{t.market}: venue {kind} order {g.status}: the position is NOT protected on "
+                            f"{self.name}; liqhunt's own exits still run")
+                return
+
+    def on_stream_position(self, p) -> None:
+        """The venue's position for a symbol we protect changed size without an order of ours in
+        flight (a manual close or add on the website, a liquidation, ADL): reconcile at the next
+        watcher tick instead of waiting for the periodic pass."""
+        t = next((x for x in self.tracked.values() if x.symbol == p.symbol), None)
+        if t is None or self.busy(t.market) or abs(abs(p.qty) - t.qty) <= 1e-12:
+            return
+        log.info("%s: %s position on the venue is now %g (we protect %g): reconciling", self.name, t.market, p.qty, t.qty)
+        self._reconcile_due = True
+
     async def _watch_loop(self) -> None:
         last_reconcile = time.monotonic()
+        last_poll = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.watch_interval_s)
+            st = self.stream
+            due, self._reconcile_due = self._reconcile_due, False
+            if (not due and st is not None and st.healthy
+                    and time.monotonic() - last_poll < self.settings.stream_watch_interval_s):
+                continue  # the stream reports exits; polling is the slow fallback while it is healthy
+            last_poll = time.monotonic()
             try:
                 await self.check_exits()
-                if self.engine is not None and time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
+                if self.engine is not None and (due or time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s):
                     last_reconcile = time.monotonic()
                     from core.brokers.reconcile import reconcile
 

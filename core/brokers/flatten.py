@@ -69,10 +69,12 @@ class Flattening:
         self._flatten_seq += 1
         cid = f"lqh-{self._session}-f{self._flatten_seq}"
         side = closing_side(p.side)
+        sent_ms = self.timestamp_ms()
         try:
             rep = await self._idempotent(
                 lambda: self._send_market(p.symbol, side, qty, True, cid),
                 lambda: self._query_order(p.symbol, cid), max_wait_s=self.settings.max_exit_wait_s,
+                absent=lambda: self._absent(p.symbol, cid, sent_ms),
             )
             rep = await self._finalise(p.symbol, rep)
         except VenueError as e:
@@ -80,6 +82,7 @@ class Flattening:
                 return ""  # closed by something else in the meantime: the final check decides
             return f"close {p.market}: {e}"
         self._last_close[p.market] = (rep.avg_price, rep.fee or 0.0, rep.exchange_id)
+        self.expect_on_stream(rep.exchange_id)
         t = self.tracked.pop(p.market, None)
         if t is not None:
             # the engine learns of the close like of a venue stop: an exit fill it did not order

@@ -6,8 +6,9 @@ a list that `poll(now)` drains. The venue subclasses only speak HTTP: signing, e
 
 Safety rules implemented here, once, for both venues:
 - every order carries a client order id; when the outcome of a send is unknown (timeout, dropped
-  connection, 5xx) the order is looked up by that id before anything is resent, so a market order
-  is never duplicated blindly;
+  connection, 5xx, -1007) the order is looked up by that id, then in the venue's recent orders,
+  fills and private stream, and resent only after two confirmed absences within the order's
+  window, so a market order is never duplicated;
 - a timestamp reject resyncs the clock with the venue and retries once (safe: nothing executed);
 - rate limits are waited out, never hammered; an entry that cannot go out in time is refused;
 - entries above the hard notional cap or outside the instrument filters are refused before sending;
@@ -30,7 +31,9 @@ from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty
 from core.brokers.exchange_exits import ExchangeExits
 from core.brokers.flatten import Flattening
 from core.brokers.keys import ApiKeys
-from core.brokers.live_errors import CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError
+from core.brokers.live_errors import (
+    AUTH, BLOCKED, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError,
+)
 from core.brokers.live_types import (
     GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, LiveSettings, TrackedExits,
 )
@@ -85,6 +88,8 @@ class LiveBroker(ExchangeExits, Flattening):
         self._exit_seq = 0
         self.stream = None  # core.brokers.user_stream.UserStream when the private stream runs
         self._reported: set[str] = set()  # exchange order ids already reported as exit fills
+        self._stream_checks: set[asyncio.Task] = set()  # "did the stream see this order?" timers
+        self._reconcile_due = False  # the private stream saw a position change we did not make
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
     async def _server_time_ms(self) -> int: raise NotImplementedError
@@ -92,6 +97,8 @@ class LiveBroker(ExchangeExits, Flattening):
     async def _prepare_symbol(self, symbol: str, leverage: float) -> None: raise NotImplementedError
     async def _send_market(self, symbol: str, side: OrderSide, qty: str, reduce_only: bool, client_id: str) -> ExecReport: raise NotImplementedError
     async def _query_order(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
+    # after _query_order found nothing: the order from recent orders / fills, True = confirmed absent, False = in doubt
+    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool: raise NotImplementedError
     async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport: raise NotImplementedError
     async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport: raise NotImplementedError
     async def _query_exit(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
@@ -102,6 +109,15 @@ class LiveBroker(ExchangeExits, Flattening):
     def _is_reduce_only_reject(self, err: VenueError) -> bool: raise NotImplementedError
     STREAM_URLS: dict[str, str] = {}  # REST base URL -> private websocket URL (venue defaults)
     def _make_user_stream(self, url: str): return None  # -> UserStream, venue subclasses
+
+    def offline_summary(self) -> dict:
+        """What the typed confirmation shows before any request: nothing here needs the network."""
+        s = self.settings
+        lev = {m: s.leverage_for(m) for m in s.markets}
+        return {"venue": self.venue, "url": self.base_url, "key": self._keys.fingerprint(),
+                "markets": ", ".join(s.markets) or "(as signals come)",
+                "leverage to set": ", ".join(f"{m} {x:g}x" for m, x in lev.items()) or f"{s.default_leverage:g}x",
+                "margin mode": s.margin_mode}
 
     def stream_url(self) -> str:
         url = self.settings.stream_url
@@ -134,6 +150,9 @@ class LiveBroker(ExchangeExits, Flattening):
                 self.stream.start()
 
     async def aclose(self) -> None:
+        for t in list(self._stream_checks):
+            t.cancel()
+        await asyncio.gather(*self._stream_checks, return_exceptions=True)
         if self.stream is not None:
             await self.stream.stop()
             self.stream = None
@@ -226,6 +245,40 @@ class LiveBroker(ExchangeExits, Flattening):
                 self._ready.add(sym)
         return sym
 
+    # -- private-stream health ----------------------------------------------------------------
+    def expect_on_stream(self, exchange_id: str) -> None:
+        """REST just showed this order change: the private stream must have delivered it (or do so
+        within `stream_silence_s`), or it is connected but silent — the failure mode of a wrong
+        route, which reconnecting fixes and polling covers meanwhile."""
+        st = self.stream
+        if st is None or not exchange_id or not st.connected.is_set():
+            return
+        loop = self._loop or asyncio.get_running_loop()
+        task = loop.create_task(self._stream_saw(st, exchange_id))
+        self._stream_checks.add(task)
+        task.add_done_callback(self._stream_checks.discard)
+
+    def stream_health(self) -> dict:
+        """The private stream's counters, for the console and the journal: state up|down|silent|off."""
+        st = self.stream
+        if st is None:
+            return {"state": "off"}
+        return {"state": st.state, "sessions": st.sessions, "failures": st.failures, "events": st.events,
+                "confirmed": st.confirmed, "silent_misses": st.silent_misses}
+
+    async def _stream_saw(self, st, exchange_id: str) -> None:
+        sessions = st.sessions
+        await asyncio.sleep(self.settings.stream_silence_s)
+        if st.session.saw_order(exchange_id):
+            st.confirmed += 1
+            st.silent = False  # it delivers again: polling may slow down
+        elif st.connected.is_set() and st.sessions == sessions:
+            if not st.silent:
+                self._alert(f"{self.venue} private stream is connected but silent: order {exchange_id} changed on the "
+                            f"venue (REST) and the stream had not reported it after {self.settings.stream_silence_s:g} s; "
+                            f"reconnecting it, exits are polled every {self.settings.watch_interval_s:g} s meanwhile")
+            st.mark_silent(f"order {exchange_id} not delivered")
+
     # -- the Broker protocol ------------------------------------------------------------------
     def submit(self, order: Order) -> None:
         if self._loop is None:
@@ -298,9 +351,11 @@ class LiveBroker(ExchangeExits, Flattening):
             cid = self.client_id(order)
             wait = self.settings.max_entry_wait_s if order.intent == "entry" else self.settings.max_exit_wait_s
             GATE_BUDGET_S.set(wait)
+            sent_ms = self.timestamp_ms()
             rep = await self._idempotent(
                 lambda: self._send_market(sym, order.side, fmt(prep.qty), order.reduce_only, cid),
                 lambda: self._query_order(sym, cid), max_wait_s=wait,
+                absent=lambda: self._absent(sym, cid, sent_ms),
             )
             rep = await self._finalise(sym, rep)
         except NotReady as e:
@@ -323,6 +378,7 @@ class LiveBroker(ExchangeExits, Flattening):
             self._reject(order, f"not filled (venue status {rep.status})")
             return
         self._push_fill(order, rep)
+        self.expect_on_stream(rep.exchange_id)
 
     def _push_fill(self, order: Order, rep: ExecReport, **extras) -> None:
         now = self.now_fn()
@@ -339,8 +395,15 @@ class LiveBroker(ExchangeExits, Flattening):
             self._last_close[order.market] = (px, rep.fee or 0.0, rep.exchange_id)
 
     async def _idempotent(self, send: Callable[[], Awaitable[ExecReport]], query: Callable[[], Awaitable[ExecReport]],
-                          max_wait_s: float) -> ExecReport:
-        """Send once; resend only when the venue definitely has not got the order."""
+                          max_wait_s: float, absent: Callable[[], Awaitable[ExecReport | bool]] | None = None) -> ExecReport:
+        """Send once; resend only when the venue definitely has not got the order.
+
+        After an unknown outcome (timeout, dropped connection, 5xx/503, -1007) the order is looked
+        up by client id, and when that finds nothing, `absent()` searches the venue's recent orders
+        and fills (a filled order can stay unqueryable by its id for a while, and Binance keeps a
+        client id unique only among *open* orders, so a resend would be a second order). A resend
+        follows only two confirmed absences in a row, and only within `max_wait_s` of the first
+        send; an order confirmed absent later is refused, not sent late."""
         start = time.monotonic()
         resynced = False
         sends = 0
@@ -361,31 +424,66 @@ class LiveBroker(ExchangeExits, Flattening):
                 await asyncio.sleep(wait)
                 continue
             if err.kind in (UNKNOWN, DUPLICATE):
-                found = await self._lookup(query)
+                found = await self._lookup(query, absent)
                 if found is not None:
                     return found
                 if err.kind == DUPLICATE or sends >= 3:
                     raise VenueError(UNKNOWN, f"gave up after {sends} sends: {err.message}", err.code)
+                if time.monotonic() - start > max_wait_s:  # definitely not on the venue, and too late to send
+                    raise VenueError(REJECTED, f"not sent: the venue never got it ({err.message}) and "
+                                               f"{max_wait_s:g} s have passed", err.code)
                 continue  # definitely not on the venue: the same client id can go again
             raise err
 
-    async def _lookup(self, query: Callable[[], Awaitable[ExecReport]]) -> ExecReport | None:
-        """The order as the venue has it, None if it definitely does not exist."""
-        await asyncio.sleep(self.settings.unknown_settle_s)
-        delay = self.settings.retry_base_s
-        for _ in range(self.settings.status_queries):
+    async def _lookup(self, query: Callable[[], Awaitable[ExecReport]],
+                      absent: Callable[[], Awaitable[ExecReport | bool]] | None = None) -> ExecReport | None:
+        """The order as the venue has it, None if it definitely does not exist (confirmed twice
+        by `absent()` when given). Keeps asking, with backoff, for up to `unknown_resolve_s`."""
+        s = self.settings
+        await asyncio.sleep(s.unknown_settle_s)
+        deadline = time.monotonic() + s.unknown_resolve_s
+        delay = s.retry_base_s
+        absences = 0
+        while True:
+            wait = 0.0
             try:
                 return await query()
             except VenueError as e:
-                if e.kind == NOT_FOUND:
+                err = e
+            if err.kind == NOT_FOUND:
+                if absent is None:
                     return None
-                if e.kind == CLOCK:
-                    await self.sync_time()
-                elif e.kind in (REJECTED,) or e.kind == "auth":
-                    raise
-                await asyncio.sleep(max(delay, e.retry_after_s))
-                delay = min(delay * 2, self.settings.retry_max_s)
-        raise VenueError(UNKNOWN, "order status still unknown after repeated queries")
+                try:
+                    verdict = await absent()
+                except VenueError as e:
+                    if e.kind in (REJECTED, AUTH, BLOCKED):
+                        raise
+                    verdict, wait = False, e.retry_after_s
+                if isinstance(verdict, ExecReport):
+                    return verdict
+                absences = absences + 1 if verdict else 0
+                if absences >= 2:
+                    return None
+                if verdict:  # once more after a pause: a fill can take a moment to show anywhere
+                    await asyncio.sleep(s.absence_recheck_s)
+                    continue
+            elif err.kind == CLOCK:
+                await self.sync_time()
+            elif err.kind in (REJECTED, AUTH, BLOCKED):
+                raise err
+            else:
+                wait = err.retry_after_s
+            if time.monotonic() + delay > deadline:
+                raise VenueError(UNKNOWN, "order status still unknown after repeated queries")
+            await asyncio.sleep(max(delay, wait))
+            delay = min(delay * 2, s.retry_max_s)
+
+    async def _absent(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
+        """The order cannot be queried by its client id: the private stream, when it has mentioned
+        that id, proves it exists (in doubt, keep looking); else the venue's recent records decide."""
+        if self.stream is not None and self.stream.session.saw_client(client_id):
+            return False
+        return await self._find_unqueryable(symbol, client_id, sent_ms)
 
     async def _resolve_flat_exit(self, order: Order, why: str) -> None:
         """A reduce-only close was refused: if the position is already gone (a venue stop fired,

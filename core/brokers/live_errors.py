@@ -13,6 +13,7 @@ UNKNOWN = "unknown"  # may or may not have executed: query before any resend
 NOT_FOUND = "not_found"  # a query found no such order (definite)
 DUPLICATE = "duplicate"  # the client id is already taken: the earlier attempt did arrive
 AUTH = "auth"  # bad key, signature or permission: retrying will not help
+BLOCKED = "blocked"  # HTTP 403: geo-block or IP/permission refusal; not a rate limit, not retried
 
 
 class VenueError(Exception):

@@ -32,6 +32,8 @@ class LiveSettings:
     max_exit_wait_s: float = 120.0
     unknown_settle_s: float = 0.25  # let an in-flight order land before asking about it
     status_queries: int = 5
+    unknown_resolve_s: float = 30.0  # how long an unknown outcome is looked for before giving up (no resend)
+    absence_recheck_s: float = 1.0  # an order is absent only if two searches this far apart find nothing
     retry_base_s: float = 0.5
     retry_max_s: float = 10.0
     # private (user-data) websocket: exits reported as they fill, polling stays the fallback.
@@ -40,6 +42,11 @@ class LiveSettings:
     stream_retry_base_s: float = 1.0
     stream_retry_max_s: float = 30.0
     stream_heartbeat_s: float = 0.0  # 0 = venue default (Binance listenKey keepalive 30 min, Bybit ping 20 s)
+    # an order change REST shows and the stream has not delivered this long after: the stream is silent
+    stream_silence_s: float = 10.0
+    # while the stream is healthy the exit watcher polls this rarely (it is the fallback);
+    # down or silent, it polls every watch_interval_s
+    stream_watch_interval_s: float = 30.0
 
     def leverage_for(self, market: str) -> float:
         return self.leverage.get(market, self.default_leverage)

@@ -8,6 +8,7 @@ import orjson
 
 from core.backtest import backtest_report, format_report, run_backtest, split_backtest
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
+from core.progress import Progress
 
 NAME = "backtest"
 HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"
@@ -52,10 +53,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     on_engine, close = _attach_journal(args.journal)
     try:
-        if args.split is not None:
-            results = list(split_backtest(rec, cfg, args.split))
-        else:
-            results = [run_backtest(rec, cfg, on_engine=on_engine)]
+        with Progress(NAME) as progress:
+            rec.progress = progress
+            results = _run(rec, cfg, args.split, on_engine)
         reports = [backtest_report(r) for r in results]
     finally:
         if close:
@@ -67,3 +67,9 @@ def run(args: argparse.Namespace) -> int:
         print("\n\n".join(format_report(r) for r in reports))
     print_bad_lines(NAME, max((r.stats for r in results), key=lambda st: st.lines))  # the pass that read the most
     return 0
+
+
+def _run(rec, cfg, split, on_engine):
+    if split is not None:
+        return list(split_backtest(rec, cfg, split))
+    return [run_backtest(rec, cfg, on_engine=on_engine)]

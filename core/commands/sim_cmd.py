@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from core.events import event_to_dict
+from core.progress import Progress
 from core.recording import RecordingWriter
 from core.sim.market_sim import Simulator
 from core.sim.scenario import SCENARIOS
@@ -64,10 +65,13 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     sim = Simulator(args.scenario, seed=args.seed, markets=args.markets)
     kinds: Counter[str] = Counter()
-    with RecordingWriter(out) as writer:
+    with RecordingWriter(out) as writer, Progress(NAME, total=round(seconds), unit="sim s") as progress:
+        start = None
         for ev in sim.run(seconds, chunk=600.0):
             writer.write(ev.ts_recv, "sim", event_to_dict(ev))
             kinds[ev.kind] += 1
+            start = ev.ts_recv if start is None else start
+            progress.set(ev.ts_recv - start)
     if args.truth:
         with open(args.truth, "wb") as fh:
             for ep in sim.episodes:

@@ -8,6 +8,7 @@ import orjson
 
 from core.backtest import requested_playbooks
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
+from core.progress import Progress
 from core.study import HORIZONS, format_study, run_study, study_table
 from core.trade_stats import CLUSTER_RULE
 
@@ -28,17 +29,21 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     cfg, rec = loaded
-    episodes = run_study(rec, cfg)
+    with Progress(NAME) as progress:
+        rec.progress = progress
+        episodes = run_study(rec, cfg)
     playbooks = requested_playbooks(cfg)
     rows = study_table(episodes, playbooks)
     print_bad_lines(NAME, rec.stats)
     if args.json:
         obj = {"file": rec.file, "bad_lines": rec.stats.bad_count, "horizons": [h for h, _ in HORIZONS], "table": rows,
-               "cluster_rule": CLUSTER_RULE,
+               "cluster_rule": CLUSTER_RULE, "caveats": rec.stats.caveats,
                "episodes": [{"playbook": e.playbook, "market": e.market, "ts": e.ts, "tier": e.tier,
                              "score": round(e.score, 4), "direction": e.direction, "returns": e.returns} for e in episodes]}
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
         return 0
+    for caveat in rec.stats.caveats:
+        print(f"caveat: {caveat}")
     print(format_study(rows, episodes, playbooks))
     if args.plot:
         _plot(rows)

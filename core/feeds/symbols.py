@@ -125,6 +125,26 @@ def hyperliquid_market(coin: str) -> str:
     return market_name(coin, "USDC")
 
 
+@_memo
+def gate_market(contract: str) -> str:
+    """``BTC_USDT`` → BTC-USDT-PERP (Gate names futures contracts BASE_QUOTE)."""
+    if not isinstance(contract, str):
+        return ""
+    base, sep, quote = contract.upper().partition("_")
+    if sep and base.isalnum() and quote.isalnum():
+        return market_name(base, quote)
+    return _fallback(contract)
+
+
+@_memo
+def bitget_market(symbol: str) -> str:
+    """``BTCUSDT`` → BTC-USDT-PERP (Bitget USDT-M futures use the plain pair)."""
+    if not isinstance(symbol, str):
+        return ""
+    split = _split_suffix(symbol.upper(), ("USDT", "USDC"))
+    return market_name(*split) if split else _fallback(symbol)
+
+
 MARKET_OF_SYMBOL = {
     "binance": binance_market,
     "bybit": bybit_market,
@@ -132,6 +152,8 @@ MARKET_OF_SYMBOL = {
     "bitmex": bitmex_market,
     "deribit": deribit_market,
     "hyperliquid": hyperliquid_market,
+    "gate": gate_market,
+    "bitget": bitget_market,
 }
 
 

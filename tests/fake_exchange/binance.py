@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from tests.fake_exchange.hmac_check import hmac_sha256_hex
 from tests.fake_exchange.ledger import Faults, Ledger
@@ -39,6 +39,11 @@ class FakeBinance:
         self.ws = WsHub()
         self.listen_key: str | None = None
         self.listen_keys_issued: list[str] = []
+        self.stream_urls: list[str] = []  # request targets of the private connections that were served
+        self.stream_silent = False  # fault: query-form connections are accepted but fed nothing
+        self.query_lag_s = 0.0  # a filled order answers -2013 (GET order, missing from allOrders) this long
+        self.trades_lag_s = 0.0  # ... and its fills are missing from userTrades this long
+        self._born: dict[int, float] = {}  # orderId -> when it filled (monotonic)
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -93,6 +98,9 @@ class FakeBinance:
             return DROP
         if fault == "503_after":
             return _err(503, -1000, "Unknown error, please check your request or try again later.")
+        if fault == "1007_after":
+            return _err(408, -1007, "Timeout waiting for response from backend server. Send status unknown; "
+                                    "execution status unknown.")
         status, payload, extra = result if len(result) == 3 else (*result, {})
         return status, payload, extra | rl
 
@@ -176,8 +184,10 @@ class FakeBinance:
             return None, res
         o |= {"status": "FILLED", "executedQty": str(res.qty), "avgPrice": str(res.price)}
         self.orders[oid] = o
+        self._born[oid] = time.monotonic()
         self.trades.append({"symbol": symbol, "orderId": oid, "price": str(res.price), "qty": str(res.qty),
-                            "commission": f"{res.fee:.8f}", "commissionAsset": "USDT", "side": side})
+                            "commission": f"{res.fee:.8f}", "commissionAsset": "USDT", "side": side,
+                            "time": self.clock.ms()})
         if push:
             self._push_order(o, res.fee)
         return o, ""
@@ -203,15 +213,30 @@ class FakeBinance:
             return _err(400, -2019, "Margin is insufficient.")
         return 200, o
 
+    def _visible(self, o: dict) -> bool:
+        """Orders become queryable `query_lag_s` after they filled (the venue's order store lags
+        its matching engine); fills (userTrades) after `trades_lag_s`."""
+        return time.monotonic() >= self._born[o["orderId"]] + self.query_lag_s
+
+    def h_get_fapi_v1_allOrders(self, p):
+        since = int(p.get("startTime", 0))
+        rows = [o for o in self.orders.values() if o["symbol"] == p["symbol"] and o["updateTime"] >= since and self._visible(o)]
+        return 200, rows[-int(p.get("limit", 500)):]
+
     def h_get_fapi_v1_order(self, p):
         for o in self.orders.values():
+            if not self._visible(o):
+                continue
             if o["symbol"] == p["symbol"] and (str(o["orderId"]) == p.get("orderId") or
                                                (p.get("origClientOrderId") and o["clientOrderId"] == p["origClientOrderId"])):
                 return 200, o
         return _err(400, -2013, "Order does not exist.")
 
     def h_get_fapi_v1_userTrades(self, p):
-        return 200, [t for t in self.trades if t["symbol"] == p["symbol"] and str(t["orderId"]) == p.get("orderId")]
+        now = time.monotonic()
+        rows = [t for t in self.trades if t["symbol"] == p["symbol"] and now >= self._born[t["orderId"]] + self.trades_lag_s
+                and (str(t["orderId"]) == p["orderId"] if "orderId" in p else t["time"] >= int(p.get("startTime", 0)))]
+        return 200, rows[-int(p.get("limit", 500)):]
 
     # -- algo (conditional) orders ------------------------------------------------------------
     def h_post_fapi_v1_algoOrder(self, p):
@@ -327,33 +352,54 @@ class FakeBinance:
         self.ws.drop_all()
 
     def ws_session(self, conn, hub: WsHub) -> None:
-        path = conn.request.path
-        key = path.rsplit("/", 1)[-1]
-        if not (path.startswith("/private/ws/") or path.startswith("/ws/")) or key != self.listen_key:
+        """Like the venue since the 2026 route split: user data only on the query form
+        /private/ws?listenKey=<key>&events=A/B/C (only the events named, all when none are).
+        The old path form /private/ws/<key> is accepted and then stays silent for good."""
+        parts = urlsplit(conn.request.path)
+        query = dict(parse_qsl(parts.query))
+        if parts.path.startswith("/private/ws/") or parts.path.startswith("/ws/"):
+            hub.silent_accepted += 1
+            for _ in conn:  # connected, acknowledged by nothing, fed nothing
+                pass
+            return
+        if parts.path != "/private/ws" or query.get("listenKey") != self.listen_key or self.listen_key is None:
             conn.close(1008, "invalid listenKey")
             return
-        hub.add(conn)
+        self.stream_urls.append(conn.request.path)
+        if self.stream_silent:  # the fault: a query-form connection that never gets its events
+            hub.silent_accepted += 1
+            for _ in conn:
+                pass
+            return
+        events = set(query["events"].split("/")) if query.get("events") else None
+        hub.add(conn, events)
         for _ in conn:  # user-data streams take no requests; just hold the connection open
             pass
 
     def _push_order(self, o: dict, fee: float, closing: bool = False) -> None:
         ms = self.clock.ms()
         orig_type = o["type"]
-        self.ws.push({"e": "ORDER_TRADE_UPDATE", "E": ms, "T": ms, "o": {
+        self.ws.push(topic="ORDER_TRADE_UPDATE", msg={"e": "ORDER_TRADE_UPDATE", "E": ms, "T": ms, "o": {
             "s": o["symbol"], "c": o["clientOrderId"], "S": o["side"], "o": "MARKET", "f": "GTC",
             "q": o["executedQty"], "p": "0", "ap": o["avgPrice"], "sp": "0", "x": "TRADE", "X": "FILLED",
             "i": o["orderId"], "l": o["executedQty"], "z": o["executedQty"], "L": o["avgPrice"], "N": "USDT",
             "n": f"{fee:.8f}", "T": ms, "t": next(self._ids), "b": "0", "a": "0", "m": False, "R": o["reduceOnly"],
             "wt": "MARK_PRICE", "ot": orig_type, "ps": "BOTH", "cp": closing, "rp": "0", "pP": False, "si": 0, "ss": 0,
             "V": "EXPIRE_TAKER", "pm": "NONE", "gtd": 0}})
-        qty, entry = self.ledger.positions.get(o["symbol"], [0.0, 0.0])
-        self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": "ORDER", "B": [], "P": [
-            {"s": o["symbol"], "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
-             "iw": "0", "ps": "BOTH"}]}})
+        self.push_account_update(o["symbol"])
+
+    def push_account_update(self, symbol: str, reason: str = "ORDER") -> None:
+        """ACCOUNT_UPDATE with the symbol's position as the ledger has it (also for changes made
+        behind the broker's back, e.g. a manual close on the website)."""
+        ms = self.clock.ms()
+        qty, entry = self.ledger.positions.get(symbol, [0.0, 0.0])
+        self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": reason, "B": [], "P": [
+            {"s": symbol, "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
+             "iw": "0", "ps": "BOTH"}]}}, "ACCOUNT_UPDATE")
 
     def _push_algo(self, a: dict) -> None:
         ms = self.clock.ms()
-        self.ws.push({"e": "ALGO_UPDATE", "T": ms, "E": ms, "o": {
+        self.ws.push(topic="ALGO_UPDATE", msg={"e": "ALGO_UPDATE", "T": ms, "E": ms, "o": {
             "caid": a["clientAlgoId"], "aid": a["algoId"], "at": "CONDITIONAL", "o": a["orderType"], "s": a["symbol"],
             "S": a["side"], "ps": "BOTH", "f": "GTC", "q": a["quantity"], "X": a["algoStatus"],
             "ai": a["actualOrderId"], "tp": a["triggerPrice"], "wt": a["workingType"], "cp": a["closePosition"]}})

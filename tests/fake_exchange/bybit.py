@@ -33,6 +33,15 @@ class FakeBybit:
         self._ids = itertools.count(5000)
         self.ws = WsHub()
         self.ws_secret = secret  # what the private stream verifies auth signatures with (a test can break it)
+        self.stream_silent = False  # fault: subscriptions are acknowledged but nothing is ever pushed
+        # GET /v5/account/info: 1 classic, 3/4 UTA 1.0, 5/6 UTA 2.0; the margin mode is then account-wide
+        self.unified_margin_status = 5
+        self.account_margin_mode = "ISOLATED_MARGIN"
+        self.query_lag_s = 0.0  # a filled order is unknown to realtime and history this long (executions are not)
+        self.executions: list[dict] = []
+        self.executions_hidden = False  # fault: GET /v5/execution/list lags too (returns nothing)
+        self._born: dict[str, float] = {}  # orderId -> when it was created (monotonic)
+        self._forgotten: set[str] = set()  # closed orders realtime lost in a venue restart
 
     # -- test controls --------------------------------------------------------------------
     def set_price(self, symbol: str, price: float) -> None:
@@ -66,6 +75,8 @@ class FakeBybit:
             return _ret(10006, "Too many visits. Exceeded the API Rate Limit.", headers=limit | reset)
         if fault == "drop_before":
             return DROP
+        if fault == "403":  # a geo-blocked IP: refused before anything happens
+            return 403, {}, {}
         if path not in UNSIGNED:
             bad = self._authenticate(query if method == "GET" else body, headers)
             if bad:
@@ -83,6 +94,7 @@ class FakeBybit:
             return DROP
         if fault == "503_after":
             return 503, {"retCode": 10016, "retMsg": "Internal server error."}, {}
+
         return status, payload, extra | limit
 
     def _authenticate(self, payload: str, headers: dict):
@@ -114,8 +126,24 @@ class FakeBybit:
                 for s, f in self.symbols.items()]
         return _ret(0, "OK", {"category": "linear", "list": rows, "nextPageCursor": ""})
 
+    def restart(self) -> None:
+        """A Bybit service restart: realtime forgets closed orders; order history keeps them."""
+        with self.ledger.lock:
+            self._forgotten |= {oid for oid, o in self.orders.items() if o["orderStatus"] not in ("New", "Untriggered")}
+
     # -- set-up -----------------------------------------------------------------------------
+    def h_get_v5_account_info(self, p):
+        return _ret(0, "OK", {"marginMode": self.account_margin_mode, "updatedTime": str(self.clock.ms()),
+                              "unifiedMarginStatus": self.unified_margin_status, "isMasterTrader": False,
+                              "spotHedgingStatus": "OFF", "dcpStatus": "OFF", "timeWindow": 0, "smpGroup": 0})
+
+    def h_post_v5_account_set_margin_mode(self, p):
+        self.account_margin_mode = p["setMarginMode"]  # the whole account: every symbol, every position
+        return _ret(0, "Request accepted", {"reasons": []})
+
     def h_post_v5_position_switch_isolated(self, p):
+        if self.unified_margin_status != 1:
+            return _ret(100028, "The current interface does not support unified account")
         mode = "isolated" if p.get("tradeMode") == 1 else "cross"
         if self.ledger.margin_mode.get(p["symbol"]) == mode:
             return _ret(110026, "Cross/isolated margin mode is not modified")
@@ -142,6 +170,7 @@ class FakeBybit:
         if abs(q / step - round(q / step)) > 1e-9 or q < float(f["min_qty"]):
             return _ret(10001, "Qty invalid")
         oid = f"b{next(self._ids)}"
+        self._born[oid] = time.monotonic()
         o = {"orderId": oid, "orderLinkId": link, "symbol": sym, "side": p["side"], "orderType": "Market", "qty": p["qty"],
              "reduceOnly": bool(p.get("reduceOnly")), "closeOnTrigger": bool(p.get("closeOnTrigger")),
              "triggerPrice": p.get("triggerPrice", ""), "triggerDirection": p.get("triggerDirection", 0),
@@ -171,8 +200,14 @@ class FakeBybit:
         res = self.ledger.execute(o["symbol"], 1 if o["side"] == "Buy" else -1, float(o["qty"]), o["reduceOnly"])
         if isinstance(res, str):
             return res
-        o |= {"orderStatus": "Filled", "avgPrice": str(res.price), "cumExecQty": str(res.qty), "cumExecFee": f"{res.fee:.8f}"}
+        # linear: cumExecFee is deprecated (left stale here), the fee is in cumFeeDetail
+        o |= {"orderStatus": "Filled", "avgPrice": str(res.price), "cumExecQty": str(res.qty), "cumExecFee": "0",
+              "cumFeeDetail": {"USDT": f"{res.fee:.8f}"}}
         self.orders[o["orderId"]] = o
+        self.executions.append({"symbol": o["symbol"], "orderId": o["orderId"], "orderLinkId": o["orderLinkId"],
+                                "side": o["side"], "execQty": str(res.qty), "execPrice": str(res.price),
+                                "execFee": f"{res.fee:.8f}", "feeCurrency": "USDT", "execType": "Trade",
+                                "execId": f"e{next(self._ids)}", "execTime": str(self.clock.ms())})
         self._push_fill(o, res)
         return ""
 
@@ -184,11 +219,27 @@ class FakeBybit:
         if pos == 0 or self._execute(o):
             o["orderStatus"] = "Deactivated"
 
-    def h_get_v5_order_realtime(self, p):
-        rows = [o for o in self.orders.values() if o["symbol"] == p.get("symbol", o["symbol"]) and
+    def _matching(self, p):
+        now = time.monotonic()
+        return [o for o in self.orders.values() if o["symbol"] == p.get("symbol", o["symbol"]) and
                 (not p.get("orderLinkId") or o["orderLinkId"] == p["orderLinkId"]) and
-                (not p.get("orderId") or o["orderId"] == p["orderId"])]
+                (not p.get("orderId") or o["orderId"] == p["orderId"]) and now >= self._born[o["orderId"]] + self.query_lag_s]
+
+    def h_get_v5_order_realtime(self, p):
+        rows = [o for o in self._matching(p) if o["orderId"] not in self._forgotten]
         return _ret(0, "OK", {"category": "linear", "list": rows, "nextPageCursor": ""})
+
+    def h_get_v5_order_history(self, p):
+        rows = [o for o in self._matching(p) if o["orderStatus"] not in ("New", "Untriggered")]
+        return _ret(0, "OK", {"category": "linear", "list": rows, "nextPageCursor": ""})
+
+    def h_get_v5_execution_list(self, p):
+        if self.executions_hidden:
+            return _ret(0, "OK", {"category": "linear", "list": [], "nextPageCursor": ""})
+        since = int(p.get("startTime", 0))
+        rows = [x for x in self.executions if x["symbol"] == p.get("symbol", x["symbol"]) and int(x["execTime"]) >= since
+                and (not p.get("orderLinkId") or x["orderLinkId"] == p["orderLinkId"])]
+        return _ret(0, "OK", {"category": "linear", "list": rows[-int(p.get("limit", 50)):], "nextPageCursor": ""})
 
     def h_post_v5_order_cancel(self, p):
         for o in self.orders.values():
@@ -252,7 +303,8 @@ class FakeBybit:
                     conn.send(json.dumps({"req_id": req_id, "success": False, "ret_msg": "Request not authorized",
                                           "op": "subscribe", "conn_id": conn_id}))
                     continue
-                hub.subscribe(conn, set(args))
+                if not self.stream_silent:
+                    hub.subscribe(conn, set(args))
                 conn.send(json.dumps({"req_id": req_id, "success": True, "ret_msg": "", "op": "subscribe",
                                       "conn_id": conn_id}))
 
@@ -270,6 +322,14 @@ class FakeBybit:
             return False, f"Invalid sign for api_key {key}"
         return True, ""
 
+    def push_position(self, symbol: str) -> None:
+        """The `position` topic with the symbol's position as the ledger has it."""
+        qty, entry = self.ledger.positions.get(symbol, [0.0, 0.0])
+        self.ws.push({"id": f"p{next(self._ids)}", "topic": "position", "creationTime": self.clock.ms(), "data": [{
+            "category": "linear", "symbol": symbol, "positionIdx": 0, "side": "Buy" if qty > 0 else "Sell" if qty < 0 else "",
+            "size": f"{abs(qty):.3f}", "entryPrice": str(entry), "markPrice": str(self.ledger.prices[symbol]),
+            "updatedTime": str(self.clock.ms())}]}, "position")
+
     def _push_fill(self, o: dict, res) -> None:
         ms = str(self.clock.ms())
         stop_type = "Stop" if o["triggerPrice"] else ""
@@ -282,7 +342,7 @@ class FakeBybit:
             "closedSize": str(res.qty) if o["reduceOnly"] else "0", "feeRate": str(self.ledger.fee_rate)}]}, "execution")
         self.ws.push({"id": f"o{next(self._ids)}", "topic": "order", "creationTime": int(ms), "data": [common | {
             "orderStatus": "Filled", "qty": o["qty"], "cumExecQty": o["cumExecQty"], "avgPrice": o["avgPrice"],
-            "cumExecFee": o["cumExecFee"], "cumExecValue": str(res.qty * res.price), "leavesQty": "0",
+            "cumExecFee": o["cumExecFee"], "cumFeeDetail": o["cumFeeDetail"], "cumExecValue": str(res.qty * res.price), "leavesQty": "0",
             "reduceOnly": o["reduceOnly"], "closeOnTrigger": o["closeOnTrigger"], "triggerPrice": o["triggerPrice"],
             "triggerDirection": o["triggerDirection"], "triggerBy": o["triggerBy"], "positionIdx": 0,
             "createdTime": o["createdTime"], "updatedTime": ms}]}, "order")

@@ -31,6 +31,7 @@ VENUES = ("binance", "bybit")
 def fast_settings(**over) -> LiveSettings:
     base = dict(max_notional_per_trade_usd=50_000.0, markets=(BTC,), default_leverage=3.0, watch_interval_s=3600.0,
                 reconcile_interval_s=3600.0, retry_base_s=0.05, retry_max_s=0.2, unknown_settle_s=0.02,
+                absence_recheck_s=0.1, unknown_resolve_s=5.0,
                 request_timeout_s=3.0, max_entry_wait_s=2.0, max_exit_wait_s=5.0)
     return LiveSettings(**(base | over))
 

@@ -28,6 +28,7 @@ class WsHub:
         self.pushed: list[tuple[str | None, dict]] = []
         self.accepted = 0
         self.auth_failures = 0
+        self.silent_accepted = 0  # connections held open but never fed (legacy routes, silence faults)
 
     def add(self, conn: ServerConnection, topics: set[str] | None = None) -> None:
         with self.lock:
@@ -75,11 +76,16 @@ class WsHub:
         with self.lock:
             conns = [c for c, _ in self.clients]
             self.clients = []
-        for c in conns:
+        def close(c: ServerConnection) -> None:
             try:
                 c.close(1001, "going away")
             except Exception:
                 pass
+
+        # a sync close waits for the client's answer: never block the caller (often the test's
+        # event loop, which runs that very client) while it does
+        for c in conns:
+            threading.Thread(target=close, args=(c,), daemon=True).start()
 
 
 class FakeWsServer:

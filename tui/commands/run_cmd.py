@@ -10,7 +10,9 @@ from tui.commands._console import add_console_arguments, build_session, fail, lo
 
 NAME = "run"
 HELP = "open the console on live exchange feeds (paper broker unless told otherwise)"
-DEFAULT_VENUES = "binance,bybit,okx,bitmex,deribit"
+from core.feeds.registry import DEFAULT_VENUES as _DEFAULTS
+
+DEFAULT_VENUES = ",".join(_DEFAULTS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,15 +37,18 @@ def _names(text: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from core.config import replace_section
     from core.feeds.live import parse_endpoints
-    from core.feeds.registry import VENUES
+    from core.feeds.registry import LIVE_VENUES, retired_reason
 
+    venues = [v.strip() for v in args.venues.split(",") if v.strip()]
+    for v in venues:
+        if retired_reason(v):
+            return fail(NAME, f"--venues {v}: {retired_reason(v)}; choose from {','.join(LIVE_VENUES)}")
+    unknown = [v for v in venues if v not in LIVE_VENUES]
+    if unknown or not venues:
+        return fail(NAME, f"--venues: unknown {','.join(unknown) or '(none)'}; choose from {','.join(LIVE_VENUES)}")
     cfg = load(NAME, args)
     if isinstance(cfg, int):
         return cfg
-    venues = [v.strip() for v in args.venues.split(",") if v.strip()]
-    unknown = [v for v in venues if v not in VENUES]
-    if unknown or not venues:
-        return fail(NAME, f"--venues: unknown {','.join(unknown) or '(none)'}; choose from {','.join(VENUES)}")
     changes = {}
     if args.markets:
         changes["markets"] = _names(args.markets)
@@ -81,7 +86,7 @@ async def _main(args, cfg, venues, ws, rest) -> int:
     except (BrokerChoiceError, KeyLoadError, ValueError, OSError) as exc:
         return fail(NAME, str(exc))  # the messages are redacted: they never contain a key
     if broker is not None:
-        rc = await _start_live_broker(args, cfg, broker)
+        rc = await _start_live_broker(args, cfg, broker, alerts)
         if rc:
             return rc
     source = LiveSource(venues, clock, cfg, cache_dir=args.cache_dir, record_to=args.record, ws_base_urls=ws, rest_base_urls=rest)
@@ -103,20 +108,21 @@ async def _main(args, cfg, venues, ws, rest) -> int:
             await broker.aclose()
 
 
-async def _start_live_broker(args, cfg, broker) -> int:
-    from core.brokers.confirm import confirm_live
+async def _start_live_broker(args, cfg, broker, alerts) -> int:
+    from core.brokers.confirm import NotConfirmed, open_live_broker
+    from core.brokers.factory import LIVE_CHOICES
 
-    try:
-        await broker.start()
-    except Exception as exc:  # no network, bad keys: say so and stop before any screen opens
+    limits = {"max notional per trade": cfg.risk.max_notional_per_trade_usd, "max total notional": cfg.risk.max_total_notional_usd,
+              "daily loss limit": cfg.risk.daily_loss_limit_usd, "max open positions": cfg.risk.max_open_positions}
+    try:  # the typed confirmation comes first: margin type and leverage are set only after it
+        summary = await open_live_broker(broker, args.broker, limits, needs_confirmation=args.broker in LIVE_CHOICES)
+    except NotConfirmed as exc:
+        await broker.aclose()
+        return fail(NAME, str(exc))
+    except Exception as exc:  # no network, bad keys, margin mode refused: say so and stop before any screen opens
         await broker.aclose()
         return fail(NAME, f"{args.broker}: could not start: {exc}")
-    if args.broker in ("binance", "bybit"):
-        limits = {"max notional per trade": cfg.risk.max_notional_per_trade_usd, "max total notional": cfg.risk.max_total_notional_usd,
-                  "daily loss limit": cfg.risk.daily_loss_limit_usd, "max open positions": cfg.risk.max_open_positions}
-        if not confirm_live(args.broker, await broker.account_summary(), limits):
-            await broker.aclose()
-            return fail(NAME, "live trading not confirmed; nothing was sent")
+    alerts.append(", ".join(f"{k} {v}" for k, v in summary.items() if k in ("venue", "key", "wallet_usdt", "available_usdt", "account")))
     return 0
 
 
