@@ -120,6 +120,20 @@ def test_bybit_liquidation_batch_with_any_field_odd_or_missing_in_any_row(key, v
     same_either_way(BybitParser, "bybit", bybit_liqs(rows))
 
 
+def test_binance_marks_carry_the_funding_interval_from_funding_info():
+    from core.feeds.binance import DEFAULT_FUNDING_INTERVAL_H
+
+    assert fast_paths._BINANCE_FUNDING_INTERVAL_H == DEFAULT_FUNDING_INTERVAL_H
+
+    def make():
+        p = BinanceParser()
+        p.parse_funding_info('[{"symbol": "LPTUSDT", "fundingIntervalHours": 4}]')
+        return p
+    raw = binance_marks([dict(MARK, s="LPTUSDT"), MARK])
+    assert same_either_way(make, "binance", raw, lambda p: p._marks)
+    assert [e.funding_interval_h for e in make().parse(raw, TS)] == [4.0, 8.0]
+
+
 def test_inverse_contracts_and_other_shapes_keep_the_general_path():
     inverse = [Instrument(venue="bybit", symbol="BTCUSD", market="BTC-USD-PERP", tick_size=0.5, lot_size=1.0)]
     frame = orjson.loads(bybit_liqs([dict(BYBIT_ROW, s="BTCUSD", v="1000")], "BTCUSD"))

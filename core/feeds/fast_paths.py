@@ -21,6 +21,7 @@ _INF = float("inf")
 _MAX_NUMBER_CHARS = 40  # as core.feeds.wire: longer "numbers" go to the general path (which refuses them)
 _BINANCE_ORDER_SIDE = {"SELL": LONG, "BUY": SHORT}  # the ORDER side: a SELL closed a long
 _BYBIT_POSITION_SIDE = {"Buy": LONG, "Sell": SHORT}  # the POSITION side
+_BINANCE_FUNDING_INTERVAL_H = 8.0  # core.feeds.binance.DEFAULT_FUNDING_INTERVAL_H (symbols fundingInfo does not list)
 
 
 def _positive(v: object) -> float:
@@ -69,7 +70,7 @@ def _binance_marks(parser, rows: list, ts_recv: float) -> list | None:
     """Every row of ``!markPrice@arr``; a row in any other shape sends the whole frame to the
     general path (rows already read changed nothing the general path would not change too)."""
     out = []
-    marks = parser._marks
+    marks, intervals = parser._marks, parser._funding_interval_h
     for d in rows:
         if type(d) is not dict or d.get("e") != "markPriceUpdate":
             return None
@@ -95,7 +96,8 @@ def _binance_marks(parser, rows: list, ts_recv: float) -> list | None:
             return None  # "0" / "" index (unknown) and bad ones alike: the general path decides
         marks[symbol] = mark
         out.append(MarkPrice("binance", parser._market(symbol), symbol, mark, funding,
-                             t_next / 1000.0 if t_next > 0 else None, t_ev / 1000.0, ts_recv, index=index))
+                             t_next / 1000.0 if t_next > 0 else None, t_ev / 1000.0, ts_recv, index=index,
+                             funding_interval_h=intervals.get(symbol, _BINANCE_FUNDING_INTERVAL_H)))
     return out
 
 
