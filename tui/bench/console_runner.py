@@ -54,12 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         app = make_app(engine, source, clock, cfg)
     app.mount_hooks.append(lambda: app.set_timer(a.seconds + 0.5, app.exit))
-    if a.gc == "app":
-        from core.gc_policy import EventLoopCollector, freeze_after_startup
+    if a.gc == "app":  # as the console's own composition roots arrange it
+        from tui.gc_hooks import tune_collector
 
-        collector = EventLoopCollector().install()
-        app.mount_hooks.append(lambda: app.call_after_refresh(freeze_after_startup))
-        app.mount_hooks.append(lambda: app.set_interval(1.0, collector.maybe_collect))
+        tune_collector(app)
     app.run()
     if a.latency_out:
         res = rig_summary(rig, a.seconds)

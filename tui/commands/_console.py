@@ -87,6 +87,9 @@ def open_console(command: str, args: argparse.Namespace, engine, source, clock, 
         app.theme = args.theme
     if session and session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+    from tui.gc_hooks import tune_collector
+
+    tune_collector(app)  # collections away from the event path (core/gc_policy.py)
     uninstall = None
     if journal is not None:
         from core.journal.shutdown import install_signal_handlers

@@ -134,6 +134,9 @@ async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
     levels = EstimatedLevels(session.fuel_map) if session.fuel_map is not None else None
     app = make_app(engine, source, clock, cfg, theme=args.theme or cfg.ui.theme or None, levels=levels, journal=session.journal)
     app.startup_notes.extend(a for a in alerts if a)
+    from tui.gc_hooks import tune_collector
+
+    tune_collector(app)  # collections away from the event path (core/gc_policy.py)
     if session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
     uninstall = install_signal_handlers(session.journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
