@@ -82,8 +82,9 @@ def markdown(res: dict) -> str:
         f"{m.get('implementation')} {m.get('python')}; Textual {m.get('textual')}. Taken {m.get('date')}; "
         f"suite wall time {res.get('wall_s')} s.",
         "",
-        f"Headline: ingest **{_n(res.get('ingest_events_per_s'))} events/s**, naive handler at a 10k-event window "
-        f"**{_n(res.get('naive_events_per_s'))} events/s**, ratio **{_n(res.get('ratio_vs_naive'))}×**.",
+        f"Headline (heatmap on): ingest **{_n(res.get('ingest_events_per_cpu_s'))} events per CPU-second** "
+        f"({_n(res.get('ingest_events_per_s'))} per wall second), naive handler at a 10k-event window "
+        f"**{_n(res.get('naive_events_per_s'))} events per CPU-second**, ratio **{_n(res.get('ratio_vs_naive'))}×**.",
         "",
     ]
     ing = res.get("ingest")

@@ -65,6 +65,7 @@ def run_suite(names: tuple[str, ...] = NAMES, quick: bool = False, log=_log) -> 
     at10k = next((r for r in nv if isinstance(r, dict) and r.get("occupancy") == 10_000), None) if isinstance(nv, list) else None
     # the headline keys
     out["ingest_events_per_s"] = ing.get("ingest_events_per_s") if isinstance(ing, dict) else None
+    out["ingest_events_per_cpu_s"] = ing.get("ingest_events_per_cpu_s") if isinstance(ing, dict) else None
     out["naive_events_per_s"] = at10k["naive_events_per_s"] if at10k else None
     out["ratio_vs_naive"] = at10k["ratio_pipeline_vs_naive"] if at10k else None
     return out
