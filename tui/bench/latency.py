@@ -128,13 +128,21 @@ def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, 
 
 
 def run(rates: tuple[float, ...] = (1_000.0, 5_000.0), seconds: float = 40.0, shards: int = 2,
-        sizes: tuple[tuple[int, int], ...] = ((120, 40), (80, 24)), control_s: float = 20.0) -> list[dict]:
+        sizes: tuple[tuple[int, int], ...] = ((120, 40), (80, 24)), control_s: float = 20.0,
+        compare: bool = False) -> list[dict]:
     """The console in a pty: every rate at the first size, the first rate at the other sizes; then
-    (with `control_s`) the same source and engine without the console at every rate."""
+    (with `control_s`) the same source and engine without the console at every rate. With
+    `compare`, two more runs at the first rate and size: CPython's default collector settings
+    (before core/gc_policy.py), and the engine on its own thread (the two-thread prototype)."""
     out = []
     for i, (cols, rows) in enumerate(sizes):
         for r in (rates if i == 0 else rates[:1]):
             out.append(run_pty(r, seconds, cols, rows, shards))
+    if compare:
+        (cols, rows), r = sizes[0], rates[0]
+        untuned = run_pty(r, seconds, cols, rows, shards, gc_mode="untuned")
+        untuned["console"] = untuned.get("console", "") + ", collector untuned (before)"
+        out += [untuned, run_pty(r, seconds, cols, rows, shards, engine_thread=True)]
     if control_s:
         stream = latency_stream(min(240.0, max(30.0, control_s * 2)), shards=shards)  # played in laps if short
         out += [asyncio.run(_run_control(stream, r, control_s)) for r in rates]
