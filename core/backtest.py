@@ -18,18 +18,20 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from core.clock import SimClock
-from core.config import Config, replace_section
+from core.config import Config
 from core.engine import Engine
 from core.engine_events import OrderFilled, SignalRaised
 from core.events import Event
 from core.fuel_map import FuelMap
+from core.heatmap.model import estimated_fuel_map
 from core.instruments import Instrument
+from core.playbook_names import PLAYBOOK_NAMES, expand
 from core.positions import TIERS, score_tier
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats
-from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, sample_label, summarize
+from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, summarize
 
-PLAYBOOKS = ("ride", "fade")
+PLAYBOOKS = PLAYBOOK_NAMES  # reported in this order
 
 
 @dataclass
@@ -81,23 +83,8 @@ class BacktestResult:
 def requested_playbooks(cfg: Config) -> tuple[str, ...]:
     """Every playbook the config runs on some market (the default and any per-market override)."""
     choices = {cfg.playbook.default} | {item.partition("=")[2] for item in cfg.playbook.markets}
-    wanted = {pb for c in choices for pb in (PLAYBOOKS if c == "both" else (c,))}
+    wanted = {pb for c in choices for pb in expand(c)}
     return tuple(pb for pb in PLAYBOOKS if pb in wanted)
-
-
-def with_playbook(cfg: Config, playbook: str | None) -> Config:
-    if not playbook:
-        return cfg
-    return replace_section(cfg, "playbook", default=playbook, markets=[])
-
-
-def estimated_fuel_map(cfg: Config, clock, instruments) -> FuelMap | None:
-    """The heatmap estimate the live console uses, unless the config turns it off."""
-    if not cfg.heatmap.enabled:
-        return None
-    from core.heatmap.model import HeatmapEstimator
-
-    return HeatmapEstimator(cfg.heatmap, clock, instruments)
 
 
 class _Collector:
@@ -354,7 +341,7 @@ def format_report(rep: dict) -> str:
         f"{head}  (config {rep['config']}, {rep['span_s'] / 3600:.2f} h, {rep['events']:,} events, {rep['bad_lines']} bad lines)",
         f"signals {rep['signals']}   trades {rep['trades']}   {_win_line(rep)}",
         f"P&L net of fees, slippage and funding {_money(rep['pnl'])}   fees ${rep['fees']:,.2f}   "
-        f"funding {_money(-rep['funding'])}   avg R {rep['avg_r']:+.2f}   max drawdown ${rep['max_drawdown']:,.2f}",
+        f"funding {'paid' if rep['funding'] >= 0 else 'received'} ${abs(rep['funding']):,.2f}   avg R {rep['avg_r']:+.2f}   max drawdown ${rep['max_drawdown']:,.2f}",
         (f"costs per trade, already inside every return above: fees {rep['fees_bps']:.1f} + modelled slippage "
          f"{rep['slippage_bps']:.1f} + latency drift {rep['drift_bps']:+.1f} = {rep['cost_bps']:.1f} bps; "
          f"funding {rep['funding_bps']:+.1f} bps. A net mean above zero is the bar — not above zero plus costs."
@@ -365,7 +352,7 @@ def format_report(rep: dict) -> str:
     lines[1:1] = [f"caveat: {c}" for c in rep.get("caveats", ())]
     for pb, p in rep["playbooks"].items():
         if not p["trades"]:
-            lines += ["", f"playbook {pb}: {p['signals']} signals, 0 trades — nothing to measure"]
+            lines += ["", f"playbook {pb}: {p['signals']} signal{'' if p['signals'] == 1 else 's'}, 0 trades — nothing to measure"]
         else:
             lines += ["", f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, "
                           f"MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import MISSING, asdict, fields
-from typing import ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
 import msgspec
 
@@ -19,7 +19,7 @@ OrderSide = Literal["buy", "sell"]
 LONG: Side = "long"
 SHORT: Side = "short"
 
-VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "gate", "bitget", "sim")
+VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "gate", "bitget", "htx", "sim")
 
 
 def market_name(base: str, quote: str = "USDT") -> str:
@@ -132,7 +132,7 @@ class Trade(msgspec.Struct, **_EVENT_STRUCT):
     ts_recv: float
 
 
-Event = Union[Liquidation, MarkPrice, OpenInterest, Trade]
+Event = Liquidation | MarkPrice | OpenInterest | Trade
 EVENT_TYPES: dict[str, type] = {
     "liquidation": Liquidation,
     "mark": MarkPrice,
@@ -147,7 +147,7 @@ class EventError(ValueError):
 
 def event_to_dict(ev: Event) -> dict:
     """The normalised JSON form: ``kind`` first, then every field. Also the ``sim`` recording format."""
-    d = {"kind": ev.kind}
+    d: dict[str, object] = {"kind": ev.kind}
     d.update(asdict(ev))
     d["ts"] = ev.ts_recv
     return d

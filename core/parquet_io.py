@@ -72,7 +72,7 @@ class ParquetExport:
     def add(self, ev: Event) -> None:
         hour = int(ev.ts_recv // 3600)
         key = (ev.kind, ev.venue, hour)
-        row = {f.name: getattr(ev, f.name) for f in fields(ev) if f.name not in _PATH_COLUMNS}  # type: ignore[arg-type]
+        row = {f.name: getattr(ev, f.name) for f in fields(ev) if f.name not in _PATH_COLUMNS}
         row["seq"] = self._seq
         self._seq += 1
         buf = self._buffers.setdefault(key, [])
@@ -211,7 +211,7 @@ def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[t
         # the event's fields in order, positionally: venue from the path, a missing optional column its default
         ordered = [itertools.repeat(venue, n) if name == "venue" else cols[name] if name in cols
                    else itertools.repeat(defaults[name], n) for name in names]
-        for seq, vals in zip(seqs, zip(*ordered)):
+        for seq, vals in zip(seqs, zip(*ordered, strict=False), strict=False):  # repeat() columns are endless
             stats.lines += 1
             try:
                 ev = cls(*vals)

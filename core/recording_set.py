@@ -73,6 +73,10 @@ def file_lines(path: Path, stats: DecodeStats, decoder: RecordingDecoder, where:
         return parquet_io.parquet_lines(path, stats, where)
     if is_tardis_file(path):
         return ((ts, 0, events) for ts, events in tardis_lines(path, stats, where))
+    if path.name.endswith((".csv", ".csv.gz")):  # a CSV of another kind (tardis trades, book…): one line, not millions
+        stats.add_bad(1, f"{path.name}: not a recording, nor a tardis.dev liquidations or derivative_ticker CSV; skipped",
+                      where, final=True)
+        return iter(())
     return ((ts, 0, events) for ts, events in iter_recording(path, stats, decoder, where))
 
 
@@ -110,12 +114,12 @@ class RecordingSet:
     most_open: int = 0  # the most files open at once in the latest pass
     progress: object = field(default=None, repr=False, compare=False)  # a core.progress.Progress, ticked per line
 
-    def __getstate__(self) -> dict:  # sent to workers: paths and window only, never a drawn progress bar
+    def __getstate__(self) -> dict[str, object]:  # sent to workers: paths and window only, never a drawn progress bar
         state = dict(self.__dict__)
         state["progress"] = None
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
 
     @classmethod

@@ -56,7 +56,6 @@ class RiskManager:
         self.realised_today = 0.0
         self.cooldown_until: dict[str, float] = {}
         self.last_block: tuple[float, str, str, str] | None = None  # (ts, market, rule, message)
-        self.loss_limit_hit = False
 
     def _roll_day(self, now: float) -> None:
         d = utc_day(now)
@@ -64,7 +63,6 @@ class RiskManager:
             self.day = d
             self.trades_today.clear()
             self.realised_today = 0.0
-            self.loss_limit_hit = False
 
     def check_entry(
         self,

@@ -32,9 +32,6 @@ class _Paced:
         self.finished = False
         self.events = 0
 
-    def set_speed(self, speed: float) -> None:
-        self.speed = max(0.01, speed)
-
     async def run(self, engine: Engine) -> None:
         loop = asyncio.get_running_loop()
         wall = loop.time()

@@ -28,7 +28,7 @@ def test_captured_frame_normalises_with_the_right_side_and_size(case):
     events = [e for e in make_parser(venue, instruments).parse(case["frame"], 1_800_000_000.0)
               if isinstance(e, Liquidation)]  # Deribit also reports the trade itself
     assert len(events) == len(case["expect"]), case["source"]
-    for ev, want in zip(events, case["expect"]):
+    for ev, want in zip(events, case["expect"], strict=True):
         assert ev.side == want["side"], case["source"]
         if "qty" in want:
             assert ev.qty == pytest.approx(want["qty"], rel=1e-9), case["source"]

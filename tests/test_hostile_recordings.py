@@ -249,7 +249,6 @@ def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path
 
 
 async def test_replay_shows_the_bad_line_count_in_its_header_and_lists_the_reasons(good_lines, tmp_path):
-    from core.clock import SimClock
     from core.config import Config
     from core.engine import Engine
     from core.sources import ReplaySource
@@ -322,3 +321,17 @@ def test_fuzz_a_gzip_cut_anywhere_keeps_every_whole_line_before_it(good_lines, t
         assert len(good) == readable.count(b"\n")
 
     check()
+
+
+def test_one_bad_value_in_a_many_symbol_frame_costs_that_event_only():
+    """A Binance mark frame carries every symbol: a bad value in one must not drop the others."""
+    from core.events import MarkPrice
+    from core.replay import DecodeStats, _usable
+
+    t = 1_767_225_600.0
+    marks = [MarkPrice("binance", m, m, px, 0.0001, None, t, t) for m, px in
+             (("BTC-USDT-PERP", float("inf")), ("ETH-USDT-PERP", 3000.5), ("SOL-USDT-PERP", 150.25))]
+    stats = DecodeStats()
+    good = _usable(marks, RecordedLine(7, t, "binance", "frame"), stats, "")
+    assert [m.market for m in good] == ["ETH-USDT-PERP", "SOL-USDT-PERP"]
+    assert stats.bad_count == 1 and stats.bad[0][0] == 7 and "mark must be a finite number" in stats.bad[0][1]

@@ -51,7 +51,7 @@ def test_layout_is_kind_venue_date_partitions_zstd_sorted_by_market_and_time(dat
         meta = pq.ParquetFile(p).metadata
         assert meta.row_group(0).column(0).compression == "ZSTD"
         t = pq.read_table(p)
-        keys = list(zip(t.column("market").to_pylist(), t.column("ts_recv").to_pylist()))
+        keys = list(zip(t.column("market").to_pylist(), t.column("ts_recv").to_pylist(), strict=True))
         assert keys == sorted(keys)
     ins = json.loads((dataset / "instruments.json").read_text())
     assert ins[0]["symbol"] == "BTCUSDT" and ins[0]["lot_size"] == 0.001

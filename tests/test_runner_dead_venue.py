@@ -1,7 +1,7 @@
 """A dead venue never blocks the others: a venue that is unreachable for the whole run is `down`
 (last error, next retry), not `stale`; it blocks entries only on markets it fed (none), so the live
 venue's cascade signals and trades (paper broker). Then `liqhunt run`'s default venues with OKX
-unreachable: the rest still trade, and the feed table says OKX is down and why."""
+unreachable: the rest still trade, and the console's feed table (key e) says OKX is down and why."""
 from __future__ import annotations
 
 import asyncio
@@ -115,6 +115,8 @@ async def test_run_defaults_with_okx_unreachable_trade_on_the_rest_and_say_why(t
                     await rig.until(lambda: rig.engine.feed_states.get("okx") == "down", 10, "okx down")
                     for v in servers:
                         assert rig.health(v).ever_connected, (v, rig.health(v))
+                    okx = rig.health("okx")
+                    assert okx.state == "down" and not okx.ever_connected and okx.coverage.startswith("a sample")
                     await rig.pilot.press("e")
                     await rig.pilot.pause()
                     text = screen_text(rig.app)

@@ -72,7 +72,7 @@ def test_note_is_the_reason_while_connected_and_reconnects_count_reopened_connec
 def test_backoff_grows_to_its_cap_with_jitter_and_resets():
     b = Backoff(1.0, 8.0, rng=random.Random(3))
     delays = [b.next() for _ in range(6)]
-    for d, base in zip(delays, [1, 2, 4, 8, 8, 8]):
+    for d, base in zip(delays, [1, 2, 4, 8, 8, 8], strict=True):
         assert base * 0.5 <= d < base
     b.reset()
     assert b.next() < 1.0

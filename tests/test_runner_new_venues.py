@@ -126,3 +126,38 @@ async def test_bitget_liquidation_snapshot_ticker_and_text_ping(tmp_path):
     long_, short = [e for e in events if isinstance(e, Liquidation)]
     assert (long_.side, short.side) == ("long", "short") and long_.usd == 60210.0
     assert h.state == "connected" and h.dropped == {} and "largest long" in h.coverage
+
+
+async def test_htx_gzip_frames_ping_pong_and_wildcard_liquidations(tmp_path):
+    import gzip
+
+    pongs: list[dict] = []
+    subs: list[dict] = []
+
+    async def play(ws, index):
+        subs.append(json.loads(await ws.recv()))
+        await ws.send(gzip.compress(_fixture("htx_sub_ack").encode()))
+        await ws.send(gzip.compress(json.dumps({"op": "ping", "ts": "1700000000000"}).encode()))
+        pongs.append(json.loads(await ws.recv()))
+        await ws.send(gzip.compress(_fixture("htx_liquidation_orders").encode()))
+        await ws.send(b"\x1f\x8b not really gzip")  # a corrupt frame is counted, not fatal
+        await ws.send(gzip.compress(_fixture("htx_liquidation_orders_buy").encode()))
+        async for _ in ws:
+            pass
+
+    events = []
+    raw: list[object] = []
+    with RestVenue() as rest:
+        async with LocalVenue(play) as server:
+            feeds = LiveFeeds(["htx"], WallClock(), events.extend, on_raw=lambda ts, v, m: raw.append(m),
+                              cache_dir=tmp_path, ws_base_urls={"htx": f"ws://127.0.0.1:{server.port}"},
+                              rest_base_urls={"htx": rest.url})
+            async with running(feeds.run()):
+                await until(lambda: len(events) == 2, what="two HTX liquidations")
+                h = (await _runner(feeds, "htx")).health
+
+    assert subs == [{"op": "sub", "cid": "liquidations", "topic": "public.*.liquidation_orders"}]
+    assert pongs == [{"op": "pong", "ts": "1700000000000"}]
+    assert [(e.side, e.qty) for e in events] == [("long", 0.227), ("short", 0.35)]
+    assert h.dropped == {"bad_gzip": 1} and h.received == h.processed + 1
+    assert any(isinstance(m, str) and "liquidation_orders" in m for m in raw)  # recorded inflated, so it replays

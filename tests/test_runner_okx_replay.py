@@ -4,6 +4,7 @@ within OKX's 3 connection requests per second per IP. Local websocket server onl
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import time
@@ -126,4 +127,4 @@ async def test_connect_pacer_spaces_concurrent_callers():
 
     await asyncio.gather(*(one() for _ in range(5)))
     stamps.sort()
-    assert all(b - a >= 0.24 for a, b in zip(stamps, stamps[1:]))
+    assert all(b - a >= 0.24 for a, b in itertools.pairwise(stamps))

@@ -148,3 +148,12 @@ def test_contract_values_come_from_an_instrument_list_beside_the_csv(tmp_path, c
     evs = [json.loads(line) for line in out.splitlines()]
     assert [(e["market"], e["qty"], e["usd"]) for e in evs] == [("ETH-USDT-PERP", pytest.approx(4.0), pytest.approx(12_000.0))]
     assert "line 3: OKX contract value of SOL-USDT-SWAP unknown" in err
+
+
+def test_a_csv_of_another_kind_is_one_clear_bad_input(tmp_path, capsys):
+    p = tmp_path / "binance-futures_trades_2026-01-01_BTCUSDT.csv.gz"
+    write_gz(p, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount", [])
+    p.write_bytes(gzip.compress(b"exchange,symbol,timestamp,local_timestamp,id,side,price,amount,extra\n" + b"x,y,1,2,3,buy,1,1,z\n" * 1000))
+    assert main(["normalize", str(p)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "1 unparseable" in err and "not a recording, nor a tardis.dev" in err

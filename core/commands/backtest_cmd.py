@@ -8,6 +8,7 @@ import orjson
 
 from core.backtest import backtest_report, format_report, run_backtest, split_backtest
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
+from core.playbook_names import PLAYBOOK_CHOICES
 from core.progress import Progress
 
 NAME = "backtest"
@@ -18,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
     p.add_argument("--config", metavar="FILE", help="config TOML (defaults otherwise)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
+    p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
     p.add_argument("--split", type=float, metavar="F", help="report the first F of the time span (in-sample) and the rest separately")
     p.add_argument("--journal", metavar="PATH", help="also write every signal, order and trade to this journal")
     p.add_argument("--proximity-ablation", action="store_true",

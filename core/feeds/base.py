@@ -30,7 +30,7 @@ class VenueParser(Protocol):
 # --- how a venue is reached: pure data the connection runner acts on --------------------------
 
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,7 @@ class VenueConnection:
     max_lifetime: float | None = None  # reconnect on our terms before the venue's forced cut (Binance: 24 h)
     fresh_time: bool = False  # JSON frames carry a top-level "time" (unix s) set when sent (Gate)
     headers: tuple[tuple[str, str], ...] = ()  # extra handshake headers (Gate: X-Gate-Size-Decimal)
+    gzip: bool = False  # binary frames are gzip-compressed text (HTX); inflated before recording and parsing
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ short liquidation of the previous second ("at most 2 records … 1 for long, 1 f
 covers Unified and Classic accounts. So counts and volume are lower bounds.
 
 ``side`` is the POSITION side (tardis-node: "Bitget side is position side"): ``buy`` = a long was
-liquidated. ``amount`` is read as the QUOTE (USDT) amount — the doc example (BTCUSDT, price 89000,
-amount "37.722858") has six decimals where BTC sizes have at most four, and two peer normalisers
-take it as USDT notional; tardis-node passes it through unlabelled. Base qty = amount / price.
+liquidated. ``amount`` is the QUOTE (USDT) notional: in real frames (tardis-node's 2026-04-28
+capture) amount / price is a whole order size — APEUSDT 13.70319 / 0.1649 = 83.1 APE, IPUSDT
+143.330431857868 / 0.500280739469 = 286.5 IP. Base qty = amount / price.
 
 Sources: bitget.com/api-doc/uta/websocket/public/Liquidation-Channel; tardis-node
 ``src/mappers/bitget.ts`` (BitgetV3LiquidationsMapper); ``GET /api/v2/mix/market/contracts``

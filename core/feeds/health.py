@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from enum import StrEnum
 
 from core.events import Event
 
-FeedState = Literal["connecting", "connected", "stale", "reconnecting", "down"]
+
+class FeedState(StrEnum):
+    """A venue connection's state; anything but CONNECTED blocks entries."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    STALE = "stale"  # connected, but silent for longer than allowed
+    RECONNECTING = "reconnecting"
+    DOWN = "down"
+
+
+# entries wait while a venue is in any of these (a simulator or a replay has no connection to lose)
+BLOCKING_STATES: frozenset[str] = frozenset(FeedState) - {FeedState.CONNECTED}
 
 # Worst first: the venue shows the worst state among its connections.
-_SEVERITY: tuple[FeedState, ...] = ("down", "reconnecting", "stale", "connecting", "connected")
+_SEVERITY: tuple[FeedState, ...] = (
+    FeedState.DOWN, FeedState.RECONNECTING, FeedState.STALE, FeedState.CONNECTING, FeedState.CONNECTED)
 
 RATE_WINDOW_S = 10  # msgs_per_s is averaged over this many whole seconds
 LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
@@ -26,7 +40,7 @@ LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
 @dataclass(frozen=True, slots=True)
 class ConnectionHealth:
     name: str
-    state: FeedState = "connecting"
+    state: FeedState = FeedState.CONNECTING
     reason: str = ""
     reconnects: int = 0
     last_frame_ts: float | None = None
@@ -37,7 +51,7 @@ class ConnectionHealth:
 @dataclass(frozen=True, slots=True)
 class FeedHealth:
     venue: str
-    state: FeedState = "connecting"
+    state: FeedState = FeedState.CONNECTING
     reason: str = ""  # last error or note, as a human sentence
     received: int = 0  # frames and REST responses taken off the wire
     processed: int = 0  # of those, the ones that parsed
@@ -67,15 +81,15 @@ class FeedHealth:
     def effective_state(self, now: float, max_silence: float) -> FeedState:
         """The state entries should see: a connected venue with no stream frame yet is still
         ``connecting``; one silent longer than `max_silence` is ``stale``."""
-        if self.state != "connected":
+        if self.state != FeedState.CONNECTED:
             return self.state
         if self.last_frame_ts is None:
-            return "connecting"
-        return "stale" if now - self.last_frame_ts > max_silence else "connected"
+            return FeedState.CONNECTING
+        return FeedState.STALE if now - self.last_frame_ts > max_silence else FeedState.CONNECTED
 
     def is_stale(self, now: float, max_silence: float | None = None) -> bool:
         """True when entries should be blocked: not connected, or (given `max_silence`) no frame lately."""
-        if self.state != "connected":
+        if self.state != FeedState.CONNECTED:
             return True
         if max_silence is not None:
             return self.last_frame_ts is None or now - self.last_frame_ts > max_silence
@@ -85,7 +99,7 @@ class FeedHealth:
 def aggregate_state(states: list[FeedState]) -> FeedState:
     """The venue's state is its worst connection's; no connections at all means down."""
     if not states:
-        return "down"
+        return FeedState.DOWN
     return min(states, key=_SEVERITY.index)
 
 
@@ -93,7 +107,7 @@ class HealthTracker:
     """Mutable counters behind `FeedHealth`; the runner is its only writer."""
 
     def __init__(self, venue: str, connection_names: list[str], note: str = "", coverage: str = "",
-                 poll_names: list[str] = ()) -> None:  # type: ignore[assignment]
+                 poll_names: Sequence[str] = ()) -> None:
         self.venue = venue
         self.coverage = coverage
         self.note = note  # shown as the reason while nothing is wrong (e.g. no liquidation stream)
@@ -107,7 +121,7 @@ class HealthTracker:
         self.last_frame_ts: float | None = None
         self._conns = {n: ConnectionHealth(n) for n in connection_names}
         # a REST poll degrades the venue only once it fails: until then the streams say how it is
-        self._conns.update({n: ConnectionHealth(n, state="connected") for n in poll_names})
+        self._conns.update({n: ConnectionHealth(n, state=FeedState.CONNECTED) for n in poll_names})
         self._opens: dict[str, int] = {}
         self._stopped = False
         self._reason = ""
@@ -165,12 +179,12 @@ class HealthTracker:
         ``reconnecting``: nothing was ever received from it, so there is nothing to be stale.
         A failing REST poll (open interest, funding intervals) stays ``reconnecting``."""
         c = self._conns[connection]
-        if state == "reconnecting" and not c.ever_connected and not is_poll:
-            state = "down"
+        if state == FeedState.RECONNECTING and not c.ever_connected and not is_poll:
+            state = FeedState.DOWN
         new = replace(c, state=state, reason=reason, next_retry_ts=next_retry_ts,
-                      ever_connected=c.ever_connected or state == "connected")
+                      ever_connected=c.ever_connected or state == FeedState.CONNECTED)
         self._conns[connection] = new
-        if reason and state != "connected":
+        if reason and state != FeedState.CONNECTED:
             self._reason = self._last_error = reason
         return (new.state, new.reason) != (c.state, c.reason)
 
@@ -188,8 +202,8 @@ class HealthTracker:
     # --- reading ----------------------------------------------------------------------------
     def snapshot(self, now: float) -> FeedHealth:
         conns = tuple(self._conns.values())
-        state = "down" if self._stopped else aggregate_state([c.state for c in conns])
-        reason = "" if state == "connected" else next(
+        state = FeedState.DOWN if self._stopped else aggregate_state([c.state for c in conns])
+        reason = "" if state == FeedState.CONNECTED else next(
             (c.reason for c in conns if c.state == state and c.reason), self._reason)
         if self.note:
             reason = f"{reason}; {self.note}" if reason else self.note

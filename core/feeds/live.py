@@ -18,7 +18,7 @@ import httpx
 from core.clock import Clock
 from core.events import Event, Liquidation, base_asset
 from core.feeds.failure import host_of
-from core.feeds.health import FeedHealth
+from core.feeds.health import FeedHealth, FeedState
 from core.feeds.instruments_cache import InstrumentSet, load_instruments, with_base
 from core.feeds.registry import LIQUIDATION_COVERAGE, RETIRED, VENUES, make_parser, parse_recorded, venue_module
 from core.feeds.runner import FeedRunner, OnEvents, OnHealth, OnRaw
@@ -104,7 +104,7 @@ class LiveFeeds:
         api = venue_module(venue)
         rest_base = self._rest_base.get(venue)
         while True:
-            self._publish(FeedHealth(venue, "connecting",
+            self._publish(FeedHealth(venue, FeedState.CONNECTING,
                                      f"fetching instruments from {host_of(with_base(api.INSTRUMENTS_URL, rest_base))}",
                                      coverage=LIQUIDATION_COVERAGE.get(venue, "")))
             iset = await load_instruments(venue, api, client, self.cache_dir, rest_base)
@@ -117,7 +117,7 @@ class LiveFeeds:
             why = "; ".join(n for n in (iset.reason or "the venue listed no instruments",
                                         f"nothing to subscribe to, retrying in {INSTRUMENT_RETRY_S:.0f} s",
                                         _liquidation_note(venue)) if n)
-            self._publish(FeedHealth(venue, "down", why, last_error=iset.reason or why,
+            self._publish(FeedHealth(venue, FeedState.DOWN, why, last_error=iset.reason or why,
                                      next_retry_ts=self.clock.now() + INSTRUMENT_RETRY_S,
                                      coverage=LIQUIDATION_COVERAGE.get(venue, "")))
             await asyncio.sleep(INSTRUMENT_RETRY_S)

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any, Callable, Iterable
 
 from core.events import Event
-from core.feeds import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
+from core.feeds import binance, bitget, bitmex, bybit, deribit, gate, htx, hyperliquid, okx
 from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.instruments import Instrument
 
@@ -24,6 +24,7 @@ _MODULES: dict[str, ModuleType] = {
     "hyperliquid": hyperliquid,
     "gate": gate,
     "bitget": bitget,
+    "htx": htx,
 }
 _PARSERS: dict[str, type] = {
     "binance": binance.BinanceParser,
@@ -34,6 +35,7 @@ _PARSERS: dict[str, type] = {
     "hyperliquid": hyperliquid.HyperliquidParser,
     "gate": gate.GateParser,
     "bitget": bitget.BitgetParser,
+    "htx": htx.HtxParser,
 }
 VENUES: tuple[str, ...] = tuple(_MODULES)  # every parser: replay and normalise accept all of these
 
@@ -62,6 +64,8 @@ LIQUIDATION_COVERAGE: dict[str, str] = {
             "or at 20 orders); before it, at most one per contract per second",
     "bitget": "a snapshot: per pair each second only the largest long and the largest short liquidation, "
               "so counts and volume are lower bounds",
+    "htx": "liquidation orders of every USDT swap (one wildcard topic); HTX does not say whether it "
+           "throttles them",
 }
 
 

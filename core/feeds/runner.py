@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import logging
 import math
 import random
+import zlib
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
@@ -130,8 +132,8 @@ class FeedRunner:
         first = True
         reason = ""
         while True:
-            # a retry keeps the last failure in view: "down" with no reason would say nothing
-            self._set_state(conn.name, "connecting" if first else "reconnecting",
+            # a retry keeps the last failure in view: FeedState.DOWN with no reason would say nothing
+            self._set_state(conn.name, FeedState.CONNECTING if first else FeedState.RECONNECTING,
                             "" if first else f"{reason}; connecting to {host_of(conn.url)} again")
             first = False
             opened_at: float | None = None
@@ -158,7 +160,7 @@ class FeedRunner:
             if opened_at is not None and loop.time() - opened_at >= self.healthy_after:
                 backoff.reset()
             delay = 0.0 if planned else backoff.next()
-            self._set_state(conn.name, "reconnecting", f"{reason}; retrying in {delay:.1f} s",
+            self._set_state(conn.name, FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s",
                             next_retry_ts=self.clock.now() + delay)
             await asyncio.sleep(delay)
 
@@ -166,7 +168,7 @@ class FeedRunner:
         loop = asyncio.get_running_loop()
         for frame in conn.subscribe:
             await ws.send(self._stamped(conn, frame))
-        self._set_state(conn.name, "connected")
+        self._set_state(conn.name, FeedState.CONNECTED)
         pinger = asyncio.create_task(self._ping_forever(conn, ws)) if conn.ping_frame else None
         deadline = loop.time() + conn.max_lifetime if conn.max_lifetime else math.inf
         last_frame = loop.time()
@@ -186,14 +188,14 @@ class FeedRunner:
                                             "scheduled_reconnect", planned=True) from None
                     if not stale:
                         stale = True
-                        self._set_state(conn.name, "stale", f"no frame from {host_of(conn.url)} for {silent:.0f} s")
+                        self._set_state(conn.name, FeedState.STALE, f"no frame from {host_of(conn.url)} for {silent:.0f} s")
                         continue
                     raise _SessionEnded(f"no frame from {host_of(conn.url)} for {silent:.0f} s; forcing a reconnect",
                                         "stale_reconnect") from None
                 last_frame = loop.time()
                 if stale:
                     stale = False
-                    self._set_state(conn.name, "connected")
+                    self._set_state(conn.name, FeedState.CONNECTED)
                 reply = self._on_frame(conn, raw)
                 if reply is not None:
                     await ws.send(reply)
@@ -223,6 +225,12 @@ class FeedRunner:
     def _on_frame(self, conn: VenueConnection, raw: str | bytes) -> str | None:
         ts = self.clock.now()
         self._tracker.frame_received(ts, conn.name)
+        if isinstance(raw, bytes) and conn.gzip:
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error):
+                self._tracker.frame_dropped("bad_gzip")
+                return None
         if isinstance(raw, bytes):
             try:
                 raw = raw.decode("utf-8")
@@ -272,14 +280,14 @@ class FeedRunner:
                                     f"{host_of(poll.url)}{path} answered HTTP {resp.status_code}")
                 else:
                     backoff.reset()
-                    self._set_state(name, "connected")
+                    self._set_state(name, FeedState.CONNECTED)
                     self._on_poll_response(poll, path, resp)
             await asyncio.sleep(delay)
 
     def _fail_poll(self, name: str, kind: str, reason: str) -> None:
         self._tracker.error(kind)
         # a failing poll makes the venue "reconnecting" only while it fails; data streams may still be fine
-        if self._tracker.set_state(name, "reconnecting", reason, is_poll=True):
+        if self._tracker.set_state(name, FeedState.RECONNECTING, reason, is_poll=True):
             self._push_health()
 
     def _on_poll_response(self, poll: RestPoll, path: str, resp: httpx.Response) -> None:

@@ -145,6 +145,17 @@ def bitget_market(symbol: str) -> str:
     return market_name(*split) if split else _fallback(symbol)
 
 
+@_memo
+def htx_market(contract_code: str) -> str:
+    """``BTC-USDT`` → BTC-USDT-PERP (HTX swaps); dated ``BTC-USDT-240628`` comes back whole."""
+    if not isinstance(contract_code, str):
+        return ""
+    parts = contract_code.upper().split("-")
+    if len(parts) == 2 and parts[0].isalnum() and parts[1].isalnum():
+        return market_name(parts[0], parts[1])
+    return _fallback(contract_code)
+
+
 MARKET_OF_SYMBOL = {
     "binance": binance_market,
     "bybit": bybit_market,
@@ -154,6 +165,7 @@ MARKET_OF_SYMBOL = {
     "hyperliquid": hyperliquid_market,
     "gate": gate_market,
     "bitget": bitget_market,
+    "htx": htx_market,
 }
 
 

@@ -190,6 +190,8 @@ class RestVenue:
             return 200, {}, json.dumps({"openInterest": "10659.509", "symbol": sym, "time": now_ms}).encode()
         if path == "/api/v2/public/get_instruments":
             return 200, {}, (FIXTURES / "deribit_get_instruments.json").read_bytes()
+        if path == "/linear-swap-api/v1/swap_contract_info":
+            return 200, {}, (FIXTURES / "htx_contract_info.json").read_bytes()
         if path == "/api/v4/futures/usdt/contracts":
             return 200, {}, (FIXTURES / "gate_contracts.json").read_bytes()
         if path == "/api/v2/mix/market/contracts":

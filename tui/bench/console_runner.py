@@ -13,13 +13,15 @@ import argparse
 import json
 import sys
 
+from core.engine_commands import MODES
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tui.bench.console_runner")
     p.add_argument("--rate", type=float, default=1000.0, help="events per second")
     p.add_argument("--seconds", type=float, default=20.0, help="exit after this long")
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
-    p.add_argument("--mode", default="watch", choices=("watch", "semi", "auto"))
+    p.add_argument("--mode", default="watch", choices=MODES)
     p.add_argument("--latency-out", metavar="FILE", help="run the latency rig and write its figures here")
     p.add_argument("--engine-thread", action="store_true",
                    help="prototype: source and engine on their own thread (own asyncio loop), the screen reading "

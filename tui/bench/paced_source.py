@@ -60,8 +60,8 @@ class PacedSource:
         self.loop_stream = loop_stream and duration_s is not None
         self.parsers = [make_parser(v) for v in VENUE_NAMES]
         self.finished = False
+        self.done = asyncio.Event()  # set with `finished`, for whoever awaits the end of the stream
         self.paused = False
-        self.speed = 1.0
         self.events = 0
         self.messages = 0
         self.current_arrival = 0.0
@@ -71,9 +71,6 @@ class PacedSource:
         # market -> arrival of the first frame on it since the engine last checked it (TimedEngine pops it)
         self.unchecked: dict[str, float] = {}
         self.started = 0.0
-
-    def set_speed(self, speed: float) -> None:  # the console's speed keys; pacing here is fixed
-        self.speed = speed
 
     async def run(self, engine) -> None:
         stream, rate = self.stream, self.rate
@@ -114,8 +111,9 @@ class PacedSource:
             self.messages = i
             if i < n or laps:
                 wait = start + cum / rate - perf()
-                await asyncio.sleep(wait if wait > 0 else 0)
+                await asyncio.sleep(wait if wait > 0 else 0)  # pacing: the next frame's arrival time
         self.finished = True
+        self.done.set()
 
 
 class TimedEngine(Engine):

@@ -31,8 +31,30 @@ def run(args: argparse.Namespace) -> int:
         source = ReplaySource(rec, speed=args.speed)
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{' '.join(args.inputs)}: {exc}")
+    _count_lines_in_background(source)
     session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
     code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)
     for line in source.bad_lines_report():
         print(line, file=sys.stderr)
     return code
+
+
+def _count_lines_in_background(source) -> None:
+    """The replay's length, for the header's progress %: counted in a thread so the screen opens at once."""
+    import gzip
+    import threading
+
+    paths = list(getattr(getattr(source, "recording", None), "paths", None) or [source.path])
+
+    def count() -> None:
+        total = 0
+        try:
+            for path in paths:
+                opener = gzip.open if path.suffix == ".gz" else open
+                with opener(path, "rb") as f:
+                    total += sum(1 for _ in f)
+        except (OSError, EOFError):
+            return  # no progress shown; the replay itself reports what it can read
+        source.total_lines = total
+
+    threading.Thread(target=count, name="replay-length", daemon=True).start()

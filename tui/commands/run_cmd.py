@@ -6,11 +6,11 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from tui.commands._console import add_console_arguments, build_session, fail, load
+from core.feeds.registry import DEFAULT_VENUES as _DEFAULTS
+from tui.commands._console import add_console_arguments, build_session, fail, load, run_console
 
 NAME = "run"
 HELP = "open the console on live exchange feeds (paper broker unless told otherwise)"
-from core.feeds.registry import DEFAULT_VENUES as _DEFAULTS
 
 DEFAULT_VENUES = ",".join(_DEFAULTS)
 
@@ -93,17 +93,24 @@ async def _main(args, cfg, venues, ws, rest) -> int:
     session = build_session(cfg, clock, broker.instruments() if broker else [], args.mode, args,
                             source_label="live", venues=venues, broker=broker, journal_by_default=True)
     engine = session.engine
+    reconciling = None
     if broker is not None:
-        from core.brokers.reconcile import startup_reconcile
+        from core.brokers.reconcile_loop import ReconcileLoop
         from core.journal.reconciliation import record_reconciliation
 
         broker.price_of = engine.mark_of
-        report = await startup_reconcile(engine, broker)
-        record_reconciliation(session.journal, engine, report)
+        journal = session.journal
+        # periodic passes are journaled like the start-up one: a resize made while running is what
+        # the next restart restores
+        reconciling, report = await ReconcileLoop.after_startup(
+            engine, broker, on_report=lambda rep: record_reconciliation(journal, engine, rep))
+        record_reconciliation(journal, engine, report)
         alerts.append(report.summary())
     try:
-        return await _run_app(args, cfg, engine, source, clock, session, alerts)
+        return await run_console(NAME, args, engine, source, clock, cfg, session, notes=alerts)
     finally:
+        if reconciling is not None:
+            await reconciling.stop()
         if broker is not None:
             await broker.aclose()
 
@@ -123,26 +130,4 @@ async def _start_live_broker(args, cfg, broker, alerts) -> int:
         await broker.aclose()
         return fail(NAME, f"{args.broker}: could not start: {exc}")
     alerts.append(", ".join(f"{k} {v}" for k, v in summary.items() if k in ("venue", "key", "wallet_usdt", "available_usdt", "account")))
-    return 0
-
-
-async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
-    from core.journal.shutdown import install_signal_handlers
-    from tui.app import make_app
-    from tui.liq_levels import EstimatedLevels
-
-    levels = EstimatedLevels(session.fuel_map) if session.fuel_map is not None else None
-    app = make_app(engine, source, clock, cfg, theme=args.theme or cfg.ui.theme or None, levels=levels, journal=session.journal)
-    app.startup_notes.extend(a for a in alerts if a)
-    from tui.gc_hooks import tune_collector
-
-    tune_collector(app)  # collections away from the event path (core/gc_policy.py)
-    if session.restored:
-        app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
-    uninstall = install_signal_handlers(session.journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
-    try:
-        await app.run_async(mouse=not args.no_mouse)
-    finally:
-        uninstall()
-        session.journal.close()
     return 0
