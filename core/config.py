@@ -12,14 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from core.config_error import ConfigError as ConfigError  # raised and caught as core.config.ConfigError
 from core.playbook_names import PLAYBOOK_CHOICES
-
-
-class ConfigError(ValueError):
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(f"{key}: {reason}")
-        self.key = key
-        self.reason = reason
 
 
 def _rng(lo: float | None = None, hi: float | None = None, choices: tuple | None = None, doc: str = "") -> dict:

@@ -11,10 +11,13 @@ import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.config import Config
+from core.config_error import ConfigError
+
+# the checks below take a core.config.Config; typed Any so that this module, which core.config
+# imports, does not import it back
+Config = Any
 
 MAX_CONFIG_BYTES = 1 << 20  # a liqhunt config is a few KB; a megabyte is not a config file
 
@@ -25,9 +28,7 @@ TEXTUAL_THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula",
                   "ansi-dark", "ansi-light")
 
 
-def _error(key: str, reason: str):
-    from core.config import ConfigError
-
+def _error(key: str, reason: str) -> ConfigError:
     return ConfigError(key, reason)
 
 
@@ -81,7 +82,7 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text):,} chars)"
 
 
-def check_conflicts(cfg: "Config") -> None:
+def check_conflicts(cfg: Config) -> None:
     """Settings that are each valid but cannot hold together; the message names both keys."""
     f = cfg.filters
     both = sorted(set(f.markets) & set(f.exclude_markets))
@@ -120,7 +121,7 @@ def theme_names() -> list[str]:
     return sorted(names)
 
 
-def check_theme(cfg: "Config") -> None:
+def check_theme(cfg: Config) -> None:
     names = theme_names()
     if cfg.ui.theme and cfg.ui.theme not in names:
         raise _error("ui.theme", f"unknown theme {cfg.ui.theme!r}; known: {', '.join(names)}")
