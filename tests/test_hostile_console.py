@@ -12,7 +12,6 @@ import select
 import signal
 import time
 
-import pytest
 
 from tests.hostile.ledger import case
 from tests.hostile.pty_console import last_session, spawn

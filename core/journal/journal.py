@@ -53,12 +53,10 @@ class Journal:
         self.clock = clock
         self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
         self._durable_timeout = durable_timeout_s
-        self._conn = None
+        self._lock = threading.Lock()
         try:
-            self._open()
+            self._conn = self._open()
         except (sqlite3.Error, OSError) as exc:  # one line naming the file and the fix, never a traceback
-            if self._conn is not None:
-                self._conn.close()
             raise JournalError(describe("open", self.path, exc)) from None
         self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
         self.session_id: int | None = None
@@ -72,17 +70,21 @@ class Journal:
         self._closed = False
         atexit.register(self.close)
 
-    def _open(self) -> None:
+    def _open(self) -> sqlite3.Connection:
         if self.path != MEMORY:
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        if self.path != MEMORY:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self.migrated_from, self.schema_version = migrate(self._conn)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        try:
+            conn.row_factory = sqlite3.Row
+            if self.path != MEMORY:
+                conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self.migrated_from, self.schema_version = migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     # -- session --------------------------------------------------------------------------------
     def open_session(
