@@ -113,6 +113,9 @@ async def run_console(command: str, args: argparse.Namespace, engine, source, cl
         if session:
             app.startup_notes.extend(session.notes)
         opened = True
+        from tui.gc_hooks import tune_collector
+
+        tune_collector(app)  # collections away from the event path (core/gc_policy.py)
     finally:
         if not opened and journal is not None:  # a one-line error above: the session still ends in the journal
             journal.close("could not start the console")
