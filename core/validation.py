@@ -94,7 +94,8 @@ class EventValidator:
     # --- the boundary ------------------------------------------------------------------------
     def check(self, ev: object, ts_recv: float | None = None) -> Rejection | None:
         """None if `ev` may enter the engine (and remember it), else the counted `Rejection`."""
-        if ts_recv is None and self._plainly_fine(ev):  # the common case: a few comparisons
+        # the common case: a few comparisons (a recorded line's events carry the line's own receive time)
+        if (ts_recv is None or ts_recv == getattr(ev, "ts_recv", None)) and self._plainly_fine(ev):
             return None
         rej = self._inspect(ev, ts_recv)
         if rej is None:
