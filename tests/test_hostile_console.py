@@ -107,13 +107,14 @@ EXPECTED = {  # how -> (journal end_reason prefix(es), exit code, seconds allowe
     "close_master": (("terminal lost",), 129, 3.0),
     "sighup_ctty": (("SIGHUP", "terminal lost"), 129, 3.0),
     "sigterm": (("SIGTERM",), 143, 3.0),
+    "sigint": (("SIGINT",), 130, 3.0),
     "stalled_reader": (("terminal lost",), 129, 25.0),  # the pty buffer has to fill first
     "q_at_top_speed": (("clean exit",), 0, 5.0),
 }
 
 
 def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_path):
-    """Five consoles side by side (one pty each, the screens all read as a terminal would),
+    """Six consoles side by side (one pty each, the screens all read as a terminal would),
     then each loses its terminal in its own way."""
     runs = {}
     for how in EXPECTED:
@@ -136,6 +137,8 @@ def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_p
                 os.close(r.pop("master"))
             elif how == "sigterm":
                 r["proc"].send_signal(signal.SIGTERM)
+            elif how == "sigint":
+                r["proc"].send_signal(signal.SIGINT)
             elif how == "q_at_top_speed":
                 os.write(r["master"], b"q")
             elif how == "stalled_reader":

@@ -32,7 +32,7 @@ from typing import Callable
 log = logging.getLogger("liqhunt.console")
 
 TERMINAL_LOST_CODE = 128 + signal.SIGHUP  # as if the terminal had sent SIGHUP
-HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # SIGINT: `kill -INT` (ctrl+c is a key in raw mode)
 
 
 class ConsoleGuard:
