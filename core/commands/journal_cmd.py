@@ -44,21 +44,38 @@ def write_csv(trades: list[dict], path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from core.journal.faults import fault_message
+
     path = args.journal or str(default_journal_path())
     if not Path(path).exists():
         print(f"no journal at {path}", file=sys.stderr)
         return 1
+    if not Path(path).is_file():
+        print(f"journal {path}: not a regular file; pass the SQLite journal file with --journal PATH", file=sys.stderr)
+        return 2
     try:
-        journal = Journal(path, WallClock())
+        journal = Journal(path, WallClock(), busy_timeout_s=2.0)
     except (JournalError, OSError) as exc:
-        print(f"cannot open journal {path}: {exc}", file=sys.stderr)
-        return 1
+        print(str(exc) if isinstance(exc, JournalError) else fault_message(path, exc), file=sys.stderr)
+        return 2
     try:
-        trades = journal.trades(since_ts=args.since, source=args.source)
+        damage = journal.quick_check()
+        trades = [] if damage else journal.trades(since_ts=args.since, source=args.source)
+    except sqlite3.Error as exc:
+        damage = [str(exc)]
     finally:
         journal.close("read")
+    if damage:  # never a report read from a damaged file as if it were whole
+        print(fault_message(path, "damaged (PRAGMA quick_check: " + "; ".join(damage[:3]) + ")", "is damaged"), file=sys.stderr)
+        return 1
     if args.csv:
-        write_csv(trades, args.csv)
+        try:
+            write_csv(trades, args.csv)
+        except OSError as exc:
+            print(f"journal: cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         print(f"wrote {len(trades)} trades to {args.csv}", file=sys.stderr)
     if args.json:
         out = {"journal": path, "since": args.since, "source": args.source, **report(trades)}

@@ -10,9 +10,11 @@ from core.journal.journal import Journal
 BACKTEST_SOURCE = "backtest"
 
 
-def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[], None]]:
+def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[], list[str]]]:
     """(on_engine, close): `on_engine(engine)` opens the journal on the engine's simulated clock
-    and attaches it before the first event; `close()` flushes and closes it."""
+    and attaches it before the first event (JournalError, one line, when it cannot be opened);
+    `close()` flushes and closes it and returns one line per journal that lost rows ([] when
+    every row is written): the caller must not exit 0 after a loss."""
     journals: list[Journal] = []
 
     def on_engine(engine) -> None:
@@ -23,8 +25,12 @@ def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[],
         j.attach(engine)
         journals.append(j)
 
-    def close() -> None:
+    def close() -> list[str]:
+        faults = []
         for j in journals:
             j.close("backtest end")
+            if line := j.fault_line():
+                faults.append(line)
+        return faults
 
     return on_engine, close

@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 
 from core.clock import Clock
 from core.config import Config
+from core.journal.faults import JOURNAL_FAULTS, fault_message, reason_of
 from core.journal.paths import MEMORY
 from core.journal.recorder import DURABLE_NOW, EventRecorder, insert, position_row
 from core.journal.schema import JournalError, migrate
@@ -47,46 +48,71 @@ class Journal:
         commit_interval_s: float = 0.1,
         durable_timeout_s: float = 1.0,
         sync_positions: bool = True,
+        busy_timeout_s: float = 5.0,
     ) -> None:
         self.path = str(path)
+        self.busy_timeout_s = busy_timeout_s
         self.clock = clock
         self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
         self._durable_timeout = durable_timeout_s
-        if self.path != MEMORY:
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-        self._conn.row_factory = sqlite3.Row
+        self._conn = self._open()
         self._lock = threading.Lock()
-        if self.path != MEMORY:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self.migrated_from, self.schema_version = migrate(self._conn)
         self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
         self.session_id: int | None = None
         self.source = ""
         self.broker = ""
+        self.source_id: str | None = None
         self._recorder: EventRecorder | None = None
         self._detach: Callable[[], None] | None = None
         self.max_hold_s = 0.0  # longest time a subscriber call held the caller (the event loop)
         self._closed = False
         atexit.register(self.close)
 
+    def _open(self) -> sqlite3.Connection:
+        """Connect, set WAL and migrate; any SQLite or file-system refusal is one JournalError
+        naming the file and the fix (read-only directory, locked, damaged, full disk)."""
+        conn = None
+        try:
+            if self.path != MEMORY:
+                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout_s)
+            conn.row_factory = sqlite3.Row
+            if self.path != MEMORY:
+                conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self.migrated_from, self.schema_version = migrate(conn)
+            return conn
+        except JOURNAL_FAULTS as exc:
+            if conn is not None:
+                conn.close()
+            raise JournalError(fault_message(self.path, exc)) from None
+        except JournalError as exc:
+            if conn is not None:
+                conn.close()
+            raise JournalError(f"journal {self.path}: {exc}") from None
+
     # -- session --------------------------------------------------------------------------------
     def open_session(
-        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper"
+        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper",
+        source_id: str | None = None,
     ) -> int:
+        """`source_id` (core.journal.identity) says what the session runs on; crash recovery
+        restores positions only from sessions with the same one."""
         if self.session_id is not None:
             raise JournalError(f"session {self.session_id} already open in this journal")
         row = {
             "started_ts": self.clock.now(), "mode": mode, "config_hash": config.digest(), "version": liqhunt_version(),
-            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker,
+            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker, "source_id": source_id,
         }
         sql, params = insert("sessions", row)
-        with self._lock:
-            cur = self._conn.execute(sql, params)
+        try:
+            with self._lock:
+                cur = self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise JournalError(fault_message(self.path, exc, "cannot start a session")) from None
         self.session_id = int(cur.lastrowid)
-        self.source, self.broker = source_label, broker
+        self.source, self.broker, self.source_id = source_label, broker, source_id
         self._recorder = EventRecorder(self.session_id)
         return self.session_id
 
@@ -156,6 +182,29 @@ class Journal:
     @property
     def stats(self) -> WriterStats:
         return self._writer.stats
+
+    @property
+    def failing(self) -> int:
+        """Rows that could not be written (SQLite errors, or dropped because the writer fell behind)."""
+        st = self._writer.stats
+        return st.errors + st.dropped
+
+    def fault_line(self) -> str:
+        """'' when every row so far is written; otherwise one line: how many were lost, why, and the fix."""
+        n = self.failing
+        if not n:
+            return ""
+        reason = self._writer.stats.last_error or "rows dropped: the writer fell behind"
+        return fault_message(self.path, reason, f"{n} row{'' if n == 1 else 's'} NOT written")
+
+    def quick_check(self, limit: int = 5) -> list[str]:
+        """SQLite's `PRAGMA quick_check`: [] for a sound file, else the first problems it names."""
+        try:
+            with self._lock:
+                rows = [r[0] for r in self._conn.execute(f"PRAGMA quick_check({int(limit)})").fetchall()]
+        except sqlite3.Error as exc:
+            return [reason_of(exc)]
+        return [] if rows == ["ok"] else rows
 
     # -- reads ----------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple = ()) -> list[dict]:

@@ -1,11 +1,18 @@
 """Crash recovery: the positions the journal holds as open go back into a new engine with
 their stops, take-profits and hold timers, and today's risk counters are rebuilt from the
-trades table so a restart cannot reset the daily limits."""
+trades table so a restart cannot reset the daily limits.
+
+Only into the same source (`sessions.source_id`, core.journal.identity), and only forward in
+time: a simulator or a replay that starts over is earlier than the positions it would get, so
+their stops would fire on prices from before the entry (negative hold times, invented losses).
+Such positions are not restored, with one line saying why; they stay in the journal."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.clock import WallClock
+from core.journal.identity import describe
 from core.journal.journal import Journal
 from core.journal.paths import MEMORY
 from core.journal.recorder import JOURNAL_KEY
@@ -31,32 +38,85 @@ def position_from_row(row: dict) -> Position:
     )
 
 
-def open_positions(journal: Journal | str | Path, source: str | None = None) -> list[Position]:
+def _source_filter(source: str | None, source_id: str | None, any_id: bool) -> tuple[str, tuple]:
+    where, params = "", ()
+    if source is not None:
+        where, params = " AND s.source = ?", (source,)
+    if not any_id:
+        where, params = where + " AND s.source_id IS ?", (*params, source_id)
+    return where, params
+
+
+def open_positions(journal: Journal | str | Path, source: str | None = None, source_id: str | None = None,
+                   any_id: bool = True) -> list[Position]:
     """Positions the journal holds as open, oldest first. `source` keeps only those opened
     or last restored by sessions with that label, so a demo's paper position never comes
-    back into a live session."""
+    back into a live session; with `any_id=False` also only those of sessions whose source
+    identity is `source_id`."""
     if not isinstance(journal, Journal):
         if str(journal) != MEMORY and not Path(journal).exists():
             return []
         j = Journal(journal, WallClock())
         try:
-            return open_positions(j, source)
+            return open_positions(j, source, source_id, any_id)
         finally:
             j.close("read")
-    sql = "SELECT p.* FROM positions_open p JOIN sessions s ON s.id = p.session_id"
-    params: tuple = ()
-    if source is not None:
-        sql, params = sql + " WHERE s.source = ?", (source,)
+    where, params = _source_filter(source, source_id, any_id)
+    sql = "SELECT p.* FROM positions_open p JOIN sessions s ON s.id = p.session_id WHERE 1 = 1" + where
     return [position_from_row(r) for r in journal.query(sql + " ORDER BY p.entry_ts", params)]
 
 
-def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, source: str | None = None) -> None:
-    """Today's (UTC) entries per market, realised P&L and post-stop cooldowns, from the journal."""
+# the latest time a session is known to have reached: its start, entries, position updates, fills, exits
+_LAST_TS = """MAX(s.started_ts,
+    COALESCE((SELECT MAX(MAX(p.entry_ts, COALESCE(p.updated_ts, p.entry_ts))) FROM positions_open p WHERE p.session_id = s.id), s.started_ts),
+    COALESCE((SELECT MAX(t.exit_ts) FROM trades t WHERE t.session_id = s.id), s.started_ts),
+    COALESCE((SELECT MAX(f.ts) FROM fills f WHERE f.session_id = s.id), s.started_ts),
+    COALESCE(s.ended_ts, s.started_ts))"""
+
+
+def session_reach(journal: Journal, session_ids: list[int]) -> dict[int, float]:
+    """session id -> the latest time that session is known to have reached."""
+    if not session_ids:
+        return {}
+    marks = ",".join("?" * len(session_ids))
+    rows = journal.query(f"SELECT s.id AS id, {_LAST_TS} AS reach FROM sessions s WHERE s.id IN ({marks})", tuple(session_ids))
+    return {r["id"]: r["reach"] for r in rows}
+
+
+@dataclass
+class Recovery:
+    restored: list[Position] = field(default_factory=list)
+    refused: list[Position] = field(default_factory=list)
+    note: str = ""  # one line when positions were held back, "" otherwise
+
+
+def _is_live(journal: Journal) -> bool:
+    return journal.source == "live"
+
+
+def _timeline_sessions(journal: Journal, now: float) -> list[int] | None:
+    """Sessions whose trades count towards today's risk counters. Live time is one timeline: every
+    live session (any venues: a real loss is a real loss). A simulator or a replay starting over is a
+    new timeline: only earlier sessions of the same identity that it has caught up with."""
+    if _is_live(journal) or journal.source_id is None:
+        return None  # filter by label only
+    rows = journal.query("SELECT s.id AS id FROM sessions s WHERE s.source = ? AND s.source_id IS ? AND s.id != ?",
+                         (journal.source, journal.source_id, journal.session_id or 0))
+    reach = session_reach(journal, [r["id"] for r in rows])
+    return [sid for sid, t in reach.items() if t <= now]
+
+
+def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, source: str | None = None,
+                          sessions: list[int] | None = None) -> None:
+    """Today's (UTC) entries per market, realised P&L and post-stop cooldowns, from the journal;
+    `sessions` (when given) keeps only those sessions' rows."""
     start = day_start(now)
     risk.day = utc_day(now)
     risk.trades_today.clear()
     risk.realised_today = 0.0
     where, params = ("AND s.source = ?", (source,)) if source is not None else ("", ())
+    if sessions is not None:
+        where += f" AND s.id IN ({','.join(str(int(i)) for i in sessions) or 'NULL'})"
     entered = journal.query(
         f"""SELECT market, COUNT(*) AS n FROM (
                 SELECT t.market FROM trades t JOIN sessions s ON s.id = t.session_id WHERE t.entry_ts >= ? {where}
@@ -78,20 +138,52 @@ def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, sourc
         risk.cooldown_until[r["market"]] = r["ts"] + risk.cfg.cooldown_after_stop_s
 
 
-def restore_into(engine, journal: Journal) -> list[Position]:
-    """Re-adopt the journal's open positions (from sessions with the journal's source label)
-    into `engine` and rebuild today's risk counters. The journal must have an open session; it
-    is attached if it is not, so each restore is journaled. With a live broker, run
-    core.brokers.reconcile.startup_reconcile next (the exchange wins) and journal its report
-    with core.journal.reconciliation.record_reconciliation."""
+def recover(engine, journal: Journal) -> Recovery:
+    """Re-adopt the open positions of earlier sessions with the journal's source label and
+    identity into `engine`, when the engine's clock has reached the time those sessions did
+    (never a negative hold time), and rebuild today's risk counters. The journal must have an
+    open session; it is attached if it is not, so each restore is journaled. With a live broker,
+    run core.brokers.reconcile.startup_reconcile next, before any price reaches the engine (the
+    exchange wins), and journal its report with core.journal.reconciliation.record_reconciliation."""
     if journal.session_id is None:
         raise ValueError("open a journal session before restoring into an engine")
     journal.attach(engine)
     engine.advance(engine.clock.now())
     now = engine.now
-    positions = open_positions(journal, journal.source)
-    for p in positions:
+    candidates = open_positions(journal, journal.source, journal.source_id, any_id=journal.source_id is None)
+    owners = {p.extras[JOURNAL_KEY]: sid for sid, p in _owners(journal, candidates)}
+    reach = session_reach(journal, sorted(set(owners.values())))
+    out = Recovery()
+    reached = now
+    for p in candidates:
+        ahead = max(p.entry_ts, reach.get(owners.get(p.extras[JOURNAL_KEY], -1), p.entry_ts))
+        (out.restored if ahead <= now else out.refused).append(p)
+        reached = max(reached, ahead)
+    for p in out.restored:
         engine.restore_position(p)  # journaled as PositionRestored by the attached journal
-    restore_risk_counters(engine.risk, journal, now, journal.source)
+    restore_risk_counters(engine.risk, journal, now, journal.source, _timeline_sessions(journal, now))
+    if out.refused:
+        out.note = (f"journal {journal.path}: {len(out.refused)} open position(s) of an earlier session of this "
+                    f"{describe(journal.source_id)} not restored: it had reached {_hms(reached)} and this one starts at "
+                    f"{_hms(now)}, so their stops would fire on earlier prices; they stay in the journal")
     journal.flush()
-    return positions
+    return out
+
+
+def restore_into(engine, journal: Journal) -> list[Position]:
+    """recover(), returning the positions restored."""
+    return recover(engine, journal).restored
+
+
+def _owners(journal: Journal, positions: list[Position]) -> list[tuple[int, Position]]:
+    if not positions:
+        return []
+    rows = journal.query("SELECT key, session_id FROM positions_open")
+    sid = {r["key"]: r["session_id"] for r in rows}
+    return [(sid.get(p.extras[JOURNAL_KEY], -1), p) for p in positions]
+
+
+def _hms(ts: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))

@@ -129,7 +129,13 @@ CREATE TABLE funding (
     rate REAL, mark REAL, amount REAL);
 """
 
-MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3}  # target version -> script from the version before
+# v4: what each session ran on (live venues and broker, the simulator's scenario/seed/start, or the
+# recording's path and content hash), so crash recovery restores positions only into the same source.
+V4 = """
+ALTER TABLE sessions ADD COLUMN source_id TEXT;
+"""
+
+MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}  # target version -> script from the version before
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

@@ -27,6 +27,7 @@ class WriterStats:
     dropped: int = 0
     max_commit_s: float = 0.0
     max_backlog: int = 0
+    last_error: str = ""  # SQLite's words for the latest failure ("database or disk is full")
 
 
 # executemany loops in C, where a waiting thread cannot ask for the GIL; bounded runs give
@@ -82,6 +83,7 @@ class JournalWriter:
         if self._closed:
             log.warning("journal closed: %d rows not written", len(statements))
             self.stats.dropped += len(statements)
+            self.stats.last_error = self.stats.last_error or "journal already closed"
             return
         backlog = self._q.qsize()
         if backlog >= self._max_backlog:
@@ -162,20 +164,30 @@ class JournalWriter:
                 self._conn.execute("COMMIT")
                 self.stats.rows += len(batch)
             except sqlite3.Error:
-                log.exception("journal batch of %d failed; writing row by row", len(batch))
+                # no traceback: the count and the reason reach the user (console header, batch exit code)
+                log.warning("journal batch of %d rows failed; writing row by row", len(batch))
                 self._rollback()
                 self._commit_one_by_one(batch)
         self.stats.commits += 1
         self.stats.max_commit_s = max(self.stats.max_commit_s, time.perf_counter() - t0)
 
     def _commit_one_by_one(self, batch: list[Statement]) -> None:
-        for sql, params in batch:
+        """After a failed batch: save every row that can be saved, count each one that cannot. A full
+        disk or a lock refuses every row alike, so after the first such refusal the rest are counted
+        without waiting out the busy timeout once per row."""
+        for i, (sql, params) in enumerate(batch):
             try:
                 self._conn.execute(sql, params)
                 self.stats.rows += 1
             except sqlite3.Error as exc:
                 self.stats.errors += 1
-                log.error("journal row dropped (%s): %s", exc, sql.split("(")[0])
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                self.stats.last_error = reason
+                if self.stats.errors <= 3:  # counted always; said a few times, not once per row
+                    log.error("journal row not written (%s): %s", reason, sql.split("(")[0])
+                if any(w in reason.lower() for w in ("full", "locked", "busy", "readonly", "disk i/o")):
+                    self.stats.errors += len(batch) - i - 1
+                    return
 
     def _rollback(self) -> None:
         try:
