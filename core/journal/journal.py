@@ -148,6 +148,10 @@ class Journal:
         """An extra row outside the engine's events (reconciliation differences)."""
         self._writer.submit([insert(table, {"session_id": self.session_id or 0, **row})])
 
+    def write_sql(self, sql: str, params: tuple) -> None:
+        """One statement outside the engine's events, through the writer (counted if it fails)."""
+        self._writer.submit([(sql, params)])
+
     def save_position(self, pos) -> None:
         """Re-write an open position changed outside the engine's events (a size taken from the exchange)."""
         if self._recorder is None:

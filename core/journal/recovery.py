@@ -3,9 +3,11 @@ their stops, take-profits and hold timers, and today's risk counters are rebuilt
 trades table so a restart cannot reset the daily limits.
 
 Only into the same source (`sessions.source_id`, core.journal.identity), and only forward in
-time: a simulator or a replay that starts over is earlier than the positions it would get, so
-their stops would fire on prices from before the entry (negative hold times, invented losses).
-Such positions are not restored, with one line saying why; they stay in the journal."""
+time (never a negative hold time). A simulator or a replay always starts its timeline over:
+the positions of its earlier run would meet prices from before their entry (stops firing at
+once, negative hold times, invented losses), and the engine re-makes those trades itself as the
+timeline plays again. So they are never restored: they are set aside in the journal (kept,
+marked `set_aside_by`), with one line saying so."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,7 +50,7 @@ def _source_filter(source: str | None, source_id: str | None, any_id: bool) -> t
 
 
 def open_positions(journal: Journal | str | Path, source: str | None = None, source_id: str | None = None,
-                   any_id: bool = True) -> list[Position]:
+                   any_id: bool = True, exclude_session: int | None = None) -> list[Position]:
     """Positions the journal holds as open, oldest first. `source` keeps only those opened
     or last restored by sessions with that label, so a demo's paper position never comes
     back into a live session; with `any_id=False` also only those of sessions whose source
@@ -58,11 +60,13 @@ def open_positions(journal: Journal | str | Path, source: str | None = None, sou
             return []
         j = Journal(journal, WallClock())
         try:
-            return open_positions(j, source, source_id, any_id)
+            return open_positions(j, source, source_id, any_id, exclude_session)
         finally:
             j.close("read")
     where, params = _source_filter(source, source_id, any_id)
-    sql = "SELECT p.* FROM positions_open p JOIN sessions s ON s.id = p.session_id WHERE 1 = 1" + where
+    if exclude_session is not None:
+        where, params = where + " AND s.id != ?", (*params, exclude_session)
+    sql = "SELECT p.* FROM positions_open p JOIN sessions s ON s.id = p.session_id WHERE p.set_aside_by IS NULL" + where
     return [position_from_row(r) for r in journal.query(sql + " ORDER BY p.entry_ts", params)]
 
 
@@ -94,16 +98,13 @@ def _is_live(journal: Journal) -> bool:
     return journal.source == "live"
 
 
-def _timeline_sessions(journal: Journal, now: float) -> list[int] | None:
+def _timeline_sessions(journal: Journal, resumed: set[int]) -> list[int] | None:
     """Sessions whose trades count towards today's risk counters. Live time is one timeline: every
-    live session (any venues: a real loss is a real loss). A simulator or a replay starting over is a
-    new timeline: only earlier sessions of the same identity that it has caught up with."""
+    live session (any venues: a real loss is a real loss). A simulator or a replay starts its own
+    timeline each run: only this session and those whose positions it resumed."""
     if _is_live(journal) or journal.source_id is None:
         return None  # filter by label only
-    rows = journal.query("SELECT s.id AS id FROM sessions s WHERE s.source = ? AND s.source_id IS ? AND s.id != ?",
-                         (journal.source, journal.source_id, journal.session_id or 0))
-    reach = session_reach(journal, [r["id"] for r in rows])
-    return [sid for sid, t in reach.items() if t <= now]
+    return sorted(resumed | {journal.session_id or 0})
 
 
 def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, source: str | None = None,
@@ -150,22 +151,42 @@ def recover(engine, journal: Journal) -> Recovery:
     journal.attach(engine)
     engine.advance(engine.clock.now())
     now = engine.now
-    candidates = open_positions(journal, journal.source, journal.source_id, any_id=journal.source_id is None)
+    candidates = open_positions(journal, journal.source, journal.source_id, any_id=journal.source_id is None,
+                                exclude_session=journal.session_id)
     owners = {p.extras[JOURNAL_KEY]: sid for sid, p in _owners(journal, candidates)}
     reach = session_reach(journal, sorted(set(owners.values())))
     out = Recovery()
-    reached = now
-    for p in candidates:
+    replayed = journal.source_id is not None and not _is_live(journal)  # a timeline that started over
+    reached, earlier, occupied = 0.0, [], []
+    for p in reversed(candidates):  # newest first: one position per market, the latest one
         ahead = max(p.entry_ts, reach.get(owners.get(p.extras[JOURNAL_KEY], -1), p.entry_ts))
-        (out.restored if ahead <= now else out.refused).append(p)
-        reached = max(reached, ahead)
+        if replayed or ahead > now:
+            earlier.append(p)
+            reached = max(reached, ahead)
+        elif p.market in engine.positions or any(q.market == p.market for q in out.restored):
+            occupied.append(p)  # never overwrite a position the engine holds
+        else:
+            out.restored.append(p)
+    out.restored.reverse()
     for p in out.restored:
         engine.restore_position(p)  # journaled as PositionRestored by the attached journal
-    restore_risk_counters(engine.risk, journal, now, journal.source, _timeline_sessions(journal, now))
-    if out.refused:
-        out.note = (f"journal {journal.path}: {len(out.refused)} open position(s) of an earlier session of this "
-                    f"{describe(journal.source_id)} not restored: it had reached {_hms(reached)} and this one starts at "
-                    f"{_hms(now)}, so their stops would fire on earlier prices; they stay in the journal")
+    resumed = {owners.get(p.extras[JOURNAL_KEY], -1) for p in out.restored}
+    restore_risk_counters(engine.risk, journal, now, journal.source, _timeline_sessions(journal, resumed))
+    notes = []
+    if earlier and replayed:
+        for p in earlier:
+            journal.write_sql("UPDATE positions_open SET set_aside_by = ? WHERE key = ?", (journal.session_id, p.extras[JOURNAL_KEY]))
+        notes.append(f"journal {journal.path}: {len(earlier)} open position(s) of an earlier run of this {describe(journal.source_id)} "
+                     f"(reached {_hms(reached)}) not restored: this run starts over at {_hms(now)}, where their stops would fire "
+                     f"on earlier prices; set aside in the journal")
+    elif earlier:
+        notes.append(f"journal {journal.path}: {len(earlier)} open position(s) not restored: their session reached {_hms(reached)}, "
+                     f"later than this clock ({_hms(now)}); they stay in the journal")
+    if occupied:
+        notes.append(f"journal {journal.path}: {len(occupied)} open position(s) not restored: the engine already holds "
+                     f"{', '.join(sorted({p.market for p in occupied}))}; they stay in the journal")
+    out.refused = earlier + occupied
+    out.note = "; ".join(notes)
     journal.flush()
     return out
 

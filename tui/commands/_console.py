@@ -44,25 +44,34 @@ class Session:
     journal: object | None
     fuel_map: object | None
     restored: list
+    recovery_note: str = ""  # one line when positions of an earlier session were held back
 
 
 def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Namespace, source_label: str,
-                  venues: list[str], broker=None, journal_by_default: bool = False) -> Session:
-    """Engine + heatmap estimate + journal, with positions from the last session of this source restored."""
+                  venues: list[str], broker=None, journal_by_default: bool = False, source_id: str | None = None,
+                  before_restore=None) -> Session:
+    """Engine + heatmap estimate + journal, with positions from earlier sessions of the same source
+    (`source_id`, core.journal.identity) restored once the clock has reached their time.
+    `before_restore(engine)` runs first (the demo's warm-up). Raises JournalError (one line) when
+    the journal cannot be opened."""
     from core.backtest import estimated_fuel_map
     from core.engine import Engine
     from core.journal.journal import Journal
     from core.journal.paths import resolve_journal_path
-    from core.journal.recovery import restore_into
+    from core.journal.recovery import recover
 
     fuel = estimated_fuel_map(cfg, clock, instruments)
     engine = Engine(cfg, clock, broker=broker, fuel_map=fuel, instruments=instruments, mode=mode)
     path = resolve_journal_path(getattr(args, "journal", None), in_memory_by_default=not journal_by_default)
     journal = Journal(path, clock)
-    journal.open_session(mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"))
+    journal.open_session(mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"), source_id=source_id)
     journal.attach(engine)
-    restored = restore_into(engine, journal)
-    return Session(engine, journal, fuel, restored)
+    if before_restore is not None:
+        before_restore(engine)
+    rec = recover(engine, journal)
+    if rec.note:
+        print(f"liqhunt: {rec.note}", file=sys.stderr)
+    return Session(engine, journal, fuel, rec.restored, rec.note)
 
 
 def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
@@ -87,6 +96,8 @@ def open_console(command: str, args: argparse.Namespace, engine, source, clock, 
         app.theme = args.theme
     if session and session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+    if session and session.recovery_note:
+        app.startup_notes.append(session.recovery_note)
     uninstall = None
     if journal is not None:
         from core.journal.shutdown import install_signal_handlers

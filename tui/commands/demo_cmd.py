@@ -39,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(NAME, str(exc))
     clock = SimClock(sim.start_ts)
     source = SimSource(sim, clock, speed=args.speed, warmup_s=max(0.0, args.warmup))
-    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"])
-    source.warm_up(session.engine)
+    from core.journal.identity import sim_identity
+    from core.journal.schema import JournalError
+
+    try:  # the warm-up runs before recovery, so restored positions are checked against the time the screen opens at
+        session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"],
+                                source_id=sim_identity(args.scenario, args.seed, args.markets, sim.start_ts),
+                                before_restore=source.warm_up)
+    except JournalError as exc:
+        return fail(NAME, str(exc))
     return open_console(NAME, args, session.engine, source, clock, cfg, session)

@@ -31,7 +31,14 @@ def run(args: argparse.Namespace) -> int:
         source = ReplaySource(args.file, speed=args.speed)
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{args.file}: {exc}")
-    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
+    from core.journal.identity import replay_identity
+    from core.journal.schema import JournalError
+
+    try:
+        session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"],
+                                source_id=replay_identity(source.recording.paths))
+    except (JournalError, OSError) as exc:
+        return fail(NAME, str(exc))
     code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)
     for line in source.bad_lines_report():
         print(line, file=sys.stderr)

@@ -85,8 +85,17 @@ async def _main(args, cfg, venues, ws, rest) -> int:
         if rc:
             return rc
     source = LiveSource(venues, clock, cfg, cache_dir=args.cache_dir, record_to=args.record, ws_base_urls=ws, rest_base_urls=rest)
-    session = build_session(cfg, clock, broker.instruments() if broker else [], args.mode, args,
-                            source_label="live", venues=venues, broker=broker, journal_by_default=True)
+    from core.journal.identity import live_identity
+    from core.journal.schema import JournalError
+
+    try:
+        session = build_session(cfg, clock, broker.instruments() if broker else [], args.mode, args,
+                                source_label="live", venues=venues, broker=broker, journal_by_default=True,
+                                source_id=live_identity(venues, getattr(broker, "name", "paper") if broker else "paper"))
+    except JournalError as exc:
+        if broker is not None:
+            await broker.aclose()
+        return fail(NAME, str(exc))
     engine = session.engine
     if broker is not None:
         from core.brokers.reconcile import startup_reconcile
@@ -131,6 +140,8 @@ async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
     app.startup_notes.extend(a for a in alerts if a)
     if session.restored:
         app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+    if session.recovery_note:
+        app.startup_notes.append(session.recovery_note)
     uninstall = install_signal_handlers(session.journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
     try:
         await app.run_async(mouse=not args.no_mouse)
