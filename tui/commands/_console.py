@@ -28,10 +28,16 @@ def fail(command: str, message: str) -> int:
 
 
 def load(command: str, args: argparse.Namespace) -> Config | int:
-    from core.backtest import with_playbook
+    from textual.theme import BUILTIN_THEMES
 
+    from core.backtest import with_playbook
+    from core.theme_names import shipped_theme_names
+
+    known = shipped_theme_names() | set(BUILTIN_THEMES)  # what the app can show: ours and Textual's own
+    if getattr(args, "theme", None) and args.theme not in known:
+        return fail(command, f"--theme: unknown theme {args.theme!r}; valid: {', '.join(sorted(shipped_theme_names()))}")
     try:
-        return with_playbook(load_config(args.config), getattr(args, "playbook", None))
+        return with_playbook(load_config(args.config, themes=known), getattr(args, "playbook", None))
     except ConfigError as exc:
         return fail(command, f"config: {exc}")
     except OSError as exc:
