@@ -447,9 +447,11 @@ def load_config(path: str | Path | None, themes: set[str] | None = None) -> Conf
     data = parse_toml(read_config_text(p), str(p))
     try:
         cfg = config_from_dict(data)
+        check_theme(cfg, themes)
     except RecursionError:
         raise ConfigError(str(p), "nested too deeply") from None
-    check_theme(cfg, themes)
+    except ConfigError as exc:  # the key and the file it is in
+        raise ConfigError(exc.key, f"{exc.reason} (in {p})") from None
     return cfg
 
 

@@ -240,8 +240,8 @@ class LiqHuntApp(App[None]):
             alerts.append("SOURCE FAILED")
         if snap.stale_venues:
             alerts.append("STALE " + ",".join(fmt.venue(v) for v in snap.stale_venues))
-        if self._check_journal():
-            alerts.append("JOURNAL FAILING")
+        if failed := self._check_journal():
+            alerts.append(f"JOURNAL FAILING {failed:,}")
         self.query_one(ModeHeader).show(snap.mode, snap.source, snap.pnl_today, snap.feeds, now, alerts)
         self.query_one(StatusLine).tick()
         self._refresh_info(snap)
@@ -308,8 +308,7 @@ class LiqHuntApp(App[None]):
     def _check_journal(self) -> int:
         """Rows the journal could not write; the first failure is announced (positions are then
         not crash-safe on disk, though the engine keeps every stop)."""
-        stats = getattr(self.journal, "stats", None)
-        failed = (stats.errors + stats.dropped) if stats is not None else 0
+        failed = getattr(self.journal, "failing", 0) or 0  # Journal.failing: rows not written
         if failed > self._journal_errors:
             if not self._journal_errors:
                 self.flash(f"journal cannot write ({failed} rows lost so far): a crash would not restore positions; check the disk",
