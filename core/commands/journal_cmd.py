@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         journal.close("read")
     if damage:  # never a report read from a damaged file as if it were whole
-        print(fault_message(path, "damaged (PRAGMA quick_check: " + "; ".join(damage[:3]) + ")", "is damaged"), file=sys.stderr)
+        print(fault_message(path, "damaged (PRAGMA quick_check: " + "; ".join(" ".join(d.split())[:120] for d in damage[:3])
+                                    + (f"; {len(damage) - 3} more" if len(damage) > 3 else "") + ")", "is damaged"), file=sys.stderr)
         return 1
     if args.csv:
         try:

@@ -165,7 +165,7 @@ class JournalWriter:
                 self.stats.rows += len(batch)
             except sqlite3.Error:
                 # no traceback: the count and the reason reach the user (console header, batch exit code)
-                log.warning("journal batch of %d rows failed; writing row by row", len(batch))
+                log.info("journal batch of %d rows failed; writing row by row", len(batch))
                 self._rollback()
                 self._commit_one_by_one(batch)
         self.stats.commits += 1
@@ -183,8 +183,8 @@ class JournalWriter:
                 self.stats.errors += 1
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 self.stats.last_error = reason
-                if self.stats.errors <= 3:  # counted always; said a few times, not once per row
-                    log.error("journal row not written (%s): %s", reason, sql.split("(")[0])
+                if self.stats.errors <= 3:  # counted always (Journal.fault_line, the console header); logged a few times
+                    log.info("journal row not written (%s): %s", reason, sql.split("(")[0])
                 if any(w in reason.lower() for w in ("full", "locked", "busy", "readonly", "disk i/o")):
                     self.stats.errors += len(batch) - i - 1
                     return
