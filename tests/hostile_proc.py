@@ -87,7 +87,7 @@ def run_in_one(cases: list[list[str]], per_case_timeout: float = 10.0, env: dict
     base = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     p = subprocess.run([sys.executable, "-c", _BATCH_CHILD, str(per_case_timeout)], cwd=REPO, env=base,
                        input=json.dumps(cases), capture_output=True, text=True,
-                       timeout=per_case_timeout * len(cases) + 30)
+                       timeout=per_case_timeout * len(cases) + 30, check=False)
     if p.returncode != 0:
         raise AssertionError(f"batch child failed ({p.returncode}): {p.stderr[-2000:]}")
     return [Ran(argv, r["rc"], r["out"], r["err"]) for argv, r in zip(cases, json.loads(p.stdout))]

@@ -7,8 +7,8 @@ recording, known by its content hash, not its name. The identity is one string s
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 CHUNK = 1 << 20
 

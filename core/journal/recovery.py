@@ -41,7 +41,8 @@ def position_from_row(row: dict) -> Position:
 
 
 def _source_filter(source: str | None, source_id: str | None, any_id: bool) -> tuple[str, tuple]:
-    where, params = "", ()
+    where: str = ""
+    params: tuple = ()
     if source is not None:
         where, params = " AND s.source = ?", (source,)
     if not any_id:
