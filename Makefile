@@ -1,14 +1,14 @@
 # Two entry points for a fresh machine with only python3 and make:
 #   make demo   -> the console on the built-in simulator
-#   make test   -> the whole test suite
+#   make test   -> static checks (lint, types, import contracts), then the whole test suite
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test check lint types imports format bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -17,11 +17,30 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/liqhunt demo
 
-test: $(STAMP)
+# the checks run before the tests, so CI (.ci/run -> make test) runs them too
+test: check
 	$(BIN)/python -m pytest
+
+check: lint types imports
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# rewrites files: imports sorted and syntax modernised (and what that leaves unused), then the
+# formatter; once it has run over the tree, `$(BIN)/ruff format --check .` belongs in `lint`
+# and "I", "UP" in pyproject's [tool.ruff.lint] select
+format: $(STAMP)
+	$(BIN)/ruff check --fix --extend-select I,UP .
+	$(BIN)/ruff format .
 
 bench: $(STAMP)
 	$(BIN)/liqhunt bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -120,7 +120,7 @@ class Webhook:
         return self.url
 
 
-def webhooks_from(cfg, env: dict[str, str] | None = None) -> list[Webhook]:
+def webhooks_from(cfg, env: Mapping[str, str] | None = None) -> list[Webhook]:
     """The webhooks an [alerts] config section asks for; Telegram only when its token is in the environment."""
     env = os.environ if env is None else env
     hooks = [Webhook("json", u) for u in cfg.json_urls] + [Webhook("ntfy", u) for u in cfg.ntfy_urls]

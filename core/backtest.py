@@ -11,24 +11,27 @@ trades entered after the split.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from core.clock import SimClock
-from core.config import Config, replace_section
+from core.config import Config
 from core.engine import Engine
 from core.engine_events import OrderFilled, SignalRaised
 from core.events import Event
 from core.fuel_map import FuelMap
+from core.heatmap.model import estimated_fuel_map
 from core.instruments import Instrument
+from core.playbook_names import PLAYBOOK_NAMES, expand
 from core.positions import TIERS, score_tier
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats
-from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, sample_label, summarize
+from core.trade_stats import CLUSTER_RULE, by_key, by_tier, fmt_ci, interval_sentence, max_drawdown, summarize
 
-PLAYBOOKS = ("ride", "fade")
+PLAYBOOKS = PLAYBOOK_NAMES  # reported in this order
 
 
 @dataclass
@@ -80,23 +83,49 @@ class BacktestResult:
 def requested_playbooks(cfg: Config) -> tuple[str, ...]:
     """Every playbook the config runs on some market (the default and any per-market override)."""
     choices = {cfg.playbook.default} | {item.partition("=")[2] for item in cfg.playbook.markets}
-    wanted = {pb for c in choices for pb in (PLAYBOOKS if c == "both" else (c,))}
+    wanted = {pb for c in choices for pb in expand(c)}
     return tuple(pb for pb in PLAYBOOKS if pb in wanted)
 
 
-def with_playbook(cfg: Config, playbook: str | None) -> Config:
-    if not playbook:
-        return cfg
-    return replace_section(cfg, "playbook", default=playbook, markets=[])
+class _Collector:
+    """The engine subscriber that fills a result. An object, not a closure, so that a deep copy of
+    the engine (the in-sample fork in `run_backtest`) fills the copy's own result."""
+
+    def __init__(self, res: BacktestResult) -> None:
+        self.res = res
+        self.slips: dict[str, list[float]] = {}  # position id -> [modelled slippage, latency drift], bps, entry + exit
+
+    def __call__(self, ev: object) -> None:
+        if isinstance(ev, SignalRaised):
+            s = ev.signal
+            self.res.signals.append({"id": s.id, "market": s.market, "ts": s.raised_ts, "score": round(s.score.total, 4),
+                                     "tier": score_tier(s.score.total), "side": s.order_side, "playbook": s.playbook})
+        elif isinstance(ev, OrderFilled):
+            pid = ev.order.position_id
+            f = ev.fill
+            drift = float(f.extras.get("latency_drift_bps", 0.0))
+            acc = self.slips.setdefault(pid, [0.0, 0.0])
+            acc[0] += f.slippage_bps - drift
+            acc[1] += drift
 
 
-def estimated_fuel_map(cfg: Config, clock, instruments) -> FuelMap | None:
-    """The heatmap estimate the live console uses, unless the config turns it off."""
-    if not cfg.heatmap.enabled:
-        return None
-    from core.heatmap.model import HeatmapEstimator
-
-    return HeatmapEstimator(cfg.heatmap, clock, instruments)
+def _finish(engine: Engine, collector: _Collector, cfg: Config, count_from: float | None) -> BacktestResult:
+    """Close what is open at the last price, let the fills land, and turn the trades into result rows."""
+    res = collector.res
+    engine.close_all("end_of_data")
+    engine.clock.advance(cfg.broker.latency_ms / 1000.0 + 1e-3)  # type: ignore[attr-defined]
+    engine.tick()
+    for t in engine.trades:
+        d = dataclasses.asdict(t)
+        notional = t.qty * t.entry_price
+        slip, drift = collector.slips.get(t.position_id, (0.0, 0.0))
+        fees_bps = t.fees / notional * 1e4 if notional else 0.0
+        d.update(return_bps=t.return_bps, hold_s=t.hold_s, fees_bps=fees_bps, slippage_bps=slip, drift_bps=drift,
+                 cost_bps=fees_bps + slip + drift)
+        res.trades.append(d)
+    if count_from is not None:
+        keep_from(res, count_from)
+    return res
 
 
 def run_backtest(
@@ -107,36 +136,31 @@ def run_backtest(
     until: float | None = None,
     count_from: float | None = None,
     label: str = "",
+    fork_at: float | None = None,
+    on_fork: Callable[[BacktestResult], None] | None = None,
 ) -> BacktestResult:
     """Replay `source` (a path, a `RecordingSet` or an in-memory `Recording`) as a stream. `until`
     stops the data there (exclusive); `count_from` keeps only trades entered (and signals raised) at
-    or after that time. `on_engine` lets a caller attach a journal (or anything) before the first event."""
+    or after that time. `on_engine` lets a caller attach a journal (or anything) before the first event.
+
+    `fork_at`: when the data reaches this time, a deep copy of the whole engine is finished as if the
+    data ended there and handed to `on_fork` — exactly the run with `until=fork_at`, without reading
+    the data before it twice."""
     rec = source if isinstance(source, (Recording, RecordingSet)) else load_recording(source)
     res = BacktestResult(file=rec.file, config_digest=cfg.digest(), label=label, playbooks=requested_playbooks(cfg))
     clock = SimClock(0.0)
     engine: Engine | None = None
-    slips: dict[str, list[float]] = {}  # position id -> [modelled slippage, latency drift], bps, entry + exit
+    collector = _Collector(res)
     instruments: list[Instrument] = []
-
-    def on_event(ev: object) -> None:
-        if isinstance(ev, SignalRaised):
-            s = ev.signal
-            res.signals.append({"id": s.id, "market": s.market, "ts": s.raised_ts, "score": round(s.score.total, 4),
-                                "tier": score_tier(s.score.total), "side": s.order_side, "playbook": s.playbook})
-        elif isinstance(ev, OrderFilled):
-            pid = ev.order.position_id
-            f = ev.fill
-            drift = float(f.extras.get("latency_drift_bps", 0.0))
-            acc = slips.setdefault(pid, [0.0, 0.0])
-            acc[0] += f.slippage_bps - drift
-            acc[1] += drift
+    if fork_at is not None and on_engine is not None:
+        raise ValueError("fork_at cannot copy an attached journal")
 
     def start_engine(ts: float) -> Engine:
         """Built at the first line's time, with the instruments recorded so far, as before any event."""
         clock.set(ts)
         fuel = fuel_map_factory(cfg, clock) if fuel_map_factory is not None else estimated_fuel_map(cfg, clock, instruments)
         eng = Engine(cfg, clock, fuel_map=fuel, instruments=instruments, mode="auto")
-        eng.subscribe(on_event)
+        eng.subscribe(collector)
         if on_engine:
             on_engine(eng)
         return eng
@@ -149,11 +173,21 @@ def run_backtest(
             if add is not None:
                 add(new)
 
+    def fork() -> None:
+        nonlocal fork_at
+        fork_at = None
+        eng = engine if engine is not None else start_engine(0.0)
+        copy_engine, copy_collector, copy_stats = copy.deepcopy((eng, collector, rec.stats))
+        copy_collector.res.stats = copy_stats
+        on_fork(_finish(copy_engine, copy_collector, cfg, None))  # type: ignore[misc]
+
     lines = rec.iter_lines(on_instruments)
     try:
         for ts, events in lines:
             if until is not None and ts >= until:
                 break
+            if fork_at is not None and ts >= fork_at:
+                fork()
             if engine is None:
                 engine = start_engine(ts)
                 res.start_ts = ts
@@ -165,23 +199,12 @@ def run_backtest(
         close = getattr(lines, "close", None)
         if close is not None:
             close()  # a pass cut short still closes its files and totals its statistics
+    if fork_at is not None:
+        fork()  # the data ended before the fork time
     res.stats = rec.stats
     if engine is None:
         engine = start_engine(0.0)
-    engine.close_all("end_of_data")
-    clock.advance(cfg.broker.latency_ms / 1000.0 + 1e-3)
-    engine.tick()
-    for t in engine.trades:
-        d = dataclasses.asdict(t)
-        notional = t.qty * t.entry_price
-        slip, drift = slips.get(t.position_id, (0.0, 0.0))
-        fees_bps = t.fees / notional * 1e4 if notional else 0.0
-        d.update(return_bps=t.return_bps, hold_s=t.hold_s, fees_bps=fees_bps, slippage_bps=slip, drift_bps=drift,
-                 cost_bps=fees_bps + slip + drift)
-        res.trades.append(d)
-    if count_from is not None:
-        keep_from(res, count_from)
-    return res
+    return _finish(engine, collector, cfg, count_from)
 
 
 def keep_from(res: BacktestResult, cut: float) -> None:
@@ -196,18 +219,44 @@ def split_point(start: float | None, end: float | None, split: float) -> float:
     return start + (end - start) * split
 
 
-def split_backtest(rec: Source, cfg: Config, split: float, **kw) -> tuple[BacktestResult, BacktestResult]:
+def recording_span(rec: Source) -> tuple[float | None, float | None]:
+    """(first, last) receive time of the lines a backtest would read: one pass, no engine."""
+    first = last = None
+    lines = rec.iter_lines()
+    try:
+        for ts, _ in lines:
+            if first is None:
+                first = ts
+            last = ts
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()
+    return first, last
+
+
+def split_backtest(rec: Source, cfg: Config, split: float, span: tuple[float | None, float | None] | None = None,
+                   **kw) -> tuple[BacktestResult, BacktestResult]:
     """(in-sample, out-of-sample) at `split` (0–1) of the recording's time span.
 
-    The out-of-sample run reads everything (it needs the warm state of the in-sample part), so it
-    goes first and tells the span; the in-sample run then stops at the cut, so nothing after it
-    can change in-sample figures."""
+    With the span known (a sweep measures it once), one pass does both: the in-sample result is a
+    copy of the engine taken at the cut and finished there, so nothing after the cut can change
+    it. Without it, the out-of-sample run goes first and tells the span, then the in-sample run
+    stops at the cut."""
     if not 0 < split < 1:
         raise ValueError("split must be between 0 and 1, e.g. 0.7")
-    oos = run_backtest(rec, cfg, label=f"out-of-sample (last {1 - split:.0%})", **kw)
+    ins_label, oos_label = f"in-sample (first {split:.0%})", f"out-of-sample (last {1 - split:.0%})"
+    if span is not None and kw.get("on_engine") is None:
+        cut = split_point(span[0], span[1], split)
+        got: list[BacktestResult] = []
+        oos = run_backtest(rec, cfg, label=oos_label, count_from=cut, fork_at=cut, on_fork=got.append, **kw)
+        ins = got[0]
+        ins.label = ins_label
+        return ins, oos
+    oos = run_backtest(rec, cfg, label=oos_label, **kw)
     cut = split_point(oos.start_ts, oos.end_ts, split)
     keep_from(oos, cut)
-    ins = run_backtest(rec, cfg, until=cut, label=f"in-sample (first {split:.0%})", **kw)
+    ins = run_backtest(rec, cfg, until=cut, label=ins_label, **kw)
     return ins, oos
 
 
@@ -241,6 +290,7 @@ def backtest_report(res: BacktestResult) -> dict:
         "lines": res.stats.lines,
         "events": res.stats.events,
         "bad_lines": res.stats.bad_count,
+        **({"caveats": res.stats.caveats} if res.stats.caveats else {}),  # what the input format cannot show
         "signals": len(res.signals),
         **total.as_dict(),
         "max_drawdown": round(max_drawdown(t["pnl"] for t in trades), 2),
@@ -291,7 +341,7 @@ def format_report(rep: dict) -> str:
         f"{head}  (config {rep['config']}, {rep['span_s'] / 3600:.2f} h, {rep['events']:,} events, {rep['bad_lines']} bad lines)",
         f"signals {rep['signals']}   trades {rep['trades']}   {_win_line(rep)}",
         f"P&L net of fees, slippage and funding {_money(rep['pnl'])}   fees ${rep['fees']:,.2f}   "
-        f"funding {_money(-rep['funding'])}   avg R {rep['avg_r']:+.2f}   max drawdown ${rep['max_drawdown']:,.2f}",
+        f"funding {'paid' if rep['funding'] >= 0 else 'received'} ${abs(rep['funding']):,.2f}   avg R {rep['avg_r']:+.2f}   max drawdown ${rep['max_drawdown']:,.2f}",
         (f"costs per trade, already inside every return above: fees {rep['fees_bps']:.1f} + modelled slippage "
          f"{rep['slippage_bps']:.1f} + latency drift {rep['drift_bps']:+.1f} = {rep['cost_bps']:.1f} bps; "
          f"funding {rep['funding_bps']:+.1f} bps. A net mean above zero is the bar — not above zero plus costs."
@@ -299,9 +349,10 @@ def format_report(rep: dict) -> str:
         f"reading: {rep['verdict']}" + ("" if rep["pnl"] > 0 or rep["trades"] == 0 else " — the strategy LOST money on this recording"),
         "exits by reason: " + (", ".join(f"{k} {v}" for k, v in rep["exits"].items()) or "none"),
     ]
+    lines[1:1] = [f"caveat: {c}" for c in rep.get("caveats", ())]
     for pb, p in rep["playbooks"].items():
         if not p["trades"]:
-            lines += ["", f"playbook {pb}: {p['signals']} signals, 0 trades — nothing to measure"]
+            lines += ["", f"playbook {pb}: {p['signals']} signal{'' if p['signals'] == 1 else 's'}, 0 trades — nothing to measure"]
         else:
             lines += ["", f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, "
                           f"MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]

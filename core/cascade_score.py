@@ -33,9 +33,6 @@ class CascadeScore:
                 return c
         raise KeyError(name)
 
-    def explain(self) -> str:
-        return " · ".join(f"{c.name} {c.value:.1f}{'' if c.known else '?'}" for c in self.components)
-
     def as_dict(self) -> dict:
         return {"total": round(self.total, 3), **{c.name: round(c.value, 4) for c in self.components}}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
 
 from core import __version__
 
@@ -16,6 +17,7 @@ COMMANDS = [
     "config_cmd",
     "journal_cmd",
     "normalize_cmd",
+    "export_cmd",
     "backtest_cmd",
     "study_cmd",
     "sweep_cmd",
@@ -25,7 +27,7 @@ COMMANDS = [
 ]
 
 
-def build_parser(extra: list[str] = ()) -> argparse.ArgumentParser:
+def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
     """`extra`: fully qualified module names of further subcommands (the console's)."""
     parser = argparse.ArgumentParser(prog="liqhunt", description="Hunt liquidation cascades on crypto perpetual futures.")
     parser.add_argument("--version", action="version", version=f"liqhunt {__version__}")
@@ -38,7 +40,7 @@ def build_parser(extra: list[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, extra: list[str] = ()) -> int:
+def main(argv: list[str] | None = None, extra: Sequence[str] = ()) -> int:
     parser = build_parser(extra)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -41,13 +41,3 @@ class SimClock:
         if t > self._t:
             self._t = float(t)
         return self._t
-
-
-class FrozenClock:
-    """A clock stuck at one instant, for deterministic snapshots."""
-
-    def __init__(self, t: float) -> None:
-        self._t = float(t)
-
-    def now(self) -> float:
-        return self._t

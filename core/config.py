@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from core.playbook_names import PLAYBOOK_CHOICES
+
 
 class ConfigError(ValueError):
     def __init__(self, key: str, reason: str) -> None:
@@ -91,7 +93,7 @@ class FadeConfig:
     min_cascade_usd: float = field(default=2_000_000.0, metadata=_rng(0, None, doc="the episode's peak window USD must reach this"))
     score_min: float = field(default=7.0, metadata=_rng(0, 10, doc="minimum peak cascade score of the episode"))
     stop_buffer_pct: float = field(default=0.3, metadata=_rng(0, 50, doc="stop this far beyond the cascade's extreme (at least)"))
-    stop_vol_mult: float = field(default=1.0, metadata=_rng(0, 100, doc="…or this many 10-min volatilities, whichever is wider"))
+    stop_vol_mult: float = field(default=1.0, metadata=_rng(0, 100, doc="…or this many 10-min volatilities (measured before the cascade began), whichever is wider"))
     target_retrace_pct: float = field(default=50.0, metadata=_rng(1, 100, doc="take profit when this share of the cascade's move is retraced"))
     max_stop_pct: float = field(default=1.5, metadata=_rng(0.05, 50, doc="never a stop wider than this from entry"))
     min_reward_risk: float = field(default=0.5, metadata=_rng(0, 100, doc="skip when target distance / stop distance is below this"))
@@ -99,7 +101,7 @@ class FadeConfig:
 
 @dataclass
 class PlaybookConfig:
-    default: str = field(default="ride", metadata=_rng(choices=("ride", "fade", "both"), doc="ride the cascade, fade the reversal, or both"))
+    default: str = field(default="ride", metadata=_rng(choices=PLAYBOOK_CHOICES, doc="ride the cascade, fade the reversal, or both"))
     markets: list[str] = field(default_factory=list, metadata=_rng(doc='per-market override, e.g. ["BTC-USDT-PERP=fade"]'))
 
 
@@ -142,7 +144,6 @@ class BrokerConfig:
     impact_bps_at_ref: float = field(default=2.0, metadata=_rng(0, 1000, doc="paper: impact at impact_ref_usd (grows with sqrt size)"))
     impact_ref_usd: float = field(default=100_000.0, metadata=_rng(1, None, doc="paper: size giving impact_bps_at_ref"))
     pressure_bps_per_10m: float = field(default=3.0, metadata=_rng(0, 1000, doc="paper: extra slippage per $10M liquidated in our direction"))
-    starting_equity_usd: float = field(default=100_000.0, metadata=_rng(0, None, doc="paper: account equity"))
 
 
 @dataclass
@@ -372,17 +373,15 @@ def _check_relations(cfg: Config) -> None:
 def _check_playbook_markets(cfg: Config) -> None:
     for item in cfg.playbook.markets:
         market, sep, pb = item.partition("=")
-        if not sep or not market or pb not in ("ride", "fade", "both"):
-            raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' (ride, fade or both)")
+        if not sep or not market or pb not in PLAYBOOK_CHOICES:
+            raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' ({', '.join(PLAYBOOK_CHOICES)})")
 
 
-def playbooks_for(cfg: Config, market: str) -> tuple[str, ...]:
-    choice = cfg.playbook.default
-    for item in cfg.playbook.markets:
-        m, _, pb = item.partition("=")
-        if m == market:
-            choice = pb
-    return ("ride", "fade") if choice == "both" else (choice,)
+def with_playbook(cfg: Config, playbook: str | None) -> Config:
+    """`cfg` with every market on one playbook (a command's --playbook), or unchanged."""
+    if not playbook:
+        return cfg
+    return replace_section(cfg, "playbook", default=playbook, markets=[])
 
 
 MAX_CONFIG_BYTES = 1 << 20  # a config is a few KB; a bigger "config" is the wrong file

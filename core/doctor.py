@@ -80,7 +80,7 @@ def check_key_file(path: str | None, env: Mapping[str, str] | None = None) -> Ch
 def _server_ms(venue: str, body: object) -> float:
     if venue == "binance":
         return float(body["serverTime"])  # type: ignore[index]
-    res = body.get("result") or {}  # type: ignore[union-attr]
+    res = body.get("result") or {}  # type: ignore[attr-defined]
     if res.get("timeNano"):
         return int(res["timeNano"]) / 1e6
     return float(body["time"])  # type: ignore[index]

@@ -7,7 +7,6 @@ the event, so nothing is ever decided with information from the future.
 """
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from collections import Counter, deque
@@ -17,29 +16,30 @@ from core.brokers.base import Broker, Fill, Order
 from core.brokers.paper import PaperBroker
 from core.cascade_score import CascadeScore
 from core.clock import Clock
-from core.config import Config, playbooks_for
-from core.engine_commands import Arm, Command, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
+from core.config import Config
+from core.engine_commands import (
+    MODE_LABELS, MODES, Arm, Command, CommandResult, Confirm, Disarm, Flatten, FlattenAll, Kill, Mode, Reject, ResultCode,
+)
 from core.engine_events import (
-    CommandApplied, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
+    CommandApplied, EngineEvent, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
 )
 from core.events import Event, Liquidation, OpenInterest, OrderSide, Side, base_asset
-from core.fade import TRACKING, FadeDetector
+from core.feeds.health import BLOCKING_STATES
 from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
 from core.order_flow import OrderFlow
-from core.positions import ClosedTrade, Position, stop_pct_for
+from core.positions import ClosedTrade, Position
 from core.risk import RiskManager
-from core.setup_inputs import VOL_HORIZON_S, fade_setup, market_score, ride_setup
-from core.signals import SIGNAL, WATCHING, Signal, SignalDetector
+from core.playbooks import detectors_for
+from core.setup_inputs import market_score
+from core.signals import SIGNAL, Detector, Signal
 from core.sizing import size_entry
 
 log = logging.getLogger("liqhunt.engine")
 
-MODES = ("watch", "semi", "auto")
 TIMER_EVAL_S = 0.25  # how often watching markets are re-checked when nothing happens on them
 EVAL_EVERY_S = 0.1  # how often a busy market's own liquidations re-check its filters
-MODE_LABELS = {"watch": "WATCH", "semi": "SEMI-AUTO", "auto": "FULL-AUTO"}
 
 
 class Engine(OrderFlow):
@@ -50,7 +50,7 @@ class Engine(OrderFlow):
         broker: Broker | None = None,
         fuel_map: FuelMap | None = None,
         instruments: Iterable[Instrument] = (),
-        mode: str = "watch",
+        mode: str = Mode.WATCH,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -62,10 +62,10 @@ class Engine(OrderFlow):
         self.instruments: dict[str, Instrument] = {}
         self.add_instruments(instruments)
         self.broker: Broker = broker or PaperBroker(config.broker, self.price_of, self.pressure_of)
-        self.mode = mode
+        self.mode = Mode(mode)
         self.risk = RiskManager(config.risk)
         self.markets: dict[str, MarketState] = {}
-        self.detectors: dict[str, list[SignalDetector | FadeDetector]] = {}  # per market, one per playbook
+        self.detectors: dict[str, list[Detector]] = {}  # per market, one per playbook (core/playbooks.py)
         self.signals: dict[str, Signal] = {}  # pending signals by id
         self.positions: dict[str, Position] = {}  # by market
         self.orders: dict[str, Order] = {}  # in flight
@@ -79,7 +79,7 @@ class Engine(OrderFlow):
         self.counts: Counter[str] = Counter()  # events by kind, plus "filtered"
         self.feed_states: dict[str, str] = {}
         self.stale_venues: set[str] = set()
-        self._subscribers: list[Callable[[object], None]] = []
+        self._subscribers: list[Callable[[EngineEvent], None]] = []
         # insertion-ordered (not a set): markets are re-checked in the order they started watching, so
         # the outputs do not depend on PYTHONHASHSEED (string hashes are randomised per process)
         self._watching: dict[str, None] = {}
@@ -94,11 +94,11 @@ class Engine(OrderFlow):
         self._sides = set(f.sides)
 
     # -- wiring ---------------------------------------------------------------------------------
-    def subscribe(self, fn: Callable[[object], None]) -> Callable[[], None]:
+    def subscribe(self, fn: Callable[[EngineEvent], None]) -> Callable[[], None]:
         self._subscribers.append(fn)
         return lambda: self._subscribers.remove(fn)
 
-    def _emit(self, ev: object) -> None:
+    def _emit(self, ev: EngineEvent) -> None:
         for fn in list(self._subscribers):
             try:
                 fn(ev)
@@ -177,13 +177,9 @@ class Engine(OrderFlow):
         self.liquidations_seen += 1
         active = False
         for det in self.detectors[st.market]:
-            if isinstance(det, FadeDetector):  # σ before the cascade: the fade's stop buffer must not include it
-                started = det.observe(ev, now, st.price, st.vol.sigma_over(VOL_HORIZON_S))
-            else:
-                started = det.observe(ev, now)
-            if started:
+            if det.observe_market(ev, now, st):
                 self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
-            active = active or det.state in (WATCHING, TRACKING)
+            active = active or det.active
         if active:
             self._watching[st.market] = None
             # in a burst, thousands of liquidations a second hit one market: the score and every
@@ -197,34 +193,17 @@ class Engine(OrderFlow):
 
     def _new_market(self, market: str) -> MarketState:
         st = self.markets[market] = new_market_state(market, self.cfg)
-        dets: list[SignalDetector | FadeDetector] = []
-        for pb in playbooks_for(self.cfg, market):
-            dets.append(SignalDetector(market, self.cfg.signal) if pb == "ride" else FadeDetector(market, self.cfg.fade, self.cfg.signal))
-        self.detectors[market] = dets
+        self.detectors[market] = detectors_for(market, self.cfg)
         return st
 
     def _on_price(self, st: MarketState) -> None:
         if st.market in self._watching and st.price is not None:
             for det in self.detectors[st.market]:
-                if isinstance(det, FadeDetector):
-                    det.on_price(st.price)
+                det.on_price(st.price)
         pos = self.positions.get(st.market)
         if pos is not None:
             self._check_position(pos, st, self._now)
             self._check_daily_loss(self._now)
-
-    def asset_totals(self) -> dict[str, tuple[float, float]]:
-        """Cross-venue aggregate per base asset: (long USD, short USD) in the window, summed over
-        its markets when asked (nothing is kept per event for it)."""
-        out: dict[str, tuple[float, float]] = {}
-        for market, st in self.markets.items():
-            if not st.liq_count:
-                continue
-            st.expire(self._now)
-            a = base_asset(market)
-            lo, sh = out.get(a, (0.0, 0.0))
-            out[a] = (lo + st.long.window.total, sh + st.short.window.total)
-        return out
 
     # -- time -------------------------------------------------------------------------------------
     def advance(self, now: float) -> None:
@@ -246,7 +225,7 @@ class Engine(OrderFlow):
         if self.signals:
             for sig in list(self.signals.values()):
                 if now >= sig.expires_ts:
-                    reason = "not confirmed in time" if self.mode == "semi" else f"{MODE_LABELS[self.mode]} mode: not traded"
+                    reason = "not confirmed in time" if self.mode == Mode.SEMI else f"{MODE_LABELS[self.mode]} mode: not traded"
                     self._end_signal(sig, "expired", reason)
         if self.positions and now >= self._next_position_check:
             # time-based exits (max hold, a window draining) at the same grain; a market's own prices
@@ -260,18 +239,6 @@ class Engine(OrderFlow):
     def tick(self) -> None:
         self.advance(self.clock.now())
 
-    async def run(self, queue: "asyncio.Queue[Event | None]", tick_s: float = 0.25) -> None:
-        """Consume events from a queue (None ends the run) and tick the clock between them."""
-        while True:
-            try:
-                ev = await asyncio.wait_for(queue.get(), timeout=tick_s)
-            except asyncio.TimeoutError:
-                self.tick()
-                continue
-            if ev is None:
-                return
-            self.process(ev)
-
     # -- signals ----------------------------------------------------------------------------------
     def score_for(self, market: str, side: Side, now: float | None = None) -> CascadeScore:
         return market_score(self.markets[market], side, self._now if now is None else now, self.cfg, self.fuel_map)
@@ -279,11 +246,10 @@ class Engine(OrderFlow):
     def _evaluate(self, market: str, now: float) -> None:
         active = False
         for det in self.detectors[market]:
-            if det.state not in (WATCHING, TRACKING):
+            if not det.active:
                 continue
-            gather = fade_setup if isinstance(det, FadeDetector) else ride_setup
-            sig = det.evaluate(now, lambda side: gather(self.markets[market], side, now, self.cfg, self.fuel_map))
-            if det.state in (WATCHING, TRACKING):
+            sig = det.evaluate_market(now, self.markets[market], self.cfg, self.fuel_map)
+            if det.active:
                 active = True
             elif sig is None and det.state != SIGNAL:
                 self._emit(WatchEnded(now, market, det.last_outcome))
@@ -296,14 +262,11 @@ class Engine(OrderFlow):
         self._plan(sig)
         self.signals[sig.id] = sig
         self._emit(SignalRaised(self._now, sig))
-        if self.mode == "auto":
+        if self.mode == Mode.AUTO:
             self._enter(sig)
 
     def _plan(self, sig: Signal) -> None:
-        st = self.markets[sig.market]
-        if sig.playbook == "ride":  # fade signals come with stops beyond the cascade's extreme
-            sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), self.cfg.exits)
-            sig.take_profit_pct = self.cfg.exits.take_profit_pct
+        # each playbook set the signal's stop and target when it raised it
         decision = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, self.cfg.sizing,
                               self.instruments.get(sig.market))
         sig.qty = decision.qty
@@ -326,49 +289,50 @@ class Engine(OrderFlow):
         self._emit(SignalEnded(self._now, sig))
 
     # -- commands ---------------------------------------------------------------------------------
-    def submit(self, cmd: Command) -> str:
-        """Apply a command now; returns a short human result (also emitted for the journal)."""
+    def submit(self, cmd: Command) -> CommandResult:
+        """Apply a command now; the result (also emitted for the journal) says what happened."""
         self.advance(self.clock.now())
         result = self._apply(cmd)
         self._emit(CommandApplied(self._now, cmd, result))
         return result
 
-    def _apply(self, cmd: Command) -> str:
+    def _apply(self, cmd: Command) -> CommandResult:
         if isinstance(cmd, Arm):
-            if cmd.mode not in ("semi", "auto"):
-                return f"unknown mode {cmd.mode!r}"
+            if cmd.mode not in (Mode.SEMI, Mode.AUTO):
+                return CommandResult(False, ResultCode.UNKNOWN_MODE, f"unknown mode {cmd.mode!r}")
             if self.risk.loss_limit_breached(self._now, self.unrealised()):
-                return "refused: daily loss limit reached"
+                return CommandResult(False, ResultCode.REFUSED_LOSS_LIMIT, "refused: daily loss limit reached")
             self.risk.killed = False
-            self._set_mode(cmd.mode, "user")
-            return f"armed {MODE_LABELS[cmd.mode]}"
+            self._set_mode(Mode(cmd.mode), "user")
+            return CommandResult(True, ResultCode.ARMED, f"armed {MODE_LABELS[cmd.mode]}")
         if isinstance(cmd, Disarm):
-            self._set_mode("watch", cmd.reason)
-            return "disarmed"
+            self._set_mode(Mode.WATCH, cmd.reason)
+            return CommandResult(True, ResultCode.DISARMED, "disarmed")
         if isinstance(cmd, Confirm):
             sig = self.signals.get(cmd.signal_id)
             if sig is None:
-                return "no such pending signal (already expired or handled)"
-            if self.mode != "semi":
-                return f"confirm ignored in {MODE_LABELS[self.mode]} mode"
+                return CommandResult(False, ResultCode.NO_SUCH_SIGNAL,
+                                     "no such pending signal (already expired or handled)")
+            if self.mode != Mode.SEMI:
+                return CommandResult(False, ResultCode.WRONG_MODE, f"confirm ignored in {MODE_LABELS[self.mode]} mode")
             if self._now >= sig.expires_ts:
                 self._end_signal(sig, "expired", "confirmed too late")
-                return "too late: signal expired"
+                return CommandResult(False, ResultCode.SIGNAL_EXPIRED, "too late: signal expired")
             self._enter(sig)
-            return f"confirmed {sig.market}: {sig.status}"
+            return CommandResult(True, ResultCode.CONFIRMED, f"confirmed {sig.market}: {sig.status}")
         if isinstance(cmd, Reject):
             sig = self.signals.get(cmd.signal_id)
             if sig is None:
-                return "no such pending signal"
+                return CommandResult(False, ResultCode.NO_SUCH_SIGNAL, "no such pending signal")
             self._end_signal(sig, "rejected", "rejected by user")
-            return f"skipped {sig.market}"
+            return CommandResult(True, ResultCode.SKIPPED, f"skipped {sig.market}")
         if isinstance(cmd, Flatten):
-            return self._flatten([cmd.market], "flatten")
+            return CommandResult(True, ResultCode.CLOSING, self._flatten([cmd.market], "flatten"))
         if isinstance(cmd, FlattenAll):
-            return self._flatten(list(self.positions), "flatten")
+            return CommandResult(True, ResultCode.CLOSING, self._flatten(list(self.positions), "flatten"))
         if isinstance(cmd, Kill):
             self.risk.killed = True
-            self._set_mode("watch", "kill switch")
+            self._set_mode(Mode.WATCH, "kill switch")
             for sig in list(self.signals.values()):
                 self._end_signal(sig, "rejected", "kill switch")
             self.broker.cancel_all(self._now)
@@ -377,10 +341,10 @@ class Engine(OrderFlow):
                     self.orders.pop(order.id, None)
                     self._entry_plans.pop(order.id, None)
                     del self.pending_entries[market]
-            return "KILLED: " + self._flatten(list(self.positions), "kill")
-        return f"unknown command {cmd!r}"
+            return CommandResult(True, ResultCode.KILLED, "KILLED: " + self._flatten(list(self.positions), "kill"))
+        return CommandResult(False, ResultCode.UNKNOWN_COMMAND, f"unknown command {cmd!r}")
 
-    def _set_mode(self, mode: str, reason: str) -> None:
+    def _set_mode(self, mode: Mode, reason: str) -> None:
         if mode == self.mode:
             return
         old, self.mode = self.mode, mode
@@ -391,8 +355,28 @@ class Engine(OrderFlow):
         if self.feed_states.get(venue) == state:
             return
         self.feed_states[venue] = state
-        if state in ("stale", "reconnecting", "down", "connecting"):
+        if state in BLOCKING_STATES:
             self.stale_venues.add(venue)
         else:
             self.stale_venues.discard(venue)
         self._emit(FeedStateChanged(self._now, venue, state, reason))
+
+    def stale_inputs(self, market: str) -> frozenset[str]:
+        """The stale or down venues among those that have fed `market`: what blocks its entries.
+
+        A venue that never delivered anything for a market is not one of its inputs, so a venue
+        that is down from the start (or one that does not list the market) blocks nothing there."""
+        st = self.markets.get(market)
+        if st is None or not self.stale_venues:
+            return frozenset()
+        return frozenset(self.stale_venues & st.venues)
+
+    def missing_venues(self, asset: str) -> frozenset[str]:
+        """For the cross-venue aggregate of a base asset: venues that fed it and are stale or down now.
+        The aggregate keeps counting what the live venues send; this says whose data is missing."""
+        fed: set[str] = set()
+        for market, st in self.markets.items():
+            if base_asset(market) == asset:
+                fed |= st.venues
+        return frozenset(self.stale_venues & fed)
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.brokers.base import Fill, Order
+from core.engine_commands import CommandResult
 from core.positions import ClosedTrade, Position
 from core.signals import Signal
 
@@ -108,7 +109,7 @@ class CommandApplied:
 
     ts: float
     command: object
-    result: str
+    result: CommandResult
 
 
 @dataclass(frozen=True)
@@ -117,12 +118,6 @@ class FeedStateChanged:
     venue: str
     state: str
     reason: str
-
-
-EngineEvent = (
-    SignalRaised | SignalEnded | WatchStarted | WatchEnded | RiskBlocked | OrderSubmitted | OrderFilled | OrderRejected
-    | PositionOpened | PositionClosed | PositionRestored | ExitTriggered | ModeChanged | CommandApplied | FeedStateChanged
-)
 
 
 @dataclass(frozen=True)
@@ -134,3 +129,11 @@ class FundingCharged:
     rate: float  # per funding interval
     mark: float
     amount: float
+
+
+# everything the engine emits; subscribers are typed by it (add a new event here too)
+EngineEvent = (
+    SignalRaised | SignalEnded | WatchStarted | WatchEnded | RiskBlocked | OrderSubmitted | OrderFilled | OrderRejected
+    | PositionOpened | PositionClosed | PositionRestored | ExitTriggered | ModeChanged | CommandApplied | FeedStateChanged
+    | FundingCharged
+)

@@ -7,6 +7,7 @@ line a counted bad line instead of reaching the engine's arithmetic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import fields
 
 from core.events import Event
@@ -50,8 +51,29 @@ _WANT = {"text": "a non-empty string", "positive": "a finite number > 0", "non-n
          "finite": "a finite number"}
 
 
+_FAST: dict[type, Callable[[Event], bool]] = {}
+_FAST_TERMS = {"text": "(type(ev.{n}) is str and ev.{n} != '')", "positive": "(type(ev.{n}) is float and 0.0 < ev.{n} < INF)",
+               "non-negative": "(type(ev.{n}) is float and 0.0 <= ev.{n} < INF)", "finite": "(type(ev.{n}) is float and -INF < ev.{n} < INF)"}
+
+
+def _fast_check(cls: type) -> Callable[[Event], bool]:
+    """One compiled expression per event class that is True when every value is plainly fine (floats and
+    strings in range): the common case costs one call; anything else takes the detailed path for its reason."""
+    fn = _FAST.get(cls)
+    if fn is None:
+        terms = []
+        for name, rule, optional in _rules(cls):
+            term = _FAST_TERMS[rule].format(n=name)
+            terms.append(f"(ev.{name} is None or {term})" if optional else term)
+        fn = eval(f"lambda ev: {' and '.join(terms) or 'True'}", {"INF": math.inf})  # noqa: S307 - built from field names
+        _FAST[cls] = fn
+    return fn
+
+
 def event_problem(ev: Event) -> str | None:
     """Why this event must not be used, or None when every value is usable."""
+    if _fast_check(type(ev))(ev):
+        return None
     for name, rule, optional in _rules(type(ev)):
         v = getattr(ev, name)
         if v is None and optional:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import MISSING, asdict, dataclass, fields
-from typing import ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
 Side = Literal["long", "short"]
 OrderSide = Literal["buy", "sell"]
 LONG: Side = "long"
 SHORT: Side = "short"
 
-VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "sim")
+VENUES = ("binance", "bybit", "okx", "bitmex", "deribit", "hyperliquid", "gate", "bitget", "htx", "sim")
 
 
 def market_name(base: str, quote: str = "USDT") -> str:
@@ -69,6 +69,12 @@ class MarkPrice:
     ts_event: float
     ts_recv: float
     index: float | None = None
+    # Hours between funding settlements, from the venue: Binance GET /fapi/v1/fundingInfo
+    # (fundingIntervalHours; unlisted symbols 8), Bybit fundingIntervalHour, OKX nextFundingTime −
+    # fundingTime, Gate contract funding_interval, Bitget fundingRateInterval, Hyperliquid 1,
+    # Deribit 8. `funding_rate` is per THIS interval: rate × 8 / funding_interval_h is the 8-hour
+    # equivalent the funding score compares (core.market_state), and a funding charge on a held
+    # position is rate × notional at each settlement, every funding_interval_h hours.
     funding_interval_h: float = 8.0
 
 
@@ -99,7 +105,7 @@ class Trade:
     ts_recv: float
 
 
-Event = Union[Liquidation, MarkPrice, OpenInterest, Trade]
+Event = Liquidation | MarkPrice | OpenInterest | Trade
 EVENT_TYPES: dict[str, type] = {
     "liquidation": Liquidation,
     "mark": MarkPrice,
@@ -114,7 +120,7 @@ class EventError(ValueError):
 
 def event_to_dict(ev: Event) -> dict:
     """The normalised JSON form: ``kind`` first, then every field. Also the ``sim`` recording format."""
-    d = {"kind": ev.kind}
+    d: dict[str, object] = {"kind": ev.kind}
     d.update(asdict(ev))
     d["ts"] = ev.ts_recv
     return d

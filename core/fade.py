@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from core.cascade_score import CascadeScore
-from core.config import FadeConfig, SignalConfig
+from core.config import Config, FadeConfig, SignalConfig
 from core.events import LONG, Liquidation, Side
-from core.signals import IDLE, SIGNAL, Detector, FilterResult, Signal
-
-TRACKING = "tracking"
+from core.fuel_map import FuelMap
+from core.market_state import MarketState
+from core.setup_inputs import VOL_HORIZON_S, market_score
+from core.signals import IDLE, SIGNAL, TRACKING, Detector, FilterResult, Signal
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,14 @@ class FadeView:
     window_events: int
     price: float | None
     score: CascadeScore
+
+
+def fade_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: FuelMap) -> FadeView:
+    """The fade playbook's inputs from one market, gathered when it evaluates."""
+    s = st.side(side)
+    s.short.expire(now)
+    return FadeView(s.short.total, s.window.total, s.window.count, st.price or st.mark,
+                    market_score(st, side, now, cfg, fuel_map))
 
 
 class FadeDetector(Detector):
@@ -53,6 +62,17 @@ class FadeDetector(Detector):
         self._rearm_at = float("-inf")
         self._seq = 0
         self._reset_episode()
+
+    @classmethod
+    def for_market(cls, market: str, cfg: Config) -> FadeDetector:
+        return cls(market, cfg.fade, cfg.signal)
+
+    def observe_market(self, ev: Liquidation, now: float, st: MarketState) -> bool:
+        # σ before the cascade: the stop buffer must not include it
+        return self.observe(ev, now, st.price, st.vol.sigma_over(VOL_HORIZON_S))
+
+    def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
+        return self.evaluate(now, lambda side: fade_setup(st, side, now, cfg, fuel_map))
 
     def _reset_episode(self) -> None:
         self.first_ts: float | None = None

@@ -62,7 +62,7 @@ class RealisedLevels:
             zero = (0.0,) * buckets
             return Levels(zero, zero, span_pct / buckets, "realised", below_label="liq'd", above_label="liq'd")
         _, longs, shorts = rows.bins(price, span_pct, 2 * buckets, self._now)
-        below, above = split_bins([a + b for a, b in zip(longs, shorts)], buckets)
+        below, above = split_bins([a + b for a, b in zip(longs, shorts, strict=True)], buckets)
         return Levels(below, above, span_pct / buckets, "realised", below_label="liq'd", above_label="liq'd")
 
     def markets(self) -> list[str]:
@@ -81,6 +81,6 @@ class EstimatedLevels:
         _, rl, rs = self.est.realised_levels(market, price, span_pct, 2 * buckets)
         below, _ = split_bins(list(longs), buckets)
         _, above = split_bins(list(shorts), buckets)
-        realised_below, realised_above = split_bins([a + b for a, b in zip(rl, rs)], buckets)
+        realised_below, realised_above = split_bins([a + b for a, b in zip(rl, rs, strict=True)], buckets)
         return Levels(below, above, span_pct / buckets, "estimated", below_label="longs", above_label="shorts",
                       realised_below=realised_below, realised_above=realised_above)

@@ -29,11 +29,3 @@ def round_down_to_step(value: float, step: float) -> float:
     n = math.floor(value / step + 1e-9)
     decimals = max(0, -int(math.floor(math.log10(step)))) if step < 1 else 0
     return round(n * step, decimals + 2)
-
-
-def round_to_tick(price: float, tick: float) -> float:
-    if tick <= 0:
-        return price
-    n = round(price / tick)
-    decimals = max(0, -int(math.floor(math.log10(tick)))) if tick < 1 else 0
-    return round(n * tick, decimals + 2)

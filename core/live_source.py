@@ -14,7 +14,7 @@ from typing import Callable
 from core.clock import Clock
 from core.config import Config
 from core.engine import Engine
-from core.feeds.health import FeedHealth
+from core.feeds.health import FeedHealth, FeedState
 from core.feeds.live import LiveFeeds, MarketFilter
 from core.recording import RecordingWriter
 
@@ -46,9 +46,6 @@ class LiveSource:
         self.label = "LIVE " + ",".join(venues) + (" ● REC" if record_to else "")
         self.feeds: LiveFeeds | None = None
 
-    def set_speed(self, speed: float) -> None:  # live runs at 1×
-        return None
-
     def _market_filter(self) -> MarketFilter:
         f = self.cfg.filters
         return MarketFilter(frozenset(f.markets), frozenset(f.exclude_markets), f.min_usd)
@@ -63,14 +60,11 @@ class LiveSource:
 
         def on_health(h: FeedHealth) -> None:
             self.health[h.venue] = h
-            state = h.state
-            if state == "connected" and h.is_stale(self.clock.now(), self.cfg.feeds.stale_after_s):
-                state = "stale"
-            engine.set_feed_state(h.venue, state, h.reason)
+            engine.set_feed_state(h.venue, h.effective_state(self.clock.now(), self.cfg.feeds.stale_after_s), h.reason)
 
         on_raw: Callable | None = writer.write if writer else None
         for v in self.venues:
-            engine.set_feed_state(v, "connecting", "starting")
+            engine.set_feed_state(v, FeedState.CONNECTING, "starting")
         self.feeds = LiveFeeds(
             self.venues, self.clock, on_events=on_events, on_raw=on_raw, on_health=on_health, cache_dir=self.cache_dir,
             ws_base_urls=self.ws_base_urls, rest_base_urls=self.rest_base_urls, market_filter=self._market_filter(),
@@ -94,8 +88,8 @@ class LiveSource:
             # a venue that went quiet without the runner noticing yet is still stale to the engine
             now = self.clock.now()
             for venue, h in self.health.items():
-                if h.state == "connected":
-                    engine.set_feed_state(venue, "stale" if h.is_stale(now, self.cfg.feeds.stale_after_s) else "connected", h.reason)
+                if h.state == FeedState.CONNECTED:
+                    engine.set_feed_state(venue, h.effective_state(now, self.cfg.feeds.stale_after_s), h.reason)
             n += 1
             if writer and n % 4 == 0:
                 writer.flush()

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import itertools
 import logging
+from typing import Callable
 
-from core.brokers.base import Fill, Order, Rejection
+from core.brokers.base import Broker, Fill, Order, OrderIntent, Rejection
+from core.config import Config
+from core.engine_commands import Mode
 from core.engine_events import (
-    ExitTriggered, FundingCharged, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened, PositionRestored,
-    RiskBlocked,
+    EngineEvent, ExitTriggered, FundingCharged, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened,
+    PositionRestored, RiskBlocked,
 )
 from core.market_state import MarketState
 from core.events import MarkPrice
 from core.positions import (
-    Position, accrue_funding, check_exit, close_position, nearest_exit, note_funding_terms, open_from_fill,
+    ClosedTrade, Position, accrue_funding, check_exit, close_position, nearest_exit, note_funding_terms, open_from_fill,
 )
-from core.risk import EntryRequest
+from core.risk import EntryRequest, RiskManager
 from core.setup_inputs import VOL_HORIZON_S
 from core.signals import Signal
 
@@ -29,7 +32,29 @@ log = logging.getLogger("liqhunt.engine")
 
 
 class OrderFlow:
-    _ids: "itertools.count[int]"
+    # the engine's state this mixin works on (set in Engine.__init__), declared so it reads as typed
+    cfg: Config
+    broker: Broker
+    risk: RiskManager
+    mode: Mode
+    markets: dict[str, MarketState]
+    positions: dict[str, Position]  # by market
+    orders: dict[str, Order]  # in flight
+    pending_entries: dict[str, Order]  # market -> entry order in flight
+    _entry_plans: dict[str, Signal]  # entry order id -> the signal it came from
+    trades: list[ClosedTrade]
+    stale_venues: set[str]
+    realised_pnl: float
+    fees_paid: float
+    _now: float
+    _ids: itertools.count[int]
+    # ...and the engine's methods it calls
+    _emit: Callable[[EngineEvent], None]
+    _end_signal: Callable[[Signal, str, str], None]
+    _new_market: Callable[[str], MarketState]
+    _set_mode: Callable[[Mode, str], None]
+    mark_of: Callable[[str], float | None]
+    stale_inputs: Callable[[str], frozenset[str]]
     funding_paid: float = 0.0  # funding paid (+) or received (−) across closed and open positions, USD
 
     def _enter(self, sig: Signal) -> None:
@@ -40,12 +65,12 @@ class OrderFlow:
         open_notional = {m: p.notional for m, p in self.positions.items()}
         for m, o in self.pending_entries.items():
             open_notional.setdefault(m, o.qty * o.ref_price)
-        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_venues, self.unrealised())
+        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_inputs(sig.market), self.unrealised())
         if not verdict.allowed:
             self._block(sig, verdict.rule, verdict.message)
             return
         order = Order(
-            id=f"o{next(self._ids)}", market=sig.market, side=sig.order_side, qty=sig.qty, intent="entry",
+            id=f"o{next(self._ids)}", market=sig.market, side=sig.order_side, qty=sig.qty, intent=OrderIntent.ENTRY,
             submitted_ts=now, ref_price=sig.price, reason=sig.id, signal_id=sig.id,
         )
         order.position_id = f"p{next(self._ids)}"
@@ -76,7 +101,7 @@ class OrderFlow:
                 return
         self.fees_paid += fill.fee
         self._emit(OrderFilled(fill.ts, order, fill))
-        if order.intent == "entry":
+        if order.intent == OrderIntent.ENTRY:
             self.pending_entries.pop(order.market, None)
             self._open_position(order, fill)
         else:
@@ -100,11 +125,11 @@ class OrderFlow:
     def _adopt_exchange_exit(self, fill: Fill) -> Order | None:
         """A live broker's exchange-side stop or take-profit fired without us asking: close the
         position it belongs to, with the reason the broker reports."""
-        if fill.extras.get("intent") != "exit" or fill.market not in self.positions:
+        if fill.extras.get("intent") != OrderIntent.EXIT or fill.market not in self.positions:
             return None
         pos = self.positions[fill.market]
         return Order(
-            id=fill.order_id, market=fill.market, side=fill.side, qty=fill.qty, intent="exit", submitted_ts=fill.ts,
+            id=fill.order_id, market=fill.market, side=fill.side, qty=fill.qty, intent=OrderIntent.EXIT, submitted_ts=fill.ts,
             ref_price=fill.price, reason=str(fill.extras.get("reason", "stop")), signal_id=pos.signal_id,
             position_id=pos.id, reduce_only=True, status="filled",
         )
@@ -113,7 +138,7 @@ class OrderFlow:
         order = self.orders.pop(rej.order_id, None)
         if order is None:
             return
-        if order.intent == "entry":
+        if order.intent == OrderIntent.ENTRY:
             self.pending_entries.pop(order.market, None)
             self._entry_plans.pop(order.id, None)
         else:
@@ -181,7 +206,7 @@ class OrderFlow:
         self._emit(ExitTriggered(now, pos, reason, ref))
         order = Order(
             id=f"o{next(self._ids)}", market=pos.market, side="sell" if pos.side == "long" else "buy", qty=pos.qty,
-            intent="exit", submitted_ts=now, ref_price=ref, reason=reason, signal_id=pos.signal_id,
+            intent=OrderIntent.EXIT, submitted_ts=now, ref_price=ref, reason=reason, signal_id=pos.signal_id,
             position_id=pos.id, reduce_only=True,
         )
         self.orders[order.id] = order
@@ -210,8 +235,8 @@ class OrderFlow:
         return total
 
     def _check_daily_loss(self, now: float) -> None:
-        if self.mode != "watch" and self.risk.loss_limit_breached(now, self.unrealised()):
-            self._set_mode("watch", "daily loss limit reached")
+        if self.mode != Mode.WATCH and self.risk.loss_limit_breached(now, self.unrealised()):
+            self._set_mode(Mode.WATCH, "daily loss limit reached")
 
     def close_all(self, reason: str) -> str:
         """Close every position with a given reason (e.g. "end_of_data" when a backtest runs out)."""

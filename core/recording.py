@@ -51,7 +51,7 @@ class BadLine:
 def _open_text(path: str | Path, mode: str) -> IO[str]:
     p = str(path)
     if p.endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(p, mode.replace("t", "") + "b"), encoding="utf-8")  # type: ignore[arg-type]
+        return io.TextIOWrapper(gzip.open(p, mode.replace("t", "") + "b"), encoding="utf-8")  # type: ignore[type-var]
     return open(p, mode, encoding="utf-8")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Generator
 
 from core.event_checks import event_problem
 from core.events import Event, EventError, event_from_dict
@@ -27,6 +27,11 @@ class DecodeStats:
     bad_count: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     broken: list[tuple[int, str]] = field(default_factory=list)  # where a file could not be read further
+    caveats: list[str] = field(default_factory=list)  # what an input format cannot show, once each
+
+    def caveat(self, text: str) -> None:
+        if text not in self.caveats:
+            self.caveats.append(text)
 
     def add_bad(self, lineno: int, reason: str, where: str = "", final: bool = False) -> None:
         self.bad_count += 1
@@ -53,6 +58,8 @@ class DecodeStats:
                 self.bad.append((n, reason))
         self.bad_count += other.bad_count
         self.broken += other.broken
+        for c in other.caveats:
+            self.caveat(c)
         for k, v in other.by_kind.items():
             self.by_kind[k] = self.by_kind.get(k, 0) + v
 
@@ -111,12 +118,30 @@ def _receive_time_problem(ev: Event, line_ts: float) -> str | None:
     return None
 
 
+def _usable(events: list[Event], item: RecordedLine, stats: DecodeStats, where: str) -> list[Event]:
+    """The line's events whose values can be used. One bad value costs its event, not the frame's other
+    events (a Binance mark frame carries hundreds of symbols); the line is counted bad once, with the
+    first reason."""
+    good: list[Event] = []
+    first: str | None = None
+    for ev in events:
+        problem = event_problem(ev) or _receive_time_problem(ev, item.ts)
+        if problem is None:
+            good.append(ev)
+        elif first is None:
+            first = problem
+    if first is not None:
+        dropped = len(events) - len(good)
+        stats.add_bad(item.lineno, first + (f" (and {dropped - 1} more events of this line)" if dropped > 1 else ""), where)
+    return good
+
+
 def iter_recording(
     path: str | Path,
     stats: DecodeStats | None = None,
     decoder: RecordingDecoder | None = None,
     where: str = "",
-) -> Iterator[tuple[float, list[Event]]]:
+) -> Generator[tuple[float, list[Event]], None, None]:
     """(receive ts, events) per good line, in file order; bad lines go to `stats` with their number.
     `where` prefixes each reason (the file's name, when several are read together)."""
     stats = stats if stats is not None else DecodeStats()
@@ -134,10 +159,8 @@ def iter_recording(
         except Exception as exc:  # a parser bug must not lose the rest of the file
             stats.add_bad(item.lineno, f"parser error: {type(exc).__name__}: {exc}", where)
             continue
-        problem = next((p for ev in events if (p := event_problem(ev) or _receive_time_problem(ev, item.ts))), None)
-        if problem:
-            stats.add_bad(item.lineno, problem, where)
-            continue
+        if events:
+            events = _usable(events, item, stats, where)
         for ev in events:
             stats.events += 1
             stats.by_kind[ev.kind] = stats.by_kind.get(ev.kind, 0) + 1

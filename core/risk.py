@@ -56,7 +56,6 @@ class RiskManager:
         self.realised_today = 0.0
         self.cooldown_until: dict[str, float] = {}
         self.last_block: tuple[float, str, str, str] | None = None  # (ts, market, rule, message)
-        self.loss_limit_hit = False
 
     def _roll_day(self, now: float) -> None:
         d = utc_day(now)
@@ -64,7 +63,6 @@ class RiskManager:
             self.day = d
             self.trades_today.clear()
             self.realised_today = 0.0
-            self.loss_limit_hit = False
 
     def check_entry(
         self,
@@ -73,14 +71,16 @@ class RiskManager:
         stale_venues: frozenset[str] | set[str],
         unrealised: float,
     ) -> RiskVerdict:
-        """`open_notional`: market -> notional of each open position (and pending entries)."""
+        """`open_notional`: market -> notional of each open position (and pending entries).
+        `stale_venues`: the stale or down venues whose data feeds *this* market (the engine's
+        `stale_inputs`); a venue that feeds other markets only blocks nothing here."""
         self._roll_day(req.now)
         c = self.cfg
         verdict = ALLOWED
         if self.killed:
             verdict = RiskVerdict(False, "kill_switch", "kill switch engaged: arm again to clear it")
         elif c.block_on_stale_feed and stale_venues:
-            verdict = RiskVerdict(False, "stale_feed", f"feed stale: {', '.join(sorted(stale_venues))}")
+            verdict = RiskVerdict(False, "stale_feed", f"feed stale: {', '.join(sorted(stale_venues))} (feeds {req.market})")
         elif self.daily_loss(unrealised) >= c.daily_loss_limit_usd:
             verdict = RiskVerdict(False, "daily_loss", f"daily loss ${self.daily_loss(unrealised):,.0f} ≥ limit ${c.daily_loss_limit_usd:,.0f}")
         elif req.market in open_notional:

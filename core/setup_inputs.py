@@ -1,17 +1,16 @@
-"""What the cascade score and each playbook's filters read from one market, gathered in one place.
+"""What every playbook reads from one market: its cascade score, and the volatility horizon.
 
-Pure functions of a market's state, the config and the liquidation-map estimate, so the engine
-only decides *when* to look and the inputs stay testable on their own.
+Pure functions of a market's state, the config and the liquidation-map estimate; each playbook
+gathers the rest of its own setup in its module (`ride_setup` in core/signals.py, `fade_setup`
+in core/fade.py), so the engine only decides *when* to look.
 """
 from __future__ import annotations
 
 from core.cascade_score import CascadeScore, ScoreInputs, cascade_score
 from core.config import Config
 from core.events import Side
-from core.fade import FadeView
-from core.fuel_map import FuelMap, SupportCheck
+from core.fuel_map import FuelMap
 from core.market_state import MarketState
-from core.signals import SetupView
 
 VOL_HORIZON_S = 600.0  # stops are sized against volatility over the max hold (10 minutes)
 
@@ -35,21 +34,3 @@ def market_score(st: MarketState, side: Side, now: float, cfg: Config, fuel_map:
         ),
         cfg.score,
     )
-
-
-def ride_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: FuelMap) -> SetupView:
-    s = st.side(side)
-    score = market_score(st, side, now, cfg, fuel_map)
-    price = st.price or st.mark
-    sc = cfg.signal
-    # "large" is relative to the cascade: a cluster the size of what already burned won't stop it
-    min_support = max(sc.support_min_usd, sc.support_window_mult * s.window.total)
-    support = fuel_map.support_within(st.market, side, price, sc.support_max_pct, min_support) if price else SupportCheck(False)
-    return SetupView(s.window.total, s.window.count, score, st.funding_for(side), support, price)
-
-
-def fade_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: FuelMap) -> FadeView:
-    s = st.side(side)
-    s.short.expire(now)
-    return FadeView(s.short.total, s.window.total, s.window.count, st.price or st.mark,
-                    market_score(st, side, now, cfg, fuel_map))

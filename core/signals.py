@@ -10,14 +10,30 @@ Long liquidations (forced sells) give a SELL signal; short liquidations (a squee
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Callable
 
 from core.cascade_score import CascadeScore
-from core.config import SignalConfig
+from core.config import Config, SignalConfig
 from core.events import LONG, Liquidation, OrderSide, Side
-from core.fuel_map import SupportCheck
+from core.fuel_map import FuelMap, SupportCheck
+from core.market_state import MarketState
+from core.positions import stop_pct_for
+from core.setup_inputs import VOL_HORIZON_S, market_score
 
-IDLE, WATCHING, SIGNAL = "idle", "watching", "signal"
+
+
+class SignalState(StrEnum):
+    """Where a market's detector is: idle, watching a developing cascade (ride) or tracking one
+    until it is exhausted (fade), or holding a raised signal."""
+
+    IDLE = "idle"
+    WATCHING = "watching"
+    TRACKING = "tracking"
+    SIGNAL = "signal"
+
+
+IDLE, WATCHING, TRACKING, SIGNAL = SignalState.IDLE, SignalState.WATCHING, SignalState.TRACKING, SignalState.SIGNAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +94,50 @@ class SetupView:
     price: float | None
 
 
+def ride_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: FuelMap) -> SetupView:
+    """The ride playbook's inputs from one market, gathered when it evaluates."""
+    s = st.side(side)
+    score = market_score(st, side, now, cfg, fuel_map)
+    price = st.price or st.mark
+    sc = cfg.signal
+    # "large" is relative to the cascade: a cluster the size of what already burned won't stop it
+    min_support = max(sc.support_min_usd, sc.support_window_mult * s.window.total)
+    support = fuel_map.support_within(st.market, side, price, sc.support_max_pct, min_support) if price else SupportCheck(False)
+    return SetupView(s.window.total, s.window.count, score, st.funding_for(side), support, price)
+
+
 class Detector:
-    """What every playbook's per-market detector shares: ending its signal, then re-arming."""
+    """A playbook: one per market, driven by the engine through the four calls below, which is
+    all the engine knows of any playbook (core/playbooks.py lists them). Also what they share:
+    ending a signal, then re-arming."""
 
     playbook = ""
     outcome_label = "signal"
     signal_cfg: SignalConfig
+    state: SignalState
     signal: Signal | None
+    side: Side | None
     last_outcome: str
+
+    @classmethod
+    def for_market(cls, market: str, cfg: Config) -> Detector:
+        raise NotImplementedError
+
+    @property
+    def active(self) -> bool:
+        """Following a developing setup (the engine keeps re-evaluating the market)."""
+        return self.state in (WATCHING, TRACKING)
+
+    def observe_market(self, ev: Liquidation, now: float, st: MarketState) -> bool:
+        """Every liquidation on the market (already applied to `st`); True when it starts a watch."""
+        raise NotImplementedError
+
+    def on_price(self, price: float) -> None:
+        """Every price on a market being watched; most playbooks read prices only when evaluating."""
+
+    def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
+        """On its market's events and on clock ticks while active; returns a newly raised signal."""
+        raise NotImplementedError
 
     def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
         """End the current signal (entered / rejected / expired / blocked)."""
@@ -123,6 +175,20 @@ class SignalDetector(Detector):
         self.last_outcome = ""  # why the last watch ended, for the UI
         self._rearm_at = float("-inf")
         self._seq = 0
+
+    @classmethod
+    def for_market(cls, market: str, cfg: Config) -> SignalDetector:
+        return cls(market, cfg.signal)
+
+    def observe_market(self, ev: Liquidation, now: float, st: MarketState) -> bool:
+        return self.observe(ev, now)
+
+    def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
+        sig = self.evaluate(now, lambda side: ride_setup(st, side, now, cfg, fuel_map))
+        if sig is not None:  # the ride's stop follows recent volatility; its target is the exit rules' own
+            sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), cfg.exits)
+            sig.take_profit_pct = cfg.exits.take_profit_pct
+        return sig
 
     def observe(self, ev: Liquidation, now: float) -> bool:
         """A large liquidation starts a watch. Returns True if it did."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from core.alerts import Alert, AlertWatch
 from core.cascade_score import CascadeScore
 from core.events import Liquidation, OrderSide, Side
-from core.fade import TRACKING
+from core.signals import TRACKING
 from core.heat_levels import Levels, LevelsProvider, RealisedLevels
 from core.positions import ClosedTrade
 from core.signals import IDLE, SIGNAL, WATCHING, FilterResult, Signal
@@ -150,6 +150,9 @@ class FeedView:
     dropped: tuple[tuple[str, int], ...] = ()
     next_retry_s: float | None = None
     received: int = 0
+    last_error: str = ""  # the latest failure, kept after recovery
+    ever_connected: bool | None = None  # None: the source does not say (simulator, replay)
+    coverage: str = ""  # how complete the venue's liquidation stream is
 
     @property
     def ok(self) -> bool:
@@ -157,6 +160,8 @@ class FeedView:
 
     @property
     def never_connected(self) -> bool:
+        if self.ever_connected is not None:
+            return not self.ever_connected and self.state in ("connecting", "reconnecting", "down", "stale")
         return self.received == 0 and self.state in ("connecting", "reconnecting", "down", "stale")
 
 
@@ -246,10 +251,9 @@ def size_reason(sig: Signal, sizing) -> str:
     if per_trade is None:  # sizing by notional (before risk budgets)
         return f"${sizing.base_size_usd:,.0f} × score {conf:.2f} × volume {vol:.2f}"
     budget = extras.get("risk_budget_usd", per_trade * conf * vol)
-    capped = " → capped at base size" if extras.get("size_capped_by") else ""
-    vcap = " (cap)" if vol >= sizing.volume_factor_cap else ""
-    return (f"risk ${per_trade:,.0f} × score {conf:.2f} × volume {vol:.2f}{vcap} = ${budget:,.0f}"
-            f" ÷ stop {sig.stop_pct:.2f}%{capped}")
+    capped = f" → notional cap ${sizing.base_size_usd:,.0f}" if extras.get("size_capped_by") else ""
+    vcap = " (max)" if vol >= sizing.volume_factor_cap else ""
+    return f"${per_trade:,.0f} × score {conf:.2f} × vol {vol:.2f}{vcap} = ${budget:,.0f} risk ÷ {sig.stop_pct:.2f}% stop{capped}"
 
 
 # -- the builder -----------------------------------------------------------------------------------
@@ -317,7 +321,7 @@ class SnapshotBuilder:
         now = self._now()
         tape, skipped = self._new_tape()
         if self._observe_tape:
-            self.levels.observe(tape)  # type: ignore[union-attr]
+            self.levels.observe(tape)  # type: ignore[attr-defined]
         markets = self._markets(now, rows)
         if not selected and markets:
             selected = markets[0].market
@@ -445,12 +449,15 @@ class SnapshotBuilder:
                 retry = getattr(h, "next_retry_s", None)
                 if retry is None and retry_at is not None:
                     retry = max(0.0, retry_at - now)
-                dropped = getattr(h, "dropped", {}) or {}
+                dropped = dict(getattr(h, "dropped", {}) or {})
+                for why, n in (getattr(h, "rows_dropped", {}) or {}).items():  # rows cut from frames that parsed
+                    dropped[f"{why} rows"] = n
                 lines[venue] = FeedView(
                     venue, eng.feed_states.get(venue, getattr(h, "state", "?")), getattr(h, "msgs_per_s", None),
                     getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "",
                     (now - last) if last is not None else None, tuple(sorted(dropped.items())), retry,
-                    getattr(h, "received", 0),
+                    getattr(h, "received", 0), getattr(h, "last_error", "") or "",
+                    getattr(h, "ever_connected", None), getattr(h, "coverage", "") or "",
                 )
         for venue, state in eng.feed_states.items():
             lines.setdefault(venue, FeedView(venue, state, received=1))
@@ -468,5 +475,11 @@ class SnapshotBuilder:
         label = getattr(s, "label", "") or ""
         kind = "replay" if label.startswith("REPLAY") else "live" if label.startswith("LIVE") else "sim"
         progress = getattr(s, "progress", None)
+        total, stats = getattr(s, "total_lines", None), getattr(s, "stats", None)
+        if progress is None and total and stats is not None:  # a replay whose length was counted
+            progress = min(1.0, getattr(stats, "lines", 0) / total)
+        finished = bool(getattr(s, "finished", False))
+        if finished and kind == "replay":
+            progress = 1.0
         return SourceView(label, kind, bool(getattr(s, "paused", False)), getattr(s, "speed", None),
-                          bool(getattr(s, "finished", False)), progress if isinstance(progress, float) else None)
+                          finished, float(progress) if isinstance(progress, (int, float)) else None)

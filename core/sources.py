@@ -32,9 +32,6 @@ class _Paced:
         self.finished = False
         self.events = 0
 
-    def set_speed(self, speed: float) -> None:
-        self.speed = max(0.01, speed)
-
     async def run(self, engine: Engine) -> None:
         loop = asyncio.get_running_loop()
         wall = loop.time()
@@ -117,7 +114,8 @@ class ReplaySource(_Paced):
         """The bad-line count and the first reasons, for the terminal once the console closes."""
         if not self.stats.bad_count:
             return []
-        return [f"replay: {self.stats.bad_count:,} bad lines skipped in {self.recording.file}; the first:",
+        n = self.stats.bad_count
+        return [f"replay: {n:,} bad line{'' if n == 1 else 's'} skipped in {self.recording.file}; the first:",
                 *(f"  {t}" for t in self.stats.bad_summary(first))]
 
     async def _feed_until(self, engine: Engine, target: float) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.backtest import Source, estimated_fuel_map
+from core.backtest import Source
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.engine import Engine
 from core.engine_events import SignalRaised
 from core.events import LONG
 from core.forward_prices import ForwardPrices
+from core.heatmap.model import estimated_fuel_map
+from core.playbook_names import PLAYBOOK_NAMES
 from core.positions import TIERS, score_tier
 from core.trade_stats import CLUSTER_RULE, cluster_ids, fmt_ci, mean_interval
 
@@ -87,8 +89,8 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
         close = getattr(lines, "close", None)
         if close is not None:
             close()
-    for series in (*marks.values(), *trades.values()):
-        series.finish()
+    for answering in (*marks.values(), *trades.values()):
+        answering.finish()
     for key, ep in enumerate(episodes):
         m, t = marks.get(ep.market), trades.get(ep.market)
         series = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
@@ -99,7 +101,7 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
     return episodes
 
 
-def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "fade")) -> list[dict]:
+def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = PLAYBOOK_NAMES) -> list[dict]:
     """One row per playbook × tier × horizon with n, clusters, mean, median, continued/reverted
     shares and a 95 % CI (null below two episodes or two clusters). Episodes close in time on any
     market are one cluster (CLUSTER_RULE): a BTC shock that hits twenty markets is one
@@ -128,7 +130,7 @@ def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "
     return rows
 
 
-def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str, ...] = ("ride", "fade")) -> str:
+def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str, ...] = PLAYBOOK_NAMES) -> str:
     out = [f"{len(episodes)} episodes ({sum(e.playbook == 'ride' for e in episodes)} ride, "
            f"{sum(e.playbook == 'fade' for e in episodes)} fade); forward mark returns in bps, signed so that "
            "+ = the cascade continued, − = it reverted",
@@ -149,6 +151,8 @@ def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str
             else:
                 lo, hi = ci
                 reading = "not distinguishable from zero" if lo <= 0 <= hi else ("continues" if lo > 0 else "reverts")
+                if not lo <= 0 <= hi and r["clusters"] < 30:
+                    reading += f" (only {r['clusters']} independent cluster{'s' if r['clusters'] != 1 else ''})"
             ci_txt = fmt_ci(None if ci is None else (ci[0], ci[1]), "+.1f", " to ")
             out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['clusters']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
                        f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{ci_txt:>20}  {reading}")

@@ -118,11 +118,11 @@ def cluster_ids(times: Sequence[float | None], gap_s: float = CLUSTER_GAP_S) -> 
     cid = -1
     last = -math.inf
     for i in order:
-        t = float(times[i])  # type: ignore[arg-type]
-        if t - last >= gap_s:
+        ti = float(times[i])  # type: ignore[arg-type]
+        if ti - last >= gap_s:
             cid += 1
         ids[i] = cid
-        last = t
+        last = ti
     for i, t in enumerate(times):
         if t is None:
             cid += 1
@@ -135,7 +135,7 @@ def _cluster_mean_var(values: Sequence[float], clusters: Sequence[int]) -> tuple
     n = len(values)
     mean = sum(values) / n
     sums: dict[int, float] = {}
-    for v, c in zip(values, clusters):
+    for v, c in zip(values, clusters, strict=True):
         sums[c] = sums.get(c, 0.0) + (v - mean)
     g = len(sums)
     if g < 2:

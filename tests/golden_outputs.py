@@ -4,7 +4,7 @@ Performance work must not change what the engine decides. This module replays a 
 stream — the crash scenario (seed 7) rendered as Binance and Bybit frames over 4 × 50 markets
 by `tui.bench.streams`, plus the simulator's open-interest readings copied onto every shard —
 through the real venue parsers and the engine, with the liquidation heatmap on as `backtest`
-builds it (`core.backtest.estimated_fuel_map`), in full-auto mode. Everything the engine tells
+builds it (`core.heatmap.model.estimated_fuel_map`), in full-auto mode. Everything the engine tells
 its subscribers about signals, orders, fills, risk blocks and positions is recorded at the moment
 it is emitted, plus the closed trades and the P&L after `close_all("end_of_data")`.
 
@@ -60,7 +60,7 @@ def golden_input():
         pass
     events = list(sim.run(SECONDS, chunk=30.0))
     stream = render([e for e in events if isinstance(e, (Liquidation, MarkPrice))], shards=SHARDS)
-    items: list[tuple[float, int, str, object]] = [(t, 0, "frame", (v, r)) for t, v, r in zip(stream.ts, stream.venue, stream.raw)]
+    items: list[tuple[float, int, str, object]] = [(t, 0, "frame", (v, r)) for t, v, r in zip(stream.ts, stream.venue, stream.raw, strict=True)]
     for e in events:
         if not isinstance(e, OpenInterest):
             continue
@@ -89,7 +89,7 @@ def busy_config():
 
 def run_engine(cfg, items) -> dict:
     """Replay `items` through parsers + engine (heatmap on, full-auto); the outputs and a summary."""
-    from core.backtest import estimated_fuel_map
+    from core.heatmap.model import estimated_fuel_map
     from core.clock import SimClock
     from core.engine import Engine
     from core.feeds.registry import make_parser

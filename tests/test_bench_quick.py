@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every benchmark at toy sizes: ~20 s
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -26,7 +28,7 @@ def test_quick_bench_prints_the_headline_figures_as_positive_numbers(quick):
 
 
 def test_quick_bench_runs_every_benchmark_without_error(quick):
-    for name in ("ingest", "naive", "latency", "memory", "terminal", "startup"):
+    for name in ("ingest", "naive", "latency", "memory", "terminal", "startup", "research"):
         section = quick[name]
         assert not (isinstance(section, dict) and "error" in section), (name, section)
 
@@ -39,6 +41,11 @@ def test_quick_bench_reports_positive_figures_for_each_benchmark(quick):
     assert quick["memory"]["peak_rss_mb_at_target"] > 0 and quick["memory"]["samples"]
     assert quick["terminal"]["bytes"] > 0 and quick["terminal"]["first_frame_s"] > 0
     assert quick["startup"]["demo_no_warmup"]["median_s"] > 0
+    research = quick["research"]
+    one, many = research["backtest"]
+    assert many["events"] == one["events"] * research["recording"]["copies"] > 0 and one["peak_rss_mb"] > 0
+    assert all(f["events"] == one["events"] and f["bytes"] > 0 for f in research["formats"])
+    assert research["sweep"]["identical_output"] is True
 
 
 def test_report_renders_the_quick_result_as_markdown(quick):

@@ -4,11 +4,13 @@ Every test talks to a fake exchange on 127.0.0.1; nothing here can reach a real 
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
 from core.brokers.base import Fill, Rejection
 from core.brokers.reconcile import startup_reconcile
+from core.brokers.reconcile_loop import ReconcileLoop
 from core.engine_commands import Flatten, Kill
 from core.positions import Position
 from tests.fake_exchange.harness import BTC, T0, VENUES, rig, submit_entry, until
@@ -162,7 +164,7 @@ async def test_startup_reconcile_adopts_venue_position_and_replaces_stale_exits(
         assert pos.side == "long" and pos.qty == pytest.approx(0.02) and pos.entry_price == pytest.approx(59_000.0)
         exits = _stop_and_tp(r)
         assert exits["stop"] < 59_000.0 < exits["tp"] and len(r.open_exits()) == 2
-        assert r.broker.engine is r.engine
+        assert not hasattr(r.broker, "engine")  # reconciliation is driven from outside the broker
         # a second start-up (another restart) must not pile up exit orders
         await startup_reconcile(r.engine, r.broker)
         assert len(r.open_exits()) == 2
@@ -214,7 +216,7 @@ async def test_rate_limit_is_waited_out_not_hammered(venue):
         await _open_long(r)
         times = [t for t, m, p, params in r.fake.log if (m, p) == r.order_path and not params.get("triggerPrice")]
         assert len(times) == len(kinds) + 1 and len(r.filled_orders()) == 1
-        gaps = [b - a for a, b in zip(times, times[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert all(g >= 0.25 for g in gaps), gaps  # each retry waited for the venue's Retry-After / reset
 
 
@@ -279,10 +281,66 @@ async def test_results_carry_fills_and_rejections_only_once(venue):
         assert r.broker.poll(0) == []
 
 
-async def test_watcher_reconciles_periodically_once_attached(venue):
+async def test_reconcile_loop_adopts_a_position_opened_behind_our_back_periodically(venue):
     async with rig(venue, watch_interval_s=0.05, reconcile_interval_s=0.1) as r:
         await startup_reconcile(r.engine, r.broker)
-        r.fake.ledger.set_position("BTCUSDT", -0.03, 60_500.0)  # opened behind our back
-        await until(lambda: BTC in r.engine.positions, what="adoption by the watcher")
-        assert r.engine.positions[BTC].side == "short" and r.engine.positions[BTC].qty == pytest.approx(0.03)
-        await until(lambda: len(r.open_exits()) == 2, what="exits for the adopted position")
+        loop = ReconcileLoop(r.engine, r.broker)
+        loop.start()
+        try:
+            r.fake.ledger.set_position("BTCUSDT", -0.03, 60_500.0)  # opened behind our back
+            await until(lambda: BTC in r.engine.positions, what="adoption by the reconcile loop")
+            assert r.engine.positions[BTC].side == "short" and r.engine.positions[BTC].qty == pytest.approx(0.03)
+            await until(lambda: len(r.open_exits()) == 2, what="exits for the adopted position")
+        finally:
+            await loop.stop()
+
+
+async def test_reconcile_pass_reports_a_fired_venue_stop_at_its_own_price_not_as_reconcile(venue):
+    """The venue is flat because its stop fired and nothing has polled yet: the pass polls the
+    exits first (under the broker's watch lock), so the engine books the stop at its fill price."""
+    async with rig(venue) as r:  # watcher effectively off, no private stream
+        pos = await _open_long(r)
+        r.fake.set_price("BTCUSDT", pos.stop_price - 50)
+        report = await ReconcileLoop(r.engine, r.broker).run_once()
+        await r.settle()
+        assert report.closed == [] and BTC not in r.engine.positions
+        t = r.engine.trades[-1]
+        assert t.reason == "stop" and t.exit_price == pytest.approx(pos.stop_price - 50)
+
+
+async def test_reconcile_loop_runs_at_once_when_the_broker_says_due(venue):
+    async with rig(venue, reconcile_interval_s=3600.0) as r:
+        loop, report = await ReconcileLoop.after_startup(r.engine, r.broker)  # as `liqhunt run` does
+        try:
+            assert report.summary() == "in sync" and loop.passes == 0
+            r.fake.ledger.set_position("BTCUSDT", 0.02, 59_000.0)
+            r.broker.reconcile_due.set()
+            await until(lambda: loop.passes == 1, what="a pass right after reconcile_due")
+            assert BTC in r.engine.positions and not r.broker.reconcile_due.is_set()
+        finally:
+            await loop.stop()
+
+
+async def test_a_periodic_resize_is_journaled_so_a_restart_restores_the_venue_size(venue, tmp_path):
+    """As `liqhunt run` wires it: every pass of the loop reports to the journal."""
+    from core.journal import Journal, open_positions, record_reconciliation
+
+    path = tmp_path / "journal.sqlite"
+    async with rig(venue, reconcile_interval_s=3600.0) as r:
+        j = Journal(path, r.clock)
+        j.open_session("auto", [venue], r.engine.cfg, "live")
+        j.attach(r.engine)
+        loop, _ = await ReconcileLoop.after_startup(
+            r.engine, r.broker, on_report=lambda rep: record_reconciliation(j, r.engine, rep))
+        try:
+            await _open_long(r)
+            r.fake.ledger.set_position("BTCUSDT", 0.015, 60_000.0)  # a manual add on the venue's site
+            r.broker.reconcile_due.set()
+            await until(lambda: loop.passes == 1, what="a reconciliation pass")
+        finally:
+            await loop.stop()
+        rows = j.query("SELECT market, kind, exchange_qty FROM reconcile_diffs")
+        j.close()
+    assert rows == [{"market": BTC, "kind": "resized", "exchange_qty": pytest.approx(0.015)}]
+    (back,) = open_positions(path)
+    assert back.qty == pytest.approx(0.015)

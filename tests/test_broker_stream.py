@@ -333,11 +333,14 @@ async def test_position_changed_on_the_venue_behind_our_back_is_reconciled_at_on
     """A manual partial close on the website: the stream's account/position update triggers the
     reconciliation right away (periodic reconciliation and slow polling are an hour away here)."""
     from core.brokers.reconcile import startup_reconcile
+    from core.brokers.reconcile_loop import ReconcileLoop
 
     async with rig(venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0,
                    reconcile_interval_s=3600.0) as r:
         await _streaming(r)
         await startup_reconcile(r.engine, r.broker)
+        loop = ReconcileLoop(r.engine, r.broker)
+        loop.start()
         await _open_long(r)
         with r.fake.ledger.lock:
             r.fake.ledger.set_position("BTCUSDT", 0.004, 60_000.0)
@@ -348,6 +351,7 @@ async def test_position_changed_on_the_venue_behind_our_back_is_reconciled_at_on
         await until(lambda: r.engine.positions[BTC].qty == pytest.approx(0.004), timeout=3.0, what="resized")
         await until(lambda: r.broker.tracked.get(BTC) is not None and r.broker.tracked[BTC].qty == pytest.approx(0.004),
                     timeout=3.0, what="exits re-placed for the new size")
+        await loop.stop()
 
 
 def test_default_private_stream_urls_and_keepalive():

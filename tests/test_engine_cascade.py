@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.engine_commands import Arm, Confirm, Disarm, FlattenAll, Kill, Reject
+from core.engine_commands import Arm, Confirm, Disarm, FlattenAll, Kill, Reject, ResultCode
 from core.engine_events import OrderSubmitted, PositionClosed, PositionOpened, SignalEnded, SignalRaised
 from core.sizing import size_entry
 from tests.builders import BTC, T0, feed, make_engine, mark, run_until, scripted_cascade
@@ -133,7 +133,7 @@ def test_semi_mode_unconfirmed_signal_expires_after_its_ttl():
     assert not eng.signals
     assert not [e for e in seen if isinstance(e, OrderSubmitted)]
     # confirming after expiry does nothing
-    assert "no such" in eng.submit(Confirm(sig.id))
+    assert eng.submit(Confirm(sig.id)).code == ResultCode.NO_SUCH_SIGNAL
 
 
 def test_rejected_signal_is_not_entered():

@@ -25,6 +25,8 @@ from core.journal import Journal, restore_into
 from tests.faults.console import trading_config
 from tests.faults.report import FaultRow, naked_positions, record
 
+pytestmark = pytest.mark.slow  # a real console in a pty, signalled mid-trade
+
 REPO = Path(__file__).resolve().parent.parent
 WAIT_S = 30.0
 
@@ -77,7 +79,7 @@ def test_signal_mid_trade_on_the_console_keeps_every_position_and_its_stop(tmp_p
         screen = _drain(master, time.monotonic() + WAIT_S,
                         lambda out: proc.poll() is not None or (b"Risk" in out and b"Positions" in out and
                                     _rows(journal, "SELECT COUNT(*) FROM positions_open") not in ([], [(0,)])))
-        time.sleep(0.5)  # the console is up and trading: now the signal lands mid-session
+        # the console is up and a position is committed: the signal lands mid-session, now
         open_rows = _rows(journal, "SELECT market, side, entry_price, stop_price FROM positions_open")
         assert proc.poll() is None, screen.decode(errors="replace")
         assert open_rows, "no position opened in time"

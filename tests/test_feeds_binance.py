@@ -5,6 +5,7 @@ import pytest
 
 from core.events import Liquidation, MarkPrice, OpenInterest
 from core.feeds import binance
+from core.feeds.binance import BinanceParser
 from core.feeds.base import ParseError
 from core.feeds.registry import make_parser, parse_recorded
 from core.instruments import Instrument
@@ -144,8 +145,33 @@ def test_binance_connection_uses_the_market_route_and_reconnects_before_24h():
 
 def test_binance_open_interest_polls_stay_within_the_weight_budget():
     many = [Instrument(venue="binance", symbol=f"C{i}USDT", market=f"C{i}-USDT-PERP") for i in range(600)]
-    polls = binance.polls(many)
+    polls = [p for p in binance.polls(many) if p.url.endswith("/fapi/v1/openInterest")]
     assert len(polls) == 600
     per_minute = sum(p.weight * 60.0 / p.interval for p in polls)
     assert per_minute <= 2400 / 2
-    assert all(p.url.endswith("/fapi/v1/openInterest") and p.interval >= 60 for p in polls)
+    assert all(p.interval >= 60 for p in polls)
+
+
+def test_binance_funding_interval_comes_from_funding_info_and_rides_on_the_mark_event():
+    [funding] = [p for p in binance.polls([]) if p.url.endswith("/fapi/v1/fundingInfo")]
+    assert funding.interval >= 3600 and funding.first_within is not None and funding.first_within <= 10
+    p = BinanceParser()
+    marks = ('{"stream":"!markPrice@arr@1s","data":[{"e":"markPriceUpdate","E":1700000000000,"s":"LPTUSDT",'
+             '"p":"10","i":"10","P":"10","r":"0.0004","T":1700003600000},{"e":"markPriceUpdate","E":1700000000000,'
+             '"s":"BTCUSDT","p":"60000","i":"60000","P":"60000","r":"0.0001","T":1700003600000}]}')
+    assert {e.symbol: e.funding_interval_h for e in p.parse(marks, 1.0)} == {"LPTUSDT": 8.0, "BTCUSDT": 8.0}
+    # the documented answer lists only symbols off the 8 h default
+    info = [{"symbol": "LPTUSDT", "adjustedFundingRateCap": "0.02000000", "adjustedFundingRateFloor": "-0.02000000",
+             "fundingIntervalHours": 4, "disclaimer": False},
+            {"symbol": "SUSHIUSDT", "fundingIntervalHours": 1}]
+    assert p.parse_rest("/fapi/v1/fundingInfo", {}, info, 2.0) == []
+    by_symbol = {e.symbol: e for e in p.parse(marks, 3.0)}
+    assert by_symbol["LPTUSDT"].funding_interval_h == 4.0 and by_symbol["BTCUSDT"].funding_interval_h == 8.0
+    # the engine reads every rate on one 8 h horizon: 0.04 % per 4 h is 0.08 % per 8 h
+    from core.config import Config
+    from core.market_state import apply_price, new_market_state
+    st = new_market_state("LPT-USDT-PERP", Config())
+    apply_price(st, by_symbol["LPTUSDT"])
+    assert abs(st.funding_rate - 0.0008) < 1e-12
+    with pytest.raises(ParseError):
+        p.parse_rest("/fapi/v1/fundingInfo", {}, {"code": -1003, "msg": "Too many requests"}, 4.0)

@@ -53,6 +53,10 @@ def test_a_short_open_across_a_funding_time_receives_it_at_the_rate_and_mark_kno
     assert rows[0]["funding"] == pytest.approx(expect)
     assert j.query("SELECT amount, rate, mark FROM funding") == [{"amount": pytest.approx(expect), "rate": 0.0002, "mark": price}]
     assert journal_report(rows)["totals"]["funding"] == pytest.approx(round(expect, 2))
+    # the planned dollar risk is journalled with the signal, as the confirm dialog shows it
+    (sig,) = j.query("SELECT risk_usd, reward_risk, stop_pct, take_profit_pct, qty, price FROM signals")
+    assert sig["risk_usd"] == pytest.approx(sig["qty"] * sig["price"] * sig["stop_pct"] / 100)
+    assert sig["reward_risk"] == pytest.approx(sig["take_profit_pct"] / sig["stop_pct"])
     j.close()
 
 

@@ -31,6 +31,8 @@ def test_engine_outputs_match_golden(outputs, config):
 
 
 def test_golden_stream_trades(outputs):
-    """The golden is only worth keeping if the stream makes the engine decide things."""
-    assert outputs["default"]["trades"] >= 5 and outputs["busy"]["trades"] >= 100
+    """The golden is only worth keeping if the stream makes the engine decide things. Since the
+    crash scenario was calibrated (issue 19: a 2 % sell programme in one minute, forced orders
+    sized per account) its first 100 s give the defaults 3 trades and `busy` 88, not 6 and 160."""
+    assert outputs["default"]["trades"] >= 3 and outputs["busy"]["trades"] >= 80
     assert outputs["default"]["outputs"]["SignalRaised"] > 0

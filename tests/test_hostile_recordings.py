@@ -246,3 +246,92 @@ def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
         assert "1 bad line skipped" in proc.stderr and "gzip stream ends early" in proc.stderr
+
+
+async def test_replay_shows_the_bad_line_count_in_its_header_and_lists_the_reasons(good_lines, tmp_path):
+    from core.config import Config
+    from core.engine import Engine
+    from core.sources import ReplaySource
+
+    path = _hostile(tmp_path, good_lines, CASES["far_future_line"][0](good_lines), gz=True)
+    source = ReplaySource(path, speed=1.0)
+    engine = Engine(Config(), source.clock, mode="watch")
+    await source._feed_until(engine, source.clock.now() + 10 * 86_400)
+    assert source.finished and source.events == len(good_lines)
+    assert source.label.endswith("· 1 bad line")
+    report = source.bad_lines_report()
+    assert "1 bad line skipped" in report[0] and f"line {AT + 1}: far-future" in report[1]
+    assert source.clock.now() < 4.0e9  # the stamp in 2099 never moved the clock
+
+
+def _events_of(path: Path) -> tuple[list[dict], int]:
+    from core.recording_set import RecordingSet
+
+    rs = RecordingSet.open(str(path))
+    evs = [event_to_dict(ev) for _, events in rs.iter_lines() for ev in events]
+    return evs, rs.stats.bad_count
+
+
+def test_fuzz_any_bytes_on_one_line_lose_no_good_line(good_lines, tmp_path_factory):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = good_lines[:60]
+    folder = tmp_path_factory.mktemp("fuzz")
+    clean_path = folder / "clean.jsonl"
+    clean_path.write_bytes(b"\n".join(base) + b"\n")
+    want, _ = _events_of(clean_path)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(junk=st.binary(max_size=300).filter(lambda b: b"\n" not in b), at=st.integers(0, len(base)),
+           gz=st.booleans())
+    def check(junk: bytes, at: int, gz: bool) -> None:
+        data = b"\n".join(base[:at] + [junk] + base[at:]) + b"\n"
+        path = folder / ("f.jsonl.gz" if gz else "f.jsonl")
+        path.write_bytes(gzip.compress(data) if gz else data)
+        got, bad = _events_of(path)
+        assert got == want  # every good line's events, in order
+        assert bad == (0 if not junk.strip() else 1)
+
+    check()
+
+
+def test_fuzz_a_gzip_cut_anywhere_keeps_every_whole_line_before_it(good_lines, tmp_path_factory):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = good_lines[:200]
+    whole = gzip.compress(b"\n".join(base) + b"\n")
+    folder = tmp_path_factory.mktemp("cut")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cut=st.integers(20, len(whole) - 1))
+    def check(cut: int) -> None:
+        path = folder / "cut.jsonl.gz"
+        path.write_bytes(whole[:cut])
+        items = list(read_recording(path))
+        good = [i for i in items if isinstance(i, RecordedLine)]
+        assert [json.loads(base[k])["ts"] for k in range(len(good))] == [g.ts for g in good]
+        assert sum(isinstance(i, BadLine) for i in items) <= 1  # the one line saying where it broke
+        # nothing that was wholly decompressible is missing
+        import zlib
+
+        d = zlib.decompressobj(wbits=31)
+        readable = d.decompress(whole[:cut])
+        assert len(good) == readable.count(b"\n")
+
+    check()
+
+
+def test_one_bad_value_in_a_many_symbol_frame_costs_that_event_only():
+    """A Binance mark frame carries every symbol: a bad value in one must not drop the others."""
+    from core.events import MarkPrice
+    from core.replay import DecodeStats, _usable
+
+    t = 1_767_225_600.0
+    marks = [MarkPrice("binance", m, m, px, 0.0001, None, t, t) for m, px in
+             (("BTC-USDT-PERP", float("inf")), ("ETH-USDT-PERP", 3000.5), ("SOL-USDT-PERP", 150.25))]
+    stats = DecodeStats()
+    good = _usable(marks, RecordedLine(7, t, "binance", "frame"), stats, "")
+    assert [m.market for m in good] == ["ETH-USDT-PERP", "SOL-USDT-PERP"]
+    assert stats.bad_count == 1 and stats.bad[0][0] == 7 and "mark must be a finite number" in stats.bad[0][1]

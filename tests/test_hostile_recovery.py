@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from core.backtest import with_playbook
+from core.config import with_playbook
 from core.clock import SimClock
 from core.config import Config
 from core.events import event_to_dict
@@ -41,7 +41,7 @@ WAIT_S = 60.0
 # (build_session) the commands use; says READY with the open positions, then waits to be killed.
 CHILD = r"""
 import argparse, asyncio, json, sys, time
-from core.backtest import with_playbook
+from core.config import with_playbook
 from core.config import Config
 from tests.test_hostile_recovery import start
 kind, path, what, warm = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])

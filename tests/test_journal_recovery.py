@@ -17,7 +17,7 @@ from core.journal import Journal, open_positions, record_reconciliation, restore
 from core.journal.recovery import restore_risk_counters
 from core.positions import ClosedTrade
 from core.engine_events import PositionClosed
-from tests.builders import BTC, T0, feed, liq, make_engine, mark, run_until, scripted_cascade
+from tests.builders import BTC, T0, feed, make_engine, mark, run_until, scripted_cascade
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT_S = 20.0

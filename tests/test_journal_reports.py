@@ -12,8 +12,16 @@ from core.clock import SimClock
 from core.config import Config
 from core.engine_events import PositionClosed
 from core.journal import (
-    Journal, by_reason, by_tier, default_journal_path, format_report, report, resolve_journal_path, tier_table,
-    today_figures, wilson_interval,
+    Journal,
+    by_reason,
+    by_tier,
+    default_journal_path,
+    format_report,
+    report,
+    resolve_journal_path,
+    tier_table,
+    today_figures,
+    wilson_interval,
 )
 from core.positions import ClosedTrade
 from tests.builders import T0, feed, make_engine, mark, scripted_cascade
@@ -77,8 +85,9 @@ def test_journal_rows_and_closed_trades_give_the_same_report():
     assert eng.trades
     from_rows, from_objects = report(j.trades()), report(eng.trades)
 
-    def without_costs(rows):  # journal rows also carry cost_bps (fees + slippage); ClosedTrade does not
-        return [{k: v for k, v in r.items() if k != "cost_bps"} for r in (rows if isinstance(rows, list) else [rows])]
+    def without_costs(rows):  # journal rows also carry the fill costs (slippage, latency drift); ClosedTrade does not
+        fill_costs = ("cost_bps", "slippage_bps", "drift_bps")
+        return [{k: v for k, v in r.items() if k not in fill_costs} for r in (rows if isinstance(rows, list) else [rows])]
 
     for part in ("totals", "by_tier", "by_reason"):
         assert without_costs(from_rows[part]) == without_costs(from_objects[part])

@@ -54,6 +54,10 @@ def test_v1_journal_is_migrated_to_the_current_schema_with_rows_kept(tmp_path):
     assert [(t["position_id"], t["pnl"], t["tier"], t["hold_s"]) for t in trades] == [
         ("p2", 94.0, "8-9", 60.0), ("p4", -33.0, "5-7", 30.0)]
     assert trades[0]["return_bps"] == pytest.approx(94.0 / 6000.0 * 1e4)
+    # v3: trades from before funding was charged read as funding 0 (their pnl never included any)
+    assert [t["funding"] for t in trades] == [0.0, 0.0]
+    assert j.query("SELECT risk_usd, reward_risk FROM signals") == [{"risk_usd": None, "reward_risk": None}]
+    assert j.query("SELECT * FROM funding") == []
     assert j.query("SELECT * FROM mode_changes")[0]["new"] == "auto"
     assert j.query("SELECT * FROM positions_open") == []
     # and the migrated journal is a working one: a new session, reports over old trades

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 import time
 
-import pytest
 
 from core.backtest import Recording, run_backtest
 from core.clock import SimClock

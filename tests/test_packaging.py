@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "core", "tui", "themes")
 THEMES = sorted(tomllib.loads(p.read_text())["name"] for p in (ROOT / "themes").glob("*.toml"))
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow  # builds a wheel and a venv once per module, then runs the console in a pty
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,8 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copy2(path, src / name)
     out = src.parent / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
-                    "--no-build-isolation", "--wheel-dir", str(out), str(src)], check=True, timeout=300)
+                    "--no-build-isolation", "--wheel-dir", str(out), str(src)], check=True, timeout=300,
+                   cwd=src.parent, env=outside_the_checkout_env())
     (built,) = out.glob("liqhunt-*.whl")
     return built
 
@@ -55,9 +56,12 @@ def installed(wheel, tmp_path_factory) -> Path:
     py = venv / "bin" / "python"
     purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
-    Path(purelib, "_liqhunt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # from outside the checkout, and before the dependencies are borrowed: an editable install
+    # leaves liqhunt metadata in both places, which pip would take for an installed liqhunt
     subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, timeout=300)
+                    "--no-index", str(wheel)], check=True, timeout=300, cwd=venv, env=outside_the_checkout_env())
+    assert (venv / "bin" / "liqhunt").exists(), "the wheel did not install the console script"
+    Path(purelib, "_liqhunt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
 
 
@@ -67,6 +71,7 @@ def outside_the_checkout_env() -> dict:
     return env
 
 
+@slow
 def test_wheel_installs_core_tui_and_the_themes_and_nothing_generic_besides(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names}
@@ -75,6 +80,7 @@ def test_wheel_installs_core_tui_and_the_themes_and_nothing_generic_besides(whee
     assert "tui/app.tcss" in names and "tui/bench/suite.py" in names
 
 
+@slow
 def test_installed_liqhunt_prints_its_version(installed, tmp_path):
     from core import __version__
 
@@ -83,6 +89,7 @@ def test_installed_liqhunt_prints_its_version(installed, tmp_path):
     assert out.returncode == 0 and out.stdout.strip() == f"liqhunt {__version__}"
 
 
+@slow
 def test_installed_liqhunt_runs_from_the_venv_not_the_checkout(installed, tmp_path):
     probe = "import core, tui.theme_loader as t; print(core.__file__); print(t.THEMES_DIR)"
     out = subprocess.run([str(installed / "python"), "-c", probe], cwd=tmp_path, env=outside_the_checkout_env(),
@@ -92,6 +99,7 @@ def test_installed_liqhunt_runs_from_the_venv_not_the_checkout(installed, tmp_pa
     assert Path(themes_dir).name == "liqhunt_themes" and themes_dir.startswith(str(installed.parent))
 
 
+@slow
 @pytest.mark.parametrize("theme", [*THEMES, "ansi-dark"])
 def test_installed_demo_opens_the_console_in_every_theme(installed, tmp_path, theme):
     argv = [str(installed / "liqhunt"), "demo", "--theme", theme, "--warmup", "0"]
@@ -105,6 +113,7 @@ def test_installed_demo_opens_the_console_in_every_theme(installed, tmp_path, th
         assert re.search(rf"48;2;{r};{g};{b}[;m]".encode(), run.frame), panel
 
 
+@slow
 def test_installed_demo_names_an_unknown_theme_in_one_line(installed, tmp_path):
     out = subprocess.run([str(installed / "liqhunt"), "demo", "--theme", "nope", "--warmup", "0"], cwd=tmp_path,
                          env=outside_the_checkout_env(), capture_output=True, text=True, timeout=60)

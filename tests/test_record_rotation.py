@@ -5,7 +5,7 @@ import gzip
 import json
 
 from core.cli import main
-from core.recording import RecordedLine, RotatingWriter, read_recording
+from core.recording import BadLine, RecordedLine, RotatingWriter, read_recording
 from core.recording_set import RecordingSet
 from tests.test_record_cmd import FRAMES, ThreadedVenue, dead_port
 
@@ -67,3 +67,40 @@ def test_rotate_options_are_checked(tmp_path, capsys):
     assert "--rotate-mb needs --out-dir" in capsys.readouterr().err
     assert main(["record", "--venues", "binance", "--out", str(tmp_path / "no" / "x.jsonl")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_kill_9_loses_nothing_already_flushed_in_the_open_hour(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "rec"
+    with ThreadedVenue() as venue:
+        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "record", "--venues", "binance", "--out-dir", str(out),
+                                 "--cache-dir", str(tmp_path / "cache"), "--endpoint", f"binance=ws://127.0.0.1:{venue.port}",
+                                 "--rest-endpoint", f"binance=http://127.0.0.1:{dead_port()}"],
+                                cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert venue.sent.wait(10), "the recorder never connected"
+            deadline = time.monotonic() + 15
+            lines: list = []
+            while time.monotonic() < deadline:  # the recorder flushes every second: wait until it has
+                files = list(out.rglob("*.jsonl.gz"))
+                lines = [x for p in files for x in read_recording(p) if isinstance(x, RecordedLine)]
+                if len(lines) == len(FRAMES):
+                    break
+                time.sleep(0.1)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    files = list(out.rglob("*.jsonl.gz"))
+    items = [x for p in files for x in read_recording(p)]
+    assert [x.msg for x in items if isinstance(x, RecordedLine)] == FRAMES  # every flushed frame survives kill -9
+    assert sum(isinstance(x, BadLine) for x in items) <= 1  # at most the one line saying where the open file stops

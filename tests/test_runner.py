@@ -229,8 +229,10 @@ async def test_refused_connection_keeps_retrying_with_a_reason_and_never_raises(
         assert not task.done()
         h = runner.health
 
-    assert h.state == "reconnecting"
+    assert h.state == "down"  # never reached: down, with the reason and when it tries again
+    assert not h.ever_connected
     assert h.reason.startswith(f"cannot reach 127.0.0.1:{port}: connection refused")
+    assert h.last_error.startswith(f"cannot reach 127.0.0.1:{port}: connection refused")
     assert h.received == 0
 
 

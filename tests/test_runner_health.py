@@ -72,7 +72,7 @@ def test_note_is_the_reason_while_connected_and_reconnects_count_reopened_connec
 def test_backoff_grows_to_its_cap_with_jitter_and_resets():
     b = Backoff(1.0, 8.0, rng=random.Random(3))
     delays = [b.next() for _ in range(6)]
-    for d, base in zip(delays, [1, 2, 4, 8, 8, 8]):
+    for d, base in zip(delays, [1, 2, 4, 8, 8, 8], strict=True):
         assert base * 0.5 <= d < base
     b.reset()
     assert b.next() < 1.0
@@ -151,3 +151,27 @@ async def test_rest_poll_backs_off_on_429_retries_timeouts_and_records_the_respo
     assert raw[0] == {"rest": "/v1/openInterest", "params": {"symbol": "BTCUSDT"}, "body": {"nope": 1}}
     assert raw[1]["body"] == {"oi": "123.4", "t": 1.0}
     assert h.received == h.processed + sum(h.dropped.values())
+
+
+def test_a_connection_never_opened_is_down_with_its_error_and_next_retry_not_reconnecting():
+    t = HealthTracker("okx", ["liquidations", "markets-1"], coverage="a sample")
+    t.set_state("liquidations", "reconnecting", "cannot reach ws.okx.com: connection refused", next_retry_ts=107.5)
+    t.set_state("markets-1", "reconnecting", "cannot reach ws.okx.com: connection refused", next_retry_ts=104.0)
+    h = t.snapshot(100.0)
+    assert h.state == "down" and not h.ever_connected
+    assert h.reason.startswith("cannot reach ws.okx.com") and h.last_error == h.reason
+    assert h.next_retry_ts == 104.0 and h.retry_in_s(100.0) == 4.0
+    assert h.coverage == "a sample" and h.age_s(100.0) is None
+    # once a connection has been up, losing it is "reconnecting", and the last error stays on record
+    for name in ("liquidations", "markets-1"):
+        t.connection_opened(name)
+        t.set_state(name, "connected")
+    t.frame_received(101.0, "liquidations")
+    t.set_state("liquidations", "reconnecting", "ws.okx.com closed the connection (code 1006)", next_retry_ts=103.0)
+    h = t.snapshot(102.0)
+    assert h.state == "reconnecting" and h.ever_connected
+    assert h.last_error == "ws.okx.com closed the connection (code 1006)"
+    assert h.age_s(102.0) == 1.0 and h.retry_in_s(102.0) == 1.0
+    t.set_state("liquidations", "connected")
+    h = t.snapshot(102.0)
+    assert h.state == "connected" and h.next_retry_ts is None and h.last_error.startswith("ws.okx.com closed")

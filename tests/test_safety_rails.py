@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from core.config import Config, replace_section
-from core.engine_commands import Arm, Kill
+from core.engine_commands import Arm, Kill, ResultCode
 from core.engine_events import ModeChanged, OrderSubmitted, PositionClosed, RiskBlocked
 from tests.builders import BTC, T0, feed, make_engine, mark, run_until, scripted_cascade
 
@@ -72,7 +72,7 @@ def test_daily_loss_limit_disarms_full_auto_and_refuses_to_rearm():
     feed(eng, clock, [mark(clock.now() + 0.5, pos.entry_price * (1 + pos.stop_pct / 200))])
     assert eng.mode == "watch"
     assert [e.reason for e in seen if isinstance(e, ModeChanged)][-1] == "daily loss limit reached"
-    assert eng.submit(Arm("auto")) == "refused: daily loss limit reached" and eng.mode == "watch"
+    assert eng.submit(Arm("auto")).code == ResultCode.REFUSED_LOSS_LIMIT and eng.mode == "watch"
     assert eng.positions[BTC].stop_price == pos.stop_price  # the open position keeps its stop
 
 

@@ -105,8 +105,9 @@ def test_crash_has_btc_episode_of_at_least_5m_usd(crash):
 
 
 def test_normal_run_has_liquidations_that_fizzle_as_well_as_cascades():
+    # an hour: calibrated to ordinary days, `normal` has a few cascades an hour (~90 a day on 20 markets)
     sim = Simulator("normal", seed=7, markets=20)
-    liqs = [e for e in sim.run(1800.0, chunk=300.0) if e.kind == "liquidation"]
+    liqs = [e for e in sim.run(3600.0, chunk=300.0) if e.kind == "liquidation"]
     last_seen: dict[tuple[str, str], float] = {}
     bursts = 0  # runs of liquidations on one market and side with no gap over 15 s
     for e in liqs:

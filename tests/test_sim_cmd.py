@@ -8,7 +8,8 @@ from core.recording import RecordedLine, read_recording
 
 def test_sim_command_writes_a_readable_recording_and_truth(tmp_path, capsys):
     out, truth = tmp_path / "sim.jsonl.gz", tmp_path / "truth.jsonl"
-    rc = main(["sim", "--scenario", "volatile", "--seed", "3", "--markets", "4", "--minutes", "5",
+    # 15 min: after the warm-up a volatile market has quiet spells too; this seed cascades by minute 10
+    rc = main(["sim", "--scenario", "volatile", "--seed", "3", "--markets", "4", "--minutes", "15",
                "--out", str(out), "--truth", str(truth)])
     assert rc == 0
     lines = list(read_recording(out))

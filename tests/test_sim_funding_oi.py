@@ -1,5 +1,6 @@
 """Funding leans with the long/short imbalance; open interest follows positions opened and closed."""
 import dataclasses
+import itertools
 import statistics
 
 from core.sim.market_sim import Simulator
@@ -25,7 +26,7 @@ def test_funding_is_negative_when_shorts_crowd_the_market():
 def test_open_interest_rises_and_falls_as_positions_open_and_close():
     sim = Simulator("calm", seed=4, markets=3)
     qty = [e.oi_qty for e in sim.run(3600.0, chunk=600.0) if e.kind == "open_interest" and e.market == BTC]
-    steps = [b - a for a, b in zip(qty, qty[1:])]
+    steps = [b - a for a, b in itertools.pairwise(qty)]
     assert sum(s > 0 for s in steps) >= 20
     assert sum(s < 0 for s in steps) >= 20
 

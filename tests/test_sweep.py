@@ -37,3 +37,6 @@ def test_sweep_prints_in_and_out_of_sample_columns_and_the_warning(tmp_path, cap
     assert "IS n" in out and "OOS n" in out
     assert out.count("|") >= 2 * 5  # header + 4 cells, two separators each
     assert "optimistic" in out
+    # every cell's mean with its 95 % interval, a p-value and the Holm-adjusted reading across the grid
+    assert "95 % CI" in out and "p Holm" in out
+    assert "multiple testing: 4 cells tried" in out and "Holm-adjusted p < 0.05" in out

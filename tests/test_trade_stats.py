@@ -122,7 +122,7 @@ def test_clustered_interval_is_wider_when_one_shock_hits_many_markets():
     half = 4.302653 * (1.5 * sum(x * x for x in sums) / 144) ** 0.5
     assert clus == pytest.approx((mean - half, mean + half), abs=1e-4)
     # the summary shows the cluster count beside n and uses the clustered interval
-    trades = [{**trade(v, bps=v), "entry_ts": float(t)} for v, t in zip(values, times)]
+    trades = [{**trade(v, bps=v), "entry_ts": float(t)} for v, t in zip(values, times, strict=True)]
     s = summarize(trades)
     assert s.clusters == 3 and s.mean_bps_ci == pytest.approx(clus)
     assert "n = 12 in 3 clusters" in interval_sentence(s) and "not distinguishable" in interval_sentence(s)
@@ -134,3 +134,13 @@ def test_clustered_interval_is_wider_when_one_shock_hits_many_markets():
 
 def test_holm_adjustment_steps_down():
     assert holm_adjust([0.01, 0.04, 0.03, None]) == [pytest.approx(0.03), pytest.approx(0.06), pytest.approx(0.06), None]
+
+
+def test_out_of_sample_span_counts_from_the_split_not_the_file_start():
+    from core.backtest import BacktestResult, backtest_report, format_report
+
+    res = BacktestResult(file="x.jsonl", config_digest="c", start_ts=0.0, end_ts=86_400.0, count_from=60_480.0,
+                         label="out-of-sample (last 30%)")
+    rep = backtest_report(res)
+    assert rep["span_s"] == pytest.approx(25_920.0)
+    assert "7.20 h" in format_report(rep) and "24.00 h" not in format_report(rep)

@@ -24,11 +24,13 @@ class BurstSource:
 
     label = "BURST test"
 
-    def __init__(self, clock: SimClock, chunk: int = 250) -> None:
-        self.clock, self.chunk = clock, chunk
+    def __init__(self, clock: SimClock, chunk: int = 250, midway: int = 2_000) -> None:
+        self.clock, self.chunk, self.midway = clock, chunk, midway
         self.events = 0
         self.finished = False
         self.started = asyncio.Event()
+        self.reached_midway = asyncio.Event()  # `midway` liquidations handed over
+        self.done = asyncio.Event()
 
     async def run(self, engine: Engine) -> None:
         self.started.set()
@@ -40,9 +42,12 @@ class BurstSource:
             self.clock.set(ts)
             engine.process(Liquidation("binance", m, m.replace("-PERP", "").replace("-", ""), side, 100.0, usd / 100, usd, ts, ts))
             self.events += 1
+            if self.events == self.midway:
+                self.reached_midway.set()
             if self.events % self.chunk == 0:
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.002)  # the loop's turn between chunks: the burst's own pacing
         self.finished = True
+        self.done.set()
 
 
 async def test_burst_of_20000_loses_nothing_and_a_key_lands_mid_burst():
@@ -53,13 +58,11 @@ async def test_burst_of_20000_loses_nothing_and_a_key_lands_mid_burst():
     app = make_app(engine, source, clock, engine.cfg)
     async with app.run_test(size=(80, 24)) as pilot:
         await asyncio.wait_for(source.started.wait(), 5)
-        while source.events < 2_000:
-            await asyncio.sleep(0.005)
+        await asyncio.wait_for(source.reached_midway.wait(), 30)
         applied_at: list[int] = []
         engine.subscribe(lambda ev: applied_at.append(source.events) if isinstance(ev, ModeChanged) else None)
         app.post_message(events.Key("d", "d"))  # as the terminal driver delivers a key press
-        while not source.finished:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(source.done.wait(), 60)
         assert engine.mode == "watch"  # the key took effect...
         assert applied_at and applied_at[0] < TOTAL  # ...while the burst was still running
         await pilot.pause()

@@ -6,6 +6,7 @@ import dataclasses
 from core.engine_commands import Arm, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
 from core.engine_events import CommandApplied
 from tests.snapshot_apps.console_app import BTC, ETH, build_app
+from tests.runner_helpers import until
 from tests.tui_helpers import screen_text
 from tui.widgets.info_view import InfoView
 from tui.widgets.meters import WindowMeters
@@ -204,6 +205,7 @@ async def test_f_asks_once_then_flattens_the_selected_market_only():
     async with app.run_test(size=SIZE) as pilot:
         assert app.selected == BTC  # the busiest market is selected first
         await pilot.press("f")
+        await pilot.pause()
         assert cmds == []  # asked, not done
         assert "flatten BTC" in screen_text(app)
         await pilot.press("f")
@@ -262,6 +264,7 @@ async def test_windows_list_scrolls_with_the_selection_and_says_how_many_more():
         assert n > meters.visible_rows(), "fixture has more markets than rows at 80x24"
         assert f"+{n - meters.visible_rows()} more" in screen_text(app)
         await pilot.press("G")
+        await pilot.pause()
         last = app.snap.markets[-1].market
         assert app.selected == last
         assert "above" in screen_text(app)
@@ -311,7 +314,7 @@ async def test_quit_with_open_positions_asks_and_cancel_keeps_running():
         assert not app.query_one(PromptBar).active and app.is_running
         await pilot.press("q", "f")
         app.clock.advance(1.0)  # the closing order fills after the paper broker's latency
-        await pilot.pause(0.5)
+        await until(lambda: BTC not in app.engine.positions, 10, "the flatten filled")
         assert cmds == [FlattenAll()]
         assert BTC not in app.engine.positions  # quit waited for the close, so it is journaled as a trade
     assert app.return_code == 0
@@ -354,8 +357,10 @@ async def test_t_cycles_themes_and_question_mark_documents_every_key():
     async with app.run_test(size=(100, 50)) as pilot:
         first = app.theme
         await pilot.press("t")
+        await pilot.pause()
         assert app.theme != first and app.theme in app.theme_names
         await pilot.press("question_mark")
+        await pilot.pause()
         info = app.query_one(InfoView)
         assert info.kind == "help"
         text = "\n".join(line.plain for line in info.lines)
@@ -380,7 +385,23 @@ async def test_messages_go_to_one_status_line_with_history():
         await pilot.pause()
         assert not app._notifications  # no toasts stacked over the panes
         status = app.query_one("#status")
-        assert status.history and "KILLED" in screen_text(app).splitlines()[-1] + screen_text(app).splitlines()[0]
+        assert any("KILLED" in m.text for m in status.history)
+        assert "KILLED" in screen_text(app).splitlines()[0]  # and the header says so while it lasts
         await pilot.press("m")
         await pilot.pause()
         assert "Messages" in screen_text(app)
+
+
+async def test_positions_pane_grows_when_a_position_opens():
+    app = build_app("watching")
+    held = dict(app.engine.positions)
+    app.engine.positions.clear()
+    async with app.run_test(size=SIZE) as pilot:
+        app.refresh_panes()
+        await pilot.pause()
+        assert "no open positions" in screen_text(app)
+        app.engine.positions.update(held)
+        app.refresh_panes()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "BTC ▼SHORT" in text and "SL " in text  # both lines of the position, not one

@@ -2,7 +2,6 @@
 reason, keeps trying, and stays responsive."""
 from __future__ import annotations
 
-import asyncio
 import socket
 
 from core.clock import WallClock
@@ -10,6 +9,7 @@ from core.config import Config
 from core.engine import Engine
 from core.engine_commands import Arm
 from core.live_source import LiveSource
+from tests.runner_helpers import until
 from tests.tui_helpers import screen_text
 from tui.app import make_app
 
@@ -29,16 +29,17 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
     engine = Engine(cfg, clock, mode="watch")
     app = make_app(engine, source, clock, cfg)
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(40):  # up to ~8 s for both runners to fail their first connects
-            await asyncio.sleep(0.2)
-            if all(engine.feed_states.get(v) == "reconnecting" for v in venues):
-                break
-        assert {engine.feed_states.get(v) for v in venues} == {"reconnecting"}
+        # never reached: down, not stale
+        await until(lambda: all(engine.feed_states.get(v) == "down" for v in venues), 15,
+                    "both runners failing their first connects")
         assert engine.stale_venues == set(venues)  # entries are blocked while feeds are down
-        await pilot.pause()
+        # the screen repaints at the refresh rate: wait for the frame that shows both
+        def shown(text: str) -> bool:
+            return "STALE" in text and ("connection refused" in text or "cannot reach" in text)
+        await until(lambda: shown(screen_text(app)), 10, "STALE and the reason on screen")
         text = screen_text(app)
-        assert "connection refused" in text or "cannot reach" in text
-        assert "STALE" in text
+        assert "NO DATA" in text.splitlines()[0]  # venues that never connected are not "stale data"
+        assert "never connected" in text and "retry" not in text.splitlines()[0]
         # still responsive: arming works, and the kill switch with every feed down
         engine.submit(Arm("semi"))
         await pilot.press("K")

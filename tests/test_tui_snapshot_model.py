@@ -78,7 +78,7 @@ async def test_signal_panel_shows_risk_against_the_daily_limit_and_the_caps():
     from tui import numbers as fmt
 
     assert f"{fmt.usd(open_notional + 6_000)}/$150k total" in text
-    assert "✓window $8.0M vs $5.0M" in text and "score 8.0 =" in text and "oi 0.5?" in text
+    assert "✓window $8.0M vs $5.0M" in text and "score 8.0 =" in text and "speed 0.9×.3" in text and "oi 0.5?×.1" in text
 
 
 def test_confirm_rule_lives_in_core():
@@ -107,8 +107,14 @@ def test_confirm_queue_is_a_pure_state_machine():
 
 
 def test_scores_are_computed_only_for_the_rows_on_screen():
-    engine, _ = prepared_engine("watching")
+    from core.events import Liquidation
+
+    engine, clock = prepared_engine("watching")
+    now = clock.now()
+    for i in range(6):  # enough active markets that some rows are off screen
+        engine.process(Liquidation("binance", f"X{i}-USDT-PERP", f"X{i}USDT", "long", 1.0, 5_000.0, 5_000.0, now, now))
     snap = SnapshotBuilder(engine).build(rows=(1, 2))
+    assert len(snap.markets) >= 6
     scored = [m.score is not None for m in snap.markets]
     assert scored[1:3] == [True, True] and not scored[0] and not any(scored[3:])
     assert snap.markets[0].market == BTC and snap.markets[0].state == "in position"
@@ -148,3 +154,64 @@ async def test_windows_rows_say_which_filter_fails_and_bars_are_absolute():
     assert visible == 8 and f"+{len(rows) - visible} more" in text
     btc, pepe = (line for line in text.splitlines() if "BTC" in line or "1000PEPE" in line)
     assert btc.count("█") > pepe.count("█") > 0  # $53.5M and $207k no longer both fill the bar
+
+
+async def test_positions_pane_keeps_pnl_and_the_exit_reason_whole_at_80_columns():
+    from core.snapshot import PositionView
+    from tui.widgets.positions import PositionsPane
+
+    pos = PositionView("1000PEPE-USDT-PERP", "short", 1_234_567.0, 0.012345, 0.012410, 0.012450, 0.012100, 0.85,
+                       -1_240.5, 75.0, 600.0, "exhaustion", "vol −40/50 %", "", -1.9)
+    app = PaneApp(PositionsPane())
+    async with app.run_test(size=(38, 5)) as pilot:  # the left column's width at 80×24
+        app.pane.show((pos,), (), "Positions", "")
+        await pilot.pause()
+        text = screen_text(app)
+    assert "1000PEPE" in text and "−$1.2k" in text and "-1.9R" in text
+    assert "⇢exhaust vol −40/50%" in text
+
+
+async def test_risk_pane_from_a_snapshot_says_why_a_venue_is_down():
+    from core.snapshot import FeedView, RiskView
+    from tui.widgets.risk import RiskPane
+
+    risk = RiskView(False, 1, 0, 3, -120.0, -300.0, 420.0, 500.0, (("BTC-USDT-PERP", 2),), 6, (("stale_feed", 3),),
+                    (1_767_225_600.0, "ETH-USDT-PERP", "stale_feed", "feed stale: bybit"), 9_000.0, 50_000.0, 150_000.0)
+    feeds = (FeedView("binance", "connected", 40.0, 80.0, received=10), FeedView("bybit", "reconnecting", reason="connection refused"))
+    app = PaneApp(RiskPane())
+    async with app.run_test(size=(60, 9)) as pilot:
+        app.pane.show(risk, feeds)
+        await pilot.pause()
+        text = screen_text(app)
+    assert "loss $420/$500" in text and "today −$420" in text and "BTC 2/6" in text
+    assert "○BYB" in text and "BYB never connected: connection refused" in text
+    assert "stale feed: feed stale: bybit" in text
+
+
+async def test_a_pane_repaints_only_the_lines_that_changed():
+    """Bandwidth: one moving figure costs one line on the wire, not the pane (private Textual API, 8.2)."""
+    rows = tuple(_row(f"X{i}-USDT-PERP", 20_000 + i) for i in range(6))
+    app = PaneApp(WindowMeters())
+    async with app.run_test(size=(80, 10)) as pilot:
+        meters = app.pane
+        meters.show(rows, "", 0)
+        await pilot.pause()
+        meters._repaint_regions.clear()
+        changed = rows[:2] + (dataclasses.replace(rows[2], long_usd=9e6),) + rows[3:]
+        meters.show(changed, "", 0)
+        dirty = list(meters._repaint_regions)
+    assert len(dirty) == 1 and dirty[0].height == 1  # the third market's line only
+
+
+async def test_stats_view_shows_this_session_by_playbook_and_tier():
+    from tests.snapshot_apps.console_app import build_app
+
+    app = build_app("watching")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Stats per playbook and score tier" in text and "This session" in text
+        assert "Journal history: no journal attached" in text
+        await pilot.press("s")  # the same key closes it
+        assert app.query_one("#main").display

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from rich.color import Color as RichColor
+from rich.color import ColorSystem, ColorType
+from textual.filter import monochrome_style
 
 from tui.theme_loader import THEMES_DIR, ThemeFileError, load_theme_file, load_themes, wants_ansi
 
@@ -66,8 +69,6 @@ async def test_make_app_under_no_color_starts_in_the_ansi_theme():
 
 
 # -- borders and focus visible in every theme and colour system ---------------------------------
-from rich.color import Color as RichColor, ColorSystem, ColorType  # noqa: E402
-from textual.filter import monochrome_style  # noqa: E402
 
 SYSTEMS = ("truecolor", "256", "16", "no_color")
 
@@ -138,7 +139,7 @@ def test_score_high_never_looks_like_long_liquidations():
 
     for name, theme in themes.items():
         a, b = Color.parse(theme.variables["score-high"]), Color.parse(theme.variables["liq-long"])
-        distance = sum(abs(x - y) for x, y in zip(a.rgb, b.rgb))
+        distance = sum(abs(x - y) for x, y in zip(a.rgb, b.rgb, strict=True))
         assert distance >= 120, f"{name}: score-high {theme.variables['score-high']} vs liq-long {theme.variables['liq-long']}"
     from tui.theme_loader import VARIABLE_DEFAULTS
 

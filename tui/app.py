@@ -7,12 +7,10 @@ for what cannot wait for the next repaint: confirm dialogs, closing them, announ
 """
 from __future__ import annotations
 
-import time
 from collections import deque
 from typing import Iterable
 
 from rich.text import Text
-from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,13 +22,14 @@ from textual.worker import Worker, WorkerState
 from core.alerts import AlertDispatcher, AlertWatch, webhooks_from
 from core.config import Config
 from core.engine import MODE_LABELS, Engine
-from core.engine_commands import Arm, Command, Disarm, Flatten, FlattenAll, Kill
+from core.engine_commands import Command, FlattenAll
 from core.events import short_name
 from core.heat_levels import LevelsProvider, RealisedLevels
 from core.snapshot import EngineSnapshot, SnapshotBuilder
 from tui import numbers as fmt
 from tui import views
 from tui.confirm_queue import ConfirmQueue
+from tui.keys import ConsoleKeys
 from tui.rate_meter import RateMeter
 from tui.screens.stats import tier_lines
 from tui.theme_loader import ANSI_THEME, DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, wants_ansi
@@ -43,14 +42,13 @@ from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.risk import RiskPane
 from tui.widgets.signal_panel import SignalPanel
 from tui.widgets.status_line import StatusLine
-from tui.widgets.tape import LiquidationTape, TapeFilter
+from tui.widgets.tape import BUSY_RATE, LiquidationTape
 from tui.widgets.repaint import set_title
 
 PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
-ASK_AGAIN_S = 5.0  # a flatten asked for is confirmed by the same key (or y) within this
 
 
-class LiqHuntApp(App[None]):
+class LiqHuntApp(ConsoleKeys, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "liqhunt"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal"), (120, "-wide"), (160, "-xwide")]
@@ -112,7 +110,9 @@ class LiqHuntApp(App[None]):
         self._liq_rate = RateMeter()
         self._prices: dict[str, deque[tuple[float, float]]] = {}
         self._tape_history: deque = deque(maxlen=self.cfg.window.tape_rows)  # unfiltered, to refilter the tape
-        self._asked: tuple[str, str, float] | None = None  # ("one", market, when) / ("all", "", when)
+        self._asked: tuple[str, str, float] | None = None
+        self._tick = 0
+        self._user_moved = False  # a key moved the selection: repaint the list now, busy or not  # ("one", market, when) / ("all", "", when)
         self._journal_text = ""
         self.source_error = ""
         self.source_done = False
@@ -201,7 +201,8 @@ class LiqHuntApp(App[None]):
         if tape is None or not tape.is_attached:
             return  # starting up or shutting down
         meters = self.query_one(WindowMeters)
-        visible = meters.visible_rows() if meters.display else 0
+        # before the first layout the pane has no size yet: score as many rows as the screen has
+        visible = (meters.visible_rows() if meters.content_size.height > 0 else self.size.height) if meters.display else 0
         snap = self.snap = self.snapshots.build(self.selected, rows=(self._list_offset, max(visible, 1)))
         now = snap.now
         for n in snap.notices:
@@ -215,14 +216,21 @@ class LiqHuntApp(App[None]):
         tape.ingest(snap.tape, snap.tape_skipped, rate)
         # the windows list, its selection and scroll
         order = [m.market for m in snap.markets]
-        if order and (not self.selected or self.selected not in order or not self._user_selected):
-            if not self._user_selected or self.selected not in order:
-                self.selected = snap.selected if snap.selected in order else order[0]
+        if order and (not self._user_selected or self.selected not in order):
+            self.selected = order[0]  # the busiest market until the user picks one (j/k)
+            self._user_selected = False
         self._scroll_to_selection(order, visible)
-        meters.show(snap.markets, self.selected, self._list_offset)
+        # in a burst every figure moves on every refresh: the lists repaint at half the rate
+        # (what an SSH link carries), the header, positions and the signal panel at full rate
+        self._tick += 1
+        calm = rate < BUSY_RATE or self._tick % 2 == 0 or self._user_moved
+        self._user_moved = False
+        if calm:
+            meters.show(snap.markets, self.selected, self._list_offset)
         tape.set_selected(self.selected)
         self._record_prices(snap)
-        self.query_one(HeatPane).show(snap.selected, snap.selected_price, snap.heat)
+        if calm:
+            self.query_one(HeatPane).show(snap.selected, snap.selected_price, snap.heat)
         # positions, risk, header
         rk = snap.risk
         pane = self.query_one(PositionsPane)
@@ -231,7 +239,8 @@ class LiqHuntApp(App[None]):
                   f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}", self.selected)
         risk = self.query_one(RiskPane)
         set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
-        risk.show(rk, snap.feeds)
+        if calm:
+            risk.show(rk, snap.feeds)
         self._refresh_signal_panel(snap)
         alerts = []
         if rk.killed:
@@ -295,7 +304,7 @@ class LiqHuntApp(App[None]):
         elif info.kind == "signals":
             info.show(f"Signals log · {len(snap.signal_log)}", views.signal_log_lines(snap))
         elif info.kind == "feeds":
-            info.show("Feeds", views.feed_lines(snap.feeds))
+            info.show("Feeds", views.feed_lines(snap.feeds, width))
         elif info.kind == "messages":
             info.show("Messages", views.message_lines(self.query_one(StatusLine).history))
         elif info.kind == "help":
@@ -318,206 +327,10 @@ class LiqHuntApp(App[None]):
 
     # -- screen -> engine: typed commands only -------------------------------------------------
     def submit(self, cmd: Command) -> str:
+        """The result's message, for a notification (the engine's CommandResult carries the code)."""
         result = self.engine.submit(cmd)
         self.refresh_panes()
         return str(getattr(result, "message", result))
-
-    def action_arm(self) -> None:
-        snap = self.snap
-        lines = [Text(f"Now {MODE_LABELS[snap.mode if snap else 'watch']}. Trade signals how?")]
-        bad = [f for f in (snap.feeds if snap else ()) if not f.ok]
-        if snap is not None and (bad or not snap.feeds):
-            what = ", ".join(f"{fmt.venue(f.venue)} {'never connected' if f.never_connected else f.state}" for f in bad) or "no source"
-            lines.append(Text(f"⚠ feeds down: {what}. Entries are blocked while a feed is stale;"
-                              " armed markets on these venues see no data.", style="bold"))
-
-        def done(mode: str | None) -> None:
-            if mode:
-                self.flash(self.submit(Arm(mode)), "warn" if mode == "auto" else "info")
-        self.query_one(PromptBar).ask("arm", "Arm", lines, [("s", "semi", "SEMI-AUTO: ask me to confirm each entry"),
-                                                            ("u", "auto", "FULL-AUTO: enter by itself, announce each entry")], done)
-
-    def action_disarm(self) -> None:
-        if self.snap is not None and self.snap.mode == "watch":
-            self.flash("already WATCH (not trading)")
-            return
-        self.flash(self.submit(Disarm()) + ": WATCH", "warn")
-
-    def action_kill(self) -> None:
-        self._asked = None
-        self.flash(self.submit(Kill()), "error")
-
-    def _ask_again(self, kind: str, market: str) -> bool:
-        """True when this is the second press (or y) for the same question within ASK_AGAIN_S."""
-        asked, self._asked = self._asked, None
-        if asked is not None and asked[:2] == (kind, market) and time.monotonic() - asked[2] <= ASK_AGAIN_S:
-            return True
-        self._asked = (kind, market, time.monotonic())
-        return False
-
-    def action_flatten(self) -> None:
-        m = self.selected
-        pos = self.snap.position(m) if self.snap else None
-        if pos is None:
-            held = ", ".join(short_name(p.market) for p in self.snap.positions) if self.snap else ""
-            self.flash(f"no {short_name(m) if m else ''} position to flatten (open: {held or 'none'}); select with j/k", "warn")
-            return
-        if not self._ask_again("one", m):
-            self.flash(f"flatten {short_name(m)} {pos.side.upper()} {fmt.qty(pos.qty)} ({fmt.usd(pos.pnl, signed=True)})?"
-                       " f again or y · esc cancels", "warn")
-            return
-        self.flash(f"flatten {short_name(m)}: " + self.submit(Flatten(m)), "warn")
-
-    def action_flatten_all(self) -> None:
-        n = len(self.snap.positions) if self.snap else 0
-        if not self._ask_again("all", ""):
-            self.flash(f"flatten all {n} position{'s' if n != 1 else ''} and disarm? F again or y · esc cancels", "warn")
-            return
-        result = self.submit(FlattenAll())
-        if self.snap is not None and self.snap.mode != "watch":
-            self.submit(Disarm("flatten all"))
-        self.flash(f"flatten all: {result}; disarmed to WATCH", "warn")
-
-    def action_yes(self) -> None:
-        if self._asked is not None:
-            kind, market, _ = self._asked
-            if kind == "one":
-                self.selected = market
-                self.action_flatten()
-            else:
-                self.action_flatten_all()
-            return
-        self.action_answer(True)
-
-    def action_answer(self, take: bool) -> None:
-        cmd = self.confirms.answer(take)
-        if cmd is None:
-            self.flash("no signal waiting for confirmation")
-            return
-        self.flash(self.submit(cmd))
-
-    def action_next_signal(self, step: int) -> None:
-        self.confirms.step(step)
-        if self.snap is not None:
-            self._refresh_signal_panel(self.snap)
-
-    # -- moving ---------------------------------------------------------------------------------
-    def action_focus_default(self) -> None:
-        info = self.query_one(InfoView)
-        (info if info.kind else self.query_one(WindowMeters)).focus()
-
-    def action_move(self, step: int) -> None:
-        focused = self.focused
-        if isinstance(focused, InfoView):
-            focused.scroll_lines(step)
-        elif isinstance(focused, LiquidationTape):
-            focused.move_cursor(step)
-        else:
-            self._select_row(step=step)
-
-    def action_move_to(self, where: int) -> None:
-        focused = self.focused
-        if isinstance(focused, InfoView):
-            focused.scroll_lines(to=0 if where == 0 else 10**9)
-        elif isinstance(focused, LiquidationTape):
-            focused.move_cursor(to=0 if where == 0 else 10**9)
-        else:
-            self._select_row(to=where)
-
-    def _select_row(self, step: int = 0, to: int | None = None) -> None:
-        markets = [v.market for v in self.snap.markets] if self.snap else []
-        if not markets:
-            return
-        if to is not None:
-            i = 0 if to == 0 else len(markets) - 1
-        else:
-            i = markets.index(self.selected) if self.selected in markets else 0
-            i = max(0, min(len(markets) - 1, i + step))  # no wrapping: the cursor never leaves the list
-        self.selected = markets[i]
-        self._user_selected = True
-        self.refresh_panes()
-
-    def action_open_market(self) -> None:
-        focused = self.focused
-        market = focused.cursor_market() if isinstance(focused, LiquidationTape) else self.selected
-        if not market:
-            return
-        self.selected = market
-        self._user_selected = True
-        self._open_view("market")
-
-    def action_view(self, kind: str) -> None:
-        info = self.query_one(InfoView)
-        if info.kind == kind:
-            self.action_back()
-            return
-        if kind == "stats" and self.journal is not None:
-            self.load_history()
-        self._open_view(kind)
-
-    def _open_view(self, kind: str) -> None:
-        info = self.query_one(InfoView)
-        info.open(kind)
-        self.query_one("#main").display = False
-        info.focus()
-        self.refresh_panes()
-
-    def action_back(self) -> None:
-        if self._asked is not None:
-            self._asked = None
-            self.flash("cancelled")
-            return
-        info = self.query_one(InfoView)
-        if info.kind:
-            info.close()
-            self.query_one("#main").display = True
-            self.action_focus_default()
-            self.refresh_panes()
-
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def load_history(self) -> None:
-        try:
-            rows = self.journal.trades(source=getattr(self.journal, "source", None) or None)
-            text = "\n".join(tier_lines(rows, f"Journal history ({getattr(self.journal, 'source', '') or 'all'} sessions)"))
-        except Exception as exc:  # a journal problem must not take the console down
-            text = f"Journal history unavailable: {exc}"
-        self.call_from_thread(setattr, self, "_journal_text", text)
-
-    # -- other keys -----------------------------------------------------------------------------
-    def action_filter(self) -> None:
-        tape = self.query_one(LiquidationTape)
-        f = tape.filter
-        current = " ".join(p for p in (fmt.amount(f.min_usd) if f.min_usd else "", f.market, f.side) if p)
-
-        def done(text: str | None) -> None:
-            if text is not None:
-                tape.set_filter(TapeFilter.parse(text), list(self._tape_history))
-        self.query_one(PromptBar).ask("filter", "Filter the tape", [Text("e.g. 50k · BTC · long · 1m ETH short · empty = show all")],
-                                      [], done, input_value=current)
-
-    def action_next_theme(self) -> None:
-        names = self.theme_names
-        i = names.index(self.theme) if self.theme in names else -1
-        self.theme = names[(i + 1) % len(names)]
-        self.flash(f"theme {self.theme}")
-
-    def action_pause(self) -> None:
-        src = self.source
-        if src is None or not hasattr(src, "paused") or (self.snap and self.snap.source.kind == "live"):
-            self.flash("nothing to pause: live feeds run in real time")
-            return
-        src.paused = not src.paused
-        self.flash("paused (space resumes)" if src.paused else "resumed")
-        self.refresh_panes()
-
-    def action_speed(self, factor: float) -> None:
-        src = self.source
-        if src is None or not hasattr(src, "speed") or (self.snap and self.snap.source.kind == "live"):
-            self.flash("speed applies to replay and the simulator only")
-            return
-        src.speed = max(0.125, min(256.0, src.speed * factor))
-        self.flash(f"speed ×{src.speed:g}")
-        self.refresh_panes()
 
     def action_quit_console(self) -> None:
         n = len(self.snap.positions) if self.snap else 0

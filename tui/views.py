@@ -1,6 +1,7 @@
 """The text of the content area's views, each a pure function of the snapshot (tested without a screen)."""
 from __future__ import annotations
 
+import textwrap
 from typing import Iterable, Sequence
 
 from rich.text import Text
@@ -103,23 +104,32 @@ def signal_log_lines(snap: EngineSnapshot) -> list[Text]:
     return lines
 
 
-def feed_lines(feeds: Iterable[FeedView]) -> list[Text]:
-    lines = [Text(f"  {'venue':<12}{'state':<16}{'msg/s':>7}{'lag':>8}{'last msg':>10}{'reconn':>7}{'retry':>7}  drops / reason",
+def feed_lines(feeds: Iterable[FeedView], width: int = 80) -> list[Text]:
+    lines = [Text(f"  {'venue':<10}{'state':<16}{'msg/s':>6}{'lag':>7}{'last msg':>9}{'rc':>4}{'retry':>6}  drops by reason",
                   style="bold underline")]
     feeds = list(feeds)
     if not feeds:
         lines.append(Text("  NO DATA: no source connected", style=BOLD))
     for f in feeds:
         state = "never connected" if f.never_connected else f.state
-        age = "—" if f.last_msg_age_s is None else f"{f.last_msg_age_s:.0f} s ago"
+        age = "—" if f.last_msg_age_s is None else f"{f.last_msg_age_s:.0f}s ago"
         lag = "—" if f.lag_ms is None else f"{f.lag_ms:.0f}ms"
         rate = "—" if f.msgs_per_s is None else fmt.rate(f.msgs_per_s)
-        retry = "—" if f.next_retry_s is None else f"{f.next_retry_s:.0f} s"
+        retry = "—" if f.next_retry_s is None else f"{f.next_retry_s:.0f}s"
         drops = " ".join(f"{k} {v}" for k, v in f.dropped) or "none"
-        lines.append(Text(f"{feed_glyph(f)} {f.venue:<12}{state:<16}{rate:>7}{lag:>8}{age:>10}{f.reconnects:>7}{retry:>7}"
-                          f"  drops: {drops}", style="" if f.ok else BOLD))
-        if f.reason:
-            lines.append(Text(f"    {f.reason}", style=DIM))
+        lines.append(Text(f"{feed_glyph(f)} {f.venue:<10}{state:<16}{rate:>6}{lag:>7}{age:>9}{f.reconnects:>4}{retry:>6}"
+                          f"  {drops}", style="" if f.ok else BOLD))
+        notes: list[tuple[str, str]] = []  # whole, wrapped: a reason says what to fix
+        if f.never_connected and f.state == "down":
+            notes.append((f"down (never reached this run): {f.reason or f.last_error or 'no reason given'}", BOLD))
+        elif f.reason:
+            notes.append((f.reason, DIM))
+        elif f.last_error:
+            notes.append((f"last error: {f.last_error}", DIM))
+        if f.coverage:
+            notes.append((f"liquidations: {f.coverage}", DIM))
+        for note, style in notes:
+            lines.extend(Text(f"    {part}", style=style) for part in textwrap.wrap(note, max(20, width - 6)))
     lines.append(Text(""))
     lines.append(Text("glyphs", style=BOLD))
     lines.extend(Text(f"  {g}  {meaning}") for g, meaning in FEED_GLYPHS)
@@ -175,6 +185,8 @@ HELP_GLYPHS = (
     ("IN POS", "position open or entry order in flight"),
     ("watch/track", "a large liquidation started a watch (ride / fade playbook)"),
     ("›", "selected market (drives the heat pane)"),
+    ("oi 0.5?×.1", "score component, value × weight; ? = input unknown, counted neutral (0.5)"),
+    ("✓ / ✗", "filter passed / failing, with its value against the threshold"),
     ("⇢TP 1.1%", "the exit rule closest to firing and how far it is"),
     ("+1.2R", "P&L in units of the dollar risk at the stop"),
     ("✕$1.2M", "liquidations that really happened in that price range (heat overlay)"),

@@ -7,9 +7,15 @@ HTTP calls in the background, behind one interface.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from core.events import OrderSide
+
+
+class OrderIntent(StrEnum):
+    ENTRY = "entry"  # opens a position from a signal
+    EXIT = "exit"  # closes one (stop, target, exhaustion, hold, flatten, kill)
 
 
 @dataclass
@@ -18,7 +24,7 @@ class Order:
     market: str
     side: OrderSide
     qty: float
-    intent: str  # "entry" | "exit"
+    intent: OrderIntent
     submitted_ts: float
     ref_price: float  # the price we decided at (signal price or trigger price), for slippage reports
     reason: str = ""  # exit reason, or the signal id for entries

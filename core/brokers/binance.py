@@ -41,7 +41,6 @@ class BinanceFuturesBroker(LiveBroker):
     name = "binance"
     venue = "binance"
     REDUCE_ONLY_CODES = (-2022,)
-    MARGIN_CODES = (-2019,)
 
     STREAM_URLS = {MAINNET_URL: MAINNET_STREAM_URL, TESTNET_URL: TESTNET_STREAM_URL}
 
@@ -221,6 +220,6 @@ class BinanceFuturesBroker(LiveBroker):
             text = self._keys.redact(text)
             return text.replace(session.listen_key, "<listenKey>") if session.listen_key else text
 
-        return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
+        return UserStream(session, self.on_stream_fill, self.alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
                           redact=redact, on_gone=self.on_stream_exit_gone,
                           on_position=self.on_stream_position)

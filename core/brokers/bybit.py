@@ -246,6 +246,6 @@ class BybitLinearBroker(LiveBroker):
 
         s = self.settings
         session = BybitSession(url, self._keys.api_key, self._keys.secret, self.timestamp_ms, s.stream_heartbeat_s or 20.0)
-        return UserStream(session, self.on_stream_fill, self._alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
+        return UserStream(session, self.on_stream_fill, self.alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
                           redact=self._keys.redact, on_gone=self.on_stream_exit_gone,
                           on_position=self.on_stream_position)

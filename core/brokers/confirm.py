@@ -8,9 +8,12 @@ mode it will set); the wallet balance is read only after the "yes" (`open_live_b
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from core.brokers.live_errors import VenueError
+
+if TYPE_CHECKING:
+    from core.brokers.live_base import LiveBroker
 
 
 def confirmation_text(venue: str, account_summary: Mapping[str, object], limits: Mapping[str, object]) -> str:
@@ -36,8 +39,9 @@ class NotConfirmed(Exception):
     """The user did not type the venue name: nothing was sent to the venue."""
 
 
-async def open_live_broker(broker, venue: str, limits: Mapping[str, object], *, needs_confirmation: bool,
-                           input_fn: Callable[[str], str] = input, print_fn: Callable[[str], None] = print) -> dict:
+async def open_live_broker(broker: LiveBroker, venue: str, limits: Mapping[str, object], *, needs_confirmation: bool,
+                           input_fn: Callable[[str], str] = input,
+                           print_fn: Callable[[str], None] = print) -> dict[str, object]:
     """Confirm (mainnet), then start the broker: clock sync, filters, margin type and leverage per
     market, exit watcher, private stream. A refusal raises NotConfirmed before any request.
     Returns the account summary read after start-up (for the start-up notes)."""
@@ -45,6 +49,7 @@ async def open_live_broker(broker, venue: str, limits: Mapping[str, object], *, 
         raise NotConfirmed("live trading not confirmed; nothing was sent")
     await broker.start()
     try:
-        return await broker.account_summary()
+        summary: dict[str, object] = await broker.account_summary()
+        return summary
     except VenueError as e:  # the broker is up and trading is safe; only the balance line is missing
         return {"venue": broker.venue, "key": broker.offline_summary()["key"], "account": f"balance unavailable ({e})"}

@@ -6,15 +6,40 @@ position is gone. A mixin of `LiveBroker`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
-from core.brokers.filters import fmt, prepare_qty
+from core.brokers.filters import SymbolFilters, fmt, prepare_qty
 from core.brokers.live_errors import VenueError
-from core.brokers.live_types import ExchangePosition, FlattenReport, closing_side
-from core.events import Side
+from core.brokers.live_types import ExchangePosition, ExecReport, FlattenReport, LiveSettings, TrackedExits, closing_side
+from core.events import OrderSide, Side
 
 
 class Flattening:
+    # the LiveBroker state and methods this mixin works on (annotations only: nothing at run time)
+    settings: LiveSettings
+    filters: dict[str, SymbolFilters]
+    tracked: dict[str, TrackedExits]
+    price_of: Callable[[str], float | None]
+    now_fn: Callable[[], float]
+    _symbol_of: dict[str, str]
+    _last_close: dict[str, tuple[float, float, str]]
+    _flatten_seq: int
+    _session: str
+    alert: Callable[[str], None]
+    expect_on_stream: Callable[[str], None]
+    timestamp_ms: Callable[[], int]
+    load_filters: Callable[[], Awaitable[None]]
+    fetch_positions: Callable[[], Awaitable[list[ExchangePosition]]]
+    _cancel_all_symbol: Callable[[str], Awaitable[None]]
+    _send_market: Callable[[str, OrderSide, str, bool, str], Awaitable[ExecReport]]
+    _query_order: Callable[[str, str], Awaitable[ExecReport]]
+    _absent: Callable[[str, str, int], Awaitable[ExecReport | bool]]
+    _idempotent: Callable[..., Awaitable[ExecReport]]
+    _finalise: Callable[[str, ExecReport], Awaitable[ExecReport]]
+    _is_reduce_only_reject: Callable[[VenueError], bool]
+    _push_exit_fill: Callable[..., None]
+
     async def flatten_all(self, reason: str = "kill", max_attempts: int | None = None,
                           cancelled: asyncio.Event | None = None) -> FlattenReport:
         """Cancel every open order and close every position reduce-only, using only the venue's
@@ -54,7 +79,7 @@ class Flattening:
             if not failures:
                 report.done = True
                 return report
-            self._alert(f"flatten attempt {report.attempts} incomplete: " + "; ".join(failures))
+            self.alert(f"flatten attempt {report.attempts} incomplete: " + "; ".join(failures))
             if (max_attempts is not None and report.attempts >= max_attempts) or (cancelled and cancelled.is_set()):
                 return report
             await asyncio.sleep(delay)

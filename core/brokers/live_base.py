@@ -22,7 +22,8 @@ import asyncio
 import logging
 import secrets
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 import httpx
 
@@ -81,7 +82,6 @@ class LiveBroker(ExchangeExits, Flattening):
         self.tracked: dict[str, TrackedExits] = {}  # market -> our position's exits
         self._last_close: dict[str, tuple[float, float, str]] = {}  # market -> (price, fee, exchange id)
         self.alerts: list[str] = []
-        self.engine = None  # attached for periodic reconciliation
         self._watcher: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flatten_seq = 0
@@ -89,7 +89,13 @@ class LiveBroker(ExchangeExits, Flattening):
         self.stream = None  # core.brokers.user_stream.UserStream when the private stream runs
         self._reported: set[str] = set()  # exchange order ids already reported as exit fills
         self._stream_checks: set[asyncio.Task] = set()  # "did the stream see this order?" timers
-        self._reconcile_due = False  # the private stream saw a position change we did not make
+        # the private stream saw a position change we did not make: whoever reconciles (the
+        # composition root's ReconcileLoop) should do so now, not at its next periodic pass
+        self.reconcile_due = asyncio.Event()
+        # held while exits are polled and while positions are reconciled, so the two never
+        # interleave: a venue stop that fired is reported with its own price before a
+        # reconciliation could mistake the flat position for one closed behind our back
+        self.watch_lock = asyncio.Lock()
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
     async def _server_time_ms(self) -> int: raise NotImplementedError
@@ -176,14 +182,15 @@ class LiveBroker(ExchangeExits, Flattening):
                 raise TimeoutError("broker tasks still running")
             await asyncio.wait(set(self._tasks), timeout=left)
 
-    def _alert(self, msg: str) -> None:
+    def alert(self, msg: str) -> None:
+        """Say it loudly (keys redacted): kept in `alerts`, logged, and passed to `on_alert`."""
         msg = self._keys.redact(msg)
         self.alerts.append(msg)
         log.warning("%s: %s", self.name, msg)
         if self._on_alert is not None:
             self._on_alert(msg)
 
-    def _spawn(self, coro: Awaitable, market: str = "") -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], market: str = "") -> None:
         loop = self._loop or asyncio.get_running_loop()
         task = loop.create_task(coro)
         self._tasks.add(task)
@@ -195,7 +202,7 @@ class LiveBroker(ExchangeExits, Flattening):
             if market:
                 self._busy[market] -= 1
             if not t.cancelled() and t.exception() is not None:
-                self._alert(f"internal error: {type(t.exception()).__name__}: {t.exception()}")
+                self.alert(f"internal error: {type(t.exception()).__name__}: {t.exception()}")
 
         task.add_done_callback(done)
 
@@ -274,7 +281,7 @@ class LiveBroker(ExchangeExits, Flattening):
             st.silent = False  # it delivers again: polling may slow down
         elif st.connected.is_set() and st.sessions == sessions:
             if not st.silent:
-                self._alert(f"{self.venue} private stream is connected but silent: order {exchange_id} changed on the "
+                self.alert(f"{self.venue} private stream is connected but silent: order {exchange_id} changed on the "
                             f"venue (REST) and the stream had not reported it after {self.settings.stream_silence_s:g} s; "
                             f"reconnecting it, exits are polled every {self.settings.watch_interval_s:g} s meanwhile")
             st.mark_silent(f"order {exchange_id} not delivered")
@@ -352,8 +359,9 @@ class LiveBroker(ExchangeExits, Flattening):
             wait = self.settings.max_entry_wait_s if order.intent == "entry" else self.settings.max_exit_wait_s
             GATE_BUDGET_S.set(wait)
             sent_ms = self.timestamp_ms()
+            qty = fmt(prep.qty)
             rep = await self._idempotent(
-                lambda: self._send_market(sym, order.side, fmt(prep.qty), order.reduce_only, cid),
+                lambda: self._send_market(sym, order.side, qty, order.reduce_only, cid),
                 lambda: self._query_order(sym, cid), max_wait_s=wait,
                 absent=lambda: self._absent(sym, cid, sent_ms),
             )
@@ -367,11 +375,11 @@ class LiveBroker(ExchangeExits, Flattening):
                 await self._resolve_flat_exit(order, str(e))
                 return
             if e.kind == UNKNOWN:
-                self._alert(f"{order.market} order {order.id} status unknown ({e}); reconciliation will adopt any position")
+                self.alert(f"{order.market} order {order.id} status unknown ({e}); reconciliation will adopt any position")
             self._reject(order, str(e))
             return
         except Exception as e:  # a parsing surprise must still answer the engine, which waits on this order
-            self._alert(f"{order.market} order {order.id}: internal error {type(e).__name__}: {e}")
+            self.alert(f"{order.market} order {order.id}: internal error {type(e).__name__}: {e}")
             self._reject(order, f"internal error: {type(e).__name__}")
             return
         if rep.filled_qty <= 0:

@@ -7,14 +7,20 @@
   replaces the engine's, and an alert says so;
 - after a restart the exchange-side exits are re-placed under this run's client ids (the old ones
   are cancelled first), so the watcher can follow them.
+
+Only the broker's public API is used. Periodic passes are run by `core.brokers.reconcile_loop`,
+started by the composition root: the broker never holds the engine.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from core.brokers.live_base import LiveBroker
 from core.brokers.live_types import ExchangePosition
 from core.positions import Position, stop_pct_for
+
+if TYPE_CHECKING:
+    from core.brokers.live_base import LiveBroker
 
 
 @dataclass
@@ -56,10 +62,10 @@ async def reconcile(engine, broker: LiveBroker, replace_exits: bool = False) -> 
             broker.report_flat(market, pos.qty, pos.side, pos.entry_price)
             report.closed.append(market)
         elif e.side != pos.side:
-            broker._alert(f"{market}: engine held {pos.side} {pos.qty:g}, venue holds {e.side} {e.qty:g}; venue wins")
+            broker.alert(f"{market}: engine held {pos.side} {pos.qty:g}, venue holds {e.side} {e.qty:g}; venue wins")
             new = position_from_exchange(e, engine, pos.id + "r")
             engine.restore_position(new)
-            await _protect(broker, new, replace=True)
+            await broker.protect(new)
             report.replaced.append(market)
         else:
             if abs(e.qty - pos.qty) > 1e-12:
@@ -68,30 +74,19 @@ async def reconcile(engine, broker: LiveBroker, replace_exits: bool = False) -> 
             else:
                 report.kept.append(market)
             if replace_exits or market not in broker.tracked or abs(broker.tracked[market].qty - e.qty) > 1e-12:
-                await _protect(broker, pos, replace=True)
+                await broker.protect(pos)
     for market, e in venue.items():
         if market in engine.positions or broker.busy(market) or market in pending:
             continue
         pos = position_from_exchange(e, engine, f"adopt-{market}")
         engine.restore_position(pos)
-        await _protect(broker, pos, replace=True)
+        await broker.protect(pos)
         report.adopted.append(market)
     return report
 
 
 async def startup_reconcile(engine, broker: LiveBroker) -> ReconcileReport:
-    """Run once after `broker.start()` and before trading; attaches the engine so the broker's
-    watcher keeps reconciling periodically."""
-    report = await reconcile(engine, broker, replace_exits=True)
-    broker.engine = engine
-    return report
-
-
-async def _protect(broker: LiveBroker, pos: Position, replace: bool) -> None:
-    """(Re)place the venue stop and take-profit for a position."""
-    sym = await broker.ensure_ready(pos.market)
-    if replace:
-        await broker._cancel_all_symbol(sym)
-    broker.tracked.pop(pos.market, None)
-    broker.on_position_opened(pos)
-    await broker.wait_idle()
+    """Run once after `broker.start()` and before trading: also re-places the venue stops for
+    every position under this run's client ids. The composition root then starts a
+    `ReconcileLoop` for the periodic passes."""
+    return await reconcile(engine, broker, replace_exits=True)

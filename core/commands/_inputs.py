@@ -8,8 +8,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from core.backtest import with_playbook
-from core.config import Config, ConfigError, load_config
+from core.config import Config, ConfigError, load_config, with_playbook
 from core.recording_set import InputError, RecordingSet
 from core.replay import DecodeStats
 

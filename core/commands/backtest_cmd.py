@@ -8,6 +8,8 @@ import orjson
 
 from core.backtest import backtest_report, format_report, run_backtest, split_backtest
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
+from core.playbook_names import PLAYBOOK_CHOICES
+from core.progress import Progress
 
 NAME = "backtest"
 HELP = "replay a recording through the engine and paper broker in full-auto; report per playbook and score tier"
@@ -17,7 +19,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
     p.add_argument("--config", metavar="FILE", help="config TOML (defaults otherwise)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
-    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
+    p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
     p.add_argument("--split", type=float, metavar="F", help="report the first F of the time span (in-sample) and the rest separately")
     p.add_argument("--journal", metavar="PATH", help="also write every signal, order and trade to this journal")
     p.add_argument("--proximity-ablation", action="store_true",
@@ -55,10 +57,9 @@ def run(args: argparse.Namespace) -> int:
     on_engine, close = _attach_journal(args.journal)
     journal_faults: list[str] = []
     try:
-        if args.split is not None:
-            results = list(split_backtest(rec, cfg, args.split))
-        else:
-            results = [run_backtest(rec, cfg, on_engine=on_engine)]
+        with Progress(NAME) as progress:
+            rec.progress = progress
+            results = _run(rec, cfg, args.split, on_engine)
         reports = [backtest_report(r) for r in results]
     except JournalError as exc:  # the journal could not be opened: nothing was run
         print(f"backtest: error: {exc}", file=sys.stderr)
@@ -75,3 +76,9 @@ def run(args: argparse.Namespace) -> int:
     for line in journal_faults:  # the report above is whole; the journal is not, and that is a failure
         print(f"backtest: error: {line}", file=sys.stderr)
     return 1 if journal_faults else 0
+
+
+def _run(rec, cfg, split, on_engine):
+    if split is not None:
+        return list(split_backtest(rec, cfg, split))
+    return [run_backtest(rec, cfg, on_engine=on_engine)]

@@ -20,7 +20,7 @@ from typing import Callable, TextIO
 from core.clock import Clock, WallClock
 from core.feeds.health import FeedHealth
 from core.feeds.live import LiveFeeds, parse_endpoints
-from core.feeds.registry import VENUES
+from core.feeds.registry import RETIRED, VENUES
 from core.recording import RecordingWriter, RotatingWriter
 
 NAME = "record"
@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
         unknown = [v for v in venues if v not in VENUES]
         if unknown or not venues:
             raise ValueError(f"unknown venue(s) {','.join(unknown) or '(none given)'}; choose from {','.join(VENUES)}")
+        retired = [RETIRED[v] for v in venues if v in RETIRED]
+        if retired:
+            raise ValueError("; ".join(retired))
     except ValueError as exc:
         print(f"liqhunt record: {exc}", file=sys.stderr)
         return 2

@@ -30,7 +30,7 @@ class VenueParser(Protocol):
 # --- how a venue is reached: pure data the connection runner acts on --------------------------
 
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,9 @@ class VenueConnection:
     ping_interval: float = 20.0
     stale_after: float = 60.0  # no frame for this long -> stale
     max_lifetime: float | None = None  # reconnect on our terms before the venue's forced cut (Binance: 24 h)
+    fresh_time: bool = False  # JSON frames carry a top-level "time" (unix s) set when sent (Gate)
+    headers: tuple[tuple[str, str], ...] = ()  # extra handshake headers (Gate: X-Gate-Size-Decimal)
+    gzip: bool = False  # binary frames are gzip-compressed text (HTX); inflated before recording and parsing
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,4 @@ class RestPoll:
     params: dict[str, Any] = field(default_factory=dict)
     interval: float = 60.0
     weight: int = 1  # the venue's request weight, for the runner's rate budget
+    first_within: float | None = None  # first request within this many s (default: within one interval)

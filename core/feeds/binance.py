@@ -23,6 +23,9 @@ VENUE = "binance"
 REST_BASE = "https://fapi.binance.com"
 INSTRUMENTS_URL = f"{REST_BASE}/fapi/v1/exchangeInfo"
 OPEN_INTEREST_PATH = "/fapi/v1/openInterest"
+FUNDING_INFO_PATH = "/fapi/v1/fundingInfo"  # fundingIntervalHours of symbols not on 8 h (4 h, 1 h ...)
+FUNDING_INFO_INTERVAL_S = 3600.0  # intervals change rarely; the endpoint shares 500 req / 5 min / IP
+DEFAULT_FUNDING_INTERVAL_H = 8.0  # symbols the fundingInfo answer does not list pay every 8 h
 MARKET_STREAM_URL = "wss://fstream.binance.com/market/stream?streams=!forceOrder@arr/!markPrice@arr@1s"
 
 _ORDER_SIDE_TO_POSITION = {"SELL": LONG, "BUY": SHORT}
@@ -39,6 +42,7 @@ class BinanceParser:
     def __init__(self, instruments: Iterable[Instrument] | None = None) -> None:
         self._markets = {i.symbol: i.market for i in instruments or () if i.venue == VENUE}
         self._marks: dict[str, float] = {}
+        self._funding_interval_h: dict[str, float] = {}  # from GET /fapi/v1/fundingInfo
         self._by_event: dict[str, Callable[[dict, float], list[Event]]] = {
             "forceOrder": self._force_order,
             "markPriceUpdate": self._mark_price,
@@ -63,7 +67,30 @@ class BinanceParser:
         """A recorded or live REST answer; only open interest is polled."""
         if path.endswith(OPEN_INTEREST_PATH):
             return self.parse_open_interest(body, ts_recv)
+        if path.endswith(FUNDING_INFO_PATH):
+            self.parse_funding_info(body)
+            return []
         raise ParseError("unknown_rest", path[:80])
+
+    def parse_funding_info(self, body: Any) -> None:
+        """``GET /fapi/v1/fundingInfo`` → per-symbol funding interval, carried on later mark events.
+
+        The answer lists only symbols whose funding settings were adjusted, e.g.
+        ``[{"symbol":"LPTUSDT","adjustedFundingRateCap":"0.02","adjustedFundingRateFloor":"-0.02",
+        "fundingIntervalHours":4,"disclaimer":false}]``; every other symbol stays on 8 h."""
+        if isinstance(body, (str, bytes)):
+            body = decode(body)
+        if isinstance(body, dict):
+            raise ParseError("venue_error", str(body.get("msg", body.get("code")))[:120])
+        intervals: dict[str, float] = {}
+        for row in items(body, "fundingInfo"):
+            if not isinstance(row, dict):
+                continue
+            hours = maybe_positive(row.get("fundingIntervalHours"), "fundingIntervalHours")
+            symbol = row.get("symbol")
+            if hours is not None and isinstance(symbol, str):
+                intervals[symbol] = hours
+        self._funding_interval_h = intervals
 
     def parse_open_interest(self, body: Any, ts_recv: float) -> list[Event]:
         """``GET /fapi/v1/openInterest`` → OpenInterest in USD at the last seen mark.
@@ -127,6 +154,7 @@ class BinanceParser:
             ts_event=ms_to_s(d.get("E"), "E") or ts_recv,
             ts_recv=ts_recv,
             index=maybe_positive(d.get("i"), "i"),
+            funding_interval_h=self._funding_interval_h.get(symbol, DEFAULT_FUNDING_INTERVAL_H),
         )]
 
     def _market(self, symbol: str) -> str:
@@ -183,5 +211,7 @@ def polls(instruments: Iterable[Instrument]) -> list[RestPoll]:
     symbols = sorted({i.symbol for i in instruments if i.venue == VENUE})
     per_minute = _WEIGHT_PER_MINUTE * _OI_SHARE_OF_BUDGET
     interval = max(60.0, 60.0 * len(symbols) / per_minute)
-    return [RestPoll(VENUE, f"{REST_BASE}{OPEN_INTEREST_PATH}", {"symbol": s}, interval=interval, weight=1)
-            for s in symbols]
+    funding = RestPoll(VENUE, f"{REST_BASE}{FUNDING_INFO_PATH}", {}, interval=FUNDING_INFO_INTERVAL_S, weight=1,
+                      first_within=5.0)
+    return [funding] + [RestPoll(VENUE, f"{REST_BASE}{OPEN_INTEREST_PATH}", {"symbol": s}, interval=interval, weight=1)
+                        for s in symbols]

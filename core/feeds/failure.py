@@ -21,7 +21,9 @@ _SPECIFIC = (socket.gaierror, ConnectionRefusedError, TimeoutError, httpx.Timeou
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
-    out, seen, cur = [], set(), exc
+    out: list[BaseException] = []
+    seen: set[int] = set()
+    cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
         out.append(cur)

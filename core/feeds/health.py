@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from enum import StrEnum
 
 from core.events import Event
 
-FeedState = Literal["connecting", "connected", "stale", "reconnecting", "down"]
+
+class FeedState(StrEnum):
+    """A venue connection's state; anything but CONNECTED blocks entries."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    STALE = "stale"  # connected, but silent for longer than allowed
+    RECONNECTING = "reconnecting"
+    DOWN = "down"
+
+
+# entries wait while a venue is in any of these (a simulator or a replay has no connection to lose)
+BLOCKING_STATES: frozenset[str] = frozenset(FeedState) - {FeedState.CONNECTED}
 
 # Worst first: the venue shows the worst state among its connections.
-_SEVERITY: tuple[FeedState, ...] = ("down", "reconnecting", "stale", "connecting", "connected")
+_SEVERITY: tuple[FeedState, ...] = (
+    FeedState.DOWN, FeedState.RECONNECTING, FeedState.STALE, FeedState.CONNECTING, FeedState.CONNECTED)
 
 RATE_WINDOW_S = 10  # msgs_per_s is averaged over this many whole seconds
 LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
@@ -26,16 +40,18 @@ LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
 @dataclass(frozen=True, slots=True)
 class ConnectionHealth:
     name: str
-    state: FeedState = "connecting"
+    state: FeedState = FeedState.CONNECTING
     reason: str = ""
     reconnects: int = 0
     last_frame_ts: float | None = None
+    next_retry_ts: float | None = None  # clock time of the next connect attempt while waiting to retry
+    ever_connected: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class FeedHealth:
     venue: str
-    state: FeedState = "connecting"
+    state: FeedState = FeedState.CONNECTING
     reason: str = ""  # last error or note, as a human sentence
     received: int = 0  # frames and REST responses taken off the wire
     processed: int = 0  # of those, the ones that parsed
@@ -48,10 +64,32 @@ class FeedHealth:
     lag_ms: float | None = None  # median ts_recv - ts_event over recent events
     last_frame_ts: float | None = None
     connections: tuple[ConnectionHealth, ...] = ()
+    rows_dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows removed from frames that parsed (e.g. OKX replays)
+    last_error: str = ""  # the latest failure, kept after recovery so the feed table can say what happened
+    next_retry_ts: float | None = None  # earliest clock time a waiting connection tries again
+    ever_connected: bool = False  # False + state "down": the venue was never reached this run
+    coverage: str = ""  # how complete the venue's liquidation stream is (registry LIQUIDATION_COVERAGE)
+
+    def age_s(self, now: float) -> float | None:
+        """Seconds since the last websocket frame; None before the first."""
+        return None if self.last_frame_ts is None else max(0.0, now - self.last_frame_ts)
+
+    def retry_in_s(self, now: float) -> float | None:
+        """Seconds until the next reconnect attempt; None when nothing is waiting to retry."""
+        return None if self.next_retry_ts is None else max(0.0, self.next_retry_ts - now)
+
+    def effective_state(self, now: float, max_silence: float) -> FeedState:
+        """The state entries should see: a connected venue with no stream frame yet is still
+        ``connecting``; one silent longer than `max_silence` is ``stale``."""
+        if self.state != FeedState.CONNECTED:
+            return self.state
+        if self.last_frame_ts is None:
+            return FeedState.CONNECTING
+        return FeedState.STALE if now - self.last_frame_ts > max_silence else FeedState.CONNECTED
 
     def is_stale(self, now: float, max_silence: float | None = None) -> bool:
         """True when entries should be blocked: not connected, or (given `max_silence`) no frame lately."""
-        if self.state != "connected":
+        if self.state != FeedState.CONNECTED:
             return True
         if max_silence is not None:
             return self.last_frame_ts is None or now - self.last_frame_ts > max_silence
@@ -61,27 +99,33 @@ class FeedHealth:
 def aggregate_state(states: list[FeedState]) -> FeedState:
     """The venue's state is its worst connection's; no connections at all means down."""
     if not states:
-        return "down"
+        return FeedState.DOWN
     return min(states, key=_SEVERITY.index)
 
 
 class HealthTracker:
     """Mutable counters behind `FeedHealth`; the runner is its only writer."""
 
-    def __init__(self, venue: str, connection_names: list[str], note: str = "") -> None:
+    def __init__(self, venue: str, connection_names: list[str], note: str = "", coverage: str = "",
+                 poll_names: Sequence[str] = ()) -> None:
         self.venue = venue
+        self.coverage = coverage
         self.note = note  # shown as the reason while nothing is wrong (e.g. no liquidation stream)
         self.received = 0
         self.processed = 0
         self.dropped: dict[str, int] = {}
+        self.row_drops: dict[str, int] = {}
         self.events = 0
         self.filtered = 0
         self.errors: dict[str, int] = {}
         self.last_frame_ts: float | None = None
         self._conns = {n: ConnectionHealth(n) for n in connection_names}
+        # a REST poll degrades the venue only once it fails: until then the streams say how it is
+        self._conns.update({n: ConnectionHealth(n, state=FeedState.CONNECTED) for n in poll_names})
         self._opens: dict[str, int] = {}
         self._stopped = False
         self._reason = ""
+        self._last_error = ""
         # per-second buckets: (whole second, count); O(1) per frame whatever the rate
         self._buckets: deque[list[float]] = deque(maxlen=RATE_WINDOW_S + 1)
         self._lags: deque[float] = deque(maxlen=LAG_SAMPLES)
@@ -108,6 +152,9 @@ class HealthTracker:
     def frame_dropped(self, reason: str) -> None:
         self.dropped[reason] = self.dropped.get(reason, 0) + 1
 
+    def rows_dropped(self, reason: str, n: int) -> None:
+        self.row_drops[reason] = self.row_drops.get(reason, 0) + n
+
     def events_delivered(self, events: list[Event]) -> None:
         self.events += len(events)
         for ev in events:
@@ -121,16 +168,24 @@ class HealthTracker:
     def error(self, kind: str, reason: str | None = None) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
         if reason:
-            self._reason = reason
+            self._reason = self._last_error = reason
 
     # --- connection state -------------------------------------------------------------------
-    def set_state(self, connection: str, state: FeedState, reason: str = "") -> bool:
-        """Record a connection's state; returns True if it changed (worth a health push)."""
+    def set_state(self, connection: str, state: FeedState, reason: str = "",
+                  next_retry_ts: float | None = None, *, is_poll: bool = False) -> bool:
+        """Record a connection's state; returns True if it changed (worth a health push).
+
+        A websocket that was never opened and is waiting to retry is ``down``, not
+        ``reconnecting``: nothing was ever received from it, so there is nothing to be stale.
+        A failing REST poll (open interest, funding intervals) stays ``reconnecting``."""
         c = self._conns[connection]
-        new = replace(c, state=state, reason=reason)
+        if state == FeedState.RECONNECTING and not c.ever_connected and not is_poll:
+            state = FeedState.DOWN
+        new = replace(c, state=state, reason=reason, next_retry_ts=next_retry_ts,
+                      ever_connected=c.ever_connected or state == FeedState.CONNECTED)
         self._conns[connection] = new
-        if reason and state != "connected":
-            self._reason = reason
+        if reason and state != FeedState.CONNECTED:
+            self._reason = self._last_error = reason
         return (new.state, new.reason) != (c.state, c.reason)
 
     def connection_opened(self, connection: str) -> None:
@@ -147,8 +202,8 @@ class HealthTracker:
     # --- reading ----------------------------------------------------------------------------
     def snapshot(self, now: float) -> FeedHealth:
         conns = tuple(self._conns.values())
-        state = "down" if self._stopped else aggregate_state([c.state for c in conns])
-        reason = "" if state == "connected" else next(
+        state = FeedState.DOWN if self._stopped else aggregate_state([c.state for c in conns])
+        reason = "" if state == FeedState.CONNECTED else next(
             (c.reason for c in conns if c.state == state and c.reason), self._reason)
         if self.note:
             reason = f"{reason}; {self.note}" if reason else self.note
@@ -167,6 +222,11 @@ class HealthTracker:
             lag_ms=statistics.median(self._lags) if self._lags else None,
             last_frame_ts=self.last_frame_ts,
             connections=conns,
+            rows_dropped=dict(self.row_drops),
+            last_error=self._last_error,
+            next_retry_ts=min((c.next_retry_ts for c in conns if c.next_retry_ts is not None), default=None),
+            ever_connected=any(c.ever_connected for c in conns),
+            coverage=self.coverage,
         )
 
     def _rate(self, now: float) -> float:

@@ -18,9 +18,9 @@ import httpx
 from core.clock import Clock
 from core.events import Event, Liquidation, base_asset
 from core.feeds.failure import host_of
-from core.feeds.health import FeedHealth
+from core.feeds.health import FeedHealth, FeedState
 from core.feeds.instruments_cache import InstrumentSet, load_instruments, with_base
-from core.feeds.registry import LIQUIDATION_COVERAGE, VENUES, make_parser, parse_recorded, venue_module
+from core.feeds.registry import LIQUIDATION_COVERAGE, RETIRED, VENUES, make_parser, parse_recorded, venue_module
 from core.feeds.runner import FeedRunner, OnEvents, OnHealth, OnRaw
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,9 @@ class LiveFeeds:
         unknown = [v for v in self.venues if v not in VENUES]
         if unknown:
             raise ValueError(f"unknown venue(s) {', '.join(unknown)}; supported: {', '.join(VENUES)}")
+        retired = [v for v in self.venues if v in RETIRED]
+        if retired:
+            raise ValueError("; ".join(RETIRED[v] for v in retired))
         self.clock = clock
         self._on_events = on_events
         self._on_raw = on_raw
@@ -101,8 +104,9 @@ class LiveFeeds:
         api = venue_module(venue)
         rest_base = self._rest_base.get(venue)
         while True:
-            self._publish(FeedHealth(venue, "connecting",
-                                     f"fetching instruments from {host_of(with_base(api.INSTRUMENTS_URL, rest_base))}"))
+            self._publish(FeedHealth(venue, FeedState.CONNECTING,
+                                     f"fetching instruments from {host_of(with_base(api.INSTRUMENTS_URL, rest_base))}",
+                                     coverage=LIQUIDATION_COVERAGE.get(venue, "")))
             iset = await load_instruments(venue, api, client, self.cache_dir, rest_base)
             self.instruments[venue] = iset
             connections = [replace(c, url=with_base(c.url, self._ws_base.get(venue))) for c in api.connections(iset.instruments)]
@@ -113,7 +117,9 @@ class LiveFeeds:
             why = "; ".join(n for n in (iset.reason or "the venue listed no instruments",
                                         f"nothing to subscribe to, retrying in {INSTRUMENT_RETRY_S:.0f} s",
                                         _liquidation_note(venue)) if n)
-            self._publish(FeedHealth(venue, "down", why))
+            self._publish(FeedHealth(venue, FeedState.DOWN, why, last_error=iset.reason or why,
+                                     next_retry_ts=self.clock.now() + INSTRUMENT_RETRY_S,
+                                     coverage=LIQUIDATION_COVERAGE.get(venue, "")))
             await asyncio.sleep(INSTRUMENT_RETRY_S)
         if self._on_raw is not None and iset.instruments:
             # recorded first, so a replay knows the contract sizes the parsers used live
@@ -125,7 +131,8 @@ class LiveFeeds:
             venue, connections, make_parser(venue, iset.instruments), self._on_events, self.clock,
             on_raw=self._on_raw, on_health=self._publish, auto_reply=api.auto_reply, polls=polls,
             http_client=client, rng=self._rng, parse_poll=parse_recorded, keep=self.market_filter.keep,
-            note=note, **self._runner_options,
+            note=note, coverage=LIQUIDATION_COVERAGE.get(venue, ""), connects_per_s=api.connects_per_s,
+            **self._runner_options,
         )
         self.runners[venue] = runner
         await runner.run()

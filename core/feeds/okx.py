@@ -34,6 +34,11 @@ _POS_SIDE = {"long": LONG, "short": SHORT}
 _QUIET_EVENTS = dict.fromkeys(("subscribe", "unsubscribe", "channel-conn-count", "notice", "login"), True)
 ARGS_PER_FRAME = 30
 INSTRUMENTS_PER_CONNECTION = 100  # 3 channels each; far below the 480 subscribes/hour limit
+CONNECTS_PER_S = 3.0  # OKX: 3 connection requests per second per IP
+# A liquidation row stamped this much before our subscription was acknowledged is a replay of an
+# earlier one (OKX's first push after a (re)subscribe can carry them), not a new liquidation.
+# The slack covers clock offset between OKX and us; replays are typically minutes old.
+REPLAY_SLACK_S = 1.0
 
 
 class OkxParser:
@@ -46,6 +51,8 @@ class OkxParser:
         self._instruments = {i.symbol: i for i in instruments or () if i.venue == VENUE}
         self._marks: dict[str, float] = {}
         self._funding: dict[str, tuple[float | None, float | None, float]] = {}
+        self._liquidations_since: float | None = None  # receive time of the latest liquidation-orders ack
+        self._row_drops: dict[str, int] = {}
         self._by_channel: dict[str, Callable[[dict, float], list[Event]]] = {
             "liquidation-orders": self._liquidations,
             "funding-rate": self._funding_rate,
@@ -63,13 +70,31 @@ class OkxParser:
             if event == "error":
                 raise ParseError("venue_error", f"{msg.get('code')} {msg.get('msg')}"[:120])
             if lookup(_QUIET_EVENTS, event):
+                if event == "subscribe" and isinstance(msg.get("arg"), dict) \
+                        and msg["arg"].get("channel") == "liquidation-orders":
+                    self._liquidations_since = ts_recv  # what came before this is not news
                 return []
             raise ParseError("unknown_stream", f"event {event}"[:40])
         channel = obj(msg.get("arg"), "arg").get("channel")
         handler = lookup(self._by_channel, channel)
         if handler is None:
             raise ParseError("unknown_stream", str(channel)[:40])
-        return [ev for row in items(msg.get("data"), "data") for ev in handler(obj(row, "data[]"), ts_recv)]
+        events = [ev for row in items(msg.get("data"), "data") for ev in handler(obj(row, "data[]"), ts_recv)]
+        if channel == "liquidation-orders" and self._liquidations_since is not None:
+            cutoff = self._liquidations_since - REPLAY_SLACK_S
+            fresh = [ev for ev in events if ev.ts_event >= cutoff]
+            if events and not fresh:
+                # counted by the runner as dropped("replayed"); never fed to the windows
+                raise ParseError("replayed", f"{len(events)} liquidation(s) from before the subscription")
+            if len(fresh) < len(events):
+                self._row_drops["replayed"] = self._row_drops.get("replayed", 0) + len(events) - len(fresh)
+            return fresh
+        return events
+
+    def take_row_drops(self) -> dict[str, int]:
+        """Rows removed from the last frames that otherwise parsed (replays mixed with new rows)."""
+        out, self._row_drops = self._row_drops, {}
+        return out
 
     # --- liquidations ------------------------------------------------------------------------
 

@@ -69,3 +69,21 @@ class RateBudget:
         loop = asyncio.get_running_loop()
         self._paused_until = max(self._paused_until, loop.time() + seconds)
         self._tokens = 0.0
+
+
+class ConnectPacer:
+    """Spaces connection attempts `1/per_s` apart (OKX allows 3 connection requests per second
+    per IP). Slots are reserved in call order, so connections opened together queue up."""
+
+    def __init__(self, per_s: float) -> None:
+        if per_s <= 0:
+            raise ValueError("per_s must be > 0")
+        self.interval = 1.0 / per_s
+        self._next = float("-inf")
+
+    async def acquire(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)

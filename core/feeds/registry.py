@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any, Callable, Iterable
 
 from core.events import Event
-from core.feeds import binance, bitmex, bybit, deribit, hyperliquid, okx
+from core.feeds import binance, bitget, bitmex, bybit, deribit, gate, htx, hyperliquid, okx
 from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.instruments import Instrument
 
@@ -22,6 +22,9 @@ _MODULES: dict[str, ModuleType] = {
     "bitmex": bitmex,
     "deribit": deribit,
     "hyperliquid": hyperliquid,
+    "gate": gate,
+    "bitget": bitget,
+    "htx": htx,
 }
 _PARSERS: dict[str, type] = {
     "binance": binance.BinanceParser,
@@ -30,8 +33,25 @@ _PARSERS: dict[str, type] = {
     "bitmex": bitmex.BitmexParser,
     "deribit": deribit.DeribitParser,
     "hyperliquid": hyperliquid.HyperliquidParser,
+    "gate": gate.GateParser,
+    "bitget": bitget.BitgetParser,
+    "htx": htx.HtxParser,
 }
-VENUES: tuple[str, ...] = tuple(_MODULES)
+VENUES: tuple[str, ...] = tuple(_MODULES)  # every parser: replay and normalise accept all of these
+
+# Venues that no longer exist: their parsers stay so old recordings replay, but nothing connects to them.
+RETIRED: dict[str, str] = {
+    "bitmex": "BitMEX closed on 2026-09-23 04:00 UTC (its closure notice of 2026-07-23); "
+              "its parser stays so old recordings still replay",
+}
+LIVE_VENUES: tuple[str, ...] = tuple(v for v in VENUES if v not in RETIRED)
+# `liqhunt run` without --venues: every live venue with a public liquidation feed (Hyperliquid has none)
+DEFAULT_VENUES: tuple[str, ...] = ("binance", "bybit", "okx", "deribit", "gate", "bitget")
+
+
+def retired_reason(venue: str) -> str | None:
+    """Why `venue` cannot be connected to live, or None if it can."""
+    return RETIRED.get(venue)
 
 LIQUIDATION_COVERAGE: dict[str, str] = {
     "binance": "at most one liquidation per symbol per second is published: counts and volume are lower bounds",
@@ -40,6 +60,12 @@ LIQUIDATION_COVERAGE: dict[str, str] = {
     "bitmex": "engine orders as they rest in the book, counted once on insert at their size then",
     "deribit": "every liquidation trade, read from the public trade flag",
     "hyperliquid": "none: Hyperliquid publishes no public liquidation stream (funding and OI only)",
+    "gate": "every liquidation order since Gate's 2026-08-20 change (batched per contract each second, "
+            "or at 20 orders); before it, at most one per contract per second",
+    "bitget": "a snapshot: per pair each second only the largest long and the largest short liquidation, "
+              "so counts and volume are lower bounds",
+    "htx": "liquidation orders of every USDT swap (one wildcard topic); HTX does not say whether it "
+           "throttles them",
 }
 
 
@@ -62,6 +88,7 @@ class VenueApi:
     instruments_body: dict | None
     parse_instruments: Callable[[Any], list[Instrument]]
     auto_reply: Callable[[str | bytes], str | None]
+    connects_per_s: float | None = None  # the venue's limit on new connections per second per IP
 
     # The module-style names, so callers can write venue_module(v).INSTRUMENTS_URL.
     @property
@@ -86,6 +113,7 @@ def venue_module(venue: str) -> VenueApi:
         instruments_body=getattr(m, "INSTRUMENTS_BODY", None),
         parse_instruments=m.parse_instruments,
         auto_reply=getattr(m, "auto_reply", _no_reply),
+        connects_per_s=getattr(m, "CONNECTS_PER_S", None),
     )
 
 

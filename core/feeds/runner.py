@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import logging
 import math
 import random
+import zlib
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 from core.clock import Clock
@@ -24,7 +27,7 @@ from core.events import Event
 from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.feeds.failure import describe_failure, host_of
 from core.feeds.health import FeedHealth, FeedState, HealthTracker
-from core.feeds.pacing import Backoff, RateBudget
+from core.feeds.pacing import Backoff, ConnectPacer, RateBudget
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,8 @@ class FeedRunner:
         parse_poll: ParsePoll | None = None,
         keep: Callable[[Event], bool] | None = None,
         note: str = "",
+        coverage: str = "",
+        connects_per_s: float | None = None,
         stale_grace: float = 30.0,
         healthy_after: float = 30.0,
         health_interval: float = 1.0,
@@ -92,7 +97,9 @@ class FeedRunner:
         self.open_timeout = open_timeout
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
-        self._tracker = HealthTracker(venue, names + [_poll_name(p) for p in self.polls], note=note)
+        self._connect_pacer = ConnectPacer(connects_per_s) if connects_per_s else None
+        self._tracker = HealthTracker(venue, names, note=note, coverage=coverage,
+                                      poll_names=list(dict.fromkeys(_poll_name(p) for p in self.polls)))
 
     @property
     def health(self) -> FeedHealth:
@@ -123,14 +130,19 @@ class FeedRunner:
         loop = asyncio.get_running_loop()
         backoff = Backoff(*self._backoff, rng=self._rng)
         first = True
+        reason = ""
         while True:
-            self._set_state(conn.name, "connecting" if first else "reconnecting",
-                            "" if first else f"reconnecting to {host_of(conn.url)}")
+            # a retry keeps the last failure in view: FeedState.DOWN with no reason would say nothing
+            self._set_state(conn.name, FeedState.CONNECTING if first else FeedState.RECONNECTING,
+                            "" if first else f"{reason}; connecting to {host_of(conn.url)} again")
             first = False
             opened_at: float | None = None
             planned = False
+            if self._connect_pacer is not None:
+                await self._connect_pacer.acquire()
             try:
-                async with connect(conn.url, open_timeout=self.open_timeout, close_timeout=2.0,
+                async with connect(conn.url, additional_headers=list(conn.headers) or None,
+                                   open_timeout=self.open_timeout, close_timeout=2.0,
                                    max_size=2**24, max_queue=256) as ws:
                     opened_at = loop.time()
                     self._tracker.connection_opened(conn.name)
@@ -148,14 +160,15 @@ class FeedRunner:
             if opened_at is not None and loop.time() - opened_at >= self.healthy_after:
                 backoff.reset()
             delay = 0.0 if planned else backoff.next()
-            self._set_state(conn.name, "reconnecting", f"{reason}; retrying in {delay:.1f} s")
+            self._set_state(conn.name, FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s",
+                            next_retry_ts=self.clock.now() + delay)
             await asyncio.sleep(delay)
 
     async def _session(self, conn: VenueConnection, ws: ClientConnection) -> None:
         loop = asyncio.get_running_loop()
         for frame in conn.subscribe:
-            await ws.send(frame)
-        self._set_state(conn.name, "connected")
+            await ws.send(self._stamped(conn, frame))
+        self._set_state(conn.name, FeedState.CONNECTED)
         pinger = asyncio.create_task(self._ping_forever(conn, ws)) if conn.ping_frame else None
         deadline = loop.time() + conn.max_lifetime if conn.max_lifetime else math.inf
         last_frame = loop.time()
@@ -175,14 +188,14 @@ class FeedRunner:
                                             "scheduled_reconnect", planned=True) from None
                     if not stale:
                         stale = True
-                        self._set_state(conn.name, "stale", f"no frame from {host_of(conn.url)} for {silent:.0f} s")
+                        self._set_state(conn.name, FeedState.STALE, f"no frame from {host_of(conn.url)} for {silent:.0f} s")
                         continue
                     raise _SessionEnded(f"no frame from {host_of(conn.url)} for {silent:.0f} s; forcing a reconnect",
                                         "stale_reconnect") from None
                 last_frame = loop.time()
                 if stale:
                     stale = False
-                    self._set_state(conn.name, "connected")
+                    self._set_state(conn.name, FeedState.CONNECTED)
                 reply = self._on_frame(conn, raw)
                 if reply is not None:
                     await ws.send(reply)
@@ -197,15 +210,27 @@ class FeedRunner:
         try:
             while True:
                 await asyncio.sleep(conn.ping_interval)
-                await ws.send(conn.ping_frame)  # type: ignore[arg-type]
+                await ws.send(self._stamped(conn, conn.ping_frame))  # type: ignore[arg-type]
         except asyncio.CancelledError:
             raise
         except Exception:  # the connection died; the reader sees it and reconnects
             return
 
+    def _stamped(self, conn: VenueConnection, frame: str) -> str:
+        """Gate checks each request's "time" against its clock: stamp it at send time."""
+        if not conn.fresh_time:
+            return frame
+        return orjson.dumps({**orjson.loads(frame), "time": int(self.clock.now())}).decode()
+
     def _on_frame(self, conn: VenueConnection, raw: str | bytes) -> str | None:
         ts = self.clock.now()
         self._tracker.frame_received(ts, conn.name)
+        if isinstance(raw, bytes) and conn.gzip:
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error):
+                self._tracker.frame_dropped("bad_gzip")
+                return None
         if isinstance(raw, bytes):
             try:
                 raw = raw.decode("utf-8")
@@ -228,7 +253,7 @@ class FeedRunner:
         backoff = Backoff(*self._backoff, rng=self._rng)
         path = urlsplit(poll.url).path
         # spread the first requests over one interval so N polls do not start as one burst
-        await asyncio.sleep(self._rng.random() * poll.interval)
+        await asyncio.sleep(self._rng.random() * (poll.first_within if poll.first_within is not None else poll.interval))
         while True:
             await self._budget.acquire(poll.weight)
             delay = poll.interval
@@ -255,14 +280,15 @@ class FeedRunner:
                                     f"{host_of(poll.url)}{path} answered HTTP {resp.status_code}")
                 else:
                     backoff.reset()
-                    self._set_state(name, "connected")
+                    self._set_state(name, FeedState.CONNECTED)
                     self._on_poll_response(poll, path, resp)
             await asyncio.sleep(delay)
 
     def _fail_poll(self, name: str, kind: str, reason: str) -> None:
         self._tracker.error(kind)
         # a failing poll makes the venue "reconnecting" only while it fails; data streams may still be fine
-        self._set_state(name, "reconnecting", reason)
+        if self._tracker.set_state(name, FeedState.RECONNECTING, reason, is_poll=True):
+            self._push_health()
 
     def _on_poll_response(self, poll: RestPoll, path: str, resp: httpx.Response) -> None:
         ts = self.clock.now()
@@ -298,6 +324,10 @@ class FeedRunner:
             self._tracker.frame_dropped("parser_bug")
             return
         self._tracker.frame_processed()
+        take_row_drops = getattr(self.parser, "take_row_drops", None)
+        if take_row_drops is not None:
+            for reason, n in take_row_drops().items():
+                self._tracker.rows_dropped(reason, n)
         if self._keep is not None:
             kept = [e for e in events if self._keep(e)]
             self._tracker.events_filtered(len(events) - len(kept))
@@ -312,8 +342,8 @@ class FeedRunner:
             return
         self._tracker.events_delivered(events)
 
-    def _set_state(self, name: str, state: FeedState, reason: str = "") -> None:
-        if self._tracker.set_state(name, state, reason):
+    def _set_state(self, name: str, state: FeedState, reason: str = "", next_retry_ts: float | None = None) -> None:
+        if self._tracker.set_state(name, state, reason, next_retry_ts):
             self._push_health()
 
     def _push_health(self) -> None:

@@ -125,6 +125,37 @@ def hyperliquid_market(coin: str) -> str:
     return market_name(coin, "USDC")
 
 
+@_memo
+def gate_market(contract: str) -> str:
+    """``BTC_USDT`` → BTC-USDT-PERP (Gate names futures contracts BASE_QUOTE)."""
+    if not isinstance(contract, str):
+        return ""
+    base, sep, quote = contract.upper().partition("_")
+    if sep and base.isalnum() and quote.isalnum():
+        return market_name(base, quote)
+    return _fallback(contract)
+
+
+@_memo
+def bitget_market(symbol: str) -> str:
+    """``BTCUSDT`` → BTC-USDT-PERP (Bitget USDT-M futures use the plain pair)."""
+    if not isinstance(symbol, str):
+        return ""
+    split = _split_suffix(symbol.upper(), ("USDT", "USDC"))
+    return market_name(*split) if split else _fallback(symbol)
+
+
+@_memo
+def htx_market(contract_code: str) -> str:
+    """``BTC-USDT`` → BTC-USDT-PERP (HTX swaps); dated ``BTC-USDT-240628`` comes back whole."""
+    if not isinstance(contract_code, str):
+        return ""
+    parts = contract_code.upper().split("-")
+    if len(parts) == 2 and parts[0].isalnum() and parts[1].isalnum():
+        return market_name(parts[0], parts[1])
+    return _fallback(contract_code)
+
+
 MARKET_OF_SYMBOL = {
     "binance": binance_market,
     "bybit": bybit_market,
@@ -132,6 +163,9 @@ MARKET_OF_SYMBOL = {
     "bitmex": bitmex_market,
     "deribit": deribit_market,
     "hyperliquid": hyperliquid_market,
+    "gate": gate_market,
+    "bitget": bitget_market,
+    "htx": htx_market,
 }
 
 

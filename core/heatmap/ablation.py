@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-from core.backtest import BacktestResult, Recording, backtest_report, format_tier_table, load_recording, run_backtest
+from core.backtest import BacktestResult, Recording, Source, backtest_report, format_tier_table, load_recording, run_backtest
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.heatmap.config import HeatmapConfig
@@ -48,7 +48,7 @@ def sim_recording(scenario: str = "normal", seed: int = 7, markets: int = 5, hou
     return Recording(f"sim:{scenario}:seed{seed}:{markets}m:{hours:g}h", lines, sim.instruments(), stats)
 
 
-def proximity_ablation(rec: Recording, cfg: Config, heatmap: HeatmapConfig | None = None) -> tuple[BacktestResult, BacktestResult]:
+def proximity_ablation(rec: Source, cfg: Config, heatmap: HeatmapConfig | None = None) -> tuple[BacktestResult, BacktestResult]:
     """(proximity on, proximity off) backtests of the same data with the same estimator."""
     factory = heatmap_factory(heatmap, rec.instruments)
     on = run_backtest(rec, cfg, fuel_map_factory=factory, label="proximity on")

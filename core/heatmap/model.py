@@ -30,7 +30,7 @@ The nearest of the two is reported.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from core.clock import Clock
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest, Side, Trade
@@ -42,6 +42,9 @@ from core.heatmap.margin import table_for
 from core.heatmap.realised import RealisedLiquidations
 from core.heatmap.slices import TierSlice, tier_slices
 from core.instruments import Instrument
+
+if TYPE_CHECKING:
+    from core.config import Config  # core.config imports the heatmap's own config from this package
 
 SEED_SIGMAS = 2.5  # the seed's normal of entry prices is cut off this many σ out
 _FUNDING_UNIT = 0.001  # funding_tilt is per 0.1 % per 8 h
@@ -199,7 +202,7 @@ class HeatmapEstimator:
         offsets = [k * step for k in range(-n, n + 1)]
         weights = [math.exp(-0.5 * (x / sigma) ** 2) for x in offsets]
         wsum = sum(weights)
-        for x, w in zip(offsets, weights):
+        for x, w in zip(offsets, weights, strict=True):
             self._open(m, venue, market, price * math.exp(x), usd * w / wsum, ts)
 
     def _open(self, m: _Market, venue: str, market: str, entry: float, usd: float, ts: float) -> None:
@@ -312,3 +315,11 @@ def _empty_bins(price: float, pct: float, buckets: int) -> tuple[list[float], li
     lo = price * (1.0 - pct / 100.0)
     width = (2.0 * price * pct / 100.0) / buckets
     return [lo + width * (b + 0.5) for b in range(buckets)], [0.0] * buckets, [0.0] * buckets
+
+
+def estimated_fuel_map(cfg: Config, clock: Clock, instruments: Iterable[Instrument]) -> HeatmapEstimator | None:
+    """The heatmap estimate every composition (console, backtest, study) attaches, unless the config
+    turns it off."""
+    if not cfg.heatmap.enabled:
+        return None
+    return HeatmapEstimator(cfg.heatmap, clock, instruments)

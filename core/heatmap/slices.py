@@ -30,8 +30,8 @@ def tier_slices(cfg: HeatmapConfig, table: MarginTable, max_leverage: float | No
         cap = min(cap, max_leverage)
     total = sum(cfg.leverage_weights)
     merged: dict[float, float] = {}
-    for lev, w in zip(cfg.leverages, cfg.leverage_weights):
-        lev_c = float(min(lev, cap))
+    for tier_lev, w in zip(cfg.leverages, cfg.leverage_weights, strict=True):  # equal: load_config checks
+        lev_c = float(min(tier_lev, cap))
         merged[lev_c] = merged.get(lev_c, 0.0) + w / total
     out = []
     for lev, w in sorted(merged.items()):

@@ -111,6 +111,8 @@ class Journal:
                 cur = self._conn.execute(sql, params)
         except sqlite3.Error as exc:
             raise JournalError(fault_message(self.path, exc, "cannot start a session")) from None
+        if cur.lastrowid is None:  # sqlite always sets it after an INSERT
+            raise JournalError("the sessions row got no id")
         self.session_id = int(cur.lastrowid)
         self.source, self.broker, self.source_id = source_label, broker, source_id
         self._recorder = EventRecorder(self.session_id)
@@ -156,7 +158,7 @@ class Journal:
         """Re-write an open position changed outside the engine's events (a size taken from the exchange)."""
         if self._recorder is None:
             raise JournalError("open_session() before save_position()")
-        row = position_row(self.session_id, self._recorder.key_for(pos), pos, self.clock.now())
+        row = position_row(self._recorder.session_id, self._recorder.key_for(pos), pos, self.clock.now())
         self._writer.submit([insert("positions_open", row, ("key",))])
         self._writer.flush(self._durable_timeout)
 
@@ -221,10 +223,13 @@ class Journal:
 
     def trades(self, since_ts: float | None = None, source: str | None = None) -> list[dict]:
         """Closed trades, oldest exit first; `source` keeps only sessions with that label.
-        Each row also has `cost_bps` (fees + entry and exit slippage, as the backtest report has)."""
+        Each row also has the backtest report's cost split: `fees_bps`, `slippage_bps` (modelled),
+        `drift_bps` (latency) and their sum `cost_bps`."""
         sql = """SELECT t.*, s.source AS source,
                     COALESCE((SELECT SUM(f.slippage_bps) FROM fills f
-                              WHERE f.session_id = t.session_id AND f.position_id = t.position_id), 0) AS slippage_bps
+                              WHERE f.session_id = t.session_id AND f.position_id = t.position_id), 0) AS slippage_bps,
+                    COALESCE((SELECT SUM(COALESCE(json_extract(f.extras, '$.latency_drift_bps'), 0)) FROM fills f
+                              WHERE f.session_id = t.session_id AND f.position_id = t.position_id), 0) AS drift_bps
                  FROM trades t JOIN sessions s ON s.id = t.session_id WHERE 1 = 1"""
         params: list = []
         if since_ts is not None:
@@ -236,7 +241,10 @@ class Journal:
         rows = self.query(sql + " ORDER BY t.exit_ts, t.rowid", tuple(params))
         for r in rows:
             notional = (r["qty"] or 0.0) * (r["entry_price"] or 0.0)
-            r["cost_bps"] = ((r["fees"] or 0.0) / notional * 1e4 if notional else 0.0) + r.pop("slippage_bps")
+            # the same cost split the backtest report has: fees, modelled slippage, latency drift
+            r["fees_bps"] = (r["fees"] or 0.0) / notional * 1e4 if notional else 0.0
+            r["slippage_bps"] -= r["drift_bps"]
+            r["cost_bps"] = r["fees_bps"] + r["slippage_bps"] + r["drift_bps"]
             for k in ("mae_pct", "mfe_pct"):  # journals migrated from v1 never measured excursions
                 if r[k] is None:
                     r[k] = 0.0

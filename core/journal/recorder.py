@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from typing import Any, Callable
 from functools import lru_cache
 
 from core.brokers.base import Order
@@ -191,16 +192,16 @@ class EventRecorder:
 
     def _command_applied(self, ev: CommandApplied) -> list[Statement]:
         cmd = ev.command
-        args = dataclasses.asdict(cmd) if dataclasses.is_dataclass(cmd) else {"repr": repr(cmd)}
+        args = dataclasses.asdict(cmd) if dataclasses.is_dataclass(cmd) and not isinstance(cmd, type) else {"repr": repr(cmd)}
         return [insert("commands", {"session_id": self.session_id, "ts": ev.ts, "kind": command_kind(cmd),
-                                    "args": _dumps(args), "result": ev.result})]
+                                    "args": _dumps(args), "result": ev.result.message})]
 
     def _feed_state(self, ev: FeedStateChanged) -> list[Statement]:
         return [insert("feed_states", {"session_id": self.session_id, "ts": ev.ts, "venue": ev.venue,
                                        "state": ev.state, "reason": ev.reason})]
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[EventRecorder, Any], list[Statement]]] = {
     SignalRaised: EventRecorder._signal_raised,
     SignalEnded: EventRecorder._signal_ended,
     WatchStarted: EventRecorder._watch_started,

@@ -15,7 +15,7 @@ import math
 import random
 from collections import deque
 
-from core.events import Liquidation, MarkPrice, OpenInterest, Trade
+from core.events import LONG, SHORT, Liquidation, MarkPrice, OpenInterest, Side, Trade
 from core.sim.order_book import OrderBook
 from core.sim.positions import Position, PositionBook
 from core.sim.resting_orders import RestingOrders
@@ -215,7 +215,7 @@ class MarketModel:
         while self.queue and (done < budget or j == 0):
             pos = self.queue.popleft()
             self.queue_usd = max(0.0, self.queue_usd - pos.qty * pos.liq)
-            side = "long" if pos.is_long else "short"
+            side: Side = LONG if pos.is_long else SHORT
             buy = not pos.is_long
             for usd in self.flow.split_into_accounts(pos.qty * self.price):
                 before = self.price

@@ -5,6 +5,11 @@ is called with: a step is computed as soon as its start is reached and its event
 out as their timestamps come due. So advancing in 0.2 s or 60 s pieces gives the same
 stream, and a seed gives the same market every time. All randomness comes from
 `random.Random` instances derived from the seed.
+
+`warmup_s` runs the market that long before `start_ts` and throws away what it emitted: the
+seeded population starts out unnaturally tidy (no resting orders, no recent range, volatility at
+its long-run level), so the first simulated hour is not like any other. The sell programme of
+`crash` is timed from `start_ts`, not from the warm-up.
 """
 from __future__ import annotations
 
@@ -32,11 +37,16 @@ class Simulator:
         seed: int = 7,
         markets: int = 20,
         start_ts: float = 1_767_225_600.0,
+        warmup_s: float = 0.0,
     ) -> None:
+        if warmup_s < 0:
+            raise ValueError("warmup_s must not be negative")
         self.scenario = get_scenario(scenario)
         self.seed = seed
         self.start_ts = float(start_ts)
-        self.now = self.start_ts
+        self.warmup_s = float(warmup_s)
+        self._t0 = self.start_ts - self.warmup_s  # where the step grid begins
+        self.now = self._t0
         self.episodes: list[CascadeEpisode] = []
         specs = market_specs(markets)
         master = random.Random(seed)
@@ -47,7 +57,7 @@ class Simulator:
                 spec,
                 self.scenario,
                 random.Random(master.getrandbits(64)),
-                self.start_ts,
+                self._t0,
                 i,
                 self.episodes,
                 own_vol=0.0 if i == 0 else spec.idio_vol,  # BTC's own moves are the factor
@@ -59,6 +69,10 @@ class Simulator:
         self.markets: list[str] = [m.market for m in self._models]
         self._steps_done = 0
         self._pending: deque[Event] = deque()  # computed events not yet due
+        if self.warmup_s > 0:
+            self.advance_to(self.start_ts)  # discarded: the recording starts after the warm-up
+            self.episodes.clear()
+            self._pending = deque(ev for ev in self._pending if ev.ts_recv > self.start_ts)
 
     # -- driving ---------------------------------------------------------------------------
     def advance_to(self, t: float) -> list[Event]:
@@ -69,8 +83,8 @@ class Simulator:
         pending = self._pending
         while pending and pending[0].ts_recv <= t:
             out.append(pending.popleft())
-        while self.start_ts + self._steps_done * STEP_S <= t:
-            step_start = self.start_ts + self._steps_done * STEP_S
+        while self._t0 + self._steps_done * STEP_S <= t:
+            step_start = self._t0 + self._steps_done * STEP_S
             events = self._step(step_start, self._steps_done)
             self._steps_done += 1
             if step_start + STEP_S <= t:

@@ -20,7 +20,10 @@ from core.sim.universe import MarketSpec, round_number_step
 
 SIZE_ALPHA = 1.2  # Pareto tail of bundle sizes: a few whales hold much of the notional
 SIZE_CAP = 2000.0  # largest bundle, as a multiple of the smallest
-ACCOUNT_FLOOR_BTC = 1_000.0  # smallest single account liquidation reported on BTC
+ACCOUNT_FLOOR_BTC = 4_000.0  # smallest typical single account liquidation on BTC (smaller markets: × scale^0.5)
+ACCOUNT_ALPHA = 1.5  # Pareto tail of single accounts' forced orders (mean = 3 × floor)
+ACCOUNT_MEAN_MULT = ACCOUNT_ALPHA / (ACCOUNT_ALPHA - 1.0)
+MAX_ACCOUNTS_PER_BUNDLE = 4000
 
 
 def _capped_pareto_mean(alpha: float, cap: float) -> float:
@@ -87,19 +90,31 @@ class TraderFlow:
         return RestingEntry(level, is_long, lev, usd, expires)
 
     def split_into_accounts(self, usd: float) -> list[float]:
-        """One bundle's liquidation as the individual accounts' forced orders (heavy-tailed shares)."""
+        """One bundle's liquidation as the individual accounts' forced orders.
+
+        A bundle is many traders who entered near one price; each account's forced order is
+        drawn from a Pareto tail with index ACCOUNT_ALPHA above the market's floor until the
+        bundle is used up. With α = 1.5 and a $1.5k floor on BTC the mean order is ~$4.5k and the
+        largest of ~10⁵ a day ~$3M: what CoinGlass reports for ordinary days (about 85k
+        liquidated traders, $383M, largest single order $2.72M; see docs/simulator-calibration.md).
+        """
         rng = self.rng
-        if usd <= 2.0 * self.account_floor:
-            return [usd]
-        k = 1 + int(rng.random() * min(6.0, math.log2(usd / self.account_floor)))  # k * floor <= usd
-        if k == 1:
-            return [usd]
-        # every account at least the floor, the rest shared out heavy-tailed
         floor = self.account_floor
-        spare = usd - k * floor
-        weights = [rng.paretovariate(1.1) for _ in range(k)]
-        total = sum(weights)
-        return [floor + spare * w / total for w in weights]
+        out: list[float] = []
+        left = usd
+        while left > 0.0:
+            if len(out) >= MAX_ACCOUNTS_PER_BUNDLE - 1:
+                # a runaway bundle: share what is left evenly rather than emit thousands of orders
+                k = max(1, math.ceil(left / (floor * ACCOUNT_MEAN_MULT)))
+                out.extend([left / k] * k)
+                break
+            x = floor * rng.paretovariate(ACCOUNT_ALPHA)
+            if x >= left or left - x < floor:  # no account below the floor: the remainder joins this one
+                out.append(left)
+                break
+            out.append(x)
+            left -= x
+        return out
 
     def seed_population(self, book: PositionBook, price: float, sigma_per_s: float) -> None:
         """Positions opened before the start: older ones entered further from today's price.

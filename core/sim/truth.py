@@ -28,6 +28,8 @@ class CascadeEpisode:
     extreme_price: float  # lowest (long cascade) / highest (short cascade) price so far
     total_usd: float
     events: int
+    detected_ts: float = 0.0  # when it qualified as a cascade: the first moment a detector could know
+    detected_price: float = 0.0
     end_price: float | None = None  # price AFTER_S after the last liquidation
     rebound_price: float | None = None  # best counter-move price within AFTER_S after the end
     done: bool = False
@@ -92,7 +94,8 @@ class MarketTruth:
         ep = run.episode
         if ep is None and run.events >= MIN_EVENTS and run.usd >= self.min_usd:
             ep = run.episode = CascadeEpisode(
-                self.market, side, run.start_ts, ts, run.start_price, run.extreme, run.usd, run.events
+                self.market, side, run.start_ts, ts, run.start_price, run.extreme, run.usd, run.events,
+                detected_ts=ts, detected_price=price_after,
             )
             self.episodes.append(ep)
         elif ep is not None:

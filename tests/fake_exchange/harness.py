@@ -6,7 +6,7 @@ import time
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 
-from core.brokers.base import Order
+from core.brokers.base import Order, OrderIntent
 from core.brokers.factory import make_broker
 from core.brokers.keys import ApiKeys
 from core.brokers.live_base import LiveBroker
@@ -86,7 +86,7 @@ class Rig:
 
 def submit_entry(eng: Engine, side: str = "buy", qty: float = 0.01, price: float = 60_000.0, market: str = BTC) -> Order:
     """What Engine._enter does once a signal is accepted (book-keeping, then broker.submit)."""
-    order = Order(id=f"o{next(eng._ids)}", market=market, side=side, qty=qty, intent="entry", submitted_ts=eng.now,
+    order = Order(id=f"o{next(eng._ids)}", market=market, side=side, qty=qty, intent=OrderIntent.ENTRY, submitted_ts=eng.now,
                   ref_price=price, reason="sig-test", signal_id="sig-test")
     order.position_id = f"p{next(eng._ids)}"
     eng.orders[order.id] = order

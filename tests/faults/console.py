@@ -128,4 +128,4 @@ def finite_state(engine: Engine) -> bool:
         for side in (st.long, st.short):
             if not math.isfinite(side.window.total):
                 return False
-    return all(math.isfinite(l.usd) and l.usd > 0 for l in engine.tape)
+    return all(math.isfinite(liq.usd) and liq.usd > 0 for liq in engine.tape)

@@ -149,7 +149,7 @@ async def hold(ws: ServerConnection) -> None:
 
 # --- REST --------------------------------------------------------------------------------------
 class RestVenue:
-    """Binance and Bybit REST on one 127.0.0.1 port. `faults[path]` is a queue of what to answer
+    """Binance, Bybit, OKX, Gate and Bitget REST (instruments, polls) on one 127.0.0.1 port. `faults[path]` is a queue of what to answer
     next on that path: "429", "418", "500", "timeout", "not_json" (then normal answers)."""
 
     def __init__(self, time_skew_ms: int = 0, hang_s: float = 1.5) -> None:
@@ -160,9 +160,11 @@ class RestVenue:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def ok(self, path: str = "/fapi/v1/openInterest") -> int:
-        """2xx answers served on a polled path: each is one message the runner receives."""
-        return sum(n for (p, status), n in self.served.items() if p == path and 200 <= status < 300)
+    def ok(self, *paths: str) -> int:
+        """2xx answers served on polled paths (default: Binance's open interest and funding
+        intervals): each is one message the runner receives."""
+        paths = paths or ("/fapi/v1/openInterest", "/fapi/v1/fundingInfo")
+        return sum(n for (p, status), n in self.served.items() if p in paths and 200 <= status < 300)
 
     def add(self, path: str, *faults: str) -> None:
         self.faults.setdefault(path, deque()).extend(faults)
@@ -186,6 +188,20 @@ class RestVenue:
         if path == "/fapi/v1/openInterest":
             sym = query.get("symbol", ["BTCUSDT"])[0]
             return 200, {}, json.dumps({"openInterest": "10659.509", "symbol": sym, "time": now_ms}).encode()
+        if path == "/api/v2/public/get_instruments":
+            return 200, {}, (FIXTURES / "deribit_get_instruments.json").read_bytes()
+        if path == "/linear-swap-api/v1/swap_contract_info":
+            return 200, {}, (FIXTURES / "htx_contract_info.json").read_bytes()
+        if path == "/api/v4/futures/usdt/contracts":
+            return 200, {}, (FIXTURES / "gate_contracts.json").read_bytes()
+        if path == "/api/v2/mix/market/contracts":
+            return 200, {}, (FIXTURES / "bitget_contracts.json").read_bytes()
+        if path == "/api/v5/public/instruments":
+            return 200, {}, (FIXTURES / "okx_instruments.json").read_bytes()
+        if path == "/fapi/v1/fundingInfo":  # symbols off the 8 h default
+            return 200, {}, json.dumps([{"symbol": "BTCUSDT", "adjustedFundingRateCap": "0.02",
+                                         "adjustedFundingRateFloor": "-0.02", "fundingIntervalHours": 4,
+                                         "disclaimer": False}]).encode()
         if path == "/fapi/v1/time":
             return 200, {}, json.dumps({"serverTime": now_ms}).encode()
         if path == "/v5/market/time":

@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.engine_commands import MODES
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tui.bench.console_runner")
     p.add_argument("--rate", type=float, default=1000.0, help="events per second")
     p.add_argument("--seconds", type=float, default=20.0, help="exit after this long")
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
-    p.add_argument("--mode", default="watch", choices=("watch", "semi", "auto"))
+    p.add_argument("--mode", default="watch", choices=MODES)
     a = p.parse_args(argv)
 
     from tui.bench.paced_source import PacedSource, PerfClock

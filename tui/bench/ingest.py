@@ -36,7 +36,7 @@ def parsers() -> list:
 
 def parse_all(stream: Stream) -> list[tuple[float, list]]:
     ps = parsers()
-    return [(ts, ps[v].parse(raw, ts)) for ts, v, raw in zip(stream.ts, stream.venue, stream.raw)]
+    return [(ts, ps[v].parse(raw, ts)) for ts, v, raw in zip(stream.ts, stream.venue, stream.raw, strict=True)]
 
 
 def run_parse(stream: Stream) -> Callable[[], int]:
@@ -44,7 +44,7 @@ def run_parse(stream: Stream) -> Callable[[], int]:
 
     def go() -> int:
         n = 0
-        for ts, v, raw in zip(stream.ts, stream.venue, stream.raw):
+        for ts, v, raw in zip(stream.ts, stream.venue, stream.raw, strict=True):
             n += len(ps[v].parse(raw, ts))
         return n
     return go
@@ -69,7 +69,7 @@ def run_pipeline(stream: Stream, engine: Engine, clock: SimClock) -> Callable[[]
     def go() -> int:
         n = 0
         process, set_time = engine.process, clock.set
-        for ts, v, raw in zip(stream.ts, stream.venue, stream.raw):
+        for ts, v, raw in zip(stream.ts, stream.venue, stream.raw, strict=True):
             set_time(ts)
             events = ps[v].parse(raw, ts)
             for ev in events:
@@ -82,7 +82,7 @@ def run_pipeline(stream: Stream, engine: Engine, clock: SimClock) -> Callable[[]
 def peak_rate(stream: Stream) -> int:
     """Largest number of events carried by the messages of any one second."""
     per_s: collections.Counter = collections.Counter()
-    for ts, raw in zip(stream.ts, stream.raw):
+    for ts, raw in zip(stream.ts, stream.raw, strict=True):
         per_s[int(ts)] += max(1, raw.count('"T":') if raw.startswith('{"topic":"allLiq') else 1)
     return max(per_s.values()) if per_s else 0
 

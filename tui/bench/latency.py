@@ -58,8 +58,7 @@ async def _run_console(stream: Stream, rate: float, seconds: float, size: tuple[
     if console:
         app = make_app(engine, source, clock, cfg)
         async with app.run_test(headless=True, size=size) as pilot:
-            while not source.finished:
-                await asyncio.sleep(0.1)
+            await source.done.wait()
             await pilot.pause()
     else:  # the control: the same source and engine in a bare loop, no screen
         await source.run(engine)

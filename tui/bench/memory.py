@@ -41,7 +41,7 @@ def write_stream(path: str, events: int, shards: int = 8, chunk_s: float = 10.0)
                 continue
             first = first or chunk.ts[0]
             last = chunk.ts[-1]
-            f.writelines(f"{t!r}\t{v}\t{r}\n" for t, v, r in zip(chunk.ts, chunk.venue, chunk.raw))
+            f.writelines(f"{t!r}\t{v}\t{r}\n" for t, v, r in zip(chunk.ts, chunk.venue, chunk.raw, strict=True))
             n_events += chunk.events
             n_msgs += len(chunk)
             markets.add(chunk.markets)

@@ -72,7 +72,7 @@ class OccupancyStream:
         self.ts = [T0 + i * dt for i in range(n)]
         sizes = liquidation_sizes(n, seed)
         self.liqs = [Liquidation("binance", MARKET, SYMBOL, side, price, usd / price, usd, t, t)  # type: ignore[arg-type]
-                     for (side, usd), t in zip(sizes, self.ts)]
+                     for (side, usd), t in zip(sizes, self.ts, strict=True)]
         self.dicts = [{"market": MARKET, "size_usd": ev.usd, "side": ev.side} for ev in self.liqs]
         self.raw = [""] * occupancy + [binance_force_order(SYMBOL, ev.side, ev.price, ev.qty, ev.ts_recv)
                                        for ev in self.liqs[occupancy:]]
@@ -127,21 +127,22 @@ def compare(occupancy: int, timed_events: int, rounds: int = 3, naive_budget_s: 
         lo, hi = occupancy + r * timed_events, occupancy + (r + 1) * timed_events
         liqs, ts, raw = s.liqs[lo:hi], s.ts[lo:hi], s.raw[lo:hi]
 
-        def windows() -> int:
+        # each round times its own slice: bound as defaults so no closure reads a later round's
+        def windows(liqs: list = liqs) -> int:
             for ev in liqs:
                 apply_liquidation(st, ev)
             return len(liqs)
 
-        def engine() -> int:
+        def engine(liqs: list = liqs) -> int:
             process, set_time = eng.process, clock_e.set
             for ev in liqs:
                 set_time(ev.ts_recv)
                 process(ev)
             return len(liqs)
 
-        def pipeline() -> int:
+        def pipeline(ts: list = ts, raw: list = raw) -> int:
             process, set_time, parse = pipe.process, clock_p.set, parser.parse
-            for t, text in zip(ts, raw):
+            for t, text in zip(ts, raw, strict=True):
                 set_time(t)
                 for ev in parse(text, t):
                     process(ev)

@@ -44,8 +44,8 @@ class PacedSource:
         self.loop_stream = loop_stream and duration_s is not None
         self.parsers = [make_parser(v) for v in VENUE_NAMES]
         self.finished = False
+        self.done = asyncio.Event()  # set with `finished`, for whoever awaits the end of the stream
         self.paused = False
-        self.speed = 1.0
         self.events = 0
         self.messages = 0
         self.current_arrival = 0.0
@@ -53,9 +53,6 @@ class PacedSource:
         self.in_frame = False
         self.latencies: list[float] = []  # arrival → engine done, seconds, one per frame
         self.started = 0.0
-
-    def set_speed(self, speed: float) -> None:  # the console's speed keys; pacing here is fixed
-        self.speed = speed
 
     async def run(self, engine) -> None:
         stream, rate = self.stream, self.rate
@@ -93,8 +90,9 @@ class PacedSource:
             self.messages = i
             if i < n or laps:
                 wait = start + cum / rate - perf()
-                await asyncio.sleep(wait if wait > 0 else 0)
+                await asyncio.sleep(wait if wait > 0 else 0)  # pacing: the next frame's arrival time
         self.finished = True
+        self.done.set()
 
 
 class TimedPaperBroker(PaperBroker):

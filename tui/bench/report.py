@@ -14,6 +14,7 @@ COMMANDS = {
     "memory": "liqhunt bench --only memory",
     "terminal": "liqhunt bench --only terminal",
     "startup": "liqhunt bench --only startup",
+    "research": "liqhunt bench --only research",
 }
 
 
@@ -181,4 +182,12 @@ def markdown(res: dict) -> str:
                 d = st[key]
                 lines.append(f"- `{d['command']}`: median **{d['median_s']} s** (max {d['max_s']}, {d['runs']} runs)")
             lines += [f"- `import tui.app`: {st['import_tui_app_s']} s", ""]
+    rs = res.get("research")
+    if rs:
+        if _err(rs):
+            lines += ["## Research at scale", "", f"error: {rs['error']}", ""]
+        else:
+            from tui.bench.research import markdown as research_markdown
+
+            lines += research_markdown(rs)
     return "\n".join(lines) + "\n"

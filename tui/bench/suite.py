@@ -11,7 +11,7 @@ import json
 import sys
 import time
 
-NAMES = ("ingest", "naive", "latency", "memory", "terminal", "startup")
+NAMES = ("ingest", "naive", "latency", "memory", "terminal", "startup", "research")
 
 FULL = {
     "ingest": {"seconds": 240.0, "shards": 8, "rounds": 3},
@@ -20,6 +20,7 @@ FULL = {
     "memory": {"events": 1_000_000, "laps": 3},
     "terminal": {"rate": 1_000.0, "measure_s": 30.0, "warm_s": 3.0},
     "startup": {"repeats": 3},
+    "research": {"minutes": 60.0, "markets": 20, "copies": 10},
 }
 QUICK = {
     "ingest": {"seconds": 25.0, "shards": 8, "rounds": 1},
@@ -28,6 +29,7 @@ QUICK = {
     "memory": {"events": 20_000, "laps": 2},
     "terminal": {"rate": 1_000.0, "measure_s": 2.0, "warm_s": 0.5},
     "startup": {"repeats": 1},
+    "research": {"minutes": 3.0, "markets": 4, "copies": 3, "sweep_grid": ("score_min=6,7",)},
 }
 
 
@@ -85,6 +87,9 @@ def _run_one(name: str, kw: dict):
     if name == "startup":
         from tui.bench import startup
         return startup.run(**kw)
+    if name == "research":
+        from tui.bench import research
+        return research.run(**kw)
     raise ValueError(name)
 
 

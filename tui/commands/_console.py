@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.config import Config, ConfigError, load_config
-
-MODES = ("watch", "semi", "auto")
+from core.config import Config, ConfigError, load_config, with_playbook
+from core.engine_commands import MODES
+from core.playbook_names import PLAYBOOK_CHOICES
 
 
 def add_console_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", choices=MODES, default="watch", help="start in this mode (default watch)")
-    p.add_argument("--playbook", choices=("ride", "fade", "both"), help="override the config's playbook for every market")
+    p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
     p.add_argument("--theme", default=None, help="liq-dark (default), liq-light, liq-contrast, liq-cb, ansi-dark")
     p.add_argument("--config", default=None, metavar="FILE", help="config TOML (see `liqhunt config --defaults`)")
     p.add_argument("--journal", default=None, metavar="PATH",
@@ -30,7 +31,6 @@ def fail(command: str, message: str) -> int:
 def load(command: str, args: argparse.Namespace) -> Config | int:
     from textual.theme import BUILTIN_THEMES
 
-    from core.backtest import with_playbook
     from core.theme_names import shipped_theme_names
 
     known = shipped_theme_names() | set(BUILTIN_THEMES)  # what the app can show: ours and Textual's own
@@ -60,7 +60,7 @@ def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Nam
     (`source_id`, core.journal.identity) restored once the clock has reached their time.
     `before_restore(engine)` runs first (the demo's warm-up). Raises JournalError (one line) when
     the journal cannot be opened."""
-    from core.backtest import estimated_fuel_map
+    from core.heatmap.model import estimated_fuel_map
     from core.engine import Engine
     from core.journal.journal import Journal
     from core.journal.paths import resolve_journal_path
@@ -81,8 +81,16 @@ def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Nam
 
 
 def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
-                 session: Session | None = None) -> int:
-    """Build the app (textual is imported only here) and run it until the user quits."""
+                 session: Session | None = None, notes: Iterable[str] = ()) -> int:
+    """For the commands that are not async themselves (demo, replay): `run_console` on a new loop."""
+    return asyncio.run(run_console(command, args, engine, source, clock, cfg, session, notes))
+
+
+async def run_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
+                      session: Session | None = None, notes: Iterable[str] = ()) -> int:
+    """The one console opener (demo, replay, run): builds the app (textual is imported only here)
+    with its theme validated and its start-up notes, flushes the journal on SIGTERM / SIGHUP, and
+    runs until the user quits. An unknown theme or a bad theme file is a one-line error."""
     from tui.app import make_app
     from tui.liq_levels import EstimatedLevels
     from tui.theme_loader import ThemeFileError
@@ -90,35 +98,39 @@ def open_console(command: str, args: argparse.Namespace, engine, source, clock, 
     levels = EstimatedLevels(session.fuel_map) if session and session.fuel_map is not None else None
     journal = session.journal if session else None
     try:
-        # the theme is set below, once validated: an unknown name is a one-line error, not a traceback
-        app = make_app(engine, source, clock, cfg, levels=levels, journal=journal)
-    except ThemeFileError as exc:
-        return fail(command, f"theme file: {exc}")
-    if args.theme is None and cfg.ui.theme and app.theme != "ansi-dark":
-        args.theme = cfg.ui.theme
-    if args.theme:
-        if args.theme not in app.available_themes:
-            return fail(command, f"--theme: unknown theme {args.theme!r}; valid: {', '.join(app.theme_names)}")
-        app.theme = args.theme
-    if session and session.restored:
-        app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
-    if session and session.recovery_note:
-        app.startup_notes.append(session.recovery_note)
-    uninstall = None
-    if journal is not None:
-        from core.journal.shutdown import install_signal_handlers
+        try:
+            # the theme is set below, once validated: an unknown name is a one-line error, not a traceback
+            app = make_app(engine, source, clock, cfg, levels=levels, journal=journal)
+        except ThemeFileError as exc:
+            return fail(command, f"theme file: {exc}")
+        if args.theme is None and cfg.ui.theme and app.theme != "ansi-dark":
+            args.theme = cfg.ui.theme
+        if args.theme:
+            if args.theme not in app.available_themes:
+                return fail(command, f"--theme: unknown theme {args.theme!r}; valid: {', '.join(app.theme_names)}")
+            app.theme = args.theme
+        app.startup_notes.extend(n for n in notes if n)
+        if session and session.restored:
+            app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+        if session and session.recovery_note:
+            app.startup_notes.append(session.recovery_note)
+        uninstall = None
+        if journal is not None:
+            from core.journal.shutdown import install_signal_handlers
 
-        def on_mount_hook() -> None:
-            nonlocal uninstall
-            # SIGTERM / SIGHUP (SSH gone without tmux): flush the journal and leave cleanly; paper
-            # positions keep their stops in the journal and come back on the next start
-            uninstall = install_signal_handlers(journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
-        app.mount_hooks.append(on_mount_hook)
-    try:
-        app.run(mouse=not args.no_mouse)
+            def on_mount_hook() -> None:
+                nonlocal uninstall
+                # SIGTERM / SIGHUP (SSH gone without tmux): flush the journal and leave cleanly; paper
+                # positions keep their stops in the journal and come back on the next start
+                uninstall = install_signal_handlers(journal, on_signal=lambda name: app.exit(),
+                                                    loop=asyncio.get_running_loop())
+            app.mount_hooks.append(on_mount_hook)
+        try:
+            await app.run_async(mouse=not args.no_mouse)
+        finally:
+            if uninstall:
+                uninstall()
     finally:
-        if uninstall:
-            uninstall()
         if journal is not None:
             journal.close()
     return 0

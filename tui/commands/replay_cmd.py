@@ -1,10 +1,10 @@
-"""`liqhunt replay FILE`: the console on a recording, paced at --speed × real time."""
+"""`liqhunt replay INPUT...`: the console on recordings (files, folders, globs, --from/--to), paced at --speed × real time."""
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from core.commands._inputs import add_input_arguments
 from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
 
 NAME = "replay"
@@ -12,25 +12,26 @@ HELP = "open the console on a recording (sim or live capture)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="recording (.jsonl or .jsonl.gz)")
+    add_input_arguments(p)
     p.add_argument("--speed", type=float, default=1.0, help="recorded seconds per real second (default 1)")
     add_console_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    from core.recording_set import RecordingSet
     from core.sources import ReplaySource
 
     cfg = load(NAME, args)
     if isinstance(cfg, int):
         return cfg
-    if not args.file.is_file():
-        return fail(NAME, f"no such file: {args.file}")
     if not args.speed > 0:
         return fail(NAME, f"--speed: must be positive, got {args.speed}")
     try:
-        source = ReplaySource(args.file, speed=args.speed)
+        rec = RecordingSet.open(args.inputs, args.start, args.end)
+        source = ReplaySource(rec, speed=args.speed)
     except (OSError, ValueError) as exc:
-        return fail(NAME, f"{args.file}: {exc}")
+        return fail(NAME, f"{' '.join(args.inputs)}: {exc}")
+    _count_lines_in_background(source)
     from core.journal.identity import replay_identity
     from core.journal.schema import JournalError
 
@@ -43,3 +44,24 @@ def run(args: argparse.Namespace) -> int:
     for line in source.bad_lines_report():
         print(line, file=sys.stderr)
     return code
+
+
+def _count_lines_in_background(source) -> None:
+    """The replay's length, for the header's progress %: counted in a thread so the screen opens at once."""
+    import gzip
+    import threading
+
+    paths = list(getattr(getattr(source, "recording", None), "paths", None) or [source.path])
+
+    def count() -> None:
+        total = 0
+        try:
+            for path in paths:
+                opener = gzip.open if path.suffix == ".gz" else open
+                with opener(path, "rb") as f:
+                    total += sum(1 for _ in f)
+        except (OSError, EOFError):
+            return  # no progress shown; the replay itself reports what it can read
+        source.total_lines = total
+
+    threading.Thread(target=count, name="replay-length", daemon=True).start()

@@ -6,11 +6,13 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from tui.commands._console import add_console_arguments, build_session, fail, load
+from core.feeds.registry import DEFAULT_VENUES as _DEFAULTS
+from tui.commands._console import add_console_arguments, build_session, fail, load, run_console
 
 NAME = "run"
 HELP = "open the console on live exchange feeds (paper broker unless told otherwise)"
-DEFAULT_VENUES = "binance,bybit,okx,bitmex,deribit"
+
+DEFAULT_VENUES = ",".join(_DEFAULTS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,15 +37,18 @@ def _names(text: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from core.config import replace_section
     from core.feeds.live import parse_endpoints
-    from core.feeds.registry import VENUES
+    from core.feeds.registry import LIVE_VENUES, retired_reason
 
+    venues = [v.strip() for v in args.venues.split(",") if v.strip()]
+    for v in venues:
+        if retired_reason(v):
+            return fail(NAME, f"--venues {v}: {retired_reason(v)}; choose from {','.join(LIVE_VENUES)}")
+    unknown = [v for v in venues if v not in LIVE_VENUES]
+    if unknown or not venues:
+        return fail(NAME, f"--venues: unknown {','.join(unknown) or '(none)'}; choose from {','.join(LIVE_VENUES)}")
     cfg = load(NAME, args)
     if isinstance(cfg, int):
         return cfg
-    venues = [v.strip() for v in args.venues.split(",") if v.strip()]
-    unknown = [v for v in venues if v not in VENUES]
-    if unknown or not venues:
-        return fail(NAME, f"--venues: unknown {','.join(unknown) or '(none)'}; choose from {','.join(VENUES)}")
     changes = {}
     if args.markets:
         changes["markets"] = _names(args.markets)
@@ -97,17 +102,24 @@ async def _main(args, cfg, venues, ws, rest) -> int:
             await broker.aclose()
         return fail(NAME, str(exc))
     engine = session.engine
+    reconciling = None
     if broker is not None:
-        from core.brokers.reconcile import startup_reconcile
+        from core.brokers.reconcile_loop import ReconcileLoop
         from core.journal.reconciliation import record_reconciliation
 
         broker.price_of = engine.mark_of
-        report = await startup_reconcile(engine, broker)
-        record_reconciliation(session.journal, engine, report)
+        journal = session.journal
+        # periodic passes are journaled like the start-up one: a resize made while running is what
+        # the next restart restores
+        reconciling, report = await ReconcileLoop.after_startup(
+            engine, broker, on_report=lambda rep: record_reconciliation(journal, engine, rep))
+        record_reconciliation(journal, engine, report)
         alerts.append(report.summary())
     try:
-        return await _run_app(args, cfg, engine, source, clock, session, alerts)
+        return await run_console(NAME, args, engine, source, clock, cfg, session, notes=alerts)
     finally:
+        if reconciling is not None:
+            await reconciling.stop()
         if broker is not None:
             await broker.aclose()
 
@@ -127,25 +139,4 @@ async def _start_live_broker(args, cfg, broker, alerts) -> int:
         await broker.aclose()
         return fail(NAME, f"{args.broker}: could not start: {exc}")
     alerts.append(", ".join(f"{k} {v}" for k, v in summary.items() if k in ("venue", "key", "wallet_usdt", "available_usdt", "account")))
-    return 0
-
-
-async def _run_app(args, cfg, engine, source, clock, session, alerts) -> int:
-    from core.journal.shutdown import install_signal_handlers
-    from tui.app import make_app
-    from tui.liq_levels import EstimatedLevels
-
-    levels = EstimatedLevels(session.fuel_map) if session.fuel_map is not None else None
-    app = make_app(engine, source, clock, cfg, theme=args.theme or cfg.ui.theme or None, levels=levels, journal=session.journal)
-    app.startup_notes.extend(a for a in alerts if a)
-    if session.restored:
-        app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
-    if session.recovery_note:
-        app.startup_notes.append(session.recovery_note)
-    uninstall = install_signal_handlers(session.journal, on_signal=lambda name: app.exit(), loop=asyncio.get_running_loop())
-    try:
-        await app.run_async(mouse=not args.no_mouse)
-    finally:
-        uninstall()
-        session.journal.close()
     return 0

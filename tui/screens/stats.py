@@ -5,6 +5,7 @@ session of this source) is read by the app in a worker thread so SQLite never bl
 """
 from __future__ import annotations
 
+from core.playbook_names import PLAYBOOK_NAMES
 from core.positions import TIERS
 from core.trade_stats import by_tier, fmt_ci, interval_sentence, summarize
 
@@ -13,7 +14,7 @@ def tier_lines(trades: list, title: str) -> list[str]:
     lines = [title]
     if not trades:
         return lines + ["  no closed trades yet"]
-    for pb in ("ride", "fade"):
+    for pb in PLAYBOOK_NAMES:
         pts = [t for t in trades if _get(t, "playbook") == pb]
         if not pts:
             continue

@@ -54,11 +54,11 @@ class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
     def source_text(self) -> str:
         s = self.source
         text = s.label
-        if s.kind == "replay":
+        if s.kind in ("replay", "sim"):
+            if s.speed is not None and (s.kind == "replay" or s.speed != 1):
+                text = text.split(" ×")[0] + f" ×{s.speed:g}"
             if s.paused:
-                text += " ⏸"
-            if s.speed is not None and f"×{s.speed:g}" not in text:
-                text += f" ×{s.speed:g}"
+                text += " ⏸ PAUSED"
             if s.progress is not None:
                 text += f" {s.progress * 100:.0f}%"
         return text

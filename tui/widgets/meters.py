@@ -20,6 +20,7 @@ from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 FULL = "█"
+FILTER_SHORT = {"funding": "fund", "support": "supp", "exhausted": "exhst"}  # six cells after the ✗
 BAR_LO, BAR_HI = 1e4, 1e8  # $10k = one cell, $100M = the whole half
 
 
@@ -37,7 +38,7 @@ def state_label(v: MarketView) -> str:
     if v.state == "watching":
         b = v.blocker
         if b is not None:
-            return "✗" + b.name[:6]
+            return "✗" + FILTER_SHORT.get(b.name, b.name)[:6]
         return "track" if fade else "watch"
     return v.state
 

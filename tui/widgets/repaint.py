@@ -8,24 +8,38 @@ which keeps the shared event loop (and the engine in it) free between real updat
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Region
 
 
 def drawn_key(text: Text) -> tuple:
     return (text.plain, tuple(text.spans))
 
 
-class RepaintWhenChanged:
-    """Mixin for `Widget`s whose `render()` returns a `Text` built from their own fields."""
+def line_keys(text: Text) -> list[tuple]:
+    return [(line.plain, tuple(line.spans)) for line in text.split("\n", allow_blank=True)]
 
-    _drawn: tuple | None = None
+
+class RepaintWhenChanged:
+    """Mixin for `Widget`s whose `render()` returns a `Text` built from their own fields.
+
+    Only the lines that changed are marked dirty, so the terminal receives those lines and not
+    the whole pane: a list where one figure moves costs one line on the wire, not forty."""
+
+    _drawn: list[tuple] | None = None
     _drawn_size: tuple[int, int] | None = None
 
     def refresh_if_changed(self) -> None:
         size = (self.content_size.width, self.content_size.height)  # type: ignore[attr-defined]
-        key = drawn_key(self.render())  # type: ignore[attr-defined]
-        if key != self._drawn or size != self._drawn_size:
-            self._drawn, self._drawn_size = key, size
-            self.refresh()  # type: ignore[attr-defined]
+        keys = line_keys(self.render())  # type: ignore[attr-defined]
+        old, self._drawn = self._drawn, keys
+        if old is None or size != self._drawn_size or len(old) != len(keys):
+            self._drawn_size = size
+            # a different number of lines can change the height of an auto-sized pane
+            self.refresh(layout=old is not None and len(old) != len(keys))  # type: ignore[attr-defined]
+            return
+        changed = [y for y, (a, b) in enumerate(zip(old, keys, strict=True)) if a != b]  # equal lengths (above)
+        if changed:
+            self.refresh(*(Region(0, y, size[0], 1) for y in changed))  # type: ignore[attr-defined]
 
 
 def set_title(widget, title: str | None = None, subtitle: str | None = None) -> None:

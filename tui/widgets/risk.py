@@ -1,6 +1,8 @@
 """RiskPane: every risk counter against its limit, feed health per venue, the last block and why."""
 from __future__ import annotations
 
+import textwrap
+
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
@@ -112,7 +114,14 @@ class RiskPane(RepaintWhenChanged, Widget, can_focus=False):
         if bad is not None:  # the reason matters more than the colour: say why, and when it retries
             why = "never connected" if bad.never_connected else bad.state
             retry = f" · retry in {bad.next_retry_s:.0f} s" if bad.next_retry_s is not None else ""
-            out.append(f"\n{fmt.venue(bad.venue)} {why}{retry}: {bad.reason or '—'} (F feeds)", cls("risk--warn"))
+            text = f"{fmt.venue(bad.venue)} {why}{retry}: {bad.reason or '—'}"
+            parts = textwrap.wrap(text, max(20, width)) or [text]
+            room = 2 if self.content_size.height >= 6 else 1
+            if len(parts) > room:  # the rest is in the feeds view (e)
+                parts = parts[:room]
+                parts[-1] = parts[-1][: max(0, width - 6)] + " …(e)"
+            for part in parts:
+                out.append("\n" + part, cls("risk--warn"))
         # blocks: counters, then the last one and why
         out.append("\nlast block ", cls("risk--dim"))
         if risk.last_block:

@@ -16,6 +16,11 @@ from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 BAR_W = 20
+SHORT = {"proximity": "prox", "funding": "fund"}  # so the five components fit one line at 80 columns
+
+
+def _w(weight: float) -> str:
+    return f"{weight:g}".removeprefix("0") if 0 < weight < 1 else f"{weight:g}"
 
 
 class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
@@ -61,7 +66,19 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
         out.append("SELL ▼" if s.order_side == "sell" else "BUY ▲", side)
         out.append(f" {fmt.qty(s.qty)} {short_name(s.market)} {fmt.usd(s.notional)} @ {fmt.price(s.price)}")
         out.append(f"  stop {fmt.price(s.stop_price)} ({s.stop_pct:.2f}%)  target {fmt.price(s.take_profit_price)} ({s.take_profit_pct:.2f}%)")
-        # 2: what it risks
+        # 2: keys and the time left, always on screen however short the panel
+        out.append("\n")
+        out.append(" y ", cls("signal--key"))
+        out.append(" take  ")
+        out.append(" n ", cls("signal--key"))
+        out.append(" skip  ")
+        out.append(" ] ", cls("signal--key"))
+        out.append(" next  ", Style())
+        total_s = max(0.001, s.expires_ts - s.raised_ts)
+        filled = round(BAR_W * s.seconds_left / total_s)
+        out.append("█" * filled + "░" * (BAR_W - filled), cls("signal--warn"))
+        out.append(f" {s.seconds_left:4.1f} s", Style(bold=True))
+        # 3: what it risks
         share = s.risk_usd / rk.daily_loss_limit * 100 if rk.daily_loss_limit > 0 else 0.0
         left_today = max(0.0, rk.daily_loss_limit - rk.daily_loss)
         out.append("\nrisk ", dim)
@@ -79,42 +96,34 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
                    cls("signal--bad") if total_after > rk.max_total_notional else Style())
         out.append(f" · open {rk.open_positions + rk.pending_entries}/{rk.max_open}", dim)
         # 4: why this size
-        out.append("\nsize ", dim)
-        out.append(s.size_reason if not s.size_skip else f"skip: {s.size_skip}", cls("signal--warn") if s.size_skip else Style())
+        out.append("\nsize", dim)
+        if s.size_skip:
+            out.append(f" skip: {s.size_skip}", cls("signal--warn"))
+        else:  # "a = b ÷ c → cap" may not fit one line: break it at its own steps
+            steps = s.size_reason.replace(" = ", " =\0").replace(" → ", "\0→ ").split("\0")
+            _wrap(out, [(p, Style()) for p in steps], width, col=4, sep=" ")
         # 5: score and filters, each with its value, wrapped to the panel
         sc = s.score
         out.append("\nscore ", dim)
         out.append(f"{sc.total:.1f} =", Style(bold=True))
-        items = [(f"{c.name} {c.value:.1f}{'' if c.known else '?'}×{c.weight:g}", dim) for c in sc.components]
-        _wrap(out, items, width, col=11 + len(f"{sc.total:.1f}"))
+        items = [(f"{SHORT.get(c.name, c.name)} {c.value:.1f}{'' if c.known else '?'}×{_w(c.weight)}", dim) for c in sc.components]
+        _wrap(out, items, width, col=8 + len(f"{sc.total:.1f}"), sep=" ")
         out.append("\n")
         _wrap(out, [(f"{'✓' if f.passed else '✗'}{f.name} {f.detail}", cls("signal--ok") if f.passed else cls("signal--bad"))
                     for f in s.filters], width, col=0)
         if s.playbook != "ride":  # the ride playbook's why is its filters, already listed above
             out.append(f"\nwhy: {s.why}", Style(italic=True))
-        # 6: keys and the time left
-        out.append("\n")
-        out.append(" y ", cls("signal--key"))
-        out.append(" take  ")
-        out.append(" n ", cls("signal--key"))
-        out.append(" skip  ")
-        out.append(" ] ", cls("signal--key"))
-        out.append(" next  ", Style())
-        total_s = max(0.001, s.expires_ts - s.raised_ts)
-        filled = round(BAR_W * s.seconds_left / total_s)
-        out.append("█" * filled + "░" * (BAR_W - filled), cls("signal--warn"))
-        out.append(f" {s.seconds_left:4.1f} s", Style(bold=True))
         return out
 
 
-def _wrap(out: Text, items: list[tuple[str, Style]], width: int, col: int) -> None:
-    """Append items separated by two spaces, starting a new line rather than cutting one."""
-    for n, (item, style) in enumerate(items):
-        if col and col + len(item) + 2 > width:
+def _wrap(out: Text, items: list[tuple[str, Style]], width: int, col: int, sep: str = "  ") -> None:
+    """Append items separated by `sep`, starting a new line rather than cutting one."""
+    for item, style in items:
+        if col and col + len(item) + len(sep) > width:
             out.append("\n")
             col = 0
         elif col:
-            out.append("  ")
-            col += 2
+            out.append(sep)
+            col += len(sep)
         out.append(item, style)
         col += len(item)

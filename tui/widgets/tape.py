@@ -235,12 +235,16 @@ class LiquidationTape(ScrollView, can_focus=True):
             "lag": (f"{max(0.0, (ev.ts_recv - ev.ts_event) * 1000):.0f}ms", dim),
             "symbol": (ev.symbol, dim),
         }
-        segs = []
+        # one segment per run of equal style (the gap joins the cell after it): every segment costs
+        # a full colour sequence on the wire, so fewer segments is fewer bytes over SSH
+        segs: list[Segment] = []
         for n, c in enumerate(cols):
             text, style = cells[c.key]
-            if n:
-                segs.append(Segment(" ", row))
-            segs.append(Segment(c.cell(text), style))
+            text = (" " if n else "") + c.cell(text)
+            if segs and segs[-1].style == style:
+                segs[-1] = Segment(segs[-1].text + text, style)
+            else:
+                segs.append(Segment(text, style))
         return segs
 
 
