@@ -209,3 +209,53 @@ def test_journal_error_from_python_names_the_file_and_the_fix(tmp_path):
         Journal(bad, SimClock(T0))
     msg = str(e.value)
     assert "\n" not in msg and str(bad) in msg and "damaged" in msg and "--journal" in msg
+
+
+def test_the_console_exits_1_after_its_journal_lost_rows(tmp_path):
+    """`liqhunt demo --journal J` on a real pty with the journal capped at its empty size: the
+    warm-up's entries cannot be written; `q` then `l` (leave the paper positions) quits, and the
+    exit code and one line say so."""
+    import pty
+    import select as sel
+    import signal
+    import time
+
+    path = tmp_path / "console.sqlite"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real CLI, its journal connection capped (see FULL_DISK_CHILD)
+        os.chdir(REPO)
+        os.environ.update(PYTHONPATH=str(REPO), TERM="xterm-256color")
+        os.execv(sys.executable, [sys.executable, "-c", FULL_DISK_CHILD, "demo", "--journal", str(path),
+                                  "--mode", "auto", "--scenario", "crash", "--warmup", "160", "--no-mouse"])
+    screen, deadline, sent_q, status = b"", time.monotonic() + 40, False, None
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = sel.select([fd], [], [], 0.1)
+            if ready:
+                try:
+                    screen += os.read(fd, 65536)
+                except OSError:
+                    break
+            if not sent_q and b"JOURNAL FAILING" in screen:
+                os.write(fd, b"q")
+                time.sleep(0.5)
+                os.write(fd, b"l")  # positions are open: quit leaving them (when none, the q already quit)
+                sent_q = True
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            status = None
+        while status is None and time.monotonic() < deadline:  # the pty closed (EIO): the child is ending
+            done, status = os.waitpid(pid, os.WNOHANG)
+            status = status if done else None
+            time.sleep(0.05)
+    finally:
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    text = screen.decode(errors="replace")
+    rc = os.waitstatus_to_exitcode(status) if status is not None else None
+    outcome = record(f"{CLASS} write", "hang" if rc is None else "clean" if rc == 1 and "NOT written" in text
+                     and "Traceback" not in text else "lost" if rc == 0 else "crash")
+    assert sent_q, "the header never said JOURNAL FAILING"
+    assert outcome == "clean", (rc, text[-1500:])

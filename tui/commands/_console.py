@@ -133,4 +133,8 @@ async def run_console(command: str, args: argparse.Namespace, engine, source, cl
     finally:
         if journal is not None:
             journal.close()
+    lost = journal.fault_line() if journal is not None and hasattr(journal, "fault_line") else ""
+    if lost:  # the header said JOURNAL FAILING; the exit code says it too
+        print(f"liqhunt {command}: error: {lost}", file=sys.stderr)
+        return 1
     return 0
