@@ -90,4 +90,4 @@ def run_in_one(cases: list[list[str]], per_case_timeout: float = 10.0, env: dict
                        timeout=per_case_timeout * len(cases) + 30, check=False)
     if p.returncode != 0:
         raise AssertionError(f"batch child failed ({p.returncode}): {p.stderr[-2000:]}")
-    return [Ran(argv, r["rc"], r["out"], r["err"]) for argv, r in zip(cases, json.loads(p.stdout))]
+    return [Ran(argv, r["rc"], r["out"], r["err"]) for argv, r in zip(cases, json.loads(p.stdout), strict=True)]

@@ -78,7 +78,7 @@ def test_every_hostile_config_is_one_line_exit_2_through_every_command(tmp_path,
     # the cases through the real CLI in one process each; the FIFO also in a process of its own below
     results = run_in_one(commands, per_case_timeout=10)
     bad = []
-    for (cls, name), r in zip(labels, results):
+    for (cls, name), r in zip(labels, results, strict=True):
         words = cases[name][1]
         outcome = outcome_of(r.rc, r.err, 2)
         if outcome == "clean" and not (all(w in r.err for w in words) and (name == "missing" or str(paths[name]) in r.err

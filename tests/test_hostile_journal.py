@@ -123,7 +123,7 @@ def test_open_faults_are_one_line_with_the_fix_through_every_command(tmp_path, g
         labels.append(("open via journal", name, {1, 2}, (path,)))
     results = run_in_one(commands, per_case_timeout=30)
     bad: list = []
-    for (cls, name, rc, words), r in zip(labels, results):
+    for (cls, name, rc, words), r in zip(labels, results, strict=True):
         _check(f"{CLASS} {cls}", name, r, rc, words, bad, lost=r.rc == 0)
     assert not bad, bad
     # the damaged files are left exactly as they were: nothing "repaired" them into an empty journal

@@ -184,10 +184,7 @@ def test_two_replay_files_sharing_a_journal_never_trade_each_others_positions(tm
 
 
 async def _play(source, engine) -> None:
-    task = asyncio.create_task(source.run(engine))
-    while not source.finished:
-        await asyncio.sleep(0.02)
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(source.run(engine), 60)  # run() returns once the recording has ended
 
 
 def test_an_edited_recording_is_another_source(tmp_path, two_recordings):
