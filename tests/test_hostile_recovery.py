@@ -168,6 +168,7 @@ def test_two_replay_files_sharing_a_journal_never_trade_each_others_positions(tm
     session, source = start("replay", str(path), str(b), 0)  # another recording: none of A's positions
     assert session.restored == [] and session.recovery_note == "" and capsys.readouterr().err == ""
     assert session.engine.risk.realised_today == 0 and not session.engine.risk.killed
+    source.speed = 3000.0  # B only has to reach its end
     asyncio.run(_play(source, session.engine))  # B plays to its end: A's positions never meet B's prices
     session.journal.close()
     assert db_rows(path, "SELECT key FROM positions_open WHERE session_id = 1") == open_a
