@@ -29,9 +29,10 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def replay_identity(paths: Iterable[Path]) -> str:
-    """The recordings' resolved paths and content hashes: a file edited or swapped is another source."""
-    parts = [f"{Path(p).resolve()}#{file_hash(Path(p))}" for p in paths]
+def replay_identity(paths: Iterable[Path], hashed: bool = True) -> str:
+    """The recordings' resolved paths and content hashes: a file edited or swapped is another source.
+    `hashed=False` skips reading the files (a journal in memory has no earlier session to match)."""
+    parts = [f"{Path(p).resolve()}#{file_hash(Path(p)) if hashed else 'unhashed'}" for p in paths]
     return "replay:" + "|".join(parts)
 
 

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"],
-                                source_id=replay_identity(source.recording.paths))
+                                # content hashes only matter to a journal on disk (an in-memory one has no past)
+                                source_id=replay_identity(source.recording.paths, hashed=bool(args.journal)))
     except (JournalError, OSError) as exc:
         return fail(NAME, str(exc))
     code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)
