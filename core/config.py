@@ -8,9 +8,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import os
-import stat
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -184,6 +181,8 @@ class AlertsConfig:
 @dataclass
 class FeedConfig:
     stale_after_s: float = field(default=30.0, metadata=_rng(1, 3600, doc="a venue with no message this long is stale"))
+    max_price_jump: float = field(default=5.0, metadata=_rng(1.5, 1000, doc="a price more than this many times (or below 1/this of) the market's last good one is rejected as a bad value"))
+    max_clock_skew_s: float = field(default=120.0, metadata=_rng(1, 3600, doc="an exchange time further than this ahead of our receive time is rejected"))
 
 
 @dataclass
@@ -275,27 +274,33 @@ def _finite(key: str, value: int | float) -> float:
     return f
 
 
+def _shown(value: Any) -> str:
+    from core.config_guard import shown
+
+    return shown(value)
+
+
 def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
     origin = get_origin(hint)
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(key, f"must be true or false, got {value!r}")
+            raise ConfigError(key, f"must be true or false, got {_shown(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(key, f"must be a whole number, got {value!r}")
+            raise ConfigError(key, f"must be a whole number, got {_shown(value)}")
     elif hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key, f"must be a number, got {value!r}")
+            raise ConfigError(key, f"must be a number, got {_shown(value)}")
         value = _finite(key, value)
     elif hint is str:
         if not isinstance(value, str):
-            raise ConfigError(key, f"must be a string, got {value!r}")
+            raise ConfigError(key, f"must be a string, got {_shown(value)}")
     elif origin is list:
         (item,) = get_args(hint)
         accepts = (int, float) if item is float else item
         if not isinstance(value, list) or not all(isinstance(v, accepts) and not isinstance(v, bool) for v in value):
-            raise ConfigError(key, f"must be a list of {item.__name__}, got {value!r}")
+            raise ConfigError(key, f"must be a list of {item.__name__}, got {_shown(value)}")
         if item is float:
             value = [_finite(key, v) for v in value]
         if meta.get("choices"):
@@ -305,11 +310,11 @@ def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
         return list(value)
     lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
     if lo is not None and value < lo:
-        raise ConfigError(key, f"must be ≥ {lo}, got {value}")
+        raise ConfigError(key, f"must be ≥ {lo}, got {_shown(value)}")
     if hi is not None and value > hi:
-        raise ConfigError(key, f"must be ≤ {hi}, got {value}")
+        raise ConfigError(key, f"must be ≤ {hi}, got {_shown(value)}")
     if choices and value not in choices:
-        raise ConfigError(key, f"must be one of {', '.join(map(str, choices))}, got {value!r}")
+        raise ConfigError(key, f"must be one of {', '.join(map(str, choices))}, got {_shown(value)}")
     return value
 
 
@@ -336,19 +341,6 @@ def config_from_dict(data: dict) -> Config:
 
 
 def _check_relations(cfg: Config) -> None:
-    f = cfg.filters
-    both = sorted(set(f.markets) & set(f.exclude_markets))
-    if both:
-        raise ConfigError("filters.markets", f"{both[0]!r} is also in filters.exclude_markets: a market cannot be both")
-    if not f.sides:
-        raise ConfigError("filters.sides", "is empty: every liquidation would be dropped; use [\"long\", \"short\"] or one of them")
-    r = cfg.risk
-    if r.max_notional_per_trade_usd > r.max_total_notional_usd:
-        raise ConfigError("risk.max_notional_per_trade_usd",
-                          f"({r.max_notional_per_trade_usd:g}) must not exceed risk.max_total_notional_usd ({r.max_total_notional_usd:g})")
-    if cfg.window.short_window_s > cfg.window.window_s:
-        raise ConfigError("window.short_window_s",
-                          f"({cfg.window.short_window_s:g}) must not exceed window.window_s ({cfg.window.window_s:g})")
     if cfg.exits.stop_min_pct > cfg.exits.stop_max_pct:
         raise ConfigError("exits.stop_min_pct", "must not exceed exits.stop_max_pct")
     if cfg.signal.entry_delay_min_s > cfg.signal.entry_delay_max_s:
@@ -365,6 +357,9 @@ def _check_relations(cfg: Config) -> None:
             ok = False
         if not ok:
             raise ConfigError("live.leverage", f"{item!r} must look like 'BTC-USDT-PERP=3' (1–125)")
+    from core.config_guard import check_conflicts
+
+    check_conflicts(cfg)
     s = cfg.score
     if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
         raise ConfigError("score.w_speed", "at least one score weight must be positive")
@@ -384,74 +379,15 @@ def with_playbook(cfg: Config, playbook: str | None) -> Config:
     return replace_section(cfg, "playbook", default=playbook, markets=[])
 
 
-MAX_CONFIG_BYTES = 1 << 20  # a config is a few KB; a bigger "config" is the wrong file
-
-
-def read_config_text(p: Path) -> str:
-    """The file's text, or ConfigError naming the file and why: missing, unreadable, not a regular
-    file (a FIFO or a device is never opened, so it cannot block), too large, binary, not UTF-8."""
-    try:
-        st = os.stat(p)
-    except OSError as exc:
-        raise ConfigError(str(p), f"cannot read: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else "not a regular file"
-        raise ConfigError(str(p), f"is {kind}; a config is a TOML text file")
-    if st.st_size > MAX_CONFIG_BYTES:
-        raise ConfigError(str(p), f"is {st.st_size:,} bytes; a config is a small TOML text file (limit {MAX_CONFIG_BYTES:,})")
-    try:  # O_NONBLOCK: should the file be swapped for a FIFO after the stat, the open still returns
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as fh:
-            raw = fh.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(str(p), f"cannot read: {exc.strerror or exc}") from None
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        raise ConfigError(str(p), f"is a binary file (NUL byte at offset {nul}); a config is TOML text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(str(p), f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8") from None
-
-
-def parse_toml(text: str, where: str) -> dict:
-    """tomllib, with every way it can fail as one ConfigError: bad syntax, integers past Python's
-    digit limit, nesting deep enough to exhaust the stack."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(where, f"not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(where, "not valid TOML: arrays or tables nested too deeply") from None
-    except ValueError as exc:  # int('…' * 4300): "Exceeds the limit (4300 digits) for integer string conversion"
-        raise ConfigError(where, f"not valid TOML: a number too large ({str(exc).split(';')[0]})") from None
-    except MemoryError:
-        raise ConfigError(where, "not valid TOML: too large to parse") from None
-
-
-def check_theme(cfg: Config, known: set[str] | None) -> None:
-    """`ui.theme` must be one of `known` (core.theme_names.shipped_theme_names, or the console's
-    loaded themes); core cannot ask the console, so the caller passes the names."""
-    if known is not None and cfg.ui.theme and cfg.ui.theme not in known:
-        raise ConfigError("ui.theme", f"unknown theme {cfg.ui.theme!r}; valid: {', '.join(sorted(known))}")
-
-
-def load_config(path: str | Path | None, themes: set[str] | None = None) -> Config:
-    """Defaults when `path` is None; otherwise the file, strictly validated. `themes`: the theme
-    names `ui.theme` may take (unchecked when None)."""
+def load_config(path: str | Path | None) -> Config:
+    """Defaults when `path` is None; otherwise the file, strictly validated."""
     if path is None:
         return Config()
-    p = Path(path)
-    data = parse_toml(read_config_text(p), str(p))
-    try:
-        cfg = config_from_dict(data)
-        check_theme(cfg, themes)
-    except RecursionError:
-        raise ConfigError(str(p), "nested too deeply") from None
-    except ConfigError as exc:  # the key and the file it is in
-        raise ConfigError(exc.key, f"{exc.reason} (in {p})") from None
-    return cfg
+    from core.config_guard import parse_toml, read_config_text
+
+    # the file type is checked before opening (a FIFO never blocks); bytes, nesting and huge
+    # integers are one-line errors naming the file
+    return config_from_dict(parse_toml(read_config_text(path), str(path)))
 
 
 def _toml_value(v: Any) -> str:

@@ -145,10 +145,11 @@ class Engine(OrderFlow):
 
     def _take(self, ev: Event) -> None:
         kind = ev.kind
-        self.counts[kind] += 1
+        counts = self.counts
+        counts[kind] += 1
         market = ev.market
         if (self._include and market not in self._include) or market in self._exclude:
-            self.counts["filtered"] += 1
+            counts["filtered"] += 1
             return
         st = self.markets.get(market)
         if st is None:
@@ -156,11 +157,10 @@ class Engine(OrderFlow):
         if self._fuel_observe is not None:
             self._fuel_observe(ev)
         if kind == "liquidation":
-            assert isinstance(ev, Liquidation)
-            if ev.usd < self.cfg.filters.min_usd or ev.side not in self._sides:
-                self.counts["filtered"] += 1
+            if ev.usd < self.cfg.filters.min_usd or ev.side not in self._sides:  # type: ignore[union-attr]
+                counts["filtered"] += 1
                 return
-            self._on_liquidation(st, ev)
+            self._on_liquidation(st, ev)  # type: ignore[arg-type]
         elif kind in ("mark", "trade"):
             if kind == "mark":
                 self._funding_on_mark(market, ev)  # type: ignore[arg-type]
@@ -172,24 +172,27 @@ class Engine(OrderFlow):
 
     def _on_liquidation(self, st: MarketState, ev: Liquidation) -> None:
         now = self._now
+        market = st.market
         apply_liquidation(st, ev)
         self.tape.append(ev)
         self.liquidations_seen += 1
         active = False
-        for det in self.detectors[st.market]:
+        for det in self.detectors[market]:
             if det.observe_market(ev, now, st):
-                self._emit(WatchStarted(now, st.market, ev.side, ev.usd))
-            active = active or det.active
+                self._emit(WatchStarted(now, market, ev.side, ev.usd))
+            if not active and det.active:
+                active = True
         if active:
-            self._watching[st.market] = None
+            self._watching[market] = None
             # in a burst, thousands of liquidations a second hit one market: the score and every
             # filter are re-checked at most every EVAL_EVERY_S of engine time, not per event
-            if now >= self._next_eval.get(st.market, float("-inf")):
-                self._next_eval[st.market] = now + EVAL_EVERY_S
-                self._evaluate(st.market, now)
-        pos = self.positions.get(st.market)
-        if pos is not None:
-            self._check_position(pos, st, now)
+            if now >= self._next_eval.get(market, float("-inf")):
+                self._next_eval[market] = now + EVAL_EVERY_S
+                self._evaluate(market, now)
+        if self.positions:
+            pos = self.positions.get(market)
+            if pos is not None:
+                self._check_position(pos, st, now)
 
     def _new_market(self, market: str) -> MarketState:
         st = self.markets[market] = new_market_state(market, self.cfg)

@@ -229,22 +229,29 @@ class WindowPair:
         if ts < self._last_ts:
             ts = self._last_ts
         self._last_ts = ts
-        tsl = self._ts
+        tsl, usdl = self._ts, self._usd
         n = len(tsl)
         for w in (self.window, self.short):
             h = w._head
-            if h < n and tsl[h] <= ts - w.length:
-                w.expire(ts)
-                h = w._head
-            if h >= n:  # empty (expire() above, or never filled): a new burst starts here
-                w._sum = w._comp = 0.0
+            total, comp = w._sum, w._comp
+            cutoff = ts - w.length
+            if h < n and tsl[h] <= cutoff:  # expire, inline (LogWindow.expire's arithmetic, in its order)
+                while h < n and tsl[h] <= cutoff:
+                    y = -usdl[h] - comp
+                    t = total + y
+                    comp = (t - total) - y
+                    total = t
+                    h += 1
+                w._head = h
+            if h >= n:  # empty (just expired, or never filled): a new burst starts here
+                total = comp = 0.0
                 w._burst_start = ts
-            y = usd - w._comp
-            t = w._sum + y
-            w._comp = (t - w._sum) - y
+            y = usd - comp
+            t = total + y
+            w._comp = (t - total) - y
             w._sum = t
         tsl.append(ts)
-        self._usd.append(usd)
+        usdl.append(usd)
         w = self.window
         if w._trackers:
             s = w.total
@@ -260,6 +267,6 @@ class WindowPair:
                 lo = sh
             if lo >= COMPACT_AFTER and lo * 2 >= n:
                 del tsl[:lo]
-                del self._usd[:lo]
+                del usdl[:lo]
                 self.window._head -= lo
                 self.short._head -= lo

@@ -53,3 +53,9 @@ def test_report_renders_the_quick_result_as_markdown(quick):
 
     text = markdown(quick)
     assert text.startswith("# liqhunt benchmarks") and "naive" in text and "| 10,000 |" in text
+
+
+def test_quick_latency_measures_at_least_50_decisions_in_a_real_pty(quick):
+    lat = quick["latency"][0]
+    assert lat["console"].startswith("pty 120")
+    assert lat["decision"]["n"] >= 50 and lat["decision_entries"]["n"] > 0

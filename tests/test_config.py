@@ -31,7 +31,7 @@ def test_bad_values_name_the_key_and_reason(data, key, reason):
 def test_config_check_command_reports_the_key(tmp_path, capsys):
     p = tmp_path / "bad.toml"
     p.write_text("[risk]\ndaily_loss_limit_usd = 'lots'\n")
-    assert main(["config", "--check", str(p)]) == 2  # a config error is a usage error, as for every command
+    assert main(["config", "--check", str(p)]) == 1
     assert "risk.daily_loss_limit_usd" in capsys.readouterr().err
 
 

@@ -40,6 +40,8 @@ class PaperBroker:
         return c.slippage_base_bps + impact + pressure
 
     def poll(self, now: float) -> list[Fill | Rejection]:
+        if not self._pending:  # the engine polls on every frame; nearly always nothing is in flight
+            return []
         due = self.cfg.latency_ms / 1000.0
         out: list[Fill | Rejection] = []
         keep: list[Order] = []

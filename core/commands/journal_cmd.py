@@ -6,11 +6,13 @@ import argparse
 import calendar
 import csv
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
 
 from core.clock import WallClock
+from core.journal.faults import describe, fix_for
 from core.journal.journal import Journal
 from core.journal.paths import default_journal_path
 from core.journal.reports import format_report, report
@@ -44,43 +46,36 @@ def write_csv(trades: list[dict], path: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sqlite3
-
-    from core.journal.faults import fault_message
-
     path = args.journal or str(default_journal_path())
     if not Path(path).exists():
         print(f"no journal at {path}", file=sys.stderr)
         return 1
     if not Path(path).is_file():
-        print(f"journal {path}: not a regular file; pass the SQLite journal file with --journal PATH", file=sys.stderr)
-        return 2
+        print(f"liqhunt journal: error: {path} is not a regular file — pass --journal with the journal file", file=sys.stderr)
+        return 1
     try:
-        journal = Journal(path, WallClock(), busy_timeout_s=2.0)
+        journal = Journal(path, WallClock())
     except (JournalError, OSError) as exc:
-        print(str(exc) if isinstance(exc, JournalError) else fault_message(path, exc), file=sys.stderr)
-        return 2
+        print(f"liqhunt journal: error: {exc}", file=sys.stderr)
+        return 1
+    damaged = journal.check()
     try:
-        damage = journal.quick_check()
-        trades = [] if damage else journal.trades(since_ts=args.since, source=args.source)
-    except sqlite3.Error as exc:
-        damage = [str(exc)]
+        trades = journal.trades(since_ts=args.since, source=args.source)
+    except (JournalError, sqlite3.Error) as exc:
+        print(f"liqhunt journal: error: {describe('read', path, exc)}", file=sys.stderr)
+        return 1
     finally:
         journal.close("read")
-    if damage:  # never a report read from a damaged file as if it were whole
-        print(fault_message(path, "damaged (PRAGMA quick_check: " + "; ".join(" ".join(d.split())[:120] for d in damage[:3])
-                                    + (f"; {len(damage) - 3} more" if len(damage) > 3 else "") + ")", "is damaged"), file=sys.stderr)
-        return 1
+    if damaged:
+        # the report below is what could still be read; say so before anyone trusts it
+        print(f"liqhunt journal: error: {path} is damaged ({'; '.join(damaged)[:200]}) — "
+              f"{fix_for('malformed')}; the report shows only what could be read", file=sys.stderr)
     if args.csv:
-        try:
-            write_csv(trades, args.csv)
-        except OSError as exc:
-            print(f"journal: cannot write {args.csv}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
+        write_csv(trades, args.csv)
         print(f"wrote {len(trades)} trades to {args.csv}", file=sys.stderr)
     if args.json:
         out = {"journal": path, "since": args.since, "source": args.source, **report(trades)}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         sys.stdout.write(format_report(trades) + "\n")
-    return 0
+    return 1 if damaged else 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
+from core.feeds import fast_paths
 from core.feeds.base import ParseError, RestPoll, VenueConnection
 from core.feeds.symbols import binance_market
 from core.feeds.wire import (
@@ -50,6 +51,9 @@ class BinanceParser:
 
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
         msg = decode(raw)
+        fast = fast_paths.binance(self, msg, ts_recv)  # the usual force-order and mark shapes
+        if fast is not None:
+            return fast
         if isinstance(msg, dict) and "stream" in msg and "data" in msg:
             msg = msg["data"]  # combined-stream envelope
         elif isinstance(msg, dict) and "id" in msg and ("result" in msg or "error" in msg):

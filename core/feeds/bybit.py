@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 import orjson
 
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
+from core.feeds import fast_paths
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import bybit_market
 from core.feeds.wire import (
@@ -55,6 +56,9 @@ class BybitParser:
 
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
         msg = obj(decode(raw), "frame")
+        fast = fast_paths.bybit(self, msg, ts_recv)  # the usual liquidation batch shape
+        if fast is not None:
+            return fast
         if "topic" not in msg:
             if "op" in msg or "ret_msg" in msg:  # pong, subscribe response
                 if msg.get("success") is False:

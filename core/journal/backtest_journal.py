@@ -12,9 +12,8 @@ BACKTEST_SOURCE = "backtest"
 
 def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[], list[str]]]:
     """(on_engine, close): `on_engine(engine)` opens the journal on the engine's simulated clock
-    and attaches it before the first event (JournalError, one line, when it cannot be opened);
-    `close()` flushes and closes it and returns one line per journal that lost rows ([] when
-    every row is written): the caller must not exit 0 after a loss."""
+    and attaches it before the first event (JournalError, one line, if it cannot); `close()`
+    flushes and closes it and returns one line per journal that lost rows (empty: all written)."""
     journals: list[Journal] = []
 
     def on_engine(engine) -> None:
@@ -26,11 +25,12 @@ def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[],
         journals.append(j)
 
     def close() -> list[str]:
-        faults = []
+        lost = []
         for j in journals:
             j.close("backtest end")
-            if line := j.fault_line():
-                faults.append(line)
-        return faults
+            line = j.failure_line()
+            if line:
+                lost.append(line)
+        return lost
 
     return on_engine, close

@@ -24,7 +24,7 @@ from typing import Callable, Iterable
 
 from core.clock import Clock
 from core.config import Config
-from core.journal.faults import JOURNAL_FAULTS, fault_message, reason_of
+from core.journal.faults import describe
 from core.journal.paths import MEMORY
 from core.journal.recorder import DURABLE_NOW, EventRecorder, insert, position_row
 from core.journal.schema import JournalError, migrate
@@ -48,57 +48,49 @@ class Journal:
         commit_interval_s: float = 0.1,
         durable_timeout_s: float = 1.0,
         sync_positions: bool = True,
-        busy_timeout_s: float = 5.0,
     ) -> None:
         self.path = str(path)
-        self.busy_timeout_s = busy_timeout_s
         self.clock = clock
         self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
         self._durable_timeout = durable_timeout_s
-        self._conn = self._open()
-        self._lock = threading.Lock()
+        self._conn = None
+        try:
+            self._open()
+        except (sqlite3.Error, OSError) as exc:  # one line naming the file and the fix, never a traceback
+            if self._conn is not None:
+                self._conn.close()
+            raise JournalError(describe("open", self.path, exc)) from None
         self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
         self.session_id: int | None = None
         self.source = ""
+        self.source_id = ""
         self.broker = ""
-        self.source_id: str | None = None
+        self.recovery_notes: list[str] = []  # what crash recovery did not restore, and why
         self._recorder: EventRecorder | None = None
         self._detach: Callable[[], None] | None = None
         self.max_hold_s = 0.0  # longest time a subscriber call held the caller (the event loop)
         self._closed = False
         atexit.register(self.close)
 
-    def _open(self) -> sqlite3.Connection:
-        """Connect, set WAL and migrate; any SQLite or file-system refusal is one JournalError
-        naming the file and the fix (read-only directory, locked, damaged, full disk)."""
-        conn = None
-        try:
-            if self.path != MEMORY:
-                Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self.busy_timeout_s)
-            conn.row_factory = sqlite3.Row
-            if self.path != MEMORY:
-                conn.execute("PRAGMA journal_mode = WAL")
-            # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
-            conn.execute("PRAGMA synchronous = NORMAL")
-            self.migrated_from, self.schema_version = migrate(conn)
-            return conn
-        except JOURNAL_FAULTS as exc:
-            if conn is not None:
-                conn.close()
-            raise JournalError(fault_message(self.path, exc)) from None
-        except JournalError as exc:
-            if conn is not None:
-                conn.close()
-            raise JournalError(f"journal {self.path}: {exc}") from None
+    def _open(self) -> None:
+        if self.path != MEMORY:
+            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        if self.path != MEMORY:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self.migrated_from, self.schema_version = migrate(self._conn)
 
     # -- session --------------------------------------------------------------------------------
     def open_session(
         self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper",
-        source_id: str | None = None,
+        source_id: str = "",
     ) -> int:
-        """`source_id` (core.journal.identity) says what the session runs on; crash recovery
-        restores positions only from sessions with the same one."""
+        """`source_id` names the exact source (core.journal.recovery.*_source_id): crash recovery
+        restores positions only into a session with the same one."""
         if self.session_id is not None:
             raise JournalError(f"session {self.session_id} already open in this journal")
         row = {
@@ -110,7 +102,7 @@ class Journal:
             with self._lock:
                 cur = self._conn.execute(sql, params)
         except sqlite3.Error as exc:
-            raise JournalError(fault_message(self.path, exc, "cannot start a session")) from None
+            raise JournalError(describe("write to", self.path, exc)) from None
         if cur.lastrowid is None:  # sqlite always sets it after an INSERT
             raise JournalError("the sessions row got no id")
         self.session_id = int(cur.lastrowid)
@@ -150,10 +142,6 @@ class Journal:
         """An extra row outside the engine's events (reconciliation differences)."""
         self._writer.submit([insert(table, {"session_id": self.session_id or 0, **row})])
 
-    def write_sql(self, sql: str, params: tuple) -> None:
-        """One statement outside the engine's events, through the writer (counted if it fails)."""
-        self._writer.submit([(sql, params)])
-
     def save_position(self, pos) -> None:
         """Re-write an open position changed outside the engine's events (a size taken from the exchange)."""
         if self._recorder is None:
@@ -190,29 +178,26 @@ class Journal:
         return self._writer.stats
 
     @property
-    def failing(self) -> int:
-        """Rows that could not be written (SQLite errors, or dropped because the writer fell behind)."""
-        st = self._writer.stats
-        return st.errors + st.dropped
+    def failures(self) -> int:
+        """Rows that did not reach the file (write errors and rows dropped); the console shows
+        `JOURNAL FAILING n`, batch commands exit non-zero."""
+        return self._writer.stats.errors + self._writer.stats.dropped
 
-    def fault_line(self) -> str:
-        """'' when every row so far is written; otherwise one line: how many were lost, why, and the fix."""
-        n = self.failing
-        if not n:
-            return ""
-        reason = self._writer.stats.last_error or "rows dropped: the writer fell behind"
-        return fault_message(self.path, reason, f"{n} row{'' if n == 1 else 's'} NOT written")
-
-    def quick_check(self, limit: int = 5) -> list[str]:
-        """SQLite's `PRAGMA quick_check`: [] for a sound file, else the first problems it names."""
-        try:
-            with self._lock:
-                rows = [r[0] for r in self._conn.execute(f"PRAGMA quick_check({int(limit)})").fetchall()]
-        except sqlite3.Error as exc:
-            return [reason_of(exc)]
-        return [] if rows == ["ok"] else rows
+    def failure_line(self) -> str | None:
+        """One line for a person when rows were lost, else None."""
+        if not self.failures:
+            return None
+        last = self._writer.last_error or "rows dropped"
+        return f"{describe('write to', self.path, RuntimeError(last))} ({self.failures} rows lost)"
 
     # -- reads ----------------------------------------------------------------------------------
+    def check(self) -> list[str]:
+        """`PRAGMA quick_check`: an empty list when the database is sound, else what is wrong."""
+        from core.journal.faults import quick_check
+
+        with self._lock:
+            return quick_check(self._conn)
+
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
         """Rows as dicts, after everything queued so far is committed."""
         if self._closed:

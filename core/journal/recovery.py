@@ -1,20 +1,14 @@
 """Crash recovery: the positions the journal holds as open go back into a new engine with
 their stops, take-profits and hold timers, and today's risk counters are rebuilt from the
-trades table so a restart cannot reset the daily limits.
-
-Only into the same source (`sessions.source_id`, core.journal.identity), and only forward in
-time (never a negative hold time). A simulator or a replay always starts its timeline over:
-the positions of its earlier run would meet prices from before their entry (stops firing at
-once, negative hold times, invented losses), and the engine re-makes those trades itself as the
-timeline plays again. So they are never restored: they are set aside in the journal (kept,
-marked `set_aside_by`), with one line saying so."""
+trades table so a restart cannot reset the daily limits."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import time
 from pathlib import Path
+from typing import Iterable
 
 from core.clock import WallClock
-from core.journal.identity import describe
 from core.journal.journal import Journal
 from core.journal.paths import MEMORY
 from core.journal.recorder import JOURNAL_KEY
@@ -40,172 +34,136 @@ def position_from_row(row: dict) -> Position:
     )
 
 
-def _source_filter(source: str | None, source_id: str | None, any_id: bool) -> tuple[str, tuple]:
-    where: str = ""
-    params: tuple = ()
-    if source is not None:
-        where, params = " AND s.source = ?", (source,)
-    if not any_id:
-        where, params = where + " AND s.source_id IS ?", (*params, source_id)
-    return where, params
-
-
-def open_positions(journal: Journal | str | Path, source: str | None = None, source_id: str | None = None,
-                   any_id: bool = True, exclude_session: int | None = None) -> list[Position]:
+def open_positions(journal: Journal | str | Path, source: str | None = None) -> list[Position]:
     """Positions the journal holds as open, oldest first. `source` keeps only those opened
     or last restored by sessions with that label, so a demo's paper position never comes
-    back into a live session; with `any_id=False` also only those of sessions whose source
-    identity is `source_id`."""
+    back into a live session."""
     if not isinstance(journal, Journal):
         if str(journal) != MEMORY and not Path(journal).exists():
             return []
         j = Journal(journal, WallClock())
         try:
-            return open_positions(j, source, source_id, any_id, exclude_session)
+            return open_positions(j, source)
         finally:
             j.close("read")
-    where, params = _source_filter(source, source_id, any_id)
-    if exclude_session is not None:
-        where, params = where + " AND s.id != ?", (*params, exclude_session)
-    sql = "SELECT p.* FROM positions_open p JOIN sessions s ON s.id = p.session_id WHERE p.set_aside_by IS NULL" + where
+    sql = "SELECT p.* FROM positions_open p JOIN sessions s ON s.id = p.session_id"
+    params: tuple = ()
+    if source is not None:
+        sql, params = sql + " WHERE s.source = ?", (source,)
     return [position_from_row(r) for r in journal.query(sql + " ORDER BY p.entry_ts", params)]
 
 
-# the latest time a session is known to have reached: its start, entries, position updates, fills, exits
-_LAST_TS = """MAX(s.started_ts,
-    COALESCE((SELECT MAX(MAX(p.entry_ts, COALESCE(p.updated_ts, p.entry_ts))) FROM positions_open p WHERE p.session_id = s.id), s.started_ts),
-    COALESCE((SELECT MAX(t.exit_ts) FROM trades t WHERE t.session_id = s.id), s.started_ts),
-    COALESCE((SELECT MAX(f.ts) FROM fills f WHERE f.session_id = s.id), s.started_ts),
-    COALESCE(s.ended_ts, s.started_ts))"""
-
-
-def session_reach(journal: Journal, session_ids: list[int]) -> dict[int, float]:
-    """session id -> the latest time that session is known to have reached."""
-    if not session_ids:
-        return {}
-    marks = ",".join("?" * len(session_ids))
-    rows = journal.query(f"SELECT s.id AS id, {_LAST_TS} AS reach FROM sessions s WHERE s.id IN ({marks})", tuple(session_ids))
-    return {r["id"]: r["reach"] for r in rows}
-
-
-@dataclass
-class Recovery:
-    restored: list[Position] = field(default_factory=list)
-    refused: list[Position] = field(default_factory=list)
-    note: str = ""  # one line when positions were held back, "" otherwise
-
-
-def _is_live(journal: Journal) -> bool:
-    return journal.source == "live"
-
-
-def _timeline_sessions(journal: Journal, resumed: set[int]) -> list[int] | None:
-    """Sessions whose trades count towards today's risk counters. Live time is one timeline: every
-    live session (any venues: a real loss is a real loss). A simulator or a replay starts its own
-    timeline each run: only this session and those whose positions it resumed."""
-    if _is_live(journal) or journal.source_id is None:
-        return None  # filter by label only
-    return sorted(resumed | {journal.session_id or 0})
-
-
 def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, source: str | None = None,
-                          sessions: list[int] | None = None) -> None:
-    """Today's (UTC) entries per market, realised P&L and post-stop cooldowns, from the journal;
-    `sessions` (when given) keeps only those sessions' rows."""
+                          source_id: str | None = None) -> None:
+    """Today's (UTC) entries per market, realised P&L and post-stop cooldowns, from the journal.
+    Only what happened at or before `now` counts: a simulator or replay that starts over must not
+    inherit the losses of a later hour it has not reached (that would refuse to arm)."""
     start = day_start(now)
     risk.day = utc_day(now)
     risk.trades_today.clear()
     risk.realised_today = 0.0
     where, params = ("AND s.source = ?", (source,)) if source is not None else ("", ())
-    if sessions is not None:
-        where += f" AND s.id IN ({','.join(str(int(i)) for i in sessions) or 'NULL'})"
+    if source_id is not None:
+        where, params = where + " AND s.source_id = ?", (*params, source_id)
     entered = journal.query(
         f"""SELECT market, COUNT(*) AS n FROM (
-                SELECT t.market FROM trades t JOIN sessions s ON s.id = t.session_id WHERE t.entry_ts >= ? {where}
+                SELECT t.market FROM trades t JOIN sessions s ON s.id = t.session_id
+                    WHERE t.entry_ts >= ? AND t.entry_ts <= ? {where}
                 UNION ALL
-                SELECT p.market FROM positions_open p JOIN sessions s ON s.id = p.session_id WHERE p.entry_ts >= ? {where})
+                SELECT p.market FROM positions_open p JOIN sessions s ON s.id = p.session_id
+                    WHERE p.entry_ts >= ? AND p.entry_ts <= ? {where})
             GROUP BY market""",
-        (start, *params, start, *params))
+        (start, now, *params, start, now, *params))
     for r in entered:
         risk.trades_today[r["market"]] = r["n"]
     (realised,) = journal.query(
-        f"SELECT COALESCE(SUM(t.pnl), 0) AS pnl FROM trades t JOIN sessions s ON s.id = t.session_id WHERE t.exit_ts >= ? {where}",
-        (start, *params))
+        f"""SELECT COALESCE(SUM(t.pnl), 0) AS pnl FROM trades t JOIN sessions s ON s.id = t.session_id
+            WHERE t.exit_ts >= ? AND t.exit_ts <= ? {where}""",
+        (start, now, *params))
     risk.realised_today = realised["pnl"]
     stops = journal.query(
         f"""SELECT t.market, MAX(t.exit_ts) AS ts FROM trades t JOIN sessions s ON s.id = t.session_id
-            WHERE t.reason = 'stop' AND t.exit_ts > ? {where} GROUP BY t.market""",
-        (now - risk.cfg.cooldown_after_stop_s, *params))
+            WHERE t.reason = 'stop' AND t.exit_ts > ? AND t.exit_ts <= ? {where} GROUP BY t.market""",
+        (now - risk.cfg.cooldown_after_stop_s, now, *params))
     for r in stops:
         risk.cooldown_until[r["market"]] = r["ts"] + risk.cfg.cooldown_after_stop_s
 
 
-def recover(engine, journal: Journal) -> Recovery:
-    """Re-adopt the open positions of earlier sessions with the journal's source label and
-    identity into `engine`, when the engine's clock has reached the time those sessions did
-    (never a negative hold time), and rebuild today's risk counters. The journal must have an
-    open session; it is attached if it is not, so each restore is journaled. With a live broker,
-    run core.brokers.reconcile.startup_reconcile next, before any price reaches the engine (the
-    exchange wins), and journal its report with core.journal.reconciliation.record_reconciliation."""
+# Sources whose clock is their data's: it restarts with each run, so a position can only come
+# back if this run is at (or past) the time the position was last seen, on the very same data.
+REPLAYED_SOURCES = ("sim", "replay")
+
+
+def sim_source_id(scenario: str, seed: int, markets: int, start_ts: float) -> str:
+    return f"sim:{scenario}:seed={seed}:markets={markets}:start={start_ts:.0f}"
+
+
+def replay_source_id(paths: Iterable[str | Path]) -> str:
+    """The recordings' names and a hash of their bytes: the same data under another name is the same source."""
+    h = hashlib.sha256()
+    names = []
+    for p in sorted(Path(x) for x in paths):
+        names.append(p.name)
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    shown = names[0] if len(names) == 1 else f"{len(names)} files"
+    return f"replay:{shown}#{h.hexdigest()[:16]}"
+
+
+def live_source_id(venues: Iterable[str], broker: str) -> str:
+    return f"live:{','.join(sorted(set(venues)))}:{broker}"
+
+
+def _hhmmss(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
+
+
+def restore_into(engine, journal: Journal) -> list[Position]:
+    """Re-adopt the journal's open positions into `engine` and rebuild today's risk counters.
+
+    Only positions of the same source come back: the same label and, where the session knows it,
+    the same source id (venues and broker; recording hash; simulator scenario, seed and start).
+    For a simulator or replay the clock must also have reached the time each position was last
+    seen; otherwise it is left in the journal untouched and `journal.recovery_notes` says why
+    (restoring it would fire its exits at prices it never saw, with a negative hold time).
+    The journal must have an open session; it is attached if it is not, so each restore is
+    journaled. With a live broker, run core.brokers.reconcile.startup_reconcile next, before
+    the first event (the exchange wins), and journal its report with
+    core.journal.reconciliation.record_reconciliation."""
     if journal.session_id is None:
         raise ValueError("open a journal session before restoring into an engine")
     journal.attach(engine)
     engine.advance(engine.clock.now())
     now = engine.now
-    candidates = open_positions(journal, journal.source, journal.source_id, any_id=journal.source_id is None,
-                                exclude_session=journal.session_id)
-    owners = {p.extras[JOURNAL_KEY]: sid for sid, p in _owners(journal, candidates)}
-    reach = session_reach(journal, sorted(set(owners.values())))
-    out = Recovery()
-    replayed = journal.source_id is not None and not _is_live(journal)  # a timeline that started over
-    reached, earlier, occupied = 0.0, [], []
-    for p in reversed(candidates):  # newest first: one position per market, the latest one
-        ahead = max(p.entry_ts, reach.get(owners.get(p.extras[JOURNAL_KEY], -1), p.entry_ts))
-        if replayed or ahead > now:
-            earlier.append(p)
-            reached = max(reached, ahead)
-        elif p.market in engine.positions or any(q.market == p.market for q in out.restored):
-            occupied.append(p)  # never overwrite a position the engine holds
-        else:
-            out.restored.append(p)
-    out.restored.reverse()
-    for p in out.restored:
+    replayed = journal.source in REPLAYED_SOURCES
+    rows = journal.query(
+        """SELECT p.*, s.source_id AS session_source_id, s.id AS sid FROM positions_open p
+           JOIN sessions s ON s.id = p.session_id WHERE s.source = ? ORDER BY p.entry_ts""", (journal.source,))
+    positions, other, ahead = [], [], []
+    for r in rows:
+        sid = r.pop("session_source_id") or ""
+        r.pop("sid")
+        # live sessions from before source ids were recorded ("") still come back: the exchange reconciles them
+        if journal.source_id and sid != journal.source_id and (replayed or sid):
+            other.append(sid or "unknown")
+            continue
+        last_seen = max(r["entry_ts"], r.get("updated_ts") or r["entry_ts"])
+        if last_seen > now + 1e-6:
+            ahead.append(last_seen)
+            continue
+        positions.append(position_from_row(r))
+    notes = journal.recovery_notes
+    if other:
+        kinds = ", ".join(sorted(set(other)))
+        notes.append(f"{len(other)} open position(s) from another {journal.source} source ({kinds[:120]}) not restored: "
+                     f"they belong to that source and stay in the journal")
+    if ahead:
+        notes.append(f"{len(ahead)} open position(s) not restored: this {journal.source} starts at {_hhmmss(now)} UTC, "
+                     f"before they were last seen ({_hhmmss(max(ahead))} UTC); restoring them would fire their exits "
+                     f"at prices they never saw. They stay in the journal")
+    for p in positions:
         engine.restore_position(p)  # journaled as PositionRestored by the attached journal
-    resumed = {owners.get(p.extras[JOURNAL_KEY], -1) for p in out.restored}
-    restore_risk_counters(engine.risk, journal, now, journal.source, _timeline_sessions(journal, resumed))
-    notes = []
-    if earlier and replayed:
-        for p in earlier:
-            journal.write_sql("UPDATE positions_open SET set_aside_by = ? WHERE key = ?", (journal.session_id, p.extras[JOURNAL_KEY]))
-        notes.append(f"journal {journal.path}: {len(earlier)} open position(s) of an earlier run of this {describe(journal.source_id)} "
-                     f"(reached {_hms(reached)}) not restored: this run starts over at {_hms(now)}, where their stops would fire "
-                     f"on earlier prices; set aside in the journal")
-    elif earlier:
-        notes.append(f"journal {journal.path}: {len(earlier)} open position(s) not restored: their session reached {_hms(reached)}, "
-                     f"later than this clock ({_hms(now)}); they stay in the journal")
-    if occupied:
-        notes.append(f"journal {journal.path}: {len(occupied)} open position(s) not restored: the engine already holds "
-                     f"{', '.join(sorted({p.market for p in occupied}))}; they stay in the journal")
-    out.refused = earlier + occupied
-    out.note = "; ".join(notes)
+    restore_risk_counters(engine.risk, journal, now, journal.source, journal.source_id if replayed else None)
     journal.flush()
-    return out
-
-
-def restore_into(engine, journal: Journal) -> list[Position]:
-    """recover(), returning the positions restored."""
-    return recover(engine, journal).restored
-
-
-def _owners(journal: Journal, positions: list[Position]) -> list[tuple[int, Position]]:
-    if not positions:
-        return []
-    rows = journal.query("SELECT key, session_id FROM positions_open")
-    sid = {r["key"]: r["session_id"] for r in rows}
-    return [(sid.get(p.extras[JOURNAL_KEY], -1), p) for p in positions]
-
-
-def _hms(ts: float) -> str:
-    import time
-
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts))
+    return positions

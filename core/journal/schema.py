@@ -129,13 +129,10 @@ CREATE TABLE funding (
     rate REAL, mark REAL, amount REAL);
 """
 
-# v4: what each session ran on (live venues and broker, the simulator's scenario/seed/start, or the
-# recording's path and content hash), so crash recovery restores positions only into the same source;
-# an open position a restarted simulator or replay cannot take back is kept, marked with the session
-# that set it aside, so it is reported once and never restored into a timeline it does not belong to.
+# v4: which source a session ran on, exactly (venue set and broker; recording hash; simulator
+# scenario, seed and start), so positions are restored only into the same source.
 V4 = """
-ALTER TABLE sessions ADD COLUMN source_id TEXT;
-ALTER TABLE positions_open ADD COLUMN set_aside_by INTEGER;
+ALTER TABLE sessions ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
 """
 
 MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}  # target version -> script from the version before

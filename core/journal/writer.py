@@ -27,7 +27,6 @@ class WriterStats:
     dropped: int = 0
     max_commit_s: float = 0.0
     max_backlog: int = 0
-    last_error: str = ""  # SQLite's words for the latest failure ("database or disk is full")
 
 
 # executemany loops in C, where a waiting thread cannot ask for the GIL; bounded runs give
@@ -74,6 +73,7 @@ class JournalWriter:
         self._batch_rows = batch_rows
         self._max_backlog = max_backlog
         self.stats = WriterStats()
+        self.last_error = ""  # SQLite's message for the last failed row, for the one-line report
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="liqhunt-journal", daemon=True)
         self._thread.start()
@@ -83,7 +83,6 @@ class JournalWriter:
         if self._closed:
             log.warning("journal closed: %d rows not written", len(statements))
             self.stats.dropped += len(statements)
-            self.stats.last_error = self.stats.last_error or "journal already closed"
             return
         backlog = self._q.qsize()
         if backlog >= self._max_backlog:
@@ -163,31 +162,25 @@ class JournalWriter:
                     self._conn.executemany(sql, rows)
                 self._conn.execute("COMMIT")
                 self.stats.rows += len(batch)
-            except sqlite3.Error:
-                # no traceback: the count and the reason reach the user (console header, batch exit code)
-                log.info("journal batch of %d rows failed; writing row by row", len(batch))
+            except sqlite3.Error as exc:
+                # one line, no traceback: the command (or the console's JOURNAL FAILING) reports the loss
+                if not self.stats.errors:
+                    log.warning("journal batch of %d failed (%s); writing row by row", len(batch), exc)
                 self._rollback()
                 self._commit_one_by_one(batch)
         self.stats.commits += 1
         self.stats.max_commit_s = max(self.stats.max_commit_s, time.perf_counter() - t0)
 
     def _commit_one_by_one(self, batch: list[Statement]) -> None:
-        """After a failed batch: save every row that can be saved, count each one that cannot. A full
-        disk or a lock refuses every row alike, so after the first such refusal the rest are counted
-        without waiting out the busy timeout once per row."""
-        for i, (sql, params) in enumerate(batch):
+        for sql, params in batch:
             try:
                 self._conn.execute(sql, params)
                 self.stats.rows += 1
             except sqlite3.Error as exc:
+                if not self.stats.errors:  # the first loss is logged; the count carries the rest
+                    log.error("journal row dropped (%s): %s", exc, sql.split("(")[0].strip())
                 self.stats.errors += 1
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                self.stats.last_error = reason
-                if self.stats.errors <= 3:  # counted always (Journal.fault_line, the console header); logged a few times
-                    log.info("journal row not written (%s): %s", reason, sql.split("(")[0])
-                if any(w in reason.lower() for w in ("full", "locked", "busy", "readonly", "disk i/o")):
-                    self.stats.errors += len(batch) - i - 1
-                    return
+                self.last_error = str(exc)
 
     def _rollback(self) -> None:
         try:

@@ -1,13 +1,16 @@
-"""The console on a paced synthetic source, for the terminal benchmark (run in a pty).
+"""The console on a paced synthetic source, for the terminal and latency benchmarks (run in a pty).
 
 `python -m tui.bench.console_runner --rate 1000 --seconds 20` builds the real app with
-`tui.app.make_app` and the crash stream's Binance/Bybit frames at `--rate` events/s (see
-`tui.bench.paced_source`), runs it full-screen on this terminal and exits after `--seconds`.
+`tui.app.make_app` (heatmap on, as `run` and `demo` build it) and the crash stream's Binance/Bybit
+frames at `--rate` events/s (see `tui.bench.paced_source`), runs it full-screen on this terminal
+and exits after `--seconds`. With `--latency-out FILE` it runs the latency bench's rig (full-auto,
+bench config, timing engine and broker) and writes its figures there as JSON on exit.
 A bench-only composition root: no flag is added to the console's own commands.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from core.engine_commands import MODES
@@ -19,24 +22,100 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=20.0, help="exit after this long")
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
     p.add_argument("--mode", default="watch", choices=MODES)
+    p.add_argument("--latency-out", metavar="FILE", help="run the latency rig and write its figures here")
+    p.add_argument("--engine-thread", action="store_true",
+                   help="prototype: source and engine on their own thread (own asyncio loop), the screen reading "
+                        "snapshots under a lock; to measure what leaving the one-loop design would buy")
+    p.add_argument("--gc", default="app", choices=("app", "untuned"),
+                   help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)")
     a = p.parse_args(argv)
+    pauses = _watch_gc()
 
-    from tui.bench.paced_source import PacedSource, PerfClock
-    from tui.bench.streams import crash_stream
+    from core.backtest import estimated_fuel_map
     from core.config import Config
     from core.engine import Engine
     from tui.app import make_app
+    from tui.bench.paced_source import PacedSource, PerfClock
+    from tui.bench.streams import crash_stream
 
-    stream = crash_stream(60.0, shards=a.shards)  # played in laps when the run is longer
-    cfg = Config()
-    clock = PerfClock(stream.ts[0])
-    source = PacedSource(stream, a.rate, clock, duration_s=a.seconds + 5.0, record=False)
-    engine = Engine(cfg, clock, mode=a.mode)
-    app = make_app(engine, source, clock, cfg)
-    app.mount_hooks.append(lambda: app.set_timer(a.seconds, app.exit))
+    if a.latency_out:
+        from tui.bench.latency import build_rig, latency_stream, rig_summary
+
+        stream = latency_stream(min(240.0, max(30.0, a.seconds * 2)), shards=a.shards)  # laps if the run is longer
+        rig = build_rig(stream, a.rate, a.seconds)
+        engine, source, clock, cfg = rig.engine, rig.source, rig.clock, rig.engine.cfg
+    else:
+        stream = crash_stream(60.0, shards=a.shards)  # played in laps when the run is longer
+        cfg = Config()
+        clock = PerfClock(stream.ts[0])
+        source = PacedSource(stream, a.rate, clock, duration_s=a.seconds + 5.0, record=False)
+        engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode=a.mode)
+    if a.engine_thread:
+        app = make_app(engine, None, clock, cfg)
+        _engine_on_its_own_thread(app, engine, source)
+    else:
+        app = make_app(engine, source, clock, cfg)
+    app.mount_hooks.append(lambda: app.set_timer(a.seconds + 0.5, app.exit))
+    if a.gc == "app":  # as the console's own composition roots arrange it
+        from tui.gc_hooks import tune_collector
+
+        tune_collector(app)
     app.run()
+    if a.latency_out:
+        res = rig_summary(rig, a.seconds)
+        res["gc"] = a.gc
+        res["gc_pauses_ms"] = {f"gen{g}": _pause_summary(v) for g, v in pauses.items()}
+        with open(a.latency_out, "w", encoding="utf-8") as f:
+            json.dump(res, f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
     return 0
+
+
+def _engine_on_its_own_thread(app, engine, source) -> None:
+    """The prototype of the two-thread design: the feed → engine → broker path runs in a thread
+    with its own event loop; the screen builds its snapshot under the same lock the engine holds
+    while it handles a frame. With the GIL, a long compositor pass is interrupted every switch
+    interval (set to 1 ms here), so frames are not held behind it."""
+    import asyncio
+    import threading
+
+    lock = threading.Lock()
+    process_many = engine.process_many
+
+    def locked_process(events) -> None:
+        with lock:
+            process_many(events)
+    engine.process_many = locked_process
+    build = app.snapshots.build
+
+    def locked_build(*args, **kw):
+        with lock:
+            return build(*args, **kw)
+    app.snapshots.build = locked_build
+    sys.setswitchinterval(0.001)
+    threading.Thread(target=lambda: asyncio.run(source.run(engine)), name="engine", daemon=True).start()
+
+
+def _watch_gc() -> dict[int, list[float]]:
+    """Collector pauses by generation, in seconds (gc.callbacks: start/stop of each collection)."""
+    import gc
+    import time
+
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - started[0])
+    gc.callbacks.append(on_gc)
+    return pauses
+
+
+def _pause_summary(values: list[float]) -> dict:
+    v = sorted(x * 1000.0 for x in values)
+    return {"n": len(v), "max": round(v[-1], 2) if v else 0.0, "total": round(sum(v), 1)}
 
 
 if __name__ == "__main__":

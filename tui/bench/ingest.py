@@ -2,7 +2,9 @@
 
 The stream is the crash scenario rendered as Binance and Bybit frames over 400 markets
 (`tui.bench.streams`), generated before any clock starts. Three stages are timed on one core,
-each on a fresh engine in full-auto mode (so signals go on to risk checks and paper orders):
+each on a fresh engine in full-auto mode (so signals go on to risk checks and paper orders) with the
+liquidation heatmap on, built as `run`, `demo` and `backtest` build it (`estimated_fuel_map`);
+events reach the engine a frame at a time (`Engine.process_many`), as the live runner hands them:
 
 * parse: frames → normalised events (decode once, typed fields, side semantics);
 * engine: the same, already parsed events → `Engine.process`;
@@ -15,6 +17,7 @@ from typing import Callable
 
 from tui.bench.streams import VENUE_NAMES, Stream, crash_stream
 from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
+from core.backtest import estimated_fuel_map
 from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine
@@ -23,8 +26,9 @@ from core.feeds.registry import make_parser
 
 
 def new_engine(start: float, cfg: Config | None = None) -> tuple[Engine, SimClock, collections.Counter]:
+    cfg = cfg or Config()
     clock = SimClock(start)
-    engine = Engine(cfg or Config(), clock, mode="auto")
+    engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode="auto")
     seen: collections.Counter = collections.Counter()
     engine.subscribe(lambda ev: seen.update((type(ev).__name__,)) if isinstance(ev, (SignalRaised, OrderSubmitted)) else None)
     return engine, clock, seen
@@ -53,11 +57,10 @@ def run_parse(stream: Stream) -> Callable[[], int]:
 def run_engine(parsed: list[tuple[float, list]], engine: Engine, clock: SimClock) -> Callable[[], int]:
     def go() -> int:
         n = 0
-        process, set_time = engine.process, clock.set
+        process, set_time = engine.process_many, clock.set
         for ts, events in parsed:
             set_time(ts)
-            for ev in events:
-                process(ev)
+            process(events)
             n += len(events)
         return n
     return go
@@ -68,12 +71,11 @@ def run_pipeline(stream: Stream, engine: Engine, clock: SimClock) -> Callable[[]
 
     def go() -> int:
         n = 0
-        process, set_time = engine.process, clock.set
+        process, set_time = engine.process_many, clock.set
         for ts, v, raw in zip(stream.ts, stream.venue, stream.raw, strict=True):
             set_time(ts)
             events = ps[v].parse(raw, ts)
-            for ev in events:
-                process(ev)
+            process(events)
             n += len(events)
         return n
     return go
@@ -106,6 +108,7 @@ def run(seconds: float = 240.0, shards: int = 8, rounds: int = 3, stream: Stream
         "messages": len(stream),
         "events": events,
         "liquidations": stream.liquidations,
+        "open_interest": stream.open_interest,
         "markets": stream.markets,
         "stream_seconds": round(stream.ts[-1] - stream.ts[0], 1),
         "peak_events_in_1s": peak_rate(stream),

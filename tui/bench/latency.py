@@ -1,41 +1,95 @@
-"""Decision latency with the console running headless, in the console's own asyncio loop.
+"""Decision latency: the real console in a real pseudo-terminal, fed at a fixed event rate.
 
-`tui.app.make_app` builds the real console (120×40, headless: it composes, lays out and renders
-every pane at its refresh rate, only the ANSI encoding is skipped); `tui.bench.paced_source` feeds it
-the crash stream's Binance and Bybit frames at a fixed event rate. Two figures, in ms:
+`tui.bench.console_runner` builds the console with `tui.app.make_app` (heatmap on, as `run` and
+`demo` build it) and runs it full-screen in a pty of the given size (`tui.bench.pty_harness`), so
+the ANSI encoding and the writes to the terminal are paid as a user pays them; the paced source
+(`tui.bench.paced_source`) feeds it the crash stream's Binance and Bybit frames. Figures, in ms:
 
-* per message: scheduled arrival of a frame → the engine has processed all its events
-  (parse + windows + score + signals), for every frame;
-* decision: scheduled arrival of the frame that triggered an order → `PaperBroker.submit`
-  (entries and exits), for every order.
+* per message: a frame's scheduled arrival → the engine has processed all its events;
+* decision: the moment an order became due → the order leaves the paper broker (see
+  `paced_source` for "due": for an entry, the first frame on the market since its last check, or
+  the end of the entry delay; waits for the periodic re-checks are counted). Entries and exits are
+  reported apart; an exit decided on the 0.25 s time grid (max hold) counts from its due time.
 
-Arrival is the frame's *scheduled* time, so time spent queued behind a repaint counts. A control
-run without the console (same source, same engine, bare asyncio loop) separates the two.
-To get hundreds of decisions in a minute the bench config lifts the risk caps, shortens the
-hold (exits are decisions too), the re-arm delay and the signal thresholds ($1M window,
-score 5); the decision path itself is unchanged.
+A control run without the console (same source, engine and broker in a bare asyncio loop)
+separates the screen's share. To get hundreds of decisions a minute the bench config lifts the
+risk caps, shortens the hold and the re-arm delay and lowers the thresholds (`bench_config`); the
+decision path itself is unchanged.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import gc
+import json
+import os
+import sys
+import tempfile
 
-from tui.bench.paced_source import PacedSource, PerfClock, TimedPaperBroker
-from tui.bench.streams import Stream, crash_stream
-from tui.bench.timing import percentile
+from core.backtest import estimated_fuel_map
 from core.config import Config
+from tui.bench.paced_source import PacedSource, PerfClock, TimedEngine, TimedPaperBroker
+from tui.bench.streams import CRASH_ONSET_S, Stream, crash_stream
+from tui.bench.timing import percentile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LEAD_IN_S = 5.0  # the latency stream starts this long before the crash's onset: decisions from the first seconds
 
 
 def bench_config() -> Config:
+    """Risk caps lifted and thresholds lowered so that a short run makes many decisions: a $20k
+    liquidation starts a watch, $250k in the window and score 3 signal after 2 s, re-armed after
+    0.2 s, held at most 0.5 s. The decision path itself is the default one."""
     cfg = Config()
-    cfg.risk = dataclasses.replace(cfg.risk, max_trades_per_market_per_day=1000, max_open_positions=1000,
+    cfg.risk = dataclasses.replace(cfg.risk, max_trades_per_market_per_day=100_000, max_open_positions=1000,
                                    max_notional_per_trade_usd=1e12, max_total_notional_usd=1e15,
                                    daily_loss_limit_usd=1e15, cooldown_after_stop_s=0.0, block_on_stale_feed=False)
-    cfg.exits = dataclasses.replace(cfg.exits, max_hold_s=2.0)
-    cfg.signal = dataclasses.replace(cfg.signal, rearm_after_s=1.0, entry_delay_min_s=2.0, entry_delay_max_s=8.0,
-                                     window_min_usd=1_000_000.0, score_min=5.0)
+    cfg.exits = dataclasses.replace(cfg.exits, max_hold_s=0.5)
+    cfg.signal = dataclasses.replace(cfg.signal, watch_min_usd=20_000.0, rearm_after_s=0.2, entry_delay_min_s=2.0,
+                                     entry_delay_max_s=8.0, window_min_usd=250_000.0, score_min=3.0)
     return cfg
+
+
+def latency_stream(seconds: float, shards: int = 2) -> Stream:
+    return crash_stream(seconds, shards=shards, skip_s=CRASH_ONSET_S - LEAD_IN_S)
+
+
+@dataclasses.dataclass
+class TimedRig:
+    clock: PerfClock
+    source: PacedSource
+    engine: TimedEngine
+    broker: TimedPaperBroker
+
+
+def build_rig(stream: Stream, rate: float, seconds: float, cfg: Config | None = None, mode: str = "auto",
+              record: bool = True) -> TimedRig:
+    """Source, engine (heatmap on) and timing paper broker, wired as the console's composition root does."""
+    cfg = cfg or bench_config()
+    clock = PerfClock(stream.ts[0])
+    source = PacedSource(stream, rate, clock, duration_s=seconds, record=record)
+    engine = TimedEngine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode=mode, source=source)
+    engine.broker = TimedPaperBroker(cfg.broker, engine.price_of, engine.pressure_of, source, engine)
+    return TimedRig(clock, source, engine, engine.broker)  # type: ignore[arg-type]
+
+
+def rig_summary(rig: TimedRig, seconds: float) -> dict:
+    src, decisions = rig.source, rig.broker.decisions
+    entries = [d for d in decisions if d[0] == "entry"]
+    exits = [d for d in decisions if d[0] != "entry"]
+    picked = [d[2] for d in decisions if d[2] is not None]
+    return {
+        "target_events_per_s": src.rate,
+        "achieved_events_per_s": round(src.events / max(1e-9, seconds), 1),
+        "seconds": seconds,
+        "messages": src.messages,
+        "events": src.events,
+        "per_message": _ms_summary(src.latencies),
+        "decision": _ms_summary([d[1] for d in decisions]),
+        "decision_entries": _ms_summary([d[1] for d in entries]),
+        "decision_exits": _ms_summary([d[1] for d in exits]),
+        "decision_from_pickup": _ms_summary(picked),
+    }
 
 
 def _ms_summary(values: list[float]) -> dict:
@@ -44,47 +98,52 @@ def _ms_summary(values: list[float]) -> dict:
             "max_ms": round(v[-1], 3) if v else 0.0}
 
 
-async def _run_console(stream: Stream, rate: float, seconds: float, size: tuple[int, int], console: bool = True) -> dict:
-    from core.engine import Engine
-    from tui.app import make_app
-
-    cfg = bench_config()
-    clock = PerfClock(stream.ts[0])
-    source = PacedSource(stream, rate, clock, duration_s=seconds)
-    engine = Engine(cfg, clock, mode="auto")
-    broker = TimedPaperBroker(cfg.broker, engine.price_of, engine.pressure_of, source)
-    engine.broker = broker
+async def _run_control(stream: Stream, rate: float, seconds: float) -> dict:
+    """The same source, engine and broker in a bare asyncio loop: no screen."""
+    rig = build_rig(stream, rate, seconds)
     gc.collect()
-    if console:
-        app = make_app(engine, source, clock, cfg)
-        async with app.run_test(headless=True, size=size) as pilot:
-            await source.done.wait()
-            await pilot.pause()
-    else:  # the control: the same source and engine in a bare loop, no screen
-        await source.run(engine)
-    achieved = source.events / max(1e-9, seconds)
-    decisions = [d for d in broker.decisions]
-    return {
-        "console": console,
-        "target_events_per_s": rate,
-        "achieved_events_per_s": round(achieved, 1),
-        "seconds": seconds,
-        "messages": source.messages,
-        "events": source.events,
-        "per_message": _ms_summary(source.latencies),
-        "decision": _ms_summary([d[1] for d in decisions]),
-        "decision_entries": sum(1 for d in decisions if d[0] == "entry"),
-        "decision_exits": sum(1 for d in decisions if d[0] != "entry"),
-        "decision_from_pickup": _ms_summary([d[2] for d in decisions]),
-    }
+    await rig.source.run(rig.engine)
+    return {"console": "none (control)", **rig_summary(rig, seconds)}
 
 
-def run(rates: tuple[float, ...] = (1_000.0, 5_000.0), seconds: float = 60.0, shards: int = 2,
-        size: tuple[int, int] = (120, 40), stream: Stream | None = None, control_s: float = 0.0) -> list[dict]:
-    """One headless console run per rate; `shards` × 50 markets (fewer markets, more per market).
-    With `control_s`, the same again without the console (source and engine alone) for that long."""
-    stream = stream or crash_stream(min(240.0, max(60.0, seconds * 2)), shards=shards)  # played in laps if short
-    out = [asyncio.run(_run_console(stream, r, seconds, size)) for r in rates]
+def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, gc_mode: str = "app",
+            engine_thread: bool = False) -> dict:
+    """The console full-screen in a `cols`×`rows` pty at `rate`; figures from the child's own record."""
+    from tui.bench.pty_harness import run_in_pty
+    from tui.bench.terminal import MARKERS, console_env
+
+    with tempfile.TemporaryDirectory(prefix="liqhunt-lat-") as tmp:
+        out = os.path.join(tmp, "latency.json")
+        argv = [sys.executable, "-m", "tui.bench.console_runner", "--rate", str(rate), "--seconds", str(seconds),
+                "--shards", str(shards), "--latency-out", out, "--gc", gc_mode] + (["--engine-thread"] if engine_thread else [])
+        r = run_in_pty(argv, cols, rows, timeout_s=seconds + 90.0, markers=MARKERS, env=console_env(), cwd=ROOT)
+        if not os.path.exists(out):
+            return {"console": f"pty {cols}×{rows}", "error": f"no figures written (exit status {r.exit_status}, "
+                    f"first frame {'seen' if r.first_frame_s else 'not seen'})", "head": r.head[:400].decode(errors="replace")}
+        with open(out, encoding="utf-8") as f:
+            res = json.load(f)
+    res["console"] = f"pty {cols}×{rows}" + (", engine thread (prototype)" if engine_thread else "")
+    res["terminal_kb_per_s"] = round(sum(n for _, n in r.chunks) / max(1e-9, seconds) / 1024, 1)
+    return res
+
+
+def run(rates: tuple[float, ...] = (1_000.0, 5_000.0), seconds: float = 40.0, shards: int = 2,
+        sizes: tuple[tuple[int, int], ...] = ((120, 40), (80, 24)), control_s: float = 20.0,
+        compare: bool = False) -> list[dict]:
+    """The console in a pty: every rate at the first size, the first rate at the other sizes; then
+    (with `control_s`) the same source and engine without the console at every rate. With
+    `compare`, two more runs at the first rate and size: CPython's default collector settings
+    (before core/gc_policy.py), and the engine on its own thread (the two-thread prototype)."""
+    out = []
+    for i, (cols, rows) in enumerate(sizes):
+        for r in (rates if i == 0 else rates[:1]):
+            out.append(run_pty(r, seconds, cols, rows, shards))
+    if compare:
+        (cols, rows), r = sizes[0], rates[0]
+        untuned = run_pty(r, seconds, cols, rows, shards, gc_mode="untuned")
+        untuned["console"] = untuned.get("console", "") + ", collector untuned (before)"
+        out += [untuned, run_pty(r, seconds, cols, rows, shards, engine_thread=True)]
     if control_s:
-        out += [asyncio.run(_run_console(stream, r, control_s, size, console=False)) for r in rates]
+        stream = latency_stream(min(240.0, max(30.0, control_s * 2)), shards=shards)  # played in laps if short
+        out += [asyncio.run(_run_control(stream, r, control_s)) for r in rates]
     return out

@@ -59,9 +59,12 @@ def child(path: str, laps: int, span_s: float, mark_events: int, sample_every: i
 
     base_kb = _status_kb("VmRSS")
     parsers = [make_parser(v) for v in VENUE_NAMES]
+    from core.backtest import estimated_fuel_map
+
+    cfg = Config()
     clock = SimClock(0.0)
-    engine = Engine(Config(), clock, mode="auto")
-    process, set_time = engine.process, clock.set
+    engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode="auto")  # heatmap on, as users run it
+    process, set_time = engine.process_many, clock.set
     n = 0
     next_sample = sample_every
     samples: list[tuple[int, float, int]] = []  # (events, seconds of engine time, RSS kB)
@@ -78,8 +81,7 @@ def child(path: str, laps: int, span_s: float, mark_events: int, sample_every: i
                     start_ts = ts
                 set_time(ts)
                 events = parsers[int(venue)].parse(raw, ts)
-                for ev in events:
-                    process(ev)
+                process(events)
                 n += len(events)
                 if n >= next_sample:
                     next_sample += sample_every

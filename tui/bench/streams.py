@@ -7,7 +7,10 @@ are rendered as Binance frames, odd shards as Bybit frames, in the venues' own J
 
 * Binance ``!forceOrder@arr`` on the combined stream, and ``!markPrice@arr`` (one-row arrays);
 * Bybit ``allLiquidation.SYM`` batches (rows of one symbol within 500 ms share a frame, as the
-  venue batches them) and ``tickers.SYM`` snapshots carrying mark and funding.
+  venue batches them) and ``tickers.SYM`` snapshots carrying mark and funding, and ``tickers.SYM``
+  deltas carrying open interest (the venue pushes it with the ticker), so the liquidation heatmap
+  has levels to keep, as it has live. Binance's open interest is a REST poll (≥ 60 s a symbol),
+  not in the stream.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from core.events import Liquidation, MarkPrice
+from core.events import Liquidation, MarkPrice, OpenInterest
 from core.sim.market_sim import Simulator
 
 BINANCE, BYBIT = 0, 1
@@ -35,22 +38,25 @@ class Stream:
     liquidations: int  # normalised liquidation events the messages carry
     marks: int
     markets: int
+    open_interest: int = 0
 
     def __len__(self) -> int:
         return len(self.raw)
 
     @property
     def events(self) -> int:
-        return self.liquidations + self.marks
+        return self.liquidations + self.marks + self.open_interest
 
 
-def sim_events(seconds: float, seed: int = 7, markets: int = 50, skip_s: float = 0.0) -> list:
-    """Liquidations and marks of `seconds` of the crash scenario, after `skip_s` unrecorded seconds."""
+def sim_events(seconds: float, seed: int = 7, markets: int = 50, skip_s: float = 0.0,
+               kinds: tuple = (Liquidation, MarkPrice, OpenInterest)) -> list:
+    """Liquidations, marks and open interest of `seconds` of the crash scenario, after `skip_s`
+    unrecorded seconds."""
     sim = Simulator("crash", seed=seed, markets=markets)
     if skip_s > 0:
         for _ in sim.run(skip_s, chunk=30.0):
             pass
-    return [ev for ev in sim.run(seconds, chunk=30.0) if isinstance(ev, (Liquidation, MarkPrice))]
+    return [ev for ev in sim.run(seconds, chunk=30.0) if isinstance(ev, kinds)]
 
 
 def _ms(ts: float) -> int:
@@ -88,6 +94,11 @@ def bybit_ticker(symbol: str, mark: float, funding: float | None, next_ts: float
     return orjson.dumps({"topic": f"tickers.{symbol}", "type": "snapshot", "ts": _ms(ts), "data": data}).decode()
 
 
+def bybit_open_interest(symbol: str, qty: float, usd: float, ts: float) -> str:
+    return orjson.dumps({"topic": f"tickers.{symbol}", "type": "delta", "ts": _ms(ts), "data": {
+        "symbol": symbol, "openInterest": f"{qty:.8g}", "openInterestValue": f"{usd:.2f}"}}).decode()
+
+
 def shard_symbol(symbol: str, shard: int) -> str:
     """``BTCUSDT`` shard 0 stays itself; shard 3 is ``BTC3USDT`` (parses to BTC3-USDT-PERP)."""
     return symbol if shard == 0 else f"{symbol[:-4]}{shard}USDT"
@@ -104,7 +115,7 @@ def render(events: list, shards: int = 8, time_scale: float = 1.0, t0: float | N
     t0 = base if t0 is None else t0
     out: list[tuple[float, int, str]] = []
     pending: dict[str, tuple[float, list]] = {}  # bybit symbol -> (batch start, rows)
-    liqs = marks = 0
+    liqs = marks = ois = 0
     symbols: set[str] = set()
 
     def flush(sym: str) -> None:
@@ -130,6 +141,10 @@ def render(events: list, shards: int = 8, time_scale: float = 1.0, t0: float | N
                     if batch is None:
                         batch = pending[sym] = (tk, [])
                     batch[1].append((ev.side, ev.price, ev.qty, tk))
+            elif isinstance(ev, OpenInterest):
+                if venue == BYBIT:
+                    ois += 1
+                    out.append((tk, BYBIT, bybit_open_interest(sym, ev.oi_qty or 0.0, ev.oi_usd, tk)))
             else:
                 marks += 1
                 nxt = ev.next_funding_ts
@@ -140,7 +155,7 @@ def render(events: list, shards: int = 8, time_scale: float = 1.0, t0: float | N
     for sym in list(pending):
         flush(sym)
     out.sort(key=lambda m: m[0])
-    return Stream([m[0] for m in out], [m[1] for m in out], [m[2] for m in out], liqs, marks, len(symbols))
+    return Stream([m[0] for m in out], [m[1] for m in out], [m[2] for m in out], liqs, marks, len(symbols), ois)
 
 
 def crash_stream(seconds: float, shards: int = 8, seed: int = 7, skip_s: float = CRASH_ONSET_S - 20.0) -> Stream:
@@ -165,6 +180,6 @@ def crash_chunks(seconds: float, shards: int = 8, seed: int = 7, chunk_s: float 
     done = 0.0
     while done < seconds:
         step = min(chunk_s, seconds - done)
-        events = [ev for ev in sim.run(step, chunk=30.0) if isinstance(ev, (Liquidation, MarkPrice))]
+        events = [ev for ev in sim.run(step, chunk=30.0) if isinstance(ev, (Liquidation, MarkPrice, OpenInterest))]
         done += step
         yield render(events, shards=shards)

@@ -15,8 +15,10 @@ NAMES = ("ingest", "naive", "latency", "memory", "terminal", "startup", "researc
 
 FULL = {
     "ingest": {"seconds": 240.0, "shards": 8, "rounds": 3},
-    "naive": {"occupancies": (1_000, 10_000, 100_000), "timed_events": 50_000, "rounds": 3, "naive_budget_s": 1.0},
-    "latency": {"rates": (1_000.0, 5_000.0), "seconds": 60.0, "control_s": 20.0},
+    "naive": {"occupancies": (1_000, 10_000, 100_000), "timed_events": 50_000, "rounds": 3, "naive_budget_s": 1.0,
+              "fixed_rate": 10_000 / 90, "rate_windows": (30.0, 300.0)},
+    "latency": {"rates": (1_000.0, 5_000.0), "seconds": 40.0, "sizes": ((120, 40), (80, 24)), "control_s": 20.0,
+                "compare": True},
     "memory": {"events": 1_000_000, "laps": 3},
     "terminal": {"rate": 1_000.0, "measure_s": 30.0, "warm_s": 3.0},
     "startup": {"repeats": 3},
@@ -25,7 +27,8 @@ FULL = {
 QUICK = {
     "ingest": {"seconds": 25.0, "shards": 8, "rounds": 1},
     "naive": {"occupancies": (10_000,), "timed_events": 4_000, "rounds": 1, "naive_budget_s": 0.2},
-    "latency": {"rates": (1_000.0,), "seconds": 2.0, "control_s": 0.5},
+    # at least 50 decisions even here (the bench config trades often; the first come after ~3 s)
+    "latency": {"rates": (1_000.0,), "seconds": 12.0, "sizes": ((120, 40),), "control_s": 0.0},
     "memory": {"events": 20_000, "laps": 2},
     "terminal": {"rate": 1_000.0, "measure_s": 2.0, "warm_s": 0.5},
     "startup": {"repeats": 1},
@@ -63,6 +66,7 @@ def run_suite(names: tuple[str, ...] = NAMES, quick: bool = False, log=_log) -> 
     at10k = next((r for r in nv if isinstance(r, dict) and r.get("occupancy") == 10_000), None) if isinstance(nv, list) else None
     # the headline keys
     out["ingest_events_per_s"] = ing.get("ingest_events_per_s") if isinstance(ing, dict) else None
+    out["ingest_events_per_cpu_s"] = ing.get("ingest_events_per_cpu_s") if isinstance(ing, dict) else None
     out["naive_events_per_s"] = at10k["naive_events_per_s"] if at10k else None
     out["ratio_vs_naive"] = at10k["ratio_pipeline_vs_naive"] if at10k else None
     return out
