@@ -156,3 +156,63 @@ def test_the_console_counts_journal_failures(tmp_path):
         assert j.failures == 2
         assert "2 rows lost" in j.failure_line() and "free some disk space" in j.failure_line()
     j.close()
+
+
+# `liqhunt …` with the journal's connection capped at its size right after opening: SQLite's own
+# SQLITE_FULL on the first page the session needs, as a full disk gives it, nothing else faked
+CAPPED_JOURNAL_CHILD = r"""
+import sys
+import core.journal.journal as jj
+real = jj.migrate
+def capped(conn, *a, **k):
+    out = real(conn, *a, **k)
+    conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+    return out
+jj.migrate = capped
+from tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_console_exits_1_with_one_line_after_its_journal_lost_rows(tmp_path):
+    """`liqhunt demo --journal J` on a real pty, the disk full under the journal: the warm-up's
+    entries cannot be written, the header says JOURNAL FAILING; `q` (then `l`, leave the paper
+    positions) quits, and the exit code and one line say rows were lost — never exit 0."""
+    import pty
+    import select
+    import time
+
+    path = tmp_path / "console.sqlite"
+    with case("journal", "console on a full disk: exit 1 after losing rows") as c:
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the real CLI
+            os.chdir(ROOT)
+            os.environ.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", TEXTUAL_ANIMATIONS="none")
+            os.execv(sys.executable, [sys.executable, "-c", CAPPED_JOURNAL_CHILD, "demo", "--journal", str(path),
+                                      "--mode", "auto", "--scenario", "crash", "--warmup", "160", "--no-mouse"])
+        screen, deadline, quit_sent, status = b"", time.monotonic() + 40, False, None
+        try:
+            while time.monotonic() < deadline and status is None:
+                if select.select([fd], [], [], 0.1)[0]:
+                    try:
+                        screen += os.read(fd, 65536)
+                    except OSError:  # EIO: the child closed the terminal on its way out
+                        pass
+                if not quit_sent and b"JOURNAL FAILING" in screen:
+                    os.write(fd, b"q")
+                    time.sleep(0.5)
+                    os.write(fd, b"l")  # positions are open: quit and leave them (with none, q already quit)
+                    quit_sent = True
+                done, st = os.waitpid(pid, os.WNOHANG)
+                status = st if done else None
+        finally:
+            if status is None:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        text = screen.decode(errors="replace")
+        if status is None:
+            c.hung = True
+        c.exit_code = os.waitstatus_to_exitcode(status) if status is not None else None
+        c.traceback = "Traceback" in text
+        assert quit_sent, "the header never said JOURNAL FAILING"
+        assert c.exit_code == 1 and "rows lost" in text and str(path) in text and not c.traceback, (c.exit_code, text[-1500:])
