@@ -216,3 +216,32 @@ def test_the_console_exits_1_with_one_line_after_its_journal_lost_rows(tmp_path)
         c.traceback = "Traceback" in text
         assert quit_sent, "the header never said JOURNAL FAILING"
         assert c.exit_code == 1 and "rows lost" in text and str(path) in text and not c.traceback, (c.exit_code, text[-1500:])
+
+
+def test_a_lock_taken_mid_session_costs_one_busy_timeout_not_one_per_row(tmp_path):
+    """Another connection takes the write lock while the console runs (a second liqhunt, a sqlite3
+    shell): the rows are counted as lost once the busy timeout passes — not retried one by one,
+    each waiting it out again, which kept the writer and then `close()` blocked for minutes."""
+    import time
+
+    path = tmp_path / "held.sqlite"
+    with case("journal", "write lock taken by another connection mid-session") as c:
+        j = Journal(path, _Clock(), busy_timeout_s=0.3)
+        j.open_session("watch", ["sim"], __import__("core.config", fromlist=["Config"]).Config(), "sim")
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            for i in range(200):
+                j.write("feed_states", {"ts": T0 + i, "venue": "sim", "state": "live", "reason": "r"})
+            t0 = time.monotonic()
+            j.flush(5.0)
+            j.close()
+            took = time.monotonic() - t0
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        c.lost = 0 if j.failures >= 200 else 200 - j.failures  # every refused row is counted
+        assert took < 3.0, f"close took {took:.1f} s"
+        assert j.failures == 201  # the 200 rows and the session's end
+        line = j.failure_line()
+        assert str(path) in line and "locked" in line and "201 rows lost" in line, line

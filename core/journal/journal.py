@@ -47,12 +47,14 @@ class Journal:
         clock: Clock,
         commit_interval_s: float = 0.1,
         durable_timeout_s: float = 1.0,
+        busy_timeout_s: float = 5.0,
         sync_positions: bool = True,
     ) -> None:
         self.path = str(path)
         self.clock = clock
         self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
         self._durable_timeout = durable_timeout_s
+        self._busy_timeout = busy_timeout_s
         self._conn = None
         try:
             self._open()
@@ -75,7 +77,8 @@ class Journal:
     def _open(self) -> None:
         if self.path != MEMORY:
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                     timeout=self._busy_timeout)  # how long a write waits for another connection's lock
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         if self.path != MEMORY:
