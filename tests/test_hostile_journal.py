@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,24 @@ def test_a_lock_taken_mid_session_costs_one_busy_timeout_not_one_per_row(tmp_pat
         assert j.failures == 201  # the 200 rows and the session's end
         line = j.failure_line()
         assert str(path) in line and "locked" in line and "201 rows lost" in line, line
+
+
+def test_another_programs_database_is_refused_and_left_untouched(tmp_path, recording):
+    """`--journal` pointed at some other SQLite file (a browser's history, a notes app): one line,
+    exit 1, and not a byte written to it (no liqhunt tables, not even the switch to WAL)."""
+    rec, _ = recording
+    other = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    for argv in (["journal", "--journal", str(other)], ["backtest", str(rec), "--journal", str(other)]):
+        with case("journal", f"another program's database via {argv[0]}") as c:
+            r = run_inprocess(argv)
+            c.exit_code, c.traceback = r.code, "Traceback" in r.err
+            assert r.code == 1, r.err
+            line = _one_error_line(r.err)
+            assert str(other) in line and "not a liqhunt journal" in line and "notes" in line, line
+            assert other.read_bytes() == before and not Path(f"{other}-wal").exists()

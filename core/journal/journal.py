@@ -27,7 +27,7 @@ from core.config import Config
 from core.journal.faults import describe
 from core.journal.paths import MEMORY
 from core.journal.recorder import DURABLE_NOW, EventRecorder, insert, position_row
-from core.journal.schema import JournalError, migrate
+from core.journal.schema import JournalError, check_is_journal, migrate
 from core.journal.writer import JournalWriter, WriterStats
 
 log = logging.getLogger("liqhunt.journal")
@@ -62,6 +62,10 @@ class Journal:
             if self._conn is not None:
                 self._conn.close()
             raise JournalError(describe("open", self.path, exc)) from None
+        except JournalError as exc:  # newer schema, another program's database: say which file
+            if self._conn is not None:
+                self._conn.close()
+            raise JournalError(f"journal {self.path}: {exc}") from None
         self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
         self.session_id: int | None = None
         self.source = ""
@@ -81,6 +85,7 @@ class Journal:
                                      timeout=self._busy_timeout)  # how long a write waits for another connection's lock
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        check_is_journal(self._conn)  # before anything is written to the file
         if self.path != MEMORY:
             self._conn.execute("PRAGMA journal_mode = WAL")
         # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
