@@ -267,3 +267,15 @@ def test_another_programs_database_is_refused_and_left_untouched(tmp_path, recor
             line = _one_error_line(r.err)
             assert str(other) in line and "not a liqhunt journal" in line and "notes" in line, line
             assert other.read_bytes() == before and not Path(f"{other}-wal").exists()
+
+
+@pytest.mark.parametrize("target", ["directory", "under a file", "/dev/full"])
+def test_csv_export_to_a_place_that_cannot_take_it_is_one_line(tmp_path, recording, target):
+    _, good = recording
+    csv = {"directory": str(tmp_path), "under a file": str(good) + "/trades.csv", "/dev/full": "/dev/full"}[target]
+    with case("journal", f"journal --csv to {target}") as c:
+        r = run_inprocess(["journal", "--journal", str(good), "--csv", csv])
+        c.exit_code, c.traceback = r.code, "Traceback" in r.err
+        assert r.code == 1, r.err
+        line = _one_error_line(r.err)
+        assert csv in line and "--csv" in line, line
