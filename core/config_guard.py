@@ -60,7 +60,7 @@ def read_config_text(path: str | Path) -> str:
     if nul >= 0:
         raise _error(name, f"is a binary file (NUL byte at offset {nul}), not TOML text")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark (Windows editors write one) is still UTF-8 text
     except UnicodeDecodeError as exc:
         raise _error(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
 
@@ -89,7 +89,11 @@ def shown(value: Any, limit: int = 60) -> str:
 def check_conflicts(cfg: Any) -> None:
     """Settings that are each valid but cannot hold together; the message names both keys."""
     f = cfg.filters
-    both = sorted(set(f.markets) & set(f.exclude_markets))
+    for key, names in (("filters.markets", f.markets), ("filters.exclude_markets", f.exclude_markets)):
+        if any(not n.strip() for n in names):
+            raise _error(key, "has an empty market name; name each market, e.g. \"BTC-USDT-PERP\"")
+    # the same market in two spellings is the same conflict
+    both = sorted({m.strip().upper() for m in f.markets} & {m.strip().upper() for m in f.exclude_markets})
     if both:
         raise _error("filters.markets", f"{both[0]!r} is also in filters.exclude_markets; keep it in one of the two")
     if not f.sides:
