@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_version_is_printed_and_exits_zero(capsys):
+    # main() turns argparse's exits into return codes (core.cli), so --version returns 0
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"liqhunt {__version__}"
 
