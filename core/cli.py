@@ -42,7 +42,10 @@ def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None, extra: Sequence[str] = ()) -> int:
     parser = build_parser(extra)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # a bad option (one line from argparse) or --help: a return code, as every error
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2

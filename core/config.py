@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -182,6 +181,8 @@ class AlertsConfig:
 @dataclass
 class FeedConfig:
     stale_after_s: float = field(default=30.0, metadata=_rng(1, 3600, doc="a venue with no message this long is stale"))
+    max_price_jump: float = field(default=5.0, metadata=_rng(1.5, 1000, doc="a price more than this many times (or below 1/this of) the market's last good one is rejected as a bad value"))
+    max_clock_skew_s: float = field(default=120.0, metadata=_rng(1, 3600, doc="an exchange time further than this ahead of our receive time is rejected"))
 
 
 @dataclass
@@ -273,27 +274,33 @@ def _finite(key: str, value: int | float) -> float:
     return f
 
 
+def _shown(value: Any) -> str:
+    from core.config_guard import shown
+
+    return shown(value)
+
+
 def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
     origin = get_origin(hint)
     if hint is bool:
         if not isinstance(value, bool):
-            raise ConfigError(key, f"must be true or false, got {value!r}")
+            raise ConfigError(key, f"must be true or false, got {_shown(value)}")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(key, f"must be a whole number, got {value!r}")
+            raise ConfigError(key, f"must be a whole number, got {_shown(value)}")
     elif hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key, f"must be a number, got {value!r}")
+            raise ConfigError(key, f"must be a number, got {_shown(value)}")
         value = _finite(key, value)
     elif hint is str:
         if not isinstance(value, str):
-            raise ConfigError(key, f"must be a string, got {value!r}")
+            raise ConfigError(key, f"must be a string, got {_shown(value)}")
     elif origin is list:
         (item,) = get_args(hint)
         accepts = (int, float) if item is float else item
         if not isinstance(value, list) or not all(isinstance(v, accepts) and not isinstance(v, bool) for v in value):
-            raise ConfigError(key, f"must be a list of {item.__name__}, got {value!r}")
+            raise ConfigError(key, f"must be a list of {item.__name__}, got {_shown(value)}")
         if item is float:
             value = [_finite(key, v) for v in value]
         if meta.get("choices"):
@@ -303,11 +310,11 @@ def _check_value(key: str, value: Any, hint: Any, meta: dict) -> Any:
         return list(value)
     lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices")
     if lo is not None and value < lo:
-        raise ConfigError(key, f"must be ≥ {lo}, got {value}")
+        raise ConfigError(key, f"must be ≥ {lo}, got {_shown(value)}")
     if hi is not None and value > hi:
-        raise ConfigError(key, f"must be ≤ {hi}, got {value}")
+        raise ConfigError(key, f"must be ≤ {hi}, got {_shown(value)}")
     if choices and value not in choices:
-        raise ConfigError(key, f"must be one of {', '.join(map(str, choices))}, got {value!r}")
+        raise ConfigError(key, f"must be one of {', '.join(map(str, choices))}, got {_shown(value)}")
     return value
 
 
@@ -350,6 +357,9 @@ def _check_relations(cfg: Config) -> None:
             ok = False
         if not ok:
             raise ConfigError("live.leverage", f"{item!r} must look like 'BTC-USDT-PERP=3' (1–125)")
+    from core.config_guard import check_conflicts
+
+    check_conflicts(cfg)
     s = cfg.score
     if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
         raise ConfigError("score.w_speed", "at least one score weight must be positive")
@@ -373,16 +383,11 @@ def load_config(path: str | Path | None) -> Config:
     """Defaults when `path` is None; otherwise the file, strictly validated."""
     if path is None:
         return Config()
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(p), f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(p), f"not valid TOML: {exc}") from None
-    return config_from_dict(data)
+    from core.config_guard import parse_toml, read_config_text
+
+    # the file type is checked before opening (a FIFO never blocks); bytes, nesting and huge
+    # integers are one-line errors naming the file
+    return config_from_dict(parse_toml(read_config_text(path), str(path)))
 
 
 def _toml_value(v: Any) -> str:

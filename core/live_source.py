@@ -17,6 +17,7 @@ from core.engine import Engine
 from core.feeds.health import FeedHealth, FeedState
 from core.feeds.live import LiveFeeds, MarketFilter
 from core.recording import RecordingWriter
+from core.validation import limits_from_config
 
 
 class LiveSource:
@@ -69,6 +70,7 @@ class LiveSource:
             self.venues, self.clock, on_events=on_events, on_raw=on_raw, on_health=on_health, cache_dir=self.cache_dir,
             ws_base_urls=self.ws_base_urls, rest_base_urls=self.rest_base_urls, market_filter=self._market_filter(),
             on_instruments=lambda venue, ins: engine.add_instruments(ins),
+            runner_options={"limits": limits_from_config(self.cfg)},
         )
         ticker = asyncio.create_task(self._tick(engine, writer))
         try:

@@ -14,6 +14,7 @@ from core.event_checks import event_problem
 from core.events import Event, EventError, event_from_dict
 from core.feeds.base import ParseError
 from core.instruments import Instrument
+from core.validation import EventValidator
 from core.recording import BACKSTEP_TOLERANCE_S, BadLine, RecordedLine, read_recording
 
 BAD_KEPT = 100  # reasons kept for the report; the count goes on
@@ -78,8 +79,9 @@ def instruments_from_record(msg: dict) -> list[Instrument]:
 class RecordingDecoder:
     """Stateful like the live path: one parser per venue, kept across lines."""
 
-    def __init__(self, instruments: list[Instrument] | None = None) -> None:
+    def __init__(self, instruments: list[Instrument] | None = None, validator: EventValidator | None = None) -> None:
         self.instruments: list[Instrument] = list(instruments or [])
+        self.validator = validator if validator is not None else EventValidator()
         self._parsers: dict[str, object] = {}
 
     def _parser(self, venue: str):
@@ -136,6 +138,25 @@ def _usable(events: list[Event], item: RecordedLine, stats: DecodeStats, where: 
     return good
 
 
+def _plausible(events: list[Event], item: RecordedLine, validator: EventValidator, stats: DecodeStats,
+               where: str) -> list[Event]:
+    """The line's events that pass the engine's validation boundary (core.validation: plausible
+    prices against the market's last good one, timestamps against receipt and the previous line);
+    one implausible value costs its event, and the line is counted bad once, with the first reason."""
+    good: list[Event] = []
+    first = None
+    for ev in events:
+        rej = validator.check(ev, item.ts)
+        if rej is None:
+            good.append(ev)
+        elif first is None:
+            first = rej
+    if first is not None:
+        dropped = len(events) - len(good)
+        stats.add_bad(item.lineno, f"rejected {first}" + (f" (and {dropped - 1} more events of this line)" if dropped > 1 else ""), where)
+    return good
+
+
 def iter_recording(
     path: str | Path,
     stats: DecodeStats | None = None,
@@ -161,6 +182,8 @@ def iter_recording(
             continue
         if events:
             events = _usable(events, item, stats, where)
+        if events:
+            events = _plausible(events, item, dec.validator, stats, where)
         for ev in events:
             stats.events += 1
             stats.by_kind[ev.kind] = stats.by_kind.get(ev.kind, 0) + 1

@@ -452,6 +452,8 @@ class SnapshotBuilder:
                 dropped = dict(getattr(h, "dropped", {}) or {})
                 for why, n in (getattr(h, "rows_dropped", {}) or {}).items():  # rows cut from frames that parsed
                     dropped[f"{why} rows"] = n
+                for why, n in (getattr(h, "rejected", {}) or {}).items():  # events refused by core.validation
+                    dropped[f"rejected {why}"] = n
                 lines[venue] = FeedView(
                     venue, eng.feed_states.get(venue, getattr(h, "state", "?")), getattr(h, "msgs_per_s", None),
                     getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "",
@@ -465,7 +467,10 @@ class SnapshotBuilder:
             src = self._source()
             name = "sim" if src.kind == "sim" else "replay"
             state = "failed" if self.source_error else "finished" if src.finished else "simulated" if name == "sim" else "replay"
-            lines[name] = FeedView(name, state, None, 0.0, reason=self.source_error, received=eng.liquidations_seen)
+            validator = getattr(source, "validator", None)  # the simulator's events pass the same boundary
+            rejected = tuple(sorted((f"rejected {k}", v) for k, v in validator.by_reason().items())) if validator else ()
+            lines[name] = FeedView(name, state, None, 0.0, reason=self.source_error, received=eng.liquidations_seen,
+                                   dropped=rejected)
         return tuple(lines.values())
 
     def _source(self) -> SourceView:

@@ -15,22 +15,26 @@ from core.engine import Engine
 from core.events import Event
 from core.recording_set import RecordingSet
 from core.replay import DecodeStats
+from core.validation import EventValidator
 
 YIELD_EVERY = 2000  # events processed before giving the screen a turn
+MAX_SPEED = 1000.0  # the console's speed keys stop here (the CLI's --speed range too)
+MAX_CATCH_UP_STEPS = 5  # a step that ran late is made up for at most this many steps' worth
 
 
 class _Paced:
     label = ""
 
     def __init__(self, clock: SimClock, speed: float = 1.0, step_s: float = 0.1) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be above 0 and at most {MAX_SPEED:g}")
         self.clock = clock
         self.speed = speed
         self.step_s = step_s
         self.paused = False
         self.finished = False
         self.events = 0
+        self.validator = EventValidator()  # what was refused at the boundary, for the console
 
     async def run(self, engine: Engine) -> None:
         loop = asyncio.get_running_loop()
@@ -38,7 +42,9 @@ class _Paced:
         while not self.finished:
             await asyncio.sleep(self.step_s)
             now_wall = loop.time()
-            elapsed, wall = now_wall - wall, now_wall
+            # a machine that cannot keep up runs the market slower instead of snowballing: without
+            # the cap each late step asks for more work than the last and `q` is never read
+            elapsed, wall = min(now_wall - wall, self.step_s * MAX_CATCH_UP_STEPS), now_wall
             if self.paused:
                 continue
             target = self.clock.now() + elapsed * self.speed
@@ -69,7 +75,10 @@ class SimSource(_Paced):
             engine.tick()
 
     def _process(self, engine: Engine, events: list[Event]) -> None:
+        check = self.validator.check
         for ev in events:
+            if check(ev) is not None:
+                continue
             self.clock.set(ev.ts_recv)
             engine.process(ev)
         self.events += len(events)

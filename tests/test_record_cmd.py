@@ -20,10 +20,13 @@ from core.recording import RecordedLine, read_recording
 ROOT = Path(__file__).resolve().parents[1]
 
 
+NOW_MS = int(time.time() * 1000)  # exchange times near our receive time, or validation rejects them as stale
+
+
 def force_order(i: int) -> str:
-    return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": 1695714031883 + i, "o": {
+    return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": NOW_MS + 2 + i, "o": {
         "s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": f"0.{i + 1:03d}", "p": "26142.12",
-        "ap": "26245.10", "X": "FILLED", "l": "0.001", "z": f"0.{i + 1:03d}", "T": 1695714031881 + i}}})
+        "ap": "26245.10", "X": "FILLED", "l": "0.001", "z": f"0.{i + 1:03d}", "T": NOW_MS + i}}})
 
 
 FRAMES = [force_order(i) for i in range(20)] + ["not json at all"]
@@ -92,7 +95,7 @@ def test_record_writes_every_frame_once_with_its_receive_time(tmp_path, capsys):
     assert stamps == sorted(stamps) and before <= stamps[0] and stamps[-1] <= after
     printed = capsys.readouterr().out
     assert f"recorded 21 frames to {out}" in printed
-    assert "binance" in printed and "20 events, 1 unparsed" in printed
+    assert "binance" in printed and "20 events, 1 unparsed, 0 rejected" in printed
     assert venue.paths == ["/market/stream?streams=!forceOrder@arr/!markPrice@arr@1s"]
 
 

@@ -112,7 +112,7 @@ def parse_poll(parser, msg, ts):
     body = msg["body"]
     if "oi" not in body:
         raise ParseError("missing_field", "oi")
-    return [trade(body["t"], ts)]
+    return [trade(ts - body["t"], ts)]  # "t": the answer's age in seconds
 
 
 async def test_rest_poll_backs_off_on_429_retries_timeouts_and_records_the_response():

@@ -31,6 +31,7 @@ from tui import views
 from tui.confirm_queue import ConfirmQueue
 from tui.keys import ConsoleKeys
 from tui.rate_meter import RateMeter
+from tui.render_guard import describe, pane_update
 from tui.screens.stats import tier_lines
 from tui.theme_loader import ANSI_THEME, DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, wants_ansi
 from tui.widgets.header import ModeHeader
@@ -117,6 +118,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self.source_error = ""
         self.source_done = False
         self._journal_errors = 0  # journal rows that failed to commit (disk full, read-only): shown, never fatal
+        self.refresh_error = ""  # the last screen-update failure, shown in the header; never fatal
         themes = themes if themes is not None else load_themes()
         for t in themes.values():
             self.register_theme(t)
@@ -194,6 +196,18 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             pass
 
     def refresh_panes(self) -> None:
+        """The timer's repaint. Nothing raised here may end the console: each pane's update is
+        contained (the pane shows the error in place), and anything else is announced once per kind."""
+        try:
+            self._refresh_panes()
+        except Exception as exc:
+            message = describe(exc)
+            if message != self.refresh_error:
+                self.refresh_error = message
+                self.notify(f"screen update failed: {message}; the engine keeps running", title="console error",
+                            severity="error", timeout=15, markup=False)
+
+    def _refresh_panes(self) -> None:
         try:
             tape = self.screen_stack[0].query_one(LiquidationTape) if self.screen_stack else None
         except NoMatches:
@@ -213,7 +227,8 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         rate = self._liq_rate.update(now, snap.liquidations_seen)
         if rate is None:  # not enough event time yet: estimate from what the tape holds
             rate = _tape_rate(self._tape_history, now)
-        tape.ingest(snap.tape, snap.tape_skipped, rate)
+        with pane_update(tape):
+            tape.ingest(snap.tape, snap.tape_skipped, rate)
         # the windows list, its selection and scroll
         order = [m.market for m in snap.markets]
         if order and (not self._user_selected or self.selected not in order):
@@ -226,21 +241,27 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         calm = rate < BUSY_RATE or self._tick % 2 == 0 or self._user_moved
         self._user_moved = False
         if calm:
-            meters.show(snap.markets, self.selected, self._list_offset)
-        tape.set_selected(self.selected)
+            with pane_update(meters):
+                meters.show(snap.markets, self.selected, self._list_offset)
+        with pane_update(tape):
+            tape.set_selected(self.selected)
         self._record_prices(snap)
         if calm:
-            self.query_one(HeatPane).show(snap.selected, snap.selected_price, snap.heat)
+            heat = self.query_one(HeatPane)
+            with pane_update(heat):
+                heat.show(snap.selected, snap.selected_price, snap.heat)
         # positions, risk, header
         rk = snap.risk
         pane = self.query_one(PositionsPane)
-        set_title(pane, subtitle=f"closed {snap.closed_trades} {fmt.usd(snap.realised_pnl, signed=True)} · fees {fmt.usd(snap.fees_paid)}")
-        pane.show(snap.positions, snap.pending_entries,
-                  f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}", self.selected)
+        with pane_update(pane):
+            set_title(pane, subtitle=f"closed {snap.closed_trades} {fmt.usd(snap.realised_pnl, signed=True)} · fees {fmt.usd(snap.fees_paid)}")
+            pane.show(snap.positions, snap.pending_entries,
+                      f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}", self.selected)
         risk = self.query_one(RiskPane)
         set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
         if calm:
-            risk.show(rk, snap.feeds)
+            with pane_update(risk):
+                risk.show(rk, snap.feeds)
         self._refresh_signal_panel(snap)
         alerts = []
         if rk.killed:
@@ -250,8 +271,12 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         if snap.stale_venues:
             alerts.append("STALE " + ",".join(fmt.venue(v) for v in snap.stale_venues))
         if self._check_journal():
-            alerts.append("JOURNAL FAILING")
-        self.query_one(ModeHeader).show(snap.mode, snap.source, snap.pnl_today, snap.feeds, now, alerts)
+            alerts.append(f"JOURNAL FAILING {self._journal_errors}")
+        if self.refresh_error:
+            alerts.append("SCREEN ERROR")
+        header = self.query_one(ModeHeader)
+        with pane_update(header):
+            header.show(snap.mode, snap.source, snap.pnl_today, snap.feeds, now, alerts)
         self.query_one(StatusLine).tick()
         self._refresh_info(snap)
 

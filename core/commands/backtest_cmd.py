@@ -52,22 +52,30 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(format_ablation(on, off))
         return 0
+    from core.journal.schema import JournalError
+
     on_engine, close = _attach_journal(args.journal)
+    lost: list[str] = []
     try:
         with Progress(NAME) as progress:
             rec.progress = progress
             results = _run(rec, cfg, args.split, on_engine)
         reports = [backtest_report(r) for r in results]
+    except JournalError as exc:
+        print(f"liqhunt backtest: error: {exc}", file=sys.stderr)
+        return 1
     finally:
         if close:
-            close()
+            lost = close()
     if args.json:
         obj = reports[0] if len(reports) == 1 else {"in_sample": reports[0], "out_of_sample": reports[1]}
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
     else:
         print("\n\n".join(format_report(r) for r in reports))
     print_bad_lines(NAME, max((r.stats for r in results), key=lambda st: st.lines))  # the pass that read the most
-    return 0
+    for line in lost:  # the report stands, but the journal is missing rows: never exit 0 on that
+        print(f"liqhunt backtest: error: {line}", file=sys.stderr)
+    return 1 if lost else 0
 
 
 def _run(rec, cfg, split, on_engine):

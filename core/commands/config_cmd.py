@@ -7,6 +7,7 @@ import sys
 
 from core.config import ConfigError, dump_config, load_config
 from core.config_doc import configuration_markdown
+from core.config_guard import check_theme
 
 NAME = "config"
 HELP = "print the default config or check a config file"
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         cfg = load_config(args.check)
+        check_theme(cfg)  # the console would refuse an unknown theme at start; say so now
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 1

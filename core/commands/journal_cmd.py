@@ -6,11 +6,13 @@ import argparse
 import calendar
 import csv
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
 
 from core.clock import WallClock
+from core.journal.faults import describe, fix_for
 from core.journal.journal import Journal
 from core.journal.paths import default_journal_path
 from core.journal.reports import format_report, report
@@ -48,15 +50,26 @@ def run(args: argparse.Namespace) -> int:
     if not Path(path).exists():
         print(f"no journal at {path}", file=sys.stderr)
         return 1
+    if not Path(path).is_file():
+        print(f"liqhunt journal: error: {path} is not a regular file — pass --journal with the journal file", file=sys.stderr)
+        return 1
     try:
         journal = Journal(path, WallClock())
     except (JournalError, OSError) as exc:
-        print(f"cannot open journal {path}: {exc}", file=sys.stderr)
+        print(f"liqhunt journal: error: {exc}", file=sys.stderr)
         return 1
+    damaged = journal.check()
     try:
         trades = journal.trades(since_ts=args.since, source=args.source)
+    except (JournalError, sqlite3.Error) as exc:
+        print(f"liqhunt journal: error: {describe('read', path, exc)}", file=sys.stderr)
+        return 1
     finally:
         journal.close("read")
+    if damaged:
+        # the report below is what could still be read; say so before anyone trusts it
+        print(f"liqhunt journal: error: {path} is damaged ({'; '.join(damaged)[:200]}) — "
+              f"{fix_for('malformed')}; the report shows only what could be read", file=sys.stderr)
     if args.csv:
         write_csv(trades, args.csv)
         print(f"wrote {len(trades)} trades to {args.csv}", file=sys.stderr)
@@ -65,4 +78,4 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         sys.stdout.write(format_report(trades) + "\n")
-    return 0
+    return 1 if damaged else 0

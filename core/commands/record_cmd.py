@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from core.clock import Clock, WallClock
+from core.commands.numbers import MINUTES
 from core.feeds.health import FeedHealth
 from core.feeds.live import LiveFeeds, parse_endpoints
 from core.feeds.registry import RETIRED, VENUES
@@ -36,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="rotate: one .jsonl.gz per venue per hour in DIR/<venue>/<YYYY-MM-DD>/")
     p.add_argument("--rotate-mb", type=float, default=None, metavar="MB",
                    help="with --out-dir: also start a new file once one holds this many MB (uncompressed)")
-    p.add_argument("--minutes", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    p.add_argument("--minutes", type=MINUTES, default=None, help="stop after this long, up to 30 days (default: until Ctrl-C)")
     p.add_argument("--cache-dir", type=Path, default=None, help="instrument cache (default: ~/.cache/liqhunt)")
     p.add_argument("--endpoint", action="append", default=[], metavar="VENUE=URL",
                    help="testing: send a venue's websockets to another host, e.g. binance=ws://127.0.0.1:9001")
@@ -153,7 +154,13 @@ def _print_counts(out: Path, counts: dict[str, int], health: dict[str, FeedHealt
         line = f"  {venue:<12} {n:>8} frames"
         if h is not None:
             dropped = sum(h.dropped.values())
-            line += f"  {h.events} events, {dropped} unparsed  {h.state}"
+            rejected = sum(h.rejected.values())
+            line += f"  {h.events} events, {dropped} unparsed, {rejected} rejected  {h.state}"
             if h.reason:
                 line += f": {h.reason}"
         print(line, file=fh)
+        if h is not None and (h.dropped or h.rejected):
+            # per reason, so a bad venue day is told apart from a parser that needs work
+            why = [f"unparsed {k} {n}" for k, n in sorted(h.dropped.items())]
+            why += [f"rejected {k} {n}" for k, n in sorted(h.rejected.items())]
+            print(f"  {'':<12} " + ", ".join(why), file=fh)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import orjson
 
+from core.commands.numbers import HOURS, MINUTES, bounded
 from core.events import event_to_dict
 from core.progress import Progress
 from core.recording import RecordingWriter
@@ -38,13 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--markets", type=int, default=20, help=f"number of markets, {MIN_MARKETS}-{MAX_MARKETS} (default 20)")
     length = parser.add_mutually_exclusive_group()
-    length.add_argument("--hours", type=float, help="simulated hours to run (default 1)")
-    length.add_argument("--minutes", type=float, help="simulated minutes to run")
+    length.add_argument("--hours", type=HOURS, help="simulated hours to run, up to 720 (default 1)")
+    length.add_argument("--minutes", type=MINUTES, help="simulated minutes to run")
     parser.add_argument("--out", help="recording to write: .jsonl or .jsonl.gz (required unless --calibration)")
     parser.add_argument("--truth", help="also write the ground-truth cascade episodes here (JSON lines)")
     parser.add_argument("--feed", choices=("all", "binance"), default="all",
                         help="all forced orders (default), or only what Binance's stream publishes: the latest per symbol per second")
-    parser.add_argument("--warmup-minutes", type=float, default=60.0, help="run the market this long before recording (default 60)")
+    parser.add_argument("--warmup-minutes", type=bounded(0.0, 60 * 24.0), default=60.0, help="run the market this long before recording (default 60)")
     parser.add_argument("--calibration", action="store_true",
                         help="print 'fact | source | target | simulated' per scenario instead of recording (default 48 h each)")
 

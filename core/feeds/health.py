@@ -58,6 +58,7 @@ class FeedHealth:
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> frames that did not
     events: int = 0  # normalised events delivered downstream
     filtered: int = 0  # events parsed but removed by the market / min-USD filters
+    rejected: dict[str, int] = field(default_factory=dict)  # reason -> events refused by core.validation
     errors: dict[str, int] = field(default_factory=dict)  # connect failures, REST timeouts, 429s...
     reconnects: int = 0
     msgs_per_s: float = 0.0
@@ -117,6 +118,7 @@ class HealthTracker:
         self.row_drops: dict[str, int] = {}
         self.events = 0
         self.filtered = 0
+        self.rejected: dict[str, int] = {}
         self.errors: dict[str, int] = {}
         self.last_frame_ts: float | None = None
         self._conns = {n: ConnectionHealth(n) for n in connection_names}
@@ -161,6 +163,9 @@ class HealthTracker:
             # venues without an exchange timestamp stamp ts_event = ts_recv: that is no lag sample
             if ev.ts_event != ev.ts_recv:
                 self._lags.append((ev.ts_recv - ev.ts_event) * 1000.0)
+
+    def event_rejected(self, reason: str) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
 
     def events_filtered(self, n: int) -> None:
         self.filtered += n
@@ -216,6 +221,7 @@ class HealthTracker:
             dropped=dict(self.dropped),
             events=self.events,
             filtered=self.filtered,
+            rejected=dict(self.rejected),
             errors=dict(self.errors),
             reconnects=sum(c.reconnects for c in conns),
             msgs_per_s=self._rate(now),

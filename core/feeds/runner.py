@@ -28,6 +28,7 @@ from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.feeds.failure import describe_failure, host_of
 from core.feeds.health import FeedHealth, FeedState, HealthTracker
 from core.feeds.pacing import Backoff, ConnectPacer, RateBudget
+from core.validation import EventValidator, ValidationLimits
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class FeedRunner:
         open_timeout: float = 10.0,
         rest_timeout: float = 10.0,
         rest_weight_per_min: float = 600.0,
+        limits: ValidationLimits | None = None,
     ) -> None:
         self.venue = venue
         self.connections = list(connections)
@@ -97,6 +99,7 @@ class FeedRunner:
         self.open_timeout = open_timeout
         self.rest_timeout = rest_timeout
         self._budget = RateBudget(rest_weight_per_min)
+        self.validator = EventValidator(limits or ValidationLimits())
         self._connect_pacer = ConnectPacer(connects_per_s) if connects_per_s else None
         self._tracker = HealthTracker(venue, names, note=note, coverage=coverage,
                                       poll_names=list(dict.fromkeys(_poll_name(p) for p in self.polls)))
@@ -328,6 +331,16 @@ class FeedRunner:
         if take_row_drops is not None:
             for reason, n in take_row_drops().items():
                 self._tracker.rows_dropped(reason, n)
+        if events:
+            # the one validation boundary: a hostile number costs one counted event, not the feed
+            good = []
+            for ev in events:
+                rej = self.validator.check(ev)
+                if rej is None:
+                    good.append(ev)
+                else:
+                    self._tracker.event_rejected(rej.reason)
+            events = good
         if self._keep is not None:
             kept = [e for e in events if self._keep(e)]
             self._tracker.events_filtered(len(events) - len(kept))

@@ -10,9 +10,10 @@ from core.journal.journal import Journal
 BACKTEST_SOURCE = "backtest"
 
 
-def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[], None]]:
+def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[], list[str]]]:
     """(on_engine, close): `on_engine(engine)` opens the journal on the engine's simulated clock
-    and attaches it before the first event; `close()` flushes and closes it."""
+    and attaches it before the first event (JournalError, one line, if it cannot); `close()`
+    flushes and closes it and returns one line per journal that lost rows (empty: all written)."""
     journals: list[Journal] = []
 
     def on_engine(engine) -> None:
@@ -23,8 +24,13 @@ def open_for_backtest(path: str) -> tuple[Callable[[object], None], Callable[[],
         j.attach(engine)
         journals.append(j)
 
-    def close() -> None:
+    def close() -> list[str]:
+        lost = []
         for j in journals:
             j.close("backtest end")
+            line = j.failure_line()
+            if line:
+                lost.append(line)
+        return lost
 
     return on_engine, close

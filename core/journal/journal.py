@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 
 from core.clock import Clock
 from core.config import Config
+from core.journal.faults import describe
 from core.journal.paths import MEMORY
 from core.journal.recorder import DURABLE_NOW, EventRecorder, insert, position_row
 from core.journal.schema import JournalError, migrate
@@ -52,6 +53,26 @@ class Journal:
         self.clock = clock
         self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
         self._durable_timeout = durable_timeout_s
+        self._conn = None
+        try:
+            self._open()
+        except (sqlite3.Error, OSError) as exc:  # one line naming the file and the fix, never a traceback
+            if self._conn is not None:
+                self._conn.close()
+            raise JournalError(describe("open", self.path, exc)) from None
+        self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
+        self.session_id: int | None = None
+        self.source = ""
+        self.source_id = ""
+        self.broker = ""
+        self.recovery_notes: list[str] = []  # what crash recovery did not restore, and why
+        self._recorder: EventRecorder | None = None
+        self._detach: Callable[[], None] | None = None
+        self.max_hold_s = 0.0  # longest time a subscriber call held the caller (the event loop)
+        self._closed = False
+        atexit.register(self.close)
+
+    def _open(self) -> None:
         if self.path != MEMORY:
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
@@ -62,33 +83,30 @@ class Journal:
         # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self.migrated_from, self.schema_version = migrate(self._conn)
-        self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
-        self.session_id: int | None = None
-        self.source = ""
-        self.broker = ""
-        self._recorder: EventRecorder | None = None
-        self._detach: Callable[[], None] | None = None
-        self.max_hold_s = 0.0  # longest time a subscriber call held the caller (the event loop)
-        self._closed = False
-        atexit.register(self.close)
 
     # -- session --------------------------------------------------------------------------------
     def open_session(
-        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper"
+        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper",
+        source_id: str = "",
     ) -> int:
+        """`source_id` names the exact source (core.journal.recovery.*_source_id): crash recovery
+        restores positions only into a session with the same one."""
         if self.session_id is not None:
             raise JournalError(f"session {self.session_id} already open in this journal")
         row = {
             "started_ts": self.clock.now(), "mode": mode, "config_hash": config.digest(), "version": liqhunt_version(),
-            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker,
+            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker, "source_id": source_id,
         }
         sql, params = insert("sessions", row)
-        with self._lock:
-            cur = self._conn.execute(sql, params)
+        try:
+            with self._lock:
+                cur = self._conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise JournalError(describe("write to", self.path, exc)) from None
         if cur.lastrowid is None:  # sqlite always sets it after an INSERT
             raise JournalError("the sessions row got no id")
         self.session_id = int(cur.lastrowid)
-        self.source, self.broker = source_label, broker
+        self.source, self.broker, self.source_id = source_label, broker, source_id
         self._recorder = EventRecorder(self.session_id)
         return self.session_id
 
@@ -159,7 +177,27 @@ class Journal:
     def stats(self) -> WriterStats:
         return self._writer.stats
 
+    @property
+    def failures(self) -> int:
+        """Rows that did not reach the file (write errors and rows dropped); the console shows
+        `JOURNAL FAILING n`, batch commands exit non-zero."""
+        return self._writer.stats.errors + self._writer.stats.dropped
+
+    def failure_line(self) -> str | None:
+        """One line for a person when rows were lost, else None."""
+        if not self.failures:
+            return None
+        last = self._writer.last_error or "rows dropped"
+        return f"{describe('write to', self.path, RuntimeError(last))} ({self.failures} rows lost)"
+
     # -- reads ----------------------------------------------------------------------------------
+    def check(self) -> list[str]:
+        """`PRAGMA quick_check`: an empty list when the database is sound, else what is wrong."""
+        from core.journal.faults import quick_check
+
+        with self._lock:
+            return quick_check(self._conn)
+
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
         """Rows as dicts, after everything queued so far is committed."""
         if self._closed:

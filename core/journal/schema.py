@@ -129,7 +129,13 @@ CREATE TABLE funding (
     rate REAL, mark REAL, amount REAL);
 """
 
-MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3}  # target version -> script from the version before
+# v4: which source a session ran on, exactly (venue set and broker; recording hash; simulator
+# scenario, seed and start), so positions are restored only into the same source.
+V4 = """
+ALTER TABLE sessions ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}  # target version -> script from the version before
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

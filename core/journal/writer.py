@@ -73,6 +73,7 @@ class JournalWriter:
         self._batch_rows = batch_rows
         self._max_backlog = max_backlog
         self.stats = WriterStats()
+        self.last_error = ""  # SQLite's message for the last failed row, for the one-line report
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="liqhunt-journal", daemon=True)
         self._thread.start()
@@ -161,8 +162,10 @@ class JournalWriter:
                     self._conn.executemany(sql, rows)
                 self._conn.execute("COMMIT")
                 self.stats.rows += len(batch)
-            except sqlite3.Error:
-                log.exception("journal batch of %d failed; writing row by row", len(batch))
+            except sqlite3.Error as exc:
+                # one line, no traceback: the command (or the console's JOURNAL FAILING) reports the loss
+                if not self.stats.errors:
+                    log.warning("journal batch of %d failed (%s); writing row by row", len(batch), exc)
                 self._rollback()
                 self._commit_one_by_one(batch)
         self.stats.commits += 1
@@ -174,8 +177,10 @@ class JournalWriter:
                 self._conn.execute(sql, params)
                 self.stats.rows += 1
             except sqlite3.Error as exc:
+                if not self.stats.errors:  # the first loss is logged; the count carries the rest
+                    log.error("journal row dropped (%s): %s", exc, sql.split("(")[0].strip())
                 self.stats.errors += 1
-                log.error("journal row dropped (%s): %s", exc, sql.split("(")[0])
+                self.last_error = str(exc)
 
     def _rollback(self) -> None:
         try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.config import Config, ConfigError, load_config, with_playbook
 from core.engine_commands import MODES
@@ -43,25 +44,37 @@ class Session:
     journal: object | None
     fuel_map: object | None
     restored: list
+    notes: list = field(default_factory=list)  # crash recovery: what was not restored, and why
 
 
 def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Namespace, source_label: str,
-                  venues: list[str], broker=None, journal_by_default: bool = False) -> Session:
-    """Engine + heatmap estimate + journal, with positions from the last session of this source restored."""
+                  venues: list[str], broker=None, journal_by_default: bool = False, source_id: str = "") -> Session | int:
+    """Engine + heatmap estimate + journal, with positions from the last session of this very
+    source (`source_id`, see core.journal.recovery) restored. A journal that cannot be opened or
+    written is a one-line error and exit code 1 (returned as an int), never a traceback."""
     from core.heatmap.model import estimated_fuel_map
     from core.engine import Engine
     from core.journal.journal import Journal
     from core.journal.paths import resolve_journal_path
     from core.journal.recovery import restore_into
+    from core.journal.schema import JournalError
 
     fuel = estimated_fuel_map(cfg, clock, instruments)
     engine = Engine(cfg, clock, broker=broker, fuel_map=fuel, instruments=instruments, mode=mode)
     path = resolve_journal_path(getattr(args, "journal", None), in_memory_by_default=not journal_by_default)
-    journal = Journal(path, clock)
-    journal.open_session(mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"))
-    journal.attach(engine)
-    restored = restore_into(engine, journal)
-    return Session(engine, journal, fuel, restored)
+    journal = None
+    try:
+        journal = Journal(path, clock)
+        journal.open_session(mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"),
+                             source_id=source_id)
+        journal.attach(engine)
+        restored = restore_into(engine, journal)
+    except (JournalError, sqlite3.Error) as exc:
+        if journal is not None:
+            journal.close("could not start")
+        fail(getattr(args, "command", None) or "console", str(exc) if isinstance(exc, JournalError) else f"journal {path}: {exc}")
+        return 1
+    return Session(engine, journal, fuel, restored, list(journal.recovery_notes))
 
 
 def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
@@ -81,6 +94,7 @@ async def run_console(command: str, args: argparse.Namespace, engine, source, cl
 
     levels = EstimatedLevels(session.fuel_map) if session and session.fuel_map is not None else None
     journal = session.journal if session else None
+    opened = False
     try:
         try:
             # the theme is set below, once validated: an unknown name is a one-line error, not a traceback
@@ -96,26 +110,24 @@ async def run_console(command: str, args: argparse.Namespace, engine, source, cl
         app.startup_notes.extend(n for n in notes if n)
         if session and session.restored:
             app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+        if session:
+            app.startup_notes.extend(session.notes)
+        opened = True
         from tui.gc_hooks import tune_collector
 
         tune_collector(app)  # collections away from the event path (core/gc_policy.py)
-        uninstall = None
-        if journal is not None:
-            from core.journal.shutdown import install_signal_handlers
-
-            def on_mount_hook() -> None:
-                nonlocal uninstall
-                # SIGTERM / SIGHUP (SSH gone without tmux): flush the journal and leave cleanly; paper
-                # positions keep their stops in the journal and come back on the next start
-                uninstall = install_signal_handlers(journal, on_signal=lambda name: app.exit(),
-                                                    loop=asyncio.get_running_loop())
-            app.mount_hooks.append(on_mount_hook)
-        try:
-            await app.run_async(mouse=not args.no_mouse)
-        finally:
-            if uninstall:
-                uninstall()
     finally:
-        if journal is not None:
-            journal.close()
-    return 0
+        if not opened and journal is not None:  # a one-line error above: the session still ends in the journal
+            journal.close("could not start the console")
+    from tui.lifecycle import finish_console, guard_console
+
+    # SIGTERM / SIGHUP / a terminal that went away: disarm, journal the reason, exit within 2 s;
+    # paper positions keep their stops in the journal and come back on the next start. A crash
+    # of the app is journaled as one and exits non-zero.
+    guard = guard_console(app, engine, journal)
+    crash = None
+    try:
+        await app.run_async(mouse=not args.no_mouse)
+    except Exception as exc:
+        crash = exc
+    return finish_console(guard, app, journal, command, crash)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.commands.numbers import SPEED, WARMUP
 from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
 
 NAME = "demo"
@@ -13,8 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", default="volatile", help="simulator scenario: calm, normal, volatile (default), crash")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--markets", type=int, default=20, help="number of simulated markets (default 20)")
-    p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
-    p.add_argument("--warmup", type=float, default=20.0, help="simulated seconds run before the screen opens (default 20)")
+    p.add_argument("--speed", type=SPEED, default=1.0, help="simulated seconds per real second, 0.01–1000 (default 1)")
+    p.add_argument("--warmup", type=WARMUP, default=20.0, help="simulated seconds run before the screen opens, 0–21600 (default 20)")
     add_console_arguments(p)
     # the demo shows both playbooks by default so a first look sees the machinery; run/backtest follow the config
     p.set_defaults(playbook="both")
@@ -25,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     from core.sim.market_sim import Simulator
     from core.sim.scenario import SCENARIOS
     from core.sources import SimSource
+    from core.validation import EventValidator, limits_from_config
 
     cfg = load(NAME, args)
     if isinstance(cfg, int):
@@ -39,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(NAME, str(exc))
     clock = SimClock(sim.start_ts)
     source = SimSource(sim, clock, speed=args.speed, warmup_s=max(0.0, args.warmup))
-    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"])
+    source.validator = EventValidator(limits_from_config(cfg))
+    from core.journal.recovery import sim_source_id
+
+    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"],
+                            source_id=sim_source_id(args.scenario, args.seed, args.markets, sim.start_ts))
+    if isinstance(session, int):
+        return session
     source.warm_up(session.engine)
     return open_console(NAME, args, session.engine, source, clock, cfg, session)

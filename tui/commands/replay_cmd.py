@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from core.commands._inputs import add_input_arguments
+from core.commands.numbers import SPEED
 from tui.commands._console import add_console_arguments, build_session, fail, load, open_console
 
 NAME = "replay"
@@ -13,7 +14,7 @@ HELP = "open the console on a recording (sim or live capture)"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
-    p.add_argument("--speed", type=float, default=1.0, help="recorded seconds per real second (default 1)")
+    p.add_argument("--speed", type=SPEED, default=1.0, help="recorded seconds per real second, 0.01–1000 (default 1)")
     add_console_arguments(p)
 
 
@@ -32,7 +33,12 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         return fail(NAME, f"{' '.join(args.inputs)}: {exc}")
     _count_lines_in_background(source)
-    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"])
+    from core.journal.recovery import replay_source_id
+
+    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"],
+                            source_id=replay_source_id(rec.paths))
+    if isinstance(session, int):
+        return session
     code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)
     for line in source.bad_lines_report():
         print(line, file=sys.stderr)

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from core.feeds.registry import DEFAULT_VENUES as _DEFAULTS
+from core.commands.numbers import USD
 from tui.commands._console import add_console_arguments, build_session, fail, load, run_console
 
 NAME = "run"
@@ -19,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--venues", default=DEFAULT_VENUES, help=f"comma-separated (default {DEFAULT_VENUES}; also hyperliquid: funding/OI only)")
     p.add_argument("--markets", default="", help="only these markets, e.g. BTC,ETH or BTC-USDT-PERP (default all)")
     p.add_argument("--exclude", default="", help="never these markets")
-    p.add_argument("--min-usd", type=float, default=None, help="ignore liquidations smaller than this")
+    p.add_argument("--min-usd", type=USD, default=None, help="ignore liquidations smaller than this")
     p.add_argument("--broker", default="paper", help="paper (default), binance-testnet, bybit-testnet, binance, bybit")
     p.add_argument("--live", action="store_true", help="required, with a typed confirmation, for --broker binance|bybit")
     p.add_argument("--key-file", default=None, help="API key file (mode 600); otherwise keys come from the environment")
@@ -90,8 +91,15 @@ async def _main(args, cfg, venues, ws, rest) -> int:
         if rc:
             return rc
     source = LiveSource(venues, clock, cfg, cache_dir=args.cache_dir, record_to=args.record, ws_base_urls=ws, rest_base_urls=rest)
+    from core.journal.recovery import live_source_id
+
     session = build_session(cfg, clock, broker.instruments() if broker else [], args.mode, args,
-                            source_label="live", venues=venues, broker=broker, journal_by_default=True)
+                            source_label="live", venues=venues, broker=broker, journal_by_default=True,
+                            source_id=live_source_id(venues, getattr(broker, "name", None) or "paper"))
+    if isinstance(session, int):
+        if broker is not None:
+            await broker.aclose()
+        return session
     engine = session.engine
     reconciling = None
     if broker is not None:

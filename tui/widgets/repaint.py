@@ -10,6 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.geometry import Region
 
+from tui.render_guard import guard_render
+
 
 def drawn_key(text: Text) -> tuple:
     return (text.plain, tuple(text.spans))
@@ -27,6 +29,13 @@ class RepaintWhenChanged:
 
     _drawn: list[tuple] | None = None
     _drawn_size: tuple[int, int] | None = None
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        # a pane that cannot draw shows the error in place instead of ending the console
+        render = cls.__dict__.get("render")
+        if render is not None and not getattr(render, "__guarded__", False):
+            cls.render = guard_render(render)
 
     def refresh_if_changed(self) -> None:
         size = (self.content_size.width, self.content_size.height)  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from core.events import Liquidation, short_name
 from tui import numbers as fmt
 from tui.columns import Column, fit, header
 from tui.widgets.repaint import set_title
+from tui.render_guard import guard_render_line
 
 RING_ROWS = 400
 
@@ -199,6 +200,7 @@ class LiquidationTape(ScrollView, can_focus=True):
         return self.ring[-1 - min(self.cursor, len(self.ring) - 1)].market
 
     # -- drawing --------------------------------------------------------------------------
+    @guard_render_line  # a row that cannot draw shows the error; the console keeps running
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
