@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint types imports format bench clean
+.PHONY: demo test check lint types imports format bench clean hostile
 
 $(STAMP): pyproject.toml setup.py
 	$(PY) -m venv $(VENV)
@@ -44,3 +44,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+
+# the hostile-input suite alone, ending in the table "class | cases | clean | crashes | hangs | lost"
+hostile: $(STAMP)
+	$(BIN)/python -m pytest -q tests/test_hostile_values.py tests/test_hostile_live.py tests/test_hostile_config.py \
+		tests/test_hostile_journal.py tests/test_hostile_console.py tests/test_hostile_recovery.py

@@ -12,14 +12,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
+from core.config_guard import ConfigError as ConfigError  # defined with the file checks; callers import it from here
+from core.config_guard import check_conflicts, parse_toml, read_config_text, shown
 from core.playbook_names import PLAYBOOK_CHOICES
-
-
-class ConfigError(ValueError):
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(f"{key}: {reason}")
-        self.key = key
-        self.reason = reason
 
 
 def _rng(lo: float | None = None, hi: float | None = None, choices: tuple | None = None, doc: str = "") -> dict:
@@ -275,8 +270,6 @@ def _finite(key: str, value: int | float) -> float:
 
 
 def _shown(value: Any) -> str:
-    from core.config_guard import shown
-
     return shown(value)
 
 
@@ -357,8 +350,6 @@ def _check_relations(cfg: Config) -> None:
             ok = False
         if not ok:
             raise ConfigError("live.leverage", f"{item!r} must look like 'BTC-USDT-PERP=3' (1–125)")
-    from core.config_guard import check_conflicts
-
     check_conflicts(cfg)
     s = cfg.score
     if s.w_speed + s.w_size + s.w_proximity + s.w_funding + s.w_oi <= 0:
@@ -383,8 +374,6 @@ def load_config(path: str | Path | None) -> Config:
     """Defaults when `path` is None; otherwise the file, strictly validated."""
     if path is None:
         return Config()
-    from core.config_guard import parse_toml, read_config_text
-
     # the file type is checked before opening (a FIFO never blocks); bytes, nesting and huge
     # integers are one-line errors naming the file
     return config_from_dict(parse_toml(read_config_text(path), str(path)))

@@ -11,10 +11,7 @@ import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from core.config import Config
+from typing import Any
 
 MAX_CONFIG_BYTES = 1 << 20  # a liqhunt config is a few KB; a megabyte is not a config file
 
@@ -25,9 +22,17 @@ TEXTUAL_THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula",
                   "ansi-dark", "ansi-light")
 
 
-def _error(key: str, reason: str):
-    from core.config import ConfigError
+class ConfigError(ValueError):
+    """A bad config: `key` is the file or the dotted key (``risk.max_open_positions``). Defined here,
+    below core.config, so the file checks need nothing from it; core.config re-exports it."""
 
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+def _error(key: str, reason: str) -> ConfigError:
     return ConfigError(key, reason)
 
 
@@ -55,7 +60,7 @@ def read_config_text(path: str | Path) -> str:
     if nul >= 0:
         raise _error(name, f"is a binary file (NUL byte at offset {nul}), not TOML text")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")  # a byte-order mark (Windows editors write one) is still UTF-8 text
     except UnicodeDecodeError as exc:
         raise _error(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
 
@@ -81,10 +86,14 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text):,} chars)"
 
 
-def check_conflicts(cfg: "Config") -> None:
+def check_conflicts(cfg: Any) -> None:
     """Settings that are each valid but cannot hold together; the message names both keys."""
     f = cfg.filters
-    both = sorted(set(f.markets) & set(f.exclude_markets))
+    for key, names in (("filters.markets", f.markets), ("filters.exclude_markets", f.exclude_markets)):
+        if any(not n.strip() for n in names):
+            raise _error(key, "has an empty market name; name each market, e.g. \"BTC-USDT-PERP\"")
+    # the same market in two spellings is the same conflict
+    both = sorted({m.strip().upper() for m in f.markets} & {m.strip().upper() for m in f.exclude_markets})
     if both:
         raise _error("filters.markets", f"{both[0]!r} is also in filters.exclude_markets; keep it in one of the two")
     if not f.sides:
@@ -120,7 +129,7 @@ def theme_names() -> list[str]:
     return sorted(names)
 
 
-def check_theme(cfg: "Config") -> None:
+def check_theme(cfg: Any) -> None:
     names = theme_names()
     if cfg.ui.theme and cfg.ui.theme not in names:
         raise _error("ui.theme", f"unknown theme {cfg.ui.theme!r}; known: {', '.join(names)}")

@@ -26,6 +26,7 @@ from core.event_checks import event_problem
 from core.events import EVENT_TYPES, Event
 from core.instruments import Instrument
 from core.replay import DecodeStats
+from core.validation import EventValidator
 
 INSTRUMENTS_FILE = "instruments.json"
 ROWS_PER_FILE = 1_000_000  # a bigger hour is split into parts: export memory stays bounded
@@ -204,6 +205,7 @@ def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[t
         stats.add_bad(0, f"{path.name}: missing columns {', '.join(missing or ['seq'])}", where, final=True)
         return
     defaults = {f.name: f.default for f in fields(cls)}
+    validator = EventValidator()  # the engine's boundary, in this file's (time) order
     for batch in table.to_batches(max_chunksize=65_536):
         n = batch.num_rows
         cols = batch.to_pydict()
@@ -218,7 +220,7 @@ def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[t
             except TypeError as exc:
                 stats.add_bad(seq, f"row seq {seq}: {exc}", where)
                 continue
-            problem = event_problem(ev)
+            problem = event_problem(ev) or validator.check(ev, ev.ts_recv)
             if problem:
                 stats.add_bad(seq, f"row seq {seq}: {problem}", where)
                 continue

@@ -20,6 +20,7 @@ from typing import Callable, Generator, Iterator
 from core.events import Event
 from core.instruments import Instrument
 from core.replay import DecodeStats, RecordingDecoder, iter_recording
+from core.validation import EventValidator
 from core.tardis import is_tardis_file, tardis_lines
 
 RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
@@ -77,7 +78,8 @@ def file_lines(path: Path, stats: DecodeStats, decoder: RecordingDecoder, where:
         stats.add_bad(1, f"{path.name}: not a recording, nor a tardis.dev liquidations or derivative_ticker CSV; skipped",
                       where, final=True)
         return iter(())
-    return ((ts, 0, events) for ts, events in iter_recording(path, stats, decoder, where))
+    # one validator per file: its time checks follow this file's order (see iter_recording)
+    return ((ts, 0, events) for ts, events in iter_recording(path, stats, decoder, where, EventValidator()))
 
 
 def _add_instruments(decoder: RecordingDecoder, instruments: list[Instrument]) -> None:

@@ -162,11 +162,15 @@ def iter_recording(
     stats: DecodeStats | None = None,
     decoder: RecordingDecoder | None = None,
     where: str = "",
+    validator: EventValidator | None = None,
 ) -> Generator[tuple[float, list[Event]], None, None]:
     """(receive ts, events) per good line, in file order; bad lines go to `stats` with their number.
-    `where` prefixes each reason (the file's name, when several are read together)."""
+    `where` prefixes each reason (the file's name, when several are read together). `validator`
+    (default: the decoder's) judges times against this file's previous line, so when several files
+    are merged each needs its own: one file read ahead must not make another's lines look late."""
     stats = stats if stats is not None else DecodeStats()
     dec = decoder if decoder is not None else RecordingDecoder()
+    check = validator if validator is not None else dec.validator
     for item in read_recording(path):
         stats.lines += 1
         if isinstance(item, BadLine):
@@ -183,7 +187,7 @@ def iter_recording(
         if events:
             events = _usable(events, item, stats, where)
         if events:
-            events = _plausible(events, item, dec.validator, stats, where)
+            events = _plausible(events, item, check, stats, where)
         for ev in events:
             stats.events += 1
             stats.by_kind[ev.kind] = stats.by_kind.get(ev.kind, 0) + 1

@@ -42,6 +42,7 @@ from core.instruments import Instrument
 from core.feeds.symbols import venue_market
 from core.recording import BadLine, ClockGuard, RecordedLine, read_lines
 from core.replay import DecodeStats
+from core.validation import EventValidator
 
 LIQUIDATIONS_HEADER = b"exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
 TICKER_HEADER = (b"exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,"
@@ -203,6 +204,7 @@ CAVEATS = {
 def tardis_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[tuple[float, list[Event]]]:
     """(receive ts, events) per good row, rows in file order under the same clock guard as recordings."""
     guard = ClockGuard()
+    validator = EventValidator()  # the engine's boundary, in this file's order
     decoder: _RowDecoder | None = None
     items = read_lines(path)
 
@@ -246,9 +248,9 @@ def tardis_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[tu
         except (ValueError, ZeroDivisionError, TypeError) as exc:
             stats.add_bad(item.lineno, str(exc), where)
             continue
-        problem = next((p for ev in events if (p := event_problem(ev))), None)
+        problem = next((p for ev in events if (p := event_problem(ev) or validator.check(ev, item.ts))), None)
         if problem:
-            stats.add_bad(item.lineno, problem, where)
+            stats.add_bad(item.lineno, str(problem), where)
             continue
         for ev in events:
             stats.events += 1

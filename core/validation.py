@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from core.events import Event, Liquidation, MarkPrice, OpenInterest, Trade
 
@@ -94,7 +94,8 @@ class EventValidator:
     # --- the boundary ------------------------------------------------------------------------
     def check(self, ev: object, ts_recv: float | None = None) -> Rejection | None:
         """None if `ev` may enter the engine (and remember it), else the counted `Rejection`."""
-        if ts_recv is None and self._plainly_fine(ev):  # the common case: a few comparisons
+        # the common case: a few comparisons (a recorded line's events carry the line's own receive time)
+        if (ts_recv is None or ts_recv == getattr(ev, "ts_recv", None)) and self._plainly_fine(ev):
             return None
         rej = self._inspect(ev, ts_recv)
         if rej is None:
@@ -129,48 +130,49 @@ class EventValidator:
         parts = ", ".join(f"{r} {n}" for r, n in sorted(self.by_reason().items(), key=lambda kv: -kv[1]))
         return f"{self.rejected} rejected ({parts})"
 
-    def _plainly_fine(self, ev: object) -> bool:
+    def _plainly_fine(self, ev: Any) -> bool:
         """True (and the event remembered) when every value is a float well inside its bounds; anything
         unusual returns False and goes through `_inspect`, which finds the reason. Same rules, fewer steps:
         this runs for every event the engine sees."""
         t = type(ev)
         lim = self.limits
         if t is MarkPrice:
-            price = ev.mark  # type: ignore[union-attr]
+            price = ev.mark
             if not (type(price) is float and lim.min_price <= price <= lim.max_price
-                    and ev.index is None and ev.next_funding_ts is None  # type: ignore[union-attr]
-                    and (ev.funding_rate is None or (type(ev.funding_rate) is float  # type: ignore[union-attr]
-                                                     and -lim.max_abs_funding <= ev.funding_rate <= lim.max_abs_funding))  # type: ignore[union-attr]
-                    and type(ev.funding_interval_h) is float and 0.0 < ev.funding_interval_h <= 720.0):  # type: ignore[union-attr]
+                    and ev.index is None and ev.next_funding_ts is None
+                    and (ev.funding_rate is None or (type(ev.funding_rate) is float
+                                                     and -lim.max_abs_funding <= ev.funding_rate <= lim.max_abs_funding))
+                    and type(ev.funding_interval_h) is float and 0.0 < ev.funding_interval_h <= 720.0):
                 return False
         elif t is Trade or t is Liquidation:
-            price, qty = ev.price, ev.qty  # type: ignore[union-attr]
+            price, qty = ev.price, ev.qty
             if not (type(price) is float and lim.min_price <= price <= lim.max_price
                     and type(qty) is float and 0.0 <= qty <= lim.max_qty and qty * price <= lim.max_usd):
                 return False
             if t is Liquidation:
-                if not (ev.side in ("long", "short") and type(ev.usd) is float and 0.0 <= ev.usd <= lim.max_usd):  # type: ignore[union-attr]
+                if not (ev.side in ("long", "short") and type(ev.usd) is float and 0.0 <= ev.usd <= lim.max_usd):
                     return False
-            elif ev.aggressor not in ("buy", "sell"):  # type: ignore[union-attr]
+            elif ev.aggressor not in ("buy", "sell"):
                 return False
         else:
             return False  # open interest and anything else: the detailed path
-        t_recv, t_event = ev.ts_recv, ev.ts_event  # type: ignore[union-attr]
+        t_recv, t_event = ev.ts_recv, ev.ts_event
         if not (type(t_recv) is float and type(t_event) is float
                 and -lim.max_event_lag_s <= t_event - t_recv <= lim.max_event_ahead_s):
             return False
         last_ts = self._last_ts
         if last_ts is not None and not (last_ts - lim.max_backwards_s <= t_recv <= last_ts + lim.max_gap_s):
             return False
-        key = (ev.venue, ev.market)  # type: ignore[union-attr]
+        key = (ev.venue, ev.market)
         last = self._last_price.get(key)
         if last is None or not (last / lim.max_price_factor <= price <= last * lim.max_price_factor):
             return False  # a first price also takes the detailed path (names checked once per market)
-        if type(ev.symbol) is not str or not ev.symbol:  # type: ignore[union-attr]
+        if type(ev.symbol) is not str or not ev.symbol:
             return False
-        self._jumps.pop(key, None) if self._jumps else None
+        if self._jumps:
+            self._jumps.pop(key, None)
         self._last_price[key] = price
-        if t_recv > last_ts:  # type: ignore[operator]
+        if last_ts is None or t_recv > last_ts:
             self._last_ts = t_recv
         self.accepted += 1
         return True

@@ -39,6 +39,14 @@ CONFIG_CASES = {
     "unknown theme": (lambda t: _write(t, "c5.toml", '[ui]\ntheme = "no-such-theme"\n'), ["ui.theme", "no-such-theme"]),
     "NaN value": (lambda t: _write(t, "nan.toml", "[window]\nwindow_s = nan\n"), ["window.window_s", "finite"]),
     "inf value": (lambda t: _write(t, "inf.toml", "[sizing]\nrisk_per_trade_usd = inf\n"), ["finite"]),
+    "tables nested 100k deep": (lambda t: _write(t, "deept.toml", "x = " + "{a = " * 100_000 + "1" + "}" * 100_000 + "\n"),
+                                ["nested too deeply"]),
+    "file over 1 MB": (lambda t: _write(t, "big-file.toml", "# " + "x" * (2 << 20) + "\n"), ["bytes"]),
+    "UTF-16 file": (lambda t: _write(t, "utf16.toml", GOOD.encode("utf-16")), ["binary"]),
+    "empty market name": (lambda t: _write(t, "c6.toml", '[filters]\nmarkets = [""]\n'), ["filters.markets", "empty"]),
+    "market excluded in another spelling": (
+        lambda t: _write(t, "c7.toml", '[filters]\nmarkets = ["BTC-USDT-PERP"]\nexclude_markets = [" btc-usdt-perp"]\n'),
+        ["filters.markets", "filters.exclude_markets"]),
 }
 
 
@@ -100,3 +108,11 @@ def test_numeric_options_out_of_range_are_one_line_usage_errors(name):
         assert r.code == 2, (r.code, r.err[-300:])
         errors = [ln for ln in r.err.splitlines() if "error:" in ln]
         assert len(errors) == 1 and len(errors[0]) < 300 and "must be" in errors[0], r.err
+
+
+def test_a_utf8_file_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows editors start UTF-8 files with a BOM: still UTF-8 text, and read as such."""
+    p = _write(tmp_path, "bom.toml", b"\xef\xbb\xbf" + GOOD.encode())
+    with case("config", "UTF-8 with a byte-order mark: accepted"):
+        r = run_inprocess(["config", "--check", str(p)])
+        assert r.code == 0 and "ok" in r.out and r.err == "", (r.code, r.err)

@@ -12,7 +12,6 @@ import select
 import signal
 import time
 
-import pytest
 
 from tests.hostile.ledger import case
 from tests.hostile.pty_console import last_session, spawn
@@ -108,20 +107,22 @@ EXPECTED = {  # how -> (journal end_reason prefix(es), exit code, seconds allowe
     "close_master": (("terminal lost",), 129, 3.0),
     "sighup_ctty": (("SIGHUP", "terminal lost"), 129, 3.0),
     "sigterm": (("SIGTERM",), 143, 3.0),
+    "sigint": (("SIGINT",), 130, 3.0),
     "stalled_reader": (("terminal lost",), 129, 25.0),  # the pty buffer has to fill first
     "q_at_top_speed": (("clean exit",), 0, 5.0),
 }
 
 
 def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_path):
-    """Five consoles side by side (one pty each, the screens all read as a terminal would),
+    """Six consoles side by side (one pty each, the screens all read as a terminal would),
     then each loses its terminal in its own way."""
     runs = {}
     for how in EXPECTED:
         speed = "1000" if how == "q_at_top_speed" else "50" if how == "stalled_reader" else "1"
         journal = tmp_path / f"{how}.db"
         size = {"cols": 250, "rows": 80} if how == "stalled_reader" else {}  # a big screen fills the pty sooner
-        proc, master = spawn(["demo", "--journal", str(journal), "--warmup", "5", "--speed", speed],
+        mode = ["--mode", "semi"] if how in ("close_master", "sigterm") else []  # armed: the exit must disarm
+        proc, master = spawn(["demo", "--journal", str(journal), "--warmup", "5", "--speed", speed, *mode],
                              controlling=how == "sighup_ctty", **size)
         runs[how] = {"proc": proc, "master": master, "journal": journal, "screen": b"", "reading": True}
     try:
@@ -137,6 +138,8 @@ def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_p
                 os.close(r.pop("master"))
             elif how == "sigterm":
                 r["proc"].send_signal(signal.SIGTERM)
+            elif how == "sigint":
+                r["proc"].send_signal(signal.SIGINT)
             elif how == "q_at_top_speed":
                 os.write(r["master"], b"q")
             elif how == "stalled_reader":
@@ -157,6 +160,10 @@ def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_p
                 reason = sess.get("end_reason") or ""
                 ok = (not c.hung and c.exit_code == code and sess.get("ended_ts") is not None
                       and reason.startswith(prefixes))
+                if how in ("close_master", "sigterm") and ok:
+                    changes = _query(r["journal"], "SELECT old, new FROM mode_changes")
+                    ok = any(ch["new"] == "watch" for ch in changes)  # disarmed on the way out
+                    reason += f"; mode changes {changes}"
                 c.failed = not ok and not c.hung
                 if not ok:
                     problems.append(f"{how}: took {took}, exit {c.exit_code} (want {code}), journal {reason!r}")
@@ -213,3 +220,14 @@ def test_a_crash_of_the_app_exits_non_zero_and_the_journal_says_so(tmp_path):
 
 def _explode() -> None:
     1 / 0  # noqa: B018
+
+
+def _query(path, sql: str) -> list[dict]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()

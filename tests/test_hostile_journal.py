@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,125 @@ def test_the_console_counts_journal_failures(tmp_path):
         assert j.failures == 2
         assert "2 rows lost" in j.failure_line() and "free some disk space" in j.failure_line()
     j.close()
+
+
+# `liqhunt …` with the journal's connection capped at its size right after opening: SQLite's own
+# SQLITE_FULL on the first page the session needs, as a full disk gives it, nothing else faked
+CAPPED_JOURNAL_CHILD = r"""
+import sys
+import core.journal.journal as jj
+real = jj.migrate
+def capped(conn, *a, **k):
+    out = real(conn, *a, **k)
+    conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+    return out
+jj.migrate = capped
+from tui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_console_exits_1_with_one_line_after_its_journal_lost_rows(tmp_path):
+    """`liqhunt demo --journal J` on a real pty, the disk full under the journal: the warm-up's
+    entries cannot be written, the header says JOURNAL FAILING; `q` (then `l`, leave the paper
+    positions) quits, and the exit code and one line say rows were lost — never exit 0."""
+    import pty
+    import select
+    import time
+
+    path = tmp_path / "console.sqlite"
+    with case("journal", "console on a full disk: exit 1 after losing rows") as c:
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the real CLI
+            os.chdir(ROOT)
+            os.environ.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", TEXTUAL_ANIMATIONS="none")
+            os.execv(sys.executable, [sys.executable, "-c", CAPPED_JOURNAL_CHILD, "demo", "--journal", str(path),
+                                      "--mode", "auto", "--scenario", "crash", "--warmup", "160", "--no-mouse"])
+        screen, deadline, quit_sent, status = b"", time.monotonic() + 40, False, None
+        try:
+            while time.monotonic() < deadline and status is None:
+                if select.select([fd], [], [], 0.1)[0]:
+                    try:
+                        screen += os.read(fd, 65536)
+                    except OSError:  # EIO: the child closed the terminal on its way out
+                        pass
+                if not quit_sent and b"JOURNAL FAILING" in screen:
+                    os.write(fd, b"q")
+                    time.sleep(0.5)
+                    os.write(fd, b"l")  # positions are open: quit and leave them (with none, q already quit)
+                    quit_sent = True
+                done, st = os.waitpid(pid, os.WNOHANG)
+                status = st if done else None
+        finally:
+            if status is None:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        text = screen.decode(errors="replace")
+        if status is None:
+            c.hung = True
+        c.exit_code = os.waitstatus_to_exitcode(status) if status is not None else None
+        c.traceback = "Traceback" in text
+        assert quit_sent, "the header never said JOURNAL FAILING"
+        assert c.exit_code == 1 and "rows lost" in text and str(path) in text and not c.traceback, (c.exit_code, text[-1500:])
+
+
+def test_a_lock_taken_mid_session_costs_one_busy_timeout_not_one_per_row(tmp_path):
+    """Another connection takes the write lock while the console runs (a second liqhunt, a sqlite3
+    shell): the rows are counted as lost once the busy timeout passes — not retried one by one,
+    each waiting it out again, which kept the writer and then `close()` blocked for minutes."""
+    import time
+
+    path = tmp_path / "held.sqlite"
+    with case("journal", "write lock taken by another connection mid-session") as c:
+        j = Journal(path, _Clock(), busy_timeout_s=0.3)
+        j.open_session("watch", ["sim"], __import__("core.config", fromlist=["Config"]).Config(), "sim")
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            for i in range(200):
+                j.write("feed_states", {"ts": T0 + i, "venue": "sim", "state": "live", "reason": "r"})
+            t0 = time.monotonic()
+            j.flush(5.0)
+            j.close()
+            took = time.monotonic() - t0
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        c.lost = 0 if j.failures >= 200 else 200 - j.failures  # every refused row is counted
+        assert took < 3.0, f"close took {took:.1f} s"
+        assert j.failures == 201  # the 200 rows and the session's end
+        line = j.failure_line()
+        assert str(path) in line and "locked" in line and "201 rows lost" in line, line
+
+
+def test_another_programs_database_is_refused_and_left_untouched(tmp_path, recording):
+    """`--journal` pointed at some other SQLite file (a browser's history, a notes app): one line,
+    exit 1, and not a byte written to it (no liqhunt tables, not even the switch to WAL)."""
+    rec, _ = recording
+    other = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    for argv in (["journal", "--journal", str(other)], ["backtest", str(rec), "--journal", str(other)]):
+        with case("journal", f"another program's database via {argv[0]}") as c:
+            r = run_inprocess(argv)
+            c.exit_code, c.traceback = r.code, "Traceback" in r.err
+            assert r.code == 1, r.err
+            line = _one_error_line(r.err)
+            assert str(other) in line and "not a liqhunt journal" in line and "notes" in line, line
+            assert other.read_bytes() == before and not Path(f"{other}-wal").exists()
+
+
+@pytest.mark.parametrize("target", ["directory", "under a file", "/dev/full"])
+def test_csv_export_to_a_place_that_cannot_take_it_is_one_line(tmp_path, recording, target):
+    _, good = recording
+    csv = {"directory": str(tmp_path), "under a file": str(good) + "/trades.csv", "/dev/full": "/dev/full"}[target]
+    with case("journal", f"journal --csv to {target}") as c:
+        r = run_inprocess(["journal", "--journal", str(good), "--csv", csv])
+        c.exit_code, c.traceback = r.code, "Traceback" in r.err
+        assert r.code == 1, r.err
+        line = _one_error_line(r.err)
+        assert csv in line and "--csv" in line, line

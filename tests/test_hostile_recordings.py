@@ -20,6 +20,7 @@ from core.cli import main
 from core.events import event_to_dict
 from core.recording import BadLine, RecordedLine, read_recording
 from core.sim.market_sim import Simulator
+from tests.hostile.ledger import case as ledger_case
 
 ROOT = Path(__file__).resolve().parents[1]
 AT = 120  # the bad line goes in after this many good ones
@@ -97,6 +98,20 @@ def _normalize(path: Path, capsys, *extra: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def _ledgered(name: str, path: Path, capsys, want: bytes | None = None) -> tuple[int, str, str]:
+    """`normalize` on a hostile file, entered in the hostile-input ledger (class "recordings"): its exit
+    code, a traceback if one reached stderr, and how many of the clean file's events are missing."""
+    from collections import Counter
+
+    with ledger_case("recordings", name) as c:
+        code, out, err = _normalize(path, capsys)
+        c.exit_code, c.traceback = code, "Traceback" in err
+        if want is not None:
+            c.lost = sum((Counter(want.decode().splitlines()) - Counter(out.splitlines())).values())
+        assert code == 0
+    return code, out, err
+
+
 @pytest.fixture(scope="module")
 def clean_events(clean) -> bytes:
     proc = subprocess.run([sys.executable, "-m", "core.cli", "normalize", str(clean)], cwd=ROOT, capture_output=True,
@@ -109,7 +124,7 @@ def test_a_bad_line_is_counted_with_its_number_and_no_good_line_is_lost(case, go
     make, reason = CASES[case]
     bad = make(good_lines)
     path = _hostile(tmp_path, good_lines, bad)
-    code, out, err = _normalize(path, capsys)
+    code, out, err = _ledgered(f"line: {case}", path, capsys, clean_events)
     assert code == 0 and "Traceback" not in err
     assert out.encode() == clean_events, "the good lines around the bad one must all come through"
     assert f"{len(bad)} unparseable" in err
@@ -119,10 +134,18 @@ def test_a_bad_line_is_counted_with_its_number_and_no_good_line_is_lost(case, go
 
 
 def test_a_killed_gzip_recording_yields_every_line_before_the_cut_then_says_where_it_broke(good_lines, tmp_path, capsys):
+    import zlib
+
     data = b"\n".join(good_lines) + b"\n"
     whole = gzip.compress(data)
     path = tmp_path / "killed.jsonl.gz"
     path.write_bytes(whole[: len(whole) * 2 // 3])  # what `kill -9` of a gzip writer leaves
+    before_cut = zlib.decompressobj(wbits=31).decompress(whole[: len(whole) * 2 // 3]).count(b"\n")  # whole lines
+    with ledger_case("recordings", "gzip cut short (kill -9)") as c:
+        code, out, err = _normalize(path, capsys)
+        c.exit_code, c.traceback = code, "Traceback" in err
+        c.lost = max(0, before_cut - len(out.splitlines()))  # one event per sim line
+        assert code == 0
     items = list(read_recording(path))
     good = [i for i in items if isinstance(i, RecordedLine)]
     bad = [i for i in items if isinstance(i, BadLine)]
@@ -130,10 +153,8 @@ def test_a_killed_gzip_recording_yields_every_line_before_the_cut_then_says_wher
     assert "gzip stream ends early" in bad[0].reason and bad[0].lineno == len(good) + 1
     # every line that was wholly written before the cut comes back, in order
     assert [json.loads(g) for g in good_lines[: len(good)]] == [{"ts": i.ts, "venue": i.venue, "msg": i.msg} for i in good]
-    readable = gzip.decompress(whole)[: len(b"".join(g + b"\n" for g in good_lines[: len(good) + 1]))]
-    assert len(good) >= readable.count(b"\n") - 1 and len(good) > len(good_lines) // 3
-    code, out, err = _normalize(path, capsys)
-    assert code == 0 and "Traceback" not in err and len(out.splitlines()) == len(good)
+    assert len(good) == before_cut and len(good) > len(good_lines) // 3
+    assert "Traceback" not in err and len(out.splitlines()) == len(good)
     assert "1 unparseable" in err and "gzip stream ends early" in err
 
 
@@ -151,7 +172,7 @@ def test_corrupt_gzip_bytes_keep_the_lines_before_them(good_lines, tmp_path, cap
 
 def test_an_over_long_line_is_skipped_without_holding_it_all(good_lines, tmp_path, capsys, clean_events):
     path = _hostile(tmp_path, good_lines, [b"x" * (17 << 20)])
-    code, out, err = _normalize(path, capsys)
+    code, out, err = _ledgered("line of 17 MB", path, capsys, clean_events)
     assert code == 0 and out.encode() == clean_events
     assert f"line {AT + 1}: line longer than 16 MB" in err
 
@@ -159,14 +180,14 @@ def test_an_over_long_line_is_skipped_without_holding_it_all(good_lines, tmp_pat
 def test_a_missing_final_newline_loses_nothing(good_lines, tmp_path, capsys, clean_events):
     path = tmp_path / "no_newline.jsonl"
     path.write_bytes(b"\n".join(good_lines))
-    code, out, err = _normalize(path, capsys)
+    code, out, err = _ledgered("no final newline", path, capsys, clean_events)
     assert code == 0 and out.encode() == clean_events and "0 unparseable" in err
 
 
 def test_crlf_line_endings_and_blank_lines_are_fine(good_lines, tmp_path, capsys, clean_events):
     path = tmp_path / "crlf.jsonl"
     path.write_bytes(b"\r\n\r\n".join(good_lines) + b"\r\n")
-    code, out, err = _normalize(path, capsys)
+    code, out, err = _ledgered("CRLF and blank lines", path, capsys, clean_events)
     assert code == 0 and out.encode() == clean_events and "0 unparseable" in err
 
 
@@ -174,7 +195,7 @@ def test_several_far_future_lines_in_a_row_still_cannot_move_the_clock(good_line
     future = [b'{"ts": %f, "venue": "sim", "msg": %s}' % (4.1e9 + k, json.dumps(
         {**json.loads(good_lines[AT])["msg"], "ts_recv": 4.1e9 + k}).encode()) for k in range(2)]
     path = _hostile(tmp_path, good_lines, future)
-    code, out, err = _normalize(path, capsys)
+    code, out, err = _ledgered("two far-future lines in a row", path, capsys, clean_events)
     assert code == 0 and out.encode() == clean_events
     assert "2 unparseable" in err and err.count("far-future") == 2
 
@@ -225,15 +246,23 @@ def test_backtest_study_and_sweep_see_what_they_would_without_the_bad_line(case,
     path = _hostile(tmp_path, good_lines, CASES[case][0](good_lines), gz=True)
     for cmd in (["backtest", "--json"], ["study", "--json"]):
         want = clean_reports(cmd[0], clean)
-        assert main([cmd[0], str(path), *cmd[1:]]) == 0
-        out, err = capsys.readouterr()
-        got = json.loads(out)
+        with ledger_case("recordings", f"{cmd[0]}: {case}") as c:
+            c.exit_code = main([cmd[0], str(path), *cmd[1:]])
+            out, err = capsys.readouterr()
+            got = json.loads(out)
+            c.traceback = "Traceback" in err
+            if cmd[0] == "backtest":
+                c.lost = abs(want["events"] - got["events"])
+            assert c.exit_code == 0
         assert got["bad_lines"] == 1 and "1 bad line skipped" in err and f"line {AT + 1}:" in err
         for key in ("trades", "pnl", "signals", "tiers") if cmd[0] == "backtest" else ("episodes", "table"):
             assert got[key] == want[key], (cmd[0], key)
-    assert main(["sweep", str(path), "--grid", "score_min=6,7"]) == 0
-    out, err = capsys.readouterr()
-    assert "1 bad line skipped" in err and "Traceback" not in err
+    with ledger_case("recordings", f"sweep: {case}") as c:
+        c.exit_code = main(["sweep", str(path), "--grid", "score_min=6,7"])
+        out, err = capsys.readouterr()
+        c.traceback = "Traceback" in err
+        assert c.exit_code == 0
+    assert "1 bad line skipped" in err
 
 
 def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path):
@@ -242,9 +271,11 @@ def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path
     path.write_bytes(whole[: len(whole) // 2])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for cmd in (["backtest"], ["study"], ["sweep", "--grid", "score_min=6,7"]):
-        proc = subprocess.run([sys.executable, "-m", "core.cli", cmd[0], str(path), *cmd[1:]], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        with ledger_case("recordings", f"{cmd[0]} on a cut gzip, own process") as c:
+            proc = subprocess.run([sys.executable, "-m", "core.cli", cmd[0], str(path), *cmd[1:]], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=120)
+            c.exit_code, c.traceback = proc.returncode, "Traceback" in proc.stderr
+            assert proc.returncode == 0, proc.stderr
         assert "1 bad line skipped" in proc.stderr and "gzip stream ends early" in proc.stderr
 
 

@@ -113,3 +113,49 @@ def test_live_positions_from_before_source_ids_still_come_back(tmp_path):
         eng, clock, j, restored = restart(path2, T0 + 20, source="live", source_id=live_source_id(["binance"], "paper"))
         assert restored == [] and j.recovery_notes
         j.close()
+
+
+def test_kill_9_of_a_real_demo_with_open_positions_then_a_restart_invents_nothing(tmp_path):
+    """The issue's reproduction end to end: `liqhunt demo --journal J` on a real pty, three positions
+    open, `kill -9`; `liqhunt demo --journal J` again starts over at 00:00:20. Nothing may come back
+    into it: no stop fired on earlier prices, no negative hold, no loss carried in, the journal's rows
+    kept; the restart says so on the screen and quits cleanly (exit 0, session ended)."""
+    import os
+    import signal
+    import sqlite3
+
+    from tests.hostile.pty_console import drain, last_session, read_until, spawn, wait_gone
+
+    path = tmp_path / "demo.sqlite"
+    args = ["demo", "--journal", str(path), "--mode", "auto", "--scenario", "crash", "--no-mouse"]
+
+    def db(sql: str) -> list:
+        with sqlite3.connect(path) as conn:
+            return conn.execute(sql).fetchall()
+
+    with case("recovery", "kill -9 of a demo with 3 open positions, then a restart"):
+        proc, master = spawn([*args, "--warmup", "160"])  # crash seed 7: three positions open by 00:02:40
+        try:
+            read_until(master, b"liqhunt", 40)
+            assert db("SELECT COUNT(*) FROM positions_open") == [(3,)]  # committed before the screen opened
+            os.kill(proc.pid, signal.SIGKILL)
+            assert proc.wait(10) == -signal.SIGKILL
+        finally:
+            os.close(master)
+        kept = db("SELECT key, stop_price, entry_ts FROM positions_open ORDER BY key")
+
+        proc, master = spawn(args)  # the default warm-up: this run is at 00:00:20
+        try:
+            read_until(master, b"not restored", 40)
+            drain(master, 0.5)
+            os.write(master, b"q")
+            assert wait_gone(proc, 15, master) is not None
+        finally:
+            os.close(master)
+        assert proc.returncode == 0
+        assert last_session(path)["end_reason"] == "clean exit"
+        assert db("SELECT COUNT(*) FROM restores") == [(0,)]
+        assert db("SELECT COUNT(*) FROM trades WHERE session_id = 2") == [(0,)]  # no stop fired on earlier prices
+        assert db("SELECT COUNT(*) FROM trades WHERE exit_ts < entry_ts") == [(0,)]
+        assert db("SELECT key, stop_price, entry_ts FROM positions_open ORDER BY key") == kept
+        assert db("SELECT COUNT(*) FROM risk_blocks WHERE session_id = 2 AND rule LIKE '%daily%'") == [(0,)]

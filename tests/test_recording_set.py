@@ -86,9 +86,8 @@ def test_from_and_to_cut_the_stream(whole, events, capsys):
 
 
 def test_bad_times_and_inputs_are_one_line_errors(whole, tmp_path, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["normalize", str(whole), "--from", "yesterday"])
-    assert exc.value.code == 2 and "ISO time" in capsys.readouterr().err
+    assert main(["normalize", str(whole), "--from", "yesterday"]) == 2
+    assert "ISO time" in capsys.readouterr().err
     assert main(["backtest", str(whole), "--from", "2000", "--to", "1000"]) == 2
     assert "--to must be later" in capsys.readouterr().err
     assert main(["study", str(tmp_path / "nothing-*.jsonl")]) == 1
@@ -101,3 +100,20 @@ def test_a_pass_opens_a_file_only_when_the_stream_reaches_it(parts):
     rs = RecordingSet.open(str(parts))
     assert sum(1 for _ in rs.iter_lines()) > 0
     assert len(rs.paths) >= 12 and rs.most_open <= 5  # 4 markets side by side (+1 at a hand-over), not all of them
+
+
+def test_a_sparse_file_merged_with_a_dense_one_loses_nothing(tmp_path, capsys):
+    """Liquidation-only capture (a line a minute) beside a 1 s mark capture: the files are checked each
+    in its own order, so the sparse file's next line, read ahead, cannot make the dense one's look late."""
+    from tests.builders import T0, liq, mark
+
+    sparse, dense = tmp_path / "liqs.jsonl", tmp_path / "marks.jsonl"
+    with RecordingWriter(sparse) as w:
+        for k in range(0, 600, 60):
+            w.write(T0 + k + 0.5, "sim", event_to_dict(liq(T0 + k + 0.5, 50_000.0)))
+    with RecordingWriter(dense) as w:
+        for k in range(600):
+            w.write(T0 + k, "sim", event_to_dict(mark(T0 + k, 60_000.0 + k)))
+    assert main(["normalize", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 10 + 600 and "0 unparseable" in err, err[-500:]

@@ -32,7 +32,7 @@ from typing import Callable
 log = logging.getLogger("liqhunt.console")
 
 TERMINAL_LOST_CODE = 128 + signal.SIGHUP  # as if the terminal had sent SIGHUP
-HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # SIGINT: `kill -INT` (ctrl+c is a key in raw mode)
 
 
 class ConsoleGuard:
@@ -207,8 +207,12 @@ def finish_console(guard: ConsoleGuard, app, journal, command: str, crash: BaseE
     if not guard.requested.is_set() and (error is not None or (app.return_code or 0) != 0):
         reason = f"crash: {type(error).__name__}: {error}" if error is not None else f"crash: exit code {app.return_code}"
         code = app.return_code or 1
+    lost = None
     if journal is not None:
         journal.close(end_reason=reason[:300])
+        lost = journal.failure_line() if hasattr(journal, "failure_line") else None
+        if lost:  # the header said JOURNAL FAILING n; the exit code says it too: never 0 after losing a row
+            code = code or 1
     if reason.startswith("terminal lost"):
         # Textual's writer thread may be stuck in a write to the dead terminal, holding stderr's
         # lock: a normal interpreter exit would block (or abort) flushing stderr. The journal is
@@ -217,6 +221,8 @@ def finish_console(guard: ConsoleGuard, app, journal, command: str, crash: BaseE
     line = None
     if crash is not None:
         line = f"liqhunt {command}: error: the console stopped: {type(crash).__name__}: {crash}"
+    elif lost:
+        line = f"liqhunt {command}: error: {lost}"
     elif guard.requested.is_set() and code:
         line = f"liqhunt {command}: {guard.end_reason}; engine disarmed, journal closed"
     if line:

@@ -71,7 +71,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"liqhunt journal: error: {path} is damaged ({'; '.join(damaged)[:200]}) — "
               f"{fix_for('malformed')}; the report shows only what could be read", file=sys.stderr)
     if args.csv:
-        write_csv(trades, args.csv)
+        try:
+            write_csv(trades, args.csv)
+        except OSError as exc:  # a directory, an unwritable place, a full disk: one line, not a traceback
+            print(f"liqhunt journal: error: cannot write {args.csv}: {exc.strerror or exc} — pass --csv with a writable file path",
+                  file=sys.stderr)
+            return 1
         print(f"wrote {len(trades)} trades to {args.csv}", file=sys.stderr)
     if args.json:
         out = {"journal": path, "since": args.since, "source": args.source, **report(trades)}

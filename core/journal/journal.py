@@ -27,7 +27,7 @@ from core.config import Config
 from core.journal.faults import describe
 from core.journal.paths import MEMORY
 from core.journal.recorder import DURABLE_NOW, EventRecorder, insert, position_row
-from core.journal.schema import JournalError, migrate
+from core.journal.schema import JournalError, check_is_journal, migrate
 from core.journal.writer import JournalWriter, WriterStats
 
 log = logging.getLogger("liqhunt.journal")
@@ -47,19 +47,21 @@ class Journal:
         clock: Clock,
         commit_interval_s: float = 0.1,
         durable_timeout_s: float = 1.0,
+        busy_timeout_s: float = 5.0,
         sync_positions: bool = True,
     ) -> None:
         self.path = str(path)
         self.clock = clock
         self.sync_positions = sync_positions  # a backtest can skip the per-position commit wait
         self._durable_timeout = durable_timeout_s
-        self._conn = None
+        self._lock = threading.Lock()
+        self._busy_timeout = busy_timeout_s
         try:
-            self._open()
+            self._conn = self._open()
         except (sqlite3.Error, OSError) as exc:  # one line naming the file and the fix, never a traceback
-            if self._conn is not None:
-                self._conn.close()
             raise JournalError(describe("open", self.path, exc)) from None
+        except JournalError as exc:  # newer schema, another program's database: say which file
+            raise JournalError(f"journal {self.path}: {exc}") from None
         self._writer = JournalWriter(self._conn, self._lock, commit_interval_s)
         self.session_id: int | None = None
         self.source = ""
@@ -72,17 +74,23 @@ class Journal:
         self._closed = False
         atexit.register(self.close)
 
-    def _open(self) -> None:
+    def _open(self) -> sqlite3.Connection:
         if self.path != MEMORY:
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5.0)
-        self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
-        if self.path != MEMORY:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self.migrated_from, self.schema_version = migrate(self._conn)
+        # timeout: how long a write waits for another connection's lock
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout)
+        try:
+            conn.row_factory = sqlite3.Row
+            check_is_journal(conn)  # before anything is written to the file
+            if self.path != MEMORY:
+                conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL under WAL: a commit survives the process dying (SIGKILL); only a power cut can lose the last ones
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self.migrated_from, self.schema_version = migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     # -- session --------------------------------------------------------------------------------
     def open_session(

@@ -148,6 +148,19 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+def check_is_journal(conn: sqlite3.Connection) -> None:
+    """A fresh journal is an empty file; a version-0 file that already has tables belongs to
+    something else (another program's database passed by mistake): JournalError, and nothing is
+    written into it — not even the switch to WAL."""
+    if schema_version(conn) != 0:
+        return
+    found = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4")]
+    if found:
+        raise JournalError(f"a SQLite database but not a liqhunt journal (it has tables {', '.join(found)}); "
+                           "pass --journal with a journal file, or a new path")
+
+
 def migrate(conn: sqlite3.Connection, on_step: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Bring the journal to SCHEMA_VERSION; returns (version before, version after).
 
@@ -156,6 +169,7 @@ def migrate(conn: sqlite3.Connection, on_step: Callable[[int], None] | None = No
     before = schema_version(conn)
     if before > SCHEMA_VERSION:
         raise JournalError(f"journal schema v{before} is newer than this liqhunt (v{SCHEMA_VERSION}); upgrade liqhunt")
+    check_is_journal(conn)
     for target in range(before + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -57,6 +57,12 @@ class _Barrier:
 _STOP = object()
 
 
+def _held_elsewhere(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock (a second liqhunt, a shell)."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 class JournalWriter:
     def __init__(
         self,
@@ -165,14 +171,17 @@ class JournalWriter:
             except sqlite3.Error as exc:
                 # one line, no traceback: the command (or the console's JOURNAL FAILING) reports the loss
                 if not self.stats.errors:
-                    log.warning("journal batch of %d failed (%s); writing row by row", len(batch), exc)
+                    log.warning("journal batch of %d failed (%s)", len(batch), exc)
                 self._rollback()
-                self._commit_one_by_one(batch)
+                if _held_elsewhere(exc):  # row by row would wait out the busy timeout once per row
+                    self._count_lost(batch, exc)
+                else:
+                    self._commit_one_by_one(batch)
         self.stats.commits += 1
         self.stats.max_commit_s = max(self.stats.max_commit_s, time.perf_counter() - t0)
 
     def _commit_one_by_one(self, batch: list[Statement]) -> None:
-        for sql, params in batch:
+        for i, (sql, params) in enumerate(batch):
             try:
                 self._conn.execute(sql, params)
                 self.stats.rows += 1
@@ -181,6 +190,17 @@ class JournalWriter:
                     log.error("journal row dropped (%s): %s", exc, sql.split("(")[0].strip())
                 self.stats.errors += 1
                 self.last_error = str(exc)
+                if _held_elsewhere(exc):
+                    self._count_lost(batch[i + 1:], exc)
+                    return
+
+    def _count_lost(self, rows: list[Statement], exc: sqlite3.Error) -> None:
+        """Rows refused because another connection holds the database: counted, not retried (each
+        retry would block this thread, and a close behind it, for the whole busy timeout)."""
+        if rows and not self.stats.errors:
+            log.error("journal rows dropped (%s)", exc)
+        self.stats.errors += len(rows)
+        self.last_error = str(exc)
 
     def _rollback(self) -> None:
         try:
