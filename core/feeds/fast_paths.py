@@ -26,10 +26,10 @@ _BINANCE_FUNDING_INTERVAL_H = 8.0  # core.feeds.binance.DEFAULT_FUNDING_INTERVAL
 
 def _positive(v: object) -> float:
     """A decimal string read as a finite number > 0; 0.0 when the general path must decide."""
-    if type(v) is not str or not 0 < len(v) <= _MAX_NUMBER_CHARS:  # type: ignore[arg-type]
+    if type(v) is not str or not 0 < len(v) <= _MAX_NUMBER_CHARS:
         return 0.0
     try:
-        f = float(v)  # type: ignore[arg-type]
+        f = float(v)
     except ValueError:
         return 0.0
     return f if 0.0 < f < _INF else 0.0
@@ -39,7 +39,7 @@ def binance(parser, msg: object, ts_recv: float) -> list | None:
     """``!forceOrder@arr`` (a filled force order) and ``!markPrice@arr`` on the combined stream."""
     if type(msg) is not dict or "stream" not in msg:
         return None
-    data = msg.get("data")  # type: ignore[union-attr]
+    data = msg.get("data")
     if type(data) is dict:
         return _binance_force_order(parser, data, ts_recv)
     if type(data) is list:
@@ -105,8 +105,8 @@ def bybit(parser, msg: object, ts_recv: float) -> list | None:
     """``allLiquidation.SYMBOL`` batches (linear contracts: size in base units)."""
     if type(msg) is not dict:
         return None
-    topic = msg.get("topic")  # type: ignore[union-attr]
-    rows = msg.get("data")  # type: ignore[union-attr]
+    topic = msg.get("topic")
+    rows = msg.get("data")
     if type(topic) is not str or not topic.startswith("allLiquidation.") or type(rows) is not list:
         return None
     out = []
