@@ -60,8 +60,11 @@ def _on_ray(rec: Source, configs: Sequence[Config], split: float, span: Span, ad
         raise RayMissing("Ray is not installed: pip install 'liqhunt[ray]'") from None
     started = not ray.is_initialized()
     if started:
-        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        if address == "local":  # a cluster of this machine only: every Ray service on loopback
+            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False,
+                     _node_ip_address="127.0.0.1")
+        else:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
         task = ray.remote(run_cell)
         rec_ref = ray.put(rec)

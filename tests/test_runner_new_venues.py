@@ -13,7 +13,7 @@ from core.events import Liquidation, MarkPrice
 from core.feeds.instruments_cache import read_cache
 from core.feeds.live import LiveFeeds
 from tests.faults.venues import FIXTURES, RestVenue
-from tests.runner_helpers import LocalVenue, until
+from tests.runner_helpers import DOCUMENTED_FRAMES, LocalVenue, until
 
 
 @contextlib.asynccontextmanager
@@ -64,7 +64,7 @@ async def test_gate_subscribes_all_liquidations_pings_and_sizes_by_the_contract_
         async with LocalVenue(play) as server:
             feeds = LiveFeeds(["gate"], WallClock(), events.extend, cache_dir=tmp_path,
                               ws_base_urls={"gate": f"ws://127.0.0.1:{server.port}"}, rest_base_urls={"gate": rest.url},
-                              runner_options={"health_interval": 0.05})
+                              runner_options={"health_interval": 0.05, "limits": DOCUMENTED_FRAMES})
             feeds_task = feeds.run()
             async with running(feeds_task):
                 await until(lambda: sum(isinstance(e, Liquidation) for e in events) == 3, what="three liquidations")
@@ -115,7 +115,7 @@ async def test_bitget_liquidation_snapshot_ticker_and_text_ping(tmp_path):
         async with LocalVenue(play) as server:
             feeds = LiveFeeds(["bitget"], WallClock(), events.extend, cache_dir=tmp_path,
                               ws_base_urls={"bitget": f"ws://127.0.0.1:{server.port}"},
-                              rest_base_urls={"bitget": rest.url})
+                              rest_base_urls={"bitget": rest.url}, runner_options={"limits": DOCUMENTED_FRAMES})
             async with running(feeds.run()):
                 await until(lambda: sum(isinstance(e, Liquidation) for e in events) == 2, what="two liquidations")
                 runner = await _runner(feeds, "bitget")
@@ -151,7 +151,7 @@ async def test_htx_gzip_frames_ping_pong_and_wildcard_liquidations(tmp_path):
         async with LocalVenue(play) as server:
             feeds = LiveFeeds(["htx"], WallClock(), events.extend, on_raw=lambda ts, v, m: raw.append(m),
                               cache_dir=tmp_path, ws_base_urls={"htx": f"ws://127.0.0.1:{server.port}"},
-                              rest_base_urls={"htx": rest.url})
+                              rest_base_urls={"htx": rest.url}, runner_options={"limits": DOCUMENTED_FRAMES})
             async with running(feeds.run()):
                 await until(lambda: len(events) == 2, what="two HTX liquidations")
                 h = (await _runner(feeds, "htx")).health

@@ -16,7 +16,7 @@ from core.feeds.live import LiveFeeds, MarketFilter
 from core.feeds.registry import make_parser, venue_module
 from core.feeds.runner import FeedRunner
 from core.instruments import Instrument
-from tests.runner_helpers import LocalVenue, hang, until
+from tests.runner_helpers import DOCUMENTED_FRAMES, LocalVenue, hang, until
 
 # real frame, BTCUSDT 2023-09-26 (c9s/bbgo PR #1232), in the /market combined-stream envelope
 BINANCE_FORCE_ORDER = json.dumps({"stream": "!forceOrder@arr", "data": {
@@ -57,7 +57,7 @@ async def running(coro):
 def venue_runner(venue, instruments, url, events, **conn_changes):
     api = venue_module(venue)
     conns = [replace(c, url=url, **conn_changes) for c in api.connections(instruments)]
-    return FeedRunner(venue, conns, make_parser(venue, instruments), events.extend, WallClock(),
+    return FeedRunner(venue, conns, make_parser(venue, instruments), events.extend, WallClock(), limits=DOCUMENTED_FRAMES,
                       auto_reply=api.auto_reply, backoff=(0.05, 0.2), rng=random.Random(5))
 
 
@@ -73,7 +73,8 @@ async def test_binance_market_route_combined_stream_via_live_feeds(tmp_path):
     async with LocalVenue(play) as server:
         feeds = LiveFeeds(["binance"], WallClock(), events.extend, cache_dir=tmp_path,
                           ws_base_urls={"binance": f"ws://127.0.0.1:{server.port}"},
-                          rest_base_urls={"binance": dead_rest_base()})
+                          rest_base_urls={"binance": dead_rest_base()},
+                          runner_options={"limits": DOCUMENTED_FRAMES})
         async with running(feeds.run()):
             await until(lambda: len(events) == 1, what="the forceOrder liquidation")
             h = feeds.runners["binance"].health
@@ -97,7 +98,8 @@ async def test_live_feeds_filter_counts_what_it_removes(tmp_path):
         feeds = LiveFeeds(["binance"], WallClock(), events.extend, cache_dir=tmp_path,
                           ws_base_urls={"binance": f"ws://127.0.0.1:{server.port}"},
                           rest_base_urls={"binance": dead_rest_base()},
-                          market_filter=MarketFilter(min_liquidation_usd=10_000))
+                          market_filter=MarketFilter(min_liquidation_usd=10_000),
+                          runner_options={"limits": DOCUMENTED_FRAMES})
         async with running(feeds.run()):
             await until(lambda: "binance" in feeds.runners and feeds.runners["binance"].health.filtered == 2,
                         what="two filtered liquidations")

@@ -37,16 +37,16 @@ LEAD_IN_S = 5.0  # the latency stream starts this long before the crash's onset:
 
 
 def bench_config() -> Config:
-    """Risk caps lifted and thresholds lowered so that a short run makes many decisions: a $20k
-    liquidation starts a watch, $250k in the window and score 3 signal after 2 s, re-armed after
-    0.2 s, held at most 0.5 s. The decision path itself is the default one."""
+    """Risk caps lifted and thresholds lowered so that a short run makes many decisions: a $10k
+    liquidation starts a watch, $100k in the window and score 2 signal after 1 s, re-armed after
+    0.1 s, held at most 0.3 s. The decision path itself is the default one."""
     cfg = Config()
     cfg.risk = dataclasses.replace(cfg.risk, max_trades_per_market_per_day=100_000, max_open_positions=1000,
                                    max_notional_per_trade_usd=1e12, max_total_notional_usd=1e15,
                                    daily_loss_limit_usd=1e15, cooldown_after_stop_s=0.0, block_on_stale_feed=False)
-    cfg.exits = dataclasses.replace(cfg.exits, max_hold_s=0.5)
-    cfg.signal = dataclasses.replace(cfg.signal, watch_min_usd=20_000.0, rearm_after_s=0.2, entry_delay_min_s=2.0,
-                                     entry_delay_max_s=8.0, window_min_usd=250_000.0, score_min=3.0)
+    cfg.exits = dataclasses.replace(cfg.exits, max_hold_s=0.3)
+    cfg.signal = dataclasses.replace(cfg.signal, watch_min_usd=10_000.0, rearm_after_s=0.1, entry_delay_min_s=1.0,
+                                     entry_delay_max_s=8.0, window_min_usd=100_000.0, score_min=2.0)
     return cfg
 
 

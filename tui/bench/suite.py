@@ -28,7 +28,7 @@ QUICK = {
     "ingest": {"seconds": 25.0, "shards": 8, "rounds": 1},
     "naive": {"occupancies": (10_000,), "timed_events": 4_000, "rounds": 1, "naive_budget_s": 0.2},
     # at least 50 decisions even here (the bench config trades often; the first come after ~3 s)
-    "latency": {"rates": (1_000.0,), "seconds": 12.0, "sizes": ((120, 40),), "control_s": 0.0},
+    "latency": {"rates": (1_000.0,), "seconds": 18.0, "sizes": ((120, 40),), "control_s": 0.0},
     "memory": {"events": 20_000, "laps": 2},
     "terminal": {"rate": 1_000.0, "measure_s": 2.0, "warm_s": 0.5},
     "startup": {"repeats": 1},
