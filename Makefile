@@ -25,6 +25,7 @@ check: lint types imports
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -33,8 +34,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 # rewrites files: imports sorted and syntax modernised (and what that leaves unused), then the
-# formatter; once it has run over the tree, `$(BIN)/ruff format --check .` belongs in `lint`
-# and "I", "UP" in pyproject's [tool.ruff.lint] select
+# formatter; `make lint` checks that it has nothing left to do
 format: $(STAMP)
 	$(BIN)/ruff check --fix --extend-select I,UP .
 	$(BIN)/ruff format .

@@ -5,6 +5,7 @@ renamed directory there: the top-level `themes/` folder (the user's layout, and 
 truth) ships as the data package `liqhunt_themes`, so an installed `liqhunt` finds its themes
 without installing a generic top-level `themes` package.
 """
+
 from setuptools import find_packages, setup
 
 setup(

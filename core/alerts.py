@@ -8,6 +8,7 @@ the engine never waits on the network. An alert carries its kind, a title, a sen
 time, never a key: the Telegram token is read from an environment variable into the URL only,
 and is redacted from every error message.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,26 +36,51 @@ def _px(p: float) -> str:
 def alert_for(ev: object, mode: str) -> Alert | None:
     """The alert an engine event deserves, if any (pure: tested without an engine)."""
     from core.engine_commands import Kill
-    from core.engine_events import CommandApplied, FeedStateChanged, ModeChanged, PositionClosed, PositionOpened, SignalRaised
+    from core.engine_events import (
+        CommandApplied,
+        FeedStateChanged,
+        ModeChanged,
+        PositionClosed,
+        PositionOpened,
+        SignalRaised,
+    )
 
     if isinstance(ev, SignalRaised):
         s = ev.signal
         if mode == "semi" and s.status == "pending" and s.qty > 0:
-            return Alert(ev.ts, "confirm", f"confirm {s.market} {s.order_side.upper()}",
-                         f"{s.playbook} signal, score {s.score.total:.1f}: {s.order_side} {s.qty:g} @ {_px(s.price)},"
-                         f" {s.expires_ts - ev.ts:.0f} s to confirm")
+            return Alert(
+                ev.ts,
+                "confirm",
+                f"confirm {s.market} {s.order_side.upper()}",
+                f"{s.playbook} signal, score {s.score.total:.1f}: {s.order_side} {s.qty:g} @ {_px(s.price)},"
+                f" {s.expires_ts - ev.ts:.0f} s to confirm",
+            )
     elif isinstance(ev, PositionOpened):
         p = ev.position
-        return Alert(ev.ts, "entry", f"entered {p.market} {p.side.upper()}",
-                     f"{p.side} {p.qty:g} @ {_px(p.entry_price)}, stop {_px(p.stop_price)}, target {_px(p.take_profit_price)}"
-                     f" ({p.playbook}, score {p.score:.1f}, {mode})")
+        return Alert(
+            ev.ts,
+            "entry",
+            f"entered {p.market} {p.side.upper()}",
+            f"{p.side} {p.qty:g} @ {_px(p.entry_price)}, stop {_px(p.stop_price)}, target {_px(p.take_profit_price)}"
+            f" ({p.playbook}, score {p.score:.1f}, {mode})",
+        )
     elif isinstance(ev, PositionClosed):
         t = ev.trade
-        return Alert(ev.ts, "exit", f"closed {t.market} {t.side.upper()} ({t.reason})",
-                     f"{t.side} {t.qty:g} {_px(t.entry_price)} → {_px(t.exit_price)}: P&L {t.pnl:+,.2f} ({t.r_multiple:+.1f}R)")
+        return Alert(
+            ev.ts,
+            "exit",
+            f"closed {t.market} {t.side.upper()} ({t.reason})",
+            f"{t.side} {t.qty:g} {_px(t.entry_price)} → {_px(t.exit_price)}: P&L {t.pnl:+,.2f} ({t.r_multiple:+.1f}R)",
+        )
     elif isinstance(ev, FeedStateChanged) and ev.state in DOWN_STATES:
-        return Alert(ev.ts, "venue_down", f"{ev.venue} {ev.state}",
-                     f"feed {ev.venue} is {ev.state}" + (f": {ev.reason}" if ev.reason else "") + "; entries blocked while it lasts")
+        return Alert(
+            ev.ts,
+            "venue_down",
+            f"{ev.venue} {ev.state}",
+            f"feed {ev.venue} is {ev.state}"
+            + (f": {ev.reason}" if ev.reason else "")
+            + "; entries blocked while it lasts",
+        )
     elif isinstance(ev, CommandApplied) and isinstance(ev.command, Kill):
         return Alert(ev.ts, "kill", "KILL switch fired", f"{ev.result}; disarmed to WATCH")
     elif isinstance(ev, ModeChanged) and "loss limit" in ev.reason:
@@ -92,8 +118,14 @@ class AlertWatch:
         if limit <= 0 or day == self._loss_warned_day or daily_loss < limit * self.loss_near_pct / 100:
             return
         self._loss_warned_day = day
-        self._emit(Alert(now, "loss_near", "daily loss limit near",
-                         f"today's loss ${daily_loss:,.0f} is {daily_loss / limit * 100:.0f} % of the ${limit:,.0f} limit"))
+        self._emit(
+            Alert(
+                now,
+                "loss_near",
+                "daily loss limit near",
+                f"today's loss ${daily_loss:,.0f} is {daily_loss / limit * 100:.0f} % of the ${limit:,.0f} limit",
+            )
+        )
 
 
 # -- webhooks ------------------------------------------------------------------------------------
@@ -107,8 +139,14 @@ class Webhook:
         """httpx request arguments for one alert (method POST)."""
         if self.kind == "ntfy":  # https://docs.ntfy.sh/publish/: body = message, headers = title, priority, tags
             prio = "high" if alert.kind in ("confirm", "kill", "loss_near", "venue_down") else "default"
-            return {"content": alert.text.encode(), "headers": {"Title": alert.title.encode("utf-8").decode("latin-1", "replace"),
-                                                                  "Priority": prio, "Tags": alert.kind}}
+            return {
+                "content": alert.text.encode(),
+                "headers": {
+                    "Title": alert.title.encode("utf-8").decode("latin-1", "replace"),
+                    "Priority": prio,
+                    "Tags": alert.kind,
+                },
+            }
         if self.kind == "telegram":  # https://core.telegram.org/bots/api#sendmessage
             return {"json": {"chat_id": self.chat_id, "text": f"liqhunt · {alert.title}\n{alert.text}"}}
         return {"json": {"source": "liqhunt", **asdict(alert)}}
@@ -126,7 +164,9 @@ def webhooks_from(cfg, env: Mapping[str, str] | None = None) -> list[Webhook]:
     hooks = [Webhook("json", u) for u in cfg.json_urls] + [Webhook("ntfy", u) for u in cfg.ntfy_urls]
     token = env.get(cfg.telegram_token_env, "") if cfg.telegram_chat_id else ""
     if token:
-        hooks.append(Webhook("telegram", f"{cfg.telegram_api.rstrip('/')}/bot{token}/sendMessage", cfg.telegram_chat_id))
+        hooks.append(
+            Webhook("telegram", f"{cfg.telegram_api.rstrip('/')}/bot{token}/sendMessage", cfg.telegram_chat_id)
+        )
     return hooks
 
 
@@ -142,8 +182,15 @@ class DeliveryStats:
 class AlertDispatcher:
     """Delivers alerts to webhooks from a background task; `offer` never blocks."""
 
-    def __init__(self, hooks: list[Webhook], queue_size: int = 100, retries: int = 3, timeout_s: float = 5.0,
-                 backoff_s: float = 1.0, transport=None) -> None:
+    def __init__(
+        self,
+        hooks: list[Webhook],
+        queue_size: int = 100,
+        retries: int = 3,
+        timeout_s: float = 5.0,
+        backoff_s: float = 1.0,
+        transport=None,
+    ) -> None:
         self.hooks = hooks
         self.retries = max(1, retries)
         self.timeout_s = timeout_s

@@ -9,13 +9,14 @@ at the last known price with reason `end_of_data` — marked to market, not drop
 split, so nothing after it can change in-sample figures; the out-of-sample part counts only
 trades entered after the split.
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from core.clock import SimClock
 from core.config import Config
@@ -52,7 +53,9 @@ class Recording:
     def end(self) -> float | None:
         return self.lines[-1][0] if self.lines else None
 
-    def iter_lines(self, on_instruments: Callable[[list[Instrument]], None] | None = None) -> Iterator[tuple[float, list[Event]]]:
+    def iter_lines(
+        self, on_instruments: Callable[[list[Instrument]], None] | None = None
+    ) -> Iterator[tuple[float, list[Event]]]:
         if on_instruments is not None and self.instruments:
             on_instruments(self.instruments)
         return iter(self.lines)
@@ -98,8 +101,17 @@ class _Collector:
     def __call__(self, ev: object) -> None:
         if isinstance(ev, SignalRaised):
             s = ev.signal
-            self.res.signals.append({"id": s.id, "market": s.market, "ts": s.raised_ts, "score": round(s.score.total, 4),
-                                     "tier": score_tier(s.score.total), "side": s.order_side, "playbook": s.playbook})
+            self.res.signals.append(
+                {
+                    "id": s.id,
+                    "market": s.market,
+                    "ts": s.raised_ts,
+                    "score": round(s.score.total, 4),
+                    "tier": score_tier(s.score.total),
+                    "side": s.order_side,
+                    "playbook": s.playbook,
+                }
+            )
         elif isinstance(ev, OrderFilled):
             pid = ev.order.position_id
             f = ev.fill
@@ -120,8 +132,14 @@ def _finish(engine: Engine, collector: _Collector, cfg: Config, count_from: floa
         notional = t.qty * t.entry_price
         slip, drift = collector.slips.get(t.position_id, (0.0, 0.0))
         fees_bps = t.fees / notional * 1e4 if notional else 0.0
-        d.update(return_bps=t.return_bps, hold_s=t.hold_s, fees_bps=fees_bps, slippage_bps=slip, drift_bps=drift,
-                 cost_bps=fees_bps + slip + drift)
+        d.update(
+            return_bps=t.return_bps,
+            hold_s=t.hold_s,
+            fees_bps=fees_bps,
+            slippage_bps=slip,
+            drift_bps=drift,
+            cost_bps=fees_bps + slip + drift,
+        )
         res.trades.append(d)
     if count_from is not None:
         keep_from(res, count_from)
@@ -158,7 +176,11 @@ def run_backtest(
     def start_engine(ts: float) -> Engine:
         """Built at the first line's time, with the instruments recorded so far, as before any event."""
         clock.set(ts)
-        fuel = fuel_map_factory(cfg, clock) if fuel_map_factory is not None else estimated_fuel_map(cfg, clock, instruments)
+        fuel = (
+            fuel_map_factory(cfg, clock)
+            if fuel_map_factory is not None
+            else estimated_fuel_map(cfg, clock, instruments)
+        )
         eng = Engine(cfg, clock, fuel_map=fuel, instruments=instruments, mode="auto")
         eng.subscribe(collector)
         if on_engine:
@@ -235,8 +257,9 @@ def recording_span(rec: Source) -> tuple[float | None, float | None]:
     return first, last
 
 
-def split_backtest(rec: Source, cfg: Config, split: float, span: tuple[float | None, float | None] | None = None,
-                   **kw) -> tuple[BacktestResult, BacktestResult]:
+def split_backtest(
+    rec: Source, cfg: Config, split: float, span: tuple[float | None, float | None] | None = None, **kw
+) -> tuple[BacktestResult, BacktestResult]:
     """(in-sample, out-of-sample) at `split` (0–1) of the recording's time span.
 
     With the span known (a sweep measures it once), one pass does both: the in-sample result is a
@@ -265,7 +288,10 @@ def _tier_rows(trades: list[dict], signals: list[dict]) -> list[dict]:
     sig_n = {t: 0 for t in TIERS}
     for s in signals:
         sig_n[s["tier"]] = sig_n.get(s["tier"], 0) + 1
-    return [{"tier": t, "signals": sig_n.get(t, 0), **tiers[t].as_dict(), "verdict": interval_sentence(tiers[t])} for t in TIERS]
+    return [
+        {"tier": t, "signals": sig_n.get(t, 0), **tiers[t].as_dict(), "verdict": interval_sentence(tiers[t])}
+        for t in TIERS
+    ]
 
 
 def backtest_report(res: BacktestResult) -> dict:
@@ -277,8 +303,12 @@ def backtest_report(res: BacktestResult) -> dict:
         psig = [s for s in res.signals if s["playbook"] == pb]
         if pts or psig or pb in res.playbooks:  # a requested playbook is shown even when it never fired
             ps = summarize(pts)
-            playbooks[pb] = {"signals": len(psig), **ps.as_dict(), "verdict": interval_sentence(ps),
-                             "tiers": _tier_rows(pts, psig)}
+            playbooks[pb] = {
+                "signals": len(psig),
+                **ps.as_dict(),
+                "verdict": interval_sentence(ps),
+                "tiers": _tier_rows(pts, psig),
+            }
     start = res.start_ts
     if res.count_from is not None and start is not None:
         start = max(start, res.count_from)  # out-of-sample: its span starts at the split, not the file
@@ -307,8 +337,10 @@ def _money(x: float) -> str:
 
 
 def format_tier_table(rows: list[dict]) -> list[str]:
-    out = [f"{'tier':<6}{'signals':>8}{'trades':>7}{'clus':>5}{'win':>6}{'95 % CI':>10}{'mean bps':>10}{'median':>8}"
-           f"{'cost':>6}{'fund':>6}{'PF':>6}{'P&L':>12}"]
+    out = [
+        f"{'tier':<6}{'signals':>8}{'trades':>7}{'clus':>5}{'win':>6}{'95 % CI':>10}{'mean bps':>10}{'median':>8}"
+        f"{'cost':>6}{'fund':>6}{'PF':>6}{'P&L':>12}"
+    ]
     for t in rows:
         n = t["trades"]
         ci = fmt_ci(t["win_rate_ci95"])
@@ -319,8 +351,10 @@ def format_tier_table(rows: list[dict]) -> list[str]:
         cost = f"{t['cost_bps']:.0f}" if n else "—"
         fund = f"{t['funding_bps']:+.1f}" if n else "—"
         clus = str(t["clusters"]) if n else "—"
-        out.append(f"{t['tier']:<6}{t['signals']:>8}{n:>7}{clus:>5}{wr:>6}{ci:>10}{mean:>10}{med:>8}{cost:>6}{fund:>6}{pf:>6}"
-                   f"{_money(t['pnl']):>12}")
+        out.append(
+            f"{t['tier']:<6}{t['signals']:>8}{n:>7}{clus:>5}{wr:>6}{ci:>10}{mean:>10}{med:>8}{cost:>6}{fund:>6}{pf:>6}"
+            f"{_money(t['pnl']):>12}"
+        )
     return out
 
 
@@ -342,20 +376,30 @@ def format_report(rep: dict) -> str:
         f"signals {rep['signals']}   trades {rep['trades']}   {_win_line(rep)}",
         f"P&L net of fees, slippage and funding {_money(rep['pnl'])}   fees ${rep['fees']:,.2f}   "
         f"funding {'paid' if rep['funding'] >= 0 else 'received'} ${abs(rep['funding']):,.2f}   avg R {rep['avg_r']:+.2f}   max drawdown ${rep['max_drawdown']:,.2f}",
-        (f"costs per trade, already inside every return above: fees {rep['fees_bps']:.1f} + modelled slippage "
-         f"{rep['slippage_bps']:.1f} + latency drift {rep['drift_bps']:+.1f} = {rep['cost_bps']:.1f} bps; "
-         f"funding {rep['funding_bps']:+.1f} bps. A net mean above zero is the bar — not above zero plus costs."
-         if rep["trades"] else "costs per trade: — (no trades)"),
-        f"reading: {rep['verdict']}" + ("" if rep["pnl"] > 0 or rep["trades"] == 0 else " — the strategy LOST money on this recording"),
+        (
+            f"costs per trade, already inside every return above: fees {rep['fees_bps']:.1f} + modelled slippage "
+            f"{rep['slippage_bps']:.1f} + latency drift {rep['drift_bps']:+.1f} = {rep['cost_bps']:.1f} bps; "
+            f"funding {rep['funding_bps']:+.1f} bps. A net mean above zero is the bar — not above zero plus costs."
+            if rep["trades"]
+            else "costs per trade: — (no trades)"
+        ),
+        f"reading: {rep['verdict']}"
+        + ("" if rep["pnl"] > 0 or rep["trades"] == 0 else " — the strategy LOST money on this recording"),
         "exits by reason: " + (", ".join(f"{k} {v}" for k, v in rep["exits"].items()) or "none"),
     ]
     lines[1:1] = [f"caveat: {c}" for c in rep.get("caveats", ())]
     for pb, p in rep["playbooks"].items():
         if not p["trades"]:
-            lines += ["", f"playbook {pb}: {p['signals']} signal{'' if p['signals'] == 1 else 's'}, 0 trades — nothing to measure"]
+            lines += [
+                "",
+                f"playbook {pb}: {p['signals']} signal{'' if p['signals'] == 1 else 's'}, 0 trades — nothing to measure",
+            ]
         else:
-            lines += ["", f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, "
-                          f"MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}"]
+            lines += [
+                "",
+                f"playbook {pb}: {p['trades']} trade{'' if p['trades'] == 1 else 's'}, P&L {_money(p['pnl'])}, "
+                f"MAE {p['mae_bps']:+.0f} / MFE {p['mfe_bps']:+.0f} bps — {p['verdict']}",
+            ]
         lines += format_tier_table(p["tiers"])
     lines += ["", f"clusters: {rep['cluster_rule']}; intervals use them (the wider of independent and cluster-robust)"]
     return "\n".join(lines)

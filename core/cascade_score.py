@@ -3,6 +3,7 @@
 Each component is 0–1. A component whose input is unknown (no heatmap yet, no funding
 from the venue) is neutral (0.5) and marked `known=False` — never faked as good or bad.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,7 +67,13 @@ def cascade_score(inp: ScoreInputs, cfg: ScoreConfig) -> CascadeScore:
     ev_ratio = inp.events_per_s / max(inp.baseline_events_per_s, 1e-12)
     usd_ratio = inp.usd_per_s / max(inp.baseline_usd_per_s, 1e-12)
     speed = 0.5 * _ratio_score(ev_ratio, cfg.speed_full_ratio) + 0.5 * _ratio_score(usd_ratio, cfg.speed_full_ratio)
-    speed_c = ScoreComponent("speed", speed, cfg.w_speed, True, f"{inp.events_per_s:.2f} ev/s ({ev_ratio:.0f}× base), ${inp.usd_per_s:,.0f}/s ({usd_ratio:.0f}× base)")
+    speed_c = ScoreComponent(
+        "speed",
+        speed,
+        cfg.w_speed,
+        True,
+        f"{inp.events_per_s:.2f} ev/s ({ev_ratio:.0f}× base), ${inp.usd_per_s:,.0f}/s ({usd_ratio:.0f}× base)",
+    )
 
     if inp.window_usd <= cfg.size_floor_usd:
         size = 0.0
@@ -78,14 +85,18 @@ def cascade_score(inp: ScoreInputs, cfg: ScoreConfig) -> CascadeScore:
         prox_c = ScoreComponent("proximity", NEUTRAL, cfg.w_proximity, False, "no heatmap estimate")
     else:
         prox = _clamp(math.log1p(inp.fuel_ahead_usd) / math.log1p(cfg.proximity_full_usd))
-        prox_c = ScoreComponent("proximity", prox, cfg.w_proximity, True, f"${inp.fuel_ahead_usd:,.0f} within {cfg.proximity_range_pct:g} %")
+        prox_c = ScoreComponent(
+            "proximity", prox, cfg.w_proximity, True, f"${inp.fuel_ahead_usd:,.0f} within {cfg.proximity_range_pct:g} %"
+        )
 
     if inp.funding_signed is None:
         fund_c = ScoreComponent("funding", NEUTRAL, cfg.w_funding, False, "funding unknown")
     else:
         # 0.5 at zero funding, 1 when the liquidated side paid `funding_full_rate`, 0 when it was paid that much
         fund = _clamp(0.5 + 0.5 * inp.funding_signed / cfg.funding_full_rate)
-        fund_c = ScoreComponent("funding", fund, cfg.w_funding, True, f"{inp.funding_signed * 100:+.4f} %/8h for the liquidated side")
+        fund_c = ScoreComponent(
+            "funding", fund, cfg.w_funding, True, f"{inp.funding_signed * 100:+.4f} %/8h for the liquidated side"
+        )
 
     if inp.oi_change_pct is None:
         oi_c = ScoreComponent("oi", NEUTRAL, cfg.w_oi, False, "open-interest history too short")

@@ -3,6 +3,7 @@ exposing `NAME`, `HELP`, `add_arguments(parser)` and `run(args) -> int`.
 
 The console script is `tui.cli:main`, the composition root: it adds the commands that open
 the console (demo, replay, run) without core ever importing the screen."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,9 @@ COMMANDS = [
 
 def build_parser(extra: Sequence[str] = ()) -> argparse.ArgumentParser:
     """`extra`: fully qualified module names of further subcommands (the console's)."""
-    parser = argparse.ArgumentParser(prog="liqhunt", description="Hunt liquidation cascades on crypto perpetual futures.")
+    parser = argparse.ArgumentParser(
+        prog="liqhunt", description="Hunt liquidation cascades on crypto perpetual futures."
+    )
     parser.add_argument("--version", action="version", version=f"liqhunt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for modname in [*extra, *(f"core.commands.{m}" for m in COMMANDS)]:

@@ -4,6 +4,7 @@ The engine never reads the wall clock itself: live runs pass a `WallClock`,
 replay, backtests and tests pass a `SimClock` that moves only when told to, so
 the same code runs at 1x, at 1000x and under a frozen test clock.
 """
+
 from __future__ import annotations
 
 import time

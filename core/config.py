@@ -3,6 +3,7 @@
 `load_config(path)` validates strictly: an unknown key, a wrong type or a value out of
 range raises `ConfigError` naming the key (``risk.max_open_positions``) and the reason.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,7 +26,9 @@ def _rng(lo: float | None = None, hi: float | None = None, choices: tuple | None
 class WindowConfig:
     window_s: float = field(default=90.0, metadata=_rng(10, 600, doc="rolling window length, seconds"))
     short_window_s: float = field(default=10.0, metadata=_rng(1, 120, doc="short horizon for exhaustion (fade)"))
-    baseline_halflife_s: float = field(default=3600.0, metadata=_rng(60, 86400, doc="half-life of each market's own baseline rate"))
+    baseline_halflife_s: float = field(
+        default=3600.0, metadata=_rng(60, 86400, doc="half-life of each market's own baseline rate")
+    )
     baseline_floor_events_per_s: float = field(default=0.02, metadata=_rng(0, None, doc="baseline floor: events/s"))
     baseline_floor_usd_per_s: float = field(default=2000.0, metadata=_rng(0, None, doc="baseline floor: USD/s"))
     tape_rows: int = field(default=500, metadata=_rng(10, 100000, doc="liquidations kept for the tape"))
@@ -36,7 +39,10 @@ class FilterConfig:
     min_usd: float = field(default=0.0, metadata=_rng(0, None, doc="ignore liquidations smaller than this"))
     markets: list[str] = field(default_factory=list, metadata=_rng(doc="only these markets (empty = all)"))
     exclude_markets: list[str] = field(default_factory=list, metadata=_rng(doc="never these markets"))
-    sides: list[str] = field(default_factory=lambda: ["long", "short"], metadata=_rng(choices=("long", "short"), doc="liquidated sides to keep"))
+    sides: list[str] = field(
+        default_factory=lambda: ["long", "short"],
+        metadata=_rng(choices=("long", "short"), doc="liquidated sides to keep"),
+    )
 
 
 @dataclass
@@ -46,62 +52,128 @@ class ScoreConfig:
     w_proximity: float = field(default=0.20, metadata=_rng(0, 10, doc="weight of cluster proximity (fuel ahead)"))
     w_funding: float = field(default=0.15, metadata=_rng(0, 10, doc="weight of funding crowding"))
     w_oi: float = field(default=0.10, metadata=_rng(0, 10, doc="weight of open-interest change"))
-    speed_full_ratio: float = field(default=30.0, metadata=_rng(1.01, None, doc="rate / baseline that scores speed 1.0"))
+    speed_full_ratio: float = field(
+        default=30.0, metadata=_rng(1.01, None, doc="rate / baseline that scores speed 1.0")
+    )
     size_floor_usd: float = field(default=100_000.0, metadata=_rng(1, None, doc="window USD that scores size 0"))
-    size_full_usd: float = field(default=50_000_000.0, metadata=_rng(1, None, doc="window USD that scores size 1.0 (log scale)"))
+    size_full_usd: float = field(
+        default=50_000_000.0, metadata=_rng(1, None, doc="window USD that scores size 1.0 (log scale)")
+    )
     proximity_range_pct: float = field(default=2.0, metadata=_rng(0.1, 20, doc="look this far ahead for fuel"))
     proximity_full_usd: float = field(default=20_000_000.0, metadata=_rng(1, None, doc="fuel ahead that scores 1.0"))
     funding_full_rate: float = field(default=0.0005, metadata=_rng(1e-6, 1, doc="funding per 8 h that scores 1.0"))
-    oi_lookback_s: float = field(default=1800.0, metadata=_rng(60, 86400, doc="open-interest change measured over this"))
+    oi_lookback_s: float = field(
+        default=1800.0, metadata=_rng(60, 86400, doc="open-interest change measured over this")
+    )
     oi_full_pct: float = field(default=3.0, metadata=_rng(0.01, 100, doc="OI rise (%) that scores 1.0"))
 
 
 @dataclass
 class SignalConfig:
-    watch_min_usd: float = field(default=100_000.0, metadata=_rng(0, None, doc="a single liquidation this large starts watching"))
+    watch_min_usd: float = field(
+        default=100_000.0, metadata=_rng(0, None, doc="a single liquidation this large starts watching")
+    )
     window_min_usd: float = field(default=5_000_000.0, metadata=_rng(0, None, doc="window USD needed for a signal"))
     min_events: int = field(default=3, metadata=_rng(1, 10000, doc="liquidations in the window needed for a signal"))
-    entry_delay_min_s: float = field(default=5.0, metadata=_rng(0, 300, doc="earliest signal after the first large liquidation"))
-    entry_delay_max_s: float = field(default=15.0, metadata=_rng(0, 600, doc="latest signal after the first large liquidation"))
-    signal_ttl_s: float = field(default=15.0, metadata=_rng(1, 600, doc="a signal expires this long after it is raised"))
+    entry_delay_min_s: float = field(
+        default=5.0, metadata=_rng(0, 300, doc="earliest signal after the first large liquidation")
+    )
+    entry_delay_max_s: float = field(
+        default=15.0, metadata=_rng(0, 600, doc="latest signal after the first large liquidation")
+    )
+    signal_ttl_s: float = field(
+        default=15.0, metadata=_rng(1, 600, doc="a signal expires this long after it is raised")
+    )
     score_min: float = field(default=7.0, metadata=_rng(0, 10, doc="minimum cascade score"))
     require_funding: bool = field(default=True, metadata=_rng(doc="funding must agree with the cascade"))
-    funding_min_rate: float = field(default=0.0, metadata=_rng(-1, 1, doc="signed funding (crowding of the liquidated side) at least this"))
-    support_max_pct: float = field(default=3.0, metadata=_rng(0, 50, doc="no large opposing cluster within this % (when known)"))
-    support_min_usd: float = field(default=10_000_000.0, metadata=_rng(0, None, doc="a cluster this large counts as support"))
-    support_window_mult: float = field(default=3.0, metadata=_rng(0, 1000, doc="…and at least this many times the window's liquidated USD (large relative to the cascade)"))
-    rearm_after_s: float = field(default=60.0, metadata=_rng(0, 3600, doc="after a signal ends, wait this long before watching the market again"))
+    funding_min_rate: float = field(
+        default=0.0, metadata=_rng(-1, 1, doc="signed funding (crowding of the liquidated side) at least this")
+    )
+    support_max_pct: float = field(
+        default=3.0, metadata=_rng(0, 50, doc="no large opposing cluster within this % (when known)")
+    )
+    support_min_usd: float = field(
+        default=10_000_000.0, metadata=_rng(0, None, doc="a cluster this large counts as support")
+    )
+    support_window_mult: float = field(
+        default=3.0,
+        metadata=_rng(
+            0, 1000, doc="…and at least this many times the window's liquidated USD (large relative to the cascade)"
+        ),
+    )
+    rearm_after_s: float = field(
+        default=60.0, metadata=_rng(0, 3600, doc="after a signal ends, wait this long before watching the market again")
+    )
 
 
 @dataclass
 class FadeConfig:
     """The `fade` playbook: enter against a cascade once it has exhausted."""
 
-    exhaustion_drop_pct: float = field(default=70.0, metadata=_rng(1, 100, doc="short-horizon liquidation rate must fall this much from its episode peak"))
-    min_move_pct: float = field(default=1.0, metadata=_rng(0, 50, doc="price must have moved this far from where the cascade began"))
+    exhaustion_drop_pct: float = field(
+        default=70.0,
+        metadata=_rng(1, 100, doc="short-horizon liquidation rate must fall this much from its episode peak"),
+    )
+    min_move_pct: float = field(
+        default=1.0, metadata=_rng(0, 50, doc="price must have moved this far from where the cascade began")
+    )
     quiet_s: float = field(default=5.0, metadata=_rng(0, 600, doc="no new large liquidation for this long"))
-    max_wait_s: float = field(default=60.0, metadata=_rng(1, 3600, doc="give up if exhaustion has not come this long after the last large liquidation"))
-    max_retrace_pct: float = field(default=35.0, metadata=_rng(0, 100, doc="too late once price has retraced this share of the move"))
-    min_cascade_usd: float = field(default=2_000_000.0, metadata=_rng(0, None, doc="the episode's peak window USD must reach this"))
+    max_wait_s: float = field(
+        default=60.0,
+        metadata=_rng(1, 3600, doc="give up if exhaustion has not come this long after the last large liquidation"),
+    )
+    max_retrace_pct: float = field(
+        default=35.0, metadata=_rng(0, 100, doc="too late once price has retraced this share of the move")
+    )
+    min_cascade_usd: float = field(
+        default=2_000_000.0, metadata=_rng(0, None, doc="the episode's peak window USD must reach this")
+    )
     score_min: float = field(default=7.0, metadata=_rng(0, 10, doc="minimum peak cascade score of the episode"))
-    stop_buffer_pct: float = field(default=0.3, metadata=_rng(0, 50, doc="stop this far beyond the cascade's extreme (at least)"))
-    stop_vol_mult: float = field(default=1.0, metadata=_rng(0, 100, doc="…or this many 10-min volatilities (measured before the cascade began), whichever is wider"))
-    target_retrace_pct: float = field(default=50.0, metadata=_rng(1, 100, doc="take profit when this share of the cascade's move is retraced"))
+    stop_buffer_pct: float = field(
+        default=0.3, metadata=_rng(0, 50, doc="stop this far beyond the cascade's extreme (at least)")
+    )
+    stop_vol_mult: float = field(
+        default=1.0,
+        metadata=_rng(
+            0, 100, doc="…or this many 10-min volatilities (measured before the cascade began), whichever is wider"
+        ),
+    )
+    target_retrace_pct: float = field(
+        default=50.0, metadata=_rng(1, 100, doc="take profit when this share of the cascade's move is retraced")
+    )
     max_stop_pct: float = field(default=1.5, metadata=_rng(0.05, 50, doc="never a stop wider than this from entry"))
-    min_reward_risk: float = field(default=0.5, metadata=_rng(0, 100, doc="skip when target distance / stop distance is below this"))
+    min_reward_risk: float = field(
+        default=0.5, metadata=_rng(0, 100, doc="skip when target distance / stop distance is below this")
+    )
 
 
 @dataclass
 class PlaybookConfig:
-    default: str = field(default="ride", metadata=_rng(choices=PLAYBOOK_CHOICES, doc="ride the cascade, fade the reversal, or both"))
-    markets: list[str] = field(default_factory=list, metadata=_rng(doc='per-market override, e.g. ["BTC-USDT-PERP=fade"]'))
+    default: str = field(
+        default="ride", metadata=_rng(choices=PLAYBOOK_CHOICES, doc="ride the cascade, fade the reversal, or both")
+    )
+    markets: list[str] = field(
+        default_factory=list, metadata=_rng(doc='per-market override, e.g. ["BTC-USDT-PERP=fade"]')
+    )
 
 
 @dataclass
 class SizingConfig:
-    risk_per_trade_usd: float = field(default=100.0, metadata=_rng(0, None, doc="loss at the stop for score 10 and volume factor 1; size = this × score/10 × volume factor ÷ stop distance"))
-    base_size_usd: float = field(default=20_000.0, metadata=_rng(0, None, doc="largest notional sizing gives one trade (the risk caps apply too)"))
-    volume_ref_usd: float = field(default=10_000_000.0, metadata=_rng(1, None, doc="window USD giving volume factor 1.0"))
+    risk_per_trade_usd: float = field(
+        default=100.0,
+        metadata=_rng(
+            0,
+            None,
+            doc="loss at the stop for score 10 and volume factor 1; size = this × score/10 × volume factor ÷ stop distance",
+        ),
+    )
+    base_size_usd: float = field(
+        default=20_000.0,
+        metadata=_rng(0, None, doc="largest notional sizing gives one trade (the risk caps apply too)"),
+    )
+    volume_ref_usd: float = field(
+        default=10_000_000.0, metadata=_rng(1, None, doc="window USD giving volume factor 1.0")
+    )
     volume_factor_cap: float = field(default=2.0, metadata=_rng(0, 100, doc="cap on the volume factor"))
     min_notional_usd: float = field(default=100.0, metadata=_rng(0, None, doc="skip orders smaller than this"))
 
@@ -111,9 +183,15 @@ class RiskConfig:
     max_trades_per_market_per_day: int = field(default=6, metadata=_rng(0, 1000, doc="entries per market per UTC day"))
     max_open_positions: int = field(default=3, metadata=_rng(0, 1000, doc="concurrent positions"))
     max_notional_per_trade_usd: float = field(default=50_000.0, metadata=_rng(0, None, doc="hard cap per order"))
-    max_total_notional_usd: float = field(default=150_000.0, metadata=_rng(0, None, doc="hard cap across open positions"))
-    daily_loss_limit_usd: float = field(default=500.0, metadata=_rng(0, None, doc="realised + unrealised loss today that disarms"))
-    cooldown_after_stop_s: float = field(default=300.0, metadata=_rng(0, 86400, doc="no entries on a market this long after a stop"))
+    max_total_notional_usd: float = field(
+        default=150_000.0, metadata=_rng(0, None, doc="hard cap across open positions")
+    )
+    daily_loss_limit_usd: float = field(
+        default=500.0, metadata=_rng(0, None, doc="realised + unrealised loss today that disarms")
+    )
+    cooldown_after_stop_s: float = field(
+        default=300.0, metadata=_rng(0, 86400, doc="no entries on a market this long after a stop")
+    )
     block_on_stale_feed: bool = field(default=True, metadata=_rng(doc="no entries while a feed is stale"))
 
 
@@ -121,10 +199,14 @@ class RiskConfig:
 class ExitConfig:
     stop_min_pct: float = field(default=0.8, metadata=_rng(0.05, 50, doc="tightest stop"))
     stop_max_pct: float = field(default=1.5, metadata=_rng(0.05, 50, doc="widest stop"))
-    stop_vol_mult: float = field(default=2.0, metadata=_rng(0, 100, doc="stop = mult × recent 10-min volatility, clamped"))
+    stop_vol_mult: float = field(
+        default=2.0, metadata=_rng(0, 100, doc="stop = mult × recent 10-min volatility, clamped")
+    )
     vol_lookback_s: float = field(default=900.0, metadata=_rng(30, 86400, doc="volatility measured over this"))
     take_profit_pct: float = field(default=2.0, metadata=_rng(0.05, 100, doc="take profit"))
-    exhaustion_drop_pct: float = field(default=60.0, metadata=_rng(1, 100, doc="exit when window volume falls this much from its peak"))
+    exhaustion_drop_pct: float = field(
+        default=60.0, metadata=_rng(1, 100, doc="exit when window volume falls this much from its peak")
+    )
     max_hold_s: float = field(default=600.0, metadata=_rng(1, 86400, doc="exit after this long"))
 
 
@@ -133,20 +215,43 @@ class BrokerConfig:
     latency_ms: float = field(default=150.0, metadata=_rng(0, 60000, doc="paper: order to fill"))
     taker_fee_pct: float = field(default=0.05, metadata=_rng(0, 5, doc="paper: fee per fill"))
     slippage_base_bps: float = field(default=1.0, metadata=_rng(0, 1000, doc="paper: slippage on every fill"))
-    impact_bps_at_ref: float = field(default=2.0, metadata=_rng(0, 1000, doc="paper: impact at impact_ref_usd (grows with sqrt size)"))
+    impact_bps_at_ref: float = field(
+        default=2.0, metadata=_rng(0, 1000, doc="paper: impact at impact_ref_usd (grows with sqrt size)")
+    )
     impact_ref_usd: float = field(default=100_000.0, metadata=_rng(1, None, doc="paper: size giving impact_bps_at_ref"))
-    pressure_bps_per_10m: float = field(default=3.0, metadata=_rng(0, 1000, doc="paper: extra slippage per $10M liquidated in our direction"))
+    pressure_bps_per_10m: float = field(
+        default=3.0, metadata=_rng(0, 1000, doc="paper: extra slippage per $10M liquidated in our direction")
+    )
 
 
 @dataclass
 class LiveConfig:
     """Live brokers only (`liqhunt run --broker …`)."""
 
-    default_leverage: float = field(default=2.0, metadata=_rng(1, 125, doc="leverage set on each market before its first trade"))
-    leverage: list[str] = field(default_factory=list, metadata=_rng(doc='per-market leverage, e.g. ["BTC-USDT-PERP=3"]'))
-    margin_mode: str = field(default="isolated", metadata=_rng(choices=("isolated", "cross"), doc="margin mode: set per market on Binance; on a Bybit unified account it is the account's own and must already match"))
-    watch_interval_s: float = field(default=2.0, metadata=_rng(0.5, 60, doc="exchange-side stops are polled this often while the private stream is down or silent (every 30 s while it delivers)"))
-    reconcile_interval_s: float = field(default=30.0, metadata=_rng(5, 3600, doc="positions reconciled with the exchange this often"))
+    default_leverage: float = field(
+        default=2.0, metadata=_rng(1, 125, doc="leverage set on each market before its first trade")
+    )
+    leverage: list[str] = field(
+        default_factory=list, metadata=_rng(doc='per-market leverage, e.g. ["BTC-USDT-PERP=3"]')
+    )
+    margin_mode: str = field(
+        default="isolated",
+        metadata=_rng(
+            choices=("isolated", "cross"),
+            doc="margin mode: set per market on Binance; on a Bybit unified account it is the account's own and must already match",
+        ),
+    )
+    watch_interval_s: float = field(
+        default=2.0,
+        metadata=_rng(
+            0.5,
+            60,
+            doc="exchange-side stops are polled this often while the private stream is down or silent (every 30 s while it delivers)",
+        ),
+    )
+    reconcile_interval_s: float = field(
+        default=30.0, metadata=_rng(5, 3600, doc="positions reconciled with the exchange this often")
+    )
     recv_window_ms: int = field(default=5000, metadata=_rng(1000, 60000, doc="signed-request receive window"))
 
 
@@ -155,20 +260,43 @@ class UiConfig:
     bell: bool = field(default=True, metadata=_rng(doc="ring the terminal bell on every alert (see [alerts])"))
     theme: str = field(default="liq-dark", metadata=_rng(doc="theme name (themes/*.toml)"))
     large_usd: float = field(default=250_000.0, metadata=_rng(0, None, doc="tape rows this large are bold"))
-    refresh_hz: float = field(default=4.0, metadata=_rng(0.5, 30, doc="screen refreshes per second (each costs SSH bandwidth: ~25 KB per busy frame at 120×40 truecolor)"))
+    refresh_hz: float = field(
+        default=4.0,
+        metadata=_rng(
+            0.5,
+            30,
+            doc="screen refreshes per second (each costs SSH bandwidth: ~25 KB per busy frame at 120×40 truecolor)",
+        ),
+    )
 
 
 @dataclass
 class AlertsConfig:
-    kinds: list[str] = field(default_factory=lambda: ["confirm", "entry", "exit", "venue_down", "loss_near", "kill"],
-                             metadata=_rng(choices=("confirm", "entry", "exit", "venue_down", "loss_near", "kill"), doc="what raises an alert (bell and webhooks)"))
-    loss_near_pct: float = field(default=80.0, metadata=_rng(1, 100, doc="alert once a day when the loss reaches this % of the daily limit"))
+    kinds: list[str] = field(
+        default_factory=lambda: ["confirm", "entry", "exit", "venue_down", "loss_near", "kill"],
+        metadata=_rng(
+            choices=("confirm", "entry", "exit", "venue_down", "loss_near", "kill"),
+            doc="what raises an alert (bell and webhooks)",
+        ),
+    )
+    loss_near_pct: float = field(
+        default=80.0, metadata=_rng(1, 100, doc="alert once a day when the loss reaches this % of the daily limit")
+    )
     json_urls: list[str] = field(default_factory=list, metadata=_rng(doc="webhooks that get each alert as a JSON POST"))
-    ntfy_urls: list[str] = field(default_factory=list, metadata=_rng(doc="ntfy topic URLs, e.g. https://ntfy.sh/my-topic"))
-    telegram_chat_id: str = field(default="", metadata=_rng(doc="Telegram chat for the bot API (token from telegram_token_env)"))
-    telegram_token_env: str = field(default="LIQHUNT_TELEGRAM_TOKEN", metadata=_rng(doc="environment variable holding the bot token (never in this file)"))
+    ntfy_urls: list[str] = field(
+        default_factory=list, metadata=_rng(doc="ntfy topic URLs, e.g. https://ntfy.sh/my-topic")
+    )
+    telegram_chat_id: str = field(
+        default="", metadata=_rng(doc="Telegram chat for the bot API (token from telegram_token_env)")
+    )
+    telegram_token_env: str = field(
+        default="LIQHUNT_TELEGRAM_TOKEN",
+        metadata=_rng(doc="environment variable holding the bot token (never in this file)"),
+    )
     telegram_api: str = field(default="https://api.telegram.org", metadata=_rng(doc="Telegram bot API base URL"))
-    queue_size: int = field(default=100, metadata=_rng(1, 10000, doc="alerts waiting for delivery; the oldest drop first"))
+    queue_size: int = field(
+        default=100, metadata=_rng(1, 10000, doc="alerts waiting for delivery; the oldest drop first")
+    )
     retries: int = field(default=3, metadata=_rng(1, 10, doc="tries per webhook and alert"))
     timeout_s: float = field(default=5.0, metadata=_rng(0.1, 60, doc="per request"))
 
@@ -176,15 +304,30 @@ class AlertsConfig:
 @dataclass
 class FeedConfig:
     stale_after_s: float = field(default=30.0, metadata=_rng(1, 3600, doc="a venue with no message this long is stale"))
-    max_price_jump: float = field(default=5.0, metadata=_rng(1.5, 1000, doc="a price more than this many times (or below 1/this of) the market's last good one is rejected as a bad value"))
-    max_clock_skew_s: float = field(default=120.0, metadata=_rng(1, 3600, doc="an exchange time further than this ahead of our receive time is rejected"))
+    max_price_jump: float = field(
+        default=5.0,
+        metadata=_rng(
+            1.5,
+            1000,
+            doc="a price more than this many times (or below 1/this of) the market's last good one is rejected as a bad value",
+        ),
+    )
+    max_clock_skew_s: float = field(
+        default=120.0,
+        metadata=_rng(1, 3600, doc="an exchange time further than this ahead of our receive time is rejected"),
+    )
 
 
 @dataclass
 class HeatmapConfig:
-    enabled: bool = field(default=True, metadata=_rng(doc="estimate liquidation levels (feeds the proximity score and the support filter)"))
+    enabled: bool = field(
+        default=True,
+        metadata=_rng(doc="estimate liquidation levels (feeds the proximity score and the support filter)"),
+    )
     bucket_pct: float = field(default=0.1, metadata=_rng(0.01, 5, doc="relative width of one price bucket, %"))
-    range_pct: float = field(default=30.0, metadata=_rng(1, 90, doc="keep estimated levels this far from price (bounds memory)"))
+    range_pct: float = field(
+        default=30.0, metadata=_rng(1, 90, doc="keep estimated levels this far from price (bounds memory)")
+    )
     leverages: list[int] = field(
         default_factory=lambda: [5, 10, 20, 25, 50, 75, 100],
         metadata=_rng(doc="leverage tiers new positions are spread over"),
@@ -193,18 +336,26 @@ class HeatmapConfig:
         default_factory=lambda: [0.15, 0.25, 0.15, 0.15, 0.15, 0.08, 0.07],
         metadata=_rng(doc="share of new open interest per leverage tier (normalised)"),
     )
-    leveraged_share: float = field(default=1.0, metadata=_rng(0, 1, doc="share of an open-interest rise assumed leveraged"))
-    long_share: float = field(default=0.5, metadata=_rng(0, 1, doc="share of new open interest that is long, before the funding tilt"))
+    leveraged_share: float = field(
+        default=1.0, metadata=_rng(0, 1, doc="share of an open-interest rise assumed leveraged")
+    )
+    long_share: float = field(
+        default=0.5, metadata=_rng(0, 1, doc="share of new open interest that is long, before the funding tilt")
+    )
     funding_tilt: float = field(
         default=0.0,
         metadata=_rng(0, 10, doc="long share added per 0.1 %/8h of funding above funding_neutral_rate (0 = no tilt)"),
     )
-    funding_neutral_rate: float = field(default=0.0001, metadata=_rng(-1, 1, doc="funding per 8 h that means balanced sides"))
+    funding_neutral_rate: float = field(
+        default=0.0001, metadata=_rng(-1, 1, doc="funding per 8 h that means balanced sides")
+    )
     position_usd: float = field(
         default=50_000.0,
         metadata=_rng(1, None, doc="typical single position, to pick the venue's maintenance-margin tier"),
     )
-    half_life_s: float = field(default=6 * 3600.0, metadata=_rng(60, 30 * 86400, doc="estimated mass halves after this long"))
+    half_life_s: float = field(
+        default=6 * 3600.0, metadata=_rng(60, 30 * 86400, doc="estimated mass halves after this long")
+    )
     oi_decrease_weight: float = field(
         default=1.0,
         metadata=_rng(0, 1, doc="share of an open-interest fall (net of liquidations) removed from every level"),
@@ -214,12 +365,22 @@ class HeatmapConfig:
     )
     seed_spread_pct: float = field(
         default=1.5,
-        metadata=_rng(0, 20, doc="first open interest seen: spread its unknown entries ± this around price (0 = ignore it)"),
+        metadata=_rng(
+            0, 20, doc="first open interest seen: spread its unknown entries ± this around price (0 = ignore it)"
+        ),
     )
-    warmup_s: float = field(default=0.0, metadata=_rng(0, 86400, doc="answer 'unknown' until OI has been tracked this long"))
-    cluster_width_pct: float = field(default=0.5, metadata=_rng(0.01, 10, doc="a cluster is the mass within this price span"))
-    realised_keep_s: float = field(default=3600.0, metadata=_rng(1, 86400, doc="realised liquidations kept for the overlay"))
-    depth_stale_s: float = field(default=10.0, metadata=_rng(0.1, 3600, doc="order-book depth older than this is ignored"))
+    warmup_s: float = field(
+        default=0.0, metadata=_rng(0, 86400, doc="answer 'unknown' until OI has been tracked this long")
+    )
+    cluster_width_pct: float = field(
+        default=0.5, metadata=_rng(0.01, 10, doc="a cluster is the mass within this price span")
+    )
+    realised_keep_s: float = field(
+        default=3600.0, metadata=_rng(1, 86400, doc="realised liquidations kept for the overlay")
+    )
+    depth_stale_s: float = field(
+        default=10.0, metadata=_rng(0.1, 3600, doc="order-book depth older than this is ignored")
+    )
 
 
 def check_heatmap_relations(h: HeatmapConfig) -> None:
@@ -360,7 +521,9 @@ def _check_playbook_markets(cfg: Config) -> None:
     for item in cfg.playbook.markets:
         market, sep, pb = item.partition("=")
         if not sep or not market or pb not in PLAYBOOK_CHOICES:
-            raise ConfigError("playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' ({', '.join(PLAYBOOK_CHOICES)})")
+            raise ConfigError(
+                "playbook.markets", f"{item!r} must look like 'BTC-USDT-PERP=fade' ({', '.join(PLAYBOOK_CHOICES)})"
+            )
 
 
 def with_playbook(cfg: Config, playbook: str | None) -> Config:

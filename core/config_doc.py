@@ -3,6 +3,7 @@
 Regenerate with `liqhunt config --reference > docs/configuration.md`; a test fails when the
 file and this output differ.
 """
+
 from __future__ import annotations
 
 from core.config import config_reference

@@ -5,6 +5,7 @@ non-UTF-8 byte, an integer of 4,300 digits or arrays nested 100k deep gave trace
 settings that cannot both hold were accepted with "ok". Every case is now a `ConfigError`: one
 line naming the file (or both keys) and the reason.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,10 +17,29 @@ from typing import Any
 MAX_CONFIG_BYTES = 1 << 20  # a liqhunt config is a few KB; a megabyte is not a config file
 
 # Textual's built-in theme names (8.2), which the console also accepts, and its ANSI themes
-TEXTUAL_THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula", "tokyo-night", "monokai", "flexoki",
-                  "catppuccin-mocha", "catppuccin-latte", "catppuccin-frappe", "catppuccin-macchiato", "solarized-light",
-                  "solarized-dark", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark", "atom-one-light",
-                  "ansi-dark", "ansi-light")
+TEXTUAL_THEMES = (
+    "textual-dark",
+    "textual-light",
+    "nord",
+    "gruvbox",
+    "dracula",
+    "tokyo-night",
+    "monokai",
+    "flexoki",
+    "catppuccin-mocha",
+    "catppuccin-latte",
+    "catppuccin-frappe",
+    "catppuccin-macchiato",
+    "solarized-light",
+    "solarized-dark",
+    "rose-pine",
+    "rose-pine-moon",
+    "rose-pine-dawn",
+    "atom-one-dark",
+    "atom-one-light",
+    "ansi-dark",
+    "ansi-light",
+)
 
 
 class ConfigError(ValueError):
@@ -47,7 +67,13 @@ def read_config_text(path: str | Path) -> str:
     if stat.S_ISDIR(st.st_mode):
         raise _error(name, "is a directory, not a config file")
     if not stat.S_ISREG(st.st_mode):
-        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+        kind = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "a device"
+        )
         raise _error(name, f"is {kind}, not a regular file; pass a TOML file")
     if st.st_size > MAX_CONFIG_BYTES:
         raise _error(name, f"is {st.st_size:,} bytes; a config file is at most {MAX_CONFIG_BYTES:,}")
@@ -62,7 +88,9 @@ def read_config_text(path: str | Path) -> str:
     try:
         return raw.decode("utf-8-sig")  # a byte-order mark (Windows editors write one) is still UTF-8 text
     except UnicodeDecodeError as exc:
-        raise _error(name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8") from None
+        raise _error(
+            name, f"is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        ) from None
 
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:
@@ -83,7 +111,7 @@ def shown(value: Any, limit: int = 60) -> str:
         text = repr(value)
     except ValueError:  # an int beyond the digit limit
         return "a number too large to show"
-    return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text):,} chars)"
+    return text if len(text) <= limit else f"{text[: limit - 12]}… ({len(text):,} chars)"
 
 
 def check_conflicts(cfg: Any) -> None:
@@ -91,20 +119,24 @@ def check_conflicts(cfg: Any) -> None:
     f = cfg.filters
     for key, names in (("filters.markets", f.markets), ("filters.exclude_markets", f.exclude_markets)):
         if any(not n.strip() for n in names):
-            raise _error(key, "has an empty market name; name each market, e.g. \"BTC-USDT-PERP\"")
+            raise _error(key, 'has an empty market name; name each market, e.g. "BTC-USDT-PERP"')
     # the same market in two spellings is the same conflict
     both = sorted({m.strip().upper() for m in f.markets} & {m.strip().upper() for m in f.exclude_markets})
     if both:
         raise _error("filters.markets", f"{both[0]!r} is also in filters.exclude_markets; keep it in one of the two")
     if not f.sides:
-        raise _error("filters.sides", "is empty: no liquidation would be kept; use [\"long\", \"short\"], or one of them")
+        raise _error("filters.sides", 'is empty: no liquidation would be kept; use ["long", "short"], or one of them')
     r = cfg.risk
     if r.max_notional_per_trade_usd > r.max_total_notional_usd:
-        raise _error("risk.max_notional_per_trade_usd",
-                     f"{r.max_notional_per_trade_usd:g} is above risk.max_total_notional_usd ({r.max_total_notional_usd:g})")
+        raise _error(
+            "risk.max_notional_per_trade_usd",
+            f"{r.max_notional_per_trade_usd:g} is above risk.max_total_notional_usd ({r.max_total_notional_usd:g})",
+        )
     w = cfg.window
     if w.short_window_s > w.window_s:
-        raise _error("window.short_window_s", f"{w.short_window_s:g} s is longer than window.window_s ({w.window_s:g} s)")
+        raise _error(
+            "window.short_window_s", f"{w.short_window_s:g} s is longer than window.window_s ({w.window_s:g} s)"
+        )
 
 
 def theme_names() -> list[str]:

@@ -4,6 +4,7 @@ Each check gives OK, WARN or FAIL with a sentence and, when not OK, the fix. Not
 state: the journal check writes a probe file beside the journal and removes it; the key file is
 checked for its mode and shape, its contents are never printed.
 """
+
 from __future__ import annotations
 
 import locale
@@ -12,9 +13,9 @@ import shutil
 import sqlite3
 import time
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 
@@ -44,10 +45,16 @@ def check_config(path: str | None) -> Check:
     try:
         cfg = load_config(path)
     except ConfigError as exc:
-        return Check("config", FAIL, f"{exc.key}: {exc.reason}", f"edit {path}: fix {exc.key} (`liqhunt config --check {path}`)")
+        return Check(
+            "config", FAIL, f"{exc.key}: {exc.reason}", f"edit {path}: fix {exc.key} (`liqhunt config --check {path}`)"
+        )
     r = cfg.risk
-    return Check("config", OK, f"{path} valid (hash {cfg.digest()}); caps ${r.max_notional_per_trade_usd:,.0f}/trade, "
-                 f"${r.max_total_notional_usd:,.0f} total, daily loss ${r.daily_loss_limit_usd:,.0f}")
+    return Check(
+        "config",
+        OK,
+        f"{path} valid (hash {cfg.digest()}); caps ${r.max_notional_per_trade_usd:,.0f}/trade, "
+        f"${r.max_total_notional_usd:,.0f} total, daily loss ${r.daily_loss_limit_usd:,.0f}",
+    )
 
 
 def check_key_file(path: str | None, env: Mapping[str, str] | None = None) -> Check:
@@ -63,17 +70,32 @@ def check_key_file(path: str | None, env: Mapping[str, str] | None = None) -> Ch
     try:
         check_private_file(p)
     except KeyLoadError as exc:
-        return Check("key file", FAIL, str(exc), f"chmod 600 {p}" if "accessible" in str(exc) else "point --key-file at your key file")
+        return Check(
+            "key file",
+            FAIL,
+            str(exc),
+            f"chmod 600 {p}" if "accessible" in str(exc) else "point --key-file at your key file",
+        )
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return Check("key file", FAIL, f"{p} is not valid TOML", "one [venue] table per venue with api_key and api_secret")
+        return Check(
+            "key file", FAIL, f"{p} is not valid TOML", "one [venue] table per venue with api_key and api_secret"
+        )
     except OSError as exc:
         return Check("key file", FAIL, f"cannot read {p}: {exc.strerror}", f"check the owner of {p}")
-    venues = sorted(v for v, t in data.items() if v in ENV_PREFIX and isinstance(t, dict) and t.get("api_key") and t.get("api_secret"))
+    venues = sorted(
+        v
+        for v, t in data.items()
+        if v in ENV_PREFIX and isinstance(t, dict) and t.get("api_key") and t.get("api_secret")
+    )
     if not venues:
-        return Check("key file", WARN, f"{p} is private but has no complete [venue] table",
-                     f"add e.g. [binance-testnet] with api_key and api_secret (venues: {', '.join(ENV_PREFIX)})")
+        return Check(
+            "key file",
+            WARN,
+            f"{p} is private but has no complete [venue] table",
+            f"add e.g. [binance-testnet] with api_key and api_secret (venues: {', '.join(ENV_PREFIX)})",
+        )
     return Check("key file", OK, f"{p} mode 600, keys for {', '.join(venues)}")
 
 
@@ -86,8 +108,12 @@ def _server_ms(venue: str, body: object) -> float:
     return float(body["time"])  # type: ignore[index]
 
 
-def check_clock(venues: list[str], urls: Mapping[str, str] | None = None, timeout: float = 3.0,
-                now_ms: Callable[[], float] | None = None) -> list[Check]:
+def check_clock(
+    venues: list[str],
+    urls: Mapping[str, str] | None = None,
+    timeout: float = 3.0,
+    now_ms: Callable[[], float] | None = None,
+) -> list[Check]:
     """Our clock against each venue's server time (half the round trip corrected); unreachable is a WARN."""
     import httpx
 
@@ -107,18 +133,34 @@ def check_clock(venues: list[str], urls: Mapping[str, str] | None = None, timeou
                 resp.raise_for_status()
                 offset = _server_ms(venue, resp.json()) - (t0 + t1) / 2
             except (httpx.HTTPError, OSError) as exc:
-                out.append(Check(f"clock {venue}", WARN, f"cannot reach {url} ({type(exc).__name__})",
-                                 "check the network; offline use needs no venue (demo, replay)"))
+                out.append(
+                    Check(
+                        f"clock {venue}",
+                        WARN,
+                        f"cannot reach {url} ({type(exc).__name__})",
+                        "check the network; offline use needs no venue (demo, replay)",
+                    )
+                )
                 continue
             except (ValueError, KeyError, TypeError, AttributeError):
                 out.append(Check(f"clock {venue}", WARN, f"{url} answered something that is not its server time"))
                 continue
             what = f"offset {offset:+.0f} ms (round trip {t1 - t0:.0f} ms)"
             if abs(offset) >= CLOCK_FAIL_MS:
-                out.append(Check(f"clock {venue}", FAIL, what + ": signed orders would be rejected",
-                                 "sync the clock: `sudo timedatectl set-ntp true` or run chrony/ntpd"))
+                out.append(
+                    Check(
+                        f"clock {venue}",
+                        FAIL,
+                        what + ": signed orders would be rejected",
+                        "sync the clock: `sudo timedatectl set-ntp true` or run chrony/ntpd",
+                    )
+                )
             elif abs(offset) >= CLOCK_WARN_MS:
-                out.append(Check(f"clock {venue}", WARN, what, "enable NTP (timedatectl set-ntp true) so lag figures stay true"))
+                out.append(
+                    Check(
+                        f"clock {venue}", WARN, what, "enable NTP (timedatectl set-ntp true) so lag figures stay true"
+                    )
+                )
             else:
                 out.append(Check(f"clock {venue}", OK, what))
     return out
@@ -129,15 +171,27 @@ def check_journal(path: str | None = None) -> Check:
     from core.journal.paths import MEMORY, default_journal_path
 
     if path == MEMORY:
-        return Check("journal", WARN, "in memory: nothing survives a restart", "pass --journal PATH to keep positions across restarts")
+        return Check(
+            "journal",
+            WARN,
+            "in memory: nothing survives a restart",
+            "pass --journal PATH to keep positions across restarts",
+        )
     p = Path(path).expanduser() if path else default_journal_path()
     d = p.parent
     existing = next((a for a in (d, *d.parents) if a.exists()), None)
     if existing is None or not existing.is_dir():
-        return Check("journal", FAIL, f"{d} cannot be a directory ({existing} is not one)", "choose another --journal path")
+        return Check(
+            "journal", FAIL, f"{d} cannot be a directory ({existing} is not one)", "choose another --journal path"
+        )
     if not d.exists():
         if not os.access(existing, os.W_OK | os.X_OK):
-            return Check("journal", FAIL, f"{d} does not exist and {existing} is not writable", f"mkdir -p {d} (as a user who can)")
+            return Check(
+                "journal",
+                FAIL,
+                f"{d} does not exist and {existing} is not writable",
+                f"mkdir -p {d} (as a user who can)",
+            )
         return Check("journal", OK, f"{p} (directory will be created)")
     probe = d / f".liqhunt-doctor-{os.getpid()}.sqlite"
     try:
@@ -157,27 +211,42 @@ def check_journal(path: str | None = None) -> Check:
             finally:
                 db.close()
     except sqlite3.Error as exc:
-        return Check("journal", FAIL, f"cannot write a SQLite database in {d}: {exc}",
-                     "free disk space, remount read-write, or choose another --journal path")
+        return Check(
+            "journal",
+            FAIL,
+            f"cannot write a SQLite database in {d}: {exc}",
+            "free disk space, remount read-write, or choose another --journal path",
+        )
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{probe}{suffix}").unlink(missing_ok=True)
     if mode.lower() != "wal":
-        return Check("journal", WARN, f"{d}: SQLite refused WAL (journal_mode={mode}); network filesystem?",
-                     "keep the journal on a local disk")
+        return Check(
+            "journal",
+            WARN,
+            f"{d}: SQLite refused WAL (journal_mode={mode}); network filesystem?",
+            "keep the journal on a local disk",
+        )
     return Check("journal", OK, f"{p} writable, WAL ok" + ("" if p.exists() else " (new file)"))
 
 
-def check_terminal(env: Mapping[str, str] | None = None, size: tuple[int, int] | None = None,
-                   encoding: str | None = None) -> list[Check]:
+def check_terminal(
+    env: Mapping[str, str] | None = None, size: tuple[int, int] | None = None, encoding: str | None = None
+) -> list[Check]:
     env = os.environ if env is None else env
     cols, rows = size or tuple(shutil.get_terminal_size((0, 0)))
     encoding = encoding or locale.getpreferredencoding(False)
     term = env.get("TERM", "")
     out = []
     if not term or term == "dumb":
-        out.append(Check("terminal", WARN, f"TERM={term or '(unset)'}: no full-screen console here",
-                         "run in a real terminal (TERM=xterm-256color), or use the headless commands"))
+        out.append(
+            Check(
+                "terminal",
+                WARN,
+                f"TERM={term or '(unset)'}: no full-screen console here",
+                "run in a real terminal (TERM=xterm-256color), or use the headless commands",
+            )
+        )
     else:
         out.append(Check("terminal", OK, f"TERM={term}"))
     colorterm = env.get("COLORTERM", "").lower()
@@ -186,26 +255,65 @@ def check_terminal(env: Mapping[str, str] | None = None, size: tuple[int, int] |
     elif colorterm in ("truecolor", "24bit"):
         out.append(Check("colours", OK, "truecolor"))
     elif "256" in term:
-        out.append(Check("colours", OK, "256 colours (themes are approximated)", "set COLORTERM=truecolor if your terminal supports it"))
+        out.append(
+            Check(
+                "colours",
+                OK,
+                "256 colours (themes are approximated)",
+                "set COLORTERM=truecolor if your terminal supports it",
+            )
+        )
     else:
-        out.append(Check("colours", WARN, "16 colours at most", "use --theme ansi-dark, or a terminal with 256 colours / truecolor"))
+        out.append(
+            Check(
+                "colours",
+                WARN,
+                "16 colours at most",
+                "use --theme ansi-dark, or a terminal with 256 colours / truecolor",
+            )
+        )
     if cols <= 0 or rows <= 0:
-        out.append(Check("size", WARN, "not a terminal: size unknown", f"the console needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}"))
+        out.append(
+            Check(
+                "size", WARN, "not a terminal: size unknown", f"the console needs at least {MIN_SIZE[0]}×{MIN_SIZE[1]}"
+            )
+        )
     elif cols < MIN_SIZE[0] or rows < MIN_SIZE[1]:
-        out.append(Check("size", WARN, f"{cols}×{rows}, below {MIN_SIZE[0]}×{MIN_SIZE[1]}", "enlarge the window or reduce the font size"))
+        out.append(
+            Check(
+                "size",
+                WARN,
+                f"{cols}×{rows}, below {MIN_SIZE[0]}×{MIN_SIZE[1]}",
+                "enlarge the window or reduce the font size",
+            )
+        )
     else:
         out.append(Check("size", OK, f"{cols}×{rows}"))
     if encoding.replace("-", "").lower() != "utf8":
-        out.append(Check("locale", WARN, f"encoding {encoding}: the ▼/▲ glyphs may not show", "export LANG=C.UTF-8 (or en_US.UTF-8)"))
+        out.append(
+            Check(
+                "locale",
+                WARN,
+                f"encoding {encoding}: the ▼/▲ glyphs may not show",
+                "export LANG=C.UTF-8 (or en_US.UTF-8)",
+            )
+        )
     else:
         out.append(Check("locale", OK, "UTF-8"))
     return out
 
 
-def run_checks(config: str | None = None, key_file: str | None = None, journal: str | None = None,
-               venues: list[str] | None = None, offline: bool = False, time_urls: Mapping[str, str] | None = None,
-               env: Mapping[str, str] | None = None, size: tuple[int, int] | None = None,
-               encoding: str | None = None) -> list[Check]:
+def run_checks(
+    config: str | None = None,
+    key_file: str | None = None,
+    journal: str | None = None,
+    venues: list[str] | None = None,
+    offline: bool = False,
+    time_urls: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    size: tuple[int, int] | None = None,
+    encoding: str | None = None,
+) -> list[Check]:
     checks = [check_config(config), check_key_file(key_file, env)]
     if offline:
         checks.append(Check("clock", OK, "--offline: venue clocks not checked"))

@@ -5,12 +5,13 @@ the clock change. Time always comes from the injected clock; `process(ev)` first
 engine to the clock's now (fills due, signals expiring, exits on time) and then applies
 the event, so nothing is ever decided with information from the future.
 """
+
 from __future__ import annotations
 
 import itertools
 import logging
 from collections import Counter, deque
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from core.brokers.base import Broker, Fill, Order
 from core.brokers.paper import PaperBroker
@@ -18,10 +19,29 @@ from core.cascade_score import CascadeScore
 from core.clock import Clock
 from core.config import Config
 from core.engine_commands import (
-    MODE_LABELS, MODES, Arm, Command, CommandResult, Confirm, Disarm, Flatten, FlattenAll, Kill, Mode, Reject, ResultCode,
+    MODE_LABELS,
+    MODES,
+    Arm,
+    Command,
+    CommandResult,
+    Confirm,
+    Disarm,
+    Flatten,
+    FlattenAll,
+    Kill,
+    Mode,
+    Reject,
+    ResultCode,
 )
 from core.engine_events import (
-    CommandApplied, EngineEvent, FeedStateChanged, ModeChanged, SignalEnded, SignalRaised, WatchEnded, WatchStarted,
+    CommandApplied,
+    EngineEvent,
+    FeedStateChanged,
+    ModeChanged,
+    SignalEnded,
+    SignalRaised,
+    WatchEnded,
+    WatchStarted,
 )
 from core.events import Event, Liquidation, OpenInterest, OrderSide, Side, base_asset
 from core.feeds.health import BLOCKING_STATES
@@ -29,9 +49,9 @@ from core.fuel_map import FuelMap, NoFuelMap
 from core.instruments import Instrument
 from core.market_state import MarketState, apply_liquidation, apply_open_interest, apply_price, new_market_state
 from core.order_flow import OrderFlow
+from core.playbooks import detectors_for
 from core.positions import ClosedTrade, Position
 from core.risk import RiskManager
-from core.playbooks import detectors_for
 from core.setup_inputs import market_score
 from core.signals import SIGNAL, Detector, Signal
 from core.sizing import size_entry
@@ -228,7 +248,11 @@ class Engine(OrderFlow):
         if self.signals:
             for sig in list(self.signals.values()):
                 if now >= sig.expires_ts:
-                    reason = "not confirmed in time" if self.mode == Mode.SEMI else f"{MODE_LABELS[self.mode]} mode: not traded"
+                    reason = (
+                        "not confirmed in time"
+                        if self.mode == Mode.SEMI
+                        else f"{MODE_LABELS[self.mode]} mode: not traded"
+                    )
                     self._end_signal(sig, "expired", reason)
         if self.positions and now >= self._next_position_check:
             # time-based exits (max hold, a window draining) at the same grain; a market's own prices
@@ -270,8 +294,9 @@ class Engine(OrderFlow):
 
     def _plan(self, sig: Signal) -> None:
         # each playbook set the signal's stop and target when it raised it
-        decision = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, self.cfg.sizing,
-                              self.instruments.get(sig.market))
+        decision = size_entry(
+            sig.score.total, sig.window_usd, sig.price, sig.stop_pct, self.cfg.sizing, self.instruments.get(sig.market)
+        )
         sig.qty = decision.qty
         sig.notional = decision.notional
         sig.risk_usd = decision.risk_usd
@@ -314,8 +339,9 @@ class Engine(OrderFlow):
         if isinstance(cmd, Confirm):
             sig = self.signals.get(cmd.signal_id)
             if sig is None:
-                return CommandResult(False, ResultCode.NO_SUCH_SIGNAL,
-                                     "no such pending signal (already expired or handled)")
+                return CommandResult(
+                    False, ResultCode.NO_SUCH_SIGNAL, "no such pending signal (already expired or handled)"
+                )
             if self.mode != Mode.SEMI:
                 return CommandResult(False, ResultCode.WRONG_MODE, f"confirm ignored in {MODE_LABELS[self.mode]} mode")
             if self._now >= sig.expires_ts:
@@ -382,4 +408,3 @@ class Engine(OrderFlow):
             if base_asset(market) == asset:
                 fed |= st.venues
         return frozenset(self.stale_venues & fed)
-

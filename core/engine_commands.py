@@ -1,5 +1,6 @@
 """Typed commands: the only way the console (or a script) changes what the engine does, and the
 typed result each one gets back."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

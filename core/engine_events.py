@@ -1,4 +1,5 @@
 """What the engine tells its subscribers (console, journal, reports) happened."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -133,7 +134,20 @@ class FundingCharged:
 
 # everything the engine emits; subscribers are typed by it (add a new event here too)
 EngineEvent = (
-    SignalRaised | SignalEnded | WatchStarted | WatchEnded | RiskBlocked | OrderSubmitted | OrderFilled | OrderRejected
-    | PositionOpened | PositionClosed | PositionRestored | ExitTriggered | ModeChanged | CommandApplied | FeedStateChanged
+    SignalRaised
+    | SignalEnded
+    | WatchStarted
+    | WatchEnded
+    | RiskBlocked
+    | OrderSubmitted
+    | OrderFilled
+    | OrderRejected
+    | PositionOpened
+    | PositionClosed
+    | PositionRestored
+    | ExitTriggered
+    | ModeChanged
+    | CommandApplied
+    | FeedStateChanged
     | FundingCharged
 )

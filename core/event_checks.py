@@ -4,6 +4,7 @@ A recording is hostile input: a venue parser or a sim line can carry a value of 
 field but the wrong kind (a string "NaN", infinity, a negative price). Such an event makes its
 line a counted bad line instead of reaching the engine's arithmetic.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,13 +48,21 @@ def _rules(cls: type) -> list[tuple[str, str, bool]]:
     return rules
 
 
-_WANT = {"text": "a non-empty string", "positive": "a finite number > 0", "non-negative": "a finite number >= 0",
-         "finite": "a finite number"}
+_WANT = {
+    "text": "a non-empty string",
+    "positive": "a finite number > 0",
+    "non-negative": "a finite number >= 0",
+    "finite": "a finite number",
+}
 
 
 _FAST: dict[type, Callable[[Event], bool]] = {}
-_FAST_TERMS = {"text": "(type(ev.{n}) is str and ev.{n} != '')", "positive": "(type(ev.{n}) is float and 0.0 < ev.{n} < INF)",
-               "non-negative": "(type(ev.{n}) is float and 0.0 <= ev.{n} < INF)", "finite": "(type(ev.{n}) is float and -INF < ev.{n} < INF)"}
+_FAST_TERMS = {
+    "text": "(type(ev.{n}) is str and ev.{n} != '')",
+    "positive": "(type(ev.{n}) is float and 0.0 < ev.{n} < INF)",
+    "non-negative": "(type(ev.{n}) is float and 0.0 <= ev.{n} < INF)",
+    "finite": "(type(ev.{n}) is float and -INF < ev.{n} < INF)",
+}
 
 
 def _fast_check(cls: type) -> Callable[[Event], bool]:

@@ -5,6 +5,7 @@ A liquidation's `side` is always the side of the *position that was liquidated*
 (`long` / `short`); order sides (`buy` / `sell`) are only used for our own orders
 and for trade aggressors.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -15,10 +15,11 @@ first large liquidation). Measured later it would include the cascade itself, so
 the cascade the wider the stop, until every large one was skipped for a stop past
 `max_stop_pct` — the very episodes the playbook is for.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from core.cascade_score import CascadeScore
 from core.config import Config, FadeConfig, SignalConfig
@@ -42,8 +43,9 @@ def fade_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: F
     """The fade playbook's inputs from one market, gathered when it evaluates."""
     s = st.side(side)
     s.short.expire(now)
-    return FadeView(s.short.total, s.window.total, s.window.count, st.price or st.mark,
-                    market_score(st, side, now, cfg, fuel_map))
+    return FadeView(
+        s.short.total, s.window.total, s.window.count, st.price or st.mark, market_score(st, side, now, cfg, fuel_map)
+    )
 
 
 class FadeDetector(Detector):
@@ -133,15 +135,31 @@ class FadeDetector(Detector):
         long_casc = self.side == LONG
         move = (self.start_price - self.extreme) if long_casc else (self.extreme - self.start_price)
         move_pct = move / self.start_price * 100
-        retraced = ((view.price - self.extreme) if long_casc else (self.extreme - view.price)) / move * 100 if move > 0 else 0.0
+        retraced = (
+            ((view.price - self.extreme) if long_casc else (self.extreme - view.price)) / move * 100
+            if move > 0
+            else 0.0
+        )
         drop = (1 - view.short_usd / self.peak_short) * 100 if self.peak_short > 0 else 0.0
         peak_score = self.peak_score.total if self.peak_score else 0.0
         fs = (
-            FilterResult("exhausted", drop >= c.exhaustion_drop_pct, f"10 s rate −{drop:.0f} % from peak (need {c.exhaustion_drop_pct:g})"),
+            FilterResult(
+                "exhausted",
+                drop >= c.exhaustion_drop_pct,
+                f"10 s rate −{drop:.0f} % from peak (need {c.exhaustion_drop_pct:g})",
+            ),
             FilterResult("move", move_pct >= c.min_move_pct, f"{move_pct:.2f} % from start (need {c.min_move_pct:g})"),
-            FilterResult("quiet", since_large >= c.quiet_s, f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})"),
-            FilterResult("young", retraced < c.max_retrace_pct, f"{retraced:.0f} % retraced (max {c.max_retrace_pct:g})"),
-            FilterResult("size", self.peak_window >= c.min_cascade_usd, f"peak ${self.peak_window:,.0f} (need ${c.min_cascade_usd:,.0f})"),
+            FilterResult(
+                "quiet", since_large >= c.quiet_s, f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})"
+            ),
+            FilterResult(
+                "young", retraced < c.max_retrace_pct, f"{retraced:.0f} % retraced (max {c.max_retrace_pct:g})"
+            ),
+            FilterResult(
+                "size",
+                self.peak_window >= c.min_cascade_usd,
+                f"peak ${self.peak_window:,.0f} (need ${c.min_cascade_usd:,.0f})",
+            ),
             FilterResult("score", peak_score >= c.score_min, f"peak score {peak_score:.1f} (need {c.score_min:g})"),
         )
         self.last_filters = fs
@@ -159,11 +177,15 @@ class FadeDetector(Detector):
             return None  # the bounce already passed the target: nothing left to take
         stop_dist = abs(price - stop) / price * 100
         if stop_dist > c.max_stop_pct:  # a stop that far away is a bet, not a trade: skip
-            self.last_filters = fs + (FilterResult("stop", False, f"stop {stop_dist:.2f} % away (max {c.max_stop_pct:g})"),)
+            self.last_filters = fs + (
+                FilterResult("stop", False, f"stop {stop_dist:.2f} % away (max {c.max_stop_pct:g})"),
+            )
             return None
         reward = abs(target - price) / price * 100
         if stop_dist > 0 and reward / stop_dist < c.min_reward_risk:
-            self.last_filters = fs + (FilterResult("reward", False, f"target {reward:.2f} % vs stop {stop_dist:.2f} %"),)
+            self.last_filters = fs + (
+                FilterResult("reward", False, f"target {reward:.2f} % vs stop {stop_dist:.2f} %"),
+            )
             return None
         self._seq += 1
         sig = Signal(
@@ -184,8 +206,13 @@ class FadeDetector(Detector):
         )
         sig.stop_pct = abs(price - stop) / price * 100
         sig.take_profit_pct = abs(target - price) / price * 100
-        sig.extras.update(stop_price=stop, take_profit_price=target, start_price=self.start_price, extreme=self.extreme,
-                          why=f"cascade moved {move_pct:.2f} % and its 10 s rate fell {drop:.0f} % from peak; fading the snap-back")
+        sig.extras.update(
+            stop_price=stop,
+            take_profit_price=target,
+            start_price=self.start_price,
+            extreme=self.extreme,
+            why=f"cascade moved {move_pct:.2f} % and its 10 s rate fell {drop:.0f} % from peak; fading the snap-back",
+        )
         self.state = SIGNAL
         self.signal = sig
         return sig

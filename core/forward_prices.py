@@ -6,12 +6,13 @@ the data; instead each question waits in a heap until the first price after its 
 and is answered then with the price before it. Same answers as looking them up afterwards:
 a price at exactly t counts (the last of several), times after the data's end get None.
 """
+
 from __future__ import annotations
 
 import bisect
 import heapq
 from collections import deque
-from typing import Hashable
+from collections.abc import Hashable
 
 RECENT_S = 60.0  # prices kept to answer a question about a time just behind the latest price
 

@@ -4,6 +4,7 @@ The heatmap estimator answers them; until one is attached, `NoFuelMap` answers "
 which makes the proximity component neutral and lets the support filter pass — honestly
 marked as unknown, never invented.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

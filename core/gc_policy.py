@@ -16,6 +16,7 @@ hot path itself):
 Events themselves are not tracked by the collector at all (core/events.py), so the hot path
 allocates little that the collector has to look at.
 """
+
 from __future__ import annotations
 
 import gc
@@ -43,7 +44,7 @@ class EventLoopCollector:
         self.next_full = clock() + full_every_s
         self.full_runs = 0
 
-    def install(self) -> "EventLoopCollector":
+    def install(self) -> EventLoopCollector:
         gc.set_threshold(YOUNG_THRESHOLD, MIDDLE_THRESHOLD, OLDEST_THRESHOLD)
         return self
 

@@ -6,10 +6,12 @@ without it, `RealisedLevels` answers with the liquidations that actually happene
 through the estimator's own bins (`core.heatmap.realised.RealisedLiquidations.bins`), so the
 console and the heatmap never disagree on which bucket a price falls in.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from core.events import Liquidation
 from core.heatmap.realised import RealisedLiquidations
@@ -82,5 +84,13 @@ class EstimatedLevels:
         below, _ = split_bins(list(longs), buckets)
         _, above = split_bins(list(shorts), buckets)
         realised_below, realised_above = split_bins([a + b for a, b in zip(rl, rs, strict=True)], buckets)
-        return Levels(below, above, span_pct / buckets, "estimated", below_label="longs", above_label="shorts",
-                      realised_below=realised_below, realised_above=realised_above)
+        return Levels(
+            below,
+            above,
+            span_pct / buckets,
+            "estimated",
+            below_label="longs",
+            above_label="shorts",
+            realised_below=realised_below,
+            realised_above=realised_above,
+        )

@@ -1,4 +1,5 @@
 """Per-instrument metadata: contract size, tick and lot, used by parsers, sizing and brokers."""
+
 from __future__ import annotations
 
 import math

@@ -4,12 +4,13 @@ Feed health flows into the engine (`set_feed_state`), so a stale or reconnecting
 entries exactly as the risk manager's `stale_feed` rule says; instruments learned at start-up
 give the engine its lot sizes. With no network the venues simply show as reconnecting.
 """
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from core.clock import Clock
 from core.config import Config
@@ -67,8 +68,15 @@ class LiveSource:
         for v in self.venues:
             engine.set_feed_state(v, FeedState.CONNECTING, "starting")
         self.feeds = LiveFeeds(
-            self.venues, self.clock, on_events=on_events, on_raw=on_raw, on_health=on_health, cache_dir=self.cache_dir,
-            ws_base_urls=self.ws_base_urls, rest_base_urls=self.rest_base_urls, market_filter=self._market_filter(),
+            self.venues,
+            self.clock,
+            on_events=on_events,
+            on_raw=on_raw,
+            on_health=on_health,
+            cache_dir=self.cache_dir,
+            ws_base_urls=self.ws_base_urls,
+            rest_base_urls=self.rest_base_urls,
+            market_filter=self._market_filter(),
             on_instruments=lambda venue, ins: engine.add_instruments(ins),
             runner_options={"limits": limits_from_config(self.cfg)},
         )

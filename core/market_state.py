@@ -4,6 +4,7 @@ Windows per side (long / short liquidations), a short-horizon window for exhaust
 the market's own baseline rates, last prices, funding, open-interest history and a
 realised-volatility estimate for sizing stops.
 """
+
 from __future__ import annotations
 
 import math
@@ -199,7 +200,9 @@ def _side_activity(cfg: Config) -> SideActivity:
 
 
 def new_market_state(market: str, cfg: Config) -> MarketState:
-    return MarketState(market=market, long=_side_activity(cfg), short=_side_activity(cfg), vol=RealisedVol(cfg.exits.vol_lookback_s))
+    return MarketState(
+        market=market, long=_side_activity(cfg), short=_side_activity(cfg), vol=RealisedVol(cfg.exits.vol_lookback_s)
+    )
 
 
 def apply_liquidation(st: MarketState, ev: Liquidation) -> None:

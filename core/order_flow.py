@@ -6,23 +6,39 @@ price, exits (including flatten and kill), restores after a restart. A mixin of 
 works on the engine's own state (`positions`, `orders`, `pending_entries`, `broker`, `risk`,
 `markets`, `cfg`) and reports through the engine's `_emit`, so both read as one object.
 """
+
 from __future__ import annotations
 
 import itertools
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from core.brokers.base import Broker, Fill, Order, OrderIntent, Rejection
 from core.config import Config
 from core.engine_commands import Mode
 from core.engine_events import (
-    EngineEvent, ExitTriggered, FundingCharged, OrderFilled, OrderRejected, OrderSubmitted, PositionClosed, PositionOpened,
-    PositionRestored, RiskBlocked,
+    EngineEvent,
+    ExitTriggered,
+    FundingCharged,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+    PositionClosed,
+    PositionOpened,
+    PositionRestored,
+    RiskBlocked,
 )
-from core.market_state import MarketState
 from core.events import MarkPrice
+from core.market_state import MarketState
 from core.positions import (
-    ClosedTrade, Position, accrue_funding, check_exit, close_position, nearest_exit, note_funding_terms, open_from_fill,
+    ClosedTrade,
+    Position,
+    accrue_funding,
+    check_exit,
+    close_position,
+    nearest_exit,
+    note_funding_terms,
+    open_from_fill,
 )
 from core.risk import EntryRequest, RiskManager
 from core.setup_inputs import VOL_HORIZON_S
@@ -65,13 +81,25 @@ class OrderFlow:
         open_notional = {m: p.notional for m, p in self.positions.items()}
         for m, o in self.pending_entries.items():
             open_notional.setdefault(m, o.qty * o.ref_price)
-        verdict = self.risk.check_entry(EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)), open_notional, self.stale_inputs(sig.market), self.unrealised())
+        verdict = self.risk.check_entry(
+            EntryRequest(sig.market, sig.notional, now, self._cap_key(sig)),
+            open_notional,
+            self.stale_inputs(sig.market),
+            self.unrealised(),
+        )
         if not verdict.allowed:
             self._block(sig, verdict.rule, verdict.message)
             return
         order = Order(
-            id=f"o{next(self._ids)}", market=sig.market, side=sig.order_side, qty=sig.qty, intent=OrderIntent.ENTRY,
-            submitted_ts=now, ref_price=sig.price, reason=sig.id, signal_id=sig.id,
+            id=f"o{next(self._ids)}",
+            market=sig.market,
+            side=sig.order_side,
+            qty=sig.qty,
+            intent=OrderIntent.ENTRY,
+            submitted_ts=now,
+            ref_price=sig.price,
+            reason=sig.id,
+            signal_id=sig.id,
         )
         order.position_id = f"p{next(self._ids)}"
         self.orders[order.id] = order
@@ -129,9 +157,18 @@ class OrderFlow:
             return None
         pos = self.positions[fill.market]
         return Order(
-            id=fill.order_id, market=fill.market, side=fill.side, qty=fill.qty, intent=OrderIntent.EXIT, submitted_ts=fill.ts,
-            ref_price=fill.price, reason=str(fill.extras.get("reason", "stop")), signal_id=pos.signal_id,
-            position_id=pos.id, reduce_only=True, status="filled",
+            id=fill.order_id,
+            market=fill.market,
+            side=fill.side,
+            qty=fill.qty,
+            intent=OrderIntent.EXIT,
+            submitted_ts=fill.ts,
+            ref_price=fill.price,
+            reason=str(fill.extras.get("reason", "stop")),
+            signal_id=pos.signal_id,
+            position_id=pos.id,
+            reduce_only=True,
+            status="filled",
         )
 
     def _on_reject(self, rej: Rejection) -> None:
@@ -173,7 +210,9 @@ class OrderFlow:
             return
         now = self._now
         self._charge_funding(pos, now)
-        note_funding_terms(pos, ev.funding_rate, getattr(ev, "funding_interval_h", 8.0), ev.next_funding_ts, ev.mark, now)
+        note_funding_terms(
+            pos, ev.funding_rate, getattr(ev, "funding_interval_h", 8.0), ev.next_funding_ts, ev.mark, now
+        )
 
     def _charge_funding(self, pos: Position, now: float) -> None:
         for ts, rate, mark, amount in accrue_funding(pos, now):
@@ -205,9 +244,17 @@ class OrderFlow:
         ref = mark if mark is not None else (self.mark_of(pos.market) or pos.entry_price)
         self._emit(ExitTriggered(now, pos, reason, ref))
         order = Order(
-            id=f"o{next(self._ids)}", market=pos.market, side="sell" if pos.side == "long" else "buy", qty=pos.qty,
-            intent=OrderIntent.EXIT, submitted_ts=now, ref_price=ref, reason=reason, signal_id=pos.signal_id,
-            position_id=pos.id, reduce_only=True,
+            id=f"o{next(self._ids)}",
+            market=pos.market,
+            side="sell" if pos.side == "long" else "buy",
+            qty=pos.qty,
+            intent=OrderIntent.EXIT,
+            submitted_ts=now,
+            ref_price=ref,
+            reason=reason,
+            signal_id=pos.signal_id,
+            position_id=pos.id,
+            reduce_only=True,
         )
         self.orders[order.id] = order
         self._emit(OrderSubmitted(now, order))

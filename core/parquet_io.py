@@ -12,6 +12,7 @@ position in the exported stream: reading merges the files back by (receive time,
 is exactly the order the recording had, so a backtest over the dataset is the backtest over
 the recording. pyarrow is imported only here, and only when Parquet is used.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -116,8 +117,12 @@ class ParquetExport:
         self.rows += len(rows)
 
 
-def export_parquet(lines: Iterator[tuple[float, list[Event]]], out: Path, instruments: Callable[[], list[Instrument]],
-                   on_line: Callable[[float], None] | None = None) -> ParquetExport:
+def export_parquet(
+    lines: Iterator[tuple[float, list[Event]]],
+    out: Path,
+    instruments: Callable[[], list[Instrument]],
+    on_line: Callable[[float], None] | None = None,
+) -> ParquetExport:
     """Writes every event of the stream; `instruments()` gives those recorded so far."""
     exp = ParquetExport(out)
     given = 0
@@ -178,8 +183,11 @@ def first_time(path: Path) -> float | None:
     try:
         meta = pq.ParquetFile(path).metadata
         col = meta.schema.names.index("ts_recv")
-        mins = [meta.row_group(i).column(col).statistics.min for i in range(meta.num_row_groups)
-                if meta.row_group(i).column(col).statistics is not None]
+        mins = [
+            meta.row_group(i).column(col).statistics.min
+            for i in range(meta.num_row_groups)
+            if meta.row_group(i).column(col).statistics is not None
+        ]
     except (OSError, ValueError, Exception):  # noqa: BLE001 - an unreadable file is reported when it is read
         return None
     return min(mins) if mins else None
@@ -211,8 +219,14 @@ def parquet_lines(path: Path, stats: DecodeStats, where: str = "") -> Iterator[t
         cols = batch.to_pydict()
         seqs = cols["seq"]
         # the event's fields in order, positionally: venue from the path, a missing optional column its default
-        ordered = [itertools.repeat(venue, n) if name == "venue" else cols[name] if name in cols
-                   else itertools.repeat(defaults[name], n) for name in names]
+        ordered = [
+            itertools.repeat(venue, n)
+            if name == "venue"
+            else cols[name]
+            if name in cols
+            else itertools.repeat(defaults[name], n)
+            for name in names
+        ]
         for seq, vals in zip(seqs, zip(*ordered, strict=False), strict=False):  # repeat() columns are endless
             stats.lines += 1
             try:

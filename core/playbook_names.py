@@ -5,6 +5,7 @@ inputs and its filters); adding one means writing that module and one line below
 "module:Class" strings, and this module imports nothing from liqhunt, so config validation can
 read it without importing the playbooks (core/playbooks.py builds their detectors).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """The playbooks' per-market detectors, built from the registry in core/playbook_names.py."""
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -5,6 +5,7 @@ Stops and take-profits trigger on the mark price. Exhaustion fires when the roll
 liquidation volume of the side being ridden has fallen more than `exhaustion_drop_pct`
 from its peak since entry — the cascade is running out of fuel.
 """
+
 from __future__ import annotations
 
 import math
@@ -124,10 +125,27 @@ def close_position(p: Position, exit_price: float, exit_ts: float, exit_fee: flo
     pnl = gross - fees - p.funding
     risk = p.qty * p.entry_price * p.stop_pct / 100.0
     return ClosedTrade(
-        position_id=p.id, market=p.market, side=p.side, qty=p.qty, entry_price=p.entry_price, exit_price=exit_price,
-        entry_ts=p.entry_ts, exit_ts=exit_ts, reason=reason, gross_pnl=gross, fees=fees, pnl=pnl,
-        r_multiple=pnl / risk if risk > 0 else 0.0, score=p.score, tier=p.tier, signal_id=p.signal_id,
-        playbook=p.playbook, mae_pct=p.mae_pct, mfe_pct=p.mfe_pct, stop_pct=p.stop_pct, signal_price=p.signal_price,
+        position_id=p.id,
+        market=p.market,
+        side=p.side,
+        qty=p.qty,
+        entry_price=p.entry_price,
+        exit_price=exit_price,
+        entry_ts=p.entry_ts,
+        exit_ts=exit_ts,
+        reason=reason,
+        gross_pnl=gross,
+        fees=fees,
+        pnl=pnl,
+        r_multiple=pnl / risk if risk > 0 else 0.0,
+        score=p.score,
+        tier=p.tier,
+        signal_id=p.signal_id,
+        playbook=p.playbook,
+        mae_pct=p.mae_pct,
+        mfe_pct=p.mfe_pct,
+        stop_pct=p.stop_pct,
+        signal_price=p.signal_price,
         funding=p.funding,
     )
 
@@ -159,7 +177,9 @@ def accrue_funding(p: Position, now: float) -> list[tuple[float, float, float, f
     return out
 
 
-def note_funding_terms(p: Position, rate: float | None, interval_h: float | None, next_ts: float | None, mark: float | None, now: float) -> None:
+def note_funding_terms(
+    p: Position, rate: float | None, interval_h: float | None, next_ts: float | None, mark: float | None, now: float
+) -> None:
     """Remember the venue's latest funding terms for the next charge (call after `accrue_funding`)."""
     if interval_h and interval_h > 0:
         p.funding_interval_h = interval_h
@@ -199,7 +219,9 @@ def check_exit(p: Position, mark: float, now: float, window_total: float, window
     return ""
 
 
-def nearest_exit(p: Position, mark: float, now: float, window_total: float, window_peak: float, cfg: ExitConfig) -> tuple[str, str]:
+def nearest_exit(
+    p: Position, mark: float, now: float, window_total: float, window_peak: float, cfg: ExitConfig
+) -> tuple[str, str]:
     """(rule, how far) — the exit closest to firing, for the positions pane."""
     to_stop = abs(p.stop_price - mark) / mark * 100
     to_tp = abs(p.take_profit_price - mark) / mark * 100
@@ -208,7 +230,11 @@ def nearest_exit(p: Position, mark: float, now: float, window_total: float, wind
     cands = [
         (to_stop / max(p.stop_pct, 1e-9), "stop", f"{to_stop:.2f} %"),
         (to_tp / max(cfg.take_profit_pct, 1e-9), "take profit", f"{to_tp:.2f} %"),
-        (max(0.0, cfg.exhaustion_drop_pct - drop) / cfg.exhaustion_drop_pct, "exhaustion", f"vol −{drop:.0f}/{cfg.exhaustion_drop_pct:.0f} %"),
+        (
+            max(0.0, cfg.exhaustion_drop_pct - drop) / cfg.exhaustion_drop_pct,
+            "exhaustion",
+            f"vol −{drop:.0f}/{cfg.exhaustion_drop_pct:.0f} %",
+        ),
         (left / cfg.max_hold_s, "max hold", f"{left:.0f} s"),
     ]
     _, rule, how = min(cands, key=lambda c: c[0])
@@ -231,9 +257,20 @@ def open_from_fill(order, fill, sig, vol_sigma: float | None, cfg: ExitConfig) -
         stop_pct = abs(px - stop_price) / px * 100
         rides = sig.liquidated
     return Position(
-        id=order.position_id, market=order.market, side=side, qty=fill.qty, entry_price=px, entry_ts=fill.ts,
-        stop_price=stop_price, take_profit_price=tp_price, stop_pct=stop_pct,
-        signal_id=order.signal_id, score=sig.score.total if sig else 0.0, rides=rides, entry_fee=fill.fee,
-        max_hold_until=fill.ts + cfg.max_hold_s, signal_price=order.ref_price,
+        id=order.position_id,
+        market=order.market,
+        side=side,
+        qty=fill.qty,
+        entry_price=px,
+        entry_ts=fill.ts,
+        stop_price=stop_price,
+        take_profit_price=tp_price,
+        stop_pct=stop_pct,
+        signal_id=order.signal_id,
+        score=sig.score.total if sig else 0.0,
+        rides=rides,
+        entry_fee=fill.fee,
+        max_hold_until=fill.ts + cfg.max_hold_s,
+        signal_price=order.ref_price,
         playbook=sig.playbook if sig else "ride",
     )

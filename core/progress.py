@@ -4,6 +4,7 @@ nothing at all otherwise (pipes, files, tests), so output that is saved stays cl
 Updates are throttled by count, so the hot loop pays an integer compare per line; rich (already
 installed with textual) is imported only when a bar is actually drawn.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,14 @@ EVERY = 4096  # lines between updates
 class Progress:
     """`with Progress("backtest", unit="lines") as p: ... p.tick(ts)` — `total` draws a bar with an end."""
 
-    def __init__(self, label: str, total: float | None = None, unit: str = "lines", stream: TextIO | None = None,
-                 force: bool = False) -> None:
+    def __init__(
+        self,
+        label: str,
+        total: float | None = None,
+        unit: str = "lines",
+        stream: TextIO | None = None,
+        force: bool = False,
+    ) -> None:
         self.label, self.total, self.unit = label, total, unit
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = force or _is_terminal(self.stream)
@@ -30,11 +37,19 @@ class Progress:
     def __enter__(self) -> Progress:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
 
             console = Console(file=self.stream, force_terminal=True)
-            self._bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console, transient=True)
+            self._bar = Bar(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[note]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=self.total, note="")
         return self
@@ -62,7 +77,9 @@ class Progress:
             return
         if ts is not None:
             rate = self.count / max(1e-9, time.monotonic() - self._t0)
-            note = f"{self.unit} · at {time.strftime('%Y-%m-%d %H:%M', time.gmtime(ts))} UTC · {rate:,.0f} {self.unit}/s"
+            note = (
+                f"{self.unit} · at {time.strftime('%Y-%m-%d %H:%M', time.gmtime(ts))} UTC · {rate:,.0f} {self.unit}/s"
+            )
         self._bar.update(self._task, completed=self.count, note=note)
 
     def __exit__(self, *exc: object) -> None:

@@ -11,15 +11,17 @@ gzip cut short (what a killed `record` leaves) yields every line before the cut,
 before the previous one, or an unconfirmed leap far ahead (a stray year-2100 stamp), is a
 `BadLine` too, so one bad stamp can never move the replay clock.
 """
+
 from __future__ import annotations
 
 import gzip
 import io
 import zlib
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import orjson
 
@@ -69,7 +71,9 @@ def _chunks(path: str | Path) -> Iterator[bytes]:
             try:
                 chunk = gz.read1(CHUNK_BYTES)
             except EOFError:
-                raise _Truncated(f"gzip stream ends early (cut short after {total:,} bytes, e.g. a killed recorder)") from None
+                raise _Truncated(
+                    f"gzip stream ends early (cut short after {total:,} bytes, e.g. a killed recorder)"
+                ) from None
             except (gzip.BadGzipFile, zlib.error) as exc:
                 raise _Truncated(f"gzip data is corrupt after {total:,} bytes ({exc})") from None
             if not chunk:
@@ -173,7 +177,11 @@ class ClockGuard:
         if self.last is None:
             self._accept(line)
         elif line.ts < self.last - BACKSTEP_TOLERANCE_S:
-            self._out.append(BadLine(line.lineno, f"out of order: {self.last - line.ts:,.3f} s before line {self._last_lineno}; skipped"))
+            self._out.append(
+                BadLine(
+                    line.lineno, f"out of order: {self.last - line.ts:,.3f} s before line {self._last_lineno}; skipped"
+                )
+            )
         elif line.ts > self.last + LEAP_S:
             self._held.append(line)
         else:
@@ -211,8 +219,13 @@ class ClockGuard:
     def _reject_leap(self) -> None:
         leap = self._held.popleft()
         gap = leap.ts - (self.last if self.last is not None else leap.ts)
-        self._out.append(BadLine(leap.lineno, f"far-future time: {gap:,.0f} s ahead of line {self._last_lineno} and not "
-                                 "continued by the lines after it; skipped"))
+        self._out.append(
+            BadLine(
+                leap.lineno,
+                f"far-future time: {gap:,.0f} s ahead of line {self._last_lineno} and not "
+                "continued by the lines after it; skipped",
+            )
+        )
         self._replay_held()
 
     def _replay_held(self) -> None:
@@ -263,7 +276,7 @@ class RecordingWriter:
         if not self._fh.closed:
             self._fh.close()
 
-    def __enter__(self) -> "RecordingWriter":
+    def __enter__(self) -> RecordingWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -298,7 +311,9 @@ class RotatingWriter:
         current = self._open.get(venue)
         if isinstance(msg, dict) and "instruments" in msg:
             self._instruments[venue] = msg
-        if current is not None and (current[0] != hour or (self.max_bytes is not None and current[2] >= self.max_bytes)):
+        if current is not None and (
+            current[0] != hour or (self.max_bytes is not None and current[2] >= self.max_bytes)
+        ):
             self._close(venue)
             current = None
         if current is None:
@@ -330,7 +345,7 @@ class RotatingWriter:
         for venue in list(self._open):
             self._close(venue)
 
-    def __enter__(self) -> "RotatingWriter":
+    def __enter__(self) -> RotatingWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:

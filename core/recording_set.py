@@ -8,20 +8,21 @@ a fixed order (file order, then line order), so every pass over the same inputs 
 Each call to `iter_lines` is a fresh pass with fresh statistics; the object itself holds only
 paths and the time window, so it can be sent to another process.
 """
+
 from __future__ import annotations
 
 import glob
 import heapq
 import os
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generator, Iterator
 
 from core.events import Event
 from core.instruments import Instrument
 from core.replay import DecodeStats, RecordingDecoder, iter_recording
-from core.validation import EventValidator
 from core.tardis import is_tardis_file, tardis_lines
+from core.validation import EventValidator
 
 RECORDING_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
 
@@ -64,7 +65,9 @@ def resolve_inputs(specs: list[str] | str) -> list[Path]:
     return [q for q in out if not (q.resolve() in seen or seen.add(q.resolve()))]  # type: ignore[func-returns-value]
 
 
-def file_lines(path: Path, stats: DecodeStats, decoder: RecordingDecoder, where: str = "") -> Iterator[tuple[float, int, list[Event]]]:
+def file_lines(
+    path: Path, stats: DecodeStats, decoder: RecordingDecoder, where: str = ""
+) -> Iterator[tuple[float, int, list[Event]]]:
     """One file's (receive ts, order within equal times, events), whatever its format: the order is
     the export sequence for Parquet (so kinds split into files merge back exactly), 0 otherwise."""
     if path.name.endswith(".parquet"):
@@ -75,8 +78,12 @@ def file_lines(path: Path, stats: DecodeStats, decoder: RecordingDecoder, where:
     if is_tardis_file(path):
         return ((ts, 0, events) for ts, events in tardis_lines(path, stats, where))
     if path.name.endswith((".csv", ".csv.gz")):  # a CSV of another kind (tardis trades, book…): one line, not millions
-        stats.add_bad(1, f"{path.name}: not a recording, nor a tardis.dev liquidations or derivative_ticker CSV; skipped",
-                      where, final=True)
+        stats.add_bad(
+            1,
+            f"{path.name}: not a recording, nor a tardis.dev liquidations or derivative_ticker CSV; skipped",
+            where,
+            final=True,
+        )
         return iter(())
     # one validator per file: its time checks follow this file's order (see iter_recording)
     return ((ts, 0, events) for ts, events in iter_recording(path, stats, decoder, where, EventValidator()))
@@ -125,7 +132,7 @@ class RecordingSet:
         self.__dict__.update(state)
 
     @classmethod
-    def open(cls, specs: list[str] | str, start: float | None = None, end: float | None = None) -> "RecordingSet":
+    def open(cls, specs: list[str] | str, start: float | None = None, end: float | None = None) -> RecordingSet:
         paths = resolve_inputs(specs)
         if start is not None and end is not None and end <= start:
             raise InputError("--to must be later than --from")
@@ -136,7 +143,9 @@ class RecordingSet:
     def file(self) -> str:
         return self.label or ", ".join(str(p) for p in self.paths)
 
-    def iter_lines(self, on_instruments: Callable[[list[Instrument]], None] | None = None) -> Generator[Line, None, None]:
+    def iter_lines(
+        self, on_instruments: Callable[[list[Instrument]], None] | None = None
+    ) -> Generator[Line, None, None]:
         """A fresh pass: every good line of every file, in receive-time order. `on_instruments` is called
         with newly recorded instruments before the events that need them."""
         self.stats = stats = DecodeStats()
@@ -152,8 +161,9 @@ class RecordingSet:
                 progress.tick(item[0])  # type: ignore[attr-defined]
             yield item
 
-    def _windowed(self, path: Path, stats: DecodeStats, decoder: RecordingDecoder, where: str
-                  ) -> Iterator[tuple[float, int, list[Event]]]:
+    def _windowed(
+        self, path: Path, stats: DecodeStats, decoder: RecordingDecoder, where: str
+    ) -> Iterator[tuple[float, int, list[Event]]]:
         try:
             for ts, order, events in file_lines(path, stats, decoder, where):
                 if self.start is not None and ts < self.start:
@@ -172,8 +182,10 @@ class RecordingSet:
                 yield ts, events
             return
         # open each file only when the stream reaches its first line: few files open at once
-        pending = sorted(((first_time(p), i, p) for i, p in enumerate(self.paths)),
-                         key=lambda x: (float("-inf") if x[0] is None else x[0], x[1]))
+        pending = sorted(
+            ((first_time(p), i, p) for i, p in enumerate(self.paths)),
+            key=lambda x: (float("-inf") if x[0] is None else x[0], x[1]),
+        )
         pending.reverse()  # pop from the end = earliest first
         heap: list[tuple[float, int, int, int, list[Event], Iterator[tuple[float, int, list[Event]]]]] = []
         seq = 0

@@ -4,18 +4,19 @@ A recorded line is a sim event (venue "sim"), a raw venue frame, a recorded REST
 an instrument list (``{"instruments": [...]}``) written at the start of a live recording so
 that contract sizes are known on replay exactly as they were live.
 """
+
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generator
 
 from core.event_checks import event_problem
 from core.events import Event, EventError, event_from_dict
 from core.feeds.base import ParseError
 from core.instruments import Instrument
-from core.validation import EventValidator
 from core.recording import BACKSTEP_TOLERANCE_S, BadLine, RecordedLine, read_recording
+from core.validation import EventValidator
 
 BAD_KEPT = 100  # reasons kept for the report; the count goes on
 
@@ -51,7 +52,7 @@ class DecodeStats:
         out += [f"line {n}: {reason}" for n, reason in self.broken if (n, reason) not in shown]
         return out
 
-    def merge(self, other: "DecodeStats") -> None:
+    def merge(self, other: DecodeStats) -> None:
         self.lines += other.lines
         self.events += other.events
         for n, reason in other.bad:
@@ -134,12 +135,15 @@ def _usable(events: list[Event], item: RecordedLine, stats: DecodeStats, where: 
             first = problem
     if first is not None:
         dropped = len(events) - len(good)
-        stats.add_bad(item.lineno, first + (f" (and {dropped - 1} more events of this line)" if dropped > 1 else ""), where)
+        stats.add_bad(
+            item.lineno, first + (f" (and {dropped - 1} more events of this line)" if dropped > 1 else ""), where
+        )
     return good
 
 
-def _plausible(events: list[Event], item: RecordedLine, validator: EventValidator, stats: DecodeStats,
-               where: str) -> list[Event]:
+def _plausible(
+    events: list[Event], item: RecordedLine, validator: EventValidator, stats: DecodeStats, where: str
+) -> list[Event]:
     """The line's events that pass the engine's validation boundary (core.validation: plausible
     prices against the market's last good one, timestamps against receipt and the previous line);
     one implausible value costs its event, and the line is counted bad once, with the first reason."""
@@ -153,7 +157,11 @@ def _plausible(events: list[Event], item: RecordedLine, validator: EventValidato
             first = rej
     if first is not None:
         dropped = len(events) - len(good)
-        stats.add_bad(item.lineno, f"rejected {first}" + (f" (and {dropped - 1} more events of this line)" if dropped > 1 else ""), where)
+        stats.add_bad(
+            item.lineno,
+            f"rejected {first}" + (f" (and {dropped - 1} more events of this line)" if dropped > 1 else ""),
+            where,
+        )
     return good
 
 

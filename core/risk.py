@@ -3,6 +3,7 @@
 Rules are checked in a fixed order so the reported reason is the most fundamental one
 (a killed engine says "kill switch", not "max positions").
 """
+
 from __future__ import annotations
 
 import time
@@ -80,23 +81,43 @@ class RiskManager:
         if self.killed:
             verdict = RiskVerdict(False, "kill_switch", "kill switch engaged: arm again to clear it")
         elif c.block_on_stale_feed and stale_venues:
-            verdict = RiskVerdict(False, "stale_feed", f"feed stale: {', '.join(sorted(stale_venues))} (feeds {req.market})")
+            verdict = RiskVerdict(
+                False, "stale_feed", f"feed stale: {', '.join(sorted(stale_venues))} (feeds {req.market})"
+            )
         elif self.daily_loss(unrealised) >= c.daily_loss_limit_usd:
-            verdict = RiskVerdict(False, "daily_loss", f"daily loss ${self.daily_loss(unrealised):,.0f} ≥ limit ${c.daily_loss_limit_usd:,.0f}")
+            verdict = RiskVerdict(
+                False,
+                "daily_loss",
+                f"daily loss ${self.daily_loss(unrealised):,.0f} ≥ limit ${c.daily_loss_limit_usd:,.0f}",
+            )
         elif req.market in open_notional:
             verdict = RiskVerdict(False, "no_averaging", f"already in a {req.market} position: never add to it")
         elif self.trades_today[req.cap_key or req.market] >= c.max_trades_per_market_per_day:
             key = req.cap_key or req.market
-            verdict = RiskVerdict(False, "max_trades_per_market", f"{self.trades_today[key]}/{c.max_trades_per_market_per_day} trades today on {key}")
+            verdict = RiskVerdict(
+                False,
+                "max_trades_per_market",
+                f"{self.trades_today[key]}/{c.max_trades_per_market_per_day} trades today on {key}",
+            )
         elif len(open_notional) >= c.max_open_positions:
-            verdict = RiskVerdict(False, "max_open_positions", f"{len(open_notional)}/{c.max_open_positions} positions open")
+            verdict = RiskVerdict(
+                False, "max_open_positions", f"{len(open_notional)}/{c.max_open_positions} positions open"
+            )
         elif req.now < self.cooldown_until.get(req.market, float("-inf")):
             left = self.cooldown_until[req.market] - req.now
-            verdict = RiskVerdict(False, "cooldown_after_stop", f"{req.market} cooling down after a stop, {left:.0f} s left")
+            verdict = RiskVerdict(
+                False, "cooldown_after_stop", f"{req.market} cooling down after a stop, {left:.0f} s left"
+            )
         elif req.notional > c.max_notional_per_trade_usd:
-            verdict = RiskVerdict(False, "max_notional_per_trade", f"${req.notional:,.0f} > cap ${c.max_notional_per_trade_usd:,.0f}")
+            verdict = RiskVerdict(
+                False, "max_notional_per_trade", f"${req.notional:,.0f} > cap ${c.max_notional_per_trade_usd:,.0f}"
+            )
         elif sum(open_notional.values()) + req.notional > c.max_total_notional_usd:
-            verdict = RiskVerdict(False, "max_total_notional", f"total ${sum(open_notional.values()) + req.notional:,.0f} > cap ${c.max_total_notional_usd:,.0f}")
+            verdict = RiskVerdict(
+                False,
+                "max_total_notional",
+                f"total ${sum(open_notional.values()) + req.notional:,.0f} > cap ${c.max_total_notional_usd:,.0f}",
+            )
         if not verdict.allowed:
             self.blocks[verdict.rule] += 1
             self.last_block = (req.now, req.market, verdict.rule, verdict.message)

@@ -5,6 +5,7 @@ over exactly when a cascade fills the window. Here every figure is maintained
 incrementally: a running sum and count, a monotonic deque for the largest event, and named
 peak trackers ("peak of the window sum since this moment", one per open position).
 """
+
 from __future__ import annotations
 
 from collections import deque

@@ -4,6 +4,7 @@ Pure functions of a market's state, the config and the liquidation-map estimate;
 gathers the rest of its own setup in its module (`ride_setup` in core/signals.py, `fade_setup`
 in core/fade.py), so the engine only decides *when* to look.
 """
+
 from __future__ import annotations
 
 from core.cascade_score import CascadeScore, ScoreInputs, cascade_score

@@ -7,11 +7,12 @@ signal ──(entered / rejected / blocked / ttl passed)──> idle, re-armed a
 
 Long liquidations (forced sells) give a SELL signal; short liquidations (a squeeze) a BUY.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Callable
 
 from core.cascade_score import CascadeScore
 from core.config import Config, SignalConfig
@@ -20,7 +21,6 @@ from core.fuel_map import FuelMap, SupportCheck
 from core.market_state import MarketState
 from core.positions import stop_pct_for
 from core.setup_inputs import VOL_HORIZON_S, market_score
-
 
 
 class SignalState(StrEnum):
@@ -75,11 +75,19 @@ class Signal:
 
     @property
     def stop_price(self) -> float:
-        return self.price * (1 + self.stop_pct / 100) if self.order_side == "sell" else self.price * (1 - self.stop_pct / 100)
+        return (
+            self.price * (1 + self.stop_pct / 100)
+            if self.order_side == "sell"
+            else self.price * (1 - self.stop_pct / 100)
+        )
 
     @property
     def take_profit_price(self) -> float:
-        return self.price * (1 - self.take_profit_pct / 100) if self.order_side == "sell" else self.price * (1 + self.take_profit_pct / 100)
+        return (
+            self.price * (1 - self.take_profit_pct / 100)
+            if self.order_side == "sell"
+            else self.price * (1 + self.take_profit_pct / 100)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +110,11 @@ def ride_setup(st: MarketState, side: Side, now: float, cfg: Config, fuel_map: F
     sc = cfg.signal
     # "large" is relative to the cascade: a cluster the size of what already burned won't stop it
     min_support = max(sc.support_min_usd, sc.support_window_mult * s.window.total)
-    support = fuel_map.support_within(st.market, side, price, sc.support_max_pct, min_support) if price else SupportCheck(False)
+    support = (
+        fuel_map.support_within(st.market, side, price, sc.support_max_pct, min_support)
+        if price
+        else SupportCheck(False)
+    )
     return SetupView(s.window.total, s.window.count, score, st.funding_for(side), support, price)
 
 
@@ -204,7 +216,9 @@ class SignalDetector(Detector):
     def check_filters(self, view: SetupView) -> tuple[FilterResult, ...]:
         c = self.cfg
         fs = [
-            FilterResult("window", view.window_usd >= c.window_min_usd, f"${view.window_usd:,.0f} vs ${c.window_min_usd:,.0f}"),
+            FilterResult(
+                "window", view.window_usd >= c.window_min_usd, f"${view.window_usd:,.0f} vs ${c.window_min_usd:,.0f}"
+            ),
             FilterResult("events", view.window_events >= c.min_events, f"{view.window_events} vs {c.min_events}"),
             FilterResult("score", view.score.total >= c.score_min, f"{view.score.total:.1f} vs {c.score_min:g}"),
         ]
@@ -212,7 +226,13 @@ class SignalDetector(Detector):
             if view.funding_signed is None:
                 fs.append(FilterResult("funding", False, "funding unknown"))
             else:
-                fs.append(FilterResult("funding", view.funding_signed >= c.funding_min_rate, f"{view.funding_signed * 100:+.4f} %/8h vs ≥ {c.funding_min_rate * 100:+.4f}"))
+                fs.append(
+                    FilterResult(
+                        "funding",
+                        view.funding_signed >= c.funding_min_rate,
+                        f"{view.funding_signed * 100:+.4f} %/8h vs ≥ {c.funding_min_rate * 100:+.4f}",
+                    )
+                )
         sup = view.support
         if not sup.known:
             fs.append(FilterResult("support", True, "heatmap unknown"))
@@ -228,7 +248,9 @@ class SignalDetector(Detector):
             return None
         elapsed = now - self.first_ts
         if elapsed > self.cfg.entry_delay_max_s:
-            self.last_outcome = "watch ended: " + (", ".join(f.name for f in self.last_filters if not f.passed) or "no follow-through")
+            self.last_outcome = "watch ended: " + (
+                ", ".join(f.name for f in self.last_filters if not f.passed) or "no follow-through"
+            )
             self._reset(now, rearm=False)
             return None
         if elapsed < self.cfg.entry_delay_min_s:

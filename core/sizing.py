@@ -9,6 +9,7 @@ refusals on top, so a fat-fingered budget is refused, not quietly traded at the 
 below the venue's minimum quantity or notional (or ours, if set) the entry is skipped with a
 reason rather than sent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ their nearest exit, pending signals with the dollar figures a confirm needs, ris
 feed health per venue, the heat levels of the selected market, the tape rows new since the
 last build, and what happened in between (signals ended, alerts).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -15,10 +16,9 @@ from dataclasses import dataclass, field
 from core.alerts import Alert, AlertWatch
 from core.cascade_score import CascadeScore
 from core.events import Liquidation, OrderSide, Side
-from core.signals import TRACKING
 from core.heat_levels import Levels, LevelsProvider, RealisedLevels
 from core.positions import ClosedTrade
-from core.signals import IDLE, SIGNAL, WATCHING, FilterResult, Signal
+from core.signals import IDLE, SIGNAL, TRACKING, WATCHING, FilterResult, Signal
 
 OK_FEED_STATES = ("connected", "simulated", "replay")
 SIGNAL_LOG_ROWS = 500
@@ -264,7 +264,9 @@ class SnapshotBuilder:
     (signals ending, notices); that callback appends to bounded deques and nothing else.
     """
 
-    def __init__(self, engine, source=None, levels: LevelsProvider | None = None, alerts: AlertWatch | None = None) -> None:
+    def __init__(
+        self, engine, source=None, levels: LevelsProvider | None = None, alerts: AlertWatch | None = None
+    ) -> None:
         self.engine = engine
         self.alert_watch = alerts
         self._alerts: deque[Alert] = deque(maxlen=100)
@@ -291,7 +293,14 @@ class SnapshotBuilder:
         return n if n != float("-inf") else self.engine.clock.now()
 
     def _on_event(self, ev: object) -> None:
-        from core.engine_events import FeedStateChanged, ModeChanged, PositionClosed, RiskBlocked, SignalEnded, SignalRaised
+        from core.engine_events import (
+            FeedStateChanged,
+            ModeChanged,
+            PositionClosed,
+            RiskBlocked,
+            SignalEnded,
+            SignalRaised,
+        )
 
         if isinstance(ev, SignalRaised):
             s = ev.signal
@@ -300,8 +309,14 @@ class SnapshotBuilder:
             s = ev.signal
             self._log.append(SignalLogRow(ev.ts, s.market, s.playbook, s.order_side, s.score.total, s.status, s.reason))
             if s.status == "entered":
-                self._notices.append(Notice(ev.ts, f"entry {s.order_side.upper()} {s.qty:.4g} {s.market} ≈${s.notional:,.0f}"
-                                                   f" @ {s.price:g}, score {s.score.total:.1f}", "warn"))
+                self._notices.append(
+                    Notice(
+                        ev.ts,
+                        f"entry {s.order_side.upper()} {s.qty:.4g} {s.market} ≈${s.notional:,.0f}"
+                        f" @ {s.price:g}, score {s.score.total:.1f}",
+                        "warn",
+                    )
+                )
             elif s.status in ("expired", "blocked"):
                 self._notices.append(Notice(ev.ts, f"{s.market} signal {s.status}: {s.reason}", "info"))
         elif isinstance(ev, ModeChanged) and ev.reason != "user":
@@ -312,10 +327,13 @@ class SnapshotBuilder:
             t = ev.trade
             self._notices.append(Notice(ev.ts, f"closed {t.market} {t.side} ({t.reason}): {t.pnl:+,.2f}", "info"))
         elif isinstance(ev, FeedStateChanged) and ev.state in ("down", "stale", "reconnecting"):
-            self._notices.append(Notice(ev.ts, f"feed {ev.venue} {ev.state}" + (f": {ev.reason}" if ev.reason else ""), "warn"))
+            self._notices.append(
+                Notice(ev.ts, f"feed {ev.venue} {ev.state}" + (f": {ev.reason}" if ev.reason else ""), "warn")
+            )
 
-    def build(self, selected: str = "", rows: tuple[int, int] = (0, 40), heat_buckets: int = 30,
-              heat_span_pct: float = 3.0) -> EngineSnapshot:
+    def build(
+        self, selected: str = "", rows: tuple[int, int] = (0, 40), heat_buckets: int = 30, heat_span_pct: float = 3.0
+    ) -> EngineSnapshot:
         """`rows` = (first, count) of the windows list on screen: only those rows get a score."""
         eng = self.engine
         now = self._now()
@@ -334,15 +352,31 @@ class SnapshotBuilder:
         alerts = tuple(self._alerts)
         self._alerts.clear()
         return EngineSnapshot(
-            now=now, mode=eng.mode, markets=markets, markets_total=len(markets),
-            positions=self._positions(now), pending_entries=tuple(eng.pending_entries),
-            signals=self._signals(now, risk), risk=risk, feeds=self._feeds(now),
-            stale_venues=tuple(sorted(eng.stale_venues)), source=self._source(),
-            tape=tape, tape_skipped=skipped, liquidations_seen=eng.liquidations_seen,
-            events_seen=sum(eng.counts.values()), closed_trades=len(eng.trades),
-            realised_pnl=eng.realised_pnl, fees_paid=eng.fees_paid,
-            selected=selected, selected_price=price, heat=heat,
-            signal_log=tuple(self._log), notices=notices, alerts=alerts, trades=tuple(eng.trades),
+            now=now,
+            mode=eng.mode,
+            markets=markets,
+            markets_total=len(markets),
+            positions=self._positions(now),
+            pending_entries=tuple(eng.pending_entries),
+            signals=self._signals(now, risk),
+            risk=risk,
+            feeds=self._feeds(now),
+            stale_venues=tuple(sorted(eng.stale_venues)),
+            source=self._source(),
+            tape=tape,
+            tape_skipped=skipped,
+            liquidations_seen=eng.liquidations_seen,
+            events_seen=sum(eng.counts.values()),
+            closed_trades=len(eng.trades),
+            realised_pnl=eng.realised_pnl,
+            fees_paid=eng.fees_paid,
+            selected=selected,
+            selected_price=price,
+            heat=heat,
+            signal_log=tuple(self._log),
+            notices=notices,
+            alerts=alerts,
+            trades=tuple(eng.trades),
         )
 
     def _new_tape(self) -> tuple[tuple[Liquidation, ...], int]:
@@ -364,7 +398,9 @@ class SnapshotBuilder:
             held = market in eng.positions or market in eng.pending_entries
             if lw.count == 0 and sw.count == 0 and not held and all(d.state == IDLE for d in dets):
                 continue
-            det = next((d for d in dets if d.state == SIGNAL), None) or next((d for d in dets if d.state != IDLE), dets[0])
+            det = next((d for d in dets if d.state == SIGNAL), None) or next(
+                (d for d in dets if d.state != IDLE), dets[0]
+            )
             if held:
                 state = "in position"
             elif det.state == SIGNAL and det.signal is not None:
@@ -382,11 +418,25 @@ class SnapshotBuilder:
                 dominant = det.side
             left = det.signal.seconds_left(now) if state == "SIGNAL" and det.signal is not None else None
             score = eng.score_for(market, dominant, now) if first <= i < first + count else None
-            out.append(MarketView(
-                market, lw.total, sw.total, lw.count, sw.count, lw.events_per_s(now) + sw.events_per_s(now),
-                score, dominant, state, left, st.price, st.funding_rate, det.playbook if det.state != IDLE else "",
-                tuple(getattr(det, "last_filters", ())), getattr(det, "last_outcome", ""),
-            ))
+            out.append(
+                MarketView(
+                    market,
+                    lw.total,
+                    sw.total,
+                    lw.count,
+                    sw.count,
+                    lw.events_per_s(now) + sw.events_per_s(now),
+                    score,
+                    dominant,
+                    state,
+                    left,
+                    st.price,
+                    st.funding_rate,
+                    det.playbook if det.state != IDLE else "",
+                    tuple(getattr(det, "last_filters", ())),
+                    getattr(det, "last_outcome", ""),
+                )
+            )
         return tuple(out)
 
     def _positions(self, now: float) -> tuple[PositionView, ...]:
@@ -397,11 +447,26 @@ class SnapshotBuilder:
             pnl = p.unrealised(mark) if mark is not None else 0.0
             rule, how = eng.position_exit_hint(p)
             risk = p.notional * p.stop_pct / 100
-            out.append(PositionView(
-                p.market, p.side, p.qty, p.entry_price, mark, p.stop_price, p.take_profit_price, p.stop_pct, pnl,
-                max(0.0, now - p.entry_ts), max(0.0, p.max_hold_until - p.entry_ts), rule, how, p.exit_pending,
-                pnl / risk if risk > 0 else 0.0, p.playbook,
-            ))
+            out.append(
+                PositionView(
+                    p.market,
+                    p.side,
+                    p.qty,
+                    p.entry_price,
+                    mark,
+                    p.stop_price,
+                    p.take_profit_price,
+                    p.stop_pct,
+                    pnl,
+                    max(0.0, now - p.entry_ts),
+                    max(0.0, p.max_hold_until - p.entry_ts),
+                    rule,
+                    how,
+                    p.exit_pending,
+                    pnl / risk if risk > 0 else 0.0,
+                    p.playbook,
+                )
+            )
         return tuple(out)
 
     def _signals(self, now: float, risk: RiskView) -> tuple[SignalView, ...]:
@@ -411,12 +476,37 @@ class SnapshotBuilder:
             r_usd, w_usd, rr = signal_risk(s.notional, s.stop_pct, s.take_profit_pct)
             extras = s.extras or {}
             why = extras.get("why") or "ride the cascade · " + " ".join(f"{f.name}✓" for f in s.filters if f.passed)
-            out.append(SignalView(
-                s.id, s.market, s.playbook, s.order_side, s.liquidated, s.score, s.first_ts, s.raised_ts, s.expires_ts,
-                s.seconds_left(now), s.price, s.qty, s.notional, s.stop_price, s.stop_pct, s.take_profit_price,
-                s.take_profit_pct, s.window_usd, s.window_events, s.filters, str(why), str(extras.get("size_skip") or ""),
-                r_usd, w_usd, rr, size_reason(s, eng.cfg.sizing), needs_confirm(eng.mode, s),
-            ))
+            out.append(
+                SignalView(
+                    s.id,
+                    s.market,
+                    s.playbook,
+                    s.order_side,
+                    s.liquidated,
+                    s.score,
+                    s.first_ts,
+                    s.raised_ts,
+                    s.expires_ts,
+                    s.seconds_left(now),
+                    s.price,
+                    s.qty,
+                    s.notional,
+                    s.stop_price,
+                    s.stop_pct,
+                    s.take_profit_price,
+                    s.take_profit_pct,
+                    s.window_usd,
+                    s.window_events,
+                    s.filters,
+                    str(why),
+                    str(extras.get("size_skip") or ""),
+                    r_usd,
+                    w_usd,
+                    rr,
+                    size_reason(s, eng.cfg.sizing),
+                    needs_confirm(eng.mode, s),
+                )
+            )
         return tuple(out)
 
     def _risk(self, now: float) -> RiskView:
@@ -426,13 +516,20 @@ class SnapshotBuilder:
         unreal = eng.unrealised()
         open_notional = sum(p.notional for p in eng.positions.values())
         return RiskView(
-            killed=c["killed"], open_positions=len(eng.positions), pending_entries=len(eng.pending_entries),
-            max_open=r.cfg.max_open_positions, realised_today=c["realised_today"], unrealised=unreal,
-            daily_loss=r.daily_loss(unreal), daily_loss_limit=r.cfg.daily_loss_limit_usd,
+            killed=c["killed"],
+            open_positions=len(eng.positions),
+            pending_entries=len(eng.pending_entries),
+            max_open=r.cfg.max_open_positions,
+            realised_today=c["realised_today"],
+            unrealised=unreal,
+            daily_loss=r.daily_loss(unreal),
+            daily_loss_limit=r.cfg.daily_loss_limit_usd,
             trades_today=tuple(sorted(c["trades_today"].items(), key=lambda kv: -kv[1])),
             max_trades_per_market=r.cfg.max_trades_per_market_per_day,
-            blocks=tuple(sorted(c["blocks"].items(), key=lambda kv: -kv[1])), last_block=c["last_block"],
-            open_notional=open_notional, max_notional_per_trade=r.cfg.max_notional_per_trade_usd,
+            blocks=tuple(sorted(c["blocks"].items(), key=lambda kv: -kv[1])),
+            last_block=c["last_block"],
+            open_notional=open_notional,
+            max_notional_per_trade=r.cfg.max_notional_per_trade_usd,
             max_total_notional=r.cfg.max_total_notional_usd,
         )
 
@@ -455,22 +552,41 @@ class SnapshotBuilder:
                 for why, n in (getattr(h, "rejected", {}) or {}).items():  # events refused by core.validation
                     dropped[f"rejected {why}"] = n
                 lines[venue] = FeedView(
-                    venue, eng.feed_states.get(venue, getattr(h, "state", "?")), getattr(h, "msgs_per_s", None),
-                    getattr(h, "lag_ms", None), getattr(h, "reconnects", 0), getattr(h, "reason", "") or "",
-                    (now - last) if last is not None else None, tuple(sorted(dropped.items())), retry,
-                    getattr(h, "received", 0), getattr(h, "last_error", "") or "",
-                    getattr(h, "ever_connected", None), getattr(h, "coverage", "") or "",
+                    venue,
+                    eng.feed_states.get(venue, getattr(h, "state", "?")),
+                    getattr(h, "msgs_per_s", None),
+                    getattr(h, "lag_ms", None),
+                    getattr(h, "reconnects", 0),
+                    getattr(h, "reason", "") or "",
+                    (now - last) if last is not None else None,
+                    tuple(sorted(dropped.items())),
+                    retry,
+                    getattr(h, "received", 0),
+                    getattr(h, "last_error", "") or "",
+                    getattr(h, "ever_connected", None),
+                    getattr(h, "coverage", "") or "",
                 )
         for venue, state in eng.feed_states.items():
             lines.setdefault(venue, FeedView(venue, state, received=1))
         if not lines and source is not None:
             src = self._source()
             name = "sim" if src.kind == "sim" else "replay"
-            state = "failed" if self.source_error else "finished" if src.finished else "simulated" if name == "sim" else "replay"
+            state = (
+                "failed"
+                if self.source_error
+                else "finished"
+                if src.finished
+                else "simulated"
+                if name == "sim"
+                else "replay"
+            )
             validator = getattr(source, "validator", None)  # the simulator's events pass the same boundary
-            rejected = tuple(sorted((f"rejected {k}", v) for k, v in validator.by_reason().items())) if validator else ()
-            lines[name] = FeedView(name, state, None, 0.0, reason=self.source_error, received=eng.liquidations_seen,
-                                   dropped=rejected)
+            rejected = (
+                tuple(sorted((f"rejected {k}", v) for k, v in validator.by_reason().items())) if validator else ()
+            )
+            lines[name] = FeedView(
+                name, state, None, 0.0, reason=self.source_error, received=eng.liquidations_seen, dropped=rejected
+            )
         return tuple(lines.values())
 
     def _source(self) -> SourceView:
@@ -486,5 +602,11 @@ class SnapshotBuilder:
         finished = bool(getattr(s, "finished", False))
         if finished and kind == "replay":
             progress = 1.0
-        return SourceView(label, kind, bool(getattr(s, "paused", False)), getattr(s, "speed", None),
-                          finished, float(progress) if isinstance(progress, (int, float)) else None)
+        return SourceView(
+            label,
+            kind,
+            bool(getattr(s, "paused", False)),
+            getattr(s, "speed", None),
+            finished,
+            float(progress) if isinstance(progress, (int, float)) else None,
+        )

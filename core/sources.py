@@ -4,11 +4,12 @@ Both drive a `SimClock` from the event loop's monotonic time × speed, so the en
 same code path as a backtest (time jumps to each event's receive time, never ahead of it)
 while a person watches in real time. Live feeds use the wall clock instead (core.feeds.live).
 """
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from core.clock import SimClock
 from core.engine import Engine
@@ -96,8 +97,9 @@ class ReplaySource(_Paced):
     Lines are read lazily and an event is handed over only once the clock has reached its
     receive time. Bad lines are counted, and the count is part of the header label."""
 
-    def __init__(self, source: str | Path | RecordingSet, clock: SimClock | None = None, speed: float = 1.0,
-                 step_s: float = 0.1) -> None:
+    def __init__(
+        self, source: str | Path | RecordingSet, clock: SimClock | None = None, speed: float = 1.0, step_s: float = 0.1
+    ) -> None:
         self.recording = source if isinstance(source, RecordingSet) else RecordingSet.open(str(source))
         self.path = self.recording.paths[0] if len(self.recording.paths) == 1 else Path(self.recording.file)
         self._instruments_given = 0
@@ -124,8 +126,10 @@ class ReplaySource(_Paced):
         if not self.stats.bad_count:
             return []
         n = self.stats.bad_count
-        return [f"replay: {n:,} bad line{'' if n == 1 else 's'} skipped in {self.recording.file}; the first:",
-                *(f"  {t}" for t in self.stats.bad_summary(first))]
+        return [
+            f"replay: {n:,} bad line{'' if n == 1 else 's'} skipped in {self.recording.file}; the first:",
+            *(f"  {t}" for t in self.stats.bad_summary(first)),
+        ]
 
     async def _feed_until(self, engine: Engine, target: float) -> None:
         n = 0

@@ -6,6 +6,7 @@ signal, forward mark returns at fixed horizons are signed in the cascade's direc
 positive means the move continued, negative means it reverted. Forward prices are read after
 the run from the recorded marks; the signals themselves were computed without them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,8 +58,17 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
         if isinstance(ev, SignalRaised):
             s = ev.signal
             key = len(episodes)
-            episodes.append(Episode(s.playbook, s.market, s.raised_ts, score_tier(s.score.total), s.score.total,
-                                    -1 if s.liquidated == LONG else 1, s.price))
+            episodes.append(
+                Episode(
+                    s.playbook,
+                    s.market,
+                    s.raised_ts,
+                    score_tier(s.score.total),
+                    s.score.total,
+                    -1 if s.liquidated == LONG else 1,
+                    s.price,
+                )
+            )
             for series in (marks.setdefault(s.market, ForwardPrices()), trades.setdefault(s.market, ForwardPrices())):
                 series.ask((key, ""), s.raised_ts, none_past_end=False)
                 for name, h in HORIZONS:
@@ -77,7 +87,13 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
         for ts, events in lines:
             clock.set(ts)
             if eng is None:
-                eng = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, instruments), instruments=instruments, mode="watch")
+                eng = Engine(
+                    cfg,
+                    clock,
+                    fuel_map=estimated_fuel_map(cfg, clock, instruments),
+                    instruments=instruments,
+                    mode="watch",
+                )
                 eng.subscribe(on_event)
             for ev in events:
                 if ev.kind == "mark":
@@ -93,7 +109,9 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
         answering.finish()
     for key, ep in enumerate(episodes):
         m, t = marks.get(ep.market), trades.get(ep.market)
-        series = m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
+        series = (
+            m if m is not None and m.last_ts is not None else (t if t is not None and t.last_ts is not None else None)
+        )
         p0 = series.answers.get((key, "")) if series else None
         for name, _ in HORIZONS:
             p1 = series.answers.get((key, name)) if series and p0 is not None else None
@@ -120,28 +138,40 @@ def study_table(episodes: list[Episode], playbooks: tuple[str, ...] = PLAYBOOK_N
                 cids = cluster_ids([t for _, t in pairs])
                 ci = mean_interval(vals, cids)
                 median = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
-                rows.append({
-                    "playbook": pb, "tier": tier, "horizon": name, "n": n, "clusters": len(set(cids)),
-                    "mean_bps": round(sum(vals) / n, 2), "median_bps": round(median, 2),
-                    "continued": round(sum(1 for v in vals if v > 0) / n, 4),
-                    "reverted": round(sum(1 for v in vals if v < 0) / n, 4),
-                    "ci95": None if ci is None else [round(ci[0], 2), round(ci[1], 2)],
-                })
+                rows.append(
+                    {
+                        "playbook": pb,
+                        "tier": tier,
+                        "horizon": name,
+                        "n": n,
+                        "clusters": len(set(cids)),
+                        "mean_bps": round(sum(vals) / n, 2),
+                        "median_bps": round(median, 2),
+                        "continued": round(sum(1 for v in vals if v > 0) / n, 4),
+                        "reverted": round(sum(1 for v in vals if v < 0) / n, 4),
+                        "ci95": None if ci is None else [round(ci[0], 2), round(ci[1], 2)],
+                    }
+                )
     return rows
 
 
 def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str, ...] = PLAYBOOK_NAMES) -> str:
-    out = [f"{len(episodes)} episodes ({sum(e.playbook == 'ride' for e in episodes)} ride, "
-           f"{sum(e.playbook == 'fade' for e in episodes)} fade); forward mark returns in bps, signed so that "
-           "+ = the cascade continued, − = it reverted",
-           f"clusters: {CLUSTER_RULE}; intervals are the wider of independent and cluster-robust (G − 1 df)"]
+    out = [
+        f"{len(episodes)} episodes ({sum(e.playbook == 'ride' for e in episodes)} ride, "
+        f"{sum(e.playbook == 'fade' for e in episodes)} fade); forward mark returns in bps, signed so that "
+        "+ = the cascade continued, − = it reverted",
+        f"clusters: {CLUSTER_RULE}; intervals are the wider of independent and cluster-robust (G − 1 df)",
+    ]
     for pb in playbooks:
         prow = [r for r in rows if r["playbook"] == pb]
         if not any(r["n"] for r in prow):
             out += ["", f"{pb}: 0 episodes — nothing to measure"]
             continue
-        out += ["", f"{pb}: from the signal time",
-                f"{'tier':<6}{'horizon':>8}{'n':>5}{'clus':>5}{'mean':>8}{'median':>8}{'cont.':>7}{'rev.':>6}{'95 % CI':>18}  reading"]
+        out += [
+            "",
+            f"{pb}: from the signal time",
+            f"{'tier':<6}{'horizon':>8}{'n':>5}{'clus':>5}{'mean':>8}{'median':>8}{'cont.':>7}{'rev.':>6}{'95 % CI':>18}  reading",
+        ]
         for r in prow:
             if not r["n"]:
                 continue
@@ -154,6 +184,8 @@ def format_study(rows: list[dict], episodes: list[Episode], playbooks: tuple[str
                 if not lo <= 0 <= hi and r["clusters"] < 30:
                     reading += f" (only {r['clusters']} independent cluster{'s' if r['clusters'] != 1 else ''})"
             ci_txt = fmt_ci(None if ci is None else (ci[0], ci[1]), "+.1f", " to ")
-            out.append(f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['clusters']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
-                       f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{ci_txt:>20}  {reading}")
+            out.append(
+                f"{r['tier']:<6}{r['horizon']:>8}{r['n']:>5}{r['clusters']:>5}{r['mean_bps']:>+8.1f}{r['median_bps']:>+8.1f}"
+                f"{r['continued']:>7.0%}{r['reverted']:>6.0%}{ci_txt:>20}  {reading}"
+            )
     return "\n".join(out)

@@ -7,6 +7,7 @@ grid order whatever finished first, so the printed table does not depend on how 
 The recording's span is measured once, so each cell replays the data once (the in-sample result
 is forked from the same pass at the cut).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -22,8 +23,14 @@ def run_cell(rec: Source, cfg: Config, split: float, span: Span) -> CellResult:
     return split_backtest(rec, cfg, split, span=span)
 
 
-def run_cells(rec: Source, configs: Sequence[Config], split: float, jobs: int = 1, ray_address: str | None = None,
-              on_done: Callable[[int], None] | None = None) -> list[CellResult]:
+def run_cells(
+    rec: Source,
+    configs: Sequence[Config],
+    split: float,
+    jobs: int = 1,
+    ray_address: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[CellResult]:
     """(in-sample, out-of-sample) per config, in the order given. `jobs` > 1: that many local worker
     processes; `ray_address` ("local" for a local cluster): one Ray task per cell."""
     span = recording_span(rec)
@@ -52,8 +59,14 @@ class RayMissing(RuntimeError):
     pass
 
 
-def _on_ray(rec: Source, configs: Sequence[Config], split: float, span: Span, address: str,
-            on_done: Callable[[int], None] | None) -> list[CellResult]:
+def _on_ray(
+    rec: Source,
+    configs: Sequence[Config],
+    split: float,
+    span: Span,
+    address: str,
+    on_done: Callable[[int], None] | None,
+) -> list[CellResult]:
     try:
         import ray
     except ImportError:
@@ -61,8 +74,9 @@ def _on_ray(rec: Source, configs: Sequence[Config], split: float, span: Span, ad
     started = not ray.is_initialized()
     if started:
         if address == "local":  # a cluster of this machine only: every Ray service on loopback
-            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False,
-                     _node_ip_address="127.0.0.1")
+            ray.init(
+                include_dashboard=False, log_to_driver=False, configure_logging=False, _node_ip_address="127.0.0.1"
+            )
         else:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:

@@ -31,6 +31,7 @@ Conventions converted here (tardis-node src/types.ts and src/mappers/*.ts):
   no order book and no trade tape in these files; ticker cadence is the venue's (Binance about
   1 s, Deribit and BitMEX faster, OKX per change), so the engine sees marks at that cadence.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -38,20 +39,30 @@ from pathlib import Path
 
 from core.event_checks import event_problem
 from core.events import Event, Liquidation, MarkPrice, OpenInterest
-from core.instruments import Instrument
 from core.feeds.symbols import venue_market
+from core.instruments import Instrument
 from core.recording import BadLine, ClockGuard, RecordedLine, read_lines
 from core.replay import DecodeStats
 from core.validation import EventValidator
 
 LIQUIDATIONS_HEADER = b"exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
-TICKER_HEADER = (b"exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,"
-                 b"open_interest,last_price,index_price,mark_price")
+TICKER_HEADER = (
+    b"exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,"
+    b"open_interest,last_price,index_price,mark_price"
+)
 HEADERS = {LIQUIDATIONS_HEADER: "liquidations", TICKER_HEADER: "derivative_ticker"}
 
 # tardis exchange id -> our venue name
-VENUE = {"binance-futures": "binance", "binance-delivery": "binance", "bybit": "bybit", "okex-swap": "okx",
-         "okex-futures": "okx", "bitmex": "bitmex", "deribit": "deribit", "hyperliquid": "hyperliquid"}
+VENUE = {
+    "binance-futures": "binance",
+    "binance-delivery": "binance",
+    "bybit": "bybit",
+    "okex-swap": "okx",
+    "okex-futures": "okx",
+    "bitmex": "bitmex",
+    "deribit": "deribit",
+    "hyperliquid": "hyperliquid",
+}
 # OKX contract values (ctVal) known without the venue's instrument list (docs: exchange-feeds.md, OKX
 # /api/v5/public/instruments): BTC-USDT-SWAP 0.01 BTC, BTC-USD-SWAP 100 USD. Any other symbol needs the
 # instrument list next to the CSV files (see `instruments_near`).
@@ -91,8 +102,9 @@ def instruments_near(path: Path) -> dict[tuple[str, str], Instrument]:
     return out
 
 
-def to_base_and_usd(exchange: str, symbol: str, amount: float, price: float,
-                    instrument: Instrument | None = None) -> tuple[float, float]:
+def to_base_and_usd(
+    exchange: str, symbol: str, amount: float, price: float, instrument: Instrument | None = None
+) -> tuple[float, float]:
     """(base quantity, USD notional) of `amount` as tardis gives it; ValueError when the unit is unknown."""
     s = symbol.upper()
     if instrument is not None and exchange in ("okex-swap", "okex-futures", "bitmex", "binance-delivery"):
@@ -116,8 +128,10 @@ def to_base_and_usd(exchange: str, symbol: str, amount: float, price: float,
         if rest.startswith("USDT-") and base in OKX_LINEAR_CT:
             qty = amount * OKX_LINEAR_CT[base]
             return qty, qty * price
-        raise ValueError(f"OKX contract value of {symbol} unknown: put instruments-okx.json (from ~/.cache/liqhunt "
-                         "after any `liqhunt record --venues okx`) beside the CSV files")
+        raise ValueError(
+            f"OKX contract value of {symbol} unknown: put instruments-okx.json (from ~/.cache/liqhunt "
+            "after any `liqhunt record --venues okx`) beside the CSV files"
+        )
     if exchange == "bitmex" and s == "XBTUSD":
         return amount / price, amount
     if exchange == "deribit":
@@ -168,7 +182,9 @@ class _RowDecoder:
         exchange, venue, symbol, market, ts_event, ts_recv = self._head(row)
         side = {b"sell": "long", b"buy": "short"}.get(row[5])
         if side is None:
-            raise ValueError(f"side {row[5][:10]!r}: only buy (a short liquidated) or sell (a long liquidated) can be used")
+            raise ValueError(
+                f"side {row[5][:10]!r}: only buy (a short liquidated) or sell (a long liquidated) can be used"
+            )
         price, amount = _num(row[6], "price"), _num(row[7], "amount")
         qty, usd = to_base_and_usd(exchange, symbol, amount, price, self.instruments.get((venue, symbol.upper())))  # type: ignore[arg-type]
         return [Liquidation(venue, market, symbol, side, price, qty, usd, ts_event, ts_recv)]  # type: ignore[arg-type]
@@ -184,8 +200,19 @@ class _RowDecoder:
         mark = _num(row[10], "mark_price", required=False) or _num(row[8], "last_price", required=False)
         out: list[Event] = []
         if mark is not None:
-            out.append(MarkPrice(venue, market, symbol, mark, funding, funding_ts / 1e6 if funding_ts else None,
-                                 ts_event, ts_recv, index=index))
+            out.append(
+                MarkPrice(
+                    venue,
+                    market,
+                    symbol,
+                    mark,
+                    funding,
+                    funding_ts / 1e6 if funding_ts else None,
+                    ts_event,
+                    ts_recv,
+                    index=index,
+                )
+            )
             if oi is not None and self._oi.get((venue, symbol)) != oi:
                 self._oi[(venue, symbol)] = oi
                 qty, usd = to_base_and_usd(exchange, symbol, oi, mark, self.instruments.get((venue, symbol.upper())))
@@ -195,9 +222,9 @@ class _RowDecoder:
 
 CAVEATS = {
     "liquidations": "tardis.dev liquidations CSV: no order book and no trade tape; side converted from the "
-                    "liquidation order's side (sell = a long liquidated); amounts converted per exchange (docs/research.md)",
+    "liquidation order's side (sell = a long liquidated); amounts converted per exchange (docs/research.md)",
     "derivative_ticker": "tardis.dev derivative_ticker CSV: marks, funding and open interest at the venue's ticker "
-                         "cadence (Binance about 1 s), not tick by tick; open interest only when it changed",
+    "cadence (Binance about 1 s), not tick by tick; open interest only when it changed",
 }
 
 

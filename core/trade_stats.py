@@ -13,18 +13,22 @@ What the intervals do not overstate:
   G − 1 degrees of freedom); a win rate's Wilson interval uses the Kish effective sample
   size n / design effect. The cluster count is shown beside n.
 """
+
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
 from core.positions import TIERS
 
 CLUSTER_GAP_S = 300.0
-CLUSTER_RULE = ("events less than 5 min apart, on any market, belong to one cluster "
-                "(chained: a cluster ends at the first 5-min gap)")
+CLUSTER_RULE = (
+    "events less than 5 min apart, on any market, belong to one cluster "
+    "(chained: a cluster ends at the first 5-min gap)"
+)
 
 
 def _get(t: Any, name: str, default: Any = 0.0) -> Any:
@@ -257,17 +261,27 @@ class TradeSummary:
 
     def as_dict(self) -> dict:
         return {
-            "trades": self.trades, "clusters": self.clusters, "wins": self.wins, "win_rate": round(self.win_rate, 4),
+            "trades": self.trades,
+            "clusters": self.clusters,
+            "wins": self.wins,
+            "win_rate": round(self.win_rate, 4),
             "win_rate_ci95": _round_ci(self.win_rate_ci, 4),
-            "avg_r": round(self.avg_r, 4), "pnl": round(self.pnl, 2), "fees": round(self.fees, 2),
+            "avg_r": round(self.avg_r, 4),
+            "pnl": round(self.pnl, 2),
+            "fees": round(self.fees, 2),
             "funding": round(self.funding, 2),
-            "avg_pnl": round(self.avg_pnl, 2), "mean_bps": round(self.mean_bps, 2), "median_bps": round(self.median_bps, 2),
+            "avg_pnl": round(self.avg_pnl, 2),
+            "mean_bps": round(self.mean_bps, 2),
+            "median_bps": round(self.median_bps, 2),
             "profit_factor": None if self.profit_factor is None else round(self.profit_factor, 3),
             "mean_bps_ci95": _round_ci(self.mean_bps_ci, 2),
-            "cost_bps": round(self.cost_bps, 2), "fees_bps": round(self.fees_bps, 2),
-            "slippage_bps": round(self.slippage_bps, 2), "drift_bps": round(self.drift_bps, 2),
+            "cost_bps": round(self.cost_bps, 2),
+            "fees_bps": round(self.fees_bps, 2),
+            "slippage_bps": round(self.slippage_bps, 2),
+            "drift_bps": round(self.drift_bps, 2),
             "funding_bps": round(self.funding_bps, 2),
-            "mae_bps": round(self.mae_bps, 2), "mfe_bps": round(self.mfe_bps, 2),
+            "mae_bps": round(self.mae_bps, 2),
+            "mfe_bps": round(self.mfe_bps, 2),
         }
 
 
@@ -310,14 +324,26 @@ def summarize(trades: Iterable[Any], cluster_gap_s: float = CLUSTER_GAP_S) -> Tr
         fees_bps.append(float(fb) if fb is not None else (float(_get(t, "fees")) / notional * 1e4 if notional else 0.0))
         funding_bps.append(float(_get(t, "funding", 0.0) or 0.0) / notional * 1e4 if notional else 0.0)
     return TradeSummary(
-        trades=n, wins=wins, win_rate=wins / n if n else 0.0, win_rate_ci=win_ci,
-        avg_r=mean_of("r_multiple"), pnl=sum(pnls),
-        fees=sum(float(_get(t, "fees")) for t in ts), avg_pnl=sum(pnls) / n if n else 0.0,
-        mean_bps=sum(bps) / n if n else 0.0, median_bps=median,
-        profit_factor=(gains / losses) if losses > 0 else None, mean_bps_ci=mean_ci,
-        cost_bps=mean_of("cost_bps"), mae_bps=mean_of("mae_pct") * 100, mfe_bps=mean_of("mfe_pct") * 100,
-        clusters=g, fees_bps=sum(fees_bps) / n if n else 0.0, slippage_bps=mean_of("slippage_bps"),
-        drift_bps=mean_of("drift_bps"), funding=sum(float(_get(t, "funding", 0.0) or 0.0) for t in ts),
+        trades=n,
+        wins=wins,
+        win_rate=wins / n if n else 0.0,
+        win_rate_ci=win_ci,
+        avg_r=mean_of("r_multiple"),
+        pnl=sum(pnls),
+        fees=sum(float(_get(t, "fees")) for t in ts),
+        avg_pnl=sum(pnls) / n if n else 0.0,
+        mean_bps=sum(bps) / n if n else 0.0,
+        median_bps=median,
+        profit_factor=(gains / losses) if losses > 0 else None,
+        mean_bps_ci=mean_ci,
+        cost_bps=mean_of("cost_bps"),
+        mae_bps=mean_of("mae_pct") * 100,
+        mfe_bps=mean_of("mfe_pct") * 100,
+        clusters=g,
+        fees_bps=sum(fees_bps) / n if n else 0.0,
+        slippage_bps=mean_of("slippage_bps"),
+        drift_bps=mean_of("drift_bps"),
+        funding=sum(float(_get(t, "funding", 0.0) or 0.0) for t in ts),
         funding_bps=sum(funding_bps) / n if n else 0.0,
     )
 
@@ -363,4 +389,6 @@ def interval_sentence(s: TradeSummary) -> str:
         return f"mean net return {s.mean_bps:+.1f} bps (95 % CI {lo:+.1f} to {hi:+.1f}): not distinguishable from zero at {sample_label(s)}"
     word = "positive" if lo > 0 else "negative"
     caution = " (small sample)" if s.clusters < 30 else ""
-    return f"mean net return {s.mean_bps:+.1f} bps (95 % CI {lo:+.1f} to {hi:+.1f}): {word} at {sample_label(s)}{caution}"
+    return (
+        f"mean net return {s.mean_bps:+.1f} bps (95 % CI {lo:+.1f} to {hi:+.1f}): {word} at {sample_label(s)}{caution}"
+    )

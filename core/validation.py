@@ -18,11 +18,13 @@ The validator is stateful (last good price, last accepted time) and cheap: a han
 comparisons per event. Use one per stream: one per venue runner, one per recording, one per
 simulator source.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from core.events import Event, Liquidation, MarkPrice, OpenInterest, Trade
 
@@ -138,16 +140,31 @@ class EventValidator:
         lim = self.limits
         if t is MarkPrice:
             price = ev.mark
-            if not (type(price) is float and lim.min_price <= price <= lim.max_price
-                    and ev.index is None and ev.next_funding_ts is None
-                    and (ev.funding_rate is None or (type(ev.funding_rate) is float
-                                                     and -lim.max_abs_funding <= ev.funding_rate <= lim.max_abs_funding))
-                    and type(ev.funding_interval_h) is float and 0.0 < ev.funding_interval_h <= 720.0):
+            if not (
+                type(price) is float
+                and lim.min_price <= price <= lim.max_price
+                and ev.index is None
+                and ev.next_funding_ts is None
+                and (
+                    ev.funding_rate is None
+                    or (
+                        type(ev.funding_rate) is float
+                        and -lim.max_abs_funding <= ev.funding_rate <= lim.max_abs_funding
+                    )
+                )
+                and type(ev.funding_interval_h) is float
+                and 0.0 < ev.funding_interval_h <= 720.0
+            ):
                 return False
         elif t is Trade or t is Liquidation:
             price, qty = ev.price, ev.qty
-            if not (type(price) is float and lim.min_price <= price <= lim.max_price
-                    and type(qty) is float and 0.0 <= qty <= lim.max_qty and qty * price <= lim.max_usd):
+            if not (
+                type(price) is float
+                and lim.min_price <= price <= lim.max_price
+                and type(qty) is float
+                and 0.0 <= qty <= lim.max_qty
+                and qty * price <= lim.max_usd
+            ):
                 return False
             if t is Liquidation:
                 if not (ev.side in ("long", "short") and type(ev.usd) is float and 0.0 <= ev.usd <= lim.max_usd):
@@ -157,8 +174,11 @@ class EventValidator:
         else:
             return False  # open interest and anything else: the detailed path
         t_recv, t_event = ev.ts_recv, ev.ts_event
-        if not (type(t_recv) is float and type(t_event) is float
-                and -lim.max_event_lag_s <= t_event - t_recv <= lim.max_event_ahead_s):
+        if not (
+            type(t_recv) is float
+            and type(t_event) is float
+            and -lim.max_event_lag_s <= t_event - t_recv <= lim.max_event_ahead_s
+        ):
             return False
         last_ts = self._last_ts
         if last_ts is not None and not (last_ts - lim.max_backwards_s <= t_recv <= last_ts + lim.max_gap_s):

@@ -1,4 +1,5 @@
 """Small builders with defaults, so tests say only what matters to them."""
+
 from __future__ import annotations
 
 from core.clock import SimClock
@@ -11,7 +12,9 @@ T0 = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 BTC = "BTC-USDT-PERP"
 
 
-def liq(ts: float, usd: float, side: str = "long", price: float = 60_000.0, market: str = BTC, venue: str = "sim") -> Liquidation:
+def liq(
+    ts: float, usd: float, side: str = "long", price: float = 60_000.0, market: str = BTC, venue: str = "sim"
+) -> Liquidation:
     return Liquidation(venue, market, market.split("-")[0] + "USDT", side, price, usd / price, usd, ts, ts)  # type: ignore[arg-type]
 
 

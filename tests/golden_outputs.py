@@ -18,6 +18,7 @@ Regenerate the golden deliberately (after an intended behaviour change) with:
 
     PYTHONPATH=$PWD /work/venv/bin/python -m tests.golden_outputs --write
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,8 +30,18 @@ from pathlib import Path
 GOLDEN = Path(__file__).parent / "golden" / "engine_outputs.json"
 SECONDS = 100.0  # of the crash, from 20 s before its onset
 SHARDS = 4
-RECORDED = ("SignalRaised", "SignalEnded", "RiskBlocked", "OrderSubmitted", "OrderFilled", "OrderRejected",
-            "PositionOpened", "PositionClosed", "WatchStarted", "WatchEnded")
+RECORDED = (
+    "SignalRaised",
+    "SignalEnded",
+    "RiskBlocked",
+    "OrderSubmitted",
+    "OrderFilled",
+    "OrderRejected",
+    "PositionOpened",
+    "PositionClosed",
+    "WatchStarted",
+    "WatchEnded",
+)
 
 
 def _canon(x):
@@ -52,15 +63,17 @@ def golden_input():
     """(ts, kind, payload) in receive order: kind "frame" (venue index, raw text) or "event"."""
     from core.events import Liquidation, MarkPrice, OpenInterest
     from core.feeds.symbols import binance_market, bybit_market
-    from tui.bench.streams import CRASH_ONSET_S, VENUE_NAMES, render, shard_symbol
     from core.sim.market_sim import Simulator
+    from tui.bench.streams import CRASH_ONSET_S, VENUE_NAMES, render, shard_symbol
 
     sim = Simulator("crash", seed=7, markets=50)
     for _ in sim.run(CRASH_ONSET_S - 20.0, chunk=30.0):
         pass
     events = list(sim.run(SECONDS, chunk=30.0))
     stream = render([e for e in events if isinstance(e, (Liquidation, MarkPrice))], shards=SHARDS)
-    items: list[tuple[float, int, str, object]] = [(t, 0, "frame", (v, r)) for t, v, r in zip(stream.ts, stream.venue, stream.raw, strict=True)]
+    items: list[tuple[float, int, str, object]] = [
+        (t, 0, "frame", (v, r)) for t, v, r in zip(stream.ts, stream.venue, stream.raw, strict=True)
+    ]
     for e in events:
         if not isinstance(e, OpenInterest):
             continue
@@ -78,21 +91,34 @@ def busy_config():
     from core.config import Config
 
     cfg = Config()
-    cfg.risk = dataclasses.replace(cfg.risk, max_trades_per_market_per_day=1000, max_open_positions=1000,
-                                   max_notional_per_trade_usd=1e12, max_total_notional_usd=1e15,
-                                   daily_loss_limit_usd=1e15, cooldown_after_stop_s=0.0, block_on_stale_feed=False)
+    cfg.risk = dataclasses.replace(
+        cfg.risk,
+        max_trades_per_market_per_day=1000,
+        max_open_positions=1000,
+        max_notional_per_trade_usd=1e12,
+        max_total_notional_usd=1e15,
+        daily_loss_limit_usd=1e15,
+        cooldown_after_stop_s=0.0,
+        block_on_stale_feed=False,
+    )
     cfg.exits = dataclasses.replace(cfg.exits, max_hold_s=2.0)
-    cfg.signal = dataclasses.replace(cfg.signal, rearm_after_s=1.0, entry_delay_min_s=2.0, entry_delay_max_s=8.0,
-                                     window_min_usd=1_000_000.0, score_min=5.0)
+    cfg.signal = dataclasses.replace(
+        cfg.signal,
+        rearm_after_s=1.0,
+        entry_delay_min_s=2.0,
+        entry_delay_max_s=8.0,
+        window_min_usd=1_000_000.0,
+        score_min=5.0,
+    )
     return cfg
 
 
 def run_engine(cfg, items) -> dict:
     """Replay `items` through parsers + engine (heatmap on, full-auto); the outputs and a summary."""
-    from core.heatmap.model import estimated_fuel_map
     from core.clock import SimClock
     from core.engine import Engine
     from core.feeds.registry import make_parser
+    from core.heatmap.model import estimated_fuel_map
     from tui.bench.streams import VENUE_NAMES
 
     clock = SimClock(items[0][0])
@@ -156,8 +182,15 @@ def main(argv: list[str]) -> int:
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(json.dumps(res, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"wrote {GOLDEN}")
-    print(json.dumps({k: ({kk: vv for kk, vv in v.items() if kk != "first_outputs"} if isinstance(v, dict) else v)
-                      for k, v in res.items()}, indent=1))
+    print(
+        json.dumps(
+            {
+                k: ({kk: vv for kk, vv in v.items() if kk != "first_outputs"} if isinstance(v, dict) else v)
+                for k, v in res.items()
+            },
+            indent=1,
+        )
+    )
     return 0
 
 

@@ -1,9 +1,10 @@
 """Test-only venue for the connection runner: a tiny parser and a real websocket server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
@@ -32,8 +33,18 @@ class SeqParser:
             return [obj["missing"]]  # KeyError: a bug, not a malformed frame
         if "seq" not in obj:
             return []
-        return [Trade("testvenue", "BTC-USDT-PERP", "BTCUSDT", 100.0 + obj["seq"], 1.0, "buy",
-                      ts_event=obj.get("t", ts_recv - 0.05), ts_recv=ts_recv)]
+        return [
+            Trade(
+                "testvenue",
+                "BTC-USDT-PERP",
+                "BTCUSDT",
+                100.0 + obj["seq"],
+                1.0,
+                "buy",
+                ts_event=obj.get("t", ts_recv - 0.05),
+                ts_recv=ts_recv,
+            )
+        ]
 
 
 def ack_reply(raw: str) -> str | None:
@@ -60,7 +71,7 @@ class LocalVenue:
         self.paths.append(ws.request.path)
         await self._handler(ws, index)
 
-    async def __aenter__(self) -> "LocalVenue":
+    async def __aenter__(self) -> LocalVenue:
         self._server = await serve(self._serve_one, "127.0.0.1", 0)
         return self
 

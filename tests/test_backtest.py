@@ -1,4 +1,5 @@
 """Backtest, normalize and split on short simulated recordings."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,18 @@ def crash_file(tmp_path_factory):
 def test_backtest_report_has_the_documented_fields(crash_file, capsys):
     assert main(["backtest", str(crash_file), "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
-    for key in ("trades", "win_rate", "win_rate_ci95", "avg_r", "pnl", "fees", "max_drawdown", "exits", "tiers", "signals"):
+    for key in (
+        "trades",
+        "win_rate",
+        "win_rate_ci95",
+        "avg_r",
+        "pnl",
+        "fees",
+        "max_drawdown",
+        "exits",
+        "tiers",
+        "signals",
+    ):
         assert key in rep
     assert [t["tier"] for t in rep["tiers"]] == ["<5", "5-7", "7-8", "8-9", "9-10"]
     assert rep["signals"] > 0 and rep["trades"] > 0, "a crash should produce cascades the engine trades"
@@ -82,16 +94,33 @@ def test_split_out_of_sample_data_cannot_change_in_sample_figures(crash_file):
 
 def test_normalize_prints_one_event_per_line_and_counts_bad_lines(tmp_path, capsys):
     p = tmp_path / "mixed.jsonl"
-    good = {"kind": "liquidation", "venue": "sim", "market": "BTC-USDT-PERP", "symbol": "BTCUSDT", "side": "long",
-            "price": 60000.0, "qty": 1.0, "usd": 60000.0, "ts_event": 1695714031.0, "ts_recv": 1695714031.0}
-    binance = ('{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1695714031883,"o":{"s":"BTCUSDT","S":"SELL",'
-               '"o":"LIMIT","f":"IOC","q":"0.115","p":"26142.12","ap":"26245.10","X":"FILLED","l":"0.115","z":"0.115","T":1695714031881}}}')
-    p.write_text("\n".join([
-        json.dumps({"ts": 1695714031.0, "venue": "sim", "msg": good}),
-        "this is not json",
-        json.dumps({"ts": 1695714032.0, "venue": "binance", "msg": binance}),
-        json.dumps({"ts": 1695714033.0, "venue": "binance", "msg": "{\"stream\": 5}"}),
-    ]) + "\n")
+    good = {
+        "kind": "liquidation",
+        "venue": "sim",
+        "market": "BTC-USDT-PERP",
+        "symbol": "BTCUSDT",
+        "side": "long",
+        "price": 60000.0,
+        "qty": 1.0,
+        "usd": 60000.0,
+        "ts_event": 1695714031.0,
+        "ts_recv": 1695714031.0,
+    }
+    binance = (
+        '{"stream":"!forceOrder@arr","data":{"e":"forceOrder","E":1695714031883,"o":{"s":"BTCUSDT","S":"SELL",'
+        '"o":"LIMIT","f":"IOC","q":"0.115","p":"26142.12","ap":"26245.10","X":"FILLED","l":"0.115","z":"0.115","T":1695714031881}}}'
+    )
+    p.write_text(
+        "\n".join(
+            [
+                json.dumps({"ts": 1695714031.0, "venue": "sim", "msg": good}),
+                "this is not json",
+                json.dumps({"ts": 1695714032.0, "venue": "binance", "msg": binance}),
+                json.dumps({"ts": 1695714033.0, "venue": "binance", "msg": '{"stream": 5}'}),
+            ]
+        )
+        + "\n"
+    )
     assert main(["normalize", str(p)]) == 0
     out, err = capsys.readouterr()
     events = [json.loads(line) for line in out.splitlines()]

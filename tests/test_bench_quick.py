@@ -1,5 +1,6 @@
 """`liqhunt bench --quick --json` keeps working: every benchmark runs at toy sizes and reports
 positive figures. No timing is asserted: benchmarks print figures, they do not pass or fail."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def quick() -> dict:
-    out = subprocess.run([sys.executable, "-m", "tui.cli", "bench", "--quick", "--json"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=180)
+    out = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "bench", "--quick", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout)
 

@@ -1,6 +1,7 @@
 """Bybit v5 as it is today: account-wide margin mode on unified accounts (read, never switched),
 fees from cumFeeDetail, order look-up falling back to history, HTTP 403 as a block, not a rate
 limit. Against the local fake Bybit; nothing here reaches the venue."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,9 @@ async def test_unified_account_in_another_margin_mode_is_refused_and_left_alone(
         assert r.fake.account_margin_mode == "REGULAR_MARGIN"
 
 
-@pytest.mark.parametrize("wanted,account", [("cross", "REGULAR_MARGIN"), ("cross", "PORTFOLIO_MARGIN"),
-                                            ("isolated", "ISOLATED_MARGIN")])
+@pytest.mark.parametrize(
+    "wanted,account", [("cross", "REGULAR_MARGIN"), ("cross", "PORTFOLIO_MARGIN"), ("isolated", "ISOLATED_MARGIN")]
+)
 async def test_unified_account_already_in_the_wanted_mode_only_gets_leverage(wanted, account):
     async with rig("bybit", start=False, margin_mode=wanted) as r:
         r.fake.account_margin_mode = account
@@ -70,8 +72,11 @@ async def test_filled_order_unknown_to_realtime_after_a_venue_restart_is_found_i
         await r.settle()
         cid = r.broker.client_id(order)
         r.fake.restart()  # realtime forgets closed orders
-        assert (await r.broker._call("GET", "/v5/order/realtime", {"category": "linear", "symbol": "BTCUSDT",
-                                                                   "orderLinkId": cid}))["list"] == []
+        assert (
+            await r.broker._call(
+                "GET", "/v5/order/realtime", {"category": "linear", "symbol": "BTCUSDT", "orderLinkId": cid}
+            )
+        )["list"] == []
         rep = await r.broker._query_order("BTCUSDT", cid)
         assert rep.status == "filled" and rep.filled_qty == pytest.approx(0.01) and rep.fee > 0
         assert r.fake.calls("GET", "/v5/order/history")
@@ -83,7 +88,9 @@ async def test_http_403_is_reported_as_a_block_and_not_retried_as_a_rate_limit()
         order = submit_entry(r.engine, "buy", 0.01)
         await r.settle()
         assert order.status == "rejected"
-        assert "403" in order.reject_reason and "geo-block" in order.reject_reason and "not retried" in order.reject_reason
+        assert (
+            "403" in order.reject_reason and "geo-block" in order.reject_reason and "not retried" in order.reject_reason
+        )
         assert len(r.entry_posts()) == 1 and r.position() == 0  # sent once, never again
         assert r.broker.gate.wait_s() == 0  # not taken for a rate limit: nothing else is held back
         assert BTC not in r.engine.positions

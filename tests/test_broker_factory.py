@@ -1,4 +1,5 @@
 """Broker choice, the live guard and the typed confirmation."""
+
 from __future__ import annotations
 
 import pytest
@@ -57,8 +58,14 @@ def test_confirm_live_requires_typing_the_venue():
 def _fake_broker(venue: str, server_url: str):
     from tests.fake_exchange.harness import fast_settings
 
-    return make_broker(venue, True, Config(), keys=ApiKeys(API_KEY, SECRET, venue), base_url=server_url,
-                       settings=fast_settings(stream_url=""))
+    return make_broker(
+        venue,
+        True,
+        Config(),
+        keys=ApiKeys(API_KEY, SECRET, venue),
+        base_url=server_url,
+        settings=fast_settings(stream_url=""),
+    )
 
 
 @pytest.mark.parametrize("venue", ["binance", "bybit"])
@@ -73,8 +80,14 @@ async def test_refused_confirmation_sends_nothing_at_all(venue):
         printed: list[str] = []
         try:
             with pytest.raises(NotConfirmed):
-                await open_live_broker(broker, venue, {"max notional per trade": 500}, needs_confirmation=True,
-                                       input_fn=lambda _: "no", print_fn=printed.append)
+                await open_live_broker(
+                    broker,
+                    venue,
+                    {"max notional per trade": 500},
+                    needs_confirmation=True,
+                    input_fn=lambda _: "no",
+                    print_fn=printed.append,
+                )
         finally:
             await broker.aclose()
     assert fake.log == []  # not even a public GET: the fake records every request it gets
@@ -102,8 +115,9 @@ async def test_margin_and_leverage_are_set_only_after_the_typed_yes(venue):
     with FakeServer(fake) as server:
         broker = _fake_broker(venue, server.url)
         try:
-            summary = await open_live_broker(broker, venue, {}, needs_confirmation=True, input_fn=type_venue,
-                                             print_fn=lambda _: None)
+            summary = await open_live_broker(
+                broker, venue, {}, needs_confirmation=True, input_fn=type_venue, print_fn=lambda _: None
+            )
         finally:
             await broker.aclose()
     assert summary["wallet_usdt"] > 0

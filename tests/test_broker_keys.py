@@ -1,4 +1,5 @@
 """Keys come from the environment or an owner-only file, and never show up anywhere."""
+
 from __future__ import annotations
 
 import logging
@@ -75,6 +76,7 @@ async def test_secret_never_in_logs_reprs_errors_or_results(venue, caplog):
         await r.settle()
         r.fake.faults.add(*r.order_path, "margin")
         from core.engine_commands import Flatten
+
         r.engine.submit(Flatten("BTC-USDT-PERP"))
         await r.settle()
         seen += [repr(r.broker), str(r.broker.__dict__.get("_keys")), repr(r.engine.trades)]
@@ -90,6 +92,6 @@ async def test_secret_never_in_logs_reprs_errors_or_results(venue, caplog):
             await bad.broker.account_summary()
         pass_through += [str(e.value), repr(e.value)]
     assert all(pass_through)  # the failures happened and said something
-    assert (venue == 'binance') or '***' in pass_through[0]  # Bybit echoes the signed string: redacted
+    assert (venue == "binance") or "***" in pass_through[0]  # Bybit echoes the signed string: redacted
     blob = "\n".join(seen + pass_through + [rec.getMessage() for rec in caplog.records] + [caplog.text])
     assert SECRET not in blob and API_KEY not in blob and "wrong-secret-0000" not in blob

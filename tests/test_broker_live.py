@@ -1,6 +1,7 @@
 """Live brokers against the local fake venues: the order life cycle, the faults, reconciliation.
 
 Every test talks to a fake exchange on 127.0.0.1; nothing here can reach a real venue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,7 +48,9 @@ async def test_entry_fills_at_venue_price_with_venue_fee_and_places_both_exits(v
         assert r.engine.fees_paid == pytest.approx(0.01 * 60_123.4 * r.fake.ledger.fee_rate)  # from the venue
         exits = _stop_and_tp(r)
         assert set(exits) == {"stop", "tp"}
-        assert exits["stop"] == pytest.approx(round(pos.stop_price, 1)) and exits["tp"] == pytest.approx(round(pos.take_profit_price, 1))
+        assert exits["stop"] == pytest.approx(round(pos.stop_price, 1)) and exits["tp"] == pytest.approx(
+            round(pos.take_profit_price, 1)
+        )
         assert r.position() == pytest.approx(0.01)
         if venue == "binance":
             for a in r.open_exits():  # algo orders: close the position on the mark, no qty/reduceOnly
@@ -139,7 +142,9 @@ async def test_flatten_all_uses_venue_state_retries_failures_and_reports(venue):
         assert r.position("BTCUSDT") == 0 and r.position("ETHUSDT") == 0 and r.open_exits() == []
         assert any("flatten attempt 1 incomplete" in a for a in r.broker.alerts)
         if venue == "binance":  # stops live only in the algo book: both cancel endpoints every time
-            assert r.fake.calls("DELETE", "/fapi/v1/allOpenOrders") and r.fake.calls("DELETE", "/fapi/v1/algoOpenOrders")
+            assert r.fake.calls("DELETE", "/fapi/v1/allOpenOrders") and r.fake.calls(
+                "DELETE", "/fapi/v1/algoOpenOrders"
+            )
         r.engine.tick()
         assert r.engine.positions == {} and r.engine.trades[-1].reason == "kill"
 
@@ -246,8 +251,10 @@ async def test_insufficient_margin_is_a_rejection_with_the_venue_reason(venue):
         assert r.engine.pending_entries == {} and r.position() == 0
 
 
-@pytest.mark.parametrize("qty,price,why", [(0.0004, 60_000.0, "below the minimum"), (0.0015, 60_000.0, "notional"),
-                                           (1.0, 60_000.0, "hard cap")])
+@pytest.mark.parametrize(
+    "qty,price,why",
+    [(0.0004, 60_000.0, "below the minimum"), (0.0015, 60_000.0, "notional"), (1.0, 60_000.0, "hard cap")],
+)
 async def test_orders_outside_filters_or_caps_are_refused_before_sending(venue, qty, price, why):
     async with rig(venue) as r:
         o = submit_entry(r.engine, "buy", qty, price)
@@ -331,7 +338,8 @@ async def test_a_periodic_resize_is_journaled_so_a_restart_restores_the_venue_si
         j.open_session("auto", [venue], r.engine.cfg, "live")
         j.attach(r.engine)
         loop, _ = await ReconcileLoop.after_startup(
-            r.engine, r.broker, on_report=lambda rep: record_reconciliation(j, r.engine, rep))
+            r.engine, r.broker, on_report=lambda rep: record_reconciliation(j, r.engine, rep)
+        )
         try:
             await _open_long(r)
             r.fake.ledger.set_position("BTCUSDT", 0.015, 60_000.0)  # a manual add on the venue's site

@@ -1,4 +1,5 @@
 """The rate gate reads the venues' headers and holds requests back instead of hammering."""
+
 from __future__ import annotations
 
 import time

@@ -1,14 +1,23 @@
 """Signing matches the venues' documented algorithms, pinned by test vectors."""
+
 from __future__ import annotations
 
 from core.brokers.signing import (
-    binance_signature, binance_signed_query, bybit_headers, bybit_json_body, bybit_signature, encode_params, hmac_sha256_hex,
+    binance_signature,
+    binance_signed_query,
+    bybit_headers,
+    bybit_json_body,
+    bybit_signature,
+    encode_params,
+    hmac_sha256_hex,
 )
 from tests.fake_exchange.hmac_check import hmac_sha256_hex as independent_hmac
 
 # Binance API docs, "SIGNED (TRADE, USER_DATA, AND MARGIN) Endpoint security", HMAC example
 BINANCE_SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
-BINANCE_QUERY = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+BINANCE_QUERY = (
+    "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+)
 BINANCE_SIG = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
 
 
@@ -38,7 +47,12 @@ def test_bybit_signature_is_timestamp_key_window_payload():
     assert sig == independent_hmac(secret.encode(), f"{ts}{key}{window}{payload}".encode())
     assert len(sig) == 64 and sig == sig.lower()
     h = bybit_headers(key, secret, ts, window, payload)
-    assert h == {"X-BAPI-API-KEY": key, "X-BAPI-TIMESTAMP": str(ts), "X-BAPI-RECV-WINDOW": str(window), "X-BAPI-SIGN": sig}
+    assert h == {
+        "X-BAPI-API-KEY": key,
+        "X-BAPI-TIMESTAMP": str(ts),
+        "X-BAPI-RECV-WINDOW": str(window),
+        "X-BAPI-SIGN": sig,
+    }
 
 
 def test_bybit_post_signs_the_exact_compact_json_body():

@@ -2,6 +2,7 @@
 
 The REST watcher is set to 60 s in these tests, so an exit fill that arrives within a couple of
 seconds can only have come from the stream. Nothing here reaches a real venue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,10 @@ def _exit_fills(r) -> list[Fill]:
 
 
 async def _streaming(r) -> None:
-    await until(lambda: r.broker.stream is not None and r.broker.stream.connected.is_set() and r.fake.ws.connected,
-                what="private stream connected")
+    await until(
+        lambda: r.broker.stream is not None and r.broker.stream.connected.is_set() and r.fake.ws.connected,
+        what="private stream connected",
+    )
 
 
 @pytest.mark.parametrize("kind", ["stop", "take_profit"])
@@ -122,8 +125,10 @@ async def test_bybit_bad_auth_is_refused_alerted_redacted_and_polling_goes_on(ca
     caplog.set_level(logging.DEBUG)
     async with rig("bybit", stream=True, watch_interval_s=0.3) as r:
         r.fake.ws_secret = "not-the-secret"  # the venue no longer accepts our stream signature
-        await until(lambda: r.fake.ws.auth_failures >= 1 and any("authentication refused" in a for a in r.broker.alerts),
-                    what="auth refused and alerted")
+        await until(
+            lambda: r.fake.ws.auth_failures >= 1 and any("authentication refused" in a for a in r.broker.alerts),
+            what="auth refused and alerted",
+        )
         assert r.broker.stream is not None and not r.broker.stream.connected.is_set()
         for a in r.broker.alerts:
             assert API_KEY not in a and SECRET not in a
@@ -170,9 +175,23 @@ def test_binance_session_matches_a_triggered_algo_order_whichever_event_comes_fi
     async def nothing(*a):
         return ""
 
-    otu = {"e": "ORDER_TRADE_UPDATE", "o": {"s": "BTCUSDT", "c": "x", "S": "SELL", "o": "MARKET", "x": "TRADE",
-                                             "X": "FILLED", "i": 77, "z": "0.01", "ap": "59000", "n": "0.2",
-                                             "R": True, "ot": "STOP_MARKET"}}
+    otu = {
+        "e": "ORDER_TRADE_UPDATE",
+        "o": {
+            "s": "BTCUSDT",
+            "c": "x",
+            "S": "SELL",
+            "o": "MARKET",
+            "x": "TRADE",
+            "X": "FILLED",
+            "i": 77,
+            "z": "0.01",
+            "ap": "59000",
+            "n": "0.2",
+            "R": True,
+            "ot": "STOP_MARKET",
+        },
+    }
     algo = {"e": "ALGO_UPDATE", "o": {"caid": "lqh-abc-x1sl", "aid": 5, "X": "TRIGGERED", "ai": "77"}}
     s = BinanceSession("ws://x", nothing, nothing)
     assert [f.algo_client_id for f in s.handle(algo) + s.handle(otu)] == ["lqh-abc-x1sl"]
@@ -184,12 +203,25 @@ def test_binance_session_matches_a_triggered_algo_order_whichever_event_comes_fi
 
 def test_bybit_session_builds_one_fill_from_partial_executions_and_ignores_repeats():
     s = BybitSession("ws://x", API_KEY, SECRET, lambda: 0)
-    part = {"category": "linear", "symbol": "BTCUSDT", "orderId": "o1", "orderLinkId": "lqh-a-x1tp", "side": "Sell",
-            "execType": "Trade", "stopOrderType": "Stop"}
-    m1 = {"topic": "execution", "data": [part | {"execId": "e1", "execQty": "0.004", "execPrice": "100", "execFee": "0.1",
-                                                 "leavesQty": "0.006"}]}
-    m2 = {"topic": "execution", "data": [part | {"execId": "e2", "execQty": "0.006", "execPrice": "110", "execFee": "0.2",
-                                                 "leavesQty": "0"}]}
+    part = {
+        "category": "linear",
+        "symbol": "BTCUSDT",
+        "orderId": "o1",
+        "orderLinkId": "lqh-a-x1tp",
+        "side": "Sell",
+        "execType": "Trade",
+        "stopOrderType": "Stop",
+    }
+    m1 = {
+        "topic": "execution",
+        "data": [
+            part | {"execId": "e1", "execQty": "0.004", "execPrice": "100", "execFee": "0.1", "leavesQty": "0.006"}
+        ],
+    }
+    m2 = {
+        "topic": "execution",
+        "data": [part | {"execId": "e2", "execQty": "0.006", "execPrice": "110", "execFee": "0.2", "leavesQty": "0"}],
+    }
     assert s.handle(m1) == [] and s.handle(m1) == []
     (f,) = s.handle(m2)
     assert f.qty == pytest.approx(0.01) and f.avg_price == pytest.approx(106.0) and f.fee == pytest.approx(0.3)
@@ -209,8 +241,9 @@ async def test_binance_private_stream_uses_the_query_route_with_its_events():
     async with rig("binance", stream=True) as r:
         await _streaming(r)
         (target,) = r.fake.stream_urls
-        assert target == (f"/private/ws?listenKey={r.fake.listen_key}"
-                          "&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE/ALGO_UPDATE")
+        assert target == (
+            f"/private/ws?listenKey={r.fake.listen_key}&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE/ALGO_UPDATE"
+        )
         assert r.fake.ws.silent_accepted == 0
 
 
@@ -225,8 +258,10 @@ async def test_fake_binance_serves_user_data_only_on_the_query_route():
         listen_key = await r.broker._listen_key()  # POST /fapi/v1/listenKey, as the broker does it
         with FakeWsServer(r.fake) as ws_server:
             base = ws_server.url
-            async with connect(f"{base}/private/ws/{listen_key}") as legacy, \
-                    connect(f"{base}/private/ws?listenKey={listen_key}&events=ORDER_TRADE_UPDATE") as routed:
+            async with (
+                connect(f"{base}/private/ws/{listen_key}") as legacy,
+                connect(f"{base}/private/ws?listenKey={listen_key}&events=ORDER_TRADE_UPDATE") as routed,
+            ):
                 await until(lambda: r.fake.ws.connected == 1 and r.fake.ws.silent_accepted == 1, what="both connected")
                 submit_entry(r.engine, "buy", 0.01)
                 await r.settle()
@@ -257,8 +292,9 @@ async def test_exchange_stop_is_reported_by_the_stream_with_no_poll_at_all(venue
 
 async def test_silent_private_stream_is_counted_alerted_reconnected_and_polling_takes_over(venue, caplog):
     caplog.set_level(logging.WARNING)
-    async with rig(venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0,
-                   stream_silence_s=0.3) as r:
+    async with rig(
+        venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0, stream_silence_s=0.3
+    ) as r:
         r.fake.stream_silent = True  # connects and subscribes, then delivers nothing (a wrong route)
         await until(lambda: r.broker.stream.connected.is_set(), what="stream connected")
         sessions = r.broker.stream.sessions
@@ -278,8 +314,9 @@ async def test_silent_private_stream_is_counted_alerted_reconnected_and_polling_
 
 
 async def test_a_stream_that_delivers_again_is_trusted_again(venue):
-    async with rig(venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0,
-                   stream_silence_s=0.3) as r:
+    async with rig(
+        venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0, stream_silence_s=0.3
+    ) as r:
         r.fake.stream_silent = True
         await until(lambda: r.broker.stream.connected.is_set(), what="stream connected")
         await _open_long(r)
@@ -312,10 +349,16 @@ def test_binance_session_reads_account_updates_and_reports_an_exit_rejected_at_t
         return ""
 
     s = BinanceSession("ws://x/private/ws", nothing, nothing)
-    acct = {"e": "ACCOUNT_UPDATE", "E": 1, "T": 1, "a": {"m": "ORDER", "B": [], "P": [
-        {"s": "BTCUSDT", "pa": "-0.020", "ep": "60000", "ps": "BOTH"}]}}
+    acct = {
+        "e": "ACCOUNT_UPDATE",
+        "E": 1,
+        "T": 1,
+        "a": {"m": "ORDER", "B": [], "P": [{"s": "BTCUSDT", "pa": "-0.020", "ep": "60000", "ps": "BOTH"}]},
+    }
     assert s.handle(acct) == [PositionUpdate("BTCUSDT", -0.02)] and s.positions == {"BTCUSDT": -0.02}
-    gone = s.handle({"e": "ALGO_UPDATE", "T": 1, "E": 1, "o": {"caid": "lqh-a-x1sl", "aid": 9, "X": "REJECTED", "ai": ""}})
+    gone = s.handle(
+        {"e": "ALGO_UPDATE", "T": 1, "E": 1, "o": {"caid": "lqh-a-x1sl", "aid": 9, "X": "REJECTED", "ai": ""}}
+    )
     assert [(g.client_id, g.status) for g in gone] == [("lqh-a-x1sl", "rejected")]
 
 
@@ -335,8 +378,9 @@ async def test_position_changed_on_the_venue_behind_our_back_is_reconciled_at_on
     from core.brokers.reconcile import startup_reconcile
     from core.brokers.reconcile_loop import ReconcileLoop
 
-    async with rig(venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0,
-                   reconcile_interval_s=3600.0) as r:
+    async with rig(
+        venue, stream=True, watch_interval_s=0.05, stream_watch_interval_s=3600.0, reconcile_interval_s=3600.0
+    ) as r:
         await _streaming(r)
         await startup_reconcile(r.engine, r.broker)
         loop = ReconcileLoop(r.engine, r.broker)
@@ -349,8 +393,11 @@ async def test_position_changed_on_the_venue_behind_our_back_is_reconciled_at_on
         else:
             r.fake.push_position("BTCUSDT")
         await until(lambda: r.engine.positions[BTC].qty == pytest.approx(0.004), timeout=3.0, what="resized")
-        await until(lambda: r.broker.tracked.get(BTC) is not None and r.broker.tracked[BTC].qty == pytest.approx(0.004),
-                    timeout=3.0, what="exits re-placed for the new size")
+        await until(
+            lambda: r.broker.tracked.get(BTC) is not None and r.broker.tracked[BTC].qty == pytest.approx(0.004),
+            timeout=3.0,
+            what="exits re-placed for the new size",
+        )
         await loop.stop()
 
 

@@ -3,6 +3,7 @@
 Binance keeps a client order id unique only among *open* orders, and a filled order can answer
 -2013 for a while: a resend after one failed look-up is a second position. Every test here runs
 against the local fake venues; the fake records every request it got."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The `liqhunt` command: one composition root (tui.cli) over core's screenless commands and the
 console's, one console opener for demo / replay / run, and a version."""
+
 from __future__ import annotations
 
 import subprocess
@@ -43,7 +44,12 @@ def test_core_cli_never_loads_the_screen():
 @pytest.mark.parametrize("command", [["demo", "--warmup", "0"], ["run", "--venues", "binance"]])
 def test_every_console_command_names_an_unknown_theme_in_one_line(command, tmp_path, capsys):
     # run included: it opens the console through the same opener (no connection is made before the theme check)
-    rc = main([*command, "--theme", "nope", "--journal", str(tmp_path / "j.sqlite"), "--cache-dir", str(tmp_path)]
-              if command[0] == "run" else [*command, "--theme", "nope"])
+    rc = main(
+        [*command, "--theme", "nope", "--journal", str(tmp_path / "j.sqlite"), "--cache-dir", str(tmp_path)]
+        if command[0] == "run"
+        else [*command, "--theme", "nope"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
-    assert rc == 2 and len(err) == 1 and err[0].startswith(f"liqhunt {command[0]}: error: --theme: unknown theme 'nope'")
+    assert (
+        rc == 2 and len(err) == 1 and err[0].startswith(f"liqhunt {command[0]}: error: --theme: unknown theme 'nope'")
+    )

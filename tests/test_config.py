@@ -1,4 +1,5 @@
 """Config: defaults round-trip, and bad files name the key and the reason."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,15 +14,18 @@ def test_defaults_round_trip_through_toml(tmp_path):
     assert load_config(p) == Config()
 
 
-@pytest.mark.parametrize("data,key,reason", [
-    ({"risk": {"max_open_positions": -1}}, "risk.max_open_positions", "≥ 0"),
-    ({"risk": {"max_open_positionz": 3}}, "risk.max_open_positionz", "unknown key"),
-    ({"riskk": {}}, "riskk", "unknown section"),
-    ({"signal": {"score_min": "seven"}}, "signal.score_min", "must be a number"),
-    ({"filters": {"sides": ["up"]}}, "filters.sides", "'up' is not one of"),
-    ({"exits": {"stop_min_pct": 2.0, "stop_max_pct": 1.0}}, "exits.stop_min_pct", "must not exceed"),
-    ({"risk": {"block_on_stale_feed": 1}}, "risk.block_on_stale_feed", "true or false"),
-])
+@pytest.mark.parametrize(
+    "data,key,reason",
+    [
+        ({"risk": {"max_open_positions": -1}}, "risk.max_open_positions", "≥ 0"),
+        ({"risk": {"max_open_positionz": 3}}, "risk.max_open_positionz", "unknown key"),
+        ({"riskk": {}}, "riskk", "unknown section"),
+        ({"signal": {"score_min": "seven"}}, "signal.score_min", "must be a number"),
+        ({"filters": {"sides": ["up"]}}, "filters.sides", "'up' is not one of"),
+        ({"exits": {"stop_min_pct": 2.0, "stop_max_pct": 1.0}}, "exits.stop_min_pct", "must not exceed"),
+        ({"risk": {"block_on_stale_feed": 1}}, "risk.block_on_stale_feed", "true or false"),
+    ],
+)
 def test_bad_values_name_the_key_and_reason(data, key, reason):
     with pytest.raises(ConfigError) as e:
         config_from_dict(data)
@@ -54,8 +58,12 @@ def test_unreadable_and_invalid_toml_are_clear_errors(tmp_path):
 def test_live_section_reaches_the_live_broker_settings():
     from core.brokers.factory import settings_from_config
 
-    cfg = config_from_dict({"live": {"default_leverage": 3.0, "leverage": ["BTC-USDT-PERP=5"], "margin_mode": "cross"},
-                            "risk": {"max_notional_per_trade_usd": 1234.0}})
+    cfg = config_from_dict(
+        {
+            "live": {"default_leverage": 3.0, "leverage": ["BTC-USDT-PERP=5"], "margin_mode": "cross"},
+            "risk": {"max_notional_per_trade_usd": 1234.0},
+        }
+    )
     s = settings_from_config(cfg)
     assert s.leverage_for("BTC-USDT-PERP") == 5.0 and s.leverage_for("ETH-USDT-PERP") == 3.0
     assert s.margin_mode == "cross" and s.max_notional_per_trade_usd == 1234.0

@@ -1,11 +1,12 @@
 """docs/configuration.md is generated from the config dataclasses; it must not drift from them."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
+from core.commands import config_cmd
 from core.config import config_reference
 from core.config_doc import configuration_markdown
-from core.commands import config_cmd
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 

@@ -1,4 +1,5 @@
 """docs/console.md's keys and glyphs are generated from the console's own help; they must not drift."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Every test the docs cite as proof (`tests/x.py::test_y`, `::test_y` after it, or a bare
 `test_y` in a table) exists, so a renamed test cannot leave a rail without its proof."""
+
 from __future__ import annotations
 
 import ast
@@ -16,7 +17,8 @@ def _tests_by_file() -> dict[str, set[str]]:
     for path in (ROOT / "tests").rglob("test_*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         out[path.relative_to(ROOT).as_posix()] = {
-            n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+            n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
     return out
 
 

@@ -1,4 +1,5 @@
 """The engine end to end on a scripted cascade: signal timing, entry, stops, exits, modes."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,7 +39,9 @@ def test_auto_mode_enters_a_sell_with_the_documented_size_stop_and_take_profit()
     evs, first, _ = scripted_cascade(T0)
     feed(eng, clock, evs)
     sig = next(e.signal for e in seen if isinstance(e, SignalRaised))
-    expected = size_entry(sig.score.total, sig.window_usd, sig.price, sig.stop_pct, eng.cfg.sizing, eng.instruments[BTC])
+    expected = size_entry(
+        sig.score.total, sig.window_usd, sig.price, sig.stop_pct, eng.cfg.sizing, eng.instruments[BTC]
+    )
     entries = [e.order for e in seen if isinstance(e, OrderSubmitted) and e.order.intent == "entry"]
     assert len(entries) == 1 and entries[0].side == "sell"
     assert entries[0].qty == expected.qty > 0
@@ -97,6 +100,7 @@ def test_max_hold_closes_a_position_that_goes_nowhere():
     evs, first, price = scripted_cascade(T0)
     # keep liquidations alive so exhaustion does not fire first, price flat
     from tests.builders import liq
+
     keep = [liq(T0 + 20 + i, 400_000.0, "long", price) for i in range(0, 700, 2)]
     flat = [mark(T0 + 20 + i, price) for i in range(0, 700, 1)]
     feed(eng, clock, evs + keep + flat)
@@ -212,6 +216,7 @@ def test_fill_prices_include_slippage_and_fees_are_charged():
     evs, _, price = scripted_cascade(T0)
     feed(eng, clock, evs + _fade(T0 + 20, price, 200))
     from core.engine_events import OrderFilled
+
     fills = [e.fill for e in seen if isinstance(e, OrderFilled)]
     assert len(fills) == 2
     assert all(f.fee > 0 and f.slippage_bps > 0 for f in fills)

@@ -1,10 +1,21 @@
 """Every command gets a typed result: callers match on its code, people read its message."""
+
 from __future__ import annotations
 
 import pytest
 
 from core.engine_commands import (
-    MODES, Arm, CommandResult, Confirm, Disarm, Flatten, FlattenAll, Kill, Mode, Reject, ResultCode,
+    MODES,
+    Arm,
+    CommandResult,
+    Confirm,
+    Disarm,
+    Flatten,
+    FlattenAll,
+    Kill,
+    Mode,
+    Reject,
+    ResultCode,
 )
 from core.engine_events import CommandApplied, SignalRaised
 from tests.builders import BTC, T0, feed, make_engine, scripted_cascade

@@ -1,4 +1,5 @@
 """The fade playbook: enters only after exhaustion, with stop and target placed as specified."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 file journal and the Textual app. After each fault the app is up, keys still change the engine,
 every received frame is processed or dropped with a reason, and no position is without a stop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +15,15 @@ import pytest
 from tests.faults.console import console, fast_feeds, finite_state
 from tests.faults.report import FaultRow, record
 from tests.faults.venues import (
-    RestVenue, ScriptedVenue, binance_force_order, binance_marks, bybit_handshake, bybit_liquidations, bybit_ticker,
-    hold, hostile_frames,
+    RestVenue,
+    ScriptedVenue,
+    binance_force_order,
+    binance_marks,
+    bybit_handshake,
+    bybit_liquidations,
+    bybit_ticker,
+    hold,
+    hostile_frames,
 )
 
 VENUES = ("binance", "bybit")
@@ -85,16 +93,26 @@ async def test_feed_drop_mid_burst_reconnects_and_accounts_for_every_frame(tmp_p
                     await rig.until(lambda: rig.health("binance").received >= burst + 1, 15, "first binance burst")
                     cut["binance"].set()
                     await rig.until(lambda: bn.connections >= 2 and by.connections >= 2, 15, "both venues reconnected")
-                    await rig.until(lambda: rig.health("binance").received >= 2 * burst + 2 and rig.engine.liquidations_seen >= 2 * burst + 1000,
-                                    15, "second bursts received")
+                    await rig.until(
+                        lambda: (
+                            rig.health("binance").received >= 2 * burst + 2
+                            and rig.engine.liquidations_seen >= 2 * burst + 1000
+                        ),
+                        15,
+                        "second bursts received",
+                    )
                     await rig.connected(*VENUES)
                     bn.quiet = by.quiet = True
-                    await rig.until(lambda: rig.health("binance").received == bn.sent + rest.ok(), 5, "binance frames all in")
+                    await rig.until(
+                        lambda: rig.health("binance").received == bn.sent + rest.ok(), 5, "binance frames all in"
+                    )
                     row.survived = await rig.responsive()
                     rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
                     assert rig.health("binance").reconnects >= 1 and rig.health("bybit").reconnects >= 1
                     assert rig.health("bybit").received <= by.sent
-                    assert sum(rig.engine.counts[k] for k in ("liquidation", "mark", "open_interest")) == rig.events_delivered(*VENUES)
+                    assert sum(
+                        rig.engine.counts[k] for k in ("liquidation", "mark", "open_interest")
+                    ) == rig.events_delivered(*VENUES)
                     assert rig.engine.liquidations_seen >= 2 * burst + 100 * 10
     assert_accounted(row)
 
@@ -136,13 +154,21 @@ async def test_silent_venue_goes_stale_blocks_entries_then_recovers(tmp_path):
                             blocked.append(ev.rule)
                         elif isinstance(ev, PositionOpened) and "binance" in rig.engine.stale_venues:
                             opened_while_stale.append(ev.position.market)
+
                     rig.engine.subscribe(watch)
-                    await rig.until(lambda: "binance" in rig.engine.stale_venues and rig.engine.feed_states.get("binance") == "stale",
-                                    10, "binance marked stale")
+                    await rig.until(
+                        lambda: (
+                            "binance" in rig.engine.stale_venues and rig.engine.feed_states.get("binance") == "stale"
+                        ),
+                        10,
+                        "binance marked stale",
+                    )
                     burst.set()
                     await rig.until(lambda: "stale_feed" in blocked, 10, "an entry blocked by the stale feed")
                     # the header repaints at the refresh rate, which a loaded machine stretches: wait for it
-                    await rig.until(lambda: "STALE" in str(rig.app.query_one("#header").render()), 10, "STALE in the header")
+                    await rig.until(
+                        lambda: "STALE" in str(rig.app.query_one("#header").render()), 10, "STALE in the header"
+                    )
                     speak.set()
                     await rig.until(lambda: "binance" not in rig.engine.stale_venues, 10, "binance back")
                     assert opened_while_stale == []  # nothing entered while stale
@@ -195,8 +221,14 @@ async def test_burst_of_100000_liquidations_in_10_s_is_counted_in_full(tmp_path)
                     await rig.until(lambda: rig.engine.counts["liquidation"] >= total, 40, "all 100,000 liquidations")
                     took = time.monotonic() - t0
                     bn.quiet = by.quiet = True
-                    await rig.until(lambda: rig.health("binance").received == bn.sent + rest.ok()
-                                    and rig.health("bybit").received == by.sent, 5, "every frame in")
+                    await rig.until(
+                        lambda: (
+                            rig.health("binance").received == bn.sent + rest.ok()
+                            and rig.health("bybit").received == by.sent
+                        ),
+                        5,
+                        "every frame in",
+                    )
                     row.survived = await rig.responsive()
                     rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
                     assert rig.engine.counts["liquidation"] == total
@@ -215,7 +247,7 @@ async def test_flood_of_malformed_and_hostile_messages_is_counted_and_survived(t
         frames = hostile_frames(venue)
         light = [f for f in frames if len(f) < 5_000]
         for r in range(rounds):
-            for f in (frames if r == 0 else light):
+            for f in frames if r == 0 else light:
                 await v.send(ws, f)
             for i in range(5):
                 await v.send(ws, binance_force_order(i) if venue == "binance" else bybit_liquidations(1))
@@ -237,31 +269,51 @@ async def test_flood_of_malformed_and_hostile_messages_is_counted_and_survived(t
         async with ScriptedVenue("binance", play_binance) as bn, ScriptedVenue("bybit", play_bybit) as by:
             async with asyncio.timeout(40):
                 async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
-                    await rig.until(lambda: rig.engine.counts["liquidation"] >= sum(valid.values()) > 0 and bn.connections and row.injected > 100,
-                                    15, "the flood and the valid frames among it")
+                    await rig.until(
+                        lambda: (
+                            rig.engine.counts["liquidation"] >= sum(valid.values()) > 0
+                            and bn.connections
+                            and row.injected > 100
+                        ),
+                        15,
+                        "the flood and the valid frames among it",
+                    )
                     bn.quiet = by.quiet = True
-                    await rig.until(lambda: rig.health("binance").received == bn.sent + rest.ok()
-                                    and rig.health("bybit").received == by.sent, 10, "every frame in")
+                    await rig.until(
+                        lambda: (
+                            rig.health("binance").received == bn.sent + rest.ok()
+                            and rig.health("bybit").received == by.sent
+                        ),
+                        10,
+                        "every frame in",
+                    )
                     row.survived = await rig.responsive()
                     rig.account(row, bn.sent + by.sent + rest.ok(), *VENUES)
                     assert bn.connections == 1 and by.connections == 1  # garbage never costs the connection
                     for reason in ("bad_json", "oversized", "binary_frame", "bad_number"):
                         assert row.dropped[reason] > 0, (reason, dict(row.dropped))
-                    assert sum(rig.engine.counts[k] for k in ("liquidation", "mark", "open_interest")) == rig.events_delivered(*VENUES)
+                    assert sum(
+                        rig.engine.counts[k] for k in ("liquidation", "mark", "open_interest")
+                    ) == rig.events_delivered(*VENUES)
                     assert rig.engine.counts["liquidation"] >= sum(valid.values())
                     assert finite_state(rig.engine)
     assert_accounted(row)
 
 
 async def test_rest_timeouts_and_rate_limits_are_retried_counted_and_survived(tmp_path):
-    from core.feeds import binance as bf, bybit as yf
+    from core.feeds import binance as bf
+    from core.feeds import bybit as yf
     from core.feeds.instruments_cache import write_cache
     from tests.faults.venues import FIXTURES
 
     row = record(FaultRow("REST timeouts, 429/418, 500, junk"))
     cache = tmp_path / "cache"
-    write_cache(cache, "binance", bf.parse_instruments((FIXTURES / "binance_exchange_info.json").read_text()), time.time())
-    write_cache(cache, "bybit", yf.parse_instruments((FIXTURES / "bybit_instruments_info.json").read_text()), time.time())
+    write_cache(
+        cache, "binance", bf.parse_instruments((FIXTURES / "binance_exchange_info.json").read_text()), time.time()
+    )
+    write_cache(
+        cache, "bybit", yf.parse_instruments((FIXTURES / "bybit_instruments_info.json").read_text()), time.time()
+    )
 
     async def play_binance(v, ws, index):
         await heartbeat(v, ws, binance_marks)
@@ -282,10 +334,23 @@ async def test_rest_timeouts_and_rate_limits_are_retried_counted_and_survived(tm
             async with asyncio.timeout(40):
                 async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
                     want = {"rest_timeout", "rest_http_429", "rest_http_418", "rest_http_500"}
-                    await rig.until(lambda: want <= set(rig.health("binance").errors)
-                                    and rig.health("binance").dropped.get("rest_not_json"), 20, "every REST fault seen")
-                    await rig.until(lambda: rig.engine.counts["open_interest"] >= 2 and not rest.faults["/fapi/v1/openInterest"]
-                                    and rig.health("binance").errors.get("rest_timeout") == 2, 15, "open interest flowing again")
+                    await rig.until(
+                        lambda: (
+                            want <= set(rig.health("binance").errors)
+                            and rig.health("binance").dropped.get("rest_not_json")
+                        ),
+                        20,
+                        "every REST fault seen",
+                    )
+                    await rig.until(
+                        lambda: (
+                            rig.engine.counts["open_interest"] >= 2
+                            and not rest.faults["/fapi/v1/openInterest"]
+                            and rig.health("binance").errors.get("rest_timeout") == 2
+                        ),
+                        15,
+                        "open interest flowing again",
+                    )
                     await rig.connected(*VENUES)
                     assert "cached instruments" in rig.source.feeds.instruments["bybit"].reason
                     row.survived = await rig.responsive()
@@ -317,18 +382,26 @@ async def test_journal_turning_read_only_is_reported_and_stops_stay(tmp_path):
         async with ScriptedVenue("binance", play_binance) as bn, ScriptedVenue("bybit", play_bybit) as by:
             async with asyncio.timeout(45):
                 async with console(tmp_path, {"binance": bn.base, "bybit": by.base}, rest.url) as rig:
-                    rig.engine.subscribe(lambda ev: opened.append(ev.position) if isinstance(ev, PositionOpened) else None)
+                    rig.engine.subscribe(
+                        lambda ev: opened.append(ev.position) if isinstance(ev, PositionOpened) else None
+                    )
                     await rig.until(lambda: rig.engine.positions, 15, "a position opened")
                     (first,) = rig.engine.positions.values()
-                    assert rig.journal.query("SELECT stop_price FROM positions_open") == [{"stop_price": first.stop_price}]
+                    assert rig.journal.query("SELECT stop_price FROM positions_open") == [
+                        {"stop_price": first.stop_price}
+                    ]
                     # the disk goes read-only under the writer
-                    ro = sqlite3.connect(f"file:{rig.journal.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None)
+                    ro = sqlite3.connect(
+                        f"file:{rig.journal.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+                    )
                     with rig.journal._lock:
                         rig.journal._writer._conn = ro
                     # the price runs through the short's stop: it closes, and the cascade goes on to a new entry
                     price["px"] = first.stop_price * 1.01 if first.side == "short" else first.stop_price * 0.99
                     await rig.until(lambda: len(opened) >= 2 and rig.engine.positions, 15, "stopped out and re-entered")
-                    await rig.until(lambda: "JOURNAL FAILING" in str(rig.app.query_one("#header").render()), 5, "journal alert")
+                    await rig.until(
+                        lambda: "JOURNAL FAILING" in str(rig.app.query_one("#header").render()), 5, "journal alert"
+                    )
                     assert any("journal cannot write" in m.text for m in rig.app.query_one("#status").history)
                     assert rig.engine.trades and rig.engine.trades[0].reason == "stop"
                     row.survived = await rig.responsive()
@@ -361,20 +434,37 @@ async def test_order_rejects_and_rate_limits_on_a_live_broker_leave_no_position_
     fake = make_fake("binance")
     rejected = []
     with FakeServer(fake) as exchange, RestVenue() as rest:
-        broker = make_broker("binance-testnet", False, trading_config_for_broker(), keys=ApiKeys(API_KEY, SECRET, "binance"),
-                             base_url=exchange.url, settings=fast_settings(), now_fn=WallClock().now)
+        broker = make_broker(
+            "binance-testnet",
+            False,
+            trading_config_for_broker(),
+            keys=ApiKeys(API_KEY, SECRET, "binance"),
+            base_url=exchange.url,
+            settings=fast_settings(),
+            now_fn=WallClock().now,
+        )
         await broker.start()
         fake.faults.add("POST", "/fapi/v1/order", "margin", "429", "418")
         row.injected = 3
         try:
             async with ScriptedVenue("binance", play_binance) as bn:
                 async with asyncio.timeout(40):
-                    async with console(tmp_path, {"binance": bn.base}, rest.url, cfg=trading_config_for_broker(),
-                                       broker=broker, instruments=broker.instruments()) as rig:
+                    async with console(
+                        tmp_path,
+                        {"binance": bn.base},
+                        rest.url,
+                        cfg=trading_config_for_broker(),
+                        broker=broker,
+                        instruments=broker.instruments(),
+                    ) as rig:
                         rig.engine.subscribe(lambda ev: rejected.append(ev) if isinstance(ev, OrderRejected) else None)
                         await rig.until(lambda: rejected, 15, "the entry rejected for margin")
                         assert rejected[0].order.intent == "entry" and not rig.engine.positions
-                        await rig.until(lambda: rig.engine.positions and fake.open_algos(), 20, "the next entry filled with its exchange stop")
+                        await rig.until(
+                            lambda: rig.engine.positions and fake.open_algos(),
+                            20,
+                            "the next entry filled with its exchange stop",
+                        )
                         (pos,) = rig.engine.positions.values()
                         stops = [float(a["triggerPrice"]) for a in fake.open_algos() if a["orderType"] == "STOP_MARKET"]
                         assert stops == [pytest.approx(pos.stop_price, abs=0.1)]

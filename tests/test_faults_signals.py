@@ -1,6 +1,7 @@
 """SIGTERM and SIGKILL on the console process itself (`liqhunt demo --mode auto --journal`),
 run in a pseudo-terminal mid-trade. The journal's own child-process tests cover the engine +
 journal; these cover the console's signal handlers and the restart from what it left behind."""
+
 from __future__ import annotations
 
 import fcntl
@@ -18,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from core.config import dump_config
 from core.clock import SimClock
+from core.config import dump_config
 from core.engine import Engine
 from core.journal import Journal, restore_into
 from tests.faults.console import trading_config
@@ -50,9 +51,33 @@ def _start_console(tmp_path: Path) -> tuple[subprocess.Popen, int, Path]:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 110, 0, 0))
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="110", LINES="30")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "demo", "--scenario", "crash", "--speed", "20", "--warmup", "120",
-         "--markets", "6", "--mode", "auto", "--config", str(cfg), "--journal", str(journal)],
-        cwd=REPO, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "demo",
+            "--scenario",
+            "crash",
+            "--speed",
+            "20",
+            "--warmup",
+            "120",
+            "--markets",
+            "6",
+            "--mode",
+            "auto",
+            "--config",
+            str(cfg),
+            "--journal",
+            str(journal),
+        ],
+        cwd=REPO,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
     os.close(slave)
     return proc, master, journal
 
@@ -76,9 +101,18 @@ def test_signal_mid_trade_on_the_console_keeps_every_position_and_its_stop(tmp_p
     row = record(FaultRow(f"{name} on the console mid-trade", injected=1))
     proc, master, journal = _start_console(tmp_path)
     try:
-        screen = _drain(master, time.monotonic() + WAIT_S,
-                        lambda out: proc.poll() is not None or (b"Risk" in out and b"Positions" in out and
-                                    _rows(journal, "SELECT COUNT(*) FROM positions_open") not in ([], [(0,)])))
+        screen = _drain(
+            master,
+            time.monotonic() + WAIT_S,
+            lambda out: (
+                proc.poll() is not None
+                or (
+                    b"Risk" in out
+                    and b"Positions" in out
+                    and _rows(journal, "SELECT COUNT(*) FROM positions_open") not in ([], [(0,)])
+                )
+            ),
+        )
         # the console is up and a position is committed: the signal lands mid-session, now
         open_rows = _rows(journal, "SELECT market, side, entry_price, stop_price FROM positions_open")
         assert proc.poll() is None, screen.decode(errors="replace")

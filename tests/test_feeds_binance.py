@@ -1,12 +1,13 @@
 """Binance USDⓈ-M parser: force orders (order side), mark/funding, REST open interest."""
+
 from pathlib import Path
 
 import pytest
 
 from core.events import Liquidation, MarkPrice, OpenInterest
 from core.feeds import binance
-from core.feeds.binance import BinanceParser
 from core.feeds.base import ParseError
+from core.feeds.binance import BinanceParser
 from core.feeds.registry import make_parser, parse_recorded
 from core.instruments import Instrument
 
@@ -95,8 +96,11 @@ def test_binance_open_interest_before_any_mark_gives_nothing():
 def test_binance_recorded_rest_open_interest_replays_through_registry():
     parser = make_parser("binance")
     parse_recorded(parser, frame("binance_mark_price_array_raw"), TS)
-    msg = {"rest": "/fapi/v1/openInterest", "params": {"symbol": "BTCUSDT"},
-           "body": binance.decode(frame("binance_open_interest_rest"))}
+    msg = {
+        "rest": "/fapi/v1/openInterest",
+        "params": {"symbol": "BTCUSDT"},
+        "body": binance.decode(frame("binance_open_interest_rest")),
+    }
     [oi] = parse_recorded(parser, msg, TS)
     assert oi.symbol == "BTCUSDT"
 
@@ -111,17 +115,20 @@ def test_binance_subscribe_ack_gives_nothing():
     assert parse("binance_subscribe_ack") == []
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ("{not json", "bad_json"),
-    ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"HOLD","q":"1","p":"1","ap":"1","z":"1","T":1}}', "bad_side"),
-    ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"1","ap":"0","z":"0","T":1}}', "missing_field"),
-    ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"x","p":"1","T":1}}', "bad_number"),
-    ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"NaN","p":"1","T":1}}', "bad_number"),
-    ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"-1","p":"1","T":1}}', "bad_number"),
-    ('{"e":"forceOrder","E":1,"o":"BTCUSDT"}', "bad_type"),
-    ('{"e":"aggTrade","s":"BTCUSDT"}', "unknown_stream"),
-    ('{"e":"markPriceUpdate","s":"BTCUSDT","p":"Infinity","r":"0.0001","T":1}', "bad_number"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("{not json", "bad_json"),
+        ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"HOLD","q":"1","p":"1","ap":"1","z":"1","T":1}}', "bad_side"),
+        ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"1","ap":"0","z":"0","T":1}}', "missing_field"),
+        ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"x","p":"1","T":1}}', "bad_number"),
+        ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"NaN","p":"1","T":1}}', "bad_number"),
+        ('{"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","q":"-1","p":"1","T":1}}', "bad_number"),
+        ('{"e":"forceOrder","E":1,"o":"BTCUSDT"}', "bad_type"),
+        ('{"e":"aggTrade","s":"BTCUSDT"}', "unknown_stream"),
+        ('{"e":"markPriceUpdate","s":"BTCUSDT","p":"Infinity","r":"0.0001","T":1}', "bad_number"),
+    ],
+)
 def test_binance_malformed_frame_raises_parse_error_with_reason(raw, reason):
     with pytest.raises(ParseError) as err:
         binance.BinanceParser().parse(raw, TS)
@@ -131,7 +138,13 @@ def test_binance_malformed_frame_raises_parse_error_with_reason(raw, reason):
 def test_binance_exchange_info_keeps_trading_perpetuals_with_their_filters():
     btc, pepe = binance.parse_instruments(frame("binance_exchange_info"))
     assert (btc.symbol, btc.market, btc.tick_size, btc.lot_size, btc.min_qty, btc.min_notional) == (
-        "BTCUSDT", "BTC-USDT-PERP", 0.1, 0.001, 0.001, 100.0)
+        "BTCUSDT",
+        "BTC-USDT-PERP",
+        0.1,
+        0.001,
+        0.001,
+        100.0,
+    )
     assert pepe.market == "1000PEPE-USDT-PERP"
 
 
@@ -156,20 +169,30 @@ def test_binance_funding_interval_comes_from_funding_info_and_rides_on_the_mark_
     [funding] = [p for p in binance.polls([]) if p.url.endswith("/fapi/v1/fundingInfo")]
     assert funding.interval >= 3600 and funding.first_within is not None and funding.first_within <= 10
     p = BinanceParser()
-    marks = ('{"stream":"!markPrice@arr@1s","data":[{"e":"markPriceUpdate","E":1700000000000,"s":"LPTUSDT",'
-             '"p":"10","i":"10","P":"10","r":"0.0004","T":1700003600000},{"e":"markPriceUpdate","E":1700000000000,'
-             '"s":"BTCUSDT","p":"60000","i":"60000","P":"60000","r":"0.0001","T":1700003600000}]}')
+    marks = (
+        '{"stream":"!markPrice@arr@1s","data":[{"e":"markPriceUpdate","E":1700000000000,"s":"LPTUSDT",'
+        '"p":"10","i":"10","P":"10","r":"0.0004","T":1700003600000},{"e":"markPriceUpdate","E":1700000000000,'
+        '"s":"BTCUSDT","p":"60000","i":"60000","P":"60000","r":"0.0001","T":1700003600000}]}'
+    )
     assert {e.symbol: e.funding_interval_h for e in p.parse(marks, 1.0)} == {"LPTUSDT": 8.0, "BTCUSDT": 8.0}
     # the documented answer lists only symbols off the 8 h default
-    info = [{"symbol": "LPTUSDT", "adjustedFundingRateCap": "0.02000000", "adjustedFundingRateFloor": "-0.02000000",
-             "fundingIntervalHours": 4, "disclaimer": False},
-            {"symbol": "SUSHIUSDT", "fundingIntervalHours": 1}]
+    info = [
+        {
+            "symbol": "LPTUSDT",
+            "adjustedFundingRateCap": "0.02000000",
+            "adjustedFundingRateFloor": "-0.02000000",
+            "fundingIntervalHours": 4,
+            "disclaimer": False,
+        },
+        {"symbol": "SUSHIUSDT", "fundingIntervalHours": 1},
+    ]
     assert p.parse_rest("/fapi/v1/fundingInfo", {}, info, 2.0) == []
     by_symbol = {e.symbol: e for e in p.parse(marks, 3.0)}
     assert by_symbol["LPTUSDT"].funding_interval_h == 4.0 and by_symbol["BTCUSDT"].funding_interval_h == 8.0
     # the engine reads every rate on one 8 h horizon: 0.04 % per 4 h is 0.08 % per 8 h
     from core.config import Config
     from core.market_state import apply_price, new_market_state
+
     st = new_market_state("LPT-USDT-PERP", Config())
     apply_price(st, by_symbol["LPTUSDT"])
     assert abs(st.funding_rate - 0.0008) < 1e-12

@@ -1,6 +1,7 @@
 """Bitget USDT-M futures parser: the UTA v3 liquidation snapshot (position side, USDT amount),
 v3 tickers (mark, funding, OI) and the v2 contracts list. Fixtures: the documented example
 (bitget.com/api-doc/uta/websocket/public/Liquidation-Channel) and shapes from tardis-node's types."""
+
 from pathlib import Path
 
 import orjson
@@ -73,7 +74,10 @@ def test_connections_one_liquidation_subscription_and_text_ping():
     many = [bitget.Instrument("bitget", f"C{i}USDT", f"C{i}-USDT-PERP") for i in range(250)]
     conns = bitget.connections(many)
     assert conns[0].url == "wss://ws.bitget.com/v3/ws/public" and conns[0].ping_frame == "ping"
-    assert orjson.loads(conns[0].subscribe[0]) == {"op": "subscribe", "args": [{"instType": "usdt-futures", "topic": "liquidation"}]}
+    assert orjson.loads(conns[0].subscribe[0]) == {
+        "op": "subscribe",
+        "args": [{"instType": "usdt-futures", "topic": "liquidation"}],
+    }
     symbols = [a["symbol"] for c in conns[1:] for f in c.subscribe for a in orjson.loads(f)["args"]]
     assert sorted(symbols) == sorted(i.symbol for i in many)
     assert conns[0].ping_interval < 30  # Bitget wants a ping at least every 30 s

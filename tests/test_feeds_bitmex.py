@@ -1,4 +1,5 @@
 """BitMEX parser: liquidation table counted once on insert (order side), instrument table merge."""
+
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,9 @@ def test_bitmex_seen_order_memory_is_bounded(monkeypatch):
 
 
 def test_bitmex_several_inserts_in_one_frame_give_several_liquidations():
-    rows = ",".join(f'{{"orderID":"o{i}","symbol":"XBTUSD","side":"Sell","price":100.0,"leavesQty":10}}' for i in range(3))
+    rows = ",".join(
+        f'{{"orderID":"o{i}","symbol":"XBTUSD","side":"Sell","price":100.0,"leavesQty":10}}' for i in range(3)
+    )
     events = bitmex.BitmexParser().parse(f'{{"table":"liquidation","action":"insert","data":[{rows}]}}', TS)
     assert [e.side for e in events] == ["long"] * 3
 
@@ -130,10 +133,14 @@ def test_bitmex_instrument_update_is_merged_into_the_partial():
     assert oi.oi_usd == pytest.approx(450_100_000.0)
 
 
-@pytest.mark.parametrize("raw", [
-    "pong", '{"info":"Welcome to the BitMEX Realtime API.","version":"2.0.0"}',
-    '{"success":true,"subscribe":"liquidation","request":{"op":"subscribe","args":["liquidation"]}}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "pong",
+        '{"info":"Welcome to the BitMEX Realtime API.","version":"2.0.0"}',
+        '{"success":true,"subscribe":"liquidation","request":{"op":"subscribe","args":["liquidation"]}}',
+    ],
+)
 def test_bitmex_pong_welcome_and_subscribe_success_give_nothing(raw):
     assert bitmex.BitmexParser().parse(raw, TS) == []
 
@@ -143,15 +150,30 @@ def test_bitmex_recorded_control_frames_give_nothing(name):
     assert parse(name) == []
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ('{"error":"Unknown table: liquidations","request":{"op":"subscribe"}}', "venue_error"),
-    ('{"table":"orderBookL2","action":"insert","data":[]}', "unknown_stream"),
-    ('{"table":"liquidation","data":[]}', "missing_field"),
-    ('{"table":"liquidation","action":"insert","data":[{"orderID":"x","symbol":"XBTUSD","side":"Short","price":1,"leavesQty":1}]}', "bad_side"),
-    ('{"table":"liquidation","action":"insert","data":[{"orderID":"x","symbol":"XBTUSD","side":"Sell","price":-1,"leavesQty":1}]}', "bad_number"),
-    ('{"table":"liquidation","action":"insert","data":[{"symbol":"XBTUSD","side":"Sell","price":1,"leavesQty":1}]}', "missing_field"),
-    ('{"table":"instrument","action":"update","data":[{"symbol":"XBTUSD","markPrice":1,"fundingTimestamp":"soon","fundingRate":0.1}]}', "bad_time"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ('{"error":"Unknown table: liquidations","request":{"op":"subscribe"}}', "venue_error"),
+        ('{"table":"orderBookL2","action":"insert","data":[]}', "unknown_stream"),
+        ('{"table":"liquidation","data":[]}', "missing_field"),
+        (
+            '{"table":"liquidation","action":"insert","data":[{"orderID":"x","symbol":"XBTUSD","side":"Short","price":1,"leavesQty":1}]}',
+            "bad_side",
+        ),
+        (
+            '{"table":"liquidation","action":"insert","data":[{"orderID":"x","symbol":"XBTUSD","side":"Sell","price":-1,"leavesQty":1}]}',
+            "bad_number",
+        ),
+        (
+            '{"table":"liquidation","action":"insert","data":[{"symbol":"XBTUSD","side":"Sell","price":1,"leavesQty":1}]}',
+            "missing_field",
+        ),
+        (
+            '{"table":"instrument","action":"update","data":[{"symbol":"XBTUSD","markPrice":1,"fundingTimestamp":"soon","fundingRate":0.1}]}',
+            "bad_time",
+        ),
+    ],
+)
 def test_bitmex_malformed_frame_raises_parse_error_with_reason(raw, reason):
     with pytest.raises(ParseError) as err:
         bitmex.BitmexParser().parse(raw, TS)

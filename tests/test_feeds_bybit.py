@@ -1,4 +1,5 @@
 """Bybit v5 linear parser: allLiquidation (position side), retired liquidation topic, tickers merge."""
+
 from pathlib import Path
 
 import orjson
@@ -78,8 +79,10 @@ def test_bybit_ticker_delta_without_mark_or_oi_changes_gives_nothing():
 def test_bybit_ticker_delta_changing_only_open_interest_gives_only_open_interest():
     parser = bybit.BybitParser()
     parse("bybit_tickers_snapshot", parser)
-    delta = ('{"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT",'
-             '"openInterest":"68800","openInterestValue":"1184000000"},"ts":1673272861900}')
+    delta = (
+        '{"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT",'
+        '"openInterest":"68800","openInterestValue":"1184000000"},"ts":1673272861900}'
+    )
     [oi] = parser.parse(delta, TS)
     assert (oi.oi_usd, oi.oi_qty) == (1184000000.0, 68800.0)
 
@@ -112,15 +115,18 @@ def test_bybit_failed_subscription_is_counted_as_a_venue_error():
     assert err.value.reason == "venue_error"
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ("", "bad_json"),
-    ('{"topic":"allLiquidation.BTCUSDT","data":{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"1"}}', "bad_type"),
-    ('{"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Long","v":"1","p":"1"}]}', "bad_side"),
-    ('{"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","p":"1"}]}', "missing_field"),
-    ('{"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"0","p":"1"}]}', "bad_number"),
-    ('{"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT","markPrice":"abc"}}', "bad_number"),
-    ('{"topic":"orderbook.50.BTCUSDT","data":{}}', "unknown_stream"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("", "bad_json"),
+        ('{"topic":"allLiquidation.BTCUSDT","data":{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"1"}}', "bad_type"),
+        ('{"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Long","v":"1","p":"1"}]}', "bad_side"),
+        ('{"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","p":"1"}]}', "missing_field"),
+        ('{"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"0","p":"1"}]}', "bad_number"),
+        ('{"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT","markPrice":"abc"}}', "bad_number"),
+        ('{"topic":"orderbook.50.BTCUSDT","data":{}}', "unknown_stream"),
+    ],
+)
 def test_bybit_malformed_frame_raises_parse_error_with_reason(raw, reason):
     with pytest.raises(ParseError) as err:
         bybit.BybitParser().parse(raw, TS)
@@ -139,7 +145,13 @@ def test_bybit_rejected_ticker_frame_leaves_the_merged_state_unchanged():
 def test_bybit_instruments_keep_trading_linear_perpetuals():
     btc, btc_usdc = bybit.parse_instruments(frame("bybit_instruments_info"))
     assert (btc.symbol, btc.market, btc.tick_size, btc.lot_size, btc.min_qty, btc.min_notional) == (
-        "BTCUSDT", "BTC-USDT-PERP", 0.1, 0.001, 0.001, 5.0)
+        "BTCUSDT",
+        "BTC-USDT-PERP",
+        0.1,
+        0.001,
+        0.001,
+        5.0,
+    )
     assert (btc_usdc.symbol, btc_usdc.market) == ("BTCPERP", "BTC-USDC-PERP")
 
 

@@ -3,6 +3,7 @@ corpus) and documented shapes normalise with the right side and size for every l
 
 Each case names its source in tests/fixtures/venues/captured_frames.json. Sides are the liquidated
 POSITION (long/short); sizes are base units (USD for Deribit's inverse perpetual)."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def test_every_default_venue_has_a_held_out_case():
 def test_captured_frame_normalises_with_the_right_side_and_size(case):
     venue = case["venue"]
     instruments = [Instrument(venue, sym, market, contract_value=ct) for sym, market, ct in case.get("instruments", [])]
-    events = [e for e in make_parser(venue, instruments).parse(case["frame"], 1_800_000_000.0)
-              if isinstance(e, Liquidation)]  # Deribit also reports the trade itself
+    events = [
+        e for e in make_parser(venue, instruments).parse(case["frame"], 1_800_000_000.0) if isinstance(e, Liquidation)
+    ]  # Deribit also reports the trade itself
     assert len(events) == len(case["expect"]), case["source"]
     for ev, want in zip(events, case["expect"], strict=True):
         assert ev.side == want["side"], case["source"]

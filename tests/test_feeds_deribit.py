@@ -1,4 +1,5 @@
 """Deribit parser: liquidations from the trade flag (T/M/MT × taker direction), ticker, heartbeat."""
+
 from pathlib import Path
 
 import orjson
@@ -26,17 +27,34 @@ def liquidations(events):
 
 
 def trade_frame(liquidation: str | None, direction: str) -> str:
-    trade = {"trade_id": "1", "timestamp": 1590484156350, "price": 9000.0, "instrument_name": "BTC-PERPETUAL",
-             "direction": direction, "amount": 900}
+    trade = {
+        "trade_id": "1",
+        "timestamp": 1590484156350,
+        "price": 9000.0,
+        "instrument_name": "BTC-PERPETUAL",
+        "direction": direction,
+        "amount": 900,
+    }
     if liquidation is not None:
         trade["liquidation"] = liquidation
-    return orjson.dumps({"jsonrpc": "2.0", "method": "subscription",
-                         "params": {"channel": "trades.BTC-PERPETUAL.100ms", "data": [trade]}}).decode()
+    return orjson.dumps(
+        {
+            "jsonrpc": "2.0",
+            "method": "subscription",
+            "params": {"channel": "trades.BTC-PERPETUAL.100ms", "data": [trade]},
+        }
+    ).decode()
 
 
-@pytest.mark.parametrize("flag, direction, side", [
-    ("T", "sell", "long"), ("T", "buy", "short"), ("M", "buy", "long"), ("M", "sell", "short"),
-])
+@pytest.mark.parametrize(
+    "flag, direction, side",
+    [
+        ("T", "sell", "long"),
+        ("T", "buy", "short"),
+        ("M", "buy", "long"),
+        ("M", "sell", "short"),
+    ],
+)
 def test_deribit_liquidated_side_follows_flag_and_taker_direction(flag, direction, side):
     [liq] = liquidations(deribit.DeribitParser().parse(trade_frame(flag, direction), TS))
     assert liq.side == side
@@ -107,15 +125,24 @@ def test_deribit_heartbeats_and_rpc_results_give_nothing(name):
     assert parse(name) == []
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (frame("deribit_error"), "venue_error"),
-    (trade_frame("X", "sell"), "bad_side"),
-    (trade_frame(None, "hold"), "bad_side"),
-    (trade_frame("T", "sell").replace('"amount":900', '"amount":"lots"'), "bad_number"),
-    (trade_frame("T", "sell").replace('"price":9000.0', '"price":0'), "bad_number"),
-    ('{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{}}}', "unknown_stream"),
-    ('{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-PERPETUAL.100ms","data":[]}}', "bad_type"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (frame("deribit_error"), "venue_error"),
+        (trade_frame("X", "sell"), "bad_side"),
+        (trade_frame(None, "hold"), "bad_side"),
+        (trade_frame("T", "sell").replace('"amount":900', '"amount":"lots"'), "bad_number"),
+        (trade_frame("T", "sell").replace('"price":9000.0', '"price":0'), "bad_number"),
+        (
+            '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms","data":{}}}',
+            "unknown_stream",
+        ),
+        (
+            '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"ticker.BTC-PERPETUAL.100ms","data":[]}}',
+            "bad_type",
+        ),
+    ],
+)
 def test_deribit_malformed_frame_raises_parse_error_with_reason(raw, reason):
     with pytest.raises(ParseError) as err:
         deribit.DeribitParser().parse(raw, TS)
@@ -127,7 +154,9 @@ def test_deribit_instruments_keep_perpetual_futures_with_their_kind():
     assert set(by_name) == {"BTC-PERPETUAL", "ETH_USDC-PERPETUAL"}
     assert (by_name["BTC-PERPETUAL"].contract_kind, by_name["BTC-PERPETUAL"].contract_value) == ("inverse", 10.0)
     assert (by_name["ETH_USDC-PERPETUAL"].contract_kind, by_name["ETH_USDC-PERPETUAL"].market) == (
-        "linear", "ETH-USDC-PERP")
+        "linear",
+        "ETH-USDC-PERP",
+    )
 
 
 def test_deribit_connection_sets_heartbeat_then_subscribes_trades_and_ticker():

@@ -4,6 +4,7 @@ Each venue parser is fed arbitrary text, arbitrary JSON (NaN/Infinity literals, 
 deep nesting, wrong types) and documented frames with random leaves swapped for junk, several
 frames in a row so the stateful parsers (ticker merges, seen-order memory) are exercised too.
 """
+
 import json
 import math
 from pathlib import Path
@@ -25,18 +26,57 @@ INSTRUMENTS = (
     + deribit.parse_instruments((FIXTURES / "deribit_get_instruments.json").read_text())
 )
 FRAMES = {v: [json.loads(p.read_text()) for p in sorted(FIXTURES.glob(f"{v}_*.json"))] for v in VENUES}
-INSTRUMENT_PARSERS = [binance.parse_instruments, bybit.parse_instruments, okx.parse_instruments,
-                      bitmex.parse_instruments, deribit.parse_instruments, hyperliquid.parse_instruments]
+INSTRUMENT_PARSERS = [
+    binance.parse_instruments,
+    bybit.parse_instruments,
+    okx.parse_instruments,
+    bitmex.parse_instruments,
+    deribit.parse_instruments,
+    hyperliquid.parse_instruments,
+]
 
 numeric_strings = st.sampled_from(
-    ["0", "-0", "-1", "1e400", "-1e400", "NaN", "nan", "Infinity", "-inf", "1e-320", "1_000", " 5 ",
-     "0x10", "", "9" * 60, "1e308", "3.5", "Buy", "Sell", "buy", "sell", "T", "M", "MT", "insert"])
+    [
+        "0",
+        "-0",
+        "-1",
+        "1e400",
+        "-1e400",
+        "NaN",
+        "nan",
+        "Infinity",
+        "-inf",
+        "1e-320",
+        "1_000",
+        " 5 ",
+        "0x10",
+        "",
+        "9" * 60,
+        "1e308",
+        "3.5",
+        "Buy",
+        "Sell",
+        "buy",
+        "sell",
+        "T",
+        "M",
+        "MT",
+        "insert",
+    ]
+)
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20), numeric_strings)
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    numeric_strings,
+)
 json_values = st.recursive(
-    scalars, lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)),
-    max_leaves=20)
+    scalars,
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)),
+    max_leaves=20,
+)
 
 
 def dumps(value) -> str:
@@ -77,8 +117,10 @@ def mutated_frames(draw, venue):
 
 def any_frame(venue):
     return st.one_of(
-        st.text(max_size=200), st.binary(max_size=200).map(bytes),
-        json_values.map(dumps), mutated_frames(venue),
+        st.text(max_size=200),
+        st.binary(max_size=200).map(bytes),
+        json_values.map(dumps),
+        mutated_frames(venue),
         st.integers(min_value=1, max_value=2000).map(lambda n: "[" * n + "]" * n),
     )
 
@@ -129,6 +171,7 @@ def _property(venue):
     @given(st.lists(any_frame(venue), min_size=1, max_size=6))
     def prop(frames):
         feed(venue, frames)
+
     prop.__name__ = f"test_{venue}_parser_gives_valid_events_or_parse_error"
     return prop
 
@@ -142,8 +185,12 @@ test_hyperliquid_parser_gives_valid_events_or_parse_error = _property("hyperliqu
 
 
 @FUZZ
-@given(st.sampled_from(VENUES), st.one_of(json_values, st.text(max_size=50),
-                                          st.fixed_dictionaries({"rest": st.text(max_size=30), "body": json_values})))
+@given(
+    st.sampled_from(VENUES),
+    st.one_of(
+        json_values, st.text(max_size=50), st.fixed_dictionaries({"rest": st.text(max_size=30), "body": json_values})
+    ),
+)
 def test_recorded_messages_of_any_shape_give_events_or_parse_error(venue, msg):
     try:
         events = parse_recorded(make_parser(venue), msg, 1.0)

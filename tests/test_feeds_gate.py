@@ -1,6 +1,7 @@
 """Gate USDT futures parser: public liquidation orders (signed contracts → base/USD), tickers
 (mark, funding, OI), the contracts list (multiplier, funding interval). Fixtures are the
 documented example messages (gate.com futures WS docs, changelog 2026-08-20)."""
+
 from pathlib import Path
 
 import orjson
@@ -36,7 +37,9 @@ def test_negative_size_is_a_sell_order_closing_a_long_sized_by_the_multiplier():
     a, b = parse("gate_public_liquidates")  # the 2026-08-20 aggregated push: two orders of one contract
     assert isinstance(a, Liquidation) and a.side == "long" and b.side == "long"
     assert a.qty == pytest.approx(124.5 * 0.0001) and a.usd == pytest.approx(124.5 * 0.0001 * 215.1)
-    assert a.price == 215.1 and a.ts_event == pytest.approx(1541486601.123) and b.ts_event == pytest.approx(1541486601.456)
+    assert (
+        a.price == 215.1 and a.ts_event == pytest.approx(1541486601.123) and b.ts_event == pytest.approx(1541486601.456)
+    )
     assert a.ts_recv == TS and a.symbol == "BTC_USDT" and a.market == "BTC-USDT-PERP"
 
 
@@ -67,7 +70,11 @@ def test_tickers_give_mark_funding_and_open_interest_with_the_venue_interval():
     mark, oi = p.parse(frame("gate_tickers"), TS)
     assert isinstance(mark, MarkPrice) and mark.mark == 118.35 and mark.funding_rate == -0.000114
     assert mark.funding_interval_h == 8.0 and mark.index == 118.36
-    assert isinstance(oi, OpenInterest) and oi.oi_qty == pytest.approx(7.3648) and oi.oi_usd == pytest.approx(7.3648 * 118.35)
+    assert (
+        isinstance(oi, OpenInterest)
+        and oi.oi_qty == pytest.approx(7.3648)
+        and oi.oi_usd == pytest.approx(7.3648 * 118.35)
+    )
     # the hourly contracts poll carries funding_interval (seconds): ETH pays every 4 h
     assert p.parse_rest("/api/v4/futures/usdt/contracts", {}, orjson.loads(frame("gate_contracts")), TS) == []
     eth = frame("gate_tickers").replace("BTC_USDT", "ETH_USDT")
@@ -91,8 +98,12 @@ def test_connections_subscribe_all_liquidations_once_stamp_time_and_ping():
     conns = gate.connections(many)
     liq = conns[0]
     assert liq.name == "liquidations" and liq.url == "wss://fx-ws.gateio.ws/v4/ws/usdt"
-    assert orjson.loads(liq.subscribe[0]) | {"time": 1} == {"time": 1, "channel": "futures.public_liquidates",
-                                                             "event": "subscribe", "payload": ["!all"]}
+    assert orjson.loads(liq.subscribe[0]) | {"time": 1} == {
+        "time": 1,
+        "channel": "futures.public_liquidates",
+        "event": "subscribe",
+        "payload": ["!all"],
+    }
     assert all(c.fresh_time for c in conns) and orjson.loads(liq.ping_frame)["channel"] == "futures.ping"
     tickers = [p for c in conns[1:] for f in c.subscribe for p in orjson.loads(f)["payload"]]
     assert sorted(tickers) == sorted(i.symbol for i in many) and len(conns) == 1 + 3

@@ -1,6 +1,7 @@
 """HTX USDT-M swaps parser: liquidation orders (order direction, base `amount`), the ping/pong
 heartbeat, subscription acks and errors, the contract list. The first fixture is tardis-node's
 captured BTC-USDT frame (test/mappers.test.ts, 2020-12-17)."""
+
 from pathlib import Path
 
 import orjson

@@ -1,4 +1,5 @@
 """Hyperliquid parser: funding, mark and open interest only (no public liquidation stream)."""
+
 from pathlib import Path
 
 import orjson
@@ -51,14 +52,20 @@ def test_hyperliquid_pong_and_subscription_response_give_nothing(name):
     assert parse(name) == []
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ('{"channel":"error","data":"Invalid subscription"}', "venue_error"),
-    ('{"channel":"trades","data":[]}', "unknown_stream"),
-    ('{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding":"0.0001","openInterest":"1"}}}', "missing_field"),
-    ('{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"markPx":"-5"}}}', "bad_number"),
-    ('{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":[]}}', "bad_type"),
-    ('[1,2,3]', "bad_type"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ('{"channel":"error","data":"Invalid subscription"}', "venue_error"),
+        ('{"channel":"trades","data":[]}', "unknown_stream"),
+        (
+            '{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"funding":"0.0001","openInterest":"1"}}}',
+            "missing_field",
+        ),
+        ('{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":{"markPx":"-5"}}}', "bad_number"),
+        ('{"channel":"activeAssetCtx","data":{"coin":"BTC","ctx":[]}}', "bad_type"),
+        ("[1,2,3]", "bad_type"),
+    ],
+)
 def test_hyperliquid_malformed_frame_raises_parse_error_with_reason(raw, reason):
     with pytest.raises(ParseError) as err:
         hyperliquid.HyperliquidParser().parse(raw, TS)

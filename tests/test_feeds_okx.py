@@ -1,4 +1,5 @@
 """OKX v5 parser: liquidation orders (order side, contracts → base/USD), funding, mark, OI."""
+
 from pathlib import Path
 
 import orjson
@@ -42,7 +43,10 @@ def test_okx_hedge_mode_pos_side_names_the_liquidated_position():
 def test_okx_frame_with_several_details_and_instruments_gives_every_liquidation():
     events = parse("okx_liquidation_orders_several")
     assert [(e.symbol, e.side) for e in events] == [
-        ("BTC-USDT-SWAP", "long"), ("BTC-USDT-SWAP", "long"), ("BTC-USD-SWAP", "short")]
+        ("BTC-USDT-SWAP", "long"),
+        ("BTC-USDT-SWAP", "long"),
+        ("BTC-USD-SWAP", "short"),
+    ]
 
 
 def test_okx_linear_contracts_convert_to_base_qty_with_ct_val():
@@ -118,17 +122,29 @@ def test_okx_error_event_is_counted_as_a_venue_error():
     assert err.value.reason == "venue_error"
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ("ping", "bad_json"),
-    ('{"arg":{"channel":"books"},"data":[]}', "unknown_stream"),
-    ('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
-     '"instType":"SWAP","details":[{"bkPx":"1","side":"hold","posSide":"net","sz":"1","ts":"1"}]}]}', "bad_side"),
-    ('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
-     '"instType":"SWAP","details":[{"bkPx":"0","side":"sell","posSide":"net","sz":"1","ts":"1"}]}]}', "bad_number"),
-    ('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
-     '"instType":"SWAP","details":[{"side":"sell","posSide":"net","sz":"1","ts":"1"}]}]}', "missing_field"),
-    ('{"arg":{"channel":"mark-price","instId":"BTC-USDT-SWAP"},"data":{"markPx":"1"}}', "bad_type"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("ping", "bad_json"),
+        ('{"arg":{"channel":"books"},"data":[]}', "unknown_stream"),
+        (
+            '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
+            '"instType":"SWAP","details":[{"bkPx":"1","side":"hold","posSide":"net","sz":"1","ts":"1"}]}]}',
+            "bad_side",
+        ),
+        (
+            '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
+            '"instType":"SWAP","details":[{"bkPx":"0","side":"sell","posSide":"net","sz":"1","ts":"1"}]}]}',
+            "bad_number",
+        ),
+        (
+            '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
+            '"instType":"SWAP","details":[{"side":"sell","posSide":"net","sz":"1","ts":"1"}]}]}',
+            "missing_field",
+        ),
+        ('{"arg":{"channel":"mark-price","instId":"BTC-USDT-SWAP"},"data":{"markPx":"1"}}', "bad_type"),
+    ],
+)
 def test_okx_malformed_frame_raises_parse_error_with_reason(raw, reason):
     with pytest.raises(ParseError) as err:
         okx.OkxParser(INSTRUMENTS).parse(raw, TS)
@@ -140,7 +156,11 @@ def test_okx_instruments_carry_contract_value_and_kind():
     assert set(by_id) == {"BTC-USDT-SWAP", "BTC-USD-SWAP", "IOST-USDT-SWAP"}  # suspended one dropped
     linear, inverse = by_id["BTC-USDT-SWAP"], by_id["BTC-USD-SWAP"]
     assert (linear.contract_kind, linear.contract_value, linear.lot_size, linear.tick_size) == (
-        "linear", 0.01, pytest.approx(0.0001), 0.1)
+        "linear",
+        0.01,
+        pytest.approx(0.0001),
+        0.1,
+    )
     assert (inverse.contract_kind, inverse.contract_value, inverse.lot_size) == ("inverse", 100.0, 1.0)
 
 

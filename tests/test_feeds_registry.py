@@ -1,4 +1,5 @@
 """The venue registry: parsers, recorded-message replay, coverage notes."""
+
 import subprocess
 import sys
 
@@ -38,8 +39,10 @@ def test_unknown_venue_is_refused():
 def test_make_parser_ignores_instruments_of_other_venues():
     okx_inst = Instrument(venue="okx", symbol="BTC-USDT-SWAP", market="BTC-USDT-PERP", contract_value=0.01)
     other = Instrument(venue="bybit", symbol="BTC-USDT-SWAP", market="X-PERP", contract_value=99)
-    frame = ('{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
-             '"instType":"SWAP","details":[{"bkPx":"100","side":"sell","posSide":"net","sz":"1","ts":"1"}]}]}')
+    frame = (
+        '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
+        '"instType":"SWAP","details":[{"bkPx":"100","side":"sell","posSide":"net","sz":"1","ts":"1"}]}]}'
+    )
     [liq] = make_parser("okx", [other, okx_inst]).parse(frame, 1.0)
     assert liq.qty == pytest.approx(0.01)
 
@@ -70,7 +73,9 @@ def test_oversized_frame_is_refused_before_decoding(venue):
 
 
 def test_parsers_import_no_network_or_screen_library():
-    code = ("import sys, core.feeds.registry; "
-            "print([m for m in sys.modules if m.split('.')[0] in ('websockets', 'httpx', 'textual', 'rich', 'tui')])")
+    code = (
+        "import sys, core.feeds.registry; "
+        "print([m for m in sys.modules if m.split('.')[0] in ('websockets', 'httpx', 'textual', 'rich', 'tui')])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,5 +1,6 @@
 """Perpetual funding: charged (or paid) at each funding time a position is open across, at the
 venue's interval, at the rate and mark known before that time; inside every P&L and shown apart."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,8 +33,10 @@ def test_a_short_open_across_a_funding_time_receives_it_at_the_rate_and_mark_kno
     evs, _, price = scripted_cascade(T0)
     funding_ts = T0 + 60.0
     # after the cascade: marks every 2 s, rate +0.02 % per 8 h, the next funding at T0 + 60 s
-    after = [fmark(T0 + 21 + 2 * i, price, 0.0002, funding_ts if T0 + 21 + 2 * i < funding_ts else funding_ts + 8 * 3600)
-             for i in range(40)]
+    after = [
+        fmark(T0 + 21 + 2 * i, price, 0.0002, funding_ts if T0 + 21 + 2 * i < funding_ts else funding_ts + 8 * 3600)
+        for i in range(40)
+    ]
     feed(eng, clock, evs + after)
     (pos,) = _opened(seen)
     assert pos.side == "short" and pos.entry_ts < funding_ts
@@ -51,7 +54,9 @@ def test_a_short_open_across_a_funding_time_receives_it_at_the_rate_and_mark_kno
     # the journal keeps it: a funding column on the trade, one row per charge, and in the report
     rows = j.trades()
     assert rows[0]["funding"] == pytest.approx(expect)
-    assert j.query("SELECT amount, rate, mark FROM funding") == [{"amount": pytest.approx(expect), "rate": 0.0002, "mark": price}]
+    assert j.query("SELECT amount, rate, mark FROM funding") == [
+        {"amount": pytest.approx(expect), "rate": 0.0002, "mark": price}
+    ]
     assert journal_report(rows)["totals"]["funding"] == pytest.approx(round(expect, 2))
     # the planned dollar risk is journalled with the signal, as the confirm dialog shows it
     (sig,) = j.query("SELECT risk_usd, reward_risk, stop_pct, take_profit_pct, qty, price FROM signals")
@@ -68,7 +73,10 @@ def test_an_hourly_venue_charges_every_hour_crossed_and_a_position_closed_before
     eng.subscribe(seen.append)
     evs, _, price = scripted_cascade(T0)
     # a venue that says nothing about the next funding time (hourly): the UTC grid is used
-    evs = [dataclasses.replace(e, next_funding_ts=None, funding_interval_h=1.0) if isinstance(e, MarkPrice) else e for e in evs]
+    evs = [
+        dataclasses.replace(e, next_funding_ts=None, funding_interval_h=1.0) if isinstance(e, MarkPrice) else e
+        for e in evs
+    ]
     hour = 3600.0
     first = (int((T0 + 21) // hour) + 1) * hour  # the venue's next top of the hour
     after = [fmark(T0 + 21 + 10 * i, price, -0.0001 * (1 + (T0 + 21 + 10 * i >= first)), None, 1.0) for i in range(800)]

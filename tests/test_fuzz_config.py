@@ -1,5 +1,6 @@
 """Property tests for the config loader: whatever a file holds, the result is a valid Config or a
 ConfigError naming the key and the reason. Never another exception, never a NaN let through."""
+
 from __future__ import annotations
 
 import math
@@ -10,15 +11,25 @@ from hypothesis import strategies as st
 
 from core.config import Config, ConfigError, config_from_dict, dump_config, load_config
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 SECTIONS = {s.name: [f.name for f in fields(getattr(Config(), s.name))] for s in fields(Config())}
 
 hostile_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
-    st.sampled_from(["nan", "inf", "1e400", "ride", "fade", "both", "long", "short", "BTC-USDT-PERP=fade", "liq-dark"]))
-values = st.recursive(hostile_scalars, lambda kids: st.one_of(st.lists(kids, max_size=8), st.dictionaries(st.text(max_size=6), kids, max_size=3)),
-                      max_leaves=12)
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**300, max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["nan", "inf", "1e400", "ride", "fade", "both", "long", "short", "BTC-USDT-PERP=fade", "liq-dark"]),
+)
+values = st.recursive(
+    hostile_scalars,
+    lambda kids: st.one_of(st.lists(kids, max_size=8), st.dictionaries(st.text(max_size=6), kids, max_size=3)),
+    max_leaves=12,
+)
 
 
 @st.composite
@@ -71,9 +82,11 @@ def test_any_file_text_loads_or_fails_with_a_config_error(tmp_path_factory, text
 
 
 def test_huge_integers_and_nan_in_number_lists_are_config_errors():
-    for data, key in [({"risk": {"max_notional_per_trade_usd": 10**400}}, "risk.max_notional_per_trade_usd"),
-                      ({"heatmap": {"leverage_weights": [float("nan")] * 7}}, "heatmap.leverage_weights"),
-                      ({"heatmap": {"leverage_weights": [10**400] + [0.1] * 6}}, "heatmap.leverage_weights")]:
+    for data, key in [
+        ({"risk": {"max_notional_per_trade_usd": 10**400}}, "risk.max_notional_per_trade_usd"),
+        ({"heatmap": {"leverage_weights": [float("nan")] * 7}}, "heatmap.leverage_weights"),
+        ({"heatmap": {"leverage_weights": [10**400] + [0.1] * 6}}, "heatmap.leverage_weights"),
+    ]:
         try:
             config_from_dict(data)
         except ConfigError as exc:

@@ -1,4 +1,5 @@
 """The collector policy for the console process: thresholds, a frozen start-up, scheduled full runs."""
+
 import gc
 
 from core.gc_policy import OLDEST_THRESHOLD, YOUNG_THRESHOLD, EventLoopCollector, freeze_after_startup

@@ -7,6 +7,7 @@ Performance changes must keep this green. An intended behaviour change regenerat
 
 (see tests/golden_outputs.py for what is recorded and how).
 """
+
 import json
 
 import pytest

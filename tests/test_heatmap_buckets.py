@@ -1,4 +1,5 @@
 """The bucket store's O(1) tricks (lazy decay, scale-only OI removal) against a naive map."""
+
 from __future__ import annotations
 
 import math
@@ -68,7 +69,9 @@ def test_binance_tiers_give_an_effective_rate_continuous_at_the_edges():
     assert BINANCE_MAJOR.effective_rate(50_000) == 0.004
     assert BINANCE_MAJOR.max_leverage(500_000) == 50
     for edge in (50_000, 250_000, 1_000_000, 10_000_000):
-        assert math.isclose(BINANCE_MAJOR.effective_rate(edge), BINANCE_MAJOR.effective_rate(edge * (1 + 1e-9)), rel_tol=1e-6)
+        assert math.isclose(
+            BINANCE_MAJOR.effective_rate(edge), BINANCE_MAJOR.effective_rate(edge * (1 + 1e-9)), rel_tol=1e-6
+        )
 
 
 def test_linear_and_inverse_liquidation_prices():
@@ -82,7 +85,7 @@ def _scan_take_near(book: dict, i: int, radius: int, usd: float, s: float) -> fl
     """The reference: walk every bucket by distance from i (lower first), as take_near used to."""
     left = usd
     for k in range(radius + 1):
-        for j in ((i,) if k == 0 else (i - k, i + k)):
+        for j in (i,) if k == 0 else (i - k, i + k):
             raw = book.get(j)
             if not raw:
                 continue

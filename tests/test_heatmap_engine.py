@@ -1,4 +1,5 @@
 """The estimator plugged into the engine: the score's proximity and the support filter use it."""
+
 from __future__ import annotations
 
 from core.clock import SimClock

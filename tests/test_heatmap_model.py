@@ -1,8 +1,8 @@
 """The heatmap estimator on hand-computed cases: one venue ('sim', mmr 0.45 %), one 10× tier."""
+
 from __future__ import annotations
 
 import math
-
 from functools import partial
 
 import pytest

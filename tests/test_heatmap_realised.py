@@ -1,5 +1,6 @@
 """The realised-liquidation overlay's compact ring against the tuple deque it replaced: same bins,
 same floats, over random adds, expiry and the per-market cap."""
+
 from __future__ import annotations
 
 from collections import deque
@@ -36,10 +37,15 @@ class TupleRows:
         return prices, longs, shorts
 
 
-steps = st.lists(st.one_of(
-    st.tuples(st.just("add"), st.floats(0, 5), st.floats(90, 110), st.floats(0.01, 1e6), st.booleans()),  # parsers refuse a zero size
-    st.tuples(st.just("bins"), st.floats(0, 30)),
-), max_size=150)
+steps = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("add"), st.floats(0, 5), st.floats(90, 110), st.floats(0.01, 1e6), st.booleans()
+        ),  # parsers refuse a zero size
+        st.tuples(st.just("bins"), st.floats(0, 30)),
+    ),
+    max_size=150,
+)
 
 
 @settings(max_examples=300, deadline=None)

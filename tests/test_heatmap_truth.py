@@ -1,4 +1,5 @@
 """The estimate against the simulator, which knows every position's true liquidation price."""
+
 from __future__ import annotations
 
 from core.heatmap import HeatmapConfig

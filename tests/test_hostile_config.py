@@ -1,5 +1,6 @@
 """Hostile config files and command-line numbers: each is one line naming the file, key or
 option and the reason, with exit code 1 (config) or 2 (usage); never a traceback or a hang."""
+
 from __future__ import annotations
 
 import os
@@ -21,32 +22,54 @@ def _write(tmp_path, name, data):
 CONFIG_CASES = {
     # name: (file maker, words the one-line error must contain)
     "binary file": (lambda t: _write(t, "bin.toml", bytes(range(256))), ["binary"]),
-    "non-UTF-8 byte": (lambda t: _write(t, "latin1.toml", "[ui]\ntheme = \"caf\xe9\"\n".encode("latin-1")), ["UTF-8", "offset"]),
+    "non-UTF-8 byte": (
+        lambda t: _write(t, "latin1.toml", '[ui]\ntheme = "caf\xe9"\n'.encode("latin-1")),
+        ["UTF-8", "offset"],
+    ),
     "4,300-digit integer": (lambda t: _write(t, "huge.toml", "[window]\ntape_rows = " + "9" * 4400 + "\n"), ["TOML"]),
-    "4,000-digit integer in range check": (lambda t: _write(t, "big.toml", "[window]\ntape_rows = " + "9" * 4000 + "\n"), ["window.tape_rows", "chars"]),
-    "arrays nested 100k deep": (lambda t: _write(t, "deep.toml", "x = " + "[" * 100_000 + "]" * 100_000 + "\n"), ["nested too deeply"]),
+    "4,000-digit integer in range check": (
+        lambda t: _write(t, "big.toml", "[window]\ntape_rows = " + "9" * 4000 + "\n"),
+        ["window.tape_rows", "chars"],
+    ),
+    "arrays nested 100k deep": (
+        lambda t: _write(t, "deep.toml", "x = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+        ["nested too deeply"],
+    ),
     "directory": (lambda t: t, ["directory"]),
     "missing file": (lambda t: t / "nope.toml", ["cannot read"]),
     "unreadable file": (lambda t: _unreadable(t), ["cannot read"]),
     "FIFO": (lambda t: _fifo(t), ["FIFO"]),
-    "market included and excluded": (lambda t: _write(t, "c1.toml", '[filters]\nmarkets = ["BTC"]\nexclude_markets = ["BTC"]\n'),
-                                     ["filters.markets", "filters.exclude_markets"]),
+    "market included and excluded": (
+        lambda t: _write(t, "c1.toml", '[filters]\nmarkets = ["BTC"]\nexclude_markets = ["BTC"]\n'),
+        ["filters.markets", "filters.exclude_markets"],
+    ),
     "sides = []": (lambda t: _write(t, "c2.toml", "[filters]\nsides = []\n"), ["filters.sides"]),
-    "per-trade cap above total": (lambda t: _write(t, "c3.toml", "[risk]\nmax_notional_per_trade_usd = 200000\nmax_total_notional_usd = 100000\n"),
-                                  ["risk.max_notional_per_trade_usd", "risk.max_total_notional_usd"]),
-    "short window longer than window": (lambda t: _write(t, "c4.toml", "[window]\nwindow_s = 30\nshort_window_s = 60\n"),
-                                        ["window.short_window_s", "window.window_s"]),
+    "per-trade cap above total": (
+        lambda t: _write(
+            t, "c3.toml", "[risk]\nmax_notional_per_trade_usd = 200000\nmax_total_notional_usd = 100000\n"
+        ),
+        ["risk.max_notional_per_trade_usd", "risk.max_total_notional_usd"],
+    ),
+    "short window longer than window": (
+        lambda t: _write(t, "c4.toml", "[window]\nwindow_s = 30\nshort_window_s = 60\n"),
+        ["window.short_window_s", "window.window_s"],
+    ),
     "unknown theme": (lambda t: _write(t, "c5.toml", '[ui]\ntheme = "no-such-theme"\n'), ["ui.theme", "no-such-theme"]),
     "NaN value": (lambda t: _write(t, "nan.toml", "[window]\nwindow_s = nan\n"), ["window.window_s", "finite"]),
     "inf value": (lambda t: _write(t, "inf.toml", "[sizing]\nrisk_per_trade_usd = inf\n"), ["finite"]),
-    "tables nested 100k deep": (lambda t: _write(t, "deept.toml", "x = " + "{a = " * 100_000 + "1" + "}" * 100_000 + "\n"),
-                                ["nested too deeply"]),
+    "tables nested 100k deep": (
+        lambda t: _write(t, "deept.toml", "x = " + "{a = " * 100_000 + "1" + "}" * 100_000 + "\n"),
+        ["nested too deeply"],
+    ),
     "file over 1 MB": (lambda t: _write(t, "big-file.toml", "# " + "x" * (2 << 20) + "\n"), ["bytes"]),
     "UTF-16 file": (lambda t: _write(t, "utf16.toml", GOOD.encode("utf-16")), ["binary"]),
     "empty market name": (lambda t: _write(t, "c6.toml", '[filters]\nmarkets = [""]\n'), ["filters.markets", "empty"]),
     "market excluded in another spelling": (
-        lambda t: _write(t, "c7.toml", '[filters]\nmarkets = ["BTC-USDT-PERP"]\nexclude_markets = [" btc-usdt-perp"]\n'),
-        ["filters.markets", "filters.exclude_markets"]),
+        lambda t: _write(
+            t, "c7.toml", '[filters]\nmarkets = ["BTC-USDT-PERP"]\nexclude_markets = [" btc-usdt-perp"]\n'
+        ),
+        ["filters.markets", "filters.exclude_markets"],
+    ),
 }
 
 

@@ -5,13 +5,13 @@ the app keeps answering keys. Out of process (a real pty): closing the terminal 
 `liqhunt demo`, SIGHUP, SIGTERM and a terminal that stops reading all end the process within a
 few seconds with the journal's session closed and naming why; `q` quits at the top speed.
 """
+
 from __future__ import annotations
 
 import os
 import select
 import signal
 import time
-
 
 from tests.hostile.ledger import case
 from tests.hostile.pty_console import last_session, spawn
@@ -122,8 +122,11 @@ def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_p
         journal = tmp_path / f"{how}.db"
         size = {"cols": 250, "rows": 80} if how == "stalled_reader" else {}  # a big screen fills the pty sooner
         mode = ["--mode", "semi"] if how in ("close_master", "sigterm") else []  # armed: the exit must disarm
-        proc, master = spawn(["demo", "--journal", str(journal), "--warmup", "5", "--speed", speed, *mode],
-                             controlling=how == "sighup_ctty", **size)
+        proc, master = spawn(
+            ["demo", "--journal", str(journal), "--warmup", "5", "--speed", speed, *mode],
+            controlling=how == "sighup_ctty",
+            **size,
+        )
         runs[how] = {"proc": proc, "master": master, "journal": journal, "screen": b"", "reading": True}
     try:
         end = time.monotonic() + 60
@@ -158,8 +161,12 @@ def test_terminal_loss_and_signals_end_the_console_with_the_journal_closed(tmp_p
                 c.exit_code = r["proc"].poll()
                 sess = last_session(r["journal"])
                 reason = sess.get("end_reason") or ""
-                ok = (not c.hung and c.exit_code == code and sess.get("ended_ts") is not None
-                      and reason.startswith(prefixes))
+                ok = (
+                    not c.hung
+                    and c.exit_code == code
+                    and sess.get("ended_ts") is not None
+                    and reason.startswith(prefixes)
+                )
                 if how in ("close_master", "sigterm") and ok:
                     changes = _query(r["journal"], "SELECT old, new FROM mode_changes")
                     ok = any(ch["new"] == "watch" for ch in changes)  # disarmed on the way out

@@ -1,5 +1,6 @@
 """Journal faults are loud: a damaged, locked, misplaced or full journal is one line naming the
 file and the fix, with a non-zero exit; nothing exits 0 after losing a row."""
+
 from __future__ import annotations
 
 import os
@@ -53,7 +54,7 @@ def _corrupt_middle(src, dst):
     page = 4096
     n = len(data) // page
     for p in range(n // 3, n // 3 + 3):  # three pages from the middle, garbage
-        data[p * page:(p + 1) * page] = os.urandom(page)
+        data[p * page : (p + 1) * page] = os.urandom(page)
     dst.write_bytes(bytes(data))
 
 
@@ -127,6 +128,7 @@ def _file_size_limit(limit: int):
     def apply() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing us
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return apply
 
 
@@ -137,9 +139,16 @@ def test_backtest_on_a_full_disk_never_exits_0_after_losing_rows(tmp_path, recor
     j = tmp_path / "full.sqlite"
     shutil.copy(good, j)
     with case("journal", f"backtest --journal on a full disk ({limit // 1000} KB)") as c:
-        r = subprocess.run([sys.executable, "-m", "tui.cli", "backtest", str(rec), "--journal", str(j)], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60,
-                           preexec_fn=_file_size_limit(limit), check=False)
+        r = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "backtest", str(rec), "--journal", str(j)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=_file_size_limit(limit),
+            check=False,
+        )
         c.exit_code, c.traceback = r.returncode, "Traceback" in r.stderr
         assert r.returncode == 1, r.stderr
         line = _one_error_line(r.stderr)
@@ -189,8 +198,24 @@ def test_the_console_exits_1_with_one_line_after_its_journal_lost_rows(tmp_path)
         if pid == 0:  # the child: the real CLI
             os.chdir(ROOT)
             os.environ.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", TEXTUAL_ANIMATIONS="none")
-            os.execv(sys.executable, [sys.executable, "-c", CAPPED_JOURNAL_CHILD, "demo", "--journal", str(path),
-                                      "--mode", "auto", "--scenario", "crash", "--warmup", "160", "--no-mouse"])
+            os.execv(
+                sys.executable,
+                [
+                    sys.executable,
+                    "-c",
+                    CAPPED_JOURNAL_CHILD,
+                    "demo",
+                    "--journal",
+                    str(path),
+                    "--mode",
+                    "auto",
+                    "--scenario",
+                    "crash",
+                    "--warmup",
+                    "160",
+                    "--no-mouse",
+                ],
+            )
         screen, deadline, quit_sent, status = b"", time.monotonic() + 40, False, None
         try:
             while time.monotonic() < deadline and status is None:
@@ -216,7 +241,10 @@ def test_the_console_exits_1_with_one_line_after_its_journal_lost_rows(tmp_path)
         c.exit_code = os.waitstatus_to_exitcode(status) if status is not None else None
         c.traceback = "Traceback" in text
         assert quit_sent, "the header never said JOURNAL FAILING"
-        assert c.exit_code == 1 and "rows lost" in text and str(path) in text and not c.traceback, (c.exit_code, text[-1500:])
+        assert c.exit_code == 1 and "rows lost" in text and str(path) in text and not c.traceback, (
+            c.exit_code,
+            text[-1500:],
+        )
 
 
 def test_a_lock_taken_mid_session_costs_one_busy_timeout_not_one_per_row(tmp_path):

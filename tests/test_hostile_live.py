@@ -1,6 +1,7 @@
 """The issue's hostile live frames, sent by a local Binance stand-in to a real `liqhunt record`:
 every frame is recorded byte for byte, every good event is delivered, every hostile value is a
 counted rejection with its reason in the summary, and `normalize --strict` on the capture fails."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,15 +21,48 @@ NOW_MS = int(time.time() * 1000)
 
 def mark(p: str, i: int, E: float | None = None) -> str:
     e = NOW_MS + i if E is None else E
-    return json.dumps({"stream": "!markPrice@arr@1s", "data": [{"e": "markPriceUpdate", "E": e, "s": "BTCUSDT", "p": p,
-                                                                  "i": "60000", "r": "0.0001", "T": NOW_MS + 3_600_000}]})
+    return json.dumps(
+        {
+            "stream": "!markPrice@arr@1s",
+            "data": [
+                {
+                    "e": "markPriceUpdate",
+                    "E": e,
+                    "s": "BTCUSDT",
+                    "p": p,
+                    "i": "60000",
+                    "r": "0.0001",
+                    "T": NOW_MS + 3_600_000,
+                }
+            ],
+        }
+    )
 
 
 def force(i: int, E: float | None = None, T: float | None = None, p: str = "60000") -> str:
     e = NOW_MS + i if E is None else E
-    return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": e, "o": {
-        "s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": "0.5", "p": p, "ap": p, "X": "FILLED",
-        "l": "0.5", "z": "0.5", "T": e if T is None else T}}})
+    return json.dumps(
+        {
+            "stream": "!forceOrder@arr",
+            "data": {
+                "e": "forceOrder",
+                "E": e,
+                "o": {
+                    "s": "BTCUSDT",
+                    "S": "SELL",
+                    "o": "LIMIT",
+                    "f": "IOC",
+                    "q": "0.5",
+                    "p": p,
+                    "ap": p,
+                    "X": "FILLED",
+                    "l": "0.5",
+                    "z": "0.5",
+                    "T": e if T is None else T,
+                },
+            },
+        }
+    )
 
 
 GOOD = [mark("60000", 0), force(1), mark("60010", 2), force(3), mark("60020", 4)]
@@ -63,7 +97,7 @@ class Venue:
             self._ready.set()
             await self._stop.wait()
 
-    def __enter__(self) -> "Venue":
+    def __enter__(self) -> Venue:
         self._thread.start()
         assert self._ready.wait(5)
         return self

@@ -5,6 +5,7 @@ clean file's), the bad line is counted with its line number and a reason, and th
 with the right code and no traceback. The reading commands (backtest, study, sweep) then see
 exactly what they would have seen without the bad line.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -29,7 +30,9 @@ AT = 120  # the bad line goes in after this many good ones
 @pytest.fixture(scope="module")
 def good_lines(tmp_path_factory) -> list[bytes]:
     sim = Simulator("crash", seed=5, markets=4)
-    return [json.dumps({"ts": ev.ts_recv, "venue": "sim", "msg": event_to_dict(ev)}).encode() for ev in sim.run(15 * 60)]
+    return [
+        json.dumps({"ts": ev.ts_recv, "venue": "sim", "msg": event_to_dict(ev)}).encode() for ev in sim.run(15 * 60)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +63,10 @@ CASES = {
     "cut_json": (lambda g: [g[AT][: len(g[AT]) // 2]], "not JSON"),
     "json_array": (lambda g: [b"[1, 2, 3]"], "not a JSON object"),
     "json_number": (lambda g: [b"42"], "not a JSON object"),
-    "ts_string": (lambda g: [g[AT].replace(b'"ts": ', b'"ts": "', 1).replace(b', "venue"', b'", "venue"', 1)], "'ts' must be a number"),
+    "ts_string": (
+        lambda g: [g[AT].replace(b'"ts": ', b'"ts": "', 1).replace(b', "venue"', b'", "venue"', 1)],
+        "'ts' must be a number",
+    ),
     "ts_nan_literal": (lambda g: [b'{"ts": NaN, "venue": "sim", "msg": {}}'], "not JSON"),
     "ts_infinite": (lambda g: [b'{"ts": 1e400, "venue": "sim", "msg": {}}'], "not JSON"),
     "ts_bool": (lambda g: [b'{"ts": true, "venue": "sim", "msg": {}}'], "'ts' must be a number"),
@@ -77,10 +83,20 @@ CASES = {
     "market_empty": (lambda g: [_sim_line(g, AT, market="")], "market"),
     "unknown_kind": (lambda g: [_sim_line(g, AT, kind="tweet")], "unknown kind"),
     "event_time_in_2100": (lambda g: [_sim_line(g, AT, ts_recv=4_102_000_000.0)], "ts_recv"),
-    "out_of_order_hour": (lambda g: [b'{"ts": %f, "venue": "sim", "msg": %s}' % (
-        _ts(g, AT) - 3600, json.dumps({**json.loads(g[AT])["msg"], "ts_recv": _ts(g, AT) - 3600}).encode())], "out of order"),
-    "far_future_line": (lambda g: [b'{"ts": 4100000000.0, "venue": "sim", "msg": %s}' % json.dumps(
-        {**json.loads(g[AT])["msg"], "ts_recv": 4_100_000_000.0, "ts_event": 4_100_000_000.0}).encode()], "far-future"),
+    "out_of_order_hour": (
+        lambda g: [
+            b'{"ts": %f, "venue": "sim", "msg": %s}'
+            % (_ts(g, AT) - 3600, json.dumps({**json.loads(g[AT])["msg"], "ts_recv": _ts(g, AT) - 3600}).encode())
+        ],
+        "out of order",
+    ),
+    "far_future_line": (
+        lambda g: [
+            b'{"ts": 4100000000.0, "venue": "sim", "msg": %s}'
+            % json.dumps({**json.loads(g[AT])["msg"], "ts_recv": 4_100_000_000.0, "ts_event": 4_100_000_000.0}).encode()
+        ],
+        "far-future",
+    ),
 }
 
 
@@ -114,13 +130,20 @@ def _ledgered(name: str, path: Path, capsys, want: bytes | None = None) -> tuple
 
 @pytest.fixture(scope="module")
 def clean_events(clean) -> bytes:
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "normalize", str(clean)], cwd=ROOT, capture_output=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "core.cli", "normalize", str(clean)],
+        cwd=ROOT,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
     return proc.stdout
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_bad_line_is_counted_with_its_number_and_no_good_line_is_lost(case, good_lines, clean_events, tmp_path, capsys):
+def test_a_bad_line_is_counted_with_its_number_and_no_good_line_is_lost(
+    case, good_lines, clean_events, tmp_path, capsys
+):
     make, reason = CASES[case]
     bad = make(good_lines)
     path = _hostile(tmp_path, good_lines, bad)
@@ -133,7 +156,9 @@ def test_a_bad_line_is_counted_with_its_number_and_no_good_line_is_lost(case, go
     assert code == 1
 
 
-def test_a_killed_gzip_recording_yields_every_line_before_the_cut_then_says_where_it_broke(good_lines, tmp_path, capsys):
+def test_a_killed_gzip_recording_yields_every_line_before_the_cut_then_says_where_it_broke(
+    good_lines, tmp_path, capsys
+):
     import zlib
 
     data = b"\n".join(good_lines) + b"\n"
@@ -152,7 +177,9 @@ def test_a_killed_gzip_recording_yields_every_line_before_the_cut_then_says_wher
     assert len(bad) == 1 and isinstance(items[-1], BadLine), "exactly one line at the end says where it broke"
     assert "gzip stream ends early" in bad[0].reason and bad[0].lineno == len(good) + 1
     # every line that was wholly written before the cut comes back, in order
-    assert [json.loads(g) for g in good_lines[: len(good)]] == [{"ts": i.ts, "venue": i.venue, "msg": i.msg} for i in good]
+    assert [json.loads(g) for g in good_lines[: len(good)]] == [
+        {"ts": i.ts, "venue": i.venue, "msg": i.msg} for i in good
+    ]
     assert len(good) == before_cut and len(good) > len(good_lines) // 3
     assert "Traceback" not in err and len(out.splitlines()) == len(good)
     assert "1 unparseable" in err and "gzip stream ends early" in err
@@ -192,8 +219,11 @@ def test_crlf_line_endings_and_blank_lines_are_fine(good_lines, tmp_path, capsys
 
 
 def test_several_far_future_lines_in_a_row_still_cannot_move_the_clock(good_lines, tmp_path, capsys, clean_events):
-    future = [b'{"ts": %f, "venue": "sim", "msg": %s}' % (4.1e9 + k, json.dumps(
-        {**json.loads(good_lines[AT])["msg"], "ts_recv": 4.1e9 + k}).encode()) for k in range(2)]
+    future = [
+        b'{"ts": %f, "venue": "sim", "msg": %s}'
+        % (4.1e9 + k, json.dumps({**json.loads(good_lines[AT])["msg"], "ts_recv": 4.1e9 + k}).encode())
+        for k in range(2)
+    ]
     path = _hostile(tmp_path, good_lines, future)
     code, out, err = _ledgered("two far-future lines in a row", path, capsys, clean_events)
     assert code == 0 and out.encode() == clean_events
@@ -235,8 +265,13 @@ _CLEAN_REPORTS: dict[str, dict] = {}
 
 def clean_reports(cmd: str, clean: Path) -> dict:
     if cmd not in _CLEAN_REPORTS:
-        proc = subprocess.run([sys.executable, "-m", "core.cli", cmd, str(clean), "--json"], cwd=ROOT, capture_output=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "core.cli", cmd, str(clean), "--json"],
+            cwd=ROOT,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=True,
+        )
         _CLEAN_REPORTS[cmd] = json.loads(proc.stdout)
     return _CLEAN_REPORTS[cmd]
 
@@ -272,8 +307,14 @@ def test_a_killed_recording_runs_end_to_end_in_a_subprocess(good_lines, tmp_path
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for cmd in (["backtest"], ["study"], ["sweep", "--grid", "score_min=6,7"]):
         with ledger_case("recordings", f"{cmd[0]} on a cut gzip, own process") as c:
-            proc = subprocess.run([sys.executable, "-m", "core.cli", cmd[0], str(path), *cmd[1:]], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(
+                [sys.executable, "-m", "core.cli", cmd[0], str(path), *cmd[1:]],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             c.exit_code, c.traceback = proc.returncode, "Traceback" in proc.stderr
             assert proc.returncode == 0, proc.stderr
         assert "1 bad line skipped" in proc.stderr and "gzip stream ends early" in proc.stderr
@@ -314,8 +355,9 @@ def test_fuzz_any_bytes_on_one_line_lose_no_good_line(good_lines, tmp_path_facto
     want, _ = _events_of(clean_path)
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(junk=st.binary(max_size=300).filter(lambda b: b"\n" not in b), at=st.integers(0, len(base)),
-           gz=st.booleans())
+    @given(
+        junk=st.binary(max_size=300).filter(lambda b: b"\n" not in b), at=st.integers(0, len(base)), gz=st.booleans()
+    )
     def check(junk: bytes, at: int, gz: bool) -> None:
         data = b"\n".join(base[:at] + [junk] + base[at:]) + b"\n"
         path = folder / ("f.jsonl.gz" if gz else "f.jsonl")
@@ -360,8 +402,10 @@ def test_one_bad_value_in_a_many_symbol_frame_costs_that_event_only():
     from core.replay import DecodeStats, _usable
 
     t = 1_767_225_600.0
-    marks = [MarkPrice("binance", m, m, px, 0.0001, None, t, t) for m, px in
-             (("BTC-USDT-PERP", float("inf")), ("ETH-USDT-PERP", 3000.5), ("SOL-USDT-PERP", 150.25))]
+    marks = [
+        MarkPrice("binance", m, m, px, 0.0001, None, t, t)
+        for m, px in (("BTC-USDT-PERP", float("inf")), ("ETH-USDT-PERP", 3000.5), ("SOL-USDT-PERP", 150.25))
+    ]
     stats = DecodeStats()
     good = _usable(marks, RecordedLine(7, t, "binance", "frame"), stats, "")
     assert [m.market for m in good] == ["ETH-USDT-PERP", "SOL-USDT-PERP"]

@@ -1,5 +1,6 @@
 """Crash recovery that is true: positions come back only into the same source, and never into a
 simulator or replay whose clock is behind them (that booked invented stops and negative holds)."""
+
 from __future__ import annotations
 
 from core.journal import Journal, restore_into

@@ -4,6 +4,7 @@ parsers, the recording decoder (replay, normalize, backtest) and the simulator s
 Every hostile value must end as a counted rejection with a reason, never an event and never an
 exception; the good events around it must all arrive.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,14 +30,47 @@ def mark(price, ts=T0, **kw) -> MarkPrice:
 
 
 def binance_mark(p: str, E: float = T0 * 1000) -> str:
-    return orjson.dumps({"stream": "!markPrice@arr@1s", "data": [{
-        "e": "markPriceUpdate", "E": E, "s": "BTCUSDT", "p": p, "i": "60000", "r": "0.0001", "T": T0 * 1000 + 3.6e6}]}).decode()
+    return orjson.dumps(
+        {
+            "stream": "!markPrice@arr@1s",
+            "data": [
+                {
+                    "e": "markPriceUpdate",
+                    "E": E,
+                    "s": "BTCUSDT",
+                    "p": p,
+                    "i": "60000",
+                    "r": "0.0001",
+                    "T": T0 * 1000 + 3.6e6,
+                }
+            ],
+        }
+    ).decode()
 
 
 def binance_force(E: float = T0 * 1000, p: str = "60000", q: str = "0.5") -> str:
-    return orjson.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": E, "o": {
-        "s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": q, "p": p, "ap": p, "X": "FILLED",
-        "l": q, "z": q, "T": E}}}).decode()
+    return orjson.dumps(
+        {
+            "stream": "!forceOrder@arr",
+            "data": {
+                "e": "forceOrder",
+                "E": E,
+                "o": {
+                    "s": "BTCUSDT",
+                    "S": "SELL",
+                    "o": "LIMIT",
+                    "f": "IOC",
+                    "q": q,
+                    "p": p,
+                    "ap": p,
+                    "X": "FILLED",
+                    "l": q,
+                    "z": q,
+                    "T": E,
+                },
+            },
+        }
+    ).decode()
 
 
 HOSTILE_BINANCE = {
@@ -105,21 +139,24 @@ def test_timestamps_far_future_out_of_order_and_skewed():
     assert sorted(v.by_reason()) == ["out_of_order", "time_jump", "ts_ahead", "ts_recv_mismatch"]
 
 
-@pytest.mark.parametrize("ev", [
-    Liquidation("sim", "", "BTC", "long", 100.0, 1.0, 100.0, T0, T0),
-    Liquidation("sim", "BTC-USDT-PERP", "BTC", "up", 100.0, 1.0, 100.0, T0, T0),
-    Liquidation("sim", "BTC-USDT-PERP", "BTC", "long", 100.0, -1.0, 100.0, T0, T0),
-    Liquidation("sim", "BTC-USDT-PERP", "BTC", "long", 100.0, 1.0, 1e300, T0, T0),
-    Trade("sim", "BTC-USDT-PERP", "BTC", 100.0, 1e12, "buy", T0, T0),
-    Trade("sim", "BTC-USDT-PERP", " ", 100.0, 1.0, "buy", T0, T0),
-    OpenInterest("sim", "BTC-USDT-PERP", "BTC", math.nan, T0, T0),
-    OpenInterest("sim", "BTC-USDT-PERP", "BTC", 1e300, T0, T0),
-    MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, "NaN", None, T0, T0),  # type: ignore[arg-type]
-    MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, 0.0, math.inf, T0, T0),
-    MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, 0.0, None, T0, T0, funding_interval_h=0.0),
-    MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, 0.0, None, T0, T0, index=-1.0),
-    "not an event",
-])
+@pytest.mark.parametrize(
+    "ev",
+    [
+        Liquidation("sim", "", "BTC", "long", 100.0, 1.0, 100.0, T0, T0),
+        Liquidation("sim", "BTC-USDT-PERP", "BTC", "up", 100.0, 1.0, 100.0, T0, T0),
+        Liquidation("sim", "BTC-USDT-PERP", "BTC", "long", 100.0, -1.0, 100.0, T0, T0),
+        Liquidation("sim", "BTC-USDT-PERP", "BTC", "long", 100.0, 1.0, 1e300, T0, T0),
+        Trade("sim", "BTC-USDT-PERP", "BTC", 100.0, 1e12, "buy", T0, T0),
+        Trade("sim", "BTC-USDT-PERP", " ", 100.0, 1.0, "buy", T0, T0),
+        OpenInterest("sim", "BTC-USDT-PERP", "BTC", math.nan, T0, T0),
+        OpenInterest("sim", "BTC-USDT-PERP", "BTC", 1e300, T0, T0),
+        MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, "NaN", None, T0, T0),  # type: ignore[arg-type]
+        MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, 0.0, math.inf, T0, T0),
+        MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, 0.0, None, T0, T0, funding_interval_h=0.0),
+        MarkPrice("sim", "BTC-USDT-PERP", "BTC", 100.0, 0.0, None, T0, T0, index=-1.0),
+        "not an event",
+    ],
+)
 def test_malformed_events_are_rejected_never_raised(ev):
     v = EventValidator()
     assert v.check(ev) is not None
@@ -163,8 +200,13 @@ def test_recording_with_hostile_values_keeps_every_good_line(tmp_path):
 def test_normalize_strict_fails_on_a_rejected_value(tmp_path):
     path, good = _hostile_recording(tmp_path)
     with case("recorded values", "normalize --strict on hostile values") as c:
-        r = subprocess.run([sys.executable, "-m", "tui.cli", "normalize", "--strict", str(path)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+        r = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "normalize", "--strict", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
         c.exit_code = r.returncode
         c.traceback = "Traceback" in r.stderr
         c.lost = good - len(r.stdout.splitlines())
@@ -201,7 +243,9 @@ def test_the_fast_path_and_the_detailed_rules_agree_on_random_hostile_events():
             return MarkPrice("v", "M", "S", p, rng.choice([0.0001, None, 5.0]), None, t + rng.choice([0, 500]), T0 + i)
         if k == 1:
             return Trade("v", "M", "S", p, rng.choice([1.0, -1.0, 1e20]), rng.choice(["buy", "x"]), t, T0 + i)
-        return Liquidation("v", "M", "S", rng.choice(["long", "up"]), p, 1.0, rng.choice([60000.0, -5.0, 1e300]), t, T0 + i)
+        return Liquidation(
+            "v", "M", "S", rng.choice(["long", "up"]), p, 1.0, rng.choice([60000.0, -5.0, 1e300]), t, T0 + i
+        )
 
     events = [event(i) for i in range(5000)]
     fast, full = EventValidator(), EventValidator()

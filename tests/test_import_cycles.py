@@ -5,6 +5,7 @@ at module level, under `if TYPE_CHECKING:` and inside functions too, since a fun
 is how a cycle hides (the broker's watcher used one to reach the reconciliation, which imported
 the broker).
 """
+
 from __future__ import annotations
 
 import ast

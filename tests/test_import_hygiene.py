@@ -1,4 +1,5 @@
 """core/ never imports the screen or, in the engine modules, the network."""
+
 from __future__ import annotations
 
 import pkgutil
@@ -7,15 +8,28 @@ import sys
 
 import core
 
-ENGINE_MODULES = ["core.engine", "core.rolling_window", "core.cascade_score", "core.signals", "core.sizing",
-                  "core.risk", "core.positions", "core.brokers.paper", "core.config", "core.events"]
+ENGINE_MODULES = [
+    "core.engine",
+    "core.rolling_window",
+    "core.cascade_score",
+    "core.signals",
+    "core.sizing",
+    "core.risk",
+    "core.positions",
+    "core.brokers.paper",
+    "core.config",
+    "core.events",
+]
 
 
 def _loaded_after_import(mods: list[str]) -> set[str]:
     # httpx imports its command-line tool (rich, pygments) whenever click is installed, which
     # import-linter brings; blocking that one module keeps the check about core's own imports
-    code = ("import sys\nsys.modules['httpx._main'] = None\n" + "".join(f"import {m}\n" for m in mods)
-            + "print('\\n'.join(k for k, v in sys.modules.items() if v is not None))")
+    code = (
+        "import sys\nsys.modules['httpx._main'] = None\n"
+        + "".join(f"import {m}\n" for m in mods)
+        + "print('\\n'.join(k for k, v in sys.modules.items() if v is not None))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return set(out.split())
 
@@ -45,7 +59,7 @@ def test_core_and_tui_have_no_import_cycles():
         path.append(module)
         for nxt in sorted(edges[module]):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, path)
         path.pop()

@@ -1,4 +1,5 @@
 """Instrument metadata: fetched from a local HTTP server shaped like the venue, cached, reused offline."""
+
 from __future__ import annotations
 
 import json
@@ -16,15 +17,27 @@ from core.feeds.instruments_cache import cache_path, default_cache_dir, load_ins
 
 def bybit_row(symbol: str, base: str) -> dict:
     # shape of GET /v5/market/instruments-info?category=linear (docs/v5/market/instrument.mdx)
-    return {"symbol": symbol, "contractType": "LinearPerpetual", "status": "Trading", "baseCoin": base,
-            "quoteCoin": "USDT", "priceFilter": {"tickSize": "0.10"},
-            "lotSizeFilter": {"qtyStep": "0.001", "minOrderQty": "0.001", "minNotionalValue": "5"},
-            "fundingInterval": 480}
+    return {
+        "symbol": symbol,
+        "contractType": "LinearPerpetual",
+        "status": "Trading",
+        "baseCoin": base,
+        "quoteCoin": "USDT",
+        "priceFilter": {"tickSize": "0.10"},
+        "lotSizeFilter": {"qtyStep": "0.001", "minOrderQty": "0.001", "minNotionalValue": "5"},
+        "fundingInterval": 480,
+    }
 
 
 PAGES = {
-    "": {"retCode": 0, "result": {"category": "linear", "list": [bybit_row("BTCUSDT", "BTC")], "nextPageCursor": "page2"}},
-    "page2": {"retCode": 0, "result": {"category": "linear", "list": [bybit_row("ETHUSDT", "ETH")], "nextPageCursor": ""}},
+    "": {
+        "retCode": 0,
+        "result": {"category": "linear", "list": [bybit_row("BTCUSDT", "BTC")], "nextPageCursor": "page2"},
+    },
+    "page2": {
+        "retCode": 0,
+        "result": {"category": "linear", "list": [bybit_row("ETHUSDT", "ETH")], "nextPageCursor": ""},
+    },
 }
 
 
@@ -81,7 +94,9 @@ async def test_fetches_every_page_parses_and_caches(tmp_path, client):
 
     assert got.source == "rest" and got.reason == ""
     assert [(i.symbol, i.market, i.tick_size) for i in got.instruments] == [
-        ("BTCUSDT", "BTC-USDT-PERP", 0.1), ("ETHUSDT", "ETH-USDT-PERP", 0.1)]
+        ("BTCUSDT", "BTC-USDT-PERP", 0.1),
+        ("ETHUSDT", "ETH-USDT-PERP", 0.1),
+    ]
     assert server.requests == [
         ("/v5/market/instruments-info", {"category": "linear", "limit": "1000"}),
         ("/v5/market/instruments-info", {"category": "linear", "limit": "1000", "cursor": "page2"}),

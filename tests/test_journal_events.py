@@ -1,4 +1,5 @@
 """Every engine event kind lands in the journal, as the row a trader would look for days later."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,13 @@ def test_every_engine_event_type_has_a_journal_mapping():
 def test_session_row_has_mode_venues_config_hash_version_and_source(journaled):
     eng, _, j = journaled("semi")
     (s,) = j.query("SELECT * FROM sessions")
-    assert (s["mode"], json.loads(s["venues"]), s["config_hash"], s["source"], s["broker"]) == ("semi", ["sim"], eng.cfg.digest(), "sim", "paper")
+    assert (s["mode"], json.loads(s["venues"]), s["config_hash"], s["source"], s["broker"]) == (
+        "semi",
+        ["sim"],
+        eng.cfg.digest(),
+        "sim",
+        "paper",
+    )
     assert s["version"] and s["started_ts"] == T0 and s["ended_ts"] is None
 
 
@@ -95,7 +102,11 @@ def test_entry_order_fill_and_open_position_rows(journaled):
     assert f["ref_price"] == pos.signal_price and f["slippage_bps"] > 0 and f["latency_s"] == pytest.approx(0.15)
     (p,) = j.query("SELECT * FROM positions_open")
     assert (p["stop_price"], p["take_profit_price"], p["max_hold_until"], p["rides"]) == (
-        pos.stop_price, pos.take_profit_price, pos.max_hold_until, pos.rides)
+        pos.stop_price,
+        pos.take_profit_price,
+        pos.max_hold_until,
+        pos.rides,
+    )
 
 
 def test_stop_exit_writes_the_trigger_the_exit_fill_and_the_trade_and_clears_the_open_position(journaled):
@@ -106,7 +117,13 @@ def test_stop_exit_writes_the_trigger_the_exit_fill_and_the_trade_and_clears_the
     assert trig["reason"] == "stop" and trig["market"] == BTC
     (t,) = j.query("SELECT * FROM trades")
     tr = eng.trades[0]
-    assert (t["reason"], t["pnl"], t["r_multiple"], t["tier"], t["hold_s"]) == ("stop", tr.pnl, tr.r_multiple, tr.tier, tr.hold_s)
+    assert (t["reason"], t["pnl"], t["r_multiple"], t["tier"], t["hold_s"]) == (
+        "stop",
+        tr.pnl,
+        tr.r_multiple,
+        tr.tier,
+        tr.hold_s,
+    )
     assert t["mae_pct"] == tr.mae_pct and t["position_key"].startswith("s1:")
     assert [r["intent"] for r in j.query("SELECT intent FROM fills ORDER BY ts")] == ["entry", "exit"]
     assert j.query("SELECT * FROM positions_open") == []
@@ -121,7 +138,9 @@ def test_rejected_signal_records_the_users_decision(journaled):
     (sig,) = j.query("SELECT status, reason FROM signals")
     assert sig == {"status": "rejected", "reason": "rejected by user"}
     (c,) = j.query("SELECT kind, args, result FROM commands")
-    assert c["kind"] == "reject" and json.loads(c["args"]) == {"signal_id": sig_id} and c["result"].startswith("skipped")
+    assert (
+        c["kind"] == "reject" and json.loads(c["args"]) == {"signal_id": sig_id} and c["result"].startswith("skipped")
+    )
 
 
 def test_expired_signal_records_expiry(journaled):
@@ -151,8 +170,13 @@ def test_mode_changes_and_commands_are_recorded(journaled):
     eng.submit(Arm("auto"))
     eng.submit(Disarm())
     assert [(m["old"], m["new"], m["reason"]) for m in j.query("SELECT * FROM mode_changes")] == [
-        ("watch", "auto", "user"), ("auto", "watch", "user")]
-    assert [(c["kind"], c["result"]) for c in j.query("SELECT * FROM commands")] == [("arm", "armed FULL-AUTO"), ("disarm", "disarmed")]
+        ("watch", "auto", "user"),
+        ("auto", "watch", "user"),
+    ]
+    assert [(c["kind"], c["result"]) for c in j.query("SELECT * FROM commands")] == [
+        ("arm", "armed FULL-AUTO"),
+        ("disarm", "disarmed"),
+    ]
 
 
 def test_kill_is_recorded_with_its_result_and_the_kill_exit(journaled):
@@ -167,12 +191,19 @@ def test_kill_is_recorded_with_its_result_and_the_kill_exit(journaled):
 
 def test_restored_position_and_rejected_exit_order_are_recorded(journaled):
     eng, clock, j = journaled("auto")
-    pos = Position("p9", ETH, "long", 1.0, 3000.0, T0 - 60, 2970.0, 3060.0, 1.0, "sig", 8.2, "short", max_hold_until=T0 + 500)
+    pos = Position(
+        "p9", ETH, "long", 1.0, 3000.0, T0 - 60, 2970.0, 3060.0, 1.0, "sig", 8.2, "short", max_hold_until=T0 + 500
+    )
     eng.restore_position(pos)
     eng.submit(Flatten(ETH))  # no ETH price has been seen: the paper broker rejects the exit
     run_until(eng, clock, clock.now() + 1)
     (r,) = j.query("SELECT * FROM restores")
-    assert (r["market"], r["stop_price"], r["take_profit_price"], r["max_hold_until"]) == (ETH, 2970.0, 3060.0, T0 + 500)
+    assert (r["market"], r["stop_price"], r["take_profit_price"], r["max_hold_until"]) == (
+        ETH,
+        2970.0,
+        3060.0,
+        T0 + 500,
+    )
     (o,) = j.query("SELECT * FROM orders WHERE market = ?", (ETH,))
     assert (o["intent"], o["status"], o["reject_reason"]) == ("exit", "rejected", "no price for market")
     (p,) = j.query("SELECT key, market FROM positions_open")

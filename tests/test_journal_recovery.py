@@ -1,4 +1,5 @@
 """A crash, a lost SSH session or a restart must not lose a position or its stop."""
+
 from __future__ import annotations
 
 import json
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from core.engine_events import PositionClosed
 from core.journal import Journal, open_positions, record_reconciliation, restore_into
 from core.journal.recovery import restore_risk_counters
 from core.positions import ClosedTrade
-from core.engine_events import PositionClosed
 from tests.builders import BTC, T0, feed, make_engine, mark, run_until, scripted_cascade
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,8 +52,13 @@ while True:
 
 
 def _start_child(path: Path, handlers: bool) -> tuple[subprocess.Popen, dict]:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path), "handlers" if handlers else "plain"],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), "handlers" if handlers else "plain"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         ready, _, _ = select.select([proc.stdout], [], [], 0.2)
@@ -84,7 +90,12 @@ def test_sigkill_mid_trade_restarts_with_the_position_its_stop_and_hold_timer(tm
     pos = eng.positions[BTC]
     assert pos is restored
     assert (pos.stop_price, pos.take_profit_price, pos.max_hold_until, pos.qty, pos.entry_price) == (
-        before["stop"], before["tp"], before["max_hold_until"], before["qty"], before["entry_price"])
+        before["stop"],
+        before["tp"],
+        before["max_hold_until"],
+        before["qty"],
+        before["entry_price"],
+    )
     assert eng.risk.trades_today[BTC] == 1  # the restart does not reset the per-market entry count
     # the engine's exit rules act on the restored position: the stop fires on the next mark above it
     feed(eng, clock, [mark(T0 + 21, before["stop"] * 1.001)])
@@ -143,21 +154,47 @@ def test_positions_from_other_sources_are_not_restored(tmp_path):
 
 
 def _trade(market: str, exit_ts: float, pnl: float, reason: str = "take_profit") -> ClosedTrade:
-    return ClosedTrade("p1", market, "short", 0.1, 60_000.0, 59_000.0, exit_ts - 60, exit_ts, reason, pnl + 1, 1.0, pnl,
-                       pnl / 60, 8.5, "8-9", "sig", "ride", -0.1, 0.5, 1.0, 60_000.0)
+    return ClosedTrade(
+        "p1",
+        market,
+        "short",
+        0.1,
+        60_000.0,
+        59_000.0,
+        exit_ts - 60,
+        exit_ts,
+        reason,
+        pnl + 1,
+        1.0,
+        pnl,
+        pnl / 60,
+        8.5,
+        "8-9",
+        "sig",
+        "ride",
+        -0.1,
+        0.5,
+        1.0,
+        60_000.0,
+    )
 
 
 def test_restore_rebuilds_todays_risk_counters_and_stop_cooldown(tmp_path):
     path = tmp_path / "j.sqlite"
     eng, clock, j = _new_session(path, T0 + 3 * 3600)
-    for tr in [_trade(BTC, T0 - 100, 500.0),  # yesterday: not counted
-               _trade(BTC, T0 + 3600, -120.0), _trade(BTC, T0 + 2 * 3600, 40.0),
-               _trade("ETH-USDT-PERP", T0 + 3 * 3600 - 60, -30.0, reason="stop")]:
+    for tr in [
+        _trade(BTC, T0 - 100, 500.0),  # yesterday: not counted
+        _trade(BTC, T0 + 3600, -120.0),
+        _trade(BTC, T0 + 2 * 3600, 40.0),
+        _trade("ETH-USDT-PERP", T0 + 3 * 3600 - 60, -30.0, reason="stop"),
+    ]:
         j.record(PositionClosed(tr.exit_ts, tr))
     restore_risk_counters(eng.risk, j, clock.now(), "sim")
     assert dict(eng.risk.trades_today) == {BTC: 2, "ETH-USDT-PERP": 1}
     assert eng.risk.realised_today == pytest.approx(-110.0)
-    assert eng.risk.cooldown_until["ETH-USDT-PERP"] == pytest.approx(T0 + 3 * 3600 - 60 + eng.cfg.risk.cooldown_after_stop_s)
+    assert eng.risk.cooldown_until["ETH-USDT-PERP"] == pytest.approx(
+        T0 + 3 * 3600 - 60 + eng.cfg.risk.cooldown_after_stop_s
+    )
     j.close()
 
 
@@ -178,8 +215,10 @@ def test_reconciliation_differences_are_journaled_and_a_resize_is_what_a_restart
     n = record_reconciliation(j, eng, _Report(resized=[BTC], closed=["SOL-USDT-PERP"], kept=["X"]))
     assert n == 2
     rows = j.query("SELECT market, kind, exchange_qty FROM reconcile_diffs ORDER BY market")
-    assert rows == [{"market": BTC, "kind": "resized", "exchange_qty": 0.05},
-                    {"market": "SOL-USDT-PERP", "kind": "closed", "exchange_qty": 0.0}]
+    assert rows == [
+        {"market": BTC, "kind": "resized", "exchange_qty": 0.05},
+        {"market": "SOL-USDT-PERP", "kind": "closed", "exchange_qty": 0.0},
+    ]
     j.close()
     (back,) = open_positions(path)
     assert back.qty == 0.05 and back.stop_price == pos.stop_price

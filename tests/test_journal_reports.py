@@ -1,4 +1,5 @@
 """Which score tiers make money: the report on a known set of trades, and `liqhunt journal`."""
+
 from __future__ import annotations
 
 import csv
@@ -28,19 +29,33 @@ from tests.builders import T0, feed, make_engine, mark, scripted_cascade
 
 
 def _t(tier: str, pnl: float, r: float, reason: str, exit_ts: float = T0 + 600) -> dict:
-    return {"tier": tier, "pnl": pnl, "r_multiple": r, "reason": reason, "fees": 2.0, "return_bps": pnl / 10,
-            "mae_pct": -0.2, "mfe_pct": 0.4, "exit_ts": exit_ts}
+    return {
+        "tier": tier,
+        "pnl": pnl,
+        "r_multiple": r,
+        "reason": reason,
+        "fees": 2.0,
+        "return_bps": pnl / 10,
+        "mae_pct": -0.2,
+        "mfe_pct": 0.4,
+        "exit_ts": exit_ts,
+    }
 
 
 KNOWN = [
-    _t("7-8", 100.0, 1.0, "take_profit"), _t("7-8", -50.0, -0.5, "stop"), _t("7-8", 30.0, 0.3, "exhaustion"),
-    _t("8-9", 200.0, 2.0, "take_profit"), _t("8-9", 100.0, 1.0, "exhaustion"),
+    _t("7-8", 100.0, 1.0, "take_profit"),
+    _t("7-8", -50.0, -0.5, "stop"),
+    _t("7-8", 30.0, 0.3, "exhaustion"),
+    _t("8-9", 200.0, 2.0, "take_profit"),
+    _t("8-9", 100.0, 1.0, "exhaustion"),
     _t("9-10", -80.0, -0.8, "stop"),
 ]
 
 
-@pytest.mark.parametrize("wins,n,expected", [(8, 10, (0.4902, 0.9433)), (2, 3, (0.2077, 0.9385)),
-                                             (0, 10, (0.0, 0.2775)), (10, 10, (0.7225, 1.0))])
+@pytest.mark.parametrize(
+    "wins,n,expected",
+    [(8, 10, (0.4902, 0.9433)), (2, 3, (0.2077, 0.9385)), (0, 10, (0.0, 0.2775)), (10, 10, (0.7225, 1.0))],
+)
 def test_wilson_interval_matches_known_values(wins, n, expected):
     lo, hi = wilson_interval(wins, n)
     assert (round(lo, 4), round(hi, 4)) == expected
@@ -61,11 +76,21 @@ def test_per_tier_table_on_a_known_set_of_trades():
 def test_totals_and_per_exit_reason_on_a_known_set_of_trades():
     rep = report(KNOWN)
     tot = rep["totals"]
-    assert (tot["trades"], tot["wins"], tot["win_rate"], tot["avg_r"], tot["pnl"], tot["fees"]) == (6, 4, 0.6667, 0.5, 300.0, 12.0)
+    assert (tot["trades"], tot["wins"], tot["win_rate"], tot["avg_r"], tot["pnl"], tot["fees"]) == (
+        6,
+        4,
+        0.6667,
+        0.5,
+        300.0,
+        12.0,
+    )
     reasons = by_reason(KNOWN)
     assert list(reasons) == ["stop", "take_profit", "exhaustion"]
     assert [(k, s.trades, s.wins, s.pnl) for k, s in reasons.items()] == [
-        ("stop", 2, 0, -130.0), ("take_profit", 2, 2, 300.0), ("exhaustion", 2, 2, 130.0)]
+        ("stop", 2, 0, -130.0),
+        ("take_profit", 2, 2, 300.0),
+        ("exhaustion", 2, 2, 130.0),
+    ]
 
 
 def test_text_report_shows_n_beside_every_win_rate():
@@ -87,7 +112,9 @@ def test_journal_rows_and_closed_trades_give_the_same_report():
 
     def without_costs(rows):  # journal rows also carry the fill costs (slippage, latency drift); ClosedTrade does not
         fill_costs = ("cost_bps", "slippage_bps", "drift_bps")
-        return [{k: v for k, v in r.items() if k not in fill_costs} for r in (rows if isinstance(rows, list) else [rows])]
+        return [
+            {k: v for k, v in r.items() if k not in fill_costs} for r in (rows if isinstance(rows, list) else [rows])
+        ]
 
     for part in ("totals", "by_tier", "by_reason"):
         assert without_costs(from_rows[part]) == without_costs(from_objects[part])
@@ -97,8 +124,29 @@ def test_journal_rows_and_closed_trades_give_the_same_report():
 
 def _closed(exit_ts: float, pnl: float, score: float, reason: str) -> ClosedTrade:
     tier = "8-9" if score >= 8 else "7-8"
-    return ClosedTrade("p1", "BTC-USDT-PERP", "short", 0.1, 60_000.0, 59_500.0, exit_ts - 120, exit_ts, reason,
-                       pnl + 3.0, 3.0, pnl, pnl / 60.0, score, tier, "s", "ride", -0.1, 0.6, 1.0, 60_010.0)
+    return ClosedTrade(
+        "p1",
+        "BTC-USDT-PERP",
+        "short",
+        0.1,
+        60_000.0,
+        59_500.0,
+        exit_ts - 120,
+        exit_ts,
+        reason,
+        pnl + 3.0,
+        3.0,
+        pnl,
+        pnl / 60.0,
+        score,
+        tier,
+        "s",
+        "ride",
+        -0.1,
+        0.6,
+        1.0,
+        60_010.0,
+    )
 
 
 @pytest.fixture
@@ -107,8 +155,11 @@ def journal_file(tmp_path) -> Path:
     clock = SimClock(T0)
     j = Journal(path, clock)
     j.open_session("auto", ["sim"], Config(), "sim")
-    for tr in [_closed(T0 - 86_400 + 60, -40.0, 7.5, "stop"),  # 2025-12-31
-               _closed(T0 + 60, 60.0, 8.5, "take_profit"), _closed(T0 + 7200, 30.0, 7.2, "exhaustion")]:
+    for tr in [
+        _closed(T0 - 86_400 + 60, -40.0, 7.5, "stop"),  # 2025-12-31
+        _closed(T0 + 60, 60.0, 8.5, "take_profit"),
+        _closed(T0 + 7200, 30.0, 7.2, "exhaustion"),
+    ]:
         j.record(PositionClosed(tr.exit_ts, tr))
     j.close()
     return path
@@ -157,7 +208,10 @@ def test_default_journal_path_follows_platform_conventions(tmp_path):
     home = Path("/home/u")
     assert default_journal_path({"XDG_DATA_HOME": "/data"}, "linux", home) == Path("/data/liqhunt/journal.sqlite")
     assert default_journal_path({}, "linux", home) == home / ".local/share/liqhunt/journal.sqlite"
-    assert default_journal_path({"XDG_DATA_HOME": "relative"}, "linux", home) == home / ".local/share/liqhunt/journal.sqlite"
+    assert (
+        default_journal_path({"XDG_DATA_HOME": "relative"}, "linux", home)
+        == home / ".local/share/liqhunt/journal.sqlite"
+    )
     assert default_journal_path({}, "darwin", home) == home / "Library/Application Support/liqhunt/journal.sqlite"
     assert resolve_journal_path("x.sqlite") == "x.sqlite"
     assert resolve_journal_path(None, in_memory_by_default=True) == ":memory:"

@@ -1,4 +1,5 @@
 """Journals written by older liqhunt versions open, migrate forward and keep their rows."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -47,12 +48,20 @@ def test_v1_journal_is_migrated_to_the_current_schema_with_rows_kept(tmp_path):
     j = Journal(path, SimClock(T0))
     assert (j.migrated_from, j.schema_version) == (1, SCHEMA_VERSION)
     (s,) = j.query("SELECT * FROM sessions")
-    assert (s["mode"], s["config_hash"], s["version"], s["venues"], s["source"]) == ("auto", "abc123", "0.0.9", "[]", "")
+    assert (s["mode"], s["config_hash"], s["version"], s["venues"], s["source"]) == (
+        "auto",
+        "abc123",
+        "0.0.9",
+        "[]",
+        "",
+    )
     (sig,) = j.query("SELECT id, score, status, c_speed FROM signals")
     assert sig == {"id": "BTC#1", "score": 8.4, "status": "entered", "c_speed": None}
     trades = j.trades()
     assert [(t["position_id"], t["pnl"], t["tier"], t["hold_s"]) for t in trades] == [
-        ("p2", 94.0, "8-9", 60.0), ("p4", -33.0, "5-7", 30.0)]
+        ("p2", 94.0, "8-9", 60.0),
+        ("p4", -33.0, "5-7", 30.0),
+    ]
     assert trades[0]["return_bps"] == pytest.approx(94.0 / 6000.0 * 1e4)
     # v3: trades from before funding was charged read as funding 0 (their pnl never included any)
     assert [t["funding"] for t in trades] == [0.0, 0.0]

@@ -1,10 +1,10 @@
 """The writer keeps SQLite off the event loop and loses at most ~0.1 s on a hard kill;
 `backtest --journal` writes the same journal a live session does."""
+
 from __future__ import annotations
 
 import sqlite3
 import time
-
 
 from core.backtest import Recording, run_backtest
 from core.clock import SimClock
@@ -47,9 +47,13 @@ def test_a_burst_of_events_is_batched_into_few_commits_and_close_loses_nothing(t
 
 def test_a_bad_row_is_dropped_alone_and_counted(tmp_path):
     j = _journal(tmp_path / "j.sqlite")
-    j._writer.submit([("INSERT INTO mode_changes (session_id, old) VALUES (?, ?)", (1, "a")),
-                      ("INSERT INTO no_such_table VALUES (?)", (1,)),
-                      ("INSERT INTO mode_changes (session_id, old) VALUES (?, ?)", (1, "b"))])
+    j._writer.submit(
+        [
+            ("INSERT INTO mode_changes (session_id, old) VALUES (?, ?)", (1, "a")),
+            ("INSERT INTO no_such_table VALUES (?)", (1,)),
+            ("INSERT INTO mode_changes (session_id, old) VALUES (?, ?)", (1, "b")),
+        ]
+    )
     assert [r["old"] for r in j.query("SELECT old FROM mode_changes")] == ["a", "b"]
     assert j.stats.errors == 1
     j.close()
@@ -74,7 +78,9 @@ def test_backtest_journal_holds_the_backtests_trades_under_a_backtest_session(tm
     assert res.trades
     j = Journal(path, SimClock(T0))
     rows = j.trades(source="backtest")
-    assert [(r["position_id"], r["pnl"], r["reason"]) for r in rows] == [(t["position_id"], t["pnl"], t["reason"]) for t in res.trades]
+    assert [(r["position_id"], r["pnl"], r["reason"]) for r in rows] == [
+        (t["position_id"], t["pnl"], t["reason"]) for t in res.trades
+    ]
     assert report(rows)["by_tier"] == report(res.trades)["by_tier"]
     (s,) = j.query("SELECT source, end_reason FROM sessions")
     assert s == {"source": "backtest", "end_reason": "backtest end"}

@@ -6,6 +6,7 @@ the fresh venv borrows this environment's dependencies through a .pth line (a pa
 .pth does not run that directory's own .pth files, so an editable install of this checkout
 there stays invisible). The console runs in a pseudo-terminal, as a user would see it.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,9 +42,25 @@ def wheel(tmp_path_factory) -> Path:
         else:
             shutil.copy2(path, src / name)
     out = src.parent / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index",
-                    "--no-build-isolation", "--wheel-dir", str(out), str(src)], check=True, timeout=300,
-                   cwd=src.parent, env=outside_the_checkout_env())
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        timeout=300,
+        cwd=src.parent,
+        env=outside_the_checkout_env(),
+    )
     (built,) = out.glob("liqhunt-*.whl")
     return built
 
@@ -54,12 +71,21 @@ def installed(wheel, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     py = venv / "bin" / "python"
-    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # from outside the checkout, and before the dependencies are borrowed: an editable install
     # leaves liqhunt metadata in both places, which pip would take for an installed liqhunt
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, timeout=300, cwd=venv, env=outside_the_checkout_env())
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        timeout=300,
+        cwd=venv,
+        env=outside_the_checkout_env(),
+    )
     assert (venv / "bin" / "liqhunt").exists(), "the wheel did not install the console script"
     Path(purelib, "_liqhunt_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"
@@ -84,16 +110,29 @@ def test_wheel_installs_core_tui_and_the_themes_and_nothing_generic_besides(whee
 def test_installed_liqhunt_prints_its_version(installed, tmp_path):
     from core import __version__
 
-    out = subprocess.run([str(installed / "liqhunt"), "--version"], cwd=tmp_path, env=outside_the_checkout_env(),
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(installed / "liqhunt"), "--version"],
+        cwd=tmp_path,
+        env=outside_the_checkout_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0 and out.stdout.strip() == f"liqhunt {__version__}"
 
 
 @slow
 def test_installed_liqhunt_runs_from_the_venv_not_the_checkout(installed, tmp_path):
     probe = "import core, tui.theme_loader as t; print(core.__file__); print(t.THEMES_DIR)"
-    out = subprocess.run([str(installed / "python"), "-c", probe], cwd=tmp_path, env=outside_the_checkout_env(),
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [str(installed / "python"), "-c", probe],
+        cwd=tmp_path,
+        env=outside_the_checkout_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     core_file, themes_dir = out.stdout.split()
     assert core_file.startswith(str(installed.parent)) and not core_file.startswith(str(ROOT))
     assert Path(themes_dir).name == "liqhunt_themes" and themes_dir.startswith(str(installed.parent))
@@ -103,20 +142,34 @@ def test_installed_liqhunt_runs_from_the_venv_not_the_checkout(installed, tmp_pa
 @pytest.mark.parametrize("theme", [*THEMES, "ansi-dark"])
 def test_installed_demo_opens_the_console_in_every_theme(installed, tmp_path, theme):
     argv = [str(installed / "liqhunt"), "demo", "--theme", theme, "--warmup", "0"]
-    run = run_in_pty(argv, cols=80, rows=24, timeout_s=90.0, markers=MARKERS, env=outside_the_checkout_env(),
-                     cwd=str(tmp_path), type_after_frame=b"q")
+    run = run_in_pty(
+        argv,
+        cols=80,
+        rows=24,
+        timeout_s=90.0,
+        markers=MARKERS,
+        env=outside_the_checkout_env(),
+        cwd=str(tmp_path),
+        type_after_frame=b"q",
+    )
     assert run.first_frame_s is not None, (run.seen, run.head.decode(errors="replace"))
     assert run.exit_status is not None and os.waitstatus_to_exitcode(run.exit_status) == 0
     if theme != "ansi-dark":  # the panes are painted in the theme file's own panel colour
         panel = tomllib.loads((ROOT / "themes" / f"{theme}.toml").read_text())["panel"]
-        r, g, b = (int(panel[i:i + 2], 16) for i in (1, 3, 5))
+        r, g, b = (int(panel[i : i + 2], 16) for i in (1, 3, 5))
         assert re.search(rf"48;2;{r};{g};{b}[;m]".encode(), run.frame), panel
 
 
 @slow
 def test_installed_demo_names_an_unknown_theme_in_one_line(installed, tmp_path):
-    out = subprocess.run([str(installed / "liqhunt"), "demo", "--theme", "nope", "--warmup", "0"], cwd=tmp_path,
-                         env=outside_the_checkout_env(), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(installed / "liqhunt"), "demo", "--theme", "nope", "--warmup", "0"],
+        cwd=tmp_path,
+        env=outside_the_checkout_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     lines = out.stderr.strip().splitlines()
     assert out.returncode == 2 and len(lines) == 1, out.stderr
     assert lines[0].startswith("liqhunt demo: error: --theme: unknown theme 'nope'; valid: ")
@@ -128,4 +181,3 @@ def test_the_checkout_finds_the_top_level_themes_folder():
 
     assert THEMES_DIR == ROOT / "themes"
     assert set(THEMES) <= set(load_themes())
-

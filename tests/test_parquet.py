@@ -1,5 +1,6 @@
 """`export --parquet`: the dataset layout, and every reading command gets from it exactly what the
 recording gives."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ from core.sim.market_sim import Simulator
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-BINANCE_FORCE = ('{{"stream":"!forceOrder@arr","data":{{"e":"forceOrder","E":{e},"o":{{"s":"BTCUSDT","S":"SELL",'
-                 '"o":"LIMIT","f":"IOC","q":"0.5","p":"26142.12","ap":"26245.10","X":"FILLED","l":"0.5","z":"0.5","T":{e}}}}}}}')
+BINANCE_FORCE = (
+    '{{"stream":"!forceOrder@arr","data":{{"e":"forceOrder","E":{e},"o":{{"s":"BTCUSDT","S":"SELL",'
+    '"o":"LIMIT","f":"IOC","q":"0.5","p":"26142.12","ap":"26245.10","X":"FILLED","l":"0.5","z":"0.5","T":{e}}}}}}}'
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +28,11 @@ def recording(tmp_path_factory):
     sim = Simulator("crash", seed=11, markets=4)
     with RecordingWriter(p) as w:
         evs = list(sim.run(25 * 60))
-        w.write(evs[0].ts_recv, "binance", {"instruments": [{"venue": "binance", "symbol": "BTCUSDT", "market": "BTC-USDT-PERP",
-                                                              "lot_size": 0.001}]})
+        w.write(
+            evs[0].ts_recv,
+            "binance",
+            {"instruments": [{"venue": "binance", "symbol": "BTCUSDT", "market": "BTC-USDT-PERP", "lot_size": 0.001}]},
+        )
         for k, ev in enumerate(evs):
             w.write(ev.ts_recv, "sim", event_to_dict(ev))
             if k % 500 == 0:  # a raw venue frame in the same stream, parsed on export like on replay
@@ -62,8 +68,10 @@ def test_normalize_backtest_and_study_read_the_dataset_exactly_like_the_recordin
     from_jsonl = capsys.readouterr().out
     assert main(["normalize", str(dataset)]) == 0
     assert capsys.readouterr().out == from_jsonl  # same events, same order, byte for byte
-    for cmd, keys in (("backtest", ("trades", "pnl", "signals", "tiers", "playbooks", "events", "span_s")),
-                      ("study", ("episodes", "table"))):
+    for cmd, keys in (
+        ("backtest", ("trades", "pnl", "signals", "tiers", "playbooks", "events", "span_s")),
+        ("study", ("episodes", "table")),
+    ):
         assert main([cmd, str(recording), "--json"]) == 0
         a = json.loads(capsys.readouterr().out)
         assert main([cmd, str(dataset), "--json"]) == 0

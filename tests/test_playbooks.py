@@ -1,14 +1,15 @@
 """Playbooks are plugins: the registry names them, the engine drives any of them through the
 Detector interface, and a new one needs its own module plus one registry line."""
+
 from __future__ import annotations
 
 import pytest
 
 from core import playbook_names, playbooks
 from core.config import Config, ConfigError, config_from_dict, replace_section
-from core.playbook_names import playbooks_for
 from core.engine_events import PositionOpened, SignalRaised
 from core.events import LONG, Liquidation
+from core.playbook_names import playbooks_for
 from core.setup_inputs import market_score
 from core.signals import IDLE, SIGNAL, WATCHING, Detector, FilterResult, Signal
 from tests.builders import BTC, T0, feed, liq, make_engine, mark
@@ -54,11 +55,22 @@ class ToyDetector(Detector):
             return None
         ev = self.first
         self.signal = Signal(
-            id=f"{self.market}#toy@{now:.3f}", market=self.market, liquidated=ev.side,
-            order_side="sell" if ev.side == LONG else "buy", score=market_score(st, ev.side, now, cfg, fuel_map),
-            first_ts=ev.ts_recv, first_usd=ev.usd, raised_ts=now, expires_ts=now + 10.0, price=st.price,
-            window_usd=ev.usd, window_events=1, filters=(FilterResult("toy", True, "any large liquidation"),),
-            playbook=self.playbook, stop_pct=1.0, take_profit_pct=2.0,
+            id=f"{self.market}#toy@{now:.3f}",
+            market=self.market,
+            liquidated=ev.side,
+            order_side="sell" if ev.side == LONG else "buy",
+            score=market_score(st, ev.side, now, cfg, fuel_map),
+            first_ts=ev.ts_recv,
+            first_usd=ev.usd,
+            raised_ts=now,
+            expires_ts=now + 10.0,
+            price=st.price,
+            window_usd=ev.usd,
+            window_events=1,
+            filters=(FilterResult("toy", True, "any large liquidation"),),
+            playbook=self.playbook,
+            stop_pct=1.0,
+            take_profit_pct=2.0,
         )
         self.state = SIGNAL
         return self.signal

@@ -1,4 +1,5 @@
 """Long commands draw a progress bar on stderr only when it is a terminal."""
+
 from __future__ import annotations
 
 import io
@@ -39,8 +40,13 @@ def test_on_a_terminal_the_backtest_draws_its_bar_on_stderr(tmp_path):
     out = tmp_path / "s.jsonl"
     assert main(["sim", "--minutes", "20", "--markets", "10", "--out", str(out)]) == 0
     master, slave = os.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "core.cli", "backtest", str(out), "--json"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=slave, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "backtest", str(out), "--json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     os.close(slave)
     seen = b""
     stdout = proc.communicate(timeout=120)[0]

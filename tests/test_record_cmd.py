@@ -1,4 +1,5 @@
 """`liqhunt record` round trip: a local server plays Binance, the command records, the file reads back."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,9 +25,28 @@ NOW_MS = int(time.time() * 1000)  # exchange times near our receive time, or val
 
 
 def force_order(i: int) -> str:
-    return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": NOW_MS + 2 + i, "o": {
-        "s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": f"0.{i + 1:03d}", "p": "26142.12",
-        "ap": "26245.10", "X": "FILLED", "l": "0.001", "z": f"0.{i + 1:03d}", "T": NOW_MS + i}}})
+    return json.dumps(
+        {
+            "stream": "!forceOrder@arr",
+            "data": {
+                "e": "forceOrder",
+                "E": NOW_MS + 2 + i,
+                "o": {
+                    "s": "BTCUSDT",
+                    "S": "SELL",
+                    "o": "LIMIT",
+                    "f": "IOC",
+                    "q": f"0.{i + 1:03d}",
+                    "p": "26142.12",
+                    "ap": "26245.10",
+                    "X": "FILLED",
+                    "l": "0.001",
+                    "z": f"0.{i + 1:03d}",
+                    "T": NOW_MS + i,
+                },
+            },
+        }
+    )
 
 
 FRAMES = [force_order(i) for i in range(20)] + ["not json at all"]
@@ -57,7 +77,7 @@ class ThreadedVenue:
             self._ready.set()
             await self._stop.wait()
 
-    def __enter__(self) -> "ThreadedVenue":
+    def __enter__(self) -> ThreadedVenue:
         self._thread.start()
         assert self._ready.wait(5)
         return self
@@ -74,8 +94,19 @@ def dead_port() -> int:
 
 
 def record_args(out: Path, port: int, cache: Path) -> list[str]:
-    return ["record", "--venues", "binance", "--out", str(out), "--cache-dir", str(cache),
-            "--endpoint", f"binance=ws://127.0.0.1:{port}", "--rest-endpoint", f"binance=http://127.0.0.1:{dead_port()}"]
+    return [
+        "record",
+        "--venues",
+        "binance",
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(cache),
+        "--endpoint",
+        f"binance=ws://127.0.0.1:{port}",
+        "--rest-endpoint",
+        f"binance=http://127.0.0.1:{dead_port()}",
+    ]
 
 
 def test_record_writes_every_frame_once_with_its_receive_time(tmp_path, capsys):
@@ -102,9 +133,14 @@ def test_record_writes_every_frame_once_with_its_receive_time(tmp_path, capsys):
 def test_sigterm_stops_recording_and_closes_the_gzip_cleanly(tmp_path):
     out = tmp_path / "binance.jsonl.gz"
     with ThreadedVenue() as venue:
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", *record_args(out, venue.port, tmp_path / "cache")],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "core.cli", *record_args(out, venue.port, tmp_path / "cache")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         try:
             assert venue.sent.wait(10), "the recorder never connected"
             time.sleep(0.5)  # let the last frames land in the recorder
@@ -143,8 +179,9 @@ def test_recorded_session_round_trips_through_normalize_and_backtest(tmp_path, c
     assert main(["normalize", str(out)]) == 0
     printed, err = capsys.readouterr()
     events = [json.loads(x) for x in printed.splitlines()]
-    assert [(e["kind"], e["side"], e["qty"], e["usd"], e["ts_recv"]) for e in events] == \
-        [("liquidation", ev.side, ev.qty, ev.usd, ev.ts_recv) for ev in expected]
+    assert [(e["kind"], e["side"], e["qty"], e["usd"], e["ts_recv"]) for e in events] == [
+        ("liquidation", ev.side, ev.qty, ev.usd, ev.ts_recv) for ev in expected
+    ]
     assert all(e["side"] == "long" for e in events)  # Binance SELL force orders close longs
     assert "line 21:" in err  # the malformed frame is reported with its line number, nothing else lost
     assert main(["backtest", str(out), "--json"]) == 0

@@ -1,4 +1,5 @@
 """`record --out-dir`: one file per venue per hour (or size) in DIR/<venue>/<day>/, each closed cleanly."""
+
 from __future__ import annotations
 
 import gzip
@@ -22,10 +23,14 @@ def test_files_rotate_on_the_hour_by_venue_and_day_and_each_is_a_complete_gzip(t
         w.flush()
     names = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.jsonl.gz"))
     assert names == [
-        "binance/2025-12-31/binance-20251231T23.jsonl.gz", "binance/2026-01-01/binance-20260101T00.jsonl.gz",
-        "binance/2026-01-01/binance-20260101T01.jsonl.gz", "binance/2026-01-01/binance-20260101T02.jsonl.gz",
-        "bybit/2025-12-31/bybit-20251231T23.jsonl.gz", "bybit/2026-01-01/bybit-20260101T00.jsonl.gz",
-        "bybit/2026-01-01/bybit-20260101T01.jsonl.gz", "bybit/2026-01-01/bybit-20260101T02.jsonl.gz",
+        "binance/2025-12-31/binance-20251231T23.jsonl.gz",
+        "binance/2026-01-01/binance-20260101T00.jsonl.gz",
+        "binance/2026-01-01/binance-20260101T01.jsonl.gz",
+        "binance/2026-01-01/binance-20260101T02.jsonl.gz",
+        "bybit/2025-12-31/bybit-20251231T23.jsonl.gz",
+        "bybit/2026-01-01/bybit-20260101T00.jsonl.gz",
+        "bybit/2026-01-01/bybit-20260101T01.jsonl.gz",
+        "bybit/2026-01-01/bybit-20260101T02.jsonl.gz",
     ]
     for p in tmp_path.rglob("*.jsonl.gz"):
         gzip.decompress(p.read_bytes())  # a cleanly closed gzip: no EOFError
@@ -50,9 +55,23 @@ def test_size_rotation_starts_a_new_part_within_the_hour(tmp_path):
 def test_record_out_dir_writes_a_folder_every_reading_command_takes(tmp_path, capsys):
     out = tmp_path / "rec"
     with ThreadedVenue() as venue:
-        code = main(["record", "--venues", "binance", "--out-dir", str(out), "--cache-dir", str(tmp_path / "cache"),
-                     "--endpoint", f"binance=ws://127.0.0.1:{venue.port}",
-                     "--rest-endpoint", f"binance=http://127.0.0.1:{dead_port()}", "--minutes", "0.03"])
+        code = main(
+            [
+                "record",
+                "--venues",
+                "binance",
+                "--out-dir",
+                str(out),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--endpoint",
+                f"binance=ws://127.0.0.1:{venue.port}",
+                "--rest-endpoint",
+                f"binance=http://127.0.0.1:{dead_port()}",
+                "--minutes",
+                "0.03",
+            ]
+        )
     assert code == 0
     assert f"recorded {len(FRAMES)} frames to {out}" in capsys.readouterr().out
     files = list(out.rglob("*.jsonl.gz"))
@@ -80,11 +99,28 @@ def test_kill_9_loses_nothing_already_flushed_in_the_open_hour(tmp_path):
     root = Path(__file__).resolve().parents[1]
     out = tmp_path / "rec"
     with ThreadedVenue() as venue:
-        proc = subprocess.Popen([sys.executable, "-m", "core.cli", "record", "--venues", "binance", "--out-dir", str(out),
-                                 "--cache-dir", str(tmp_path / "cache"), "--endpoint", f"binance=ws://127.0.0.1:{venue.port}",
-                                 "--rest-endpoint", f"binance=http://127.0.0.1:{dead_port()}"],
-                                cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "core.cli",
+                "record",
+                "--venues",
+                "binance",
+                "--out-dir",
+                str(out),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--endpoint",
+                f"binance=ws://127.0.0.1:{venue.port}",
+                "--rest-endpoint",
+                f"binance=http://127.0.0.1:{dead_port()}",
+            ],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             assert venue.sent.wait(10), "the recorder never connected"
             deadline = time.monotonic() + 15

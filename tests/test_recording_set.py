@@ -1,5 +1,6 @@
 """Inputs as one stream: folders, globs and several files merged in receive-time order, cut by --from/--to,
 with the same reports as the single file they were cut from."""
+
 from __future__ import annotations
 
 import json

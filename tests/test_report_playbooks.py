@@ -1,4 +1,5 @@
 """`--playbook both`: every requested playbook is reported, a silent one with zero, not left out."""
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,9 @@ def test_backtest_with_both_playbooks_shows_the_silent_one_with_zero(tmp_path, c
     assert set(rep["playbooks"]) == {"ride", "fade"}
     assert rep["playbooks"]["ride"]["signals"] >= 1
     fade = rep["playbooks"]["fade"]
-    assert fade["signals"] == 0 and fade["trades"] == 0 and fade["win_rate_ci95"] is None and fade["mean_bps_ci95"] is None
+    assert (
+        fade["signals"] == 0 and fade["trades"] == 0 and fade["win_rate_ci95"] is None and fade["mean_bps_ci95"] is None
+    )
     assert main(["backtest", str(path), "--playbook", "both"]) == 0
     text = capsys.readouterr().out
     assert "playbook fade: 0 signals, 0 trades — nothing to measure" in text

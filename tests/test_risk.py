@@ -1,4 +1,5 @@
 """RiskManager: each rule blocks exactly when it should, and counts the block."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -53,13 +54,28 @@ def test_daily_counters_reset_at_utc_midnight():
 
 @settings(max_examples=300, deadline=None)
 @given(
-    trades=st.integers(0, 10), cap=st.integers(0, 10), n_open=st.integers(0, 6), max_open=st.integers(0, 6),
-    notional=st.floats(0, 200_000), per_trade=st.floats(1, 100_000), total_cap=st.floats(1, 300_000),
-    realised=st.floats(-2000, 2000), unreal=st.floats(-2000, 2000), limit=st.floats(1, 1000),
+    trades=st.integers(0, 10),
+    cap=st.integers(0, 10),
+    n_open=st.integers(0, 6),
+    max_open=st.integers(0, 6),
+    notional=st.floats(0, 200_000),
+    per_trade=st.floats(1, 100_000),
+    total_cap=st.floats(1, 300_000),
+    realised=st.floats(-2000, 2000),
+    unreal=st.floats(-2000, 2000),
+    limit=st.floats(1, 1000),
 )
-def test_each_rule_blocks_exactly_when_its_condition_holds(trades, cap, n_open, max_open, notional, per_trade, total_cap, realised, unreal, limit):
-    cfg = RiskConfig(max_trades_per_market_per_day=cap, max_open_positions=max_open, max_notional_per_trade_usd=per_trade,
-                     max_total_notional_usd=total_cap, daily_loss_limit_usd=limit, cooldown_after_stop_s=0)
+def test_each_rule_blocks_exactly_when_its_condition_holds(
+    trades, cap, n_open, max_open, notional, per_trade, total_cap, realised, unreal, limit
+):
+    cfg = RiskConfig(
+        max_trades_per_market_per_day=cap,
+        max_open_positions=max_open,
+        max_notional_per_trade_usd=per_trade,
+        max_total_notional_usd=total_cap,
+        daily_loss_limit_usd=limit,
+        cooldown_after_stop_s=0,
+    )
     rm = RiskManager(cfg)
     for _ in range(trades):
         rm.record_entry("BTC", T)

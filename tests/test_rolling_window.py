@@ -1,4 +1,5 @@
 """RollingWindow against a brute-force recomputation, and its O(1) bookkeeping."""
+
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -14,7 +15,8 @@ def brute(events, now, length):
 
 steps = st.lists(
     st.tuples(st.floats(0, 30, allow_nan=False), st.one_of(st.none(), st.floats(0.01, 5e6, allow_nan=False))),
-    min_size=1, max_size=300,
+    min_size=1,
+    max_size=300,
 )
 
 
@@ -101,7 +103,8 @@ from core.rolling_window import COMPACT_AFTER, WindowPair  # noqa: E402
 
 pair_steps = st.lists(
     st.tuples(st.floats(-2, 30, allow_nan=False), st.one_of(st.none(), st.floats(0.01, 5e6, allow_nan=False))),
-    min_size=1, max_size=400,
+    min_size=1,
+    max_size=400,
 )
 
 

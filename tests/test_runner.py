@@ -1,4 +1,5 @@
 """FeedRunner against a real websocket server on 127.0.0.1: handshake, reconnects, silence, bad frames."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,9 +45,19 @@ def make_runner(url, sink, **conn_kw):
     runner_kw = {k: conn_kw.pop(k) for k in ("stale_grace", "healthy_after", "auto_reply") if k in conn_kw}
     runner_kw.setdefault("auto_reply", ack_reply)
     conn = VenueConnection("testvenue", "main", url, subscribe=(SUB,), **conn_kw)
-    return FeedRunner("testvenue", [conn], SeqParser(), sink.on_events, WallClock(), on_raw=sink.on_raw,
-                      on_health=sink.on_health, backoff=(0.05, 0.2), rng=random.Random(7),
-                      health_interval=0.05, **runner_kw)
+    return FeedRunner(
+        "testvenue",
+        [conn],
+        SeqParser(),
+        sink.on_events,
+        WallClock(),
+        on_raw=sink.on_raw,
+        on_health=sink.on_health,
+        backoff=(0.05, 0.2),
+        rng=random.Random(7),
+        health_interval=0.05,
+        **runner_kw,
+    )
 
 
 @contextlib.asynccontextmanager
@@ -206,7 +217,9 @@ async def test_max_lifetime_reconnects_proactively_and_resubscribes():
     async with LocalVenue(play) as venue:
         runner = make_runner(venue.url(), sink, max_lifetime=1.0)
         async with running(runner):
-            await until(lambda: venue.connections >= 3 and len(sink.seqs) >= 3, timeout=15.0, what="two scheduled reconnects")
+            await until(
+                lambda: venue.connections >= 3 and len(sink.seqs) >= 3, timeout=15.0, what="two scheduled reconnects"
+            )
             h = runner.health
 
     assert len(subscribes) >= 3 and all(s == {"op": "subscribe", "args": ["seq"]} for s in subscribes)
@@ -284,10 +297,20 @@ async def test_two_connections_aggregate_to_the_worst_state():
 
     sink = Sink()
     async with LocalVenue(play) as venue:
-        conns = [VenueConnection("testvenue", "good", venue.url("/good"), subscribe=(SUB,)),
-                 VenueConnection("testvenue", "flaky", venue.url("/flaky"), subscribe=(SUB,))]
-        runner = FeedRunner("testvenue", conns, SeqParser(), sink.on_events, WallClock(),
-                            on_health=sink.on_health, backoff=(0.05, 0.1), rng=random.Random(1))
+        conns = [
+            VenueConnection("testvenue", "good", venue.url("/good"), subscribe=(SUB,)),
+            VenueConnection("testvenue", "flaky", venue.url("/flaky"), subscribe=(SUB,)),
+        ]
+        runner = FeedRunner(
+            "testvenue",
+            conns,
+            SeqParser(),
+            sink.on_events,
+            WallClock(),
+            on_health=sink.on_health,
+            backoff=(0.05, 0.1),
+            rng=random.Random(1),
+        )
         async with running(runner):
             await until(lambda: runner.health.errors.get("closed", 0) >= 2, what="flaky connection dropping")
             h = runner.health

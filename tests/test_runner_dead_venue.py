@@ -2,6 +2,7 @@
 (last error, next retry), not `stale`; it blocks entries only on markets it fed (none), so the live
 venue's cascade signals and trades (paper broker). Then `liqhunt run`'s default venues with OKX
 unreachable: the rest still trade, and the console's feed table (key e) says OKX is down and why."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,15 @@ from core.engine_events import RiskBlocked
 from core.events import Liquidation, MarkPrice
 from core.feeds.registry import DEFAULT_VENUES
 from tests.faults.console import console, fast_feeds
-from tests.faults.venues import RestVenue, ScriptedVenue, binance_force_order, binance_marks, bybit_handshake, \
-    bybit_ticker, hold
+from tests.faults.venues import (
+    RestVenue,
+    ScriptedVenue,
+    binance_force_order,
+    binance_marks,
+    bybit_handshake,
+    bybit_ticker,
+    hold,
+)
 from tests.tui_helpers import screen_text
 
 
@@ -58,7 +66,9 @@ async def test_a_venue_dead_all_run_is_down_and_the_live_venue_signals_and_trade
             async with asyncio.timeout(40):
                 async with console(tmp_path, {"binance": bn.base, "okx": dead_ws()}, rest.url, mode="auto") as rig:
                     rig.engine.subscribe(lambda ev: blocked.append(ev.rule) if isinstance(ev, RiskBlocked) else None)
-                    await rig.until(lambda: rig.engine.positions or rig.engine.trades, 20, "a position from the cascade")
+                    await rig.until(
+                        lambda: rig.engine.positions or rig.engine.trades, 20, "a position from the cascade"
+                    )
                     await rig.until(lambda: rig.health("okx").next_retry_ts is not None, 5, "okx waiting to retry")
                     okx = rig.health("okx")
                     assert rig.engine.feed_states["okx"] == "down" and okx.state == "down" and not okx.ever_connected
@@ -87,8 +97,12 @@ def test_stale_venue_blocks_only_the_markets_it_fed_and_the_aggregate_names_it()
     assert eng.stale_inputs("BTC-USDT-PERP") == frozenset()
     assert eng.stale_inputs("ETH-USDT-PERP") == {"okx"}
     assert eng.missing_venues("BTC") == {"okx"}  # the BTC aggregate counts binance and says okx is missing
-    verdict = eng.risk.check_entry(__import__("core.risk", fromlist=["EntryRequest"]).EntryRequest(
-        "ETH-USDT-PERP", 1000.0, clock.now()), {}, eng.stale_inputs("ETH-USDT-PERP"), 0.0)
+    verdict = eng.risk.check_entry(
+        __import__("core.risk", fromlist=["EntryRequest"]).EntryRequest("ETH-USDT-PERP", 1000.0, clock.now()),
+        {},
+        eng.stale_inputs("ETH-USDT-PERP"),
+        0.0,
+    )
     assert verdict.rule == "stale_feed" and "okx" in verdict.message and "ETH-USDT-PERP" in verdict.message
 
 
@@ -111,7 +125,9 @@ async def test_run_defaults_with_okx_unreachable_trade_on_the_rest_and_say_why(t
             ws = {v: servers[v].base if v in servers else dead_ws() for v in DEFAULT_VENUES}
             async with asyncio.timeout(45):
                 async with console(tmp_path, ws, rest.url, mode="auto") as rig:
-                    await rig.until(lambda: rig.engine.positions or rig.engine.trades, 25, "a position from the cascade")
+                    await rig.until(
+                        lambda: rig.engine.positions or rig.engine.trades, 25, "a position from the cascade"
+                    )
                     await rig.until(lambda: rig.engine.feed_states.get("okx") == "down", 10, "okx down")
                     for v in servers:
                         assert rig.health(v).ever_connected, (v, rig.health(v))

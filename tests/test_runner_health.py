@@ -1,4 +1,5 @@
 """FeedHealth counters, rate and lag; backoff and the REST weight budget; the runner's REST polls."""
+
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +12,9 @@ import httpx
 from core.clock import WallClock
 from core.events import Trade
 from core.feeds.base import ParseError, RestPoll
+from core.feeds.failure import describe_failure
 from core.feeds.health import HealthTracker, aggregate_state
 from core.feeds.pacing import Backoff, RateBudget
-from core.feeds.failure import describe_failure
 from core.feeds.runner import FeedRunner
 from tests.runner_helpers import until
 
@@ -93,13 +94,19 @@ async def test_rate_budget_spaces_requests_beyond_its_burst():
 def test_failures_are_described_with_the_host():
     dns = socket.gaierror(-3, "Temporary failure in name resolution")
     assert describe_failure(dns, "wss://fstream.binance.com/market/stream") == (
-        "dns", "cannot reach fstream.binance.com: DNS lookup failed (Temporary failure in name resolution)")
+        "dns",
+        "cannot reach fstream.binance.com: DNS lookup failed (Temporary failure in name resolution)",
+    )
     wrapped = httpx.ConnectError("boom")
     wrapped.__cause__ = ConnectionRefusedError(111, "Connection refused")
-    assert describe_failure(wrapped, "https://api.bybit.com/v5") == ("refused", "cannot reach api.bybit.com: connection refused")
+    assert describe_failure(wrapped, "https://api.bybit.com/v5") == (
+        "refused",
+        "cannot reach api.bybit.com: connection refused",
+    )
 
 
 # --- REST polls ---------------------------------------------------------------------------------
+
 
 class OpenInterestParser:
     venue = "testvenue"
@@ -132,9 +139,19 @@ async def test_rest_poll_backs_off_on_429_retries_timeouts_and_records_the_respo
     raw, events = [], []
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     poll = RestPoll("testvenue", "https://api.test.invalid/v1/openInterest", {"symbol": "BTCUSDT"}, interval=0.05)
-    runner = FeedRunner("testvenue", [], OpenInterestParser(), events.extend, WallClock(),
-                        on_raw=lambda ts, v, m: raw.append(m), polls=[poll], http_client=client,
-                        backoff=(0.05, 0.1), rng=random.Random(2), parse_poll=parse_poll)
+    runner = FeedRunner(
+        "testvenue",
+        [],
+        OpenInterestParser(),
+        events.extend,
+        WallClock(),
+        on_raw=lambda ts, v, m: raw.append(m),
+        polls=[poll],
+        http_client=client,
+        backoff=(0.05, 0.1),
+        rng=random.Random(2),
+        parse_poll=parse_poll,
+    )
     task = asyncio.create_task(runner.run())
     try:
         await until(lambda: len(events) >= 1, what="a parsed poll response")

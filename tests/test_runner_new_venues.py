@@ -1,6 +1,7 @@
 """Gate and Bitget through LiveFeeds against local servers: instruments over REST (and the cache),
 subscribe frames as the venues document them, application heartbeats, liquidations sized with the
 REST metadata, funding intervals from the hourly contracts poll. Never touches the internet."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,11 +49,29 @@ async def test_gate_subscribes_all_liquidations_pings_and_sizes_by_the_contract_
             msg = json.loads(raw)
             received.append(msg)
             if msg["channel"] == "futures.ping":
-                await ws.send(json.dumps({"time": int(time.time()), "time_ms": int(time.time() * 1000),
-                                          "channel": "futures.pong", "event": "", "result": None}))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "time": int(time.time()),
+                            "time_ms": int(time.time() * 1000),
+                            "channel": "futures.pong",
+                            "event": "",
+                            "result": None,
+                        }
+                    )
+                )
             elif msg.get("event") == "subscribe":
-                await ws.send(json.dumps({"time": msg["time"], "channel": msg["channel"], "event": "subscribe",
-                                          "payload": msg["payload"], "result": {"status": "success"}}))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "time": msg["time"],
+                            "channel": msg["channel"],
+                            "event": "subscribe",
+                            "payload": msg["payload"],
+                            "result": {"status": "success"},
+                        }
+                    )
+                )
                 if msg["channel"] == "futures.public_liquidates":
                     await ws.send(_fixture("gate_public_liquidates"))
                     await ws.send(_fixture("gate_public_liquidates_short"))
@@ -62,22 +81,31 @@ async def test_gate_subscribes_all_liquidations_pings_and_sizes_by_the_contract_
     events = []
     with RestVenue() as rest:
         async with LocalVenue(play) as server:
-            feeds = LiveFeeds(["gate"], WallClock(), events.extend, cache_dir=tmp_path,
-                              ws_base_urls={"gate": f"ws://127.0.0.1:{server.port}"}, rest_base_urls={"gate": rest.url},
-                              runner_options={"health_interval": 0.05, "limits": DOCUMENTED_FRAMES})
+            feeds = LiveFeeds(
+                ["gate"],
+                WallClock(),
+                events.extend,
+                cache_dir=tmp_path,
+                ws_base_urls={"gate": f"ws://127.0.0.1:{server.port}"},
+                rest_base_urls={"gate": rest.url},
+                runner_options={"health_interval": 0.05, "limits": DOCUMENTED_FRAMES},
+            )
             feeds_task = feeds.run()
             async with running(feeds_task):
                 await until(lambda: sum(isinstance(e, Liquidation) for e in events) == 3, what="three liquidations")
                 runner = await _runner(feeds, "gate")
                 await until(lambda: rest.ok("/api/v4/futures/usdt/contracts") >= 2, what="the contracts poll")
-                await until(lambda: any(isinstance(e, MarkPrice) and e.funding_interval_h == 4.0 for e in events),
-                            what="an ETH mark with its 4 h interval")
+                await until(
+                    lambda: any(isinstance(e, MarkPrice) and e.funding_interval_h == 4.0 for e in events),
+                    what="an ETH mark with its 4 h interval",
+                )
                 h = runner.health
 
     assert headers and set(headers) == {"1"}  # fractional contract sizes, not integers
     subs = [m for m in received if m.get("event") == "subscribe"]
-    assert {"channel": "futures.public_liquidates", "event": "subscribe", "payload": ["!all"]}.items() <= \
-        next(m for m in subs if m["channel"] == "futures.public_liquidates").items()
+    assert {"channel": "futures.public_liquidates", "event": "subscribe", "payload": ["!all"]}.items() <= next(
+        m for m in subs if m["channel"] == "futures.public_liquidates"
+    ).items()
     assert all(abs(m["time"] - time.time()) < 60 for m in subs)  # stamped when sent, as Gate checks
     liqs = [e for e in events if isinstance(e, Liquidation)]
     assert [e.side for e in liqs] == ["long", "long", "short"]
@@ -113,9 +141,15 @@ async def test_bitget_liquidation_snapshot_ticker_and_text_ping(tmp_path):
     events = []
     with RestVenue() as rest:
         async with LocalVenue(play) as server:
-            feeds = LiveFeeds(["bitget"], WallClock(), events.extend, cache_dir=tmp_path,
-                              ws_base_urls={"bitget": f"ws://127.0.0.1:{server.port}"},
-                              rest_base_urls={"bitget": rest.url}, runner_options={"limits": DOCUMENTED_FRAMES})
+            feeds = LiveFeeds(
+                ["bitget"],
+                WallClock(),
+                events.extend,
+                cache_dir=tmp_path,
+                ws_base_urls={"bitget": f"ws://127.0.0.1:{server.port}"},
+                rest_base_urls={"bitget": rest.url},
+                runner_options={"limits": DOCUMENTED_FRAMES},
+            )
             async with running(feeds.run()):
                 await until(lambda: sum(isinstance(e, Liquidation) for e in events) == 2, what="two liquidations")
                 runner = await _runner(feeds, "bitget")
@@ -149,9 +183,16 @@ async def test_htx_gzip_frames_ping_pong_and_wildcard_liquidations(tmp_path):
     raw: list[object] = []
     with RestVenue() as rest:
         async with LocalVenue(play) as server:
-            feeds = LiveFeeds(["htx"], WallClock(), events.extend, on_raw=lambda ts, v, m: raw.append(m),
-                              cache_dir=tmp_path, ws_base_urls={"htx": f"ws://127.0.0.1:{server.port}"},
-                              rest_base_urls={"htx": rest.url}, runner_options={"limits": DOCUMENTED_FRAMES})
+            feeds = LiveFeeds(
+                ["htx"],
+                WallClock(),
+                events.extend,
+                on_raw=lambda ts, v, m: raw.append(m),
+                cache_dir=tmp_path,
+                ws_base_urls={"htx": f"ws://127.0.0.1:{server.port}"},
+                rest_base_urls={"htx": rest.url},
+                runner_options={"limits": DOCUMENTED_FRAMES},
+            )
             async with running(feeds.run()):
                 await until(lambda: len(events) == 2, what="two HTX liquidations")
                 h = (await _runner(feeds, "htx")).health

@@ -1,6 +1,7 @@
 """OKX: the first liquidation-orders push after a (re)subscribe can replay liquidations from before
 the connection. They are counted as `replayed` and never reach the windows; connections are paced
 within OKX's 3 connection requests per second per IP. Local websocket server only."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,15 +21,38 @@ from core.instruments import Instrument
 from tests.runner_helpers import LocalVenue, until
 
 BTC = [Instrument("okx", "BTC-USDT-SWAP", "BTC-USDT-PERP", contract_value=0.01)]
-ACK = json.dumps({"event": "subscribe", "arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "connId": "a4d3ae55"})
+ACK = json.dumps(
+    {"event": "subscribe", "arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "connId": "a4d3ae55"}
+)
 
 
 def liquidations(*rows: tuple[str, str, float]) -> str:
     """(side, sz, ts seconds) rows in one liquidation-orders push for BTC-USDT-SWAP."""
-    return json.dumps({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": [{
-        "details": [{"bkLoss": "0", "bkPx": "60000", "ccy": "", "posSide": "net", "side": side, "sz": sz,
-                     "ts": str(int(ts * 1000))} for side, sz, ts in rows],
-        "instFamily": "BTC-USDT", "instId": "BTC-USDT-SWAP", "instType": "SWAP", "uly": "BTC-USDT"}]})
+    return json.dumps(
+        {
+            "arg": {"channel": "liquidation-orders", "instType": "SWAP"},
+            "data": [
+                {
+                    "details": [
+                        {
+                            "bkLoss": "0",
+                            "bkPx": "60000",
+                            "ccy": "",
+                            "posSide": "net",
+                            "side": side,
+                            "sz": sz,
+                            "ts": str(int(ts * 1000)),
+                        }
+                        for side, sz, ts in rows
+                    ],
+                    "instFamily": "BTC-USDT",
+                    "instId": "BTC-USDT-SWAP",
+                    "instType": "SWAP",
+                    "uly": "BTC-USDT",
+                }
+            ],
+        }
+    )
 
 
 def test_rows_older_than_the_subscription_ack_are_replays_not_liquidations():
@@ -72,13 +96,23 @@ async def test_replay_on_every_reconnect_is_counted_and_never_delivered():
     async with LocalVenue(play) as server:
         api = venue_module("okx")
         conns = [replace(c, url=server.url("/ws/v5/public")) for c in api.connections(BTC) if c.name == "liquidations"]
-        runner = FeedRunner("okx", conns, make_parser("okx", BTC), events.extend, WallClock(),
-                            auto_reply=api.auto_reply, backoff=(0.05, 0.1), rng=random.Random(3),
-                            connects_per_s=api.connects_per_s)
+        runner = FeedRunner(
+            "okx",
+            conns,
+            make_parser("okx", BTC),
+            events.extend,
+            WallClock(),
+            auto_reply=api.auto_reply,
+            backoff=(0.05, 0.1),
+            rng=random.Random(3),
+            connects_per_s=api.connects_per_s,
+        )
         task = asyncio.create_task(runner.run())
         try:
-            await until(lambda: len(events) == sessions and runner.health.dropped.get("replayed") == sessions,
-                        what="three sessions, each with a replayed push")
+            await until(
+                lambda: len(events) == sessions and runner.health.dropped.get("replayed") == sessions,
+                what="three sessions, each with a replayed push",
+            )
             h = runner.health
         finally:
             task.cancel()
@@ -102,8 +136,16 @@ async def test_okx_connections_are_paced_within_three_per_second():
         api = venue_module("okx")
         conns = [replace(c, url=server.url("/ws/v5/public")) for c in api.connections(many)]
         assert len(conns) == 6 and api.connects_per_s == 3.0  # liquidations + 5 market connections
-        runner = FeedRunner("okx", conns, make_parser("okx", many), lambda evs: None, WallClock(),
-                            backoff=(0.05, 0.1), rng=random.Random(3), connects_per_s=api.connects_per_s)
+        runner = FeedRunner(
+            "okx",
+            conns,
+            make_parser("okx", many),
+            lambda evs: None,
+            WallClock(),
+            backoff=(0.05, 0.1),
+            rng=random.Random(3),
+            connects_per_s=api.connects_per_s,
+        )
         task = asyncio.create_task(runner.run())
         try:
             await until(lambda: len(opened) == 6, what="all six connections")

@@ -1,5 +1,6 @@
 """Each venue's real protocol pieces (registry connections, parser, auto_reply) through the runner
 and LiveFeeds, against a local websocket server that plays the venue. Never touches the internet."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,22 +20,85 @@ from core.instruments import Instrument
 from tests.runner_helpers import DOCUMENTED_FRAMES, LocalVenue, hang, until
 
 # real frame, BTCUSDT 2023-09-26 (c9s/bbgo PR #1232), in the /market combined-stream envelope
-BINANCE_FORCE_ORDER = json.dumps({"stream": "!forceOrder@arr", "data": {
-    "e": "forceOrder", "E": 1695714031883, "o": {
-        "s": "BTCUSDT", "S": "SELL", "o": "LIMIT", "f": "IOC", "q": "0.115", "p": "26142.12",
-        "ap": "26245.10", "X": "FILLED", "l": "0.115", "z": "0.115", "T": 1695714031881}}})
-BYBIT_LIQUIDATION = json.dumps({"topic": "allLiquidation.BTCUSDT", "type": "snapshot", "ts": 1739502303204,
-                                "data": [{"T": 1739502302929, "s": "BTCUSDT", "S": "Buy", "v": "0.5", "p": "96000"}]})
-OKX_LIQUIDATION = json.dumps({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": [{
-    "details": [{"bkLoss": "0", "bkPx": "60000", "ccy": "", "posSide": "short", "side": "buy", "sz": "13",
-                 "ts": "1692266434010"}],
-    "instFamily": "BTC-USDT", "instId": "BTC-USDT-SWAP", "instType": "SWAP", "uly": "BTC-USDT"}]})
+BINANCE_FORCE_ORDER = json.dumps(
+    {
+        "stream": "!forceOrder@arr",
+        "data": {
+            "e": "forceOrder",
+            "E": 1695714031883,
+            "o": {
+                "s": "BTCUSDT",
+                "S": "SELL",
+                "o": "LIMIT",
+                "f": "IOC",
+                "q": "0.115",
+                "p": "26142.12",
+                "ap": "26245.10",
+                "X": "FILLED",
+                "l": "0.115",
+                "z": "0.115",
+                "T": 1695714031881,
+            },
+        },
+    }
+)
+BYBIT_LIQUIDATION = json.dumps(
+    {
+        "topic": "allLiquidation.BTCUSDT",
+        "type": "snapshot",
+        "ts": 1739502303204,
+        "data": [{"T": 1739502302929, "s": "BTCUSDT", "S": "Buy", "v": "0.5", "p": "96000"}],
+    }
+)
+OKX_LIQUIDATION = json.dumps(
+    {
+        "arg": {"channel": "liquidation-orders", "instType": "SWAP"},
+        "data": [
+            {
+                "details": [
+                    {
+                        "bkLoss": "0",
+                        "bkPx": "60000",
+                        "ccy": "",
+                        "posSide": "short",
+                        "side": "buy",
+                        "sz": "13",
+                        "ts": "1692266434010",
+                    }
+                ],
+                "instFamily": "BTC-USDT",
+                "instId": "BTC-USDT-SWAP",
+                "instType": "SWAP",
+                "uly": "BTC-USDT",
+            }
+        ],
+    }
+)
 DERIBIT_TEST_REQUEST = json.dumps({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}})
-DERIBIT_LIQUIDATION_TRADE = json.dumps({"jsonrpc": "2.0", "method": "subscription", "params": {
-    "channel": "trades.BTC-PERPETUAL.100ms", "data": [{
-        "trade_seq": 1, "trade_id": "1", "timestamp": 1700000000000, "tick_direction": 0, "price": 40000.0,
-        "mark_price": 40000.0, "instrument_name": "BTC-PERPETUAL", "index_price": 40000.0, "direction": "sell",
-        "amount": 4000.0, "liquidation": "T"}]}})
+DERIBIT_LIQUIDATION_TRADE = json.dumps(
+    {
+        "jsonrpc": "2.0",
+        "method": "subscription",
+        "params": {
+            "channel": "trades.BTC-PERPETUAL.100ms",
+            "data": [
+                {
+                    "trade_seq": 1,
+                    "trade_id": "1",
+                    "timestamp": 1700000000000,
+                    "tick_direction": 0,
+                    "price": 40000.0,
+                    "mark_price": 40000.0,
+                    "instrument_name": "BTC-PERPETUAL",
+                    "index_price": 40000.0,
+                    "direction": "sell",
+                    "amount": 4000.0,
+                    "liquidation": "T",
+                }
+            ],
+        },
+    }
+)
 
 
 def dead_rest_base() -> str:
@@ -57,8 +121,17 @@ async def running(coro):
 def venue_runner(venue, instruments, url, events, **conn_changes):
     api = venue_module(venue)
     conns = [replace(c, url=url, **conn_changes) for c in api.connections(instruments)]
-    return FeedRunner(venue, conns, make_parser(venue, instruments), events.extend, WallClock(), limits=DOCUMENTED_FRAMES,
-                      auto_reply=api.auto_reply, backoff=(0.05, 0.2), rng=random.Random(5))
+    return FeedRunner(
+        venue,
+        conns,
+        make_parser(venue, instruments),
+        events.extend,
+        WallClock(),
+        limits=DOCUMENTED_FRAMES,
+        auto_reply=api.auto_reply,
+        backoff=(0.05, 0.2),
+        rng=random.Random(5),
+    )
 
 
 async def test_binance_market_route_combined_stream_via_live_feeds(tmp_path):
@@ -71,10 +144,15 @@ async def test_binance_market_route_combined_stream_via_live_feeds(tmp_path):
 
     events = []
     async with LocalVenue(play) as server:
-        feeds = LiveFeeds(["binance"], WallClock(), events.extend, cache_dir=tmp_path,
-                          ws_base_urls={"binance": f"ws://127.0.0.1:{server.port}"},
-                          rest_base_urls={"binance": dead_rest_base()},
-                          runner_options={"limits": DOCUMENTED_FRAMES})
+        feeds = LiveFeeds(
+            ["binance"],
+            WallClock(),
+            events.extend,
+            cache_dir=tmp_path,
+            ws_base_urls={"binance": f"ws://127.0.0.1:{server.port}"},
+            rest_base_urls={"binance": dead_rest_base()},
+            runner_options={"limits": DOCUMENTED_FRAMES},
+        )
         async with running(feeds.run()):
             await until(lambda: len(events) == 1, what="the forceOrder liquidation")
             h = feeds.runners["binance"].health
@@ -95,14 +173,21 @@ async def test_live_feeds_filter_counts_what_it_removes(tmp_path):
 
     events = []
     async with LocalVenue(play) as server:
-        feeds = LiveFeeds(["binance"], WallClock(), events.extend, cache_dir=tmp_path,
-                          ws_base_urls={"binance": f"ws://127.0.0.1:{server.port}"},
-                          rest_base_urls={"binance": dead_rest_base()},
-                          market_filter=MarketFilter(min_liquidation_usd=10_000),
-                          runner_options={"limits": DOCUMENTED_FRAMES})
+        feeds = LiveFeeds(
+            ["binance"],
+            WallClock(),
+            events.extend,
+            cache_dir=tmp_path,
+            ws_base_urls={"binance": f"ws://127.0.0.1:{server.port}"},
+            rest_base_urls={"binance": dead_rest_base()},
+            market_filter=MarketFilter(min_liquidation_usd=10_000),
+            runner_options={"limits": DOCUMENTED_FRAMES},
+        )
         async with running(feeds.run()):
-            await until(lambda: "binance" in feeds.runners and feeds.runners["binance"].health.filtered == 2,
-                        what="two filtered liquidations")
+            await until(
+                lambda: "binance" in feeds.runners and feeds.runners["binance"].health.filtered == 2,
+                what="two filtered liquidations",
+            )
             h = feeds.runners["binance"].health
 
     assert events == []
@@ -122,7 +207,9 @@ async def test_bybit_subscribes_per_symbol_and_keeps_its_ping_pong():
 
     async def play(ws, index):
         received.append(json.loads(await ws.recv()))
-        await ws.send(json.dumps({"success": True, "ret_msg": "", "conn_id": "c1", "req_id": "sub1", "op": "subscribe"}))
+        await ws.send(
+            json.dumps({"success": True, "ret_msg": "", "conn_id": "c1", "req_id": "sub1", "op": "subscribe"})
+        )
         await ws.send(BYBIT_LIQUIDATION)
         async for msg in ws:
             received.append(json.loads(msg))
@@ -205,16 +292,38 @@ async def test_hyperliquid_connects_for_funding_only_and_says_so(tmp_path):
 
     async def play(ws, index):
         subscribed.append(json.loads(await ws.recv()))
-        await ws.send(json.dumps({"channel": "activeAssetCtx", "data": {"coin": "BTC", "ctx": {
-            "funding": "0.0000125", "openInterest": "1000", "markPx": "60000", "oraclePx": "60010",
-            "premium": "0.0001", "dayNtlVlm": "1000000000", "prevDayPx": "59000"}}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "channel": "activeAssetCtx",
+                    "data": {
+                        "coin": "BTC",
+                        "ctx": {
+                            "funding": "0.0000125",
+                            "openInterest": "1000",
+                            "markPx": "60000",
+                            "oraclePx": "60010",
+                            "premium": "0.0001",
+                            "dayNtlVlm": "1000000000",
+                            "prevDayPx": "59000",
+                        },
+                    },
+                }
+            )
+        )
         await hang(ws)
 
     events, healths = [], []
     async with LocalVenue(play) as server:
-        feeds = LiveFeeds(["hyperliquid"], WallClock(), events.extend, on_health=healths.append, cache_dir=tmp_path,
-                          ws_base_urls={"hyperliquid": f"ws://127.0.0.1:{server.port}"},
-                          rest_base_urls={"hyperliquid": dead_rest_base()})
+        feeds = LiveFeeds(
+            ["hyperliquid"],
+            WallClock(),
+            events.extend,
+            on_health=healths.append,
+            cache_dir=tmp_path,
+            ws_base_urls={"hyperliquid": f"ws://127.0.0.1:{server.port}"},
+            rest_base_urls={"hyperliquid": dead_rest_base()},
+        )
         async with running(feeds.run()):
             await until(lambda: len(events) >= 1, what="an asset context event")
             h = feeds.runners["hyperliquid"].health

@@ -1,12 +1,23 @@
 """`liqhunt doctor`: every check says OK/WARN/FAIL and what to fix; exit 1 only on a FAIL.
 Venue clocks come from a local HTTP server; nothing here reaches the internet."""
+
 from __future__ import annotations
 
 import os
 import socket
 
 from core.cli import main
-from core.doctor import FAIL, OK, WARN, check_clock, check_config, check_journal, check_key_file, check_terminal, exit_code
+from core.doctor import (
+    FAIL,
+    OK,
+    WARN,
+    check_clock,
+    check_config,
+    check_journal,
+    check_key_file,
+    check_terminal,
+    exit_code,
+)
 from tests.faults.venues import RestVenue
 
 
@@ -42,7 +53,9 @@ def test_key_file_readable_by_others_fails_with_chmod_600(tmp_path):
 def test_clock_offset_ok_warn_fail_and_unreachable_is_only_a_warning():
     for skew, status in ((0, OK), (1_500, WARN), (20_000, FAIL)):
         with RestVenue(time_skew_ms=skew) as rest:
-            checks = check_clock(["binance", "bybit"], {"binance": f"{rest.url}/fapi/v1/time", "bybit": f"{rest.url}/v5/market/time"})
+            checks = check_clock(
+                ["binance", "bybit"], {"binance": f"{rest.url}/fapi/v1/time", "bybit": f"{rest.url}/v5/market/time"}
+            )
         assert [c.status for c in checks] == [status, status], checks
     (c,) = check_clock(["binance"], {"binance": _dead_url()}, timeout=0.5)
     assert c.status == WARN and "cannot reach" in c.detail
@@ -62,7 +75,11 @@ def test_journal_in_a_writable_dir_is_ok_and_under_a_file_fails(tmp_path):
 def test_terminal_colours_size_and_locale():
     by = lambda checks: {c.name: c.status for c in checks}  # noqa: E731
     assert by(check_terminal({"TERM": "xterm-256color", "COLORTERM": "truecolor"}, (120, 40), "UTF-8")) == {
-        "terminal": OK, "colours": OK, "size": OK, "locale": OK}
+        "terminal": OK,
+        "colours": OK,
+        "size": OK,
+        "locale": OK,
+    }
     poor = check_terminal({"TERM": "dumb"}, (70, 20), "ANSI_X3.4-1968")
     assert by(poor) == {"terminal": WARN, "colours": WARN, "size": WARN, "locale": WARN}
     assert any("LANG=C.UTF-8" in c.fix for c in poor)
@@ -76,8 +93,17 @@ def test_doctor_command_exits_1_on_a_fail_and_0_with_warnings_only(tmp_path, cap
     out = capsys.readouterr().out
     assert "FAIL  config" in out and "signal.score_min" in out and "1 failed" in out
     with RestVenue() as rest:
-        rc = main(["doctor", "--journal", str(tmp_path / "j.sqlite"), "--time-endpoint", f"binance={rest.url}/fapi/v1/time",
-                   "--time-endpoint", f"bybit={rest.url}/v5/market/time"])
+        rc = main(
+            [
+                "doctor",
+                "--journal",
+                str(tmp_path / "j.sqlite"),
+                "--time-endpoint",
+                f"binance={rest.url}/fapi/v1/time",
+                "--time-endpoint",
+                f"bybit={rest.url}/v5/market/time",
+            ]
+        )
     out = capsys.readouterr().out
     assert rc == 0 and "OK    clock binance" in out and "OK    clock bybit" in out
     assert exit_code([]) == 0

@@ -4,6 +4,7 @@ The rails that already had tests elsewhere are listed in SAFETY.md with those te
 what was missing: the CLI refusing mainnet without --live, a fat-fingered size stopped by the
 notional cap, the kill switch with every feed down, the daily loss limit disarming and refusing
 to re-arm, and no averaging into a losing position."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -83,8 +84,11 @@ def test_no_averaging_into_a_losing_position():
     # price runs against the short (not to the stop) while the cascade goes on: a second signal
     against = pos.entry_price * (1 + pos.stop_pct / 300)
     t = clock.now()
-    later = [dataclasses.replace(e, price=against, ts_recv=t + 1 + e.ts_recv - T0, ts_event=t + 1 + e.ts_event - T0)
-             for e in evs if e.kind == "liquidation" and T0 <= e.ts_recv <= T0 + 14]
+    later = [
+        dataclasses.replace(e, price=against, ts_recv=t + 1 + e.ts_recv - T0, ts_event=t + 1 + e.ts_event - T0)
+        for e in evs
+        if e.kind == "liquidation" and T0 <= e.ts_recv <= T0 + 14
+    ]
     later += [mark(t + 1 + i * 0.5, against) for i in range(30)]
     feed(eng, clock, [mark(t + 0.5, against)] + later)
     assert eng.unrealised() < 0

@@ -1,4 +1,5 @@
 """CascadeScore components and the sizing formula."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,16 @@ from core.sizing import size_entry
 
 
 def inputs(**kw):
-    base = dict(events_per_s=1.0, usd_per_s=100_000.0, baseline_events_per_s=0.02, baseline_usd_per_s=2000.0,
-                window_usd=5_000_000.0, fuel_ahead_usd=None, funding_signed=None, oi_change_pct=None)
+    base = dict(
+        events_per_s=1.0,
+        usd_per_s=100_000.0,
+        baseline_events_per_s=0.02,
+        baseline_usd_per_s=2000.0,
+        window_usd=5_000_000.0,
+        fuel_ahead_usd=None,
+        funding_signed=None,
+        oi_change_pct=None,
+    )
     base.update(kw)
     return ScoreInputs(**base)
 
@@ -52,8 +61,13 @@ def test_funding_against_the_liquidated_side_lowers_the_score():
 
 
 def test_size_is_the_risk_budget_over_the_stop_distance_by_hand():
-    cfg = SizingConfig(risk_per_trade_usd=100, base_size_usd=50_000, volume_ref_usd=10_000_000, volume_factor_cap=2,
-                       min_notional_usd=10)
+    cfg = SizingConfig(
+        risk_per_trade_usd=100,
+        base_size_usd=50_000,
+        volume_ref_usd=10_000_000,
+        volume_factor_cap=2,
+        min_notional_usd=10,
+    )
     # budget = $100 × score 8/10 × volume factor 15M/10M = $120; stop 1.2 % → notional $120 / 0.012 = $10,000
     d = size_entry(8.0, 15_000_000, 100.0, 1.2, cfg, Instrument("x", "X", "X-USDT-PERP", lot_size=0.01))
     assert d.budget_usd == pytest.approx(120.0)
@@ -68,8 +82,13 @@ def test_size_is_the_risk_budget_over_the_stop_distance_by_hand():
 
 
 def test_size_is_capped_at_the_sizing_notional_cap_and_the_volume_factor_cap():
-    cfg = SizingConfig(risk_per_trade_usd=100, base_size_usd=20_000, volume_ref_usd=10_000_000, volume_factor_cap=2,
-                       min_notional_usd=10)
+    cfg = SizingConfig(
+        risk_per_trade_usd=100,
+        base_size_usd=20_000,
+        volume_ref_usd=10_000_000,
+        volume_factor_cap=2,
+        min_notional_usd=10,
+    )
     d = size_entry(10.0, 50_000_000, 100.0, 0.5, cfg)  # $200 budget / 0.5 % = $40,000 > the $20,000 cap
     assert d.volume_factor == 2.0 and d.notional == pytest.approx(20_000) and d.capped == "sizing.base_size_usd"
     assert d.risk_usd == pytest.approx(100.0)  # capped size, so less than the budget is at risk

@@ -1,4 +1,5 @@
 """The simulator against published facts: the Binance-style feed, the warm-up, the calibration table."""
+
 from __future__ import annotations
 
 import random
@@ -32,13 +33,24 @@ def _mark(ts: float) -> MarkPrice:
 
 
 def test_binance_feed_publishes_only_the_latest_forced_order_per_symbol_per_second():
-    evs = [_liq(T + 0.1, 1_000), _liq(T + 0.5, 2_000), _mark(T + 0.6), _liq(T + 0.7, 3_000, "ETHUSDT"),
-           _liq(T + 0.9, 4_000), _mark(T + 1.2), _liq(T + 1.5, 5_000), _mark(T + 3.0)]
+    evs = [
+        _liq(T + 0.1, 1_000),
+        _liq(T + 0.5, 2_000),
+        _mark(T + 0.6),
+        _liq(T + 0.7, 3_000, "ETHUSDT"),
+        _liq(T + 0.9, 4_000),
+        _mark(T + 1.2),
+        _liq(T + 1.5, 5_000),
+        _mark(T + 3.0),
+    ]
     out = list(thinned(evs, "binance"))
     liqs = [e for e in out if isinstance(e, Liquidation)]
     # second 0: BTC's last order ($4k) and ETH's only one, pushed when the second closes; second 1: $5k
-    assert [(e.symbol, e.usd, e.ts_recv) for e in liqs] == [("BTCUSDT", 4_000, T + 1.0), ("ETHUSDT", 3_000, T + 1.0),
-                                                          ("BTCUSDT", 5_000, T + 2.0)]
+    assert [(e.symbol, e.usd, e.ts_recv) for e in liqs] == [
+        ("BTCUSDT", 4_000, T + 1.0),
+        ("ETHUSDT", 3_000, T + 1.0),
+        ("BTCUSDT", 5_000, T + 2.0),
+    ]
     assert liqs[0].ts_event == T + 0.9  # the order's own time is kept; only its arrival moves
     assert [e.ts_recv for e in out] == sorted(e.ts_recv for e in out)  # still in time order
     assert [e.ts_recv for e in out if isinstance(e, MarkPrice)] == [T + 0.6, T + 1.2, T + 3.0]
@@ -52,8 +64,26 @@ def test_binance_feed_publishes_only_the_latest_forced_order_per_symbol_per_seco
 
 def test_sim_feed_binance_records_at_most_one_forced_order_per_symbol_per_second(tmp_path, capsys):
     path = tmp_path / "thin.jsonl"
-    assert main(["sim", "--scenario", "volatile", "--markets", "5", "--minutes", "30", "--warmup-minutes", "0",
-                 "--feed", "binance", "--out", str(path)]) == 0
+    assert (
+        main(
+            [
+                "sim",
+                "--scenario",
+                "volatile",
+                "--markets",
+                "5",
+                "--minutes",
+                "30",
+                "--warmup-minutes",
+                "0",
+                "--feed",
+                "binance",
+                "--out",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert "feed=binance" in capsys.readouterr().err
     seconds: dict[tuple[str, int], int] = {}
     n = 0
@@ -87,8 +117,16 @@ def test_calibration_table_has_every_fact_with_its_source_target_and_figure():
     m = measure("normal", hours=1.0, markets=8, warmup_s=600.0)
     rows = rows_for(m)
     facts = " ".join(r.fact for r in rows)
-    for needle in ("1m after a cascade", "5m after a cascade", "60m after a cascade", "largest single liquidation",
-                   "liquidated USD per day", "tail index", "Fano", "Binance"):
+    for needle in (
+        "1m after a cascade",
+        "5m after a cascade",
+        "60m after a cascade",
+        "largest single liquidation",
+        "liquidated USD per day",
+        "tail index",
+        "Fano",
+        "Binance",
+    ):
         assert needle in facts
     assert all(r.source and r.target and r.simulated for r in rows)
     assert m.liquidations > 0 and 0 < m.binance_kept < 1
@@ -98,7 +136,9 @@ def test_calibration_table_has_every_fact_with_its_source_target_and_figure():
 
 
 def test_sim_calibration_command_prints_the_table_and_exits_by_the_bands(capsys):
-    rc = main(["sim", "--calibration", "--scenario", "normal", "--hours", "1", "--markets", "8", "--warmup-minutes", "10"])
+    rc = main(
+        ["sim", "--calibration", "--scenario", "normal", "--hours", "1", "--markets", "8", "--warmup-minutes", "10"]
+    )
     out = capsys.readouterr().out
     assert "scenario normal" in out and "fact" in out and "docs/simulator-calibration.md" in out
     m = measure("normal", hours=1.0, markets=8, warmup_s=600.0)

@@ -1,4 +1,5 @@
 """Cascades come out of the mechanism: forced orders move price into the next liquidation cluster."""
+
 import dataclasses
 import statistics
 
@@ -26,7 +27,7 @@ def max_drop_within(series, seconds):
     """Largest fall from a price to a later one at most `seconds` later, as a fraction."""
     worst = 0.0
     for i, (t0, p0) in enumerate(series):
-        for t1, p1 in series[i + 1:]:
+        for t1, p1 in series[i + 1 :]:
             if t1 - t0 > seconds:
                 break
             worst = max(worst, 1.0 - p1 / p0)
@@ -58,7 +59,7 @@ def test_crash_low_is_followed_by_a_partial_rebound(crash):
         start = series[50]  # t+100 s, before the sell programme begins at t+120 s
         low = min(series)
         i = series.index(low)
-        fractions.append((max(series[i:i + 150]) - low) / (start - low))  # 300 s after the low
+        fractions.append((max(series[i : i + 150]) - low) / (start - low))  # 300 s after the low
     assert 0.1 <= statistics.median(fractions) < 0.9
 
 
@@ -73,6 +74,7 @@ def test_crash_liquidates_mostly_longs_across_markets(crash):
 
 def test_forced_selling_amplifies_the_sell_programme():
     """The same sell programme on a book 20x deeper (so forced orders barely move price) drops BTC less."""
+
     def btc_low(scenario):
         sim = Simulator(scenario, seed=7, markets=3)
         return min(e.mark for e in sim.run(600.0, chunk=60.0) if e.kind == "mark" and e.market == BTC) / 60_000.0
@@ -87,8 +89,14 @@ def test_ground_truth_episodes_match_the_emitted_liquidations(crash):
     done = [ep for ep in sim.episodes if ep.done]
     assert len(done) >= 10
     for ep in done:
-        mine = [e for e in events if e.kind == "liquidation" and e.market == ep.market and e.side == ep.side
-                and ep.start_ts <= e.ts_recv <= ep.end_ts]
+        mine = [
+            e
+            for e in events
+            if e.kind == "liquidation"
+            and e.market == ep.market
+            and e.side == ep.side
+            and ep.start_ts <= e.ts_recv <= ep.end_ts
+        ]
         assert len(mine) == ep.events
         assert sum(e.usd for e in mine) == pytest.approx(ep.total_usd, rel=1e-9)
         prices = [e.price for e in mine]

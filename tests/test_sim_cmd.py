@@ -1,4 +1,5 @@
 """`liqhunt sim` writes a recording every reader in the project can read back."""
+
 import orjson
 
 from core.cli import main
@@ -9,8 +10,23 @@ from core.recording import RecordedLine, read_recording
 def test_sim_command_writes_a_readable_recording_and_truth(tmp_path, capsys):
     out, truth = tmp_path / "sim.jsonl.gz", tmp_path / "truth.jsonl"
     # 15 min: after the warm-up a volatile market has quiet spells too; this seed cascades by minute 10
-    rc = main(["sim", "--scenario", "volatile", "--seed", "3", "--markets", "4", "--minutes", "15",
-               "--out", str(out), "--truth", str(truth)])
+    rc = main(
+        [
+            "sim",
+            "--scenario",
+            "volatile",
+            "--seed",
+            "3",
+            "--markets",
+            "4",
+            "--minutes",
+            "15",
+            "--out",
+            str(out),
+            "--truth",
+            str(truth),
+        ]
+    )
     assert rc == 0
     lines = list(read_recording(out))
     assert lines and all(isinstance(line, RecordedLine) and line.venue == "sim" for line in lines)

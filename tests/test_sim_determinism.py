@@ -1,4 +1,5 @@
 """The simulator is a pure function of (scenario, seed, markets, start): no wall clock, no hidden state."""
+
 from core.events import event_to_dict
 from core.sim.market_sim import Simulator
 

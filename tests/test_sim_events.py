@@ -1,4 +1,5 @@
 """What the simulator emits looks like a live venue's normalised feed."""
+
 import bisect
 import math
 from collections import Counter, defaultdict

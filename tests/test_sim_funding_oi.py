@@ -1,4 +1,5 @@
 """Funding leans with the long/short imbalance; open interest follows positions opened and closed."""
+
 import dataclasses
 import itertools
 import statistics

@@ -1,4 +1,5 @@
 """The building blocks: liquidation prices, the sorted population, the book's impact and refill."""
+
 import math
 import random
 

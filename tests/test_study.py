@@ -1,4 +1,5 @@
 """The event study on a tiny hand-built recording, where every return can be computed by hand."""
+
 from __future__ import annotations
 
 import json

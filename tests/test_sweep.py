@@ -1,4 +1,5 @@
 """The sweep runs each grid cell in- and out-of-sample and warns about the best cell."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """Sweeps give the same bytes serially, on a local process pool and on Ray; the in-sample result
 forked from the shared pass is the separate in-sample run exactly."""
+
 from __future__ import annotations
 
 import json
@@ -57,7 +58,9 @@ def test_serial_and_two_workers_print_the_same_bytes(crash, capsys):
     as_json = _sweep(capsys, crash, "--json")
     assert _sweep(capsys, crash, "--json", "-j", "2") == as_json
     obj = json.loads(as_json)
-    assert [c["cell"] for c in obj["cells"]] == [{"score_min": a, "stop_pct": b} for a in (5.0, 7.0) for b in (0.8, 1.2)]
+    assert [c["cell"] for c in obj["cells"]] == [
+        {"score_min": a, "stop_pct": b} for a in (5.0, 7.0) for b in (0.8, 1.2)
+    ]
     assert obj["cells"][0]["in_sample"]["label"].startswith("in-sample")
 
 

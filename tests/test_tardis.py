@@ -1,4 +1,5 @@
 """tardis.dev CSV files as a source: recognised by header, side and amount converted per exchange."""
+
 from __future__ import annotations
 
 import gzip
@@ -11,8 +12,10 @@ from core.sim.market_sim import Simulator
 from core.tardis import to_base_and_usd
 
 LIQ_HEADER = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
-TICKER_HEADER = ("exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,"
-                 "open_interest,last_price,index_price,mark_price")
+TICKER_HEADER = (
+    "exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,"
+    "open_interest,last_price,index_price,mark_price"
+)
 
 
 def us(t: float) -> int:
@@ -23,18 +26,21 @@ def write_gz(path, header: str, rows: list[str]) -> None:
     path.write_bytes(gzip.compress(("\n".join([header, *rows]) + "\n").encode()))
 
 
-@pytest.mark.parametrize("exchange,symbol,amount,price,qty,usd", [
-    ("binance-futures", "BTCUSDT", 0.5, 60_000.0, 0.5, 30_000.0),
-    ("binance-delivery", "BTCUSD_PERP", 3, 60_000.0, 0.005, 300.0),
-    ("binance-delivery", "ETHUSD_PERP", 3, 3_000.0, 0.01, 30.0),
-    ("bybit", "BTCUSDT", 0.2, 60_000.0, 0.2, 12_000.0),
-    ("bybit", "BTCUSD", 6_000, 60_000.0, 0.1, 6_000.0),
-    ("okex-swap", "BTC-USDT-SWAP", 40, 60_000.0, 0.4, 24_000.0),
-    ("okex-swap", "BTC-USD-SWAP", 40, 60_000.0, 4_000 / 60_000, 4_000.0),
-    ("bitmex", "XBTUSD", 12_000, 60_000.0, 0.2, 12_000.0),
-    ("deribit", "BTC-PERPETUAL", 12_000, 60_000.0, 0.2, 12_000.0),
-    ("deribit", "SOL_USDC-PERPETUAL", 3, 150.0, 3, 450.0),
-])
+@pytest.mark.parametrize(
+    "exchange,symbol,amount,price,qty,usd",
+    [
+        ("binance-futures", "BTCUSDT", 0.5, 60_000.0, 0.5, 30_000.0),
+        ("binance-delivery", "BTCUSD_PERP", 3, 60_000.0, 0.005, 300.0),
+        ("binance-delivery", "ETHUSD_PERP", 3, 3_000.0, 0.01, 30.0),
+        ("bybit", "BTCUSDT", 0.2, 60_000.0, 0.2, 12_000.0),
+        ("bybit", "BTCUSD", 6_000, 60_000.0, 0.1, 6_000.0),
+        ("okex-swap", "BTC-USDT-SWAP", 40, 60_000.0, 0.4, 24_000.0),
+        ("okex-swap", "BTC-USD-SWAP", 40, 60_000.0, 4_000 / 60_000, 4_000.0),
+        ("bitmex", "XBTUSD", 12_000, 60_000.0, 0.2, 12_000.0),
+        ("deribit", "BTC-PERPETUAL", 12_000, 60_000.0, 0.2, 12_000.0),
+        ("deribit", "SOL_USDC-PERPETUAL", 3, 150.0, 3, 450.0),
+    ],
+)
 def test_amounts_are_converted_to_base_quantity_and_usd_per_exchange(exchange, symbol, amount, price, qty, usd):
     assert to_base_and_usd(exchange, symbol, amount, price) == (pytest.approx(qty), pytest.approx(usd))
 
@@ -51,19 +57,26 @@ def test_an_amount_whose_unit_is_unknown_is_refused_not_guessed():
 def test_liquidations_csv_is_recognised_by_its_header_and_the_order_side_becomes_the_position_side(tmp_path, capsys):
     p = tmp_path / "anything.gz"  # the name does not matter: the header does
     t = 1_767_225_600.0
-    write_gz(p, LIQ_HEADER, [
-        f"binance-futures,BTCUSDT,{us(t)},{us(t + 0.05)},,sell,60000,0.5",
-        f"binance-futures,ETHUSDT,{us(t + 1)},{us(t + 1.05)},,buy,3000,2",
-        f"binance-futures,ETHUSDT,{us(t + 2)},{us(t + 2.05)},,unknown,3000,2",
-        f"kraken-futures,PI_XBTUSD,{us(t + 3)},{us(t + 3.05)},,buy,60000,1",
-        f"binance-futures,ETHUSDT,{us(t + 4)},{us(t + 4.05)},,buy,NaN,2",
-        f"binance-futures,ETHUSDT,{us(t + 5)},{us(t + 5.05)},,buy,3000,2",
-    ])
+    write_gz(
+        p,
+        LIQ_HEADER,
+        [
+            f"binance-futures,BTCUSDT,{us(t)},{us(t + 0.05)},,sell,60000,0.5",
+            f"binance-futures,ETHUSDT,{us(t + 1)},{us(t + 1.05)},,buy,3000,2",
+            f"binance-futures,ETHUSDT,{us(t + 2)},{us(t + 2.05)},,unknown,3000,2",
+            f"kraken-futures,PI_XBTUSD,{us(t + 3)},{us(t + 3.05)},,buy,60000,1",
+            f"binance-futures,ETHUSDT,{us(t + 4)},{us(t + 4.05)},,buy,NaN,2",
+            f"binance-futures,ETHUSDT,{us(t + 5)},{us(t + 5.05)},,buy,3000,2",
+        ],
+    )
     assert main(["normalize", str(p)]) == 0
     out, err = capsys.readouterr()
     evs = [json.loads(line) for line in out.splitlines()]
     assert [(e["market"], e["side"], e["usd"]) for e in evs] == [
-        ("BTC-USDT-PERP", "long", 30_000.0), ("ETH-USDT-PERP", "short", 6_000.0), ("ETH-USDT-PERP", "short", 6_000.0)]
+        ("BTC-USDT-PERP", "long", 30_000.0),
+        ("ETH-USDT-PERP", "short", 6_000.0),
+        ("ETH-USDT-PERP", "short", 6_000.0),
+    ]
     assert evs[0]["ts_recv"] == pytest.approx(t + 0.05) and evs[0]["ts_event"] == pytest.approx(t)
     assert "3 unparseable" in err and "line 4: side" in err and "line 5: exchange 'kraken-futures'" in err
     assert "line 6:" in err and "price" in err
@@ -72,11 +85,15 @@ def test_liquidations_csv_is_recognised_by_its_header_and_the_order_side_becomes
 def test_derivative_ticker_gives_marks_and_open_interest_when_it_changes(tmp_path, capsys):
     p = tmp_path / "ticker.csv.gz"
     t = 1_767_225_600.0
-    write_gz(p, TICKER_HEADER, [
-        f"binance-futures,BTCUSDT,{us(t)},{us(t + 0.1)},{us(t + 3600)},0.0001,,100.5,60010,60001,60000",
-        f"binance-futures,BTCUSDT,{us(t + 1)},{us(t + 1.1)},{us(t + 3600)},0.0001,,100.5,60010,60001,60100",
-        f"binance-futures,BTCUSDT,{us(t + 2)},{us(t + 2.1)},{us(t + 3600)},,,101,,,60200",
-    ])
+    write_gz(
+        p,
+        TICKER_HEADER,
+        [
+            f"binance-futures,BTCUSDT,{us(t)},{us(t + 0.1)},{us(t + 3600)},0.0001,,100.5,60010,60001,60000",
+            f"binance-futures,BTCUSDT,{us(t + 1)},{us(t + 1.1)},{us(t + 3600)},0.0001,,100.5,60010,60001,60100",
+            f"binance-futures,BTCUSDT,{us(t + 2)},{us(t + 2.1)},{us(t + 3600)},,,101,,,60200",
+        ],
+    )
     assert main(["normalize", str(p)]) == 0
     evs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["kind"] for e in evs] == ["mark", "open_interest", "mark", "mark", "open_interest"]
@@ -98,7 +115,9 @@ def tardis_folder(tmp_path_factory):
             liqs.append(f"binance-futures,{sym},{us(ev.ts_event)},{us(ev.ts_recv)},,{side},{ev.price!r},{ev.qty!r}")
         elif ev.kind == "mark" and ev.ts_recv - last.get(sym, 0) >= 1.0:
             last[sym] = ev.ts_recv
-            ticks.append(f"binance-futures,{sym},{us(ev.ts_event)},{us(ev.ts_recv)},,{ev.funding_rate!r},,1000,,,{ev.mark!r}")
+            ticks.append(
+                f"binance-futures,{sym},{us(ev.ts_event)},{us(ev.ts_recv)},,{ev.funding_rate!r},,1000,,,{ev.mark!r}"
+            )
     write_gz(root / "binance-futures_liquidations_2026-01-01.csv.gz", LIQ_HEADER, liqs)
     write_gz(root / "binance-futures_derivative_ticker_2026-01-01.csv.gz", TICKER_HEADER, ticks)
     return root
@@ -139,21 +158,31 @@ def test_contract_values_come_from_an_instrument_list_beside_the_csv(tmp_path, c
 
     write_cache(tmp_path, "okx", [Instrument("okx", "ETH-USDT-SWAP", "ETH-USDT-PERP", "linear", 0.1)], 0.0)
     t = 1_767_225_600.0
-    write_gz(tmp_path / "okex-swap_liquidations.csv.gz", LIQ_HEADER, [
-        f"okex-swap,ETH-USDT-SWAP,{us(t)},{us(t + 0.05)},,sell,3000,40",
-        f"okex-swap,SOL-USDT-SWAP,{us(t + 1)},{us(t + 1.05)},,sell,150,40",
-    ])
+    write_gz(
+        tmp_path / "okex-swap_liquidations.csv.gz",
+        LIQ_HEADER,
+        [
+            f"okex-swap,ETH-USDT-SWAP,{us(t)},{us(t + 0.05)},,sell,3000,40",
+            f"okex-swap,SOL-USDT-SWAP,{us(t + 1)},{us(t + 1.05)},,sell,150,40",
+        ],
+    )
     assert main(["normalize", str(tmp_path / "okex-swap_liquidations.csv.gz")]) == 0
     out, err = capsys.readouterr()
     evs = [json.loads(line) for line in out.splitlines()]
-    assert [(e["market"], e["qty"], e["usd"]) for e in evs] == [("ETH-USDT-PERP", pytest.approx(4.0), pytest.approx(12_000.0))]
+    assert [(e["market"], e["qty"], e["usd"]) for e in evs] == [
+        ("ETH-USDT-PERP", pytest.approx(4.0), pytest.approx(12_000.0))
+    ]
     assert "line 3: OKX contract value of SOL-USDT-SWAP unknown" in err
 
 
 def test_a_csv_of_another_kind_is_one_clear_bad_input(tmp_path, capsys):
     p = tmp_path / "binance-futures_trades_2026-01-01_BTCUSDT.csv.gz"
     write_gz(p, "exchange,symbol,timestamp,local_timestamp,id,side,price,amount", [])
-    p.write_bytes(gzip.compress(b"exchange,symbol,timestamp,local_timestamp,id,side,price,amount,extra\n" + b"x,y,1,2,3,buy,1,1,z\n" * 1000))
+    p.write_bytes(
+        gzip.compress(
+            b"exchange,symbol,timestamp,local_timestamp,id,side,price,amount,extra\n" + b"x,y,1,2,3,buy,1,1,z\n" * 1000
+        )
+    )
     assert main(["normalize", str(p)]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "1 unparseable" in err and "not a recording, nor a tardis.dev" in err

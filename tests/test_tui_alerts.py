@@ -1,4 +1,5 @@
 """Alerts away from the terminal: engine events -> bell and webhooks (JSON, ntfy, Telegram) on a local server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -85,8 +86,13 @@ async def test_json_ntfy_and_telegram_webhooks_get_each_alert():
             d.offer(ALERT)
             await asyncio.wait_for(d.drained(), 5)
         by_path = {r["path"]: r for r in srv.requests}
-    assert json.loads(by_path["/hook"]["body"]) == {"source": "liqhunt", "ts": ALERT.ts, "kind": "kill",
-                                                    "title": ALERT.title, "text": ALERT.text}
+    assert json.loads(by_path["/hook"]["body"]) == {
+        "source": "liqhunt",
+        "ts": ALERT.ts,
+        "kind": "kill",
+        "title": ALERT.title,
+        "text": ALERT.text,
+    }
     ntfy = by_path["/liq-topic"]
     assert ntfy["body"].decode() == ALERT.text and ntfy["headers"]["title"] == ALERT.title
     assert ntfy["headers"]["priority"] == "high" and ntfy["headers"]["tags"] == "kill"

@@ -1,4 +1,5 @@
 """The engine keeps pace while the screen renders: 20,000 liquidations through the running app."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,9 @@ class BurstSource:
             side = "long" if i % 3 else "short"
             usd = 1_000.0 + (i * 7919) % 90_000
             self.clock.set(ts)
-            engine.process(Liquidation("binance", m, m.replace("-PERP", "").replace("-", ""), side, 100.0, usd / 100, usd, ts, ts))
+            engine.process(
+                Liquidation("binance", m, m.replace("-PERP", "").replace("-", ""), side, 100.0, usd / 100, usd, ts, ts)
+            )
             self.events += 1
             if self.events == self.midway:
                 self.reached_midway.set()

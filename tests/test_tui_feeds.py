@@ -1,10 +1,11 @@
 """Feed and replay truth: NO DATA, the feeds table, glyphs, replay pause / speed / progress / ENDED."""
+
 from __future__ import annotations
 
 import asyncio
 
-from core.clock import SimClock
 from core.cli import main as core_main
+from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine
 from core.feeds.health import FeedHealth
@@ -40,13 +41,29 @@ async def test_feeds_table_shows_state_rate_lag_age_drops_and_never_connected():
     engine, clock = prepared_engine("watching")
     now = clock.now()
     health = {
-        "binance": FeedHealth("binance", "connected", received=900, processed=890, dropped={"bad json": 7, "unknown stream": 3},
-                              reconnects=2, msgs_per_s=42.0, lag_ms=85.0, last_frame_ts=now - 2),
+        "binance": FeedHealth(
+            "binance",
+            "connected",
+            received=900,
+            processed=890,
+            dropped={"bad json": 7, "unknown stream": 3},
+            reconnects=2,
+            msgs_per_s=42.0,
+            lag_ms=85.0,
+            last_frame_ts=now - 2,
+        ),
         "bybit": FeedHealth("bybit", "reconnecting", reason="connection refused"),
     }
     # fields a newer FeedHealth carries (next retry, coverage) are shown when present
-    health["bybit"] = type("NewerHealth", (), {**{k: getattr(health["bybit"], k) for k in FeedHealth.__slots__},
-                                                "next_retry_ts": now + 12.0, "coverage": "largest order per symbol per second"})()
+    health["bybit"] = type(
+        "NewerHealth",
+        (),
+        {
+            **{k: getattr(health["bybit"], k) for k in FeedHealth.__slots__},
+            "next_retry_ts": now + 12.0,
+            "coverage": "largest order per symbol per second",
+        },
+    )()
     engine.set_feed_state("binance", "connected")
     engine.set_feed_state("bybit", "reconnecting", "connection refused")
     app = make_app(engine, HealthSource(health), clock, engine.cfg)

@@ -1,12 +1,13 @@
 """Pilot tests: keys become engine commands, and the screen follows the engine's snapshot."""
+
 from __future__ import annotations
 
 import dataclasses
 
 from core.engine_commands import Arm, Confirm, Disarm, Flatten, FlattenAll, Kill, Reject
 from core.engine_events import CommandApplied
-from tests.snapshot_apps.console_app import BTC, ETH, build_app
 from tests.runner_helpers import until
+from tests.snapshot_apps.console_app import BTC, ETH, build_app
 from tests.tui_helpers import screen_text
 from tui.widgets.info_view import InfoView
 from tui.widgets.meters import WindowMeters
@@ -368,9 +369,22 @@ async def test_t_cycles_themes_and_question_mark_documents_every_key():
             if binding.action in ("back",):
                 continue
             shown = binding.key_display or binding.key.split(",")[0]
-            aliases = {"question_mark": "?", "slash": "/", "right_square_bracket": "]", "left_square_bracket": "[",
-                       "ctrl+k": "ctrl+k", "f9": "F9", "space": "space", "plus": "+", "minus": "-", "enter": "enter",
-                       "down": "↓", "up": "↑", "home": "g", "end": "G"}
+            aliases = {
+                "question_mark": "?",
+                "slash": "/",
+                "right_square_bracket": "]",
+                "left_square_bracket": "[",
+                "ctrl+k": "ctrl+k",
+                "f9": "F9",
+                "space": "space",
+                "plus": "+",
+                "minus": "-",
+                "enter": "enter",
+                "down": "↓",
+                "up": "↑",
+                "home": "g",
+                "end": "G",
+            }
             assert aliases.get(binding.key.split(",")[0], shown) in text, binding.key
         for glyph in ("▼L", "▲S", "✗score", "SIG", "IN POS", "NO DATA", "+N more", "◐", "✖", "○"):
             assert glyph in text, glyph

@@ -1,5 +1,6 @@
 """`liqhunt run` without a network: the console opens, shows each venue reconnecting with the
 reason, keeps trying, and stays responsive."""
+
 from __future__ import annotations
 
 import socket
@@ -24,18 +25,29 @@ async def test_console_on_unreachable_venues_shows_reconnecting_with_the_reason(
     venues = ["binance", "okx"]
     clock = WallClock()
     cfg = Config()
-    source = LiveSource(venues, clock, cfg, cache_dir=tmp_path, ws_base_urls={v: dead_url("ws") for v in venues},
-                        rest_base_urls={v: dead_url("http") for v in venues})
+    source = LiveSource(
+        venues,
+        clock,
+        cfg,
+        cache_dir=tmp_path,
+        ws_base_urls={v: dead_url("ws") for v in venues},
+        rest_base_urls={v: dead_url("http") for v in venues},
+    )
     engine = Engine(cfg, clock, mode="watch")
     app = make_app(engine, source, clock, cfg)
     async with app.run_test(size=(80, 24)) as pilot:
         # never reached: down, not stale
-        await until(lambda: all(engine.feed_states.get(v) == "down" for v in venues), 15,
-                    "both runners failing their first connects")
+        await until(
+            lambda: all(engine.feed_states.get(v) == "down" for v in venues),
+            15,
+            "both runners failing their first connects",
+        )
         assert engine.stale_venues == set(venues)  # entries are blocked while feeds are down
+
         # the screen repaints at the refresh rate: wait for the frame that shows both
         def shown(text: str) -> bool:
             return "STALE" in text and ("connection refused" in text or "cannot reach" in text)
+
         await until(lambda: shown(screen_text(app)), 10, "STALE and the reason on screen")
         text = screen_text(app)
         assert "NO DATA" in text.splitlines()[0]  # venues that never connected are not "stale data"

@@ -1,4 +1,5 @@
 """The console's data: EngineSnapshot built from the engine, the confirm queue, and panes drawn from snapshots."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,10 +39,25 @@ class PaneApp(App):
 def hand_signal(**kw) -> Signal:
     """ETH sell: 2 ETH at $3,000 ($6,000), stop 0.8 %, target 2 %."""
     score = CascadeScore(8.0, (ScoreComponent("speed", 0.9, 0.3, True, ""), ScoreComponent("oi", 0.5, 0.1, False, "")))
-    base = dict(id="ETH#9", market=ETH, liquidated="long", order_side="sell", score=score, first_ts=0.0, first_usd=1e6,
-                raised_ts=0.0, expires_ts=1e12, price=3_000.0, window_usd=8e6, window_events=15,
-                filters=(FilterResult("window", True, "$8.0M vs $5.0M"), FilterResult("score", True, "8.0 vs 7")),
-                qty=2.0, notional=6_000.0, stop_pct=0.8, take_profit_pct=2.0)
+    base = dict(
+        id="ETH#9",
+        market=ETH,
+        liquidated="long",
+        order_side="sell",
+        score=score,
+        first_ts=0.0,
+        first_usd=1e6,
+        raised_ts=0.0,
+        expires_ts=1e12,
+        price=3_000.0,
+        window_usd=8e6,
+        window_events=15,
+        filters=(FilterResult("window", True, "$8.0M vs $5.0M"), FilterResult("score", True, "8.0 vs 7")),
+        qty=2.0,
+        notional=6_000.0,
+        stop_pct=0.8,
+        take_profit_pct=2.0,
+    )
     base.update(kw)
     return Signal(**base)
 
@@ -78,7 +94,9 @@ async def test_signal_panel_shows_risk_against_the_daily_limit_and_the_caps():
     from tui import numbers as fmt
 
     assert f"{fmt.usd(open_notional + 6_000)}/$150k total" in text
-    assert "✓window $8.0M vs $5.0M" in text and "score 8.0 =" in text and "speed 0.9×.3" in text and "oi 0.5?×.1" in text
+    assert (
+        "✓window $8.0M vs $5.0M" in text and "score 8.0 =" in text and "speed 0.9×.3" in text and "oi 0.5?×.1" in text
+    )
 
 
 def test_confirm_rule_lives_in_core():
@@ -131,13 +149,19 @@ def test_snapshot_is_frozen_and_carries_only_new_tape_rows():
 
 
 def _row(market: str, usd: float, state: str = "idle", filters=()) -> MarketView:
-    return MarketView(market, usd, 0.0, 3, 0, 0.5, None, "long", state, None, 100.0, None, "ride" if state != "idle" else "",
-                      filters)
+    return MarketView(
+        market, usd, 0.0, 3, 0, 0.5, None, "long", state, None, 100.0, None, "ride" if state != "idle" else "", filters
+    )
 
 
 async def test_windows_rows_say_which_filter_fails_and_bars_are_absolute():
     rows = (
-        _row("BTC-USDT-PERP", 53_500_000, "watching", (FilterResult("window", True, "ok"), FilterResult("score", False, "4.1 vs 7"))),
+        _row(
+            "BTC-USDT-PERP",
+            53_500_000,
+            "watching",
+            (FilterResult("window", True, "ok"), FilterResult("score", False, "4.1 vs 7")),
+        ),
         _row("1000PEPE-USDT-PERP", 207_000),
         *(_row(f"X{i}-USDT-PERP", 20_000) for i in range(12)),
     )
@@ -160,8 +184,23 @@ async def test_positions_pane_keeps_pnl_and_the_exit_reason_whole_at_80_columns(
     from core.snapshot import PositionView
     from tui.widgets.positions import PositionsPane
 
-    pos = PositionView("1000PEPE-USDT-PERP", "short", 1_234_567.0, 0.012345, 0.012410, 0.012450, 0.012100, 0.85,
-                       -1_240.5, 75.0, 600.0, "exhaustion", "vol −40/50 %", "", -1.9)
+    pos = PositionView(
+        "1000PEPE-USDT-PERP",
+        "short",
+        1_234_567.0,
+        0.012345,
+        0.012410,
+        0.012450,
+        0.012100,
+        0.85,
+        -1_240.5,
+        75.0,
+        600.0,
+        "exhaustion",
+        "vol −40/50 %",
+        "",
+        -1.9,
+    )
     app = PaneApp(PositionsPane())
     async with app.run_test(size=(38, 5)) as pilot:  # the left column's width at 80×24
         app.pane.show((pos,), (), "Positions", "")
@@ -175,9 +214,27 @@ async def test_risk_pane_from_a_snapshot_says_why_a_venue_is_down():
     from core.snapshot import FeedView, RiskView
     from tui.widgets.risk import RiskPane
 
-    risk = RiskView(False, 1, 0, 3, -120.0, -300.0, 420.0, 500.0, (("BTC-USDT-PERP", 2),), 6, (("stale_feed", 3),),
-                    (1_767_225_600.0, "ETH-USDT-PERP", "stale_feed", "feed stale: bybit"), 9_000.0, 50_000.0, 150_000.0)
-    feeds = (FeedView("binance", "connected", 40.0, 80.0, received=10), FeedView("bybit", "reconnecting", reason="connection refused"))
+    risk = RiskView(
+        False,
+        1,
+        0,
+        3,
+        -120.0,
+        -300.0,
+        420.0,
+        500.0,
+        (("BTC-USDT-PERP", 2),),
+        6,
+        (("stale_feed", 3),),
+        (1_767_225_600.0, "ETH-USDT-PERP", "stale_feed", "feed stale: bybit"),
+        9_000.0,
+        50_000.0,
+        150_000.0,
+    )
+    feeds = (
+        FeedView("binance", "connected", 40.0, 80.0, received=10),
+        FeedView("bybit", "reconnecting", reason="connection refused"),
+    )
     app = PaneApp(RiskPane())
     async with app.run_test(size=(60, 9)) as pilot:
         app.pane.show(risk, feeds)

@@ -3,6 +3,7 @@
 Look at the SVGs in tests/__snapshots__/test_tui_snapshots/ before accepting new ones
 (`pytest --snapshot-update`): each size must show the mode, P&L, clock, every price uncut.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -56,8 +57,11 @@ async def _fresh(size) -> str:
         return screen_text(app)
 
 
-@pytest.mark.parametrize("sequence", [[(120, 40), (80, 24), (200, 50)], [(100, 30), (200, 50)], [(200, 50), (80, 24)]],
-                         ids=lambda s: "→".join(f"{w}x{h}" for w, h in s))
+@pytest.mark.parametrize(
+    "sequence",
+    [[(120, 40), (80, 24), (200, 50)], [(100, 30), (200, 50)], [(200, 50), (80, 24)]],
+    ids=lambda s: "→".join(f"{w}x{h}" for w, h in s),
+)
 async def test_every_resize_gives_the_layout_of_a_fresh_start(sequence):
     app = build_app("watching")
     async with app.run_test(size=sequence[0]) as pilot:
@@ -93,7 +97,9 @@ async def test_run_mode_header_keeps_pnl_and_clock_and_names_are_whole_at_80_col
     app = build_app("watching")
     app.source.label = "LIVE binance,bybit,okx,bitmex,deribit ● REC"
     now = app.clock.now()
-    app.engine.process(Liquidation("binance", "1000PEPE-USDT-PERP", "1000PEPEUSDT", "long", 0.012345, 1e7, 123_456.0, now, now))
+    app.engine.process(
+        Liquidation("binance", "1000PEPE-USDT-PERP", "1000PEPEUSDT", "long", 0.012345, 1e7, 123_456.0, now, now)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lines = screen_text(app).splitlines()

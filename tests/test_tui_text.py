@@ -1,11 +1,13 @@
 """How numbers, filters and levels read on the console."""
+
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.events import Liquidation
-from tui import numbers as fmt
 from core.heat_levels import RealisedLevels
+from tui import numbers as fmt
 from tui.widgets.tape import TapeFilter
 
 
@@ -52,8 +54,13 @@ def test_tape_filter_keeps_matching_rows_only():
 
 def test_realised_levels_bucket_by_distance_from_price():
     lv = RealisedLevels()
-    lv.observe([_liq("BTC-USDT-PERP", "long", 1_000, 101.0), _liq("BTC-USDT-PERP", "short", 500, 99.4),
-                _liq("BTC-USDT-PERP", "long", 9_999, 150.0)])
+    lv.observe(
+        [
+            _liq("BTC-USDT-PERP", "long", 1_000, 101.0),
+            _liq("BTC-USDT-PERP", "short", 500, 99.4),
+            _liq("BTC-USDT-PERP", "long", 9_999, 150.0),
+        ]
+    )
     out = lv.levels("BTC-USDT-PERP", 100.0, buckets=10, span_pct=5.0)
     assert out.above[2] == 1_000  # +1 % lands in the third 0.5 % bucket
     assert out.below[1] == 500

@@ -1,4 +1,5 @@
 """Theme files load, validate with the file and key named, and every theme renders."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,14 +24,17 @@ def test_colour_blind_theme_uses_no_red_or_green_for_sides():
         assert not (g > 150 and r < 100 and b < 100), var  # not green
 
 
-@pytest.mark.parametrize(("body", "names"), [
-    ('name = "x"\nprimary = "#zzz"\n', "primary"),
-    ('name = "x"\nprimary = "#123456"\nsparkle = 1\n', "sparkle"),
-    ('name = "x"\nprimary = "#123456"\n[variables]\nliq-long = "nope"\n', "variables.liq-long"),
-    ('name = "x"\nprimary = "#123456"\n[variables]\nmystery = "#123456"\n', "mystery"),
-    ('primary = "#123456"\n', "name"),
-    ('name = "x"\nprimary = "#123456"\ndark = "yes"\n', "dark"),
-])
+@pytest.mark.parametrize(
+    ("body", "names"),
+    [
+        ('name = "x"\nprimary = "#zzz"\n', "primary"),
+        ('name = "x"\nprimary = "#123456"\nsparkle = 1\n', "sparkle"),
+        ('name = "x"\nprimary = "#123456"\n[variables]\nliq-long = "nope"\n', "variables.liq-long"),
+        ('name = "x"\nprimary = "#123456"\n[variables]\nmystery = "#123456"\n', "mystery"),
+        ('primary = "#123456"\n', "name"),
+        ('name = "x"\nprimary = "#123456"\ndark = "yes"\n', "dark"),
+    ],
+)
 def test_bad_theme_file_names_file_and_key(tmp_path, body, names):
     path = tmp_path / "broken.toml"
     path.write_text(body)
@@ -140,7 +144,9 @@ def test_score_high_never_looks_like_long_liquidations():
     for name, theme in themes.items():
         a, b = Color.parse(theme.variables["score-high"]), Color.parse(theme.variables["liq-long"])
         distance = sum(abs(x - y) for x, y in zip(a.rgb, b.rgb, strict=True))
-        assert distance >= 120, f"{name}: score-high {theme.variables['score-high']} vs liq-long {theme.variables['liq-long']}"
+        assert distance >= 120, (
+            f"{name}: score-high {theme.variables['score-high']} vs liq-long {theme.variables['liq-long']}"
+        )
     from tui.theme_loader import VARIABLE_DEFAULTS
 
     assert VARIABLE_DEFAULTS["score-high"] != VARIABLE_DEFAULTS["liq-long"]

@@ -5,10 +5,11 @@ snapshots. The source (simulator, replay, live feeds) runs as a worker in the sa
 loop and feeds the engine; a source fault is shown, never fatal. Engine events are used only
 for what cannot wait for the next repaint: confirm dialogs, closing them, announcing entries.
 """
+
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -40,11 +41,11 @@ from tui.widgets.info_view import InfoView
 from tui.widgets.meters import WindowMeters
 from tui.widgets.positions import PositionsPane
 from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.repaint import set_title
 from tui.widgets.risk import RiskPane
 from tui.widgets.signal_panel import SignalPanel
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import BUSY_RATE, LiquidationTape
-from tui.widgets.repaint import set_title
 
 PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
 
@@ -85,9 +86,18 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         Binding("minus", "speed(0.5)", "Slower", show=False),
     ]
 
-    def __init__(self, engine: Engine, source=None, config: Config | None = None, theme: str | None = None,
-                 themes: dict[str, Theme] | None = None, levels: LevelsProvider | None = None,
-                 ansi: bool = False, clock=None, journal=None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        source=None,
+        config: Config | None = None,
+        theme: str | None = None,
+        themes: dict[str, Theme] | None = None,
+        levels: LevelsProvider | None = None,
+        ansi: bool = False,
+        clock=None,
+        journal=None,
+    ) -> None:
         super().__init__(ansi_color=True if ansi else None)
         self.engine = engine  # commands only (engine.submit); everything shown comes from the snapshot
         self.clock = clock or engine.clock
@@ -204,8 +214,13 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             message = describe(exc)
             if message != self.refresh_error:
                 self.refresh_error = message
-                self.notify(f"screen update failed: {message}; the engine keeps running", title="console error",
-                            severity="error", timeout=15, markup=False)
+                self.notify(
+                    f"screen update failed: {message}; the engine keeps running",
+                    title="console error",
+                    severity="error",
+                    timeout=15,
+                    markup=False,
+                )
 
     def _refresh_panes(self) -> None:
         try:
@@ -216,7 +231,9 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             return  # starting up or shutting down
         meters = self.query_one(WindowMeters)
         # before the first layout the pane has no size yet: score as many rows as the screen has
-        visible = (meters.visible_rows() if meters.content_size.height > 0 else self.size.height) if meters.display else 0
+        visible = (
+            (meters.visible_rows() if meters.content_size.height > 0 else self.size.height) if meters.display else 0
+        )
         snap = self.snap = self.snapshots.build(self.selected, rows=(self._list_offset, max(visible, 1)))
         now = snap.now
         for n in snap.notices:
@@ -254,9 +271,16 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         rk = snap.risk
         pane = self.query_one(PositionsPane)
         with pane_update(pane):
-            set_title(pane, subtitle=f"closed {snap.closed_trades} {fmt.usd(snap.realised_pnl, signed=True)} · fees {fmt.usd(snap.fees_paid)}")
-            pane.show(snap.positions, snap.pending_entries,
-                      f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}", self.selected)
+            set_title(
+                pane,
+                subtitle=f"closed {snap.closed_trades} {fmt.usd(snap.realised_pnl, signed=True)} · fees {fmt.usd(snap.fees_paid)}",
+            )
+            pane.show(
+                snap.positions,
+                snap.pending_entries,
+                f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}",
+                self.selected,
+            )
         risk = self.query_one(RiskPane)
         set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
         if calm:
@@ -324,8 +348,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             return
         width = info.content_size.width or self.size.width
         if info.kind == "market":
-            info.show(f"Market {short_name(self.selected)}",
-                      views.market_lines(snap, self.selected, list(self._prices.get(self.selected, ())), width))
+            info.show(
+                f"Market {short_name(self.selected)}",
+                views.market_lines(snap, self.selected, list(self._prices.get(self.selected, ())), width),
+            )
         elif info.kind == "signals":
             info.show(f"Signals log · {len(snap.signal_log)}", views.signal_log_lines(snap))
         elif info.kind == "feeds":
@@ -336,7 +362,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             info.show("Help: keys and glyphs", views.help_lines())
         elif info.kind == "stats":
             text = "\n".join(tier_lines(list(snap.trades), "This session"))
-            text += "\n\n" + (self._journal_text or ("Journal history: reading…" if self.journal else "Journal history: no journal attached"))
+            text += "\n\n" + (
+                self._journal_text
+                or ("Journal history: reading…" if self.journal else "Journal history: no journal attached")
+            )
             info.show("Stats per playbook and score tier", [Text(line) for line in text.split("\n")])
 
     def _check_journal(self) -> int:
@@ -346,8 +375,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         failed = (stats.errors + stats.dropped) if stats is not None else 0
         if failed > self._journal_errors:
             if not self._journal_errors:
-                self.flash(f"journal cannot write ({failed} rows lost so far): a crash would not restore positions; check the disk",
-                           "error")
+                self.flash(
+                    f"journal cannot write ({failed} rows lost so far): a crash would not restore positions; check the disk",
+                    "error",
+                )
             self._journal_errors = failed
         return failed
 
@@ -370,9 +401,14 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 self._exit_when_flat(deadline=self.clock.now() + 5.0, tries=30)
             elif choice == "leave":
                 self.exit()
-        self.query_one(PromptBar).ask("quit", "Quit", [Text(f"{n} position{'s' if n != 1 else ''} open.")],
-                                      [("f", "flatten", "flatten all, then quit"),
-                                       ("l", "leave", "quit and leave the (paper) positions open")], done)
+
+        self.query_one(PromptBar).ask(
+            "quit",
+            "Quit",
+            [Text(f"{n} position{'s' if n != 1 else ''} open.")],
+            [("f", "flatten", "flatten all, then quit"), ("l", "leave", "quit and leave the (paper) positions open")],
+            done,
+        )
 
     def _exit_when_flat(self, deadline: float, tries: int) -> None:
         """Closing orders fill after the broker's latency: quit once they have, so the journal
@@ -396,9 +432,13 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         yield SystemCommand("Take signal (y)", "enter the signal in the panel", lambda: self.action_answer(True))
         yield SystemCommand("Skip signal (n)", "reject the signal in the panel", lambda: self.action_answer(False))
         yield SystemCommand("Filter tape (/)", "min USD, market, side", self.action_filter)
-        yield SystemCommand("Signals log (l)", "every signal and what became of it", lambda: self.action_view("signals"))
+        yield SystemCommand(
+            "Signals log (l)", "every signal and what became of it", lambda: self.action_view("signals")
+        )
         yield SystemCommand("Feeds (e)", "per venue state, rate, lag, drops, retry", lambda: self.action_view("feeds"))
-        yield SystemCommand("Stats (s)", "win rate and P&L per playbook and score tier", lambda: self.action_view("stats"))
+        yield SystemCommand(
+            "Stats (s)", "win rate and P&L per playbook and score tier", lambda: self.action_view("stats")
+        )
         yield SystemCommand("Next theme (t)", "cycle the liqhunt themes", self.action_next_theme)
         yield SystemCommand("Help (?)", "keys and glyphs", lambda: self.action_view("help"))
         yield SystemCommand("Quit (q)", "asks first when positions are open", self.action_quit_console)
@@ -413,9 +453,19 @@ def _tape_rate(tape, now: float, span: float = 10.0) -> float:
     return n / span
 
 
-def make_app(engine: Engine, source=None, clock=None, config: Config | None = None, theme: str | None = None,
-             levels: LevelsProvider | None = None, env: dict[str, str] | None = None, journal=None) -> LiqHuntApp:
+def make_app(
+    engine: Engine,
+    source=None,
+    clock=None,
+    config: Config | None = None,
+    theme: str | None = None,
+    levels: LevelsProvider | None = None,
+    env: dict[str, str] | None = None,
+    journal=None,
+) -> LiqHuntApp:
     """The one way to build the console (CLI, tests, snapshots). The ANSI theme is chosen here,
     before the App exists, when NO_COLOR is set or the terminal has no colour."""
     ansi = wants_ansi(env) and theme is None
-    return LiqHuntApp(engine, source, config or engine.cfg, theme=theme, levels=levels, ansi=ansi, clock=clock, journal=journal)
+    return LiqHuntApp(
+        engine, source, config or engine.cfg, theme=theme, levels=levels, ansi=ansi, clock=clock, journal=journal
+    )

@@ -2,6 +2,7 @@
 commands (core/commands/, also runnable alone as `python -m core.cli`, which never loads the
 screen) plus the commands that open or run the console (tui/commands/). Every command module
 exposes `NAME`, `HELP`, `add_arguments(parser)` and `run(args) -> int`."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,12 @@ from core.cli import main as core_main
 
 # each opens (bench: runs) the Textual console; imported only when the command line is built,
 # and each module imports textual lazily inside run() so `liqhunt sim` never loads it
-CONSOLE_COMMANDS: list[str] = ["tui.commands.demo_cmd", "tui.commands.replay_cmd", "tui.commands.run_cmd",
-                               "tui.commands.bench_cmd"]
+CONSOLE_COMMANDS: list[str] = [
+    "tui.commands.demo_cmd",
+    "tui.commands.replay_cmd",
+    "tui.commands.run_cmd",
+    "tui.commands.bench_cmd",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

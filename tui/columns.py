@@ -3,6 +3,7 @@
 Priority 0 columns are never dropped (price, P&L, the market and its side); the rest are kept
 in priority order while they fit, and drawn in their own order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

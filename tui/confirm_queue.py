@@ -5,10 +5,11 @@ first one not yet answered is shown; `answer()` returns the command to send and 
 A signal is answered at most once; one that ends in the engine (entered, expired, blocked)
 simply leaves the next `sync`. No screen, no engine: tested on its own.
 """
+
 from __future__ import annotations
 
 from collections import deque
-from typing import Sequence
+from collections.abc import Sequence
 
 from core.engine_commands import Confirm, Reject
 

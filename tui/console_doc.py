@@ -4,6 +4,7 @@
 `python -m tui.console_doc docs/console.md` rewrites the section between the markers;
 tests/test_docs_console.py fails when the file and this output differ.
 """
+
 from __future__ import annotations
 
 import sys

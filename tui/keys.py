@@ -2,6 +2,7 @@
 the selection and the cursor, opening the views. Everything it reads comes from the snapshot
 (`self.snap`); everything it changes in the engine goes through `self.submit(command)`.
 """
+
 from __future__ import annotations
 
 import time
@@ -15,9 +16,9 @@ from core.events import short_name
 from tui import numbers as fmt
 from tui.screens.stats import tier_lines
 from tui.widgets.info_view import InfoView
+from tui.widgets.meters import WindowMeters
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.tape import LiquidationTape, TapeFilter
-from tui.widgets.meters import WindowMeters
 
 ASK_AGAIN_S = 5.0  # a flatten asked for is confirmed by the same key (or y) within this
 
@@ -30,15 +31,32 @@ class ConsoleKeys:
         lines = [Text(f"Now {MODE_LABELS[snap.mode if snap else 'watch']}. Trade signals how?")]
         bad = [f for f in (snap.feeds if snap else ()) if not f.ok]
         if snap is not None and (bad or not snap.feeds):
-            what = ", ".join(f"{fmt.venue(f.venue)} {'never connected' if f.never_connected else f.state}" for f in bad) or "no source"
-            lines.append(Text(f"⚠ feeds down: {what}. Entries are blocked while a feed is stale;"
-                              " armed markets on these venues see no data.", style="bold"))
+            what = (
+                ", ".join(f"{fmt.venue(f.venue)} {'never connected' if f.never_connected else f.state}" for f in bad)
+                or "no source"
+            )
+            lines.append(
+                Text(
+                    f"⚠ feeds down: {what}. Entries are blocked while a feed is stale;"
+                    " armed markets on these venues see no data.",
+                    style="bold",
+                )
+            )
 
         def done(mode: str | None) -> None:
             if mode:
                 self.flash(self.submit(Arm(mode)), "warn" if mode == "auto" else "info")
-        self.query_one(PromptBar).ask("arm", "Arm", lines, [("s", "semi", "SEMI-AUTO: ask me to confirm each entry"),
-                                                            ("u", "auto", "FULL-AUTO: enter by itself, announce each entry")], done)
+
+        self.query_one(PromptBar).ask(
+            "arm",
+            "Arm",
+            lines,
+            [
+                ("s", "semi", "SEMI-AUTO: ask me to confirm each entry"),
+                ("u", "auto", "FULL-AUTO: enter by itself, announce each entry"),
+            ],
+            done,
+        )
 
     def action_disarm(self) -> None:
         if self.snap is not None and self.snap.mode == "watch":
@@ -63,18 +81,25 @@ class ConsoleKeys:
         pos = self.snap.position(m) if self.snap else None
         if pos is None:
             held = ", ".join(short_name(p.market) for p in self.snap.positions) if self.snap else ""
-            self.flash(f"no {short_name(m) if m else ''} position to flatten (open: {held or 'none'}); select with j/k", "warn")
+            self.flash(
+                f"no {short_name(m) if m else ''} position to flatten (open: {held or 'none'}); select with j/k", "warn"
+            )
             return
         if not self._ask_again("one", m):
-            self.flash(f"flatten {short_name(m)} {pos.side.upper()} {fmt.qty(pos.qty)} ({fmt.usd(pos.pnl, signed=True)})?"
-                       " f again or y · esc cancels", "warn")
+            self.flash(
+                f"flatten {short_name(m)} {pos.side.upper()} {fmt.qty(pos.qty)} ({fmt.usd(pos.pnl, signed=True)})?"
+                " f again or y · esc cancels",
+                "warn",
+            )
             return
         self.flash(f"flatten {short_name(m)}: " + self.submit(Flatten(m)), "warn")
 
     def action_flatten_all(self) -> None:
         n = len(self.snap.positions) if self.snap else 0
         if not self._ask_again("all", ""):
-            self.flash(f"flatten all {n} position{'s' if n != 1 else ''} and disarm? F again or y · esc cancels", "warn")
+            self.flash(
+                f"flatten all {n} position{'s' if n != 1 else ''} and disarm? F again or y · esc cancels", "warn"
+            )
             return
         result = self.submit(FlattenAll())
         if self.snap is not None and self.snap.mode != "watch":
@@ -182,7 +207,9 @@ class ConsoleKeys:
     def load_history(self) -> None:
         try:
             rows = self.journal.trades(source=getattr(self.journal, "source", None) or None)
-            text = "\n".join(tier_lines(rows, f"Journal history ({getattr(self.journal, 'source', '') or 'all'} sessions)"))
+            text = "\n".join(
+                tier_lines(rows, f"Journal history ({getattr(self.journal, 'source', '') or 'all'} sessions)")
+            )
         except Exception as exc:  # a journal problem must not take the console down
             text = f"Journal history unavailable: {exc}"
         self.call_from_thread(setattr, self, "_journal_text", text)
@@ -196,8 +223,15 @@ class ConsoleKeys:
         def done(text: str | None) -> None:
             if text is not None:
                 tape.set_filter(TapeFilter.parse(text), list(self._tape_history))
-        self.query_one(PromptBar).ask("filter", "Filter the tape", [Text("e.g. 50k · BTC · long · 1m ETH short · empty = show all")],
-                                      [], done, input_value=current)
+
+        self.query_one(PromptBar).ask(
+            "filter",
+            "Filter the tape",
+            [Text("e.g. 50k · BTC · long · 1m ETH short · empty = show all")],
+            [],
+            done,
+            input_value=current,
+        )
 
     def action_next_theme(self) -> None:
         names = self.theme_names

@@ -17,6 +17,7 @@ So the `ConsoleGuard` watches from outside the loop:
 Every way out names itself in the journal's `end_reason` ("SIGTERM", "terminal lost: …",
 "crash: …"); only a normal quit is "clean exit", and only that exits 0.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,7 +28,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 log = logging.getLogger("liqhunt.console")
 
@@ -36,8 +37,16 @@ HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)  # SIGINT: `kil
 
 
 class ConsoleGuard:
-    def __init__(self, app, on_disarm: Callable[[], None] | None = None, close_journal: Callable[[str], None] | None = None,
-                 grace_s: float = 2.0, poll_s: float = 0.1, stall_s: float = 1.2, fds: tuple[int, ...] | None = None) -> None:
+    def __init__(
+        self,
+        app,
+        on_disarm: Callable[[], None] | None = None,
+        close_journal: Callable[[str], None] | None = None,
+        grace_s: float = 2.0,
+        poll_s: float = 0.1,
+        stall_s: float = 1.2,
+        fds: tuple[int, ...] | None = None,
+    ) -> None:
         self.app = app
         self.on_disarm = on_disarm
         self.close_journal = close_journal
@@ -126,7 +135,9 @@ class ConsoleGuard:
             self._cut_off_writer()
         if self.finished.wait(max(0.0, deadline - time.monotonic() - 0.3)):
             return
-        log.error("console did not stop within %.1f s (%s): closing the journal and exiting", self.grace_s, self.end_reason)
+        log.error(
+            "console did not stop within %.1f s (%s): closing the journal and exiting", self.grace_s, self.end_reason
+        )
         if self.close_journal is not None:
             with contextlib.suppress(Exception):
                 self.close_journal(f"{self.end_reason} (forced exit)")
@@ -162,7 +173,11 @@ class ConsoleGuard:
 
 def _still_running(app) -> bool:
     # a writer thread stopped while the app shuts down on its own is not a lost terminal
-    return bool(getattr(app, "_running", False)) and not getattr(app, "_exit", False) and not getattr(app, "_closing", False)
+    return (
+        bool(getattr(app, "_running", False))
+        and not getattr(app, "_exit", False)
+        and not getattr(app, "_closing", False)
+    )
 
 
 def _writer(app):
@@ -192,8 +207,11 @@ def guard_console(app, engine, journal) -> ConsoleGuard:
     """A guard for `app`, installed when the app mounts (inside its loop, on the main thread)."""
     import asyncio
 
-    guard = ConsoleGuard(app, on_disarm=lambda: disarm(engine),
-                         close_journal=(lambda reason: journal.close(end_reason=reason)) if journal is not None else None)
+    guard = ConsoleGuard(
+        app,
+        on_disarm=lambda: disarm(engine),
+        close_journal=(lambda reason: journal.close(end_reason=reason)) if journal is not None else None,
+    )
     app.mount_hooks.append(lambda: guard.install(asyncio.get_running_loop()))
     return guard
 
@@ -205,7 +223,9 @@ def finish_console(guard: ConsoleGuard, app, journal, command: str, crash: BaseE
     reason, code = guard.end_reason, guard.exit_code
     error = crash or getattr(app, "_exception", None)
     if not guard.requested.is_set() and (error is not None or (app.return_code or 0) != 0):
-        reason = f"crash: {type(error).__name__}: {error}" if error is not None else f"crash: exit code {app.return_code}"
+        reason = (
+            f"crash: {type(error).__name__}: {error}" if error is not None else f"crash: exit code {app.return_code}"
+        )
         code = app.return_code or 1
     lost = None
     if journal is not None:

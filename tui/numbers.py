@@ -1,4 +1,5 @@
 """How numbers read on the console: compact USD, prices at a sensible precision, UTC times."""
+
 from __future__ import annotations
 
 import math
@@ -91,8 +92,15 @@ def amount(v: float) -> str:
     return f"{a:.0e}"
 
 
-VENUE_ABBR = {"binance": "BIN", "bybit": "BYB", "okx": "OKX", "bitmex": "BMX", "deribit": "DRB",
-              "hyperliquid": "HYP", "sim": "SIM"}
+VENUE_ABBR = {
+    "binance": "BIN",
+    "bybit": "BYB",
+    "okx": "OKX",
+    "bitmex": "BMX",
+    "deribit": "DRB",
+    "hyperliquid": "HYP",
+    "sim": "SIM",
+}
 
 
 def venue(v: str) -> str:

@@ -1,4 +1,5 @@
 """Events per second of event time, from a monotonic counter sampled at each refresh."""
+
 from __future__ import annotations
 
 from collections import deque

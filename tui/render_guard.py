@@ -11,12 +11,13 @@ pane, not the session that manages open positions. Three guards:
 The failure text replaces the pane's content until the pane draws again without error; each
 distinct failure is logged once (the log, not the screen, keeps the traceback).
 """
+
 from __future__ import annotations
 
 import contextlib
 import functools
 import logging
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from rich.segment import Segment
 from rich.style import Style

@@ -5,6 +5,7 @@ A theme file sets Textual's base colours at the top level and liqhunt's own slot
 to `VARIABLE_DEFAULTS`, which use ANSI colour names so they also work in the 16-colour
 `ansi-dark` theme picked for terminals without colour.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -14,7 +15,6 @@ from pathlib import Path
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
-
 
 
 def shipped_themes_dir() -> Path:
@@ -33,8 +33,19 @@ THEMES_DIR = shipped_themes_dir()
 DEFAULT_THEME = "liq-dark"
 ANSI_THEME = "ansi-dark"
 
-BASE_COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
-                "surface", "panel", "boost")
+BASE_COLOURS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 OTHER_KEYS = {"name": str, "dark": bool, "luminosity_spread": float, "text_alpha": float}
 
 # liqhunt's own colour slots, with defaults for themes (including Textual's built-ins) that lack them

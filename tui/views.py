@@ -1,8 +1,9 @@
 """The text of the content area's views, each a pure function of the snapshot (tested without a screen)."""
+
 from __future__ import annotations
 
 import textwrap
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.text import Text
 
@@ -40,23 +41,38 @@ def market_lines(snap: EngineSnapshot, market: str, prices: Sequence[tuple[float
     # price chart of the last minutes
     pts = [p for _, p in prices]
     span = prices[-1][0] - prices[0][0] if len(prices) > 1 else 0.0
-    lines.append(Text(f"price, last {fmt.duration(span)} ({len(pts)} samples): low {fmt.price(min(pts)) if pts else '—'}"
-                      f" high {fmt.price(max(pts)) if pts else '—'}", style=DIM))
+    lines.append(
+        Text(
+            f"price, last {fmt.duration(span)} ({len(pts)} samples): low {fmt.price(min(pts)) if pts else '—'}"
+            f" high {fmt.price(max(pts)) if pts else '—'}",
+            style=DIM,
+        )
+    )
     lines.append(Text(price_sparkline(pts, max(10, width - 2)) or "no prices yet", style=BOLD))
     # window and state
     if mv is not None:
-        lines.append(Text(f"window ▼L {fmt.usd(mv.long_usd)} ({mv.long_events})  ▲S {fmt.usd(mv.short_usd)} ({mv.short_events})"
-                          f"  {fmt.rate(mv.events_per_s)}/s  state {mv.state}{' (' + mv.playbook + ')' if mv.playbook else ''}"))
+        lines.append(
+            Text(
+                f"window ▼L {fmt.usd(mv.long_usd)} ({mv.long_events})  ▲S {fmt.usd(mv.short_usd)} ({mv.short_events})"
+                f"  {fmt.rate(mv.events_per_s)}/s  state {mv.state}{' (' + mv.playbook + ')' if mv.playbook else ''}"
+            )
+        )
         if mv.outcome:
             lines.append(Text(f"last watch: {mv.outcome}", style=DIM))
         # live score components with weights
         if mv.score is not None:
             sc = mv.score
-            lines.append(Text(f"score {sc.total:.1f} / 10 (for {'▼L' if mv.dominant == 'long' else '▲S'} cascade)", style=BOLD))
+            lines.append(
+                Text(f"score {sc.total:.1f} / 10 (for {'▼L' if mv.dominant == 'long' else '▲S'} cascade)", style=BOLD)
+            )
             for c in sc.components:
                 bar = "█" * round(c.value * 10) + "░" * (10 - round(c.value * 10))
-                lines.append(Text(f"  {c.name:<10}{bar} {c.value:4.2f} × {c.weight:<4g} = {c.value * c.weight * 10:4.2f}"
-                                  f"{'' if c.known else '  (unknown: neutral)'}  {c.detail}"))
+                lines.append(
+                    Text(
+                        f"  {c.name:<10}{bar} {c.value:4.2f} × {c.weight:<4g} = {c.value * c.weight * 10:4.2f}"
+                        f"{'' if c.known else '  (unknown: neutral)'}  {c.detail}"
+                    )
+                )
         # filter checklist
         lines.append(Text("filters (last check)", style=BOLD))
         if not mv.filters:
@@ -75,38 +91,67 @@ def market_lines(snap: EngineSnapshot, market: str, prices: Sequence[tuple[float
         bar_w = max(4, min(40, width - 30))
         for k in range(4, -1, -1):
             cells = round(above[k] / top * bar_w) if top else 0
-            lines.append(Text(f"  {fmt.price(price * (1 + (k + 1) * step / 100)):>10} ▲{'█' * cells:<{bar_w}} {fmt.usd(above[k]) if above[k] else ''}"))
+            lines.append(
+                Text(
+                    f"  {fmt.price(price * (1 + (k + 1) * step / 100)):>10} ▲{'█' * cells:<{bar_w}} {fmt.usd(above[k]) if above[k] else ''}"
+                )
+            )
         lines.append(Text(f"  {fmt.price(price):>10} ◀ price", style=BOLD))
         for k in range(5):
             cells = round(below[k] / top * bar_w) if top else 0
-            lines.append(Text(f"  {fmt.price(price * (1 - (k + 1) * step / 100)):>10} ▼{'█' * cells:<{bar_w}} {fmt.usd(below[k]) if below[k] else ''}"))
+            lines.append(
+                Text(
+                    f"  {fmt.price(price * (1 - (k + 1) * step / 100)):>10} ▼{'█' * cells:<{bar_w}} {fmt.usd(below[k]) if below[k] else ''}"
+                )
+            )
     # the market's positions
     lines.append(Text("position", style=BOLD))
     p = snap.position(market)
     if p is None:
-        lines.append(Text("  none" + ("  (entry order in flight)" if market in snap.pending_entries else ""), style=DIM))
+        lines.append(
+            Text("  none" + ("  (entry order in flight)" if market in snap.pending_entries else ""), style=DIM)
+        )
     else:
-        lines.append(Text(f"  {p.side.upper()} {fmt.qty(p.qty)} @ {fmt.price(p.entry_price)}  mark {fmt.price(p.mark)}"
-                          f"  P&L {fmt.usd(p.pnl, signed=True)} ({p.r:+.1f}R)"))
-        lines.append(Text(f"  stop {fmt.price(p.stop_price)}  target {fmt.price(p.take_profit_price)}"
-                          f"  held {fmt.duration(p.held_s)}/{fmt.duration(p.max_hold_s)}  nearest exit {p.exit_rule} {p.exit_how}"))
+        lines.append(
+            Text(
+                f"  {p.side.upper()} {fmt.qty(p.qty)} @ {fmt.price(p.entry_price)}  mark {fmt.price(p.mark)}"
+                f"  P&L {fmt.usd(p.pnl, signed=True)} ({p.r:+.1f}R)"
+            )
+        )
+        lines.append(
+            Text(
+                f"  stop {fmt.price(p.stop_price)}  target {fmt.price(p.take_profit_price)}"
+                f"  held {fmt.duration(p.held_s)}/{fmt.duration(p.max_hold_s)}  nearest exit {p.exit_rule} {p.exit_how}"
+            )
+        )
     return lines
 
 
 def signal_log_lines(snap: EngineSnapshot) -> list[Text]:
-    lines = [Text(f"{'time':<9}{'market':<10}{'pb':<5}{'side':<5}{'score':>5}  {'status':<9}reason", style="bold underline")]
+    lines = [
+        Text(f"{'time':<9}{'market':<10}{'pb':<5}{'side':<5}{'score':>5}  {'status':<9}reason", style="bold underline")
+    ]
     if not snap.signal_log:
         lines.append(Text("no signals yet this session", style=DIM))
     for r in reversed(snap.signal_log):  # newest first
         style = "bold" if r.status in ("entered", "raised") else ""
-        lines.append(Text(f"{fmt.hhmmss(r.ts):<9}{short_name(r.market):<10}{r.playbook:<5}{r.side.upper():<5}{r.score:>5.1f}"
-                          f"  {r.status:<9}{r.reason}", style=style))
+        lines.append(
+            Text(
+                f"{fmt.hhmmss(r.ts):<9}{short_name(r.market):<10}{r.playbook:<5}{r.side.upper():<5}{r.score:>5.1f}"
+                f"  {r.status:<9}{r.reason}",
+                style=style,
+            )
+        )
     return lines
 
 
 def feed_lines(feeds: Iterable[FeedView], width: int = 80) -> list[Text]:
-    lines = [Text(f"  {'venue':<10}{'state':<16}{'msg/s':>6}{'lag':>7}{'last msg':>9}{'rc':>4}{'retry':>6}  drops by reason",
-                  style="bold underline")]
+    lines = [
+        Text(
+            f"  {'venue':<10}{'state':<16}{'msg/s':>6}{'lag':>7}{'last msg':>9}{'rc':>4}{'retry':>6}  drops by reason",
+            style="bold underline",
+        )
+    ]
     feeds = list(feeds)
     if not feeds:
         lines.append(Text("  NO DATA: no source connected", style=BOLD))
@@ -117,8 +162,13 @@ def feed_lines(feeds: Iterable[FeedView], width: int = 80) -> list[Text]:
         rate = "—" if f.msgs_per_s is None else fmt.rate(f.msgs_per_s)
         retry = "—" if f.next_retry_s is None else f"{f.next_retry_s:.0f}s"
         drops = " ".join(f"{k} {v}" for k, v in f.dropped) or "none"
-        lines.append(Text(f"{feed_glyph(f)} {f.venue:<10}{state:<16}{rate:>6}{lag:>7}{age:>9}{f.reconnects:>4}{retry:>6}"
-                          f"  {drops}", style="" if f.ok else BOLD))
+        lines.append(
+            Text(
+                f"{feed_glyph(f)} {f.venue:<10}{state:<16}{rate:>6}{lag:>7}{age:>9}{f.reconnects:>4}{retry:>6}"
+                f"  {drops}",
+                style="" if f.ok else BOLD,
+            )
+        )
         notes: list[tuple[str, str]] = []  # whole, wrapped: a reason says what to fix
         if f.never_connected and f.state == "down":
             notes.append((f"down (never reached this run): {f.reason or f.last_error or 'no reason given'}", BOLD))
@@ -141,39 +191,56 @@ def message_lines(history: Iterable[Message]) -> list[Text]:
     if not msgs:
         return [Text("no messages yet", style=DIM)]
     mark = {"error": "✖", "warn": "⚠", "info": "·"}
-    return [Text(f"{fmt.hhmmss(m.ts) if m.ts > 0 else '--:--:--'} {mark.get(m.level, '·')} {m.text}",
-                 style=BOLD if m.level != "info" else "") for m in reversed(msgs)]
+    return [
+        Text(
+            f"{fmt.hhmmss(m.ts) if m.ts > 0 else '--:--:--'} {mark.get(m.level, '·')} {m.text}",
+            style=BOLD if m.level != "info" else "",
+        )
+        for m in reversed(msgs)
+    ]
 
 
 HELP_KEYS = (
-    ("Trading", (
-        ("a", "arm: semi-auto (confirm each entry) or full-auto; warns when a feed is down"),
-        ("d / F9", "disarm (back to WATCH; open positions keep their exits)"),
-        ("K / ctrl+k", "KILL: flatten everything and disarm, no questions"),
-        ("f", "flatten the selected market (asks: f again or y)"),
-        ("F", "flatten all and disarm (asks: F again or y)"),
-        ("y / n", "take / skip the signal in the signal panel"),
-        ("] / [", "next / previous waiting signal"),
-    )),
-    ("Moving", (
-        ("j k ↓ ↑", "move the cursor in the focused pane (or scroll a view)"),
-        ("g / G", "first / last row"),
-        ("tab", "focus the next pane (windows ⇄ tape); the focused pane's border is heavy"),
-        ("enter", "market view of the row under the cursor (price, score, filters, heat, position)"),
-        ("esc", "back to the main screen / cancel a question"),
-    )),
-    ("Views", (
-        ("l", "signals log: every signal raised, taken, skipped, expired or blocked"),
-        ("e", "feeds: state, msg/s, lag, last message, drops, reconnects, next retry"),
-        ("m", "message history (the status line shows the latest)"),
-        ("s", "stats per playbook and score tier (session and journal)"),
-        ("/", "filter the tape: 50k BTC long · 1m · short · empty clears"),
-        ("t", "next theme    ctrl+p command palette    ? this help    q quit"),
-    )),
-    ("Replay", (
-        ("space", "pause / resume"),
-        ("+ / -", "faster / slower"),
-    )),
+    (
+        "Trading",
+        (
+            ("a", "arm: semi-auto (confirm each entry) or full-auto; warns when a feed is down"),
+            ("d / F9", "disarm (back to WATCH; open positions keep their exits)"),
+            ("K / ctrl+k", "KILL: flatten everything and disarm, no questions"),
+            ("f", "flatten the selected market (asks: f again or y)"),
+            ("F", "flatten all and disarm (asks: F again or y)"),
+            ("y / n", "take / skip the signal in the signal panel"),
+            ("] / [", "next / previous waiting signal"),
+        ),
+    ),
+    (
+        "Moving",
+        (
+            ("j k ↓ ↑", "move the cursor in the focused pane (or scroll a view)"),
+            ("g / G", "first / last row"),
+            ("tab", "focus the next pane (windows ⇄ tape); the focused pane's border is heavy"),
+            ("enter", "market view of the row under the cursor (price, score, filters, heat, position)"),
+            ("esc", "back to the main screen / cancel a question"),
+        ),
+    ),
+    (
+        "Views",
+        (
+            ("l", "signals log: every signal raised, taken, skipped, expired or blocked"),
+            ("e", "feeds: state, msg/s, lag, last message, drops, reconnects, next retry"),
+            ("m", "message history (the status line shows the latest)"),
+            ("s", "stats per playbook and score tier (session and journal)"),
+            ("/", "filter the tape: 50k BTC long · 1m · short · empty clears"),
+            ("t", "next theme    ctrl+p command palette    ? this help    q quit"),
+        ),
+    ),
+    (
+        "Replay",
+        (
+            ("space", "pause / resume"),
+            ("+ / -", "faster / slower"),
+        ),
+    ),
 )
 
 HELP_GLYPHS = (
@@ -205,7 +272,9 @@ def help_lines() -> list[Text]:
     lines.extend(Text(f"  {g:<12}{what}") for g, what in HELP_GLYPHS)
     lines.append(Text("Feed glyphs", style=BOLD))
     lines.extend(Text(f"  {g:<12}{what}") for g, what in FEED_GLYPHS)
-    lines.append(Text("Columns drop whole on narrow screens, in this order: tape symbol, lag, qty, venue, time;", style=DIM))
+    lines.append(
+        Text("Columns drop whole on narrow screens, in this order: tape symbol, lag, qty, venue, time;", style=DIM)
+    )
     lines.append(Text("panes: heat, then risk. Market, side, price, P&L, mode and clock always stay.", style=DIM))
     return lines
 

@@ -4,6 +4,7 @@ Orders are submitted without waiting; fills come back when the engine calls `pol
 This lets a paper broker model latency on a simulated clock and a live broker finish its
 HTTP calls in the background, behind one interface.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Orders go to POST /fapi/v1/order; since 2025-12-09 stop and take-profit orders a
 (POST /fapi/v1/algoOrder, algoType=CONDITIONAL) — the old endpoint rejects them with -4120 — so
 cancelling everything takes DELETE /fapi/v1/allOpenOrders *and* DELETE /fapi/v1/algoOpenOrders.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,8 +14,8 @@ import orjson
 
 from core.brokers.filters import SymbolFilters, parse_binance_exchange_info, venue_float
 from core.brokers.live_base import LiveBroker
-from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
 from core.brokers.live_errors import AUTH, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
+from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
 from core.brokers.ratelimit import retry_after_s
 from core.brokers.signing import binance_signed_query, encode_params
 from core.feeds.symbols import binance_market
@@ -29,12 +30,35 @@ MAINNET_STREAM_URL = "wss://fstream.binance.com/private/ws"
 TESTNET_STREAM_URL = "wss://fstream.binancefuture.com/private/ws"  # testnet "Private Data url path"
 LISTEN_KEY_PATH = "/fapi/v1/listenKey"
 
-_STATUS = {"NEW": "new", "PARTIALLY_FILLED": "partially_filled", "FILLED": "filled", "CANCELED": "cancelled",
-           "REJECTED": "rejected", "EXPIRED": "expired", "EXPIRED_IN_MATCH": "expired"}
-_ALGO_STATUS = {"NEW": "untriggered", "TRIGGERING": "triggered", "TRIGGERED": "triggered", "CANCELED": "cancelled",
-                "EXPIRED": "expired", "REJECTED": "rejected"}
-_CODE_KIND = {-1021: CLOCK, -1022: AUTH, -2014: AUTH, -2015: AUTH, -1003: RATE_LIMITED, -2013: NOT_FOUND,
-              -2011: NOT_FOUND, -4116: DUPLICATE, -1007: UNKNOWN, -1006: UNKNOWN}
+_STATUS = {
+    "NEW": "new",
+    "PARTIALLY_FILLED": "partially_filled",
+    "FILLED": "filled",
+    "CANCELED": "cancelled",
+    "REJECTED": "rejected",
+    "EXPIRED": "expired",
+    "EXPIRED_IN_MATCH": "expired",
+}
+_ALGO_STATUS = {
+    "NEW": "untriggered",
+    "TRIGGERING": "triggered",
+    "TRIGGERED": "triggered",
+    "CANCELED": "cancelled",
+    "EXPIRED": "expired",
+    "REJECTED": "rejected",
+}
+_CODE_KIND = {
+    -1021: CLOCK,
+    -1022: AUTH,
+    -2014: AUTH,
+    -2015: AUTH,
+    -1003: RATE_LIMITED,
+    -2013: NOT_FOUND,
+    -2011: NOT_FOUND,
+    -4116: DUPLICATE,
+    -1007: UNKNOWN,
+    -1006: UNKNOWN,
+}
 
 
 class BinanceFuturesBroker(LiveBroker):
@@ -44,15 +68,20 @@ class BinanceFuturesBroker(LiveBroker):
 
     STREAM_URLS = {MAINNET_URL: MAINNET_STREAM_URL, TESTNET_URL: TESTNET_STREAM_URL}
 
-    async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True,
-                    key_only: bool = False) -> Any:
+    async def _call(
+        self, method: str, path: str, params: dict | None = None, signed: bool = True, key_only: bool = False
+    ) -> Any:
         if not await self.gate.acquire(GATE_BUDGET_S.get()):
-            raise VenueError(RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s",
-                             retry_after_s=self.gate.wait_s())
+            raise VenueError(
+                RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s", retry_after_s=self.gate.wait_s()
+            )
         params = params or {}
         s = self.settings
-        query = (binance_signed_query(self._keys.secret, params, self.timestamp_ms(), s.recv_window_ms)
-                 if signed and not key_only else encode_params(params))
+        query = (
+            binance_signed_query(self._keys.secret, params, self.timestamp_ms(), s.recv_window_ms)
+            if signed and not key_only
+            else encode_params(params)
+        )
         headers = {"X-MBX-APIKEY": self._keys.api_key} if signed or key_only else {}
         try:
             if method == "POST":
@@ -80,7 +109,9 @@ class BinanceFuturesBroker(LiveBroker):
             raise VenueError(UNKNOWN, f"{method} {path}: HTTP {r.status_code}", http_status=r.status_code)
         if isinstance(data, dict) and isinstance(data.get("code"), int) and data["code"] < 0:
             code = data["code"]
-            raise VenueError(_CODE_KIND.get(code, REJECTED), self._keys.redact(str(data.get("msg", ""))), code, r.status_code)
+            raise VenueError(
+                _CODE_KIND.get(code, REJECTED), self._keys.redact(str(data.get("msg", ""))), code, r.status_code
+            )
         if r.status_code >= 400:
             raise VenueError(REJECTED, f"{method} {path}: HTTP {r.status_code}", http_status=r.status_code)
         return data
@@ -93,7 +124,9 @@ class BinanceFuturesBroker(LiveBroker):
         return int((await self._call("GET", "/fapi/v1/time", signed=False))["serverTime"])
 
     async def _load_filters(self) -> dict[str, SymbolFilters]:
-        return parse_binance_exchange_info(await self._call("GET", "/fapi/v1/exchangeInfo", signed=False), binance_market)
+        return parse_binance_exchange_info(
+            await self._call("GET", "/fapi/v1/exchangeInfo", signed=False), binance_market
+        )
 
     async def _prepare_symbol(self, symbol: str, leverage: float) -> None:
         dual = await self._call("GET", "/fapi/v1/positionSide/dual")
@@ -115,16 +148,31 @@ class BinanceFuturesBroker(LiveBroker):
     # -- orders -------------------------------------------------------------------------------
     @staticmethod
     def _report(d: dict, client_key: str = "clientOrderId") -> ExecReport:
-        return ExecReport(str(d.get(client_key, "")), _STATUS.get(str(d.get("status")), "new"), venue_float(d.get("executedQty")),
-                          venue_float(d.get("avgPrice")), None, str(d.get("orderId", "")))
+        return ExecReport(
+            str(d.get(client_key, "")),
+            _STATUS.get(str(d.get("status")), "new"),
+            venue_float(d.get("executedQty")),
+            venue_float(d.get("avgPrice")),
+            None,
+            str(d.get("orderId", "")),
+        )
 
     async def _send_market(self, symbol, side, qty, reduce_only, client_id) -> ExecReport:
-        params = {"symbol": symbol, "side": side.upper(), "type": "MARKET", "quantity": qty,
-                  "reduceOnly": True if reduce_only else None, "newClientOrderId": client_id, "newOrderRespType": "RESULT"}
+        params = {
+            "symbol": symbol,
+            "side": side.upper(),
+            "type": "MARKET",
+            "quantity": qty,
+            "reduceOnly": True if reduce_only else None,
+            "newClientOrderId": client_id,
+            "newOrderRespType": "RESULT",
+        }
         return self._report(await self._call("POST", "/fapi/v1/order", params))
 
     async def _query_order(self, symbol, client_id) -> ExecReport:
-        return self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_id}))
+        return self._report(
+            await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "origClientOrderId": client_id})
+        )
 
     async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
         """GET /fapi/v1/order said -2013. The account's recent orders (allOrders) may list it all the
@@ -144,7 +192,9 @@ class BinanceFuturesBroker(LiveBroker):
         for _ in range(self.settings.status_queries):
             if rep.done:
                 break
-            rep = self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "orderId": rep.exchange_id}))
+            rep = self._report(
+                await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "orderId": rep.exchange_id})
+            )
         if rep.filled_qty <= 0 or not rep.exchange_id:
             return rep
         trades = await self._call("GET", "/fapi/v1/userTrades", {"symbol": symbol, "orderId": rep.exchange_id})
@@ -153,12 +203,16 @@ class BinanceFuturesBroker(LiveBroker):
 
     async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport:
         params = {
-            "algoType": "CONDITIONAL", "symbol": t.symbol, "side": "SELL" if t.side == "long" else "BUY",
-            "type": "STOP_MARKET" if kind == "stop" else "TAKE_PROFIT_MARKET", "triggerPrice": trigger,
+            "algoType": "CONDITIONAL",
+            "symbol": t.symbol,
+            "side": "SELL" if t.side == "long" else "BUY",
+            "type": "STOP_MARKET" if kind == "stop" else "TAKE_PROFIT_MARKET",
+            "triggerPrice": trigger,
             # mark price, as the engine's own exits use; the venue default is the last trade price
             "workingType": "MARK_PRICE",
             # closes whatever the position is when it fires; quantity/reduceOnly must then be absent
-            "closePosition": True, "clientAlgoId": client_id,
+            "closePosition": True,
+            "clientAlgoId": client_id,
         }
         d = await self._call("POST", "/fapi/v1/algoOrder", params)
         return ExecReport(str(d.get("clientAlgoId", client_id)), "untriggered", exchange_id=str(d.get("algoId", "")))
@@ -170,8 +224,11 @@ class BinanceFuturesBroker(LiveBroker):
         if status in ("FINISHED", "TRIGGERED") and actual:
             o = self._report(await self._call("GET", "/fapi/v1/order", {"symbol": symbol, "orderId": actual}))
             return ExecReport(client_id, o.status, o.filled_qty, o.avg_price, None, o.exchange_id)
-        return ExecReport(client_id, _ALGO_STATUS.get(status, "cancelled" if status == "FINISHED" else "untriggered"),
-                          exchange_id=str(d.get("algoId", "")))
+        return ExecReport(
+            client_id,
+            _ALGO_STATUS.get(status, "cancelled" if status == "FINISHED" else "untriggered"),
+            exchange_id=str(d.get("algoId", "")),
+        )
 
     async def _cancel_exit(self, symbol, client_id) -> None:
         await self._call("DELETE", "/fapi/v1/algoOrder", {"clientAlgoId": client_id})
@@ -188,15 +245,28 @@ class BinanceFuturesBroker(LiveBroker):
             if amt == 0:
                 continue
             sym = str(p.get("symbol"))
-            out.append(ExchangePosition(binance_market(sym), sym, "long" if amt > 0 else "short", abs(amt),
-                                        venue_float(p.get("entryPrice")), venue_float(p.get("markPrice"))))
+            out.append(
+                ExchangePosition(
+                    binance_market(sym),
+                    sym,
+                    "long" if amt > 0 else "short",
+                    abs(amt),
+                    venue_float(p.get("entryPrice")),
+                    venue_float(p.get("markPrice")),
+                )
+            )
         return out
 
     async def account_summary(self) -> dict:
         bal = {b.get("asset"): b for b in await self._call("GET", "/fapi/v2/balance")}
         usdt = bal.get("USDT", {})
-        return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
-                "wallet_usdt": venue_float(usdt.get("balance")), "available_usdt": venue_float(usdt.get("availableBalance"))}
+        return {
+            "venue": self.name,
+            "url": self.base_url,
+            "key": self._keys.fingerprint(),
+            "wallet_usdt": venue_float(usdt.get("balance")),
+            "available_usdt": venue_float(usdt.get("availableBalance")),
+        }
 
     # -- private stream -----------------------------------------------------------------------
     async def _listen_key(self) -> str:
@@ -220,6 +290,12 @@ class BinanceFuturesBroker(LiveBroker):
             text = self._keys.redact(text)
             return text.replace(session.listen_key, "<listenKey>") if session.listen_key else text
 
-        return UserStream(session, self.on_stream_fill, self.alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
-                          redact=redact, on_gone=self.on_stream_exit_gone,
-                          on_position=self.on_stream_position)
+        return UserStream(
+            session,
+            self.on_stream_fill,
+            self.alert,
+            backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
+            redact=redact,
+            on_gone=self.on_stream_exit_gone,
+            on_position=self.on_stream_position,
+        )

@@ -4,6 +4,7 @@ Exchange-side exits are conditional market orders (triggerPrice + triggerDirecti
 closeOnTrigger), so they can be queried and cancelled one by one by orderLinkId; POST
 /v5/order/cancel-all without orderFilter cancels them along with ordinary orders.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,11 +14,21 @@ import orjson
 
 from core.brokers.filters import SymbolFilters, parse_bybit_instruments, venue_float
 from core.brokers.live_base import LiveBroker
+from core.brokers.live_errors import (
+    AUTH,
+    BLOCKED,
+    CLOCK,
+    DUPLICATE,
+    NOT_FOUND,
+    RATE_LIMITED,
+    REJECTED,
+    UNKNOWN,
+    VenueError,
+)
 from core.brokers.live_types import GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, TrackedExits
-from core.brokers.live_errors import AUTH, BLOCKED, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, VenueError
 from core.brokers.ratelimit import retry_after_s
-from core.brokers.user_stream import bybit_fee
 from core.brokers.signing import bybit_headers, bybit_json_body, encode_params
+from core.brokers.user_stream import bybit_fee
 from core.feeds.symbols import bybit_market
 
 MAINNET_URL = "https://api.bybit.com"
@@ -27,11 +38,27 @@ MAINNET_STREAM_URL = "wss://stream.bybit.com/v5/private"
 TESTNET_STREAM_URL = "wss://stream-testnet.bybit.com/v5/private"
 DEMO_STREAM_URL = "wss://stream-demo.bybit.com/v5/private"
 
-_STATUS = {"New": "new", "PartiallyFilled": "partially_filled", "Filled": "filled", "Cancelled": "cancelled",
-           "PartiallyFilledCanceled": "cancelled", "Rejected": "rejected", "Untriggered": "untriggered",
-           "Triggered": "triggered", "Deactivated": "cancelled"}
-_CODE_KIND = {10002: CLOCK, 10003: AUTH, 10004: AUTH, 10005: AUTH, 10006: RATE_LIMITED, 10016: UNKNOWN,
-              110001: NOT_FOUND, 110072: DUPLICATE}
+_STATUS = {
+    "New": "new",
+    "PartiallyFilled": "partially_filled",
+    "Filled": "filled",
+    "Cancelled": "cancelled",
+    "PartiallyFilledCanceled": "cancelled",
+    "Rejected": "rejected",
+    "Untriggered": "untriggered",
+    "Triggered": "triggered",
+    "Deactivated": "cancelled",
+}
+_CODE_KIND = {
+    10002: CLOCK,
+    10003: AUTH,
+    10004: AUTH,
+    10005: AUTH,
+    10006: RATE_LIMITED,
+    10016: UNKNOWN,
+    110001: NOT_FOUND,
+    110072: DUPLICATE,
+}
 
 
 class BybitLinearBroker(LiveBroker):
@@ -46,8 +73,9 @@ class BybitLinearBroker(LiveBroker):
 
     async def _call(self, method: str, path: str, params: dict | None = None, signed: bool = True) -> Any:
         if not await self.gate.acquire(GATE_BUDGET_S.get()):
-            raise VenueError(RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s",
-                             retry_after_s=self.gate.wait_s())
+            raise VenueError(
+                RATE_LIMITED, f"rate limited for another {self.gate.wait_s():.0f} s", retry_after_s=self.gate.wait_s()
+            )
         params = params or {}
         s = self.settings
         if method == "GET":
@@ -58,7 +86,9 @@ class BybitLinearBroker(LiveBroker):
             url, content = path, payload.encode()  # the exact bytes that were signed
         headers = {"Content-Type": "application/json"}
         if signed:
-            headers |= bybit_headers(self._keys.api_key, self._keys.secret, self.timestamp_ms(), s.recv_window_ms, payload)
+            headers |= bybit_headers(
+                self._keys.api_key, self._keys.secret, self.timestamp_ms(), s.recv_window_ms, payload
+            )
         try:
             r = await self._client().request(method, url, content=content, headers=headers)
         except httpx.TimeoutException:
@@ -71,15 +101,22 @@ class BybitLinearBroker(LiveBroker):
             # Bybit answers 403 to IPs in restricted regions (US, mainland China), to an IP not on the
             # key's whitelist, and to an IP over its request limit ("access too frequent", lifted
             # after 10 min). None of these is fixed by retrying soon: refuse, say which it may be.
-            raise VenueError(BLOCKED, f"{method} {path}: HTTP 403 Forbidden — Bybit refuses this IP: a geo-block "
-                                      "(US and mainland China IPs are restricted), an IP not whitelisted for this "
-                                      "key, or the IP request limit (wait 10 min); not retried",
-                             http_status=403)
+            raise VenueError(
+                BLOCKED,
+                f"{method} {path}: HTTP 403 Forbidden — Bybit refuses this IP: a geo-block "
+                "(US and mainland China IPs are restricted), an IP not whitelisted for this "
+                "key, or the IP request limit (wait 10 min); not retried",
+                http_status=403,
+            )
         if r.status_code == 429:
             wait = retry_after_s(hdrs, 600.0)
             self.gate.block_for(wait, banned=True)
-            raise VenueError(RATE_LIMITED, f"HTTP {r.status_code} rate limit; retry after {wait:.0f} s",
-                             http_status=r.status_code, retry_after_s=wait)
+            raise VenueError(
+                RATE_LIMITED,
+                f"HTTP {r.status_code} rate limit; retry after {wait:.0f} s",
+                http_status=r.status_code,
+                retry_after_s=wait,
+            )
         if r.status_code >= 500:
             raise VenueError(UNKNOWN, f"{method} {path}: HTTP {r.status_code}", http_status=r.status_code)
         try:
@@ -135,9 +172,17 @@ class BybitLinearBroker(LiveBroker):
         status, mode = await self.account_mode()
         if status == 1:  # classic account: margin mode per symbol, as it always was
             try:
-                await self._call("POST", "/v5/position/switch-isolated", {
-                    "category": "linear", "symbol": symbol, "tradeMode": 1 if isolated else 0,
-                    "buyLeverage": lev, "sellLeverage": lev})
+                await self._call(
+                    "POST",
+                    "/v5/position/switch-isolated",
+                    {
+                        "category": "linear",
+                        "symbol": symbol,
+                        "tradeMode": 1 if isolated else 0,
+                        "buyLeverage": lev,
+                        "sellLeverage": lev,
+                    },
+                )
             except VenueError as e:
                 if e.code != 110026:  # margin mode not modified
                     raise
@@ -147,14 +192,20 @@ class BybitLinearBroker(LiveBroker):
             # account. Never switch it unasked: trade only if it already is what the config says.
             ok = mode == "ISOLATED_MARGIN" if isolated else mode in ("REGULAR_MARGIN", "PORTFOLIO_MARGIN")
             if not ok:
-                raise VenueError(REJECTED, f"the Bybit unified account is in {mode or 'an unknown'} margin mode for the "
-                                           f"whole account and [live] margin_mode is {self.settings.margin_mode}; "
-                                           "liqhunt does not switch an account's margin mode. Set [live] margin_mode = "
-                                           f"\"{'cross' if isolated else 'isolated'}\" or change the account's margin "
-                                           "mode on Bybit yourself")
+                raise VenueError(
+                    REJECTED,
+                    f"the Bybit unified account is in {mode or 'an unknown'} margin mode for the "
+                    f"whole account and [live] margin_mode is {self.settings.margin_mode}; "
+                    "liqhunt does not switch an account's margin mode. Set [live] margin_mode = "
+                    f'"{"cross" if isolated else "isolated"}" or change the account\'s margin '
+                    "mode on Bybit yourself",
+                )
         try:
-            await self._call("POST", "/v5/position/set-leverage",
-                             {"category": "linear", "symbol": symbol, "buyLeverage": lev, "sellLeverage": lev})
+            await self._call(
+                "POST",
+                "/v5/position/set-leverage",
+                {"category": "linear", "symbol": symbol, "buyLeverage": lev, "sellLeverage": lev},
+            )
         except VenueError as e:
             if e.code != 110043:  # leverage not modified
                 raise
@@ -166,12 +217,25 @@ class BybitLinearBroker(LiveBroker):
         status = _STATUS.get(str(d.get("orderStatus")), "new")
         if status == "cancelled" and qty > 0:
             status = "filled"  # PartiallyFilledCanceled: a market order that filled what it could
-        return ExecReport(str(d.get("orderLinkId", "")), status, qty, venue_float(d.get("avgPrice")),
-                          bybit_fee(d), str(d.get("orderId", "")))
+        return ExecReport(
+            str(d.get("orderLinkId", "")),
+            status,
+            qty,
+            venue_float(d.get("avgPrice")),
+            bybit_fee(d),
+            str(d.get("orderId", "")),
+        )
 
     async def _send_market(self, symbol, side, qty, reduce_only, client_id) -> ExecReport:
-        body = {"category": "linear", "symbol": symbol, "side": "Buy" if side == "buy" else "Sell",
-                "orderType": "Market", "qty": qty, "positionIdx": 0, "orderLinkId": client_id}
+        body = {
+            "category": "linear",
+            "symbol": symbol,
+            "side": "Buy" if side == "buy" else "Sell",
+            "orderType": "Market",
+            "qty": qty,
+            "positionIdx": 0,
+            "orderLinkId": client_id,
+        }
         if reduce_only:
             body["reduceOnly"] = True
         d = await self._call("POST", "/v5/order/create", body)
@@ -191,8 +255,11 @@ class BybitLinearBroker(LiveBroker):
     async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
         """Neither realtime nor history knows the orderLinkId: an execution carrying it means the
         order exists and its records lag (in doubt); none at all since the send = absent."""
-        res = await self._call("GET", "/v5/execution/list", {"category": "linear", "symbol": symbol,
-                                                             "startTime": sent_ms - 5_000, "limit": 100})
+        res = await self._call(
+            "GET",
+            "/v5/execution/list",
+            {"category": "linear", "symbol": symbol, "startTime": sent_ms - 5_000, "limit": 100},
+        )
         return not any(x.get("orderLinkId") == client_id for x in res.get("list") or [])
 
     async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport:
@@ -207,9 +274,20 @@ class BybitLinearBroker(LiveBroker):
         long = t.side == "long"
         # 1 = fires when the mark rises to the trigger, 2 = when it falls to it
         rises = (kind == "take_profit") == long
-        body = {"category": "linear", "symbol": t.symbol, "side": "Sell" if long else "Buy", "orderType": "Market",
-                "qty": qty, "triggerPrice": trigger, "triggerDirection": 1 if rises else 2, "triggerBy": "MarkPrice",
-                "reduceOnly": True, "closeOnTrigger": True, "positionIdx": 0, "orderLinkId": client_id}
+        body = {
+            "category": "linear",
+            "symbol": t.symbol,
+            "side": "Sell" if long else "Buy",
+            "orderType": "Market",
+            "qty": qty,
+            "triggerPrice": trigger,
+            "triggerDirection": 1 if rises else 2,
+            "triggerBy": "MarkPrice",
+            "reduceOnly": True,
+            "closeOnTrigger": True,
+            "positionIdx": 0,
+            "orderLinkId": client_id,
+        }
         d = await self._call("POST", "/v5/order/create", body)
         return ExecReport(str(d.get("orderLinkId", client_id)), "untriggered", exchange_id=str(d.get("orderId", "")))
 
@@ -230,22 +308,43 @@ class BybitLinearBroker(LiveBroker):
             if size == 0 or p.get("side") not in ("Buy", "Sell"):
                 continue
             sym = str(p.get("symbol"))
-            out.append(ExchangePosition(bybit_market(sym), sym, "long" if p["side"] == "Buy" else "short", size,
-                                        venue_float(p.get("avgPrice")), venue_float(p.get("markPrice"))))
+            out.append(
+                ExchangePosition(
+                    bybit_market(sym),
+                    sym,
+                    "long" if p["side"] == "Buy" else "short",
+                    size,
+                    venue_float(p.get("avgPrice")),
+                    venue_float(p.get("markPrice")),
+                )
+            )
         return out
 
     async def account_summary(self) -> dict:
         res = await self._call("GET", "/v5/account/wallet-balance", {"accountType": "UNIFIED"})
         acct = (res.get("list") or [{}])[0]
-        return {"venue": self.name, "url": self.base_url, "key": self._keys.fingerprint(),
-                "wallet_usdt": venue_float(acct.get("totalEquity")), "available_usdt": venue_float(acct.get("totalAvailableBalance"))}
+        return {
+            "venue": self.name,
+            "url": self.base_url,
+            "key": self._keys.fingerprint(),
+            "wallet_usdt": venue_float(acct.get("totalEquity")),
+            "available_usdt": venue_float(acct.get("totalAvailableBalance")),
+        }
 
     # -- private stream -----------------------------------------------------------------------
     def _make_user_stream(self, url: str):
         from core.brokers.user_stream import BybitSession, UserStream
 
         s = self.settings
-        session = BybitSession(url, self._keys.api_key, self._keys.secret, self.timestamp_ms, s.stream_heartbeat_s or 20.0)
-        return UserStream(session, self.on_stream_fill, self.alert, backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
-                          redact=self._keys.redact, on_gone=self.on_stream_exit_gone,
-                          on_position=self.on_stream_position)
+        session = BybitSession(
+            url, self._keys.api_key, self._keys.secret, self.timestamp_ms, s.stream_heartbeat_s or 20.0
+        )
+        return UserStream(
+            session,
+            self.on_stream_fill,
+            self.alert,
+            backoff=(s.stream_retry_base_s, s.stream_retry_max_s),
+            redact=self._keys.redact,
+            on_gone=self.on_stream_exit_gone,
+            on_position=self.on_stream_position,
+        )

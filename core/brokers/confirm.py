@@ -6,9 +6,11 @@ are account changes, and a "no" must leave the account exactly as it was. So wha
 what liqhunt knows offline (venue, URL, key fingerprint, the markets and the leverage and margin
 mode it will set); the wallet balance is read only after the "yes" (`open_live_broker`).
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from core.brokers.live_errors import VenueError
 
@@ -25,8 +27,13 @@ def confirmation_text(venue: str, account_summary: Mapping[str, object], limits:
     return "\n".join(lines)
 
 
-def confirm_live(venue: str, account_summary: Mapping[str, object], limits: Mapping[str, object],
-                 input_fn: Callable[[str], str] = input, print_fn: Callable[[str], None] = print) -> bool:
+def confirm_live(
+    venue: str,
+    account_summary: Mapping[str, object],
+    limits: Mapping[str, object],
+    input_fn: Callable[[str], str] = input,
+    print_fn: Callable[[str], None] = print,
+) -> bool:
     print_fn(confirmation_text(venue, account_summary, limits))
     try:
         answer = input_fn("> ")
@@ -39,9 +46,15 @@ class NotConfirmed(Exception):
     """The user did not type the venue name: nothing was sent to the venue."""
 
 
-async def open_live_broker(broker: LiveBroker, venue: str, limits: Mapping[str, object], *, needs_confirmation: bool,
-                           input_fn: Callable[[str], str] = input,
-                           print_fn: Callable[[str], None] = print) -> dict[str, object]:
+async def open_live_broker(
+    broker: LiveBroker,
+    venue: str,
+    limits: Mapping[str, object],
+    *,
+    needs_confirmation: bool,
+    input_fn: Callable[[str], str] = input,
+    print_fn: Callable[[str], None] = print,
+) -> dict[str, object]:
     """Confirm (mainnet), then start the broker: clock sync, filters, margin type and leverage per
     market, exit watcher, private stream. A refusal raises NotConfirmed before any request.
     Returns the account summary read after start-up (for the start-up notes)."""

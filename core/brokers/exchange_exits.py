@@ -8,6 +8,7 @@ on the broker's `tracked` exits, filters and settings (declared below for the ty
 Reconciling positions with the engine is not done here: `core.brokers.reconcile_loop.ReconcileLoop`,
 started by the composition root, does it, woken early by `reconcile_due`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -63,7 +64,10 @@ class ExchangeExits:
         t.symbol = sym
         f = self.filters[sym]
         qty = prepare_qty(f, t.qty, 0.0, reduce_only=True)
-        exits: tuple[tuple[ExitKind, float, str], ...] = (("stop", t.stop_price, t.stop_id), ("take_profit", t.tp_price, t.tp_id))
+        exits: tuple[tuple[ExitKind, float, str], ...] = (
+            ("stop", t.stop_price, t.stop_id),
+            ("take_profit", t.tp_price, t.tp_id),
+        )
         for kind, price, cid in exits:
             trigger = fmt(round_price(price, f.tick_size))
             delay = self.settings.retry_base_s
@@ -71,8 +75,10 @@ class ExchangeExits:
                 try:
                     await self._idempotent(
                         lambda kind=kind, trigger=trigger, cid=cid: self._place_exit(
-                            t, kind, trigger, fmt(qty.qty or Decimal(0)), cid),
-                        lambda cid=cid: self._query_exit(sym, cid), max_wait_s=self.settings.max_exit_wait_s,
+                            t, kind, trigger, fmt(qty.qty or Decimal(0)), cid
+                        ),
+                        lambda cid=cid: self._query_exit(sym, cid),
+                        max_wait_s=self.settings.max_exit_wait_s,
                     )
                     break
                 except VenueError as e:
@@ -130,11 +136,26 @@ class ExchangeExits:
         other = t.tp_id if kind == "stop" else t.stop_id
         ref = t.stop_price if kind == "stop" else t.tp_price
         side = closing_side(t.side)
-        slip = ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
-        self._push_exit_fill(f"x-{cid}", market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, kind,
-                             rep.exchange_id, slippage_bps=slip, client_id=cid, source=source)
-        self._spawn(self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other,
-                                                    0.0, 0.0)), market)
+        slip = (
+            ((rep.avg_price - ref) / ref * 1e4 if side == "buy" else (ref - rep.avg_price) / ref * 1e4) if ref else 0.0
+        )
+        self._push_exit_fill(
+            f"x-{cid}",
+            market,
+            side,
+            rep.filled_qty,
+            rep.avg_price,
+            rep.fee or 0.0,
+            kind,
+            rep.exchange_id,
+            slippage_bps=slip,
+            client_id=cid,
+            source=source,
+        )
+        self._spawn(
+            self._cancel_exits(TrackedExits(market, t.symbol, t.position_id, t.side, t.qty, other, other, 0.0, 0.0)),
+            market,
+        )
         return True
 
     def on_stream_fill(self, f) -> None:
@@ -154,8 +175,12 @@ class ExchangeExits:
             kind = "take_profit"
         elif f.client_id.startswith(f"lqh-{self._session}-"):
             return  # our own market order or flatten close: its task reports it
-        elif (f.reduce_only and f.side == closing_side(t.side) and f.kind_hint in ("stop", "take_profit")
-              and f.qty >= t.qty - 1e-12):
+        elif (
+            f.reduce_only
+            and f.side == closing_side(t.side)
+            and f.kind_hint in ("stop", "take_profit")
+            and f.qty >= t.qty - 1e-12
+        ):
             kind = f.kind_hint
         else:
             return
@@ -172,8 +197,10 @@ class ExchangeExits:
         for t in self.tracked.values():
             if g.client_id in (t.stop_id, t.tp_id):
                 kind = "stop" if g.client_id == t.stop_id else "take-profit"
-                self.alert(f"{t.market}: venue {kind} order {g.status}: the position is NOT protected on "
-                            f"{self.name}; liqhunt's own exits still run")
+                self.alert(
+                    f"{t.market}: venue {kind} order {g.status}: the position is NOT protected on "
+                    f"{self.name}; liqhunt's own exits still run"
+                )
                 return
 
     def on_stream_position(self, p) -> None:
@@ -183,7 +210,9 @@ class ExchangeExits:
         t = next((x for x in self.tracked.values() if x.symbol == p.symbol), None)
         if t is None or self.busy(t.market) or abs(abs(p.qty) - t.qty) <= 1e-12:
             return
-        log.info("%s: %s position on the venue is now %g (we protect %g): reconciling", self.name, t.market, p.qty, t.qty)
+        log.info(
+            "%s: %s position on the venue is now %g (we protect %g): reconciling", self.name, t.market, p.qty, t.qty
+        )
         self.reconcile_due.set()
 
     async def protect(self, pos: Position, replace: bool = True) -> None:
@@ -202,8 +231,7 @@ class ExchangeExits:
         while True:
             await asyncio.sleep(self.settings.watch_interval_s)
             st = self.stream
-            if (st is not None and st.healthy
-                    and time.monotonic() - last_poll < self.settings.stream_watch_interval_s):
+            if st is not None and st.healthy and time.monotonic() - last_poll < self.settings.stream_watch_interval_s:
                 continue  # the stream reports exits; polling is the slow fallback while it is healthy
             last_poll = time.monotonic()
             try:

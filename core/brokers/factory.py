@@ -3,10 +3,11 @@
 Paper stays the default. Testnets need keys; mainnet needs keys *and* `live=True` (the CLI's
 `--live` plus the typed confirmation). Tests pass `base_url` to point a broker at the local fake.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from core.brokers import binance, bybit
 from core.brokers.keys import ApiKeys, load_keys
@@ -32,12 +33,16 @@ class BrokerChoiceError(ValueError):
 def settings_from_config(config: Config, **overrides) -> LiveSettings:
     """The hard per-order cap always comes from config.risk; markets from the filter list."""
     lv = config.live
-    base = {"max_notional_per_trade_usd": config.risk.max_notional_per_trade_usd,
-            "markets": tuple(config.filters.markets),
-            "default_leverage": lv.default_leverage,
-            "leverage": {m: float(x) for m, _, x in (item.partition("=") for item in lv.leverage)},
-            "margin_mode": lv.margin_mode, "watch_interval_s": lv.watch_interval_s,
-            "reconcile_interval_s": lv.reconcile_interval_s, "recv_window_ms": lv.recv_window_ms}
+    base = {
+        "max_notional_per_trade_usd": config.risk.max_notional_per_trade_usd,
+        "markets": tuple(config.filters.markets),
+        "default_leverage": lv.default_leverage,
+        "leverage": {m: float(x) for m, _, x in (item.partition("=") for item in lv.leverage)},
+        "margin_mode": lv.margin_mode,
+        "watch_interval_s": lv.watch_interval_s,
+        "reconcile_interval_s": lv.reconcile_interval_s,
+        "recv_window_ms": lv.recv_window_ms,
+    }
     return LiveSettings(**(base | overrides))
 
 

@@ -4,6 +4,7 @@ Quantities are floored to the lot step (never round up a size the risk checks ap
 to the nearest tick, and both are formatted from Decimals so the wire never sees 0.30000000000000004.
 An order that cannot be made valid is refused here, with the reason, before it is sent.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,13 @@ class SymbolFilters:
     def instrument(self, venue: str) -> Instrument:
         """The engine's view of the same limits, so sizing agrees with what the broker will accept."""
         return Instrument(
-            venue=venue, symbol=self.symbol, market=self.market, tick_size=float(self.tick_size),
-            lot_size=float(self.qty_step), min_qty=float(self.min_qty), min_notional=float(self.min_notional),
+            venue=venue,
+            symbol=self.symbol,
+            market=self.market,
+            tick_size=float(self.tick_size),
+            lot_size=float(self.qty_step),
+            min_qty=float(self.min_qty),
+            min_notional=float(self.min_notional),
             max_leverage=self.max_leverage,
         )
 
@@ -84,6 +90,7 @@ def prepare_qty(f: SymbolFilters, qty: float, price: float, reduce_only: bool) -
 
 # -- venue parsers ---------------------------------------------------------------------------------
 
+
 def parse_binance_exchange_info(info: dict, market_of) -> dict[str, SymbolFilters]:
     """`GET /fapi/v1/exchangeInfo` → filters by symbol, perpetuals that are trading only.
     Steps come from the filters, never from pricePrecision/quantityPrecision (those are display hints)."""
@@ -96,7 +103,8 @@ def parse_binance_exchange_info(info: dict, market_of) -> dict[str, SymbolFilter
         mkt = fl.get("MARKET_LOT_SIZE", lot)
         sym = s["symbol"]
         out[sym] = SymbolFilters(
-            symbol=sym, market=market_of(sym),
+            symbol=sym,
+            market=market_of(sym),
             tick_size=_dec(fl.get("PRICE_FILTER", {}).get("tickSize"), "0"),
             qty_step=_dec(mkt.get("stepSize") or lot.get("stepSize"), "0"),
             min_qty=max(_dec(lot.get("minQty")), _dec(mkt.get("minQty"))),
@@ -116,7 +124,8 @@ def parse_bybit_instruments(result: dict, market_of) -> dict[str, SymbolFilters]
         lot = s.get("lotSizeFilter", {})
         sym = s["symbol"]
         out[sym] = SymbolFilters(
-            symbol=sym, market=market_of(sym),
+            symbol=sym,
+            market=market_of(sym),
             tick_size=_dec(s.get("priceFilter", {}).get("tickSize")),
             qty_step=_dec(lot.get("qtyStep")),
             min_qty=_dec(lot.get("minOrderQty")),

@@ -3,6 +3,7 @@
 Used by kill and flatten when the feeds may be down, and by reconciliation when the venue says a
 position is gone. A mixin of `LiveBroker`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,14 @@ from decimal import Decimal
 
 from core.brokers.filters import SymbolFilters, fmt, prepare_qty
 from core.brokers.live_errors import VenueError
-from core.brokers.live_types import ExchangePosition, ExecReport, FlattenReport, LiveSettings, TrackedExits, closing_side
+from core.brokers.live_types import (
+    ExchangePosition,
+    ExecReport,
+    FlattenReport,
+    LiveSettings,
+    TrackedExits,
+    closing_side,
+)
 from core.events import OrderSide, Side
 
 
@@ -40,8 +48,9 @@ class Flattening:
     _is_reduce_only_reject: Callable[[VenueError], bool]
     _push_exit_fill: Callable[..., None]
 
-    async def flatten_all(self, reason: str = "kill", max_attempts: int | None = None,
-                          cancelled: asyncio.Event | None = None) -> FlattenReport:
+    async def flatten_all(
+        self, reason: str = "kill", max_attempts: int | None = None, cancelled: asyncio.Event | None = None
+    ) -> FlattenReport:
         """Cancel every open order and close every position reduce-only, using only the venue's
         own state (no market data needed). Failures are reported and retried with backoff until
         everything is flat, `max_attempts` is reached or `cancelled` is set."""
@@ -98,7 +107,8 @@ class Flattening:
         try:
             rep = await self._idempotent(
                 lambda: self._send_market(p.symbol, side, qty, True, cid),
-                lambda: self._query_order(p.symbol, cid), max_wait_s=self.settings.max_exit_wait_s,
+                lambda: self._query_order(p.symbol, cid),
+                max_wait_s=self.settings.max_exit_wait_s,
                 absent=lambda: self._absent(p.symbol, cid, sent_ms),
             )
             rep = await self._finalise(p.symbol, rep)
@@ -111,14 +121,26 @@ class Flattening:
         t = self.tracked.pop(p.market, None)
         if t is not None:
             # the engine learns of the close like of a venue stop: an exit fill it did not order
-            self._push_exit_fill(f"x-{cid}", p.market, side, rep.filled_qty, rep.avg_price, rep.fee or 0.0, reason,
-                                 rep.exchange_id, client_id=cid)
+            self._push_exit_fill(
+                f"x-{cid}",
+                p.market,
+                side,
+                rep.filled_qty,
+                rep.avg_price,
+                rep.fee or 0.0,
+                reason,
+                rep.exchange_id,
+                client_id=cid,
+            )
         return ""
 
-    def report_flat(self, market: str, qty: float, side: Side, fallback_price: float, reason: str = "reconcile") -> None:
+    def report_flat(
+        self, market: str, qty: float, side: Side, fallback_price: float, reason: str = "reconcile"
+    ) -> None:
         """The venue says flat but the engine holds a position: close it in the engine, at the
         venue's last close price when we saw one, else the mark, else `fallback_price`."""
         px, fee, xid = self._last_close.pop(market, (self.price_of(market) or fallback_price, 0.0, ""))
         self.tracked.pop(market, None)
-        self._push_exit_fill(f"reconcile-{market}-{int(self.now_fn() * 1000)}", market, closing_side(side), qty, px, fee,
-                             reason, xid)
+        self._push_exit_fill(
+            f"reconcile-{market}-{int(self.now_fn() * 1000)}", market, closing_side(side), qty, px, fee, reason, xid
+        )

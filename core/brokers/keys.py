@@ -4,14 +4,15 @@
 locals or an f-string by accident; code that signs asks for `.api_key` / `.secret` explicitly.
 `redact()` scrubs both halves out of any text (exchange error bodies echo parameters back).
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 # venue choice -> prefix of the environment variables holding its keys. Testnet and mainnet keys
 # are different keys (the venues reject one on the other), so they never share a variable.

@@ -16,6 +16,7 @@ Safety rules implemented here, once, for both venues:
 - stop-loss and take-profit live on the venue (they survive liqhunt dying); when one fires the
   watcher reports it as an exit Fill the engine adopts, and the other one is cancelled.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,15 +29,29 @@ from typing import Any
 import httpx
 
 from core.brokers.base import Fill, Order, Rejection
-from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty
 from core.brokers.exchange_exits import ExchangeExits
+from core.brokers.filters import PreparedQty, SymbolFilters, fmt, prepare_qty
 from core.brokers.flatten import Flattening
 from core.brokers.keys import ApiKeys
 from core.brokers.live_errors import (
-    AUTH, BLOCKED, CLOCK, DUPLICATE, NOT_FOUND, RATE_LIMITED, REJECTED, UNKNOWN, NotReady, VenueError,
+    AUTH,
+    BLOCKED,
+    CLOCK,
+    DUPLICATE,
+    NOT_FOUND,
+    RATE_LIMITED,
+    REJECTED,
+    UNKNOWN,
+    NotReady,
+    VenueError,
 )
 from core.brokers.live_types import (
-    GATE_BUDGET_S, ExchangePosition, ExecReport, ExitKind, LiveSettings, TrackedExits,
+    GATE_BUDGET_S,
+    ExchangePosition,
+    ExecReport,
+    ExitKind,
+    LiveSettings,
+    TrackedExits,
 )
 from core.brokers.ratelimit import RateGate
 from core.events import OrderSide
@@ -44,6 +59,7 @@ from core.instruments import Instrument
 from core.positions import Position
 
 log = logging.getLogger("liqhunt.broker")
+
 
 class LiveBroker(ExchangeExits, Flattening):
     name = "live"
@@ -98,32 +114,68 @@ class LiveBroker(ExchangeExits, Flattening):
         self.watch_lock = asyncio.Lock()
 
     # -- venue hooks (subclasses) -------------------------------------------------------------
-    async def _server_time_ms(self) -> int: raise NotImplementedError
-    async def _load_filters(self) -> dict[str, SymbolFilters]: raise NotImplementedError
-    async def _prepare_symbol(self, symbol: str, leverage: float) -> None: raise NotImplementedError
-    async def _send_market(self, symbol: str, side: OrderSide, qty: str, reduce_only: bool, client_id: str) -> ExecReport: raise NotImplementedError
-    async def _query_order(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
+    async def _server_time_ms(self) -> int:
+        raise NotImplementedError
+
+    async def _load_filters(self) -> dict[str, SymbolFilters]:
+        raise NotImplementedError
+
+    async def _prepare_symbol(self, symbol: str, leverage: float) -> None:
+        raise NotImplementedError
+
+    async def _send_market(
+        self, symbol: str, side: OrderSide, qty: str, reduce_only: bool, client_id: str
+    ) -> ExecReport:
+        raise NotImplementedError
+
+    async def _query_order(self, symbol: str, client_id: str) -> ExecReport:
+        raise NotImplementedError
+
     # after _query_order found nothing: the order from recent orders / fills, True = confirmed absent, False = in doubt
-    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool: raise NotImplementedError
-    async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport: raise NotImplementedError
-    async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport: raise NotImplementedError
-    async def _query_exit(self, symbol: str, client_id: str) -> ExecReport: raise NotImplementedError
-    async def _cancel_exit(self, symbol: str, client_id: str) -> None: raise NotImplementedError
-    async def _cancel_all_symbol(self, symbol: str) -> None: raise NotImplementedError
-    async def fetch_positions(self) -> list[ExchangePosition]: raise NotImplementedError
-    async def account_summary(self) -> dict: raise NotImplementedError
-    def _is_reduce_only_reject(self, err: VenueError) -> bool: raise NotImplementedError
+    async def _find_unqueryable(self, symbol: str, client_id: str, sent_ms: int) -> ExecReport | bool:
+        raise NotImplementedError
+
+    async def _finalise(self, symbol: str, rep: ExecReport) -> ExecReport:
+        raise NotImplementedError
+
+    async def _place_exit(self, t: TrackedExits, kind: ExitKind, trigger: str, qty: str, client_id: str) -> ExecReport:
+        raise NotImplementedError
+
+    async def _query_exit(self, symbol: str, client_id: str) -> ExecReport:
+        raise NotImplementedError
+
+    async def _cancel_exit(self, symbol: str, client_id: str) -> None:
+        raise NotImplementedError
+
+    async def _cancel_all_symbol(self, symbol: str) -> None:
+        raise NotImplementedError
+
+    async def fetch_positions(self) -> list[ExchangePosition]:
+        raise NotImplementedError
+
+    async def account_summary(self) -> dict:
+        raise NotImplementedError
+
+    def _is_reduce_only_reject(self, err: VenueError) -> bool:
+        raise NotImplementedError
+
     STREAM_URLS: dict[str, str] = {}  # REST base URL -> private websocket URL (venue defaults)
-    def _make_user_stream(self, url: str): return None  # -> UserStream, venue subclasses
+
+    def _make_user_stream(self, url: str):
+        return None  # -> UserStream, venue subclasses
 
     def offline_summary(self) -> dict:
         """What the typed confirmation shows before any request: nothing here needs the network."""
         s = self.settings
         lev = {m: s.leverage_for(m) for m in s.markets}
-        return {"venue": self.venue, "url": self.base_url, "key": self._keys.fingerprint(),
-                "markets": ", ".join(s.markets) or "(as signals come)",
-                "leverage to set": ", ".join(f"{m} {x:g}x" for m, x in lev.items()) or f"{s.default_leverage:g}x",
-                "margin mode": s.margin_mode}
+        return {
+            "venue": self.venue,
+            "url": self.base_url,
+            "key": self._keys.fingerprint(),
+            "markets": ", ".join(s.markets) or "(as signals come)",
+            "leverage to set": ", ".join(f"{m} {x:g}x" for m, x in lev.items()) or f"{s.default_leverage:g}x",
+            "margin mode": s.margin_mode,
+        }
 
     def stream_url(self) -> str:
         url = self.settings.stream_url
@@ -270,8 +322,14 @@ class LiveBroker(ExchangeExits, Flattening):
         st = self.stream
         if st is None:
             return {"state": "off"}
-        return {"state": st.state, "sessions": st.sessions, "failures": st.failures, "events": st.events,
-                "confirmed": st.confirmed, "silent_misses": st.silent_misses}
+        return {
+            "state": st.state,
+            "sessions": st.sessions,
+            "failures": st.failures,
+            "events": st.events,
+            "confirmed": st.confirmed,
+            "silent_misses": st.silent_misses,
+        }
 
     async def _stream_saw(self, st, exchange_id: str) -> None:
         sessions = st.sessions
@@ -281,9 +339,11 @@ class LiveBroker(ExchangeExits, Flattening):
             st.silent = False  # it delivers again: polling may slow down
         elif st.connected.is_set() and st.sessions == sessions:
             if not st.silent:
-                self.alert(f"{self.venue} private stream is connected but silent: order {exchange_id} changed on the "
-                            f"venue (REST) and the stream had not reported it after {self.settings.stream_silence_s:g} s; "
-                            f"reconnecting it, exits are polled every {self.settings.watch_interval_s:g} s meanwhile")
+                self.alert(
+                    f"{self.venue} private stream is connected but silent: order {exchange_id} changed on the "
+                    f"venue (REST) and the stream had not reported it after {self.settings.stream_silence_s:g} s; "
+                    f"reconnecting it, exits are polled every {self.settings.watch_interval_s:g} s meanwhile"
+                )
             st.mark_silent(f"order {exchange_id} not delivered")
 
     # -- the Broker protocol ------------------------------------------------------------------
@@ -314,8 +374,15 @@ class LiveBroker(ExchangeExits, Flattening):
         sym = self._symbol_of.get(pos.market, "")
         self._exit_seq += 1  # ids stay ≤ 36 chars (both venues' limit) and unique if exits are re-placed
         t = TrackedExits(
-            pos.market, sym, pos.id, pos.side, pos.qty, f"lqh-{self._session}-x{self._exit_seq}sl",
-            f"lqh-{self._session}-x{self._exit_seq}tp", pos.stop_price, pos.take_profit_price,
+            pos.market,
+            sym,
+            pos.id,
+            pos.side,
+            pos.qty,
+            f"lqh-{self._session}-x{self._exit_seq}sl",
+            f"lqh-{self._session}-x{self._exit_seq}tp",
+            pos.stop_price,
+            pos.take_profit_price,
         )
         self.tracked[pos.market] = t
         self._spawn(self._place_exits(t), pos.market)
@@ -362,7 +429,8 @@ class LiveBroker(ExchangeExits, Flattening):
             qty = fmt(prep.qty)
             rep = await self._idempotent(
                 lambda: self._send_market(sym, order.side, qty, order.reduce_only, cid),
-                lambda: self._query_order(sym, cid), max_wait_s=wait,
+                lambda: self._query_order(sym, cid),
+                max_wait_s=wait,
                 absent=lambda: self._absent(sym, cid, sent_ms),
             )
             rep = await self._finalise(sym, rep)
@@ -375,7 +443,9 @@ class LiveBroker(ExchangeExits, Flattening):
                 await self._resolve_flat_exit(order, str(e))
                 return
             if e.kind == UNKNOWN:
-                self.alert(f"{order.market} order {order.id} status unknown ({e}); reconciliation will adopt any position")
+                self.alert(
+                    f"{order.market} order {order.id} status unknown ({e}); reconciliation will adopt any position"
+                )
             self._reject(order, str(e))
             return
         except Exception as e:  # a parsing surprise must still answer the engine, which waits on this order
@@ -394,16 +464,31 @@ class LiveBroker(ExchangeExits, Flattening):
         px = rep.avg_price
         slip = ((px - ref) / ref * 1e4 if order.side == "buy" else (ref - px) / ref * 1e4) if ref else 0.0
         order.status = "filled"
-        self._results.append(Fill(
-            order.id, order.market, order.side, rep.filled_qty, px, rep.fee or 0.0, now, slip,
-            max(0.0, now - order.submitted_ts), self.name,
-            {"venue": self.venue, "exchange_order_id": rep.exchange_id, "client_id": rep.client_id, **extras},
-        ))
+        self._results.append(
+            Fill(
+                order.id,
+                order.market,
+                order.side,
+                rep.filled_qty,
+                px,
+                rep.fee or 0.0,
+                now,
+                slip,
+                max(0.0, now - order.submitted_ts),
+                self.name,
+                {"venue": self.venue, "exchange_order_id": rep.exchange_id, "client_id": rep.client_id, **extras},
+            )
+        )
         if order.intent == "exit":
             self._last_close[order.market] = (px, rep.fee or 0.0, rep.exchange_id)
 
-    async def _idempotent(self, send: Callable[[], Awaitable[ExecReport]], query: Callable[[], Awaitable[ExecReport]],
-                          max_wait_s: float, absent: Callable[[], Awaitable[ExecReport | bool]] | None = None) -> ExecReport:
+    async def _idempotent(
+        self,
+        send: Callable[[], Awaitable[ExecReport]],
+        query: Callable[[], Awaitable[ExecReport]],
+        max_wait_s: float,
+        absent: Callable[[], Awaitable[ExecReport | bool]] | None = None,
+    ) -> ExecReport:
         """Send once; resend only when the venue definitely has not got the order.
 
         After an unknown outcome (timeout, dropped connection, 5xx/503, -1007) the order is looked
@@ -438,13 +523,19 @@ class LiveBroker(ExchangeExits, Flattening):
                 if err.kind == DUPLICATE or sends >= 3:
                     raise VenueError(UNKNOWN, f"gave up after {sends} sends: {err.message}", err.code)
                 if time.monotonic() - start > max_wait_s:  # definitely not on the venue, and too late to send
-                    raise VenueError(REJECTED, f"not sent: the venue never got it ({err.message}) and "
-                                               f"{max_wait_s:g} s have passed", err.code)
+                    raise VenueError(
+                        REJECTED,
+                        f"not sent: the venue never got it ({err.message}) and {max_wait_s:g} s have passed",
+                        err.code,
+                    )
                 continue  # definitely not on the venue: the same client id can go again
             raise err
 
-    async def _lookup(self, query: Callable[[], Awaitable[ExecReport]],
-                      absent: Callable[[], Awaitable[ExecReport | bool]] | None = None) -> ExecReport | None:
+    async def _lookup(
+        self,
+        query: Callable[[], Awaitable[ExecReport]],
+        absent: Callable[[], Awaitable[ExecReport | bool]] | None = None,
+    ) -> ExecReport | None:
         """The order as the venue has it, None if it definitely does not exist (confirmed twice
         by `absent()` when given). Keeps asking, with backoff, for up to `unknown_resolve_s`."""
         s = self.settings
@@ -518,14 +609,36 @@ class LiveBroker(ExchangeExits, Flattening):
         px, fee, xid = self._last_close.pop(order.market, (self.price_of(order.market) or order.ref_price, 0.0, ""))
         self._push_fill(order, ExecReport(self.client_id(order), "filled", order.qty, px, fee, xid), already_flat=True)
 
-    def _push_exit_fill(self, fill_id: str, market: str, side: OrderSide, qty: float, price: float, fee: float,
-                        reason: str, exchange_id: str, slippage_bps: float = 0.0, **extras) -> None:
+    def _push_exit_fill(
+        self,
+        fill_id: str,
+        market: str,
+        side: OrderSide,
+        qty: float,
+        price: float,
+        fee: float,
+        reason: str,
+        exchange_id: str,
+        slippage_bps: float = 0.0,
+        **extras,
+    ) -> None:
         """An exit the engine did not order (a venue stop or take-profit, a flatten close, a position
         the venue no longer has): reported as a Fill marked `intent=exit` that the engine adopts."""
-        self._results.append(Fill(
-            fill_id, market, side, qty, price, fee, self.now_fn(), slippage_bps, 0.0, self.name,
-            {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": exchange_id, **extras},
-        ))
+        self._results.append(
+            Fill(
+                fill_id,
+                market,
+                side,
+                qty,
+                price,
+                fee,
+                self.now_fn(),
+                slippage_bps,
+                0.0,
+                self.name,
+                {"intent": "exit", "reason": reason, "venue": self.venue, "exchange_order_id": exchange_id, **extras},
+            )
+        )
 
     def busy(self, market: str) -> bool:
         return bool(self._busy.get(market)) or any(r.market == market for r in self._results)

@@ -4,6 +4,7 @@ The split that matters for money: REJECTED means the venue definitely did not ac
 can be refused (or fixed and resent); UNKNOWN means it may have acted (timeout, dropped
 connection, 5xx/503), so the only safe next step is to ask the venue by client order id.
 """
+
 from __future__ import annotations
 
 REJECTED = "rejected"  # definite: the venue refused and did nothing
@@ -17,8 +18,14 @@ BLOCKED = "blocked"  # HTTP 403: geo-block or IP/permission refusal; not a rate 
 
 
 class VenueError(Exception):
-    def __init__(self, kind: str, message: str, code: int | None = None, http_status: int | None = None,
-                 retry_after_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        code: int | None = None,
+        http_status: int | None = None,
+        retry_after_s: float = 0.0,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.code = code

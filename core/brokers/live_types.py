@@ -1,5 +1,6 @@
 """The data a live broker works with: its settings, the venue's account of an order or a
 position, and the two exchange-side exit orders protecting each of our positions."""
+
 from __future__ import annotations
 
 from contextvars import ContextVar

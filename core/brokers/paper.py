@@ -3,10 +3,11 @@ price, plus slippage that grows with size and with liquidation pressure, minus a
 
 It never sees the future: a fill due at t uses the last price the engine knew at t.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from core.brokers.base import Fill, Order, Rejection
 from core.config import BrokerConfig
@@ -67,8 +68,21 @@ class PaperBroker:
             self.fees_paid += fee
             self.fills += 1
             # no event arrived between the due time and now, so the last known price is the price at the due time
-            out.append(Fill(o.id, o.market, o.side, o.qty, fill_px, fee, o.submitted_ts + due, slip, due, self.name,
-                            {"latency_drift_bps": drift, "model_slippage_bps": slip - drift}))
+            out.append(
+                Fill(
+                    o.id,
+                    o.market,
+                    o.side,
+                    o.qty,
+                    fill_px,
+                    fee,
+                    o.submitted_ts + due,
+                    slip,
+                    due,
+                    self.name,
+                    {"latency_drift_bps": drift, "model_slippage_bps": slip - drift},
+                )
+            )
         self._pending = keep
         return out
 

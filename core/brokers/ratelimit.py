@@ -4,16 +4,18 @@ The gate never hammers: after a 429/418 (Binance) or retCode 10006 / HTTP 403 (B
 waits until the venue said it may come back, and a caller that cannot wait that long is told so
 instead of sending.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 
 class RateGate:
-    def __init__(self, weight_limit_1m: int = 2400, weight_headroom: float = 0.9,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, weight_limit_1m: int = 2400, weight_headroom: float = 0.9, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.weight_limit_1m = weight_limit_1m
         self.weight_headroom = weight_headroom
         self._mono = monotonic

@@ -11,6 +11,7 @@
 Only the broker's public API is used. Periodic passes are run by `core.brokers.reconcile_loop`,
 started by the composition root: the broker never holds the engine.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,10 +43,21 @@ def position_from_exchange(e: ExchangePosition, engine, pos_id: str) -> Position
     d = 1 if e.side == "long" else -1
     now = engine.now if engine.now != float("-inf") else engine.clock.now()
     return Position(
-        id=pos_id, market=e.market, side=e.side, qty=e.qty, entry_price=e.entry_price, entry_ts=now,
-        stop_price=e.entry_price * (1 - d * stop_pct / 100), take_profit_price=e.entry_price * (1 + d * cfg.take_profit_pct / 100),
-        stop_pct=stop_pct, signal_id="", score=0.0, rides="short" if e.side == "long" else "long",
-        max_hold_until=now + cfg.max_hold_s, signal_price=e.entry_price, extras={"adopted_from": "exchange"},
+        id=pos_id,
+        market=e.market,
+        side=e.side,
+        qty=e.qty,
+        entry_price=e.entry_price,
+        entry_ts=now,
+        stop_price=e.entry_price * (1 - d * stop_pct / 100),
+        take_profit_price=e.entry_price * (1 + d * cfg.take_profit_pct / 100),
+        stop_pct=stop_pct,
+        signal_id="",
+        score=0.0,
+        rides="short" if e.side == "long" else "long",
+        max_hold_until=now + cfg.max_hold_s,
+        signal_price=e.entry_price,
+        extras={"adopted_from": "exchange"},
     )
 
 

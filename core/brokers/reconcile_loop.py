@@ -8,6 +8,7 @@ the exchange-side exits under the broker's `watch_lock`: a venue stop that fired
 with its own fill price before the reconciliation could take the flat position for one closed
 behind our back.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,13 @@ if TYPE_CHECKING:
 
 
 class ReconcileLoop:
-    def __init__(self, engine, broker: LiveBroker, interval_s: float | None = None,
-                 on_report: Callable[[ReconcileReport], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine,
+        broker: LiveBroker,
+        interval_s: float | None = None,
+        on_report: Callable[[ReconcileReport], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.broker = broker
         self.interval_s = broker.settings.reconcile_interval_s if interval_s is None else interval_s
@@ -32,9 +38,12 @@ class ReconcileLoop:
         self._task: asyncio.Task | None = None
 
     @classmethod
-    async def after_startup(cls, engine, broker: LiveBroker,
-                            on_report: Callable[[ReconcileReport], None] | None = None,
-                            ) -> tuple[ReconcileLoop, ReconcileReport]:
+    async def after_startup(
+        cls,
+        engine,
+        broker: LiveBroker,
+        on_report: Callable[[ReconcileReport], None] | None = None,
+    ) -> tuple[ReconcileLoop, ReconcileReport]:
         """What the composition root calls once the broker has started and before trading: the
         start-up reconciliation (venue exits re-placed under this run's ids), then the loop,
         running, with `on_report` told of every periodic pass. Stop it with `stop()` before

@@ -5,12 +5,13 @@ string followed by the form body, exactly as sent (order preserved, `signature` 
 Bybit v5: signature = hex HMAC-SHA256(secret, timestamp + apiKey + recvWindow + payload), where
 payload is the raw query string (GET) or the exact JSON body bytes (POST).
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 
@@ -21,6 +22,7 @@ def hmac_sha256_hex(secret: str, message: str) -> str:
 def encode_params(params: Mapping[str, object]) -> str:
     """`k=v&k=v` in insertion order. Both venues sign the string as sent, so the order we build is
     the order we sign; booleans are lower-case words because that is what both venues expect."""
+
     def text(v: object) -> str:
         if isinstance(v, bool):
             return "true" if v else "false"

@@ -19,6 +19,7 @@ counted, alerted, reconnected, and until a new session the REST watcher polls at
 Bybit v5: wss://stream.bybit.com/v5/private; {"op":"auth","args":[key, expires, hex HMAC(secret,
 "GET/realtime"+expires)]}, subscribe order+execution+position, {"op":"ping"} every 20 s.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,9 +27,10 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import quote
-from typing import Any, Callable, Protocol
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
@@ -129,11 +131,18 @@ def _kind_of(order_type: str) -> str:
 class UserStream:
     """Connect, read, heartbeat, reconnect. Never raises out of the task except cancellation."""
 
-    def __init__(self, session: StreamSession, on_fill: Callable[[StreamFill], None],
-                 on_alert: Callable[[str], None], *, backoff: tuple[float, float] = (1.0, 30.0),
-                 open_timeout: float = 10.0, redact: Callable[[str], str] = lambda s: s,
-                 on_gone: Callable[[ExitOrderGone], None] | None = None,
-                 on_position: Callable[[PositionUpdate], None] | None = None) -> None:
+    def __init__(
+        self,
+        session: StreamSession,
+        on_fill: Callable[[StreamFill], None],
+        on_alert: Callable[[str], None],
+        *,
+        backoff: tuple[float, float] = (1.0, 30.0),
+        open_timeout: float = 10.0,
+        redact: Callable[[str], str] = lambda s: s,
+        on_gone: Callable[[ExitOrderGone], None] | None = None,
+        on_position: Callable[[PositionUpdate], None] | None = None,
+    ) -> None:
         self.session = session
         self._on_fill = on_fill
         self._on_gone = on_gone
@@ -167,8 +176,9 @@ class UserStream:
         """REST showed an order change this stream never delivered: count it, log it, reconnect."""
         self.silent_misses += 1
         self.silent = True
-        log.warning("%s private stream silent: %s; reconnecting, exits polled meanwhile", self.session.name,
-                    self._redact(why))
+        log.warning(
+            "%s private stream silent: %s; reconnecting, exits polled meanwhile", self.session.name, self._redact(why)
+        )
         ws = self._ws
         if ws is not None:  # ends this session; run() reconnects after its backoff
             closing = asyncio.get_running_loop().create_task(ws.close())
@@ -200,16 +210,19 @@ class UserStream:
                 why, planned = str(e), True
             except StreamAuthError as e:
                 self.failures += 1
-                self._alert(f"{self.session.name} private stream: authentication refused ({e}); "
-                            "exits are still watched by polling")
+                self._alert(
+                    f"{self.session.name} private stream: authentication refused ({e}); "
+                    "exits are still watched by polling"
+                )
                 delay = self.backoff[1]  # credentials do not fix themselves: retry slowly
                 why = "auth refused"
             except Exception as e:  # network, protocol, listenKey REST failure: retry
                 self.failures += 1
                 why = f"{type(e).__name__}: {e}"
             self.connected.clear()
-            log.warning("%s private stream down (%s); polling covers exits meanwhile", self.session.name,
-                        self._redact(why))
+            log.warning(
+                "%s private stream down (%s); polling covers exits meanwhile", self.session.name, self._redact(why)
+            )
             if planned:
                 continue
             if time.monotonic() - started > 60:
@@ -228,8 +241,9 @@ class UserStream:
 
     async def _session_once(self) -> None:
         url = await self.session.open_url()
-        async with connect(url, open_timeout=self.open_timeout, max_size=2**22, ping_interval=20,
-                           ping_timeout=20, logger=_wire_log) as ws:
+        async with connect(
+            url, open_timeout=self.open_timeout, max_size=2**22, ping_interval=20, ping_timeout=20, logger=_wire_log
+        ) as ws:
             await self.session.on_open(ws)
             self.sessions += 1  # `silent` stays set: a new session is trusted once it delivers an order change
             self._ws = ws
@@ -263,8 +277,9 @@ BINANCE_EVENTS = ("ORDER_TRADE_UPDATE", "ACCOUNT_UPDATE", "ALGO_UPDATE")
 class BinanceSession:
     name = "binance"
 
-    def __init__(self, base_ws_url: str, obtain_key: Callable, keepalive: Callable,
-                 keepalive_s: float = 1800.0) -> None:
+    def __init__(
+        self, base_ws_url: str, obtain_key: Callable, keepalive: Callable, keepalive_s: float = 1800.0
+    ) -> None:
         self.base_ws_url = base_ws_url.rstrip("/")
         self._obtain = obtain_key  # async () -> listenKey
         self._keepalive = keepalive  # async (listenKey) -> None
@@ -333,9 +348,16 @@ class BinanceSession:
         if o.get("X") != "FILLED":
             return []
         fill = StreamFill(
-            str(o.get("s", "")), oid, str(o.get("c", "")), "buy" if o.get("S") == "BUY" else "sell", _f(o.get("z")),
-            _f(o.get("ap")) or _f(o.get("L")), self._fees.pop(oid, None), bool(o.get("R")) or bool(o.get("cp")),
-            _kind_of(str(o.get("ot") or o.get("o") or "")), self._algo_of_order.pop(oid, ""),
+            str(o.get("s", "")),
+            oid,
+            str(o.get("c", "")),
+            "buy" if o.get("S") == "BUY" else "sell",
+            _f(o.get("z")),
+            _f(o.get("ap")) or _f(o.get("L")),
+            self._fees.pop(oid, None),
+            bool(o.get("R")) or bool(o.get("cp")),
+            _kind_of(str(o.get("ot") or o.get("o") or "")),
+            self._algo_of_order.pop(oid, ""),
         )
         if not fill.algo_client_id:
             self._filled[oid] = fill
@@ -345,8 +367,9 @@ class BinanceSession:
 
 
 def _with_algo(f: StreamFill, caid: str) -> StreamFill:
-    return StreamFill(f.symbol, f.exchange_id, f.client_id, f.side, f.qty, f.avg_price, f.fee, f.reduce_only,
-                      f.kind_hint, caid)
+    return StreamFill(
+        f.symbol, f.exchange_id, f.client_id, f.side, f.qty, f.avg_price, f.fee, f.reduce_only, f.kind_hint, caid
+    )
 
 
 # -- Bybit v5 ---------------------------------------------------------------------------------
@@ -392,12 +415,17 @@ class BybitSession:
 
     async def on_open(self, ws: ClientConnection) -> None:
         expires = self._now_ms() + 10_000
-        await ws.send(orjson.dumps({"req_id": "auth", "op": "auth",
-                                    "args": bybit_ws_auth_args(self._key, self._secret, expires)}).decode())
+        await ws.send(
+            orjson.dumps(
+                {"req_id": "auth", "op": "auth", "args": bybit_ws_auth_args(self._key, self._secret, expires)}
+            ).decode()
+        )
         reply = orjson.loads(await asyncio.wait_for(ws.recv(), 10.0))
         if reply.get("op") != "auth" or not reply.get("success"):
             raise StreamAuthError(str(reply.get("ret_msg") or "refused"))
-        await ws.send(orjson.dumps({"req_id": "sub", "op": "subscribe", "args": ["order", "execution", "position"]}).decode())
+        await ws.send(
+            orjson.dumps({"req_id": "sub", "op": "subscribe", "args": ["order", "execution", "position"]}).decode()
+        )
 
     async def heartbeat(self, ws: ClientConnection) -> None:
         while True:
@@ -422,11 +450,19 @@ class BybitSession:
             if topic == "order":
                 qty = _f(d.get("cumExecQty"))
                 if d.get("orderStatus") in ("Filled", "PartiallyFilledCanceled") and qty > 0:
-                    out.append(StreamFill(
-                        str(d.get("symbol", "")), str(d.get("orderId", "")), str(d.get("orderLinkId", "")),
-                        "buy" if d.get("side") == "Buy" else "sell", qty, _f(d.get("avgPrice")),
-                        bybit_fee(d), bool(d.get("reduceOnly")),
-                        _kind_of(str(d.get("stopOrderType") or ""))))
+                    out.append(
+                        StreamFill(
+                            str(d.get("symbol", "")),
+                            str(d.get("orderId", "")),
+                            str(d.get("orderLinkId", "")),
+                            "buy" if d.get("side") == "Buy" else "sell",
+                            qty,
+                            _f(d.get("avgPrice")),
+                            bybit_fee(d),
+                            bool(d.get("reduceOnly")),
+                            _kind_of(str(d.get("stopOrderType") or "")),
+                        )
+                    )
             elif topic == "execution":
                 xid = str(d.get("execId", ""))
                 if xid in self._seen_exec or d.get("execType", "Trade") != "Trade":
@@ -440,10 +476,19 @@ class BybitSession:
                 acc[2] += _f(d.get("execFee"))
                 if d.get("leavesQty") in ("0", 0, "0.0", "0.000") and acc[0] > 0:
                     self._execs.pop(oid, None)
-                    out.append(StreamFill(
-                        str(d.get("symbol", "")), oid, str(d.get("orderLinkId", "")),
-                        "buy" if d.get("side") == "Buy" else "sell", acc[0], acc[1] / acc[0], acc[2],
-                        False, _kind_of(str(d.get("stopOrderType") or ""))))
+                    out.append(
+                        StreamFill(
+                            str(d.get("symbol", "")),
+                            oid,
+                            str(d.get("orderLinkId", "")),
+                            "buy" if d.get("side") == "Buy" else "sell",
+                            acc[0],
+                            acc[1] / acc[0],
+                            acc[2],
+                            False,
+                            _kind_of(str(d.get("stopOrderType") or "")),
+                        )
+                    )
         if len(self._seen_exec) > 4096:
             self._seen_exec.clear()
         return out

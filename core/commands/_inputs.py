@@ -2,18 +2,21 @@
 override) and the inputs — files, folders or globs, cut to --from/--to — each failing with a
 clear message and exit code instead of a traceback. Nothing is read here: the returned
 `RecordingSet` streams on each pass."""
+
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from core.config import Config, ConfigError, load_config, with_playbook
 from core.recording_set import InputError, RecordingSet
 from core.replay import DecodeStats
 
-INPUTS_HELP = ("recordings: .jsonl / .jsonl.gz files, tardis.dev CSV (.csv.gz), a Parquet dataset written by "
-               "`liqhunt export`, folders of them or globs (quote them); merged in receive-time order")
+INPUTS_HELP = (
+    "recordings: .jsonl / .jsonl.gz files, tardis.dev CSV (.csv.gz), a Parquet dataset written by "
+    "`liqhunt export`, folders of them or globs (quote them); merged in receive-time order"
+)
 
 
 def parse_time(text: str) -> float:
@@ -24,9 +27,11 @@ def parse_time(text: str) -> float:
         try:
             dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is neither unix seconds nor an ISO time like 2026-11-30T14:05") from None
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither unix seconds nor an ISO time like 2026-11-30T14:05"
+            ) from None
         if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
+            dt = dt.replace(tzinfo=UTC)
         return dt.timestamp()
     if not 0 <= value < 4_102_444_800:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time between 1970 and 2100")
@@ -35,8 +40,13 @@ def parse_time(text: str) -> float:
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUTS_HELP)
-    p.add_argument("--from", dest="start", type=parse_time, metavar="TIME",
-                   help="skip lines received before this (unix seconds or ISO time, UTC)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=parse_time,
+        metavar="TIME",
+        help="skip lines received before this (unix seconds or ISO time, UTC)",
+    )
     p.add_argument("--to", dest="end", type=parse_time, metavar="TIME", help="stop at lines received at or after this")
 
 
@@ -64,7 +74,10 @@ def print_bad_lines(command: str, stats: DecodeStats, first: int = 20) -> None:
     """The bad-line count and the first reasons, on stderr (stdout stays the report)."""
     if not stats.bad_count:
         return
-    print(f"{command}: {stats.bad_count:,} bad line{'' if stats.bad_count == 1 else 's'} skipped "
-          f"({stats.lines:,} lines read, {stats.events:,} events used); the first:", file=sys.stderr)
+    print(
+        f"{command}: {stats.bad_count:,} bad line{'' if stats.bad_count == 1 else 's'} skipped "
+        f"({stats.lines:,} lines read, {stats.events:,} events used); the first:",
+        file=sys.stderr,
+    )
     for text in stats.bad_summary(first):
         print(f"  {text}", file=sys.stderr)

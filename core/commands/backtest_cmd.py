@@ -1,4 +1,5 @@
 """`liqhunt backtest FILE [--config FILE] [--json] [--playbook P] [--split 0.7] [--journal PATH]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="config TOML (defaults otherwise)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
-    p.add_argument("--split", type=float, metavar="F", help="report the first F of the time span (in-sample) and the rest separately")
+    p.add_argument(
+        "--split",
+        type=float,
+        metavar="F",
+        help="report the first F of the time span (in-sample) and the rest separately",
+    )
     p.add_argument("--journal", metavar="PATH", help="also write every signal, order and trade to this journal")
-    p.add_argument("--proximity-ablation", action="store_true",
-                   help="run twice, with the heatmap's proximity component on and off, and show both tier tables")
+    p.add_argument(
+        "--proximity-ablation",
+        action="store_true",
+        help="run twice, with the heatmap's proximity component on and off, and show both tier tables",
+    )
 
 
 def _attach_journal(path: str | None):

@@ -1,5 +1,6 @@
 """`liqhunt config --defaults` prints every tunable with its default; `--check FILE` validates a file;
 `--reference` prints docs/configuration.md."""
+
 from __future__ import annotations
 
 import argparse

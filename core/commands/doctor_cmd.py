@@ -1,5 +1,6 @@
 """`liqhunt doctor`: config, key file permissions, clock offset against the venues, journal
 writability and terminal capabilities, each OK/WARN/FAIL with what to fix. Exit 1 on any FAIL."""
+
 from __future__ import annotations
 
 import argparse

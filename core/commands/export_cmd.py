@@ -3,6 +3,7 @@
 The dataset (layout in core/parquet_io.py) is read back by every reading command, faster than
 JSON Lines, and by DuckDB or Polars directly for research queries.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,9 @@ HELP = "write recordings' normalised events as a Parquet dataset (kind/venue/dat
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_input_arguments(p)
-    p.add_argument("--parquet", required=True, type=Path, metavar="OUT", help="dataset folder to write (created if missing)")
+    p.add_argument(
+        "--parquet", required=True, type=Path, metavar="OUT", help="dataset folder to write (created if missing)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
         lines.close()
     took = time.perf_counter() - started
     size = sum(p.stat().st_size for p in exp.files)
-    print(f"export: {exp.rows:,} events from {rec.stats.lines:,} lines -> {len(exp.files)} files, "
-          f"{size / 1e6:.1f} MB in {out} ({took:.1f} s)", file=sys.stderr)
+    print(
+        f"export: {exp.rows:,} events from {rec.stats.lines:,} lines -> {len(exp.files)} files, "
+        f"{size / 1e6:.1f} MB in {out} ({took:.1f} s)",
+        file=sys.stderr,
+    )
     print_bad_lines(NAME, rec.stats)
     return 0

@@ -1,5 +1,6 @@
 """`liqhunt journal`: trades, win rate, average R and P&L, per score tier and per exit reason,
 from a live, demo or backtest journal; `--csv FILE` exports the trades."""
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"no journal at {path}", file=sys.stderr)
         return 1
     if not Path(path).is_file():
-        print(f"liqhunt journal: error: {path} is not a regular file — pass --journal with the journal file", file=sys.stderr)
+        print(
+            f"liqhunt journal: error: {path} is not a regular file — pass --journal with the journal file",
+            file=sys.stderr,
+        )
         return 1
     try:
         journal = Journal(path, WallClock())
@@ -68,14 +72,19 @@ def run(args: argparse.Namespace) -> int:
         journal.close("read")
     if damaged:
         # the report below is what could still be read; say so before anyone trusts it
-        print(f"liqhunt journal: error: {path} is damaged ({'; '.join(damaged)[:200]}) — "
-              f"{fix_for('malformed')}; the report shows only what could be read", file=sys.stderr)
+        print(
+            f"liqhunt journal: error: {path} is damaged ({'; '.join(damaged)[:200]}) — "
+            f"{fix_for('malformed')}; the report shows only what could be read",
+            file=sys.stderr,
+        )
     if args.csv:
         try:
             write_csv(trades, args.csv)
         except OSError as exc:  # a directory, an unwritable place, a full disk: one line, not a traceback
-            print(f"liqhunt journal: error: cannot write {args.csv}: {exc.strerror or exc} — pass --csv with a writable file path",
-                  file=sys.stderr)
+            print(
+                f"liqhunt journal: error: cannot write {args.csv}: {exc.strerror or exc} — pass --csv with a writable file path",
+                file=sys.stderr,
+            )
             return 1
         print(f"wrote {len(trades)} trades to {args.csv}", file=sys.stderr)
     if args.json:

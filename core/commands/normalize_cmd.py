@@ -1,4 +1,5 @@
 """`liqhunt normalize INPUT...`: recordings' events as JSON Lines, one per event, in receive-time order."""
+
 from __future__ import annotations
 
 import argparse

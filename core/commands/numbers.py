@@ -4,11 +4,12 @@
 argparse `type` rejects such values before any command runs: argparse prints the usage line and
 ``error: argument --speed: must be a number from 0.01 to 1000, got 'inf'`` and exits 2.
 """
+
 from __future__ import annotations
 
 import argparse
 import math
-from typing import Callable
+from collections.abc import Callable
 
 
 def bounded(lo: float, hi: float, *, lo_open: bool = False, integer: bool = False) -> Callable[[str], float]:

@@ -7,6 +7,7 @@ in DIR/<venue>/<day>/, each closed as its hour ends, so a crash loses at most th
 (and, with the flush every second, only the last second of that). Every reading command takes
 the folder as it is.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,9 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from core.clock import Clock, WallClock
 from core.commands.numbers import MINUTES
@@ -33,16 +35,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--venues", required=True, help=f"comma-separated, from: {','.join(VENUES)}")
     out = p.add_mutually_exclusive_group(required=True)
     out.add_argument("--out", type=Path, help="output file (.jsonl or .jsonl.gz)")
-    out.add_argument("--out-dir", type=Path, metavar="DIR",
-                     help="rotate: one .jsonl.gz per venue per hour in DIR/<venue>/<YYYY-MM-DD>/")
-    p.add_argument("--rotate-mb", type=float, default=None, metavar="MB",
-                   help="with --out-dir: also start a new file once one holds this many MB (uncompressed)")
-    p.add_argument("--minutes", type=MINUTES, default=None, help="stop after this long, up to 30 days (default: until Ctrl-C)")
+    out.add_argument(
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help="rotate: one .jsonl.gz per venue per hour in DIR/<venue>/<YYYY-MM-DD>/",
+    )
+    p.add_argument(
+        "--rotate-mb",
+        type=float,
+        default=None,
+        metavar="MB",
+        help="with --out-dir: also start a new file once one holds this many MB (uncompressed)",
+    )
+    p.add_argument(
+        "--minutes", type=MINUTES, default=None, help="stop after this long, up to 30 days (default: until Ctrl-C)"
+    )
     p.add_argument("--cache-dir", type=Path, default=None, help="instrument cache (default: ~/.cache/liqhunt)")
-    p.add_argument("--endpoint", action="append", default=[], metavar="VENUE=URL",
-                   help="testing: send a venue's websockets to another host, e.g. binance=ws://127.0.0.1:9001")
-    p.add_argument("--rest-endpoint", action="append", default=[], metavar="VENUE=URL",
-                   help="testing: send a venue's REST requests to another host")
+    p.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="VENUE=URL",
+        help="testing: send a venue's websockets to another host, e.g. binance=ws://127.0.0.1:9001",
+    )
+    p.add_argument(
+        "--rest-endpoint",
+        action="append",
+        default=[],
+        metavar="VENUE=URL",
+        help="testing: send a venue's REST requests to another host",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,8 +98,18 @@ def run(args: argparse.Namespace) -> int:
         return 1
     seconds = args.minutes * 60.0 if args.minutes is not None else None
     max_bytes = int(args.rotate_mb * 1e6) if args.rotate_mb else None
-    asyncio.run(record(venues, out, seconds, cache_dir=args.cache_dir, ws_base_urls=ws, rest_base_urls=rest,
-                       rotate=args.out_dir is not None, max_bytes=max_bytes))
+    asyncio.run(
+        record(
+            venues,
+            out,
+            seconds,
+            cache_dir=args.cache_dir,
+            ws_base_urls=ws,
+            rest_base_urls=rest,
+            rotate=args.out_dir is not None,
+            max_bytes=max_bytes,
+        )
+    )
     return 0
 
 
@@ -99,14 +132,22 @@ async def record(
     counts = {v: 0 for v in venues}
     health: dict[str, FeedHealth] = {}
 
-    with (RotatingWriter(out, max_bytes=max_bytes) if rotate else RecordingWriter(out)) as writer:
+    with RotatingWriter(out, max_bytes=max_bytes) if rotate else RecordingWriter(out) as writer:
+
         def on_raw(ts: float, venue: str, msg: object) -> None:
             writer.write(ts, venue, msg)
             counts[venue] += 1
 
-        feeds = LiveFeeds(venues, clock or WallClock(), on_events=lambda events: None, on_raw=on_raw,
-                          on_health=lambda h: health.__setitem__(h.venue, h), cache_dir=cache_dir,
-                          ws_base_urls=ws_base_urls, rest_base_urls=rest_base_urls)
+        feeds = LiveFeeds(
+            venues,
+            clock or WallClock(),
+            on_events=lambda events: None,
+            on_raw=on_raw,
+            on_health=lambda h: health.__setitem__(h.venue, h),
+            cache_dir=cache_dir,
+            ws_base_urls=ws_base_urls,
+            rest_base_urls=rest_base_urls,
+        )
         feeds_task = asyncio.create_task(feeds.run())
         flusher = asyncio.create_task(_flush_forever(writer))
         with _stop_on_signals(stop.set):

@@ -11,6 +11,7 @@ unless --hours says otherwise) and prints the table
 "fact | source | target | simulated" against published facts (docs/simulator-calibration.md);
 exit 0 when every figure is within its band, 1 when one is not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,17 +38,31 @@ HELP = "run the agent-based cascade simulator and record its events"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", help=f"one of: {', '.join(SCENARIOS)} (default normal; with --calibration: all)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--markets", type=int, default=20, help=f"number of markets, {MIN_MARKETS}-{MAX_MARKETS} (default 20)")
+    parser.add_argument(
+        "--markets", type=int, default=20, help=f"number of markets, {MIN_MARKETS}-{MAX_MARKETS} (default 20)"
+    )
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--hours", type=HOURS, help="simulated hours to run, up to 720 (default 1)")
     length.add_argument("--minutes", type=MINUTES, help="simulated minutes to run")
     parser.add_argument("--out", help="recording to write: .jsonl or .jsonl.gz (required unless --calibration)")
     parser.add_argument("--truth", help="also write the ground-truth cascade episodes here (JSON lines)")
-    parser.add_argument("--feed", choices=("all", "binance"), default="all",
-                        help="all forced orders (default), or only what Binance's stream publishes: the latest per symbol per second")
-    parser.add_argument("--warmup-minutes", type=bounded(0.0, 60 * 24.0), default=60.0, help="run the market this long before recording (default 60)")
-    parser.add_argument("--calibration", action="store_true",
-                        help="print 'fact | source | target | simulated' per scenario instead of recording (default 48 h each)")
+    parser.add_argument(
+        "--feed",
+        choices=("all", "binance"),
+        default="all",
+        help="all forced orders (default), or only what Binance's stream publishes: the latest per symbol per second",
+    )
+    parser.add_argument(
+        "--warmup-minutes",
+        type=bounded(0.0, 60 * 24.0),
+        default=60.0,
+        help="run the market this long before recording (default 60)",
+    )
+    parser.add_argument(
+        "--calibration",
+        action="store_true",
+        help="print 'fact | source | target | simulated' per scenario instead of recording (default 48 h each)",
+    )
 
 
 def _fail(message: str) -> int:
@@ -115,7 +130,11 @@ CALIBRATION_HOURS = 48.0
 def _calibration(args: argparse.Namespace) -> int:
     from core.sim.calibration import all_within, format_table, measure
 
-    hours = args.hours if args.hours is not None else (args.minutes / 60.0 if args.minutes is not None else CALIBRATION_HOURS)
+    hours = (
+        args.hours
+        if args.hours is not None
+        else (args.minutes / 60.0 if args.minutes is not None else CALIBRATION_HOURS)
+    )
     if not hours > 0:
         return _fail(f"--hours: must be positive, got {hours}")
     names = [args.scenario] if args.scenario else list(SCENARIOS)
@@ -124,5 +143,8 @@ def _calibration(args: argparse.Namespace) -> int:
         m = measure(name, hours, seed=args.seed, markets=args.markets, warmup_s=args.warmup_minutes * 60.0)
         print(("\n" if i else "") + format_table(m), flush=True)
         ok = ok and all_within(m)
-    print("\nsources: docs/simulator-calibration.md. " + ("every figure is within its band" if ok else "some figures are OUT OF BAND"))
+    print(
+        "\nsources: docs/simulator-calibration.md. "
+        + ("every figure is within its band" if ok else "some figures are OUT OF BAND")
+    )
     return 0 if ok else 1

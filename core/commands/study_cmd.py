@@ -1,4 +1,5 @@
 """`liqhunt study FILE [--json] [--plot]`: forward returns after every detected cascade, by tier."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,10 +38,26 @@ def run(args: argparse.Namespace) -> int:
     rows = study_table(episodes, playbooks)
     print_bad_lines(NAME, rec.stats)
     if args.json:
-        obj = {"file": rec.file, "bad_lines": rec.stats.bad_count, "horizons": [h for h, _ in HORIZONS], "table": rows,
-               "cluster_rule": CLUSTER_RULE, "caveats": rec.stats.caveats,
-               "episodes": [{"playbook": e.playbook, "market": e.market, "ts": e.ts, "tier": e.tier,
-                             "score": round(e.score, 4), "direction": e.direction, "returns": e.returns} for e in episodes]}
+        obj = {
+            "file": rec.file,
+            "bad_lines": rec.stats.bad_count,
+            "horizons": [h for h, _ in HORIZONS],
+            "table": rows,
+            "cluster_rule": CLUSTER_RULE,
+            "caveats": rec.stats.caveats,
+            "episodes": [
+                {
+                    "playbook": e.playbook,
+                    "market": e.market,
+                    "ts": e.ts,
+                    "tier": e.tier,
+                    "score": round(e.score, 4),
+                    "direction": e.direction,
+                    "returns": e.returns,
+                }
+                for e in episodes
+            ],
+        }
         sys.stdout.write(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode() + "\n")
         return 0
     for caveat in rec.stats.caveats:
@@ -60,8 +77,12 @@ def _plot(rows: list[dict]) -> None:
         plt.title(f"{pb}: mean forward return (bps, + = continued) by horizon")
         drawn = False
         for tier in ("<5", "5-7", "7-8", "8-9", "9-10"):
-            pts = [(i, r["mean_bps"]) for i, h in enumerate(names)
-                   for r in rows if r["playbook"] == pb and r["tier"] == tier and r["horizon"] == h and r["n"]]
+            pts = [
+                (i, r["mean_bps"])
+                for i, h in enumerate(names)
+                for r in rows
+                if r["playbook"] == pb and r["tier"] == tier and r["horizon"] == h and r["n"]
+            ]
             if pts:
                 plt.plot([p[0] for p in pts], [p[1] for p in pts], label=f"tier {tier}", marker="dot")
                 drawn = True

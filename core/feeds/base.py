@@ -4,6 +4,7 @@ The socket loop only feeds it text; it never touches the network. A frame that i
 data (subscribe ack, pong, heartbeat) gives an empty list; a malformed frame raises
 `ParseError` with a short machine-readable reason, which the runner counts and skips.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -23,8 +24,7 @@ class ParseError(ValueError):
 class VenueParser(Protocol):
     venue: str
 
-    def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
-        ...
+    def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]: ...
 
 
 # --- how a venue is reached: pure data the connection runner acts on --------------------------

@@ -7,16 +7,28 @@ the liquidation ORDER: SELL means a long position was closed.
 Since 2026-04-23 these streams exist only on the ``/market`` route; a subscribe on another
 route is acknowledged and then silent, so the URL below carries the route and the streams.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds import fast_paths
 from core.feeds.base import ParseError, RestPoll, VenueConnection
 from core.feeds.symbols import binance_market
 from core.feeds.wire import (
-    decode, lookup, finite_product, items, maybe_number, maybe_positive, ms_to_s, number, obj, positive, text,
+    decode,
+    finite_product,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    ms_to_s,
+    number,
+    obj,
+    positive,
+    text,
 )
 from core.instruments import Instrument
 
@@ -151,21 +163,27 @@ class BinanceParser:
             return []  # settling/delisted contracts in the array carry a zero mark
         self._marks[symbol] = mark
         # Dated contracts share the array with r "" and T 0: no funding, not an error.
-        return [MarkPrice(
-            VENUE, self._market(symbol), symbol, mark,
-            funding_rate=maybe_number(d.get("r"), "r"),
-            next_funding_ts=ms_to_s(d.get("T"), "T"),
-            ts_event=ms_to_s(d.get("E"), "E") or ts_recv,
-            ts_recv=ts_recv,
-            index=maybe_positive(d.get("i"), "i"),
-            funding_interval_h=self._funding_interval_h.get(symbol, DEFAULT_FUNDING_INTERVAL_H),
-        )]
+        return [
+            MarkPrice(
+                VENUE,
+                self._market(symbol),
+                symbol,
+                mark,
+                funding_rate=maybe_number(d.get("r"), "r"),
+                next_funding_ts=ms_to_s(d.get("T"), "T"),
+                ts_event=ms_to_s(d.get("E"), "E") or ts_recv,
+                ts_recv=ts_recv,
+                index=maybe_positive(d.get("i"), "i"),
+                funding_interval_h=self._funding_interval_h.get(symbol, DEFAULT_FUNDING_INTERVAL_H),
+            )
+        ]
 
     def _market(self, symbol: str) -> str:
         return self._markets.get(symbol) or binance_market(symbol)
 
 
 # --- instruments, connections, polls -------------------------------------------------------
+
 
 def _filter(filters: list, name: str) -> dict:
     for f in filters:
@@ -187,15 +205,22 @@ def parse_instruments(body: Any) -> list[Instrument]:
             filters = row.get("filters") if isinstance(row.get("filters"), list) else []
             price_f, lot_f = _filter(filters, "PRICE_FILTER"), _filter(filters, "LOT_SIZE")
             base, quote = row.get("baseAsset"), row.get("quoteAsset")
-            market = (f"{base}-{quote}-PERP".upper() if isinstance(base, str) and isinstance(quote, str)
-                      and base and quote else binance_market(symbol))
-            out.append(Instrument(
-                venue=VENUE, symbol=symbol, market=market,
-                tick_size=maybe_positive(price_f.get("tickSize")) or 0.01,
-                lot_size=maybe_positive(lot_f.get("stepSize")) or 0.001,
-                min_qty=maybe_positive(lot_f.get("minQty")) or 0.0,
-                min_notional=maybe_positive(_filter(filters, "MIN_NOTIONAL").get("notional")) or 0.0,
-            ))
+            market = (
+                f"{base}-{quote}-PERP".upper()
+                if isinstance(base, str) and isinstance(quote, str) and base and quote
+                else binance_market(symbol)
+            )
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=symbol,
+                    market=market,
+                    tick_size=maybe_positive(price_f.get("tickSize")) or 0.01,
+                    lot_size=maybe_positive(lot_f.get("stepSize")) or 0.001,
+                    min_qty=maybe_positive(lot_f.get("minQty")) or 0.0,
+                    min_notional=maybe_positive(_filter(filters, "MIN_NOTIONAL").get("notional")) or 0.0,
+                )
+            )
         except ParseError:
             continue
     return out
@@ -203,11 +228,16 @@ def parse_instruments(body: Any) -> list[Instrument]:
 
 def connections(instruments: Iterable[Instrument] = ()) -> list[VenueConnection]:
     """One combined all-market connection; the server pings, the websocket library answers."""
-    return [VenueConnection(
-        venue=VENUE, name="market", url=MARKET_STREAM_URL,
-        ping_frame=None, stale_after=30.0,  # markPrice@arr@1s ticks every second
-        max_lifetime=23.5 * 3600,  # Binance cuts at 24 h; reconnect first, on our terms
-    )]
+    return [
+        VenueConnection(
+            venue=VENUE,
+            name="market",
+            url=MARKET_STREAM_URL,
+            ping_frame=None,
+            stale_after=30.0,  # markPrice@arr@1s ticks every second
+            max_lifetime=23.5 * 3600,  # Binance cuts at 24 h; reconnect first, on our terms
+        )
+    ]
 
 
 def polls(instruments: Iterable[Instrument]) -> list[RestPoll]:
@@ -215,7 +245,9 @@ def polls(instruments: Iterable[Instrument]) -> list[RestPoll]:
     symbols = sorted({i.symbol for i in instruments if i.venue == VENUE})
     per_minute = _WEIGHT_PER_MINUTE * _OI_SHARE_OF_BUDGET
     interval = max(60.0, 60.0 * len(symbols) / per_minute)
-    funding = RestPoll(VENUE, f"{REST_BASE}{FUNDING_INFO_PATH}", {}, interval=FUNDING_INFO_INTERVAL_S, weight=1,
-                      first_within=5.0)
-    return [funding] + [RestPoll(VENUE, f"{REST_BASE}{OPEN_INTEREST_PATH}", {"symbol": s}, interval=interval, weight=1)
-                        for s in symbols]
+    funding = RestPoll(
+        VENUE, f"{REST_BASE}{FUNDING_INFO_PATH}", {}, interval=FUNDING_INFO_INTERVAL_S, weight=1, first_within=5.0
+    )
+    return [funding] + [
+        RestPoll(VENUE, f"{REST_BASE}{OPEN_INTEREST_PATH}", {"symbol": s}, interval=interval, weight=1) for s in symbols
+    ]

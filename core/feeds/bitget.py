@@ -14,9 +14,11 @@ Sources: bitget.com/api-doc/uta/websocket/public/Liquidation-Channel; tardis-nod
 ``src/mappers/bitget.ts`` (BitgetV3LiquidationsMapper); ``GET /api/v2/mix/market/contracts``
 (``fundInterval`` hours, ``sizeMultiplier``, ``pricePlace``).
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -24,7 +26,16 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, RestPoll, VenueConnection
 from core.feeds.symbols import bitget_market
 from core.feeds.wire import (
-    decode, finite_product, finite_ratio, items, lookup, maybe_number, maybe_positive, ms_to_s, obj, positive,
+    decode,
+    finite_product,
+    finite_ratio,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    ms_to_s,
+    obj,
+    positive,
     text,
 )
 from core.instruments import Instrument
@@ -72,8 +83,11 @@ class BitgetParser:
             raise ParseError("unknown_stream", str(arg.get("topic"))[:40])
         frame_ts = ms_to_s(msg.get("ts"), "ts") or ts_recv
         symbol = arg.get("symbol")
-        return [ev for row in items(msg.get("data"), "data")
-                for ev in handler(_with_symbol(obj(row, "data[]"), symbol), frame_ts, ts_recv)]
+        return [
+            ev
+            for row in items(msg.get("data"), "data")
+            for ev in handler(_with_symbol(obj(row, "data[]"), symbol), frame_ts, ts_recv)
+        ]
 
     def parse_rest(self, path: str, params: dict, body: Any, ts_recv: float) -> list[Event]:
         """The hourly contracts list: each symbol's funding interval (``fundInterval``, hours)."""
@@ -110,20 +124,27 @@ class BitgetParser:
         if mark is None:
             return []
         market = self._market(symbol)
-        out: list[Event] = [MarkPrice(
-            VENUE, market, symbol, mark,
-            funding_rate=maybe_number(row.get("fundingRate"), "fundingRate"),
-            next_funding_ts=ms_to_s(row.get("nextFundingTime"), "nextFundingTime"),
-            ts_event=frame_ts, ts_recv=ts_recv,
-            index=maybe_positive(row.get("indexPrice"), "indexPrice"),
-            funding_interval_h=self._funding_interval_h.get(symbol, DEFAULT_FUNDING_INTERVAL_H),
-        )]
+        out: list[Event] = [
+            MarkPrice(
+                VENUE,
+                market,
+                symbol,
+                mark,
+                funding_rate=maybe_number(row.get("fundingRate"), "fundingRate"),
+                next_funding_ts=ms_to_s(row.get("nextFundingTime"), "nextFundingTime"),
+                ts_event=frame_ts,
+                ts_recv=ts_recv,
+                index=maybe_positive(row.get("indexPrice"), "indexPrice"),
+                funding_interval_h=self._funding_interval_h.get(symbol, DEFAULT_FUNDING_INTERVAL_H),
+            )
+        ]
         oi = maybe_number(row.get("openInterest"), "openInterest")  # base coin
         if oi is not None:
             if oi < 0:
                 raise ParseError("bad_number", "openInterest < 0")
-            out.append(OpenInterest(VENUE, market, symbol, finite_product(oi, mark, "oi_usd"), frame_ts, ts_recv,
-                                    oi_qty=oi))
+            out.append(
+                OpenInterest(VENUE, market, symbol, finite_product(oi, mark, "oi_usd"), frame_ts, ts_recv, oi_qty=oi)
+            )
         return out
 
     def _market(self, symbol: str) -> str:
@@ -139,54 +160,80 @@ def _with_symbol(row: dict, symbol: Any) -> dict:
 
 # --- instruments and connections -----------------------------------------------------------
 
+
 def parse_instruments(body: Any) -> list[Instrument]:
     """``GET /api/v2/mix/market/contracts?productType=USDT-FUTURES`` → perpetuals trading normally."""
     if isinstance(body, (str, bytes)):
         body = decode(body)
     out: list[Instrument] = []
     for row in items(obj(body, "body").get("data"), "data"):
-        if not isinstance(row, dict) or row.get("symbolStatus", "normal") != "normal" \
-                or row.get("symbolType", "perpetual") != "perpetual":
+        if (
+            not isinstance(row, dict)
+            or row.get("symbolStatus", "normal") != "normal"
+            or row.get("symbolType", "perpetual") != "perpetual"
+        ):
             continue
         try:
             symbol = text(row, "symbol")
             base, quote = row.get("baseCoin"), row.get("quoteCoin")
-            market = (f"{base}-{quote}-PERP".upper() if isinstance(base, str) and isinstance(quote, str)
-                      and base and quote else bitget_market(symbol))
+            market = (
+                f"{base}-{quote}-PERP".upper()
+                if isinstance(base, str) and isinstance(quote, str) and base and quote
+                else bitget_market(symbol)
+            )
             place = maybe_number(row.get("pricePlace"), "pricePlace")
-            out.append(Instrument(
-                venue=VENUE, symbol=symbol, market=market,
-                tick_size=10.0 ** -place if place is not None and 0 <= place <= 12 else 0.01,
-                lot_size=maybe_positive(row.get("sizeMultiplier"), "sizeMultiplier") or 0.001,
-                min_qty=maybe_positive(row.get("minTradeNum"), "minTradeNum") or 0.0,
-                min_notional=maybe_positive(row.get("minTradeUSDT"), "minTradeUSDT") or 0.0,
-                max_leverage=maybe_positive(row.get("maxLever"), "maxLever") or 100.0,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=symbol,
+                    market=market,
+                    tick_size=10.0**-place if place is not None and 0 <= place <= 12 else 0.01,
+                    lot_size=maybe_positive(row.get("sizeMultiplier"), "sizeMultiplier") or 0.001,
+                    min_qty=maybe_positive(row.get("minTradeNum"), "minTradeNum") or 0.0,
+                    min_notional=maybe_positive(row.get("minTradeUSDT"), "minTradeUSDT") or 0.0,
+                    max_leverage=maybe_positive(row.get("maxLever"), "maxLever") or 100.0,
+                )
+            )
         except ParseError:
             continue
     return out
 
 
 def _frames(args: list[dict]) -> tuple[str, ...]:
-    return tuple(orjson.dumps({"op": "subscribe", "args": args[i:i + ARGS_PER_FRAME]}).decode()
-                 for i in range(0, len(args), ARGS_PER_FRAME))
+    return tuple(
+        orjson.dumps({"op": "subscribe", "args": args[i : i + ARGS_PER_FRAME]}).decode()
+        for i in range(0, len(args), ARGS_PER_FRAME)
+    )
 
 
 def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     """Liquidations of every USDT-M pair on one connection; tickers per symbol on others. Bitget
     expects the text "ping" at least every 30 s and answers "pong"."""
     common = dict(venue=VENUE, url=WS_URL, ping_frame="ping", ping_interval=25.0, stale_after=60.0)
-    out = [VenueConnection(name="liquidations", subscribe=_frames([{"instType": INST_TYPE, "topic": "liquidation"}]),
-                           **common)]
+    out = [
+        VenueConnection(
+            name="liquidations", subscribe=_frames([{"instType": INST_TYPE, "topic": "liquidation"}]), **common
+        )
+    ]
     symbols = sorted({i.symbol for i in instruments if i.venue == VENUE})
     for c, start in enumerate(range(0, len(symbols), SYMBOLS_PER_CONNECTION), 1):
-        args = [{"instType": INST_TYPE, "topic": "ticker", "symbol": s}
-                for s in symbols[start:start + SYMBOLS_PER_CONNECTION]]
+        args = [
+            {"instType": INST_TYPE, "topic": "ticker", "symbol": s}
+            for s in symbols[start : start + SYMBOLS_PER_CONNECTION]
+        ]
         out.append(VenueConnection(name=f"tickers-{c}", subscribe=_frames(args), **common))
     return out
 
 
 def polls(instruments: Iterable[Instrument]) -> list[RestPoll]:
     """The contracts list again each hour, for funding intervals (some pairs pay every 4 h or 1 h)."""
-    return [RestPoll(VENUE, f"{REST_BASE}{CONTRACTS_PATH}", {"productType": "USDT-FUTURES"},
-                     interval=CONTRACTS_POLL_S, weight=1, first_within=5.0)]
+    return [
+        RestPoll(
+            VENUE,
+            f"{REST_BASE}{CONTRACTS_PATH}",
+            {"productType": "USDT-FUTURES"},
+            interval=CONTRACTS_POLL_S,
+            weight=1,
+            first_within=5.0,
+        )
+    ]

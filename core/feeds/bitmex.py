@@ -14,18 +14,29 @@ or learns from the ``instrument`` table's partial rows (same shape as ``/instrum
 Quanto contracts (e.g. ETHUSD, valued in XBT per USD of price) have no fixed base size and are
 not supported: their liquidations raise ``ParseError("unknown_instrument")``.
 """
+
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import bitmex_asset_market
 from core.feeds.wire import (
-    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, obj, positive, text,
+    decode,
+    finite_product,
+    finite_ratio,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    obj,
+    positive,
+    text,
 )
 from core.instruments import Instrument
 
@@ -35,13 +46,20 @@ WS_URL = "wss://ws.bitmex.com/realtime"
 PERPETUAL_TYP = "FFWCSX"
 SEEN_ORDER_IDS = 50_000
 
-XBTUSD = Instrument(venue=VENUE, symbol="XBTUSD", market="BTC-USD-PERP", contract_kind="inverse",
-                    contract_value=1.0, tick_size=0.1, lot_size=100.0)
+XBTUSD = Instrument(
+    venue=VENUE,
+    symbol="XBTUSD",
+    market="BTC-USD-PERP",
+    contract_kind="inverse",
+    contract_value=1.0,
+    tick_size=0.1,
+    lot_size=100.0,
+)
 
 _ORDER_SIDE_TO_POSITION = {"Sell": LONG, "Buy": SHORT}
 _USD_QUOTES = frozenset({"USD", "USDT", "USDC"})
 _MARK_FIELDS = ("markPrice", "fundingRate", "fundingTimestamp", "fundingInterval")
-_EPOCH_2000 = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_EPOCH_2000 = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class BitmexParser:
@@ -148,14 +166,20 @@ class BitmexParser:
         if changed.intersection(_MARK_FIELDS):
             interval_ts = _iso_to_s(state.get("fundingInterval"), "fundingInterval")
             interval_h = (interval_ts - _EPOCH_2000.timestamp()) / 3600 if interval_ts else 0.0
-            events.append(MarkPrice(
-                VENUE, inst.market, inst.symbol, mark,
-                funding_rate=maybe_number(state.get("fundingRate"), "fundingRate"),
-                next_funding_ts=_iso_to_s(state.get("fundingTimestamp"), "fundingTimestamp"),
-                ts_event=ts_event, ts_recv=ts_recv,
-                index=maybe_positive(state.get("indicativeSettlePrice"), "indicativeSettlePrice"),
-                funding_interval_h=interval_h if interval_h > 0 else 8.0,
-            ))
+            events.append(
+                MarkPrice(
+                    VENUE,
+                    inst.market,
+                    inst.symbol,
+                    mark,
+                    funding_rate=maybe_number(state.get("fundingRate"), "fundingRate"),
+                    next_funding_ts=_iso_to_s(state.get("fundingTimestamp"), "fundingTimestamp"),
+                    ts_event=ts_event,
+                    ts_recv=ts_recv,
+                    index=maybe_positive(state.get("indicativeSettlePrice"), "indicativeSettlePrice"),
+                    funding_interval_h=interval_h if interval_h > 0 else 8.0,
+                )
+            )
         if "openInterest" in changed:
             contracts = maybe_number(state.get("openInterest"), "openInterest")
             if contracts is not None and contracts >= 0:
@@ -196,12 +220,13 @@ def _iso_to_s(value: Any, key: str) -> float | None:
     except ValueError:
         raise ParseError("bad_time", key) from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     ts = dt.timestamp()
     return ts if ts > 0 else None
 
 
 # --- instruments and connections -----------------------------------------------------------
+
 
 def instrument_from_row(row: dict) -> Instrument | None:
     """One ``/instrument/active`` (or ``instrument`` table) row → Instrument, for perpetuals whose
@@ -221,16 +246,24 @@ def instrument_from_row(row: dict) -> Instrument | None:
             kind = "linear"
             to_settle = maybe_number(row.get("quoteToSettleMultiplier"), "quoteToSettleMultiplier")
             to_position = maybe_number(row.get("underlyingToPositionMultiplier"), "underlyingToPositionMultiplier")
-            value = (abs(multiplier / to_settle) if multiplier and to_settle
-                     else 1.0 / to_position if to_position and to_position > 0 else None)
+            value = (
+                abs(multiplier / to_settle)
+                if multiplier and to_settle
+                else 1.0 / to_position
+                if to_position and to_position > 0
+                else None
+            )
         else:
             return None
         if not value:
             return None
         lot = maybe_positive(row.get("lotSize"), "lotSize") or 1.0
         return Instrument(
-            venue=VENUE, symbol=symbol, market=bitmex_asset_market(underlying, quote),
-            contract_kind=kind, contract_value=value,
+            venue=VENUE,
+            symbol=symbol,
+            market=bitmex_asset_market(underlying, quote),
+            contract_kind=kind,
+            contract_value=value,
             tick_size=maybe_positive(row.get("tickSize"), "tickSize") or 0.5,
             lot_size=lot if kind == "inverse" else lot * value,
             min_qty=lot if kind == "inverse" else lot * value,
@@ -254,9 +287,14 @@ def parse_instruments(body: Any) -> list[Instrument]:
 
 def connections(instruments: Iterable[Instrument] = ()) -> list[VenueConnection]:
     """One connection: both tables cover every symbol. BitMEX allows few new connections per hour."""
-    return [VenueConnection(
-        venue=VENUE, name="realtime", url=WS_URL,
-        subscribe=('{"op":"subscribe","args":["liquidation","instrument"]}',),
-        ping_frame="ping", ping_interval=5.0, stale_after=30.0,
-    )]
-
+    return [
+        VenueConnection(
+            venue=VENUE,
+            name="realtime",
+            url=WS_URL,
+            subscribe=('{"op":"subscribe","args":["liquidation","instrument"]}',),
+            ping_frame="ping",
+            ping_interval=5.0,
+            stale_after=30.0,
+        )
+    ]

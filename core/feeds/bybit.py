@@ -12,9 +12,11 @@ When they are absent (recordings before that date) ``openInterestValue`` is used
 there is no evidence it was two-sided before the single fields existed, and halving a
 one-sided number would be a silent 50 % error. This is the one ambiguity in this module.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -23,8 +25,17 @@ from core.feeds import fast_paths
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import bybit_market
 from core.feeds.wire import (
-    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
-    positive, text,
+    decode,
+    finite_product,
+    finite_ratio,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    ms_to_s,
+    obj,
+    positive,
+    text,
 )
 from core.instruments import Instrument
 
@@ -76,15 +87,18 @@ class BybitParser:
     # --- liquidations ------------------------------------------------------------------------
 
     def _all_liquidation(self, msg: dict, ts_recv: float) -> list[Event]:
-        return [self._liquidation(obj(row, "data[]"), "s", "S", "v", "p", "T", ts_recv)
-                for row in items(msg.get("data"), "data")]
+        return [
+            self._liquidation(obj(row, "data[]"), "s", "S", "v", "p", "T", ts_recv)
+            for row in items(msg.get("data"), "data")
+        ]
 
     def _legacy_liquidation(self, msg: dict, ts_recv: float) -> list[Event]:
         row = obj(msg.get("data"), "data")
         return [self._liquidation(row, "symbol", "side", "size", "price", "updatedTime", ts_recv)]
 
-    def _liquidation(self, row: dict, k_sym: str, k_side: str, k_size: str, k_price: str,
-                     k_time: str, ts_recv: float) -> Liquidation:
+    def _liquidation(
+        self, row: dict, k_sym: str, k_side: str, k_size: str, k_price: str, k_time: str, ts_recv: float
+    ) -> Liquidation:
         symbol = text(row, k_sym)
         side = lookup(_POSITION_SIDE, row.get(k_side))
         if side is None:
@@ -117,14 +131,20 @@ class BybitParser:
         mark = maybe_positive(state.get("markPrice"), "markPrice")
         if mark is not None and changed.intersection(_MARK_FIELDS):
             interval = maybe_positive(state.get("fundingIntervalHour"), "fundingIntervalHour")
-            events.append(MarkPrice(
-                VENUE, market, symbol, mark,
-                funding_rate=maybe_number(state.get("fundingRate"), "fundingRate"),
-                next_funding_ts=ms_to_s(state.get("nextFundingTime"), "nextFundingTime"),
-                ts_event=ts_event, ts_recv=ts_recv,
-                index=maybe_positive(state.get("indexPrice"), "indexPrice"),
-                funding_interval_h=interval or 8.0,
-            ))
+            events.append(
+                MarkPrice(
+                    VENUE,
+                    market,
+                    symbol,
+                    mark,
+                    funding_rate=maybe_number(state.get("fundingRate"), "fundingRate"),
+                    next_funding_ts=ms_to_s(state.get("nextFundingTime"), "nextFundingTime"),
+                    ts_event=ts_event,
+                    ts_recv=ts_recv,
+                    index=maybe_positive(state.get("indexPrice"), "indexPrice"),
+                    funding_interval_h=interval or 8.0,
+                )
+            )
         if changed.intersection(_OI_FIELDS):
             oi = self._open_interest(state, symbol, market, ts_event, ts_recv)
             if oi is not None:
@@ -132,8 +152,9 @@ class BybitParser:
         self._tickers[symbol] = state  # only after every field parsed: a bad frame leaves no trace
         return events
 
-    def _open_interest(self, state: dict, symbol: str, market: str, ts_event: float,
-                       ts_recv: float) -> OpenInterest | None:
+    def _open_interest(
+        self, state: dict, symbol: str, market: str, ts_event: float, ts_recv: float
+    ) -> OpenInterest | None:
         usd = maybe_number(state.get("singleOpenInterestValue"), "singleOpenInterestValue")
         qty_key = "singleOpenInterest"
         if usd is None:
@@ -144,8 +165,9 @@ class BybitParser:
         if usd < 0:
             raise ParseError("bad_number", "open interest < 0")
         qty = maybe_number(state.get(qty_key), qty_key)
-        return OpenInterest(VENUE, market, symbol, usd, ts_event, ts_recv,
-                            oi_qty=qty if qty is not None and qty >= 0 else None)
+        return OpenInterest(
+            VENUE, market, symbol, usd, ts_event, ts_recv, oi_qty=qty if qty is not None and qty >= 0 else None
+        )
 
     def _market(self, symbol: str) -> str:
         inst = self._instruments.get(symbol)
@@ -166,6 +188,7 @@ def _check_fields(data: dict) -> None:
 
 # --- instruments and connections -----------------------------------------------------------
 
+
 def parse_instruments(body: Any) -> list[Instrument]:
     """``GET /v5/market/instruments-info?category=linear`` → trading linear perpetuals.
 
@@ -181,17 +204,24 @@ def parse_instruments(body: Any) -> list[Instrument]:
         try:
             symbol = text(row, "symbol")
             base, quote = row.get("baseCoin"), row.get("quoteCoin")
-            market = (f"{base}-{quote}-PERP".upper() if isinstance(base, str) and isinstance(quote, str)
-                      and base and quote else bybit_market(symbol))
+            market = (
+                f"{base}-{quote}-PERP".upper()
+                if isinstance(base, str) and isinstance(quote, str) and base and quote
+                else bybit_market(symbol)
+            )
             price_f = row.get("priceFilter") if isinstance(row.get("priceFilter"), dict) else {}
             lot_f = row.get("lotSizeFilter") if isinstance(row.get("lotSizeFilter"), dict) else {}
-            out.append(Instrument(
-                venue=VENUE, symbol=symbol, market=market,
-                tick_size=maybe_positive(price_f.get("tickSize")) or 0.01,
-                lot_size=maybe_positive(lot_f.get("qtyStep")) or 0.001,
-                min_qty=maybe_positive(lot_f.get("minOrderQty")) or 0.0,
-                min_notional=maybe_positive(lot_f.get("minNotionalValue")) or 0.0,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=symbol,
+                    market=market,
+                    tick_size=maybe_positive(price_f.get("tickSize")) or 0.01,
+                    lot_size=maybe_positive(lot_f.get("qtyStep")) or 0.001,
+                    min_qty=maybe_positive(lot_f.get("minOrderQty")) or 0.0,
+                    min_notional=maybe_positive(lot_f.get("minNotionalValue")) or 0.0,
+                )
+            )
         except ParseError:
             continue
     return out
@@ -207,11 +237,20 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     topics = [t for s in symbols for t in (f"allLiquidation.{s}", f"tickers.{s}")]
     out = []
     for c, start in enumerate(range(0, len(topics), TOPICS_PER_CONNECTION), 1):
-        conn_topics = topics[start:start + TOPICS_PER_CONNECTION]
-        frames = tuple(_subscribe_frame(conn_topics[i:i + TOPICS_PER_FRAME], i // TOPICS_PER_FRAME + 1)
-                       for i in range(0, len(conn_topics), TOPICS_PER_FRAME))
-        out.append(VenueConnection(
-            venue=VENUE, name=f"linear-{c}", url=WS_URL, subscribe=frames,
-            ping_frame='{"op":"ping"}', ping_interval=20.0, stale_after=60.0,
-        ))
+        conn_topics = topics[start : start + TOPICS_PER_CONNECTION]
+        frames = tuple(
+            _subscribe_frame(conn_topics[i : i + TOPICS_PER_FRAME], i // TOPICS_PER_FRAME + 1)
+            for i in range(0, len(conn_topics), TOPICS_PER_FRAME)
+        )
+        out.append(
+            VenueConnection(
+                venue=VENUE,
+                name=f"linear-{c}",
+                url=WS_URL,
+                subscribe=frames,
+                ping_frame='{"op":"ping"}',
+                ping_interval=20.0,
+                stale_after=60.0,
+            )
+        )
     return out

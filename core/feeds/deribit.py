@@ -11,9 +11,11 @@ and one short, each of the trade's size, and gives two events.
 The server's ``heartbeat``/``test_request`` must be answered or it closes the connection:
 `auto_reply` gives the frame to send back.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -21,8 +23,17 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import deribit_is_linear, deribit_market
 from core.feeds.wire import (
-    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
-    positive, text,
+    decode,
+    finite_product,
+    finite_ratio,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    ms_to_s,
+    obj,
+    positive,
+    text,
 )
 from core.instruments import Instrument
 
@@ -34,9 +45,12 @@ CHANNELS_PER_FRAME = 50
 
 # (liquidation flag, taker direction) → sides of the positions that were liquidated
 _LIQUIDATED = {
-    ("T", "sell"): (LONG,), ("T", "buy"): (SHORT,),
-    ("M", "buy"): (LONG,), ("M", "sell"): (SHORT,),
-    ("MT", "buy"): (LONG, SHORT), ("MT", "sell"): (LONG, SHORT),
+    ("T", "sell"): (LONG,),
+    ("T", "buy"): (SHORT,),
+    ("M", "buy"): (LONG,),
+    ("M", "sell"): (SHORT,),
+    ("MT", "buy"): (LONG, SHORT),
+    ("MT", "sell"): (LONG, SHORT),
 }
 _DIRECTIONS = {"buy": "buy", "sell": "sell"}
 _TEST_REPLY = '{"jsonrpc":"2.0","id":9000,"method":"public/test","params":{}}'
@@ -98,8 +112,7 @@ class DeribitParser:
             sides = _LIQUIDATED.get((flag, direction)) if isinstance(flag, str) else None
             if sides is None:
                 raise ParseError("bad_side", f"liquidation {flag}"[:20])
-            events.extend(Liquidation(VENUE, market, name, side, price, qty, usd, ts_event, ts_recv)
-                          for side in sides)
+            events.extend(Liquidation(VENUE, market, name, side, price, qty, usd, ts_event, ts_recv) for side in sides)
         return events
 
     # --- ticker -------------------------------------------------------------------------------
@@ -115,11 +128,20 @@ class DeribitParser:
         rate = maybe_number(d.get("funding_8h"), "funding_8h")
         if rate is None:
             rate = maybe_number(d.get("current_funding"), "current_funding")
-        events: list[Event] = [MarkPrice(
-            VENUE, market, name, mark, funding_rate=rate, next_funding_ts=None,
-            ts_event=ts_event, ts_recv=ts_recv,
-            index=maybe_positive(d.get("index_price"), "index_price"), funding_interval_h=8.0,
-        )]
+        events: list[Event] = [
+            MarkPrice(
+                VENUE,
+                market,
+                name,
+                mark,
+                funding_rate=rate,
+                next_funding_ts=None,
+                ts_event=ts_event,
+                ts_recv=ts_recv,
+                index=maybe_positive(d.get("index_price"), "index_price"),
+                funding_interval_h=8.0,
+            )
+        ]
         oi = maybe_number(d.get("open_interest"), "open_interest")
         if oi is not None and oi >= 0:
             if self._is_linear(name):
@@ -151,13 +173,18 @@ def auto_reply(raw: str | bytes) -> str | None:
         msg = decode(raw)
     except ParseError:
         return None
-    if (isinstance(msg, dict) and msg.get("method") == "heartbeat"
-            and isinstance(msg.get("params"), dict) and msg["params"].get("type") == "test_request"):
+    if (
+        isinstance(msg, dict)
+        and msg.get("method") == "heartbeat"
+        and isinstance(msg.get("params"), dict)
+        and msg["params"].get("type") == "test_request"
+    ):
         return _TEST_REPLY
     return None
 
 
 # --- instruments and connections -----------------------------------------------------------
+
 
 def parse_instruments(body: Any) -> list[Instrument]:
     """``public/get_instruments`` (REST or JSON-RPC answer) → active perpetual futures."""
@@ -166,25 +193,33 @@ def parse_instruments(body: Any) -> list[Instrument]:
     rows = body.get("result") if isinstance(body, dict) else body
     out = []
     for row in items(rows, "result"):
-        if (not isinstance(row, dict) or row.get("kind") != "future"
-                or row.get("settlement_period") != "perpetual" or row.get("is_active") is False):
+        if (
+            not isinstance(row, dict)
+            or row.get("kind") != "future"
+            or row.get("settlement_period") != "perpetual"
+            or row.get("is_active") is False
+        ):
             continue
         try:
             name = text(row, "instrument_name")
             linear = row.get("instrument_type") == "linear" if "instrument_type" in row else deribit_is_linear(name)
             size = positive(row, "contract_size")
             min_amount = maybe_positive(row.get("min_trade_amount"), "min_trade_amount") or 0.0
-            out.append(Instrument(
-                venue=VENUE, symbol=name, market=deribit_market(name),
-                contract_kind="linear" if linear else "inverse",
-                contract_value=size,
-                tick_size=maybe_positive(row.get("tick_size"), "tick_size") or 0.5,
-                # amounts trade in USD steps (inverse) or coin steps (linear); inverse lots are in
-                # contracts of `contract_size` USD
-                lot_size=size if linear else 1.0,
-                min_qty=min_amount if linear else min_amount / size,
-                max_leverage=maybe_positive(row.get("max_leverage"), "max_leverage") or 50.0,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=name,
+                    market=deribit_market(name),
+                    contract_kind="linear" if linear else "inverse",
+                    contract_value=size,
+                    tick_size=maybe_positive(row.get("tick_size"), "tick_size") or 0.5,
+                    # amounts trade in USD steps (inverse) or coin steps (linear); inverse lots are in
+                    # contracts of `contract_size` USD
+                    lot_size=size if linear else 1.0,
+                    min_qty=min_amount if linear else min_amount / size,
+                    max_leverage=maybe_positive(row.get("max_leverage"), "max_leverage") or 50.0,
+                )
+            )
         except ParseError:
             continue
     return out
@@ -204,7 +239,17 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
         return []
     channels = [c for n in names for c in (f"trades.{n}.100ms", f"ticker.{n}.100ms")]
     frames = [_rpc("public/set_heartbeat", {"interval": HEARTBEAT_S}, 1)]
-    frames += [_rpc("public/subscribe", {"channels": channels[i:i + CHANNELS_PER_FRAME]}, 2 + i // CHANNELS_PER_FRAME)
-               for i in range(0, len(channels), CHANNELS_PER_FRAME)]
-    return [VenueConnection(venue=VENUE, name="public", url=WS_URL, subscribe=tuple(frames),
-                            ping_frame=None, stale_after=2.5 * HEARTBEAT_S)]
+    frames += [
+        _rpc("public/subscribe", {"channels": channels[i : i + CHANNELS_PER_FRAME]}, 2 + i // CHANNELS_PER_FRAME)
+        for i in range(0, len(channels), CHANNELS_PER_FRAME)
+    ]
+    return [
+        VenueConnection(
+            venue=VENUE,
+            name="public",
+            url=WS_URL,
+            subscribe=tuple(frames),
+            ping_frame=None,
+            stale_after=2.5 * HEARTBEAT_S,
+        )
+    ]

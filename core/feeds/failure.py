@@ -3,6 +3,7 @@
 "cannot reach fstream.binance.com: DNS lookup failed (...)" says more than a traceback, and the
 same wording serves websockets (runner) and REST (polls, instrument fetch).
 """
+
 from __future__ import annotations
 
 import socket
@@ -16,8 +17,16 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-_SPECIFIC = (socket.gaierror, ConnectionRefusedError, TimeoutError, httpx.TimeoutException,
-             InvalidStatus, InvalidHandshake, InvalidURI, ConnectionClosed)
+_SPECIFIC = (
+    socket.gaierror,
+    ConnectionRefusedError,
+    TimeoutError,
+    httpx.TimeoutException,
+    InvalidStatus,
+    InvalidHandshake,
+    InvalidURI,
+    ConnectionClosed,
+)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -13,6 +13,7 @@ tests/test_feeds_fast_paths.py checks that against the general path on generated
 Each function takes the parser (for its symbol → market lookup and its per-symbol state) and the
 decoded frame, and returns the events or None.
 """
+
 from __future__ import annotations
 
 from core.events import LONG, SHORT, Liquidation, MarkPrice
@@ -52,8 +53,17 @@ def _binance_force_order(parser, d: dict, ts_recv: float) -> list | None:
     if d.get("e") != "forceOrder" or type(o) is not dict:
         return None
     symbol, side_s, t_ms, ap, z = o.get("s"), o.get("S"), o.get("T"), o.get("ap"), o.get("z")
-    if (type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0
-            or type(ap) is not str or type(z) is not str or len(ap) > _MAX_NUMBER_CHARS or len(z) > _MAX_NUMBER_CHARS):
+    if (
+        type(symbol) is not str
+        or not symbol
+        or type(side_s) is not str
+        or type(t_ms) is not int
+        or t_ms <= 0
+        or type(ap) is not str
+        or type(z) is not str
+        or len(ap) > _MAX_NUMBER_CHARS
+        or len(z) > _MAX_NUMBER_CHARS
+    ):
         return None
     side = _BINANCE_ORDER_SIDE.get(side_s)
     try:  # what traded: the average fill price and the filled quantity ("" fails here too)
@@ -95,9 +105,20 @@ def _binance_marks(parser, rows: list, ts_recv: float) -> list | None:
         if not index:
             return None  # "0" / "" index (unknown) and bad ones alike: the general path decides
         marks[symbol] = mark
-        out.append(MarkPrice("binance", parser._market(symbol), symbol, mark, funding,
-                             t_next / 1000.0 if t_next > 0 else None, t_ev / 1000.0, ts_recv, index=index,
-                             funding_interval_h=intervals.get(symbol, _BINANCE_FUNDING_INTERVAL_H)))
+        out.append(
+            MarkPrice(
+                "binance",
+                parser._market(symbol),
+                symbol,
+                mark,
+                funding,
+                t_next / 1000.0 if t_next > 0 else None,
+                t_ev / 1000.0,
+                ts_recv,
+                index=index,
+                funding_interval_h=intervals.get(symbol, _BINANCE_FUNDING_INTERVAL_H),
+            )
+        )
     return out
 
 
@@ -115,8 +136,17 @@ def bybit(parser, msg: object, ts_recv: float) -> list | None:
         if type(row) is not dict:
             return None
         symbol, side_s, t_ms, v, p = row.get("s"), row.get("S"), row.get("T"), row.get("v"), row.get("p")
-        if (type(symbol) is not str or not symbol or type(side_s) is not str or type(t_ms) is not int or t_ms <= 0
-                or type(v) is not str or type(p) is not str or len(v) > _MAX_NUMBER_CHARS or len(p) > _MAX_NUMBER_CHARS):
+        if (
+            type(symbol) is not str
+            or not symbol
+            or type(side_s) is not str
+            or type(t_ms) is not int
+            or t_ms <= 0
+            or type(v) is not str
+            or type(p) is not str
+            or len(v) > _MAX_NUMBER_CHARS
+            or len(p) > _MAX_NUMBER_CHARS
+        ):
             return None
         side = _BYBIT_POSITION_SIDE.get(side_s)
         try:

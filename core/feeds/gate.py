@@ -13,9 +13,11 @@ Sources: gate.com/docs/developers/futures/ws (changelog 2026-08-20; "Public liqu
 channel, push example with signed ``size``), gate REST v4 ``FuturesLiquidate``/``Contract`` models
 (gateio/gateapi-python docs); peer normalisers read ``size < 0`` as a long liquidated.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -23,7 +25,16 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, RestPoll, VenueConnection
 from core.feeds.symbols import gate_market
 from core.feeds.wire import (
-    decode, finite_product, items, lookup, maybe_number, maybe_positive, number, obj, positive, text,
+    decode,
+    finite_product,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    number,
+    obj,
+    positive,
+    text,
 )
 from core.instruments import Instrument
 
@@ -121,13 +132,20 @@ class GateParser:
         if mark is None:
             return []
         market = self._market(contract)
-        out: list[Event] = [MarkPrice(
-            VENUE, market, contract, mark,
-            funding_rate=maybe_number(row.get("funding_rate"), "funding_rate"),
-            next_funding_ts=None, ts_event=frame_ts, ts_recv=ts_recv,
-            index=maybe_positive(row.get("index_price"), "index_price"),
-            funding_interval_h=self._funding_interval_h.get(contract, DEFAULT_FUNDING_INTERVAL_H),
-        )]
+        out: list[Event] = [
+            MarkPrice(
+                VENUE,
+                market,
+                contract,
+                mark,
+                funding_rate=maybe_number(row.get("funding_rate"), "funding_rate"),
+                next_funding_ts=None,
+                ts_event=frame_ts,
+                ts_recv=ts_recv,
+                index=maybe_positive(row.get("index_price"), "index_price"),
+                funding_interval_h=self._funding_interval_h.get(contract, DEFAULT_FUNDING_INTERVAL_H),
+            )
+        ]
         contracts = maybe_number(row.get("total_size"), "total_size")  # open interest, in contracts
         inst = self._instruments.get(contract)
         if contracts is not None and inst is not None:
@@ -143,6 +161,7 @@ class GateParser:
 
 
 # --- instruments, connections, polls ---------------------------------------------------------
+
 
 def _funding_interval_h(row: dict) -> float | None:
     try:
@@ -164,13 +183,19 @@ def parse_instruments(body: Any) -> list[Instrument]:
             name = text(row, "name")
             multiplier = positive(row, "quanto_multiplier")
             min_contracts = maybe_positive(row.get("order_size_min"), "order_size_min") or 1.0
-            out.append(Instrument(
-                venue=VENUE, symbol=name, market=gate_market(name), contract_kind="linear",
-                contract_value=multiplier,
-                tick_size=maybe_positive(row.get("order_price_round"), "order_price_round") or 0.01,
-                lot_size=multiplier, min_qty=min_contracts * multiplier,
-                max_leverage=maybe_positive(row.get("leverage_max"), "leverage_max") or 100.0,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=name,
+                    market=gate_market(name),
+                    contract_kind="linear",
+                    contract_value=multiplier,
+                    tick_size=maybe_positive(row.get("order_price_round"), "order_price_round") or 0.01,
+                    lot_size=multiplier,
+                    min_qty=min_contracts * multiplier,
+                    max_leverage=maybe_positive(row.get("leverage_max"), "leverage_max") or 100.0,
+                )
+            )
         except ParseError:
             continue
     return out
@@ -184,16 +209,24 @@ def _frame(channel: str, payload: list[str]) -> str:
 def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     """Liquidations of every contract on one connection (``!all``); tickers per contract, spread
     over connections of ≤200 contracts. Gate's application ping is ``futures.ping``."""
-    common = dict(venue=VENUE, url=WS_URL, ping_frame=orjson.dumps({"time": 0, "channel": "futures.ping"}).decode(),
-                  ping_interval=15.0, stale_after=60.0, fresh_time=True,
-                  # without it Gate sends sizes as integers, truncating fractional contracts
-                  headers=(("X-Gate-Size-Decimal", "1"),))
+    common = dict(
+        venue=VENUE,
+        url=WS_URL,
+        ping_frame=orjson.dumps({"time": 0, "channel": "futures.ping"}).decode(),
+        ping_interval=15.0,
+        stale_after=60.0,
+        fresh_time=True,
+        # without it Gate sends sizes as integers, truncating fractional contracts
+        headers=(("X-Gate-Size-Decimal", "1"),),
+    )
     out = [VenueConnection(name="liquidations", subscribe=(_frame("futures.public_liquidates", ["!all"]),), **common)]
     contracts = sorted({i.symbol for i in instruments if i.venue == VENUE})
     for c, start in enumerate(range(0, len(contracts), CONTRACTS_PER_CONNECTION), 1):
-        chunk = contracts[start:start + CONTRACTS_PER_CONNECTION]
-        frames = tuple(_frame("futures.tickers", chunk[i:i + CONTRACTS_PER_FRAME])
-                       for i in range(0, len(chunk), CONTRACTS_PER_FRAME))
+        chunk = contracts[start : start + CONTRACTS_PER_CONNECTION]
+        frames = tuple(
+            _frame("futures.tickers", chunk[i : i + CONTRACTS_PER_FRAME])
+            for i in range(0, len(chunk), CONTRACTS_PER_FRAME)
+        )
         out.append(VenueConnection(name=f"tickers-{c}", subscribe=frames, **common))
     return out
 

@@ -5,6 +5,7 @@ runner updates on every frame. Counting is exact so that, at any moment,
 ``received == processed + sum(dropped.values())`` — a frame is either turned into events
 (possibly none: acks, pongs) or dropped with a reason, never lost silently.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -31,7 +32,12 @@ BLOCKING_STATES: frozenset[str] = frozenset(FeedState) - {FeedState.CONNECTED}
 
 # Worst first: the venue shows the worst state among its connections.
 _SEVERITY: tuple[FeedState, ...] = (
-    FeedState.DOWN, FeedState.RECONNECTING, FeedState.STALE, FeedState.CONNECTING, FeedState.CONNECTED)
+    FeedState.DOWN,
+    FeedState.RECONNECTING,
+    FeedState.STALE,
+    FeedState.CONNECTING,
+    FeedState.CONNECTED,
+)
 
 RATE_WINDOW_S = 10  # msgs_per_s is averaged over this many whole seconds
 LAG_SAMPLES = 200  # lag_ms is the median of this many recent events
@@ -65,7 +71,9 @@ class FeedHealth:
     lag_ms: float | None = None  # median ts_recv - ts_event over recent events
     last_frame_ts: float | None = None
     connections: tuple[ConnectionHealth, ...] = ()
-    rows_dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows removed from frames that parsed (e.g. OKX replays)
+    rows_dropped: dict[str, int] = field(
+        default_factory=dict
+    )  # reason -> rows removed from frames that parsed (e.g. OKX replays)
     last_error: str = ""  # the latest failure, kept after recovery so the feed table can say what happened
     next_retry_ts: float | None = None  # earliest clock time a waiting connection tries again
     ever_connected: bool = False  # False + state "down": the venue was never reached this run
@@ -107,8 +115,14 @@ def aggregate_state(states: list[FeedState]) -> FeedState:
 class HealthTracker:
     """Mutable counters behind `FeedHealth`; the runner is its only writer."""
 
-    def __init__(self, venue: str, connection_names: list[str], note: str = "", coverage: str = "",
-                 poll_names: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        venue: str,
+        connection_names: list[str],
+        note: str = "",
+        coverage: str = "",
+        poll_names: Sequence[str] = (),
+    ) -> None:
         self.venue = venue
         self.coverage = coverage
         self.note = note  # shown as the reason while nothing is wrong (e.g. no liquidation stream)
@@ -176,8 +190,15 @@ class HealthTracker:
             self._reason = self._last_error = reason
 
     # --- connection state -------------------------------------------------------------------
-    def set_state(self, connection: str, state: FeedState, reason: str = "",
-                  next_retry_ts: float | None = None, *, is_poll: bool = False) -> bool:
+    def set_state(
+        self,
+        connection: str,
+        state: FeedState,
+        reason: str = "",
+        next_retry_ts: float | None = None,
+        *,
+        is_poll: bool = False,
+    ) -> bool:
         """Record a connection's state; returns True if it changed (worth a health push).
 
         A websocket that was never opened and is waiting to retry is ``down``, not
@@ -186,8 +207,13 @@ class HealthTracker:
         c = self._conns[connection]
         if state == FeedState.RECONNECTING and not c.ever_connected and not is_poll:
             state = FeedState.DOWN
-        new = replace(c, state=state, reason=reason, next_retry_ts=next_retry_ts,
-                      ever_connected=c.ever_connected or state == FeedState.CONNECTED)
+        new = replace(
+            c,
+            state=state,
+            reason=reason,
+            next_retry_ts=next_retry_ts,
+            ever_connected=c.ever_connected or state == FeedState.CONNECTED,
+        )
         self._conns[connection] = new
         if reason and state != FeedState.CONNECTED:
             self._reason = self._last_error = reason
@@ -208,8 +234,11 @@ class HealthTracker:
     def snapshot(self, now: float) -> FeedHealth:
         conns = tuple(self._conns.values())
         state = FeedState.DOWN if self._stopped else aggregate_state([c.state for c in conns])
-        reason = "" if state == FeedState.CONNECTED else next(
-            (c.reason for c in conns if c.state == state and c.reason), self._reason)
+        reason = (
+            ""
+            if state == FeedState.CONNECTED
+            else next((c.reason for c in conns if c.state == state and c.reason), self._reason)
+        )
         if self.note:
             reason = f"{reason}; {self.note}" if reason else self.note
         return FeedHealth(

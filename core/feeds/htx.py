@@ -17,9 +17,11 @@ Sources: HTX USDT-M docs "[General] Subscribe Liquidation Orders (no authenticat
 tardis-node ``src/mappers/huobi.ts`` (HuobiLiquidationsMapper) and its captured frame in
 ``test/mappers.test.ts`` (2020-12-17, BTC-USDT).
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import orjson
 
@@ -70,8 +72,9 @@ class HtxParser:
         price, qty = positive(row, "price"), positive(row, "amount")
         usd = maybe_positive(row.get("trade_turnover"), "trade_turnover") or finite_product(qty, price, "usd")
         ts_event = ms_to_s(row.get("created_at"), "created_at") or frame_ts
-        return Liquidation(VENUE, self._markets.get(code) or htx_market(code), code, side, price, qty, usd,
-                           ts_event, ts_recv)
+        return Liquidation(
+            VENUE, self._markets.get(code) or htx_market(code), code, side, price, qty, usd, ts_event, ts_recv
+        )
 
 
 def auto_reply(raw: str | bytes) -> str | None:
@@ -92,21 +95,33 @@ def auto_reply(raw: str | bytes) -> str | None:
 
 # --- instruments and connections -----------------------------------------------------------
 
+
 def parse_instruments(body: Any) -> list[Instrument]:
     """``GET /linear-swap-api/v1/swap_contract_info`` → listed USDT perpetual swaps."""
     if isinstance(body, (str, bytes)):
         body = decode(body)
     out: list[Instrument] = []
     for row in items(obj(body, "body").get("data"), "data"):
-        if not isinstance(row, dict) or row.get("business_type", "swap") != "swap" or row.get("contract_status", 1) != 1:
+        if (
+            not isinstance(row, dict)
+            or row.get("business_type", "swap") != "swap"
+            or row.get("contract_status", 1) != 1
+        ):
             continue
         try:
             code = text(row, "contract_code")
             size = positive(row, "contract_size")  # base coin per contract
-            out.append(Instrument(
-                venue=VENUE, symbol=code, market=htx_market(code), contract_value=size,
-                tick_size=maybe_positive(row.get("price_tick"), "price_tick") or 0.01, lot_size=size, min_qty=size,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=code,
+                    market=htx_market(code),
+                    contract_value=size,
+                    tick_size=maybe_positive(row.get("price_tick"), "price_tick") or 0.01,
+                    lot_size=size,
+                    min_qty=size,
+                )
+            )
         except ParseError:
             continue
     return out
@@ -115,5 +130,8 @@ def parse_instruments(body: Any) -> list[Instrument]:
 def connections(instruments: Iterable[Instrument] = ()) -> list[VenueConnection]:
     """One wildcard subscription; the server pings every few seconds, so silence means trouble."""
     sub = orjson.dumps({"op": "sub", "cid": "liquidations", "topic": TOPIC}).decode()
-    return [VenueConnection(venue=VENUE, name="liquidations", url=WS_URL, subscribe=(sub,),
-                            ping_frame=None, stale_after=60.0, gzip=True)]
+    return [
+        VenueConnection(
+            venue=VENUE, name="liquidations", url=WS_URL, subscribe=(sub,), ping_frame=None, stale_after=60.0, gzip=True
+        )
+    ]

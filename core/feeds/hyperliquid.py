@@ -8,17 +8,19 @@ Markets are named ``BTC-USDC-PERP``: Hyperliquid perpetuals are quoted and settl
 Funding is paid every hour, on the hour, so ``funding_interval_h = 1`` and the next funding time
 is the next whole hour after the frame arrived (the feed sends no timestamp).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
 from core.events import Event, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import hyperliquid_market
-from core.feeds.wire import decode, lookup, items, maybe_number, maybe_positive, obj, positive, text
+from core.feeds.wire import decode, items, lookup, maybe_number, maybe_positive, obj, positive, text
 from core.instruments import Instrument
 
 VENUE = "hyperliquid"
@@ -57,12 +59,20 @@ class HyperliquidParser:
         mark = positive(ctx, "markPx")
         market = self._markets.get(coin) or hyperliquid_market(coin)
         next_hour = math.floor(ts_recv / 3600.0 + 1.0) * 3600.0 if math.isfinite(ts_recv) else None
-        events: list[Event] = [MarkPrice(
-            VENUE, market, coin, mark,
-            funding_rate=maybe_number(ctx.get("funding"), "funding"),
-            next_funding_ts=next_hour, ts_event=ts_recv, ts_recv=ts_recv,
-            index=maybe_positive(ctx.get("oraclePx"), "oraclePx"), funding_interval_h=1.0,
-        )]
+        events: list[Event] = [
+            MarkPrice(
+                VENUE,
+                market,
+                coin,
+                mark,
+                funding_rate=maybe_number(ctx.get("funding"), "funding"),
+                next_funding_ts=next_hour,
+                ts_event=ts_recv,
+                ts_recv=ts_recv,
+                index=maybe_positive(ctx.get("oraclePx"), "oraclePx"),
+                funding_interval_h=1.0,
+            )
+        ]
         coins = maybe_number(ctx.get("openInterest"), "openInterest")
         if coins is not None and coins >= 0 and math.isfinite(coins * mark):
             events.append(OpenInterest(VENUE, market, coin, coins * mark, ts_recv, ts_recv, oi_qty=coins))
@@ -87,12 +97,18 @@ def parse_instruments(body: Any) -> list[Instrument]:
             coin = text(row, "name")
             decimals = maybe_number(row.get("szDecimals"), "szDecimals")
             decimals = int(decimals) if decimals is not None and 0 <= decimals <= 12 else 0
-            out.append(Instrument(
-                venue=VENUE, symbol=coin, market=hyperliquid_market(coin),
-                tick_size=10.0 ** -(6 - decimals), lot_size=10.0 ** -decimals,
-                min_qty=10.0 ** -decimals, min_notional=MIN_ORDER_USD,
-                max_leverage=maybe_positive(row.get("maxLeverage"), "maxLeverage") or 20.0,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=coin,
+                    market=hyperliquid_market(coin),
+                    tick_size=10.0 ** -(6 - decimals),
+                    lot_size=10.0**-decimals,
+                    min_qty=10.0**-decimals,
+                    min_notional=MIN_ORDER_USD,
+                    max_leverage=maybe_positive(row.get("maxLeverage"), "maxLeverage") or 20.0,
+                )
+            )
         except ParseError:
             continue
     return out
@@ -103,8 +119,18 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     coins = sorted({i.symbol for i in instruments if i.venue == VENUE})
     if not coins:
         return []
-    frames = tuple(orjson.dumps({"method": "subscribe",
-                                 "subscription": {"type": "activeAssetCtx", "coin": c}}).decode()
-                   for c in coins)
-    return [VenueConnection(venue=VENUE, name="asset-ctx", url=WS_URL, subscribe=frames,
-                            ping_frame='{"method":"ping"}', ping_interval=50.0, stale_after=120.0)]
+    frames = tuple(
+        orjson.dumps({"method": "subscribe", "subscription": {"type": "activeAssetCtx", "coin": c}}).decode()
+        for c in coins
+    )
+    return [
+        VenueConnection(
+            venue=VENUE,
+            name="asset-ctx",
+            url=WS_URL,
+            subscribe=frames,
+            ping_frame='{"method":"ping"}',
+            ping_interval=50.0,
+            stale_after=120.0,
+        )
+    ]

@@ -5,6 +5,7 @@ symbols, so a restart without network falls back to the last set that was fetche
 network nor cache the venue still connects with an empty set and a reason saying why; parsers
 then count "unknown_instrument" drops instead of guessing sizes.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -135,4 +136,6 @@ def _from_cache(venue: str, cache_dir: Path, why: str) -> InstrumentSet:
     except (OSError, ValueError, TypeError, KeyError) as exc:
         return InstrumentSet(venue, [], "none", f"{why}; instrument cache unreadable ({exc})")
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(fetched_at)) if fetched_at else "an unknown time"
-    return InstrumentSet(venue, instruments, "cache", f"{why}; using {len(instruments)} cached instruments from {when}", fetched_at)
+    return InstrumentSet(
+        venue, instruments, "cache", f"{why}; using {len(instruments)} cached instruments from {when}", fetched_at
+    )

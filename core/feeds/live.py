@@ -4,14 +4,16 @@ The composition root builds one `LiveFeeds` and awaits `run()`; events, raw fram
 recorder) and health snapshots come out through the three callbacks. A venue that cannot be
 reached, or has no instruments yet, keeps retrying on its own without holding up the others.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Any, Iterable
+from typing import Any
 
 import httpx
 
@@ -104,22 +106,42 @@ class LiveFeeds:
         api = venue_module(venue)
         rest_base = self._rest_base.get(venue)
         while True:
-            self._publish(FeedHealth(venue, FeedState.CONNECTING,
-                                     f"fetching instruments from {host_of(with_base(api.INSTRUMENTS_URL, rest_base))}",
-                                     coverage=LIQUIDATION_COVERAGE.get(venue, "")))
+            self._publish(
+                FeedHealth(
+                    venue,
+                    FeedState.CONNECTING,
+                    f"fetching instruments from {host_of(with_base(api.INSTRUMENTS_URL, rest_base))}",
+                    coverage=LIQUIDATION_COVERAGE.get(venue, ""),
+                )
+            )
             iset = await load_instruments(venue, api, client, self.cache_dir, rest_base)
             self.instruments[venue] = iset
-            connections = [replace(c, url=with_base(c.url, self._ws_base.get(venue))) for c in api.connections(iset.instruments)]
+            connections = [
+                replace(c, url=with_base(c.url, self._ws_base.get(venue))) for c in api.connections(iset.instruments)
+            ]
             polls = [replace(p, url=with_base(p.url, rest_base)) for p in api.polls(iset.instruments)]
             if connections or polls:
                 break
             # e.g. Bybit subscribes per symbol: without a symbol list there is nothing to connect to
-            why = "; ".join(n for n in (iset.reason or "the venue listed no instruments",
-                                        f"nothing to subscribe to, retrying in {INSTRUMENT_RETRY_S:.0f} s",
-                                        _liquidation_note(venue)) if n)
-            self._publish(FeedHealth(venue, FeedState.DOWN, why, last_error=iset.reason or why,
-                                     next_retry_ts=self.clock.now() + INSTRUMENT_RETRY_S,
-                                     coverage=LIQUIDATION_COVERAGE.get(venue, "")))
+            why = "; ".join(
+                n
+                for n in (
+                    iset.reason or "the venue listed no instruments",
+                    f"nothing to subscribe to, retrying in {INSTRUMENT_RETRY_S:.0f} s",
+                    _liquidation_note(venue),
+                )
+                if n
+            )
+            self._publish(
+                FeedHealth(
+                    venue,
+                    FeedState.DOWN,
+                    why,
+                    last_error=iset.reason or why,
+                    next_retry_ts=self.clock.now() + INSTRUMENT_RETRY_S,
+                    coverage=LIQUIDATION_COVERAGE.get(venue, ""),
+                )
+            )
             await asyncio.sleep(INSTRUMENT_RETRY_S)
         if self._on_raw is not None and iset.instruments:
             # recorded first, so a replay knows the contract sizes the parsers used live
@@ -128,10 +150,22 @@ class LiveFeeds:
             self._on_instruments(venue, iset.instruments)
         note = "; ".join(n for n in (_liquidation_note(venue), iset.reason) if n)
         runner = FeedRunner(
-            venue, connections, make_parser(venue, iset.instruments), self._on_events, self.clock,
-            on_raw=self._on_raw, on_health=self._publish, auto_reply=api.auto_reply, polls=polls,
-            http_client=client, rng=self._rng, parse_poll=parse_recorded, keep=self.market_filter.keep,
-            note=note, coverage=LIQUIDATION_COVERAGE.get(venue, ""), connects_per_s=api.connects_per_s,
+            venue,
+            connections,
+            make_parser(venue, iset.instruments),
+            self._on_events,
+            self.clock,
+            on_raw=self._on_raw,
+            on_health=self._publish,
+            auto_reply=api.auto_reply,
+            polls=polls,
+            http_client=client,
+            rng=self._rng,
+            parse_poll=parse_recorded,
+            keep=self.market_filter.keep,
+            note=note,
+            coverage=LIQUIDATION_COVERAGE.get(venue, ""),
+            connects_per_s=api.connects_per_s,
             **self._runner_options,
         )
         self.runners[venue] = runner
@@ -155,4 +189,3 @@ def parse_endpoints(specs: Iterable[str]) -> dict[str, str]:
             raise ValueError(f"endpoint {spec!r} is not venue=scheme://host:port")
         out[venue.strip()] = url.strip()
     return out
-

@@ -9,10 +9,12 @@ closed); ``posSide`` names the position directly in hedge mode and is "net" othe
 built with the instrument list; a liquidation on an instrument it does not know raises
 ``ParseError("unknown_instrument")`` — counted by the runner, never sized by a guess.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -20,8 +22,17 @@ from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import okx_market
 from core.feeds.wire import (
-    decode, lookup, finite_product, finite_ratio, items, maybe_number, maybe_positive, ms_to_s, obj,
-    positive, text,
+    decode,
+    finite_product,
+    finite_ratio,
+    items,
+    lookup,
+    maybe_number,
+    maybe_positive,
+    ms_to_s,
+    obj,
+    positive,
+    text,
 )
 from core.instruments import Instrument
 
@@ -70,8 +81,11 @@ class OkxParser:
             if event == "error":
                 raise ParseError("venue_error", f"{msg.get('code')} {msg.get('msg')}"[:120])
             if lookup(_QUIET_EVENTS, event):
-                if event == "subscribe" and isinstance(msg.get("arg"), dict) \
-                        and msg["arg"].get("channel") == "liquidation-orders":
+                if (
+                    event == "subscribe"
+                    and isinstance(msg.get("arg"), dict)
+                    and msg["arg"].get("channel") == "liquidation-orders"
+                ):
                     self._liquidations_since = ts_recv  # what came before this is not news
                 return []
             raise ParseError("unknown_stream", f"event {event}"[:40])
@@ -149,9 +163,17 @@ class OkxParser:
 
     def _mark_event(self, inst_id: str, mark: float, ts_event: float, ts_recv: float) -> MarkPrice:
         rate, next_ts, interval_h = self._funding.get(inst_id, (None, None, 8.0))
-        return MarkPrice(VENUE, self._market(inst_id), inst_id, mark, funding_rate=rate,
-                         next_funding_ts=next_ts, ts_event=ts_event, ts_recv=ts_recv,
-                         funding_interval_h=interval_h)
+        return MarkPrice(
+            VENUE,
+            self._market(inst_id),
+            inst_id,
+            mark,
+            funding_rate=rate,
+            next_funding_ts=next_ts,
+            ts_event=ts_event,
+            ts_recv=ts_recv,
+            funding_interval_h=interval_h,
+        )
 
     def _open_interest(self, row: dict, ts_recv: float) -> list[Event]:
         inst_id = text(row, "instId")
@@ -174,6 +196,7 @@ class OkxParser:
 
 # --- instruments and connections -----------------------------------------------------------
 
+
 def parse_instruments(body: Any) -> list[Instrument]:
     """``GET /api/v5/public/instruments?instType=SWAP`` → live swaps with their contract value."""
     if isinstance(body, (str, bytes)):
@@ -192,33 +215,48 @@ def parse_instruments(body: Any) -> list[Instrument]:
             min_sz = maybe_positive(row.get("minSz"), "minSz") or 0.0
             # Instrument.lot_size is base units for linear contracts, contracts for inverse.
             scale = ct_val if kind == "linear" else 1.0
-            out.append(Instrument(
-                venue=VENUE, symbol=inst_id, market=okx_market(inst_id), contract_kind=kind,
-                contract_value=ct_val, tick_size=maybe_positive(row.get("tickSz"), "tickSz") or 0.01,
-                lot_size=lot * scale, min_qty=min_sz * scale,
-                max_leverage=maybe_positive(row.get("lever"), "lever") or 100.0,
-            ))
+            out.append(
+                Instrument(
+                    venue=VENUE,
+                    symbol=inst_id,
+                    market=okx_market(inst_id),
+                    contract_kind=kind,
+                    contract_value=ct_val,
+                    tick_size=maybe_positive(row.get("tickSz"), "tickSz") or 0.01,
+                    lot_size=lot * scale,
+                    min_qty=min_sz * scale,
+                    max_leverage=maybe_positive(row.get("lever"), "lever") or 100.0,
+                )
+            )
         except ParseError:
             continue
     return out
 
 
 def _subscribe_frames(args: list[dict]) -> tuple[str, ...]:
-    return tuple(orjson.dumps({"op": "subscribe", "args": args[i:i + ARGS_PER_FRAME]}).decode()
-                 for i in range(0, len(args), ARGS_PER_FRAME))
+    return tuple(
+        orjson.dumps({"op": "subscribe", "args": args[i : i + ARGS_PER_FRAME]}).decode()
+        for i in range(0, len(args), ARGS_PER_FRAME)
+    )
 
 
 def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     """Liquidations on their own connection (one arg covers every swap); per-instrument
     funding/mark/OI channels spread over connections of ≤100 instruments."""
     common = dict(venue=VENUE, url=WS_URL, ping_frame="ping", ping_interval=20.0, stale_after=60.0)
-    out = [VenueConnection(name="liquidations",
-                           subscribe=_subscribe_frames([{"channel": "liquidation-orders", "instType": "SWAP"}]),
-                           **common)]
+    out = [
+        VenueConnection(
+            name="liquidations",
+            subscribe=_subscribe_frames([{"channel": "liquidation-orders", "instType": "SWAP"}]),
+            **common,
+        )
+    ]
     inst_ids = sorted({i.symbol for i in instruments if i.venue == VENUE})
     for c, start in enumerate(range(0, len(inst_ids), INSTRUMENTS_PER_CONNECTION), 1):
-        args = [{"channel": ch, "instId": inst_id}
-                for inst_id in inst_ids[start:start + INSTRUMENTS_PER_CONNECTION]
-                for ch in ("mark-price", "funding-rate", "open-interest")]
+        args = [
+            {"channel": ch, "instId": inst_id}
+            for inst_id in inst_ids[start : start + INSTRUMENTS_PER_CONNECTION]
+            for ch in ("mark-price", "funding-rate", "open-interest")
+        ]
         out.append(VenueConnection(name=f"markets-{c}", subscribe=_subscribe_frames(args), **common))
     return out

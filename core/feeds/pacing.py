@@ -3,6 +3,7 @@
 Jitter matters because every client of a venue reconnects at the same moment after an outage;
 the random source is injected so tests and replays are reproducible.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,9 @@ import random
 class Backoff:
     """Delays initial, 2x, 4x ... capped at `maximum`, each scaled by a random factor in [0.5, 1)."""
 
-    def __init__(self, initial: float = 1.0, maximum: float = 60.0, *, factor: float = 2.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self, initial: float = 1.0, maximum: float = 60.0, *, factor: float = 2.0, rng: random.Random | None = None
+    ) -> None:
         if initial <= 0 or maximum < initial:
             raise ValueError("backoff needs 0 < initial <= maximum")
         self.initial, self.maximum, self.factor = initial, maximum, factor
@@ -21,7 +23,7 @@ class Backoff:
         self._attempt = 0
 
     def next(self) -> float:
-        base = min(self.maximum, self.initial * self.factor ** self._attempt)
+        base = min(self.maximum, self.initial * self.factor**self._attempt)
         self._attempt += 1
         return base * (0.5 + 0.5 * self._rng.random())
 

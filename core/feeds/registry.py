@@ -4,11 +4,13 @@ The composition root and replay look venues up here instead of importing venue m
 name, so a venue's optional parts (REST polls, heartbeat replies, a POST body for its
 instrument list) have one uniform shape with neutral defaults.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from core.events import Event
 from core.feeds import binance, bitget, bitmex, bybit, deribit, gate, htx, hyperliquid, okx
@@ -42,7 +44,7 @@ VENUES: tuple[str, ...] = tuple(_MODULES)  # every parser: replay and normalise 
 # Venues that no longer exist: their parsers stay so old recordings replay, but nothing connects to them.
 RETIRED: dict[str, str] = {
     "bitmex": "BitMEX closed on 2026-09-23 04:00 UTC (its closure notice of 2026-07-23); "
-              "its parser stays so old recordings still replay",
+    "its parser stays so old recordings still replay",
 }
 LIVE_VENUES: tuple[str, ...] = tuple(v for v in VENUES if v not in RETIRED)
 # `liqhunt run` without --venues: every live venue with a public liquidation feed (Hyperliquid has none)
@@ -53,6 +55,7 @@ def retired_reason(venue: str) -> str | None:
     """Why `venue` cannot be connected to live, or None if it can."""
     return RETIRED.get(venue)
 
+
 LIQUIDATION_COVERAGE: dict[str, str] = {
     "binance": "at most one liquidation per symbol per second is published: counts and volume are lower bounds",
     "bybit": "all liquidations (allLiquidation), batched every 500 ms",
@@ -61,11 +64,10 @@ LIQUIDATION_COVERAGE: dict[str, str] = {
     "deribit": "every liquidation trade, read from the public trade flag",
     "hyperliquid": "none: Hyperliquid publishes no public liquidation stream (funding and OI only)",
     "gate": "every liquidation order since Gate's 2026-08-20 change (batched per contract each second, "
-            "or at 20 orders); before it, at most one per contract per second",
+    "or at 20 orders); before it, at most one per contract per second",
     "bitget": "a snapshot: per pair each second only the largest long and the largest short liquidation, "
-              "so counts and volume are lower bounds",
-    "htx": "liquidation orders of every USDT swap (one wildcard topic); HTX does not say whether it "
-           "throttles them",
+    "so counts and volume are lower bounds",
+    "htx": "liquidation orders of every USDT swap (one wildcard topic); HTX does not say whether it throttles them",
 }
 
 

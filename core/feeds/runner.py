@@ -6,6 +6,7 @@ the wire (DNS failure, refused connection, abrupt close, silence, malformed fram
 is counted in `FeedHealth` and retried; nothing here ever raises out of `run()` except
 cancellation. The parser stays pure: this module owns all of the I/O.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,7 @@ import logging
 import math
 import random
 import zlib
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 import httpx
@@ -101,8 +102,13 @@ class FeedRunner:
         self._budget = RateBudget(rest_weight_per_min)
         self.validator = EventValidator(limits or ValidationLimits())
         self._connect_pacer = ConnectPacer(connects_per_s) if connects_per_s else None
-        self._tracker = HealthTracker(venue, names, note=note, coverage=coverage,
-                                      poll_names=list(dict.fromkeys(_poll_name(p) for p in self.polls)))
+        self._tracker = HealthTracker(
+            venue,
+            names,
+            note=note,
+            coverage=coverage,
+            poll_names=list(dict.fromkeys(_poll_name(p) for p in self.polls)),
+        )
 
     @property
     def health(self) -> FeedHealth:
@@ -136,17 +142,25 @@ class FeedRunner:
         reason = ""
         while True:
             # a retry keeps the last failure in view: FeedState.DOWN with no reason would say nothing
-            self._set_state(conn.name, FeedState.CONNECTING if first else FeedState.RECONNECTING,
-                            "" if first else f"{reason}; connecting to {host_of(conn.url)} again")
+            self._set_state(
+                conn.name,
+                FeedState.CONNECTING if first else FeedState.RECONNECTING,
+                "" if first else f"{reason}; connecting to {host_of(conn.url)} again",
+            )
             first = False
             opened_at: float | None = None
             planned = False
             if self._connect_pacer is not None:
                 await self._connect_pacer.acquire()
             try:
-                async with connect(conn.url, additional_headers=list(conn.headers) or None,
-                                   open_timeout=self.open_timeout, close_timeout=2.0,
-                                   max_size=2**24, max_queue=256) as ws:
+                async with connect(
+                    conn.url,
+                    additional_headers=list(conn.headers) or None,
+                    open_timeout=self.open_timeout,
+                    close_timeout=2.0,
+                    max_size=2**24,
+                    max_queue=256,
+                ) as ws:
                     opened_at = loop.time()
                     self._tracker.connection_opened(conn.name)
                     await self._session(conn, ws)
@@ -163,8 +177,12 @@ class FeedRunner:
             if opened_at is not None and loop.time() - opened_at >= self.healthy_after:
                 backoff.reset()
             delay = 0.0 if planned else backoff.next()
-            self._set_state(conn.name, FeedState.RECONNECTING, f"{reason}; retrying in {delay:.1f} s",
-                            next_retry_ts=self.clock.now() + delay)
+            self._set_state(
+                conn.name,
+                FeedState.RECONNECTING,
+                f"{reason}; retrying in {delay:.1f} s",
+                next_retry_ts=self.clock.now() + delay,
+            )
             await asyncio.sleep(delay)
 
     async def _session(self, conn: VenueConnection, ws: ClientConnection) -> None:
@@ -187,14 +205,20 @@ class FeedRunner:
                 except TimeoutError:
                     silent = loop.time() - last_frame
                     if loop.time() >= deadline:
-                        raise _SessionEnded("scheduled reconnect before the venue's connection time limit",
-                                            "scheduled_reconnect", planned=True) from None
+                        raise _SessionEnded(
+                            "scheduled reconnect before the venue's connection time limit",
+                            "scheduled_reconnect",
+                            planned=True,
+                        ) from None
                     if not stale:
                         stale = True
-                        self._set_state(conn.name, FeedState.STALE, f"no frame from {host_of(conn.url)} for {silent:.0f} s")
+                        self._set_state(
+                            conn.name, FeedState.STALE, f"no frame from {host_of(conn.url)} for {silent:.0f} s"
+                        )
                         continue
-                    raise _SessionEnded(f"no frame from {host_of(conn.url)} for {silent:.0f} s; forcing a reconnect",
-                                        "stale_reconnect") from None
+                    raise _SessionEnded(
+                        f"no frame from {host_of(conn.url)} for {silent:.0f} s; forcing a reconnect", "stale_reconnect"
+                    ) from None
                 last_frame = loop.time()
                 if stale:
                     stale = False
@@ -256,7 +280,9 @@ class FeedRunner:
         backoff = Backoff(*self._backoff, rng=self._rng)
         path = urlsplit(poll.url).path
         # spread the first requests over one interval so N polls do not start as one burst
-        await asyncio.sleep(self._rng.random() * (poll.first_within if poll.first_within is not None else poll.interval))
+        await asyncio.sleep(
+            self._rng.random() * (poll.first_within if poll.first_within is not None else poll.interval)
+        )
         while True:
             await self._budget.acquire(poll.weight)
             delay = poll.interval
@@ -276,11 +302,17 @@ class FeedRunner:
                     # rate limited (418 = Binance IP ban): the limit is per IP, so every poll waits
                     delay = max(_retry_after(resp) or 0.0, backoff.next(), poll.interval)
                     self._budget.pause(delay)
-                    self._fail_poll(name, f"rest_http_{resp.status_code}",
-                                    f"{host_of(poll.url)} rate-limited us (HTTP {resp.status_code}); pausing {delay:.0f} s")
+                    self._fail_poll(
+                        name,
+                        f"rest_http_{resp.status_code}",
+                        f"{host_of(poll.url)} rate-limited us (HTTP {resp.status_code}); pausing {delay:.0f} s",
+                    )
                 elif resp.status_code >= 400:
-                    self._fail_poll(name, f"rest_http_{resp.status_code}",
-                                    f"{host_of(poll.url)}{path} answered HTTP {resp.status_code}")
+                    self._fail_poll(
+                        name,
+                        f"rest_http_{resp.status_code}",
+                        f"{host_of(poll.url)}{path} answered HTTP {resp.status_code}",
+                    )
                 else:
                     backoff.reset()
                     self._set_state(name, FeedState.CONNECTED)

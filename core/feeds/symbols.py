@@ -5,10 +5,11 @@ an index, a typo) comes back upper-cased and whole, which `core.events.base_asse
 through unchanged. Parsers prefer an `Instrument.market` when instrument metadata is loaded; these
 functions are the fallback and agree with it for every listed perpetual.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache, wraps
-from typing import Callable
 
 from core.events import market_name
 
@@ -21,7 +22,9 @@ def _memo(fn: Callable[[str], str]) -> Callable[[object], str]:
     @wraps(fn)
     def call(symbol: object) -> str:
         return cached(symbol) if isinstance(symbol, str) else fn(symbol)  # type: ignore[arg-type]
+
     return call
+
 
 # Longest first so "BTCUSDT" is not read as "BTCUS" + "DT"-style accidents with "USD".
 _BINANCE_QUOTES = ("FDUSD", "USDT", "USDC", "BUSD")

@@ -4,6 +4,7 @@ Every venue sends numbers as JSON numbers or as decimal strings, uses ``""`` for
 yet", and occasionally sends frames we must refuse. These helpers turn each case into either a
 clean float or a `ParseError` with a stable reason, so the parsers read as field mappings.
 """
+
 from __future__ import annotations
 
 import math

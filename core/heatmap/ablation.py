@@ -7,12 +7,21 @@ core.backtest. The data is either a recording or a simulator run held in memory.
 
     python -m core.heatmap.ablation --scenario volatile --hours 6 --markets 5 --seed 7
 """
+
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from collections.abc import Callable
 
-from core.backtest import BacktestResult, Recording, Source, backtest_report, format_tier_table, load_recording, run_backtest
+from core.backtest import (
+    BacktestResult,
+    Recording,
+    Source,
+    backtest_report,
+    format_tier_table,
+    load_recording,
+    run_backtest,
+)
 from core.clock import SimClock
 from core.config import Config, replace_section
 from core.heatmap.config import HeatmapConfig
@@ -23,13 +32,16 @@ from core.sim.market_sim import Simulator
 
 
 def heatmap_factory(
-    heatmap: HeatmapConfig | None = None, instruments: list[Instrument] | tuple = (),
+    heatmap: HeatmapConfig | None = None,
+    instruments: list[Instrument] | tuple = (),
 ) -> Callable[[Config, SimClock], HeatmapEstimator]:
     """The `fuel_map_factory` run_backtest (and the console's composition root) takes.
     Reads `cfg.heatmap` once the lead adds that section to Config; `heatmap` overrides it."""
+
     def make(cfg: Config, clock: SimClock) -> HeatmapEstimator:
         hc = heatmap or getattr(cfg, "heatmap", None) or HeatmapConfig()
         return HeatmapEstimator(hc, clock, instruments)
+
     return make
 
 
@@ -48,7 +60,9 @@ def sim_recording(scenario: str = "normal", seed: int = 7, markets: int = 5, hou
     return Recording(f"sim:{scenario}:seed{seed}:{markets}m:{hours:g}h", lines, sim.instruments(), stats)
 
 
-def proximity_ablation(rec: Source, cfg: Config, heatmap: HeatmapConfig | None = None) -> tuple[BacktestResult, BacktestResult]:
+def proximity_ablation(
+    rec: Source, cfg: Config, heatmap: HeatmapConfig | None = None
+) -> tuple[BacktestResult, BacktestResult]:
     """(proximity on, proximity off) backtests of the same data with the same estimator."""
     factory = heatmap_factory(heatmap, rec.instruments)
     on = run_backtest(rec, cfg, fuel_map_factory=factory, label="proximity on")
@@ -61,16 +75,19 @@ def ablation_config(base: Config | None = None) -> Config:
     """Loosened gates so every score tier gets signals and trades: the question is how each tier
     performs, so the score threshold, the funding gate and the daily risk caps must not decide it."""
     cfg = replace_section(base or Config(), "signal", score_min=0.0, require_funding=False, window_min_usd=1_000_000.0)
-    return replace_section(cfg, "risk", daily_loss_limit_usd=1e12, max_trades_per_market_per_day=1000,
-                           cooldown_after_stop_s=0.0)
+    return replace_section(
+        cfg, "risk", daily_loss_limit_usd=1e12, max_trades_per_market_per_day=1000, cooldown_after_stop_s=0.0
+    )
 
 
 def format_ablation(on: BacktestResult, off: BacktestResult) -> str:
     lines: list[str] = []
     for res in (on, off):
         rep = backtest_report(res)
-        lines.append(f"{res.label}: signals {rep['signals']}, trades {rep['trades']}, win rate {rep['win_rate']:.1%}, "
-                     f"P&L ${rep['pnl']:,.2f}")
+        lines.append(
+            f"{res.label}: signals {rep['signals']}, trades {rep['trades']}, win rate {rep['win_rate']:.1%}, "
+            f"P&L ${rep['pnl']:,.2f}"
+        )
         lines += format_tier_table(rep["tiers"])
         lines.append("")
     return "\n".join(lines)

@@ -16,6 +16,7 @@ Beside each dict, a sorted list of its occupied indices (`long_keys`, `short_key
 price move and a realised liquidation visit only buckets that hold mass: bisect to the spot,
 walk the occupied neighbours. The lists change only when a bucket appears or goes.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,18 @@ class LogGrid:
 
 
 class MarketLevels:
-    __slots__ = ("long", "short", "long_keys", "short_keys", "scale", "scale_ts", "decay_per_s", "price_idx",
-                 "long_top", "short_bottom")
+    __slots__ = (
+        "long",
+        "short",
+        "long_keys",
+        "short_keys",
+        "scale",
+        "scale_ts",
+        "decay_per_s",
+        "price_idx",
+        "long_top",
+        "short_bottom",
+    )
 
     def __init__(self, half_life_s: float, ts: float) -> None:
         self.long: dict[int, float] = {}

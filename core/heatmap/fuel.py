@@ -3,6 +3,7 @@
 All scans walk bucket indices from the price outwards, so their cost is the distance asked
 about in buckets (2 % at 0.1 % buckets = 20 lookups), never the size of the map.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,15 @@ def _reach(grid: LogGrid, price: float, pct: float, upward: bool) -> int:
 
 
 def nearest_cluster(
-    levels: MarketLevels, grid: LogGrid, is_long: bool, price: float, max_pct: float, width_pct: float,
-    min_usd: float, ts: float, upward: bool | None = None,
+    levels: MarketLevels,
+    grid: LogGrid,
+    is_long: bool,
+    price: float,
+    max_pct: float,
+    width_pct: float,
+    min_usd: float,
+    ts: float,
+    upward: bool | None = None,
 ) -> Cluster | None:
     """The nearest run of `width_pct` holding at least `min_usd` of `is_long` levels within
     `max_pct` of `price`. `upward` defaults to the levels' own side (longs below, shorts above)."""
@@ -54,8 +62,13 @@ def nearest_cluster(
 
 
 def nearest_depth_cluster(
-    depth: list[tuple[float, float]], grid: LogGrid, price: float, max_pct: float, width_pct: float,
-    min_usd: float, upward: bool,
+    depth: list[tuple[float, float]],
+    grid: LogGrid,
+    price: float,
+    max_pct: float,
+    width_pct: float,
+    min_usd: float,
+    upward: bool,
 ) -> Cluster | None:
     """The same scan over resting order-book liquidity given as (price, usd) rows."""
     binned: dict[int, float] = {}
@@ -68,7 +81,9 @@ def nearest_depth_cluster(
     return _scan(lambda j: binned.get(j, 0.0), grid, price, max_pct, width_pct, min_usd, upward)
 
 
-def _scan(mass_at, grid: LogGrid, price: float, max_pct: float, width_pct: float, min_usd: float, upward: bool) -> Cluster | None:
+def _scan(
+    mass_at, grid: LogGrid, price: float, max_pct: float, width_pct: float, min_usd: float, upward: bool
+) -> Cluster | None:
     here = grid.index(price)
     n = _reach(grid, price, max_pct, upward)
     width = grid.span(width_pct)
@@ -89,7 +104,12 @@ def _scan(mass_at, grid: LogGrid, price: float, max_pct: float, width_pct: float
 
 
 def display_bins(
-    levels: MarketLevels, grid: LogGrid, price: float, pct: float, buckets: int, ts: float,
+    levels: MarketLevels,
+    grid: LogGrid,
+    price: float,
+    pct: float,
+    buckets: int,
+    ts: float,
 ) -> tuple[list[float], list[float], list[float]]:
     """`buckets` equal price bins over price ± pct %: (bin centre prices, long USD, short USD)."""
     lo = price * (1.0 - pct / 100.0)

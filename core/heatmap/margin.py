@@ -13,6 +13,7 @@ notional N pays N × mmr_tier − cum, i.e. an effective rate of mmr_tier − cu
 over time: these are the published ones we could cite, the venue's own API
 (/fapi/v1/leverageBracket) is authoritative. Other venues use their entry-tier rate flat.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,27 +78,31 @@ def _flat(mmr: float, max_leverage: float = 125.0) -> MarginTable:
 
 # Binance BTCUSDT 125× brackets, from Binance's 2021-03-18 announcement "Updates to Leverage and
 # Margin Tiers of Binance Futures Contracts" (used for BTC and ETH: both are 125× majors).
-BINANCE_MAJOR = MarginTable((
-    MarginTier(50_000, 125, 0.004),
-    MarginTier(250_000, 100, 0.005),
-    MarginTier(1_000_000, 50, 0.01),
-    MarginTier(10_000_000, 20, 0.025),
-    MarginTier(20_000_000, 10, 0.05),
-    MarginTier(50_000_000, 5, 0.10),
-    MarginTier(100_000_000, 4, 0.125),
-    MarginTier(200_000_000, 3, 0.15),
-    MarginTier(300_000_000, 2, 0.25),
-    MarginTier(float("inf"), 1, 0.50),
-))
+BINANCE_MAJOR = MarginTable(
+    (
+        MarginTier(50_000, 125, 0.004),
+        MarginTier(250_000, 100, 0.005),
+        MarginTier(1_000_000, 50, 0.01),
+        MarginTier(10_000_000, 20, 0.025),
+        MarginTier(20_000_000, 10, 0.05),
+        MarginTier(50_000_000, 5, 0.10),
+        MarginTier(100_000_000, 4, 0.125),
+        MarginTier(200_000_000, 3, 0.15),
+        MarginTier(300_000_000, 2, 0.25),
+        MarginTier(float("inf"), 1, 0.50),
+    )
+)
 # Binance 50× USDT-margined alt brackets from the same announcement.
-BINANCE_ALT = MarginTable((
-    MarginTier(5_000, 50, 0.01),
-    MarginTier(25_000, 20, 0.025),
-    MarginTier(100_000, 10, 0.05),
-    MarginTier(250_000, 5, 0.10),
-    MarginTier(1_000_000, 2, 0.125),
-    MarginTier(float("inf"), 1, 0.50),
-))
+BINANCE_ALT = MarginTable(
+    (
+        MarginTier(5_000, 50, 0.01),
+        MarginTier(25_000, 20, 0.025),
+        MarginTier(100_000, 10, 0.05),
+        MarginTier(250_000, 5, 0.10),
+        MarginTier(1_000_000, 2, 0.125),
+        MarginTier(float("inf"), 1, 0.50),
+    )
+)
 # Entry-tier rates of the other venues (their first risk-limit tier covers typical positions).
 FLAT_RATES: dict[str, float] = {
     "bybit": 0.005,

@@ -27,10 +27,12 @@ against a trade riding it, within `pct` % of price:
     bids below price for a long cascade, asks above for a short one — real buyers that absorb it.
 The nearest of the two is reported.
 """
+
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest, Side, Trade
@@ -67,7 +69,18 @@ class _OiTrack:
 
 
 class _Market:
-    __slots__ = ("levels", "price", "funding_8h", "tracks", "realised", "bids", "asks", "depth_ts", "credit", "credit_ts")
+    __slots__ = (
+        "levels",
+        "price",
+        "funding_8h",
+        "tracks",
+        "realised",
+        "bids",
+        "asks",
+        "depth_ts",
+        "credit",
+        "credit_ts",
+    )
 
     def __init__(self, cfg: HeatmapConfig, ts: float) -> None:
         self.levels = MarketLevels(cfg.half_life_s, ts)
@@ -83,7 +96,9 @@ class _Market:
 
 
 class HeatmapEstimator:
-    def __init__(self, config: HeatmapConfig | None = None, clock: Clock | None = None, instruments: Iterable[Instrument] = ()) -> None:
+    def __init__(
+        self, config: HeatmapConfig | None = None, clock: Clock | None = None, instruments: Iterable[Instrument] = ()
+    ) -> None:
         self.cfg = cfg = config or HeatmapConfig()
         check_heatmap_relations(cfg)
         if clock is None:
@@ -115,7 +130,9 @@ class HeatmapEstimator:
             assert isinstance(ev, OpenInterest)
             self._on_open_interest(ev)
 
-    def observe_depth(self, market: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]], ts: float) -> None:
+    def observe_depth(
+        self, market: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]], ts: float
+    ) -> None:
         """Resting order-book liquidity as (price, USD) rows, for venues whose depth stream is subscribed."""
         m = self._market(market, ts)
         m.bids, m.asks, m.depth_ts = list(bids), list(asks), ts
@@ -275,15 +292,21 @@ class HeatmapEstimator:
         return SupportCheck(known=True, price=best.price, distance_pct=best.distance_pct, usd=best.usd)
 
     # -- views --------------------------------------------------------------------------------
-    def nearest_cluster(self, market: str, side: Side, price: float, min_usd: float, max_pct: float = 10.0) -> Cluster | None:
+    def nearest_cluster(
+        self, market: str, side: Side, price: float, min_usd: float, max_pct: float = 10.0
+    ) -> Cluster | None:
         """Nearest `side` cluster of at least `min_usd` on its own side of price (longs below, shorts above)."""
         now = self.clock.now()
         m = self._known(market, now)
         if m is None:
             return None
-        return nearest_cluster(m.levels, self.grid, side == LONG, price, max_pct, self.cfg.cluster_width_pct, min_usd, now)
+        return nearest_cluster(
+            m.levels, self.grid, side == LONG, price, max_pct, self.cfg.cluster_width_pct, min_usd, now
+        )
 
-    def levels(self, market: str, price: float, pct: float = 5.0, buckets: int = 20) -> tuple[list[float], list[float], list[float]]:
+    def levels(
+        self, market: str, price: float, pct: float = 5.0, buckets: int = 20
+    ) -> tuple[list[float], list[float], list[float]]:
         """Estimated levels in `buckets` equal bins over price ± pct %: (bin prices, long USD, short USD)."""
         now = self.clock.now()
         m = self._markets.get(market)
@@ -291,7 +314,9 @@ class HeatmapEstimator:
             return _empty_bins(price, pct, buckets)
         return display_bins(m.levels, self.grid, price, pct, buckets, now)
 
-    def realised_levels(self, market: str, price: float, pct: float = 5.0, buckets: int = 20) -> tuple[list[float], list[float], list[float]]:
+    def realised_levels(
+        self, market: str, price: float, pct: float = 5.0, buckets: int = 20
+    ) -> tuple[list[float], list[float], list[float]]:
         """Realised liquidations on the same bins as `levels`, for the overlay."""
         m = self._markets.get(market)
         if m is None:

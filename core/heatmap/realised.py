@@ -8,6 +8,7 @@ The rows are kept in a ring of three float arrays (time, price, USD signed by si
 and with hundreds of busy markets holding their 5,000 rows the tuples came to hundreds of MB.
 `bins` reads the rows oldest first, as before, so every figure is the same float.
 """
+
 from __future__ import annotations
 
 from array import array

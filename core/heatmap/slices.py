@@ -4,6 +4,7 @@ For a given venue and market the spread does not depend on the entry price: each
 liquidation price is entry × a constant. So the constants are worked out once per
 (venue, market) and every open-interest rise costs one multiply-add per tier and side.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ def tier_slices(cfg: HeatmapConfig, table: MarginTable, max_leverage: float | No
     for lev, w in sorted(merged.items()):
         if w <= 0.0 or 1.0 / lev <= mmr:
             continue
-        out.append(TierSlice(lev, w, liquidation_multiplier(lev, True, mmr, table.inverse),
-                             liquidation_multiplier(lev, False, mmr, table.inverse)))
+        out.append(
+            TierSlice(
+                lev,
+                w,
+                liquidation_multiplier(lev, True, mmr, table.inverse),
+                liquidation_multiplier(lev, False, mmr, table.inverse),
+            )
+        )
     return tuple(out)

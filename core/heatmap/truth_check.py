@@ -7,6 +7,7 @@ together, since both sides are what the queries read), per snapshot, then averag
 
     python -m core.heatmap.truth_check --hours 2 --markets 3 --seed 7
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ def pearson(a: list[float], b: list[float]) -> float:
     return cov / math.sqrt(va * vb) if va > 0 and vb > 0 else float("nan")
 
 
-def true_bins(levels: list[tuple[float, float, str]], price: float, pct: float, buckets: int) -> tuple[list[float], list[float]]:
+def true_bins(
+    levels: list[tuple[float, float, str]], price: float, pct: float, buckets: int
+) -> tuple[list[float], list[float]]:
     """The simulator's levels on `fuel.display_bins`' grid: (long USD, short USD) per bin."""
     lo = price * (1.0 - pct / 100.0)
     width = (2.0 * price * pct / 100.0) / buckets
@@ -51,8 +54,15 @@ def true_bins(levels: list[tuple[float, float, str]], price: float, pct: float, 
 
 
 def compare(
-    scenario: str = "normal", seed: int = 7, markets: int = 3, hours: float = 2.0, warmup_h: float = 1.0,
-    every_s: float = 900.0, pct: float = 5.0, buckets: int = 40, config: HeatmapConfig | None = None,
+    scenario: str = "normal",
+    seed: int = 7,
+    markets: int = 3,
+    hours: float = 2.0,
+    warmup_h: float = 1.0,
+    every_s: float = 900.0,
+    pct: float = 5.0,
+    buckets: int = 40,
+    config: HeatmapConfig | None = None,
 ) -> list[Snapshot]:
     """Snapshots every `every_s` after `warmup_h`, one per market."""
     sim = Simulator(scenario, seed, markets)
@@ -94,8 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     a = ap.parse_args(argv)
     snaps = compare(a.scenario, a.seed, a.markets, a.hours, a.warmup_h, buckets=a.buckets)
     for s in snaps:
-        print(f"{s.market:16} t+{(s.ts - snaps[0].ts) / 60:5.0f} min  r={s.correlation:+.3f}  "
-              f"est ${s.estimated_usd / 1e6:8.1f}M  true ${s.true_usd / 1e6:8.1f}M")
+        print(
+            f"{s.market:16} t+{(s.ts - snaps[0].ts) / 60:5.0f} min  r={s.correlation:+.3f}  "
+            f"est ${s.estimated_usd / 1e6:8.1f}M  true ${s.true_usd / 1e6:8.1f}M"
+        )
     print(f"mean correlation over {len(snaps)} snapshots: {mean_correlation(snaps):+.3f}")
 
 

@@ -1,9 +1,10 @@
 """`liqhunt backtest --journal PATH`: the same journal a live session writes, so the same
 reports and `liqhunt journal` work on backtests. Sessions are labelled "backtest", which
 keeps their positions out of crash recovery for live and demo sessions."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from core.journal.journal import Journal
 

@@ -4,6 +4,7 @@ Every place the journal opens or writes turns `sqlite3.Error` / `OSError` into t
 so `liqhunt` never shows a traceback for a read-only directory, a full disk, a locked or a
 damaged database — and batch commands can say how many rows were lost.
 """
+
 from __future__ import annotations
 
 import sqlite3

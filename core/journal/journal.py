@@ -10,6 +10,7 @@ Rows go through a background writer committing every ~0.1 s. Position opens, res
 closes are the exception: the subscriber waits (bounded) until they are committed, because a
 position and its stop are what a crash must never lose.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -18,9 +19,9 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
 
 from core.clock import Clock
 from core.config import Config
@@ -94,7 +95,12 @@ class Journal:
 
     # -- session --------------------------------------------------------------------------------
     def open_session(
-        self, mode: str, venues: Iterable[str], config: Config, source_label: str, broker: str = "paper",
+        self,
+        mode: str,
+        venues: Iterable[str],
+        config: Config,
+        source_label: str,
+        broker: str = "paper",
         source_id: str = "",
     ) -> int:
         """`source_id` names the exact source (core.journal.recovery.*_source_id): crash recovery
@@ -102,8 +108,14 @@ class Journal:
         if self.session_id is not None:
             raise JournalError(f"session {self.session_id} already open in this journal")
         row = {
-            "started_ts": self.clock.now(), "mode": mode, "config_hash": config.digest(), "version": liqhunt_version(),
-            "venues": json.dumps(sorted(venues)), "source": source_label, "broker": broker, "source_id": source_id,
+            "started_ts": self.clock.now(),
+            "mode": mode,
+            "config_hash": config.digest(),
+            "version": liqhunt_version(),
+            "venues": json.dumps(sorted(venues)),
+            "source": source_label,
+            "broker": broker,
+            "source_id": source_id,
         }
         sql, params = insert("sessions", row)
         try:
@@ -170,8 +182,14 @@ class Journal:
         self._closed = True
         self.detach()
         if self.session_id is not None:
-            self._writer.submit([("UPDATE sessions SET ended_ts = ?, end_reason = ? WHERE id = ?",
-                                  (self.clock.now(), end_reason, self.session_id))])
+            self._writer.submit(
+                [
+                    (
+                        "UPDATE sessions SET ended_ts = ?, end_reason = ? WHERE id = ?",
+                        (self.clock.now(), end_reason, self.session_id),
+                    )
+                ]
+            )
         self._writer.close()
         with self._lock:
             self._conn.close()

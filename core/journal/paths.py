@@ -1,16 +1,19 @@
 """Where the journal lives: the user data directory by platform convention, unless told otherwise."""
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 MEMORY = ":memory:"
 FILENAME = "journal.sqlite"
 
 
-def default_journal_path(env: Mapping[str, str] | None = None, platform: str | None = None, home: Path | None = None) -> Path:
+def default_journal_path(
+    env: Mapping[str, str] | None = None, platform: str | None = None, home: Path | None = None
+) -> Path:
     """$XDG_DATA_HOME/liqhunt/journal.sqlite, else ~/.local/share/liqhunt/…;
     macOS ~/Library/Application Support/liqhunt/…; Windows %APPDATA%\\liqhunt\\…"""
     env = os.environ if env is None else env

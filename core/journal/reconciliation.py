@@ -5,6 +5,7 @@ there go through the engine and reach the journal as PositionClosed / PositionRe
 what this adds is one `reconcile_diffs` row per difference, and a fresh open-position row
 for positions whose size was changed in place, so the next restart restores the
 exchange's size rather than the stale one."""
+
 from __future__ import annotations
 
 from core.journal.journal import Journal
@@ -20,11 +21,18 @@ def record_reconciliation(journal: Journal, engine, report, ts: float | None = N
     for action in ACTIONS:
         for market in getattr(report, action, ()):
             pos = engine.positions.get(market)
-            journal.write("reconcile_diffs", {
-                "ts": now, "market": market, "kind": action, "action": "exchange wins",
-                "exchange_qty": pos.qty if pos is not None else 0.0,
-                "detail": f"{action}: " + (f"now {pos.side} {pos.qty:g} @ {pos.entry_price:g}" if pos else "flat on the exchange"),
-            })
+            journal.write(
+                "reconcile_diffs",
+                {
+                    "ts": now,
+                    "market": market,
+                    "kind": action,
+                    "action": "exchange wins",
+                    "exchange_qty": pos.qty if pos is not None else 0.0,
+                    "detail": f"{action}: "
+                    + (f"now {pos.side} {pos.qty:g} @ {pos.entry_price:g}" if pos else "flat on the exchange"),
+                },
+            )
             if pos is not None and action == "resized":
                 journal.save_position(pos)
             n += 1

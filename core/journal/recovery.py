@@ -1,12 +1,13 @@
 """Crash recovery: the positions the journal holds as open go back into a new engine with
 their stops, take-profits and hold timers, and today's risk counters are rebuilt from the
 trades table so a restart cannot reset the daily limits."""
+
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from core.clock import WallClock
 from core.journal.journal import Journal
@@ -24,13 +25,27 @@ def day_start(ts: float) -> float:
 
 def position_from_row(row: dict) -> Position:
     return Position(
-        id=row["id"], market=row["market"], side=row["side"], qty=row["qty"], entry_price=row["entry_price"],
-        entry_ts=row["entry_ts"], stop_price=row["stop_price"], take_profit_price=row["take_profit_price"],
-        stop_pct=row["stop_pct"], signal_id=row["signal_id"] or "", score=row["score"] or 0.0, rides=row["rides"],
-        entry_fee=row["entry_fee"] or 0.0, playbook=row["playbook"] or "ride", max_hold_until=row["max_hold_until"],
-        mfe_pct=row["mfe_pct"] or 0.0, mae_pct=row["mae_pct"] or 0.0, signal_price=row["signal_price"] or 0.0,
+        id=row["id"],
+        market=row["market"],
+        side=row["side"],
+        qty=row["qty"],
+        entry_price=row["entry_price"],
+        entry_ts=row["entry_ts"],
+        stop_price=row["stop_price"],
+        take_profit_price=row["take_profit_price"],
+        stop_pct=row["stop_pct"],
+        signal_id=row["signal_id"] or "",
+        score=row["score"] or 0.0,
+        rides=row["rides"],
+        entry_fee=row["entry_fee"] or 0.0,
+        playbook=row["playbook"] or "ride",
+        max_hold_until=row["max_hold_until"],
+        mfe_pct=row["mfe_pct"] or 0.0,
+        mae_pct=row["mae_pct"] or 0.0,
+        signal_price=row["signal_price"] or 0.0,
         extras={JOURNAL_KEY: row["key"], "risk_usd": row.get("risk_usd")},
-        funding=row.get("funding") or 0.0, next_funding_ts=row.get("next_funding_ts"),
+        funding=row.get("funding") or 0.0,
+        next_funding_ts=row.get("next_funding_ts"),
     )
 
 
@@ -53,8 +68,9 @@ def open_positions(journal: Journal | str | Path, source: str | None = None) -> 
     return [position_from_row(r) for r in journal.query(sql + " ORDER BY p.entry_ts", params)]
 
 
-def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, source: str | None = None,
-                          source_id: str | None = None) -> None:
+def restore_risk_counters(
+    risk: RiskManager, journal: Journal, now: float, source: str | None = None, source_id: str | None = None
+) -> None:
     """Today's (UTC) entries per market, realised P&L and post-stop cooldowns, from the journal.
     Only what happened at or before `now` counts: a simulator or replay that starts over must not
     inherit the losses of a later hour it has not reached (that would refuse to arm)."""
@@ -73,18 +89,21 @@ def restore_risk_counters(risk: RiskManager, journal: Journal, now: float, sourc
                 SELECT p.market FROM positions_open p JOIN sessions s ON s.id = p.session_id
                     WHERE p.entry_ts >= ? AND p.entry_ts <= ? {where})
             GROUP BY market""",
-        (start, now, *params, start, now, *params))
+        (start, now, *params, start, now, *params),
+    )
     for r in entered:
         risk.trades_today[r["market"]] = r["n"]
     (realised,) = journal.query(
         f"""SELECT COALESCE(SUM(t.pnl), 0) AS pnl FROM trades t JOIN sessions s ON s.id = t.session_id
             WHERE t.exit_ts >= ? AND t.exit_ts <= ? {where}""",
-        (start, now, *params))
+        (start, now, *params),
+    )
     risk.realised_today = realised["pnl"]
     stops = journal.query(
         f"""SELECT t.market, MAX(t.exit_ts) AS ts FROM trades t JOIN sessions s ON s.id = t.session_id
             WHERE t.reason = 'stop' AND t.exit_ts > ? AND t.exit_ts <= ? {where} GROUP BY t.market""",
-        (now - risk.cfg.cooldown_after_stop_s, now, *params))
+        (now - risk.cfg.cooldown_after_stop_s, now, *params),
+    )
     for r in stops:
         risk.cooldown_until[r["market"]] = r["ts"] + risk.cfg.cooldown_after_stop_s
 
@@ -139,7 +158,9 @@ def restore_into(engine, journal: Journal) -> list[Position]:
     replayed = journal.source in REPLAYED_SOURCES
     rows = journal.query(
         """SELECT p.*, s.source_id AS session_source_id, s.id AS sid FROM positions_open p
-           JOIN sessions s ON s.id = p.session_id WHERE s.source = ? ORDER BY p.entry_ts""", (journal.source,))
+           JOIN sessions s ON s.id = p.session_id WHERE s.source = ? ORDER BY p.entry_ts""",
+        (journal.source,),
+    )
     positions, other, ahead = [], [], []
     for r in rows:
         sid = r.pop("session_source_id") or ""
@@ -156,12 +177,16 @@ def restore_into(engine, journal: Journal) -> list[Position]:
     notes = journal.recovery_notes
     if other:
         kinds = ", ".join(sorted(set(other)))
-        notes.append(f"{len(other)} open position(s) from another {journal.source} source ({kinds[:120]}) not restored: "
-                     f"they belong to that source and stay in the journal")
+        notes.append(
+            f"{len(other)} open position(s) from another {journal.source} source ({kinds[:120]}) not restored: "
+            f"they belong to that source and stay in the journal"
+        )
     if ahead:
-        notes.append(f"{len(ahead)} open position(s) not restored: this {journal.source} starts at {_hhmmss(now)} UTC, "
-                     f"before they were last seen ({_hhmmss(max(ahead))} UTC); restoring them would fire their exits "
-                     f"at prices they never saw. They stay in the journal")
+        notes.append(
+            f"{len(ahead)} open position(s) not restored: this {journal.source} starts at {_hhmmss(now)} UTC, "
+            f"before they were last seen ({_hhmmss(max(ahead))} UTC); restoring them would fire their exits "
+            f"at prices they never saw. They stay in the journal"
+        )
     for p in positions:
         engine.restore_position(p)  # journaled as PositionRestored by the attached journal
     restore_risk_counters(engine.risk, journal, now, journal.source, journal.source_id if replayed else None)

@@ -4,10 +4,11 @@ A fresh journal runs every migration from 0, so the upgrade path old journals ta
 same code new journals are built with. Each migration runs in one transaction: a journal
 is either at the old version or the new one, never half way.
 """
+
 from __future__ import annotations
 
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 
 class JournalError(RuntimeError):
@@ -154,11 +155,17 @@ def check_is_journal(conn: sqlite3.Connection) -> None:
     written into it — not even the switch to WAL."""
     if schema_version(conn) != 0:
         return
-    found = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4")]
+    found = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 4"
+        )
+    ]
     if found:
-        raise JournalError(f"a SQLite database but not a liqhunt journal (it has tables {', '.join(found)}); "
-                           "pass --journal with a journal file, or a new path")
+        raise JournalError(
+            f"a SQLite database but not a liqhunt journal (it has tables {', '.join(found)}); "
+            "pass --journal with a journal file, or a new path"
+        )
 
 
 def migrate(conn: sqlite3.Connection, on_step: Callable[[int], None] | None = None) -> tuple[int, int]:

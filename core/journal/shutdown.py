@@ -4,12 +4,13 @@ Nothing is installed on import: the composition root (console, headless run) opt
 Open positions are deliberately not closed: paper positions come back with their stops on
 the next start, and a live broker's exchange-side stops stay on the exchange.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 from core.journal.journal import Journal
 

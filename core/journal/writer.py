@@ -5,6 +5,7 @@ Statements queue up and are committed together every `commit_interval_s` (or soo
 what must be durable now (a position that just opened). With WAL and synchronous=NORMAL a
 commit survives the process dying; only a power cut can lose the last commits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -138,7 +139,12 @@ class JournalWriter:
                 batch.append(item)
                 if deadline is None:
                     deadline = time.monotonic() + self._interval
-            due = stop or barriers or len(batch) >= self._batch_rows or (deadline is not None and time.monotonic() >= deadline)
+            due = (
+                stop
+                or barriers
+                or len(batch) >= self._batch_rows
+                or (deadline is not None and time.monotonic() >= deadline)
+            )
             if due:
                 # take whatever else is already queued so one commit covers a burst
                 while not stop and len(batch) < self._batch_rows * 4:
@@ -191,7 +197,7 @@ class JournalWriter:
                 self.stats.errors += 1
                 self.last_error = str(exc)
                 if _held_elsewhere(exc):
-                    self._count_lost(batch[i + 1:], exc)
+                    self._count_lost(batch[i + 1 :], exc)
                     return
 
     def _count_lost(self, rows: list[Statement], exc: sqlite3.Error) -> None:

@@ -1,5 +1,6 @@
 """Agent-based market simulator: leveraged traders, finite books and a liquidation engine,
 from which liquidation cascades emerge. See `market_sim.Simulator` for the entry point."""
+
 from core.sim.market_sim import Simulator
 from core.sim.scenario import SCENARIOS, Scenario, get_scenario
 from core.sim.truth import CascadeEpisode

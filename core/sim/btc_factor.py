@@ -5,6 +5,7 @@ next ones bigger, decaying over ~20 minutes). A scenario's sell programme (`cras
 steady negative drift to BTC's fair value for its duration; alts inherit it through beta, and
 the leveraged population does the rest.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,18 @@ SECONDS_PER_YEAR = 365.0 * 86400.0
 
 
 class BtcFactor:
-    __slots__ = ("rng", "var", "omega", "alpha", "beta", "start_ts", "shock_drift", "shock_start", "shock_duration", "shock_every")
+    __slots__ = (
+        "rng",
+        "var",
+        "omega",
+        "alpha",
+        "beta",
+        "start_ts",
+        "shock_drift",
+        "shock_start",
+        "shock_duration",
+        "shock_every",
+    )
 
     def __init__(self, annual_vol: float, scenario: Scenario, rng: random.Random, start_ts: float) -> None:
         self.rng = rng

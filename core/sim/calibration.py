@@ -21,6 +21,7 @@ How each figure is measured (after the warm-up, on the recorded span only):
   1 for Poisson arrivals, far above 1 when they come in bursts;
 - Binance thinning: the share of forced orders a `--feed binance` recording keeps.
 """
+
 from __future__ import annotations
 
 import math
@@ -210,25 +211,71 @@ def rows_for(m: Measured) -> list[Row]:
     out = []
     for name, band in (("1m", t.drift_1m), ("5m", t.drift_5m), ("60m", None)):
         mean, ci, n, g = m.drift.get(name, (None, None, 0, 0))
-        sim = "—" if mean is None else f"{mean:+.1f} bps" + (f" (CI {ci[0]:+.1f} to {ci[1]:+.1f}" if ci else " (no CI") + f", n={n}/{g} cl)"
+        sim = (
+            "—"
+            if mean is None
+            else f"{mean:+.1f} bps" + (f" (CI {ci[0]:+.1f} to {ci[1]:+.1f}" if ci else " (no CI") + f", n={n}/{g} cl)"
+        )
         target = band.text(" bps") if band else "reported"
         real = {"1m": "-0.35", "5m": "-0.56", "60m": "-2.63"}[name]
-        out.append(Row(f"mean move {name} after a cascade (real {real} bps)", SRC_DRIFT, target, sim,
-                       _drift_ok(band, mean, ci, g) if band else None))
+        out.append(
+            Row(
+                f"mean move {name} after a cascade (real {real} bps)",
+                SRC_DRIFT,
+                target,
+                sim,
+                _drift_ok(band, mean, ci, g) if band else None,
+            )
+        )
     largest = m.largest
     label = "largest single liquidation per day" if m.hours >= 24 else f"largest single liquidation in {m.hours:g} h"
-    out.append(Row(f"{label} (real $1.8–2.7M)", SRC_LARGEST, t.largest_per_day.text(), f"${largest / 1e6:.2f}M",
-                   t.largest_per_day.holds(largest)))
-    out.append(Row("liquidated USD per day, one venue", SRC_DAILY, t.daily_usd.text(), f"${m.daily_usd / 1e6:.0f}M",
-                   t.daily_usd.holds(m.daily_usd)))
+    out.append(
+        Row(
+            f"{label} (real $1.8–2.7M)",
+            SRC_LARGEST,
+            t.largest_per_day.text(),
+            f"${largest / 1e6:.2f}M",
+            t.largest_per_day.holds(largest),
+        )
+    )
+    out.append(
+        Row(
+            "liquidated USD per day, one venue",
+            SRC_DAILY,
+            t.daily_usd.text(),
+            f"${m.daily_usd / 1e6:.0f}M",
+            t.daily_usd.holds(m.daily_usd),
+        )
+    )
     a = m.hill_alpha
-    out.append(Row("tail index of single-liquidation sizes (Hill, top 1 %)", SRC_TAIL, t.hill_alpha.text(),
-                   "—" if a is None else f"{a:.2f}", t.hill_alpha.holds(a)))
-    out.append(Row("burstiness: Fano factor of liquidations per minute", SRC_CLUSTER, t.fano.text(),
-                   "—" if m.fano is None else f"{m.fano:.1f}", t.fano.holds(m.fano)))
+    out.append(
+        Row(
+            "tail index of single-liquidation sizes (Hill, top 1 %)",
+            SRC_TAIL,
+            t.hill_alpha.text(),
+            "—" if a is None else f"{a:.2f}",
+            t.hill_alpha.holds(a),
+        )
+    )
+    out.append(
+        Row(
+            "burstiness: Fano factor of liquidations per minute",
+            SRC_CLUSTER,
+            t.fano.text(),
+            "—" if m.fano is None else f"{m.fano:.1f}",
+            t.fano.holds(m.fano),
+        )
+    )
     kept = m.binance_kept
-    out.append(Row("share of forced orders a Binance-style feed publishes", "[6] Binance forceOrder docs", "reported",
-                   "—" if kept is None else f"{kept:.0%}", None))
+    out.append(
+        Row(
+            "share of forced orders a Binance-style feed publishes",
+            "[6] Binance forceOrder docs",
+            "reported",
+            "—" if kept is None else f"{kept:.0%}",
+            None,
+        )
+    )
     return out
 
 
@@ -250,13 +297,17 @@ def _drift_ok(band: Band, mean: float | None, ci: tuple[float, float] | None, cl
 
 def format_table(m: Measured) -> str:
     rows = rows_for(m)
-    head = (f"scenario {m.scenario}: {m.hours:g} h after a {m.warmup_s / 60:g}-min warm-up, {m.markets} markets, seed {m.seed}; "
-            f"{m.liquidations:,} liquidations, {m.episodes} cascade episodes")
+    head = (
+        f"scenario {m.scenario}: {m.hours:g} h after a {m.warmup_s / 60:g}-min warm-up, {m.markets} markets, seed {m.seed}; "
+        f"{m.liquidations:,} liquidations, {m.episodes} cascade episodes"
+    )
     widths = [max(len(r.fact) for r in rows), max(len(r.source) for r in rows), max(len(r.target) for r in rows)]
     lines = [head, f"{'fact':<{widths[0]}} | {'source':<{widths[1]}} | {'target':<{widths[2]}} | simulated"]
     for r in rows:
         verdict = "" if r.ok is None else ("  ok" if r.ok else "  OUT OF BAND")
-        lines.append(f"{r.fact:<{widths[0]}} | {r.source:<{widths[1]}} | {r.target:<{widths[2]}} | {r.simulated}{verdict}")
+        lines.append(
+            f"{r.fact:<{widths[0]}} | {r.source:<{widths[1]}} | {r.target:<{widths[2]}} | {r.simulated}{verdict}"
+        )
     return "\n".join(lines)
 
 

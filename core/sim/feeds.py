@@ -8,6 +8,7 @@ So per symbol and per one-second interval the last forced order survives, receiv
 interval closes; the others are never seen. A recording made through it looks like a live
 Binance capture, so thresholds tuned on it see what the live feed would show.
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -9,6 +9,7 @@ Those orders push price to the next liquidation prices, which is how a cascade f
 it stops when the next cluster is out of reach or the queue runs dry, and the book's refill
 then pulls price back.
 """
+
 from __future__ import annotations
 
 import math
@@ -70,12 +71,16 @@ class MarketModel:
         self.scenario = s
         self.fair = spec.price
         self.price = spec.price
-        self.book = OrderBook(s.depth_btc_usd_per_pct * spec.scale, refill_tau=s.refill_tau_s, permanent=s.permanent_impact)
+        self.book = OrderBook(
+            s.depth_btc_usd_per_pct * spec.scale, refill_tau=s.refill_tau_s, permanent=s.permanent_impact
+        )
         self.positions = PositionBook(s.maintenance_margin)
         self.resting = RestingOrders()
         total_vol = math.hypot(spec.beta * factor_vol, own_vol) * s.vol_mult
         # no single bundle bigger than the book's 1 % depth: nobody that size trades that market
-        self.flow = TraderFlow(spec, s, rng, max_usd=self.book.depth, vol_ratio=min(1.0, factor_vol * s.vol_mult / total_vol))
+        self.flow = TraderFlow(
+            spec, s, rng, max_usd=self.book.depth, vol_ratio=min(1.0, factor_vol * s.vol_mult / total_vol)
+        )
         self.queue: deque[Position] = deque()
         self.queue_usd = 0.0
         self.truth = MarketTruth(spec.market, spec.scale, episodes)
@@ -108,7 +113,9 @@ class MarketModel:
         rng = self.rng
         own = math.sqrt(self.own_var) * rng.gauss(0.0, 1.0) if self.own_var_lr > 0.0 else 0.0
         if own:
-            self.own_var = self.g_omega + self.g_alpha * min(own * own, 25.0 * self.own_var) + self.g_beta * self.own_var
+            self.own_var = (
+                self.g_omega + self.g_alpha * min(own * own, 25.0 * self.own_var) + self.g_beta * self.own_var
+            )
         ret = self.beta * factor_ret + own
         # marks, open interest and the background tape describe the market as the second begins
         phase = n + self.index
@@ -140,7 +147,9 @@ class MarketModel:
                 book.relax(dt)
             p = self.fair * math.exp(book.displacement) if book.displacement else self.fair
             self.price = p
-            if (resting.below_levels and p <= resting.below_levels[-1]) or (resting.above_levels and p >= resting.above_levels[0]):
+            if (resting.below_levels and p <= resting.below_levels[-1]) or (
+                resting.above_levels and p >= resting.above_levels[0]
+            ):
                 self._fill_resting(p, ts)
             if long_liq and p <= long_liq[-1]:
                 self._enqueue(self.positions.take_crossed_longs(p))
@@ -193,7 +202,9 @@ class MarketModel:
             self.fair *= math.exp(self.book.take(usd, buy))
             p = self.fair * math.exp(self.book.displacement)
             self.price = p
-            out.append(Trade("sim", self.market, self.symbol, self._px(p), self._qty(usd / p), "buy" if buy else "sell", t, t))
+            out.append(
+                Trade("sim", self.market, self.symbol, self._px(p), self._qty(usd / p), "buy" if buy else "sell", t, t)
+            )
             self.next_whale += rng.expovariate(self.whale_rate)
 
     # -- liquidation engine --------------------------------------------------------------------

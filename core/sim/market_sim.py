@@ -11,12 +11,13 @@ seeded population starts out unnaturally tidy (no resting orders, no recent rang
 its long-run level), so the first simulated hour is not like any other. The sell programme of
 `crash` is timed from `start_ts`, not from the warm-up.
 """
+
 from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Iterator
 from operator import attrgetter
-from typing import Iterator
 
 from core.events import Event
 from core.instruments import Instrument

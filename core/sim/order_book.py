@@ -12,6 +12,7 @@ with a time constant of tens of seconds. While forced orders keep coming the bac
 high and price stays down; once they stop it drains and price snaps back — the V. A share of
 every impact is permanent and moves fair value for good, so the snap-back is partial.
 """
+
 from __future__ import annotations
 
 import math

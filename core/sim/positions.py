@@ -5,6 +5,7 @@ leverage, carried as one notional, so a market holds thousands of bundles rather
 of accounts. Both sides are kept in parallel lists sorted by liquidation price, so finding the
 positions a price move has crossed is a bisect plus a slice: O(log n + crossed).
 """
+
 from __future__ import annotations
 
 import random
@@ -28,7 +29,17 @@ def liquidation_price(entry: float, leverage: float, is_long: bool, mmr: float) 
 
 
 class PositionBook:
-    __slots__ = ("mmr", "long_liq", "long_pos", "short_liq", "short_pos", "long_usd", "short_usd", "long_qty", "short_qty")
+    __slots__ = (
+        "mmr",
+        "long_liq",
+        "long_pos",
+        "short_liq",
+        "short_pos",
+        "long_usd",
+        "short_usd",
+        "long_qty",
+        "short_qty",
+    )
 
     def __init__(self, mmr: float) -> None:
         self.mmr = mmr

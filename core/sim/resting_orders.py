@@ -6,6 +6,7 @@ Orders that fill as price falls (dip-buying longs, breakdown shorts) and orders 
 price rises (rally-selling shorts, breakout longs) are kept in two sorted lists so a step only
 looks at the nearest one.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right

@@ -5,6 +5,7 @@ side is, how deep the books are and how fast they refill, how often large takers
 (for `crash`) a persistent sell programme on BTC. Whether a given liquidation fizzles, runs on
 into the next cluster or snaps back is left to the mechanics in `market_model`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

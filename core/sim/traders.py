@@ -6,6 +6,7 @@ Pareto-tailed. About half enter at market; the rest rest orders at the levels tr
 round numbers, the recent high and low, just past them for breakouts — so entries and hence
 liquidation prices bunch.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,15 +34,27 @@ def _capped_pareto_mean(alpha: float, cap: float) -> float:
 
 class TraderFlow:
     __slots__ = (
-        "rng", "scenario", "lev_values", "lev_cum", "target_bundles", "size_min",
-        "arrival_rate", "account_floor", "_p_long_base", "size_max",
+        "rng",
+        "scenario",
+        "lev_values",
+        "lev_cum",
+        "target_bundles",
+        "size_min",
+        "arrival_rate",
+        "account_floor",
+        "_p_long_base",
+        "size_max",
     )
 
-    def __init__(self, spec: MarketSpec, scenario: Scenario, rng: random.Random, max_usd: float, vol_ratio: float) -> None:
+    def __init__(
+        self, spec: MarketSpec, scenario: Scenario, rng: random.Random, max_usd: float, vol_ratio: float
+    ) -> None:
         self.rng = rng
         self.scenario = scenario
         # traders size leverage to volatility: the tiers are BTC's, scaled by BTC vol / this market's vol
-        self.lev_values = [max(2.0, min(spec.max_leverage, round(lev * vol_ratio))) for lev, _ in scenario.leverage_tiers]
+        self.lev_values = [
+            max(2.0, min(spec.max_leverage, round(lev * vol_ratio))) for lev, _ in scenario.leverage_tiers
+        ]
         self.lev_cum = list(accumulate(w for _, w in scenario.leverage_tiers))
         # smaller markets hold fewer bundles, and smaller ones, so alt cascades are smaller too
         self.target_bundles = max(150, int(scenario.bundles_btc * spec.scale**0.35))
@@ -80,7 +93,9 @@ class TraderFlow:
         if u < 0.45:  # round numbers: longs bid the ones below, shorts offer the ones above
             step = round_number_step(price)
             k = 1 if rng.random() < 0.65 else 2
-            level = (math.floor(price / step) - (k - 1)) * step if is_long else (math.ceil(price / step) + (k - 1)) * step
+            level = (
+                (math.floor(price / step) - (k - 1)) * step if is_long else (math.ceil(price / step) + (k - 1)) * step
+            )
         elif u < 0.8:  # fade the range: buy the recent low, sell the recent high
             level = recent_low if is_long else recent_high
         else:  # breakouts: buy above the recent high, sell below the recent low

@@ -6,6 +6,7 @@ An episode is a run of forced liquidations on one market and side with no gap lo
 and are filled in (end, extreme, price a minute later) as the simulation runs on, so the
 detector and heatmap can be scored against what really happened.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -94,8 +95,16 @@ class MarketTruth:
         ep = run.episode
         if ep is None and run.events >= MIN_EVENTS and run.usd >= self.min_usd:
             ep = run.episode = CascadeEpisode(
-                self.market, side, run.start_ts, ts, run.start_price, run.extreme, run.usd, run.events,
-                detected_ts=ts, detected_price=price_after,
+                self.market,
+                side,
+                run.start_ts,
+                ts,
+                run.start_price,
+                run.extreme,
+                run.usd,
+                run.events,
+                detected_ts=ts,
+                detected_price=price_after,
             )
             self.episodes.append(ep)
         elif ep is not None:

@@ -4,6 +4,7 @@
 typical order sizes are BTC's multiplied by it, so an alt cascade comes out proportionally
 smaller. Prices, ticks and lots are close to the large venues' USDT perpetuals.
 """
+
 from __future__ import annotations
 
 import math

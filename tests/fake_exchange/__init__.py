@@ -4,6 +4,7 @@ Real HTTP on 127.0.0.1 (random port, server thread), signatures verified with an
 independently of the broker's, timestamps checked against the fake's own (skewable) clock, order,
 algo-order and position state, and switchable faults. It never talks to the internet.
 """
+
 from tests.fake_exchange.binance import FakeBinance
 from tests.fake_exchange.bybit import FakeBybit
 from tests.fake_exchange.server import FakeServer

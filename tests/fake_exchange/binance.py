@@ -1,4 +1,5 @@
 """Fake Binance USDⓈ-M futures: /fapi order, algo-order, position and set-up endpoints."""
+
 from __future__ import annotations
 
 import itertools
@@ -25,8 +26,16 @@ class FakeBinance:
         self.clock = Clock()
         self.ledger = Ledger()
         self.faults = Faults()
-        self.symbols = symbols or {"BTCUSDT": {"tick": "0.10", "step": "0.001", "min_qty": "0.001", "min_notional": "100",
-                                               "max_qty": "120", "max_leverage": 125}}
+        self.symbols = symbols or {
+            "BTCUSDT": {
+                "tick": "0.10",
+                "step": "0.001",
+                "min_qty": "0.001",
+                "min_notional": "100",
+                "max_qty": "120",
+                "max_leverage": 125,
+            }
+        }
         for s in self.symbols:
             self.ledger.prices[s] = 60_000.0
         self.orders: dict[int, dict] = {}  # orderId -> order
@@ -99,8 +108,11 @@ class FakeBinance:
         if fault == "503_after":
             return _err(503, -1000, "Unknown error, please check your request or try again later.")
         if fault == "1007_after":
-            return _err(408, -1007, "Timeout waiting for response from backend server. Send status unknown; "
-                                    "execution status unknown.")
+            return _err(
+                408,
+                -1007,
+                "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+            )
         status, payload, extra = result if len(result) == 3 else (*result, {})
         return status, payload, extra | rl
 
@@ -114,7 +126,7 @@ class FakeBinance:
             kept = []
             for item in raw.split("&") if raw else []:
                 if item.startswith("signature="):
-                    sig = item[len("signature="):]
+                    sig = item[len("signature=") :]
                 else:
                     kept.append(item)
             parts.append("&".join(kept))
@@ -135,12 +147,26 @@ class FakeBinance:
     def h_get_fapi_v1_exchangeInfo(self, p):
         syms = []
         for s, f in self.symbols.items():
-            syms.append({"symbol": s, "status": "TRADING", "contractType": "PERPETUAL", "pricePrecision": 2,
-                         "quantityPrecision": 3, "filters": [
-                             {"filterType": "PRICE_FILTER", "tickSize": f["tick"], "minPrice": "0.1", "maxPrice": "1000000"},
-                             {"filterType": "LOT_SIZE", "stepSize": f["step"], "minQty": f["min_qty"], "maxQty": "1000"},
-                             {"filterType": "MARKET_LOT_SIZE", "stepSize": f["step"], "minQty": f["min_qty"], "maxQty": f["max_qty"]},
-                             {"filterType": "MIN_NOTIONAL", "notional": f["min_notional"]}]})
+            syms.append(
+                {
+                    "symbol": s,
+                    "status": "TRADING",
+                    "contractType": "PERPETUAL",
+                    "pricePrecision": 2,
+                    "quantityPrecision": 3,
+                    "filters": [
+                        {"filterType": "PRICE_FILTER", "tickSize": f["tick"], "minPrice": "0.1", "maxPrice": "1000000"},
+                        {"filterType": "LOT_SIZE", "stepSize": f["step"], "minQty": f["min_qty"], "maxQty": "1000"},
+                        {
+                            "filterType": "MARKET_LOT_SIZE",
+                            "stepSize": f["step"],
+                            "minQty": f["min_qty"],
+                            "maxQty": f["max_qty"],
+                        },
+                        {"filterType": "MIN_NOTIONAL", "notional": f["min_notional"]},
+                    ],
+                }
+            )
         return 200, {"timezone": "UTC", "serverTime": self.clock.ms(), "symbols": syms}
 
     # -- account set-up ---------------------------------------------------------------------
@@ -178,16 +204,33 @@ class FakeBinance:
         sign = 1 if side == "BUY" else -1
         res = self.ledger.execute(symbol, sign, qty, reduce_only)
         oid = next(self._ids)
-        o = {"orderId": oid, "symbol": symbol, "clientOrderId": client_id, "side": side, "type": order_type,
-             "origQty": str(qty), "reduceOnly": reduce_only, "updateTime": self.clock.ms()}
+        o = {
+            "orderId": oid,
+            "symbol": symbol,
+            "clientOrderId": client_id,
+            "side": side,
+            "type": order_type,
+            "origQty": str(qty),
+            "reduceOnly": reduce_only,
+            "updateTime": self.clock.ms(),
+        }
         if isinstance(res, str):
             return None, res
         o |= {"status": "FILLED", "executedQty": str(res.qty), "avgPrice": str(res.price)}
         self.orders[oid] = o
         self._born[oid] = time.monotonic()
-        self.trades.append({"symbol": symbol, "orderId": oid, "price": str(res.price), "qty": str(res.qty),
-                            "commission": f"{res.fee:.8f}", "commissionAsset": "USDT", "side": side,
-                            "time": self.clock.ms()})
+        self.trades.append(
+            {
+                "symbol": symbol,
+                "orderId": oid,
+                "price": str(res.price),
+                "qty": str(res.qty),
+                "commission": f"{res.fee:.8f}",
+                "commissionAsset": "USDT",
+                "side": side,
+                "time": self.clock.ms(),
+            }
+        )
         if push:
             self._push_order(o, res.fee)
         return o, ""
@@ -195,7 +238,11 @@ class FakeBinance:
     def h_post_fapi_v1_order(self, p):
         if p.get("type") != "MARKET":
             if p.get("type") in ("STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"):
-                return _err(400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.")
+                return _err(
+                    400,
+                    -4120,
+                    "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.",
+                )
             return _err(400, -1116, "Invalid orderType.")
         cid = p.get("newClientOrderId", "")
         if any(o["clientOrderId"] == cid and o["status"] == "NEW" for o in self.orders.values()):
@@ -204,7 +251,9 @@ class FakeBinance:
         if bad:
             return bad
         sym = p["symbol"]
-        if p.get("reduceOnly") != "true" and float(p["quantity"]) * self.ledger.prices[sym] < float(self.symbols[sym]["min_notional"]):
+        if p.get("reduceOnly") != "true" and float(p["quantity"]) * self.ledger.prices[sym] < float(
+            self.symbols[sym]["min_notional"]
+        ):
             return _err(400, -4164, "Order's notional must be no smaller than 100 (unless you choose reduce only).")
         o, why = self._new_order(sym, p["side"], float(p["quantity"]), p.get("reduceOnly") == "true", cid)
         if why == "reduce_only":
@@ -220,23 +269,34 @@ class FakeBinance:
 
     def h_get_fapi_v1_allOrders(self, p):
         since = int(p.get("startTime", 0))
-        rows = [o for o in self.orders.values() if o["symbol"] == p["symbol"] and o["updateTime"] >= since and self._visible(o)]
-        return 200, rows[-int(p.get("limit", 500)):]
+        rows = [
+            o
+            for o in self.orders.values()
+            if o["symbol"] == p["symbol"] and o["updateTime"] >= since and self._visible(o)
+        ]
+        return 200, rows[-int(p.get("limit", 500)) :]
 
     def h_get_fapi_v1_order(self, p):
         for o in self.orders.values():
             if not self._visible(o):
                 continue
-            if o["symbol"] == p["symbol"] and (str(o["orderId"]) == p.get("orderId") or
-                                               (p.get("origClientOrderId") and o["clientOrderId"] == p["origClientOrderId"])):
+            if o["symbol"] == p["symbol"] and (
+                str(o["orderId"]) == p.get("orderId")
+                or (p.get("origClientOrderId") and o["clientOrderId"] == p["origClientOrderId"])
+            ):
                 return 200, o
         return _err(400, -2013, "Order does not exist.")
 
     def h_get_fapi_v1_userTrades(self, p):
         now = time.monotonic()
-        rows = [t for t in self.trades if t["symbol"] == p["symbol"] and now >= self._born[t["orderId"]] + self.trades_lag_s
-                and (str(t["orderId"]) == p["orderId"] if "orderId" in p else t["time"] >= int(p.get("startTime", 0)))]
-        return 200, rows[-int(p.get("limit", 500)):]
+        rows = [
+            t
+            for t in self.trades
+            if t["symbol"] == p["symbol"]
+            and now >= self._born[t["orderId"]] + self.trades_lag_s
+            and (str(t["orderId"]) == p["orderId"] if "orderId" in p else t["time"] >= int(p.get("startTime", 0)))
+        ]
+        return 200, rows[-int(p.get("limit", 500)) :]
 
     # -- algo (conditional) orders ------------------------------------------------------------
     def h_post_fapi_v1_algoOrder(self, p):
@@ -256,11 +316,24 @@ class FakeBinance:
         if any(a["clientAlgoId"] == p.get("clientAlgoId") for a in self.algos.values()):
             return _err(400, -4116, "ClientOrderId is duplicated.")
         aid = next(self._ids)
-        a = {"algoId": aid, "clientAlgoId": p.get("clientAlgoId", f"auto{aid}"), "algoType": "CONDITIONAL",
-             "orderType": typ, "symbol": sym, "side": side, "positionSide": "BOTH", "algoStatus": "NEW",
-             "triggerPrice": p["triggerPrice"], "trigger": trig, "workingType": p.get("workingType", "CONTRACT_PRICE"),
-             "closePosition": p.get("closePosition") == "true", "quantity": p.get("quantity", ""),
-             "reduceOnly": p.get("reduceOnly") == "true", "actualOrderId": "", "createTime": self.clock.ms()}
+        a = {
+            "algoId": aid,
+            "clientAlgoId": p.get("clientAlgoId", f"auto{aid}"),
+            "algoType": "CONDITIONAL",
+            "orderType": typ,
+            "symbol": sym,
+            "side": side,
+            "positionSide": "BOTH",
+            "algoStatus": "NEW",
+            "triggerPrice": p["triggerPrice"],
+            "trigger": trig,
+            "workingType": p.get("workingType", "CONTRACT_PRICE"),
+            "closePosition": p.get("closePosition") == "true",
+            "quantity": p.get("quantity", ""),
+            "reduceOnly": p.get("reduceOnly") == "true",
+            "actualOrderId": "",
+            "createTime": self.clock.ms(),
+        }
         self.algos[aid] = a
         return 200, {k: v for k, v in a.items() if k != "trigger"}
 
@@ -284,7 +357,9 @@ class FakeBinance:
 
     def _find_algo(self, p):
         for a in self.algos.values():
-            if str(a["algoId"]) == p.get("algoId") or (p.get("clientAlgoId") and a["clientAlgoId"] == p["clientAlgoId"]):
+            if str(a["algoId"]) == p.get("algoId") or (
+                p.get("clientAlgoId") and a["clientAlgoId"] == p["clientAlgoId"]
+            ):
                 return a
         return None
 
@@ -320,8 +395,17 @@ class FakeBinance:
         for sym, (qty, entry) in self.ledger.positions.items():
             if qty:
                 mark = self.ledger.prices[sym]
-                out.append({"symbol": sym, "positionSide": "BOTH", "positionAmt": f"{qty:.3f}", "entryPrice": str(entry),
-                            "markPrice": str(mark), "notional": str(qty * mark), "liquidationPrice": "0"})
+                out.append(
+                    {
+                        "symbol": sym,
+                        "positionSide": "BOTH",
+                        "positionAmt": f"{qty:.3f}",
+                        "entryPrice": str(entry),
+                        "markPrice": str(mark),
+                        "notional": str(qty * mark),
+                        "liquidationPrice": "0",
+                    }
+                )
         return 200, out
 
     def h_get_fapi_v2_balance(self, p):
@@ -379,13 +463,50 @@ class FakeBinance:
     def _push_order(self, o: dict, fee: float, closing: bool = False) -> None:
         ms = self.clock.ms()
         orig_type = o["type"]
-        self.ws.push(topic="ORDER_TRADE_UPDATE", msg={"e": "ORDER_TRADE_UPDATE", "E": ms, "T": ms, "o": {
-            "s": o["symbol"], "c": o["clientOrderId"], "S": o["side"], "o": "MARKET", "f": "GTC",
-            "q": o["executedQty"], "p": "0", "ap": o["avgPrice"], "sp": "0", "x": "TRADE", "X": "FILLED",
-            "i": o["orderId"], "l": o["executedQty"], "z": o["executedQty"], "L": o["avgPrice"], "N": "USDT",
-            "n": f"{fee:.8f}", "T": ms, "t": next(self._ids), "b": "0", "a": "0", "m": False, "R": o["reduceOnly"],
-            "wt": "MARK_PRICE", "ot": orig_type, "ps": "BOTH", "cp": closing, "rp": "0", "pP": False, "si": 0, "ss": 0,
-            "V": "EXPIRE_TAKER", "pm": "NONE", "gtd": 0}})
+        self.ws.push(
+            topic="ORDER_TRADE_UPDATE",
+            msg={
+                "e": "ORDER_TRADE_UPDATE",
+                "E": ms,
+                "T": ms,
+                "o": {
+                    "s": o["symbol"],
+                    "c": o["clientOrderId"],
+                    "S": o["side"],
+                    "o": "MARKET",
+                    "f": "GTC",
+                    "q": o["executedQty"],
+                    "p": "0",
+                    "ap": o["avgPrice"],
+                    "sp": "0",
+                    "x": "TRADE",
+                    "X": "FILLED",
+                    "i": o["orderId"],
+                    "l": o["executedQty"],
+                    "z": o["executedQty"],
+                    "L": o["avgPrice"],
+                    "N": "USDT",
+                    "n": f"{fee:.8f}",
+                    "T": ms,
+                    "t": next(self._ids),
+                    "b": "0",
+                    "a": "0",
+                    "m": False,
+                    "R": o["reduceOnly"],
+                    "wt": "MARK_PRICE",
+                    "ot": orig_type,
+                    "ps": "BOTH",
+                    "cp": closing,
+                    "rp": "0",
+                    "pP": False,
+                    "si": 0,
+                    "ss": 0,
+                    "V": "EXPIRE_TAKER",
+                    "pm": "NONE",
+                    "gtd": 0,
+                },
+            },
+        )
         self.push_account_update(o["symbol"])
 
     def push_account_update(self, symbol: str, reason: str = "ORDER") -> None:
@@ -393,13 +514,54 @@ class FakeBinance:
         behind the broker's back, e.g. a manual close on the website)."""
         ms = self.clock.ms()
         qty, entry = self.ledger.positions.get(symbol, [0.0, 0.0])
-        self.ws.push({"e": "ACCOUNT_UPDATE", "E": ms, "T": ms, "a": {"m": reason, "B": [], "P": [
-            {"s": symbol, "pa": f"{qty:.3f}", "ep": str(entry), "cr": "0", "up": "0", "mt": "isolated",
-             "iw": "0", "ps": "BOTH"}]}}, "ACCOUNT_UPDATE")
+        self.ws.push(
+            {
+                "e": "ACCOUNT_UPDATE",
+                "E": ms,
+                "T": ms,
+                "a": {
+                    "m": reason,
+                    "B": [],
+                    "P": [
+                        {
+                            "s": symbol,
+                            "pa": f"{qty:.3f}",
+                            "ep": str(entry),
+                            "cr": "0",
+                            "up": "0",
+                            "mt": "isolated",
+                            "iw": "0",
+                            "ps": "BOTH",
+                        }
+                    ],
+                },
+            },
+            "ACCOUNT_UPDATE",
+        )
 
     def _push_algo(self, a: dict) -> None:
         ms = self.clock.ms()
-        self.ws.push(topic="ALGO_UPDATE", msg={"e": "ALGO_UPDATE", "T": ms, "E": ms, "o": {
-            "caid": a["clientAlgoId"], "aid": a["algoId"], "at": "CONDITIONAL", "o": a["orderType"], "s": a["symbol"],
-            "S": a["side"], "ps": "BOTH", "f": "GTC", "q": a["quantity"], "X": a["algoStatus"],
-            "ai": a["actualOrderId"], "tp": a["triggerPrice"], "wt": a["workingType"], "cp": a["closePosition"]}})
+        self.ws.push(
+            topic="ALGO_UPDATE",
+            msg={
+                "e": "ALGO_UPDATE",
+                "T": ms,
+                "E": ms,
+                "o": {
+                    "caid": a["clientAlgoId"],
+                    "aid": a["algoId"],
+                    "at": "CONDITIONAL",
+                    "o": a["orderType"],
+                    "s": a["symbol"],
+                    "S": a["side"],
+                    "ps": "BOTH",
+                    "f": "GTC",
+                    "q": a["quantity"],
+                    "X": a["algoStatus"],
+                    "ai": a["actualOrderId"],
+                    "tp": a["triggerPrice"],
+                    "wt": a["workingType"],
+                    "cp": a["closePosition"],
+                },
+            },
+        )

@@ -1,4 +1,5 @@
 """Fake Bybit v5 (linear): order create/query/cancel, conditional orders, positions, set-up."""
+
 from __future__ import annotations
 
 import itertools
@@ -15,7 +16,11 @@ UNSIGNED = {"/v5/market/time", "/v5/market/instruments-info"}
 
 
 def _ret(code: int, msg: str = "OK", result: dict | None = None, headers: dict | None = None, status: int = 200):
-    return status, {"retCode": code, "retMsg": msg, "result": result or {}, "retExtInfo": {}, "time": int(time.time() * 1000)}, headers or {}
+    return (
+        status,
+        {"retCode": code, "retMsg": msg, "result": result or {}, "retExtInfo": {}, "time": int(time.time() * 1000)},
+        headers or {},
+    )
 
 
 class FakeBybit:
@@ -24,8 +29,16 @@ class FakeBybit:
         self.clock = Clock()
         self.ledger = Ledger()
         self.faults = Faults()
-        self.symbols = symbols or {"BTCUSDT": {"tick": "0.10", "step": "0.001", "min_qty": "0.001", "min_notional": "5",
-                                               "max_qty": "120", "max_leverage": "100.00"}}
+        self.symbols = symbols or {
+            "BTCUSDT": {
+                "tick": "0.10",
+                "step": "0.001",
+                "min_qty": "0.001",
+                "min_notional": "5",
+                "max_qty": "120",
+                "max_leverage": "100.00",
+            }
+        }
         for s in self.symbols:
             self.ledger.prices[s] = 60_000.0
         self.orders: dict[str, dict] = {}  # orderId -> order
@@ -68,8 +81,11 @@ class FakeBybit:
             return _ret(10001, "request body is not valid JSON")
         fault = self.faults.take(method, path)
         self.log.append((time.monotonic(), method, path, params))
-        limit = {"X-Bapi-Limit": "10", "X-Bapi-Limit-Status": "9",
-                 "X-Bapi-Limit-Reset-Timestamp": str(int(time.time() * 1000) + 1000)}
+        limit = {
+            "X-Bapi-Limit": "10",
+            "X-Bapi-Limit-Status": "9",
+            "X-Bapi-Limit-Reset-Timestamp": str(int(time.time() * 1000) + 1000),
+        }
         if fault == "rate_limit":
             reset = {"X-Bapi-Limit-Status": "0", "X-Bapi-Limit-Reset-Timestamp": str(self.clock.ms() + 300)}
             return _ret(10006, "Too many visits. Exceeded the API Rate Limit.", headers=limit | reset)
@@ -108,8 +124,11 @@ class FakeBybit:
             return _ret(10004, f"error sign! origin_string[{origin}]")
         now = self.clock.ms()
         if not (ts.isdigit() and now - int(recv) <= int(ts) < now + 1000):
-            return _ret(10002, f"invalid request, please check your server timestamp or recv_window param. "
-                               f"req_timestamp[{ts}],server_timestamp[{now}],recv_window[{recv}]")
+            return _ret(
+                10002,
+                f"invalid request, please check your server timestamp or recv_window param. "
+                f"req_timestamp[{ts}],server_timestamp[{now}],recv_window[{recv}]",
+            )
         return None
 
     # -- public -----------------------------------------------------------------------------
@@ -118,12 +137,23 @@ class FakeBybit:
         return _ret(0, "OK", {"timeSecond": str(now // 1000), "timeNano": str(now * 1_000_000)})
 
     def h_get_v5_market_instruments_info(self, p):
-        rows = [{"symbol": s, "contractType": "LinearPerpetual", "status": "Trading",
-                 "leverageFilter": {"minLeverage": "1", "maxLeverage": f["max_leverage"], "leverageStep": "0.01"},
-                 "priceFilter": {"tickSize": f["tick"]},
-                 "lotSizeFilter": {"qtyStep": f["step"], "minOrderQty": f["min_qty"], "maxOrderQty": "1000",
-                                   "maxMktOrderQty": f["max_qty"], "minNotionalValue": f["min_notional"]}}
-                for s, f in self.symbols.items()]
+        rows = [
+            {
+                "symbol": s,
+                "contractType": "LinearPerpetual",
+                "status": "Trading",
+                "leverageFilter": {"minLeverage": "1", "maxLeverage": f["max_leverage"], "leverageStep": "0.01"},
+                "priceFilter": {"tickSize": f["tick"]},
+                "lotSizeFilter": {
+                    "qtyStep": f["step"],
+                    "minOrderQty": f["min_qty"],
+                    "maxOrderQty": "1000",
+                    "maxMktOrderQty": f["max_qty"],
+                    "minNotionalValue": f["min_notional"],
+                },
+            }
+            for s, f in self.symbols.items()
+        ]
         return _ret(0, "OK", {"category": "linear", "list": rows, "nextPageCursor": ""})
 
     def restart(self) -> None:
@@ -133,9 +163,20 @@ class FakeBybit:
 
     # -- set-up -----------------------------------------------------------------------------
     def h_get_v5_account_info(self, p):
-        return _ret(0, "OK", {"marginMode": self.account_margin_mode, "updatedTime": str(self.clock.ms()),
-                              "unifiedMarginStatus": self.unified_margin_status, "isMasterTrader": False,
-                              "spotHedgingStatus": "OFF", "dcpStatus": "OFF", "timeWindow": 0, "smpGroup": 0})
+        return _ret(
+            0,
+            "OK",
+            {
+                "marginMode": self.account_margin_mode,
+                "updatedTime": str(self.clock.ms()),
+                "unifiedMarginStatus": self.unified_margin_status,
+                "isMasterTrader": False,
+                "spotHedgingStatus": "OFF",
+                "dcpStatus": "OFF",
+                "timeWindow": 0,
+                "smpGroup": 0,
+            },
+        )
 
     def h_post_v5_account_set_margin_mode(self, p):
         self.account_margin_mode = p["setMarginMode"]  # the whole account: every symbol, every position
@@ -171,11 +212,24 @@ class FakeBybit:
             return _ret(10001, "Qty invalid")
         oid = f"b{next(self._ids)}"
         self._born[oid] = time.monotonic()
-        o = {"orderId": oid, "orderLinkId": link, "symbol": sym, "side": p["side"], "orderType": "Market", "qty": p["qty"],
-             "reduceOnly": bool(p.get("reduceOnly")), "closeOnTrigger": bool(p.get("closeOnTrigger")),
-             "triggerPrice": p.get("triggerPrice", ""), "triggerDirection": p.get("triggerDirection", 0),
-             "triggerBy": p.get("triggerBy", ""), "avgPrice": "", "cumExecQty": "0", "cumExecFee": "0",
-             "orderStatus": "New", "createdTime": str(self.clock.ms())}
+        o = {
+            "orderId": oid,
+            "orderLinkId": link,
+            "symbol": sym,
+            "side": p["side"],
+            "orderType": "Market",
+            "qty": p["qty"],
+            "reduceOnly": bool(p.get("reduceOnly")),
+            "closeOnTrigger": bool(p.get("closeOnTrigger")),
+            "triggerPrice": p.get("triggerPrice", ""),
+            "triggerDirection": p.get("triggerDirection", 0),
+            "triggerBy": p.get("triggerBy", ""),
+            "avgPrice": "",
+            "cumExecQty": "0",
+            "cumExecFee": "0",
+            "orderStatus": "New",
+            "createdTime": str(self.clock.ms()),
+        }
         if p.get("triggerPrice"):
             trig = float(p["triggerPrice"])
             tick = float(f["tick"])
@@ -183,7 +237,10 @@ class FakeBybit:
                 return _ret(10001, "price precision")
             px = self.ledger.prices[sym]
             if (o["triggerDirection"] == 1 and px >= trig) or (o["triggerDirection"] == 2 and px <= trig):
-                return _ret(110092 if o["triggerDirection"] == 1 else 110093, "expect Rising/Falling, but trigger_price is on the wrong side")
+                return _ret(
+                    110092 if o["triggerDirection"] == 1 else 110093,
+                    "expect Rising/Falling, but trigger_price is on the wrong side",
+                )
             o["orderStatus"] = "Untriggered"
             self.orders[oid] = o
             return _ret(0, "OK", {"orderId": oid, "orderLinkId": link})
@@ -201,13 +258,29 @@ class FakeBybit:
         if isinstance(res, str):
             return res
         # linear: cumExecFee is deprecated (left stale here), the fee is in cumFeeDetail
-        o |= {"orderStatus": "Filled", "avgPrice": str(res.price), "cumExecQty": str(res.qty), "cumExecFee": "0",
-              "cumFeeDetail": {"USDT": f"{res.fee:.8f}"}}
+        o |= {
+            "orderStatus": "Filled",
+            "avgPrice": str(res.price),
+            "cumExecQty": str(res.qty),
+            "cumExecFee": "0",
+            "cumFeeDetail": {"USDT": f"{res.fee:.8f}"},
+        }
         self.orders[o["orderId"]] = o
-        self.executions.append({"symbol": o["symbol"], "orderId": o["orderId"], "orderLinkId": o["orderLinkId"],
-                                "side": o["side"], "execQty": str(res.qty), "execPrice": str(res.price),
-                                "execFee": f"{res.fee:.8f}", "feeCurrency": "USDT", "execType": "Trade",
-                                "execId": f"e{next(self._ids)}", "execTime": str(self.clock.ms())})
+        self.executions.append(
+            {
+                "symbol": o["symbol"],
+                "orderId": o["orderId"],
+                "orderLinkId": o["orderLinkId"],
+                "side": o["side"],
+                "execQty": str(res.qty),
+                "execPrice": str(res.price),
+                "execFee": f"{res.fee:.8f}",
+                "feeCurrency": "USDT",
+                "execType": "Trade",
+                "execId": f"e{next(self._ids)}",
+                "execTime": str(self.clock.ms()),
+            }
+        )
         self._push_fill(o, res)
         return ""
 
@@ -221,9 +294,14 @@ class FakeBybit:
 
     def _matching(self, p):
         now = time.monotonic()
-        return [o for o in self.orders.values() if o["symbol"] == p.get("symbol", o["symbol"]) and
-                (not p.get("orderLinkId") or o["orderLinkId"] == p["orderLinkId"]) and
-                (not p.get("orderId") or o["orderId"] == p["orderId"]) and now >= self._born[o["orderId"]] + self.query_lag_s]
+        return [
+            o
+            for o in self.orders.values()
+            if o["symbol"] == p.get("symbol", o["symbol"])
+            and (not p.get("orderLinkId") or o["orderLinkId"] == p["orderLinkId"])
+            and (not p.get("orderId") or o["orderId"] == p["orderId"])
+            and now >= self._born[o["orderId"]] + self.query_lag_s
+        ]
 
     def h_get_v5_order_realtime(self, p):
         rows = [o for o in self._matching(p) if o["orderId"] not in self._forgotten]
@@ -237,13 +315,20 @@ class FakeBybit:
         if self.executions_hidden:
             return _ret(0, "OK", {"category": "linear", "list": [], "nextPageCursor": ""})
         since = int(p.get("startTime", 0))
-        rows = [x for x in self.executions if x["symbol"] == p.get("symbol", x["symbol"]) and int(x["execTime"]) >= since
-                and (not p.get("orderLinkId") or x["orderLinkId"] == p["orderLinkId"])]
-        return _ret(0, "OK", {"category": "linear", "list": rows[-int(p.get("limit", 50)):], "nextPageCursor": ""})
+        rows = [
+            x
+            for x in self.executions
+            if x["symbol"] == p.get("symbol", x["symbol"])
+            and int(x["execTime"]) >= since
+            and (not p.get("orderLinkId") or x["orderLinkId"] == p["orderLinkId"])
+        ]
+        return _ret(0, "OK", {"category": "linear", "list": rows[-int(p.get("limit", 50)) :], "nextPageCursor": ""})
 
     def h_post_v5_order_cancel(self, p):
         for o in self.orders.values():
-            if o["symbol"] == p["symbol"] and (o["orderLinkId"] == p.get("orderLinkId") or o["orderId"] == p.get("orderId")):
+            if o["symbol"] == p["symbol"] and (
+                o["orderLinkId"] == p.get("orderLinkId") or o["orderId"] == p.get("orderId")
+            ):
                 if o["orderStatus"] not in ("New", "Untriggered"):
                     break
                 o["orderStatus"] = "Deactivated" if o["triggerPrice"] else "Cancelled"
@@ -263,15 +348,28 @@ class FakeBybit:
         rows = []
         for sym, (qty, entry) in self.ledger.positions.items():
             if qty:
-                rows.append({"positionIdx": 0, "symbol": sym, "side": "Buy" if qty > 0 else "Sell", "size": f"{abs(qty):.3f}",
-                             "avgPrice": str(entry), "markPrice": str(self.ledger.prices[sym]), "liqPrice": "",
-                             "stopLoss": "", "takeProfit": ""})
+                rows.append(
+                    {
+                        "positionIdx": 0,
+                        "symbol": sym,
+                        "side": "Buy" if qty > 0 else "Sell",
+                        "size": f"{abs(qty):.3f}",
+                        "avgPrice": str(entry),
+                        "markPrice": str(self.ledger.prices[sym]),
+                        "liqPrice": "",
+                        "stopLoss": "",
+                        "takeProfit": "",
+                    }
+                )
         return _ret(0, "OK", {"category": "linear", "list": rows, "nextPageCursor": ""})
 
     def h_get_v5_account_wallet_balance(self, p):
         b = self.ledger.balance
-        return _ret(0, "OK", {"list": [{"accountType": "UNIFIED", "totalEquity": f"{b:.4f}",
-                                        "totalAvailableBalance": f"{b:.4f}"}]})
+        return _ret(
+            0,
+            "OK",
+            {"list": [{"accountType": "UNIFIED", "totalEquity": f"{b:.4f}", "totalAvailableBalance": f"{b:.4f}"}]},
+        )
 
     # -- private websocket (v5/private) ---------------------------------------------------------
     def ws_session(self, conn, hub: WsHub) -> None:
@@ -287,11 +385,22 @@ class FakeBybit:
                 continue
             op, args, req_id = req.get("op"), req.get("args") or [], req.get("req_id", "")
             if op == "ping":
-                conn.send(json.dumps({"req_id": req_id, "op": "pong", "args": [str(self.clock.ms())], "conn_id": conn_id}))
+                conn.send(
+                    json.dumps({"req_id": req_id, "op": "pong", "args": [str(self.clock.ms())], "conn_id": conn_id})
+                )
             elif op == "auth":
                 ok, why = self._ws_auth_ok(args)
-                conn.send(json.dumps({"req_id": req_id, "success": ok, "ret_msg": "" if ok else why, "op": "auth",
-                                      "conn_id": conn_id}))
+                conn.send(
+                    json.dumps(
+                        {
+                            "req_id": req_id,
+                            "success": ok,
+                            "ret_msg": "" if ok else why,
+                            "op": "auth",
+                            "conn_id": conn_id,
+                        }
+                    )
+                )
                 if not ok:
                     hub.auth_failures += 1
                     conn.close(1008, "auth failed")
@@ -300,13 +409,25 @@ class FakeBybit:
                 hub.add(conn, set())
             elif op == "subscribe":
                 if not authed:
-                    conn.send(json.dumps({"req_id": req_id, "success": False, "ret_msg": "Request not authorized",
-                                          "op": "subscribe", "conn_id": conn_id}))
+                    conn.send(
+                        json.dumps(
+                            {
+                                "req_id": req_id,
+                                "success": False,
+                                "ret_msg": "Request not authorized",
+                                "op": "subscribe",
+                                "conn_id": conn_id,
+                            }
+                        )
+                    )
                     continue
                 if not self.stream_silent:
                     hub.subscribe(conn, set(args))
-                conn.send(json.dumps({"req_id": req_id, "success": True, "ret_msg": "", "op": "subscribe",
-                                      "conn_id": conn_id}))
+                conn.send(
+                    json.dumps(
+                        {"req_id": req_id, "success": True, "ret_msg": "", "op": "subscribe", "conn_id": conn_id}
+                    )
+                )
 
     def _ws_auth_ok(self, args: list) -> tuple[bool, str]:
         if len(args) != 3:
@@ -325,24 +446,91 @@ class FakeBybit:
     def push_position(self, symbol: str) -> None:
         """The `position` topic with the symbol's position as the ledger has it."""
         qty, entry = self.ledger.positions.get(symbol, [0.0, 0.0])
-        self.ws.push({"id": f"p{next(self._ids)}", "topic": "position", "creationTime": self.clock.ms(), "data": [{
-            "category": "linear", "symbol": symbol, "positionIdx": 0, "side": "Buy" if qty > 0 else "Sell" if qty < 0 else "",
-            "size": f"{abs(qty):.3f}", "entryPrice": str(entry), "markPrice": str(self.ledger.prices[symbol]),
-            "updatedTime": str(self.clock.ms())}]}, "position")
+        self.ws.push(
+            {
+                "id": f"p{next(self._ids)}",
+                "topic": "position",
+                "creationTime": self.clock.ms(),
+                "data": [
+                    {
+                        "category": "linear",
+                        "symbol": symbol,
+                        "positionIdx": 0,
+                        "side": "Buy" if qty > 0 else "Sell" if qty < 0 else "",
+                        "size": f"{abs(qty):.3f}",
+                        "entryPrice": str(entry),
+                        "markPrice": str(self.ledger.prices[symbol]),
+                        "updatedTime": str(self.clock.ms()),
+                    }
+                ],
+            },
+            "position",
+        )
 
     def _push_fill(self, o: dict, res) -> None:
         ms = str(self.clock.ms())
         stop_type = "Stop" if o["triggerPrice"] else ""
-        common = {"category": "linear", "symbol": o["symbol"], "orderId": o["orderId"], "orderLinkId": o["orderLinkId"],
-                  "side": o["side"], "orderType": "Market", "stopOrderType": stop_type}
-        self.ws.push({"id": f"x{next(self._ids)}", "topic": "execution", "creationTime": int(ms), "data": [common | {
-            "execId": f"e{next(self._ids)}", "execPrice": str(res.price), "execQty": str(res.qty),
-            "execFee": f"{res.fee:.8f}", "execType": "Trade", "execTime": ms, "orderQty": o["qty"], "leavesQty": "0",
-            "orderPrice": "0", "markPrice": str(self.ledger.prices[o["symbol"]]), "isMaker": False,
-            "closedSize": str(res.qty) if o["reduceOnly"] else "0", "feeRate": str(self.ledger.fee_rate)}]}, "execution")
-        self.ws.push({"id": f"o{next(self._ids)}", "topic": "order", "creationTime": int(ms), "data": [common | {
-            "orderStatus": "Filled", "qty": o["qty"], "cumExecQty": o["cumExecQty"], "avgPrice": o["avgPrice"],
-            "cumExecFee": o["cumExecFee"], "cumFeeDetail": o["cumFeeDetail"], "cumExecValue": str(res.qty * res.price), "leavesQty": "0",
-            "reduceOnly": o["reduceOnly"], "closeOnTrigger": o["closeOnTrigger"], "triggerPrice": o["triggerPrice"],
-            "triggerDirection": o["triggerDirection"], "triggerBy": o["triggerBy"], "positionIdx": 0,
-            "createdTime": o["createdTime"], "updatedTime": ms}]}, "order")
+        common = {
+            "category": "linear",
+            "symbol": o["symbol"],
+            "orderId": o["orderId"],
+            "orderLinkId": o["orderLinkId"],
+            "side": o["side"],
+            "orderType": "Market",
+            "stopOrderType": stop_type,
+        }
+        self.ws.push(
+            {
+                "id": f"x{next(self._ids)}",
+                "topic": "execution",
+                "creationTime": int(ms),
+                "data": [
+                    common
+                    | {
+                        "execId": f"e{next(self._ids)}",
+                        "execPrice": str(res.price),
+                        "execQty": str(res.qty),
+                        "execFee": f"{res.fee:.8f}",
+                        "execType": "Trade",
+                        "execTime": ms,
+                        "orderQty": o["qty"],
+                        "leavesQty": "0",
+                        "orderPrice": "0",
+                        "markPrice": str(self.ledger.prices[o["symbol"]]),
+                        "isMaker": False,
+                        "closedSize": str(res.qty) if o["reduceOnly"] else "0",
+                        "feeRate": str(self.ledger.fee_rate),
+                    }
+                ],
+            },
+            "execution",
+        )
+        self.ws.push(
+            {
+                "id": f"o{next(self._ids)}",
+                "topic": "order",
+                "creationTime": int(ms),
+                "data": [
+                    common
+                    | {
+                        "orderStatus": "Filled",
+                        "qty": o["qty"],
+                        "cumExecQty": o["cumExecQty"],
+                        "avgPrice": o["avgPrice"],
+                        "cumExecFee": o["cumExecFee"],
+                        "cumFeeDetail": o["cumFeeDetail"],
+                        "cumExecValue": str(res.qty * res.price),
+                        "leavesQty": "0",
+                        "reduceOnly": o["reduceOnly"],
+                        "closeOnTrigger": o["closeOnTrigger"],
+                        "triggerPrice": o["triggerPrice"],
+                        "triggerDirection": o["triggerDirection"],
+                        "triggerBy": o["triggerBy"],
+                        "positionIdx": 0,
+                        "createdTime": o["createdTime"],
+                        "updatedTime": ms,
+                    }
+                ],
+            },
+            "order",
+        )

@@ -1,4 +1,5 @@
 """Test rig: a fake venue on 127.0.0.1, a live broker pointed at it, and an engine using it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,23 +30,70 @@ VENUES = ("binance", "bybit")
 
 
 def fast_settings(**over) -> LiveSettings:
-    base = dict(max_notional_per_trade_usd=50_000.0, markets=(BTC,), default_leverage=3.0, watch_interval_s=3600.0,
-                reconcile_interval_s=3600.0, retry_base_s=0.05, retry_max_s=0.2, unknown_settle_s=0.02,
-                absence_recheck_s=0.1, unknown_resolve_s=5.0,
-                request_timeout_s=3.0, max_entry_wait_s=2.0, max_exit_wait_s=5.0)
+    base = dict(
+        max_notional_per_trade_usd=50_000.0,
+        markets=(BTC,),
+        default_leverage=3.0,
+        watch_interval_s=3600.0,
+        reconcile_interval_s=3600.0,
+        retry_base_s=0.05,
+        retry_max_s=0.2,
+        unknown_settle_s=0.02,
+        absence_recheck_s=0.1,
+        unknown_resolve_s=5.0,
+        request_timeout_s=3.0,
+        max_entry_wait_s=2.0,
+        max_exit_wait_s=5.0,
+    )
     return LiveSettings(**(base | over))
 
 
 def make_fake(venue: str):
     if venue == "binance":
-        return FakeBinance(API_KEY, SECRET, {
-            "BTCUSDT": {"tick": "0.10", "step": "0.001", "min_qty": "0.001", "min_notional": "100", "max_qty": "120", "max_leverage": 125},
-            "ETHUSDT": {"tick": "0.01", "step": "0.001", "min_qty": "0.001", "min_notional": "20", "max_qty": "2000", "max_leverage": 100},
-        })
-    return FakeBybit(API_KEY, SECRET, {
-        "BTCUSDT": {"tick": "0.10", "step": "0.001", "min_qty": "0.001", "min_notional": "100", "max_qty": "120", "max_leverage": "100.00"},
-        "ETHUSDT": {"tick": "0.01", "step": "0.01", "min_qty": "0.01", "min_notional": "5", "max_qty": "2000", "max_leverage": "100.00"},
-    })
+        return FakeBinance(
+            API_KEY,
+            SECRET,
+            {
+                "BTCUSDT": {
+                    "tick": "0.10",
+                    "step": "0.001",
+                    "min_qty": "0.001",
+                    "min_notional": "100",
+                    "max_qty": "120",
+                    "max_leverage": 125,
+                },
+                "ETHUSDT": {
+                    "tick": "0.01",
+                    "step": "0.001",
+                    "min_qty": "0.001",
+                    "min_notional": "20",
+                    "max_qty": "2000",
+                    "max_leverage": 100,
+                },
+            },
+        )
+    return FakeBybit(
+        API_KEY,
+        SECRET,
+        {
+            "BTCUSDT": {
+                "tick": "0.10",
+                "step": "0.001",
+                "min_qty": "0.001",
+                "min_notional": "100",
+                "max_qty": "120",
+                "max_leverage": "100.00",
+            },
+            "ETHUSDT": {
+                "tick": "0.01",
+                "step": "0.01",
+                "min_qty": "0.01",
+                "min_notional": "5",
+                "max_qty": "2000",
+                "max_leverage": "100.00",
+            },
+        },
+    )
 
 
 @dataclass
@@ -84,10 +132,21 @@ class Rig:
             self.engine.tick()
 
 
-def submit_entry(eng: Engine, side: str = "buy", qty: float = 0.01, price: float = 60_000.0, market: str = BTC) -> Order:
+def submit_entry(
+    eng: Engine, side: str = "buy", qty: float = 0.01, price: float = 60_000.0, market: str = BTC
+) -> Order:
     """What Engine._enter does once a signal is accepted (book-keeping, then broker.submit)."""
-    order = Order(id=f"o{next(eng._ids)}", market=market, side=side, qty=qty, intent=OrderIntent.ENTRY, submitted_ts=eng.now,
-                  ref_price=price, reason="sig-test", signal_id="sig-test")
+    order = Order(
+        id=f"o{next(eng._ids)}",
+        market=market,
+        side=side,
+        qty=qty,
+        intent=OrderIntent.ENTRY,
+        submitted_ts=eng.now,
+        ref_price=price,
+        reason="sig-test",
+        signal_id="sig-test",
+    )
     order.position_id = f"p{next(eng._ids)}"
     eng.orders[order.id] = order
     eng.pending_entries[market] = order
@@ -100,15 +159,31 @@ async def rig(venue: str, start: bool = True, keys: ApiKeys | None = None, strea
     """`stream=True` also serves the venue's private websocket and points the broker's user stream at it
     (otherwise the broker has no stream: the fake's host is not a known venue)."""
     fake = make_fake(venue)
-    with FakeServer(fake) as server, (FakeWsServer(fake) if stream else nullcontext()) as ws_server:
+    with FakeServer(fake) as server, FakeWsServer(fake) if stream else nullcontext() as ws_server:
         if stream:
             path = "/private/ws" if venue == "binance" else "/v5/private"
-            settings = {"stream_url": ws_server.url + path, "stream_retry_base_s": 0.05, "stream_retry_max_s": 0.3} | settings
+            settings = {
+                "stream_url": ws_server.url + path,
+                "stream_retry_base_s": 0.05,
+                "stream_retry_max_s": 0.3,
+            } | settings
         clock = SimClock(T0)
-        broker = make_broker(f"{venue}-testnet", False, Config(), keys=keys or ApiKeys(API_KEY, SECRET, venue),
-                             base_url=server.url, settings=fast_settings(**settings), now_fn=clock.now)
-        eng = Engine(Config(), clock, broker=broker, mode="auto",
-                     instruments=[Instrument(venue, "BTCUSDT", BTC, tick_size=0.1, lot_size=0.001, min_qty=0.001)])
+        broker = make_broker(
+            f"{venue}-testnet",
+            False,
+            Config(),
+            keys=keys or ApiKeys(API_KEY, SECRET, venue),
+            base_url=server.url,
+            settings=fast_settings(**settings),
+            now_fn=clock.now,
+        )
+        eng = Engine(
+            Config(),
+            clock,
+            broker=broker,
+            mode="auto",
+            instruments=[Instrument(venue, "BTCUSDT", BTC, tick_size=0.1, lot_size=0.001, min_qty=0.001)],
+        )
         broker.price_of = eng.mark_of
         eng.process(MarkPrice(venue, BTC, "BTCUSDT", 60_000.0, 0.0001, T0 + 3600, T0, T0))
         try:

@@ -1,5 +1,6 @@
 """HMAC-SHA256 written out from RFC 2104 over hashlib.sha256, deliberately not using the `hmac`
 module the broker signs with, so the fake verifies signatures independently."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Venue-neutral account state for the fakes: prices, one-way positions, balance, fills, faults."""
+
 from __future__ import annotations
 
 import threading

@@ -3,6 +3,7 @@
 An app returns (status, json_body, headers) or DROP, which closes the connection without a
 response — the "network error mid-request" the broker must survive.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,7 @@ class FakeServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         self.thread.start()
         return self
 

@@ -5,6 +5,7 @@ An app implements `ws_session(conn, hub)`: it runs in the connection's server th
 connection ends. The hub tracks live connections, can refuse new ones, drop all of them (the
 "stream fell over" fault) and replay everything pushed so far (duplicate delivery).
 """
+
 from __future__ import annotations
 
 import json
@@ -76,6 +77,7 @@ class WsHub:
         with self.lock:
             conns = [c for c, _ in self.clients]
             self.clients = []
+
         def close(c: ServerConnection) -> None:
             try:
                 c.close(1001, "going away")
@@ -113,7 +115,7 @@ class FakeWsServer:
         host, port = self.server.socket.getsockname()[:2]
         return f"ws://{host}:{port}"
 
-    def __enter__(self) -> "FakeWsServer":
+    def __enter__(self) -> FakeWsServer:
         self.thread.start()
         return self
 

@@ -1,5 +1,6 @@
 """The whole console, headless: LiveSource on local venues + Engine + heatmap estimate + file
 journal + the Textual app, built by the same composition root `liqhunt run` uses."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,18 @@ SIZE = (110, 32)
 def trading_config(**sections) -> Config:
     """Lenient signals so a local burst on BTC raises, enters (paper, full-auto) and holds positions."""
     data = {
-        "signal": {"watch_min_usd": 20_000.0, "window_min_usd": 100_000.0, "min_events": 3, "entry_delay_min_s": 0.0,
-                   "entry_delay_max_s": 60.0, "score_min": 0.0, "require_funding": False, "rearm_after_s": 2.0,
-                   "signal_ttl_s": 5.0, "support_max_pct": 0.0},
+        "signal": {
+            "watch_min_usd": 20_000.0,
+            "window_min_usd": 100_000.0,
+            "min_events": 3,
+            "entry_delay_min_s": 0.0,
+            "entry_delay_max_s": 60.0,
+            "score_min": 0.0,
+            "require_funding": False,
+            "rearm_after_s": 2.0,
+            "signal_ttl_s": 5.0,
+            "support_max_pct": 0.0,
+        },
         "sizing": {"volume_ref_usd": 1.0, "base_size_usd": 10_000.0},
         "risk": {"max_trades_per_market_per_day": 1000, "cooldown_after_stop_s": 0.0, "daily_loss_limit_usd": 1e9},
         "broker": {"latency_ms": 20.0},
@@ -48,10 +58,15 @@ def trading_config(**sections) -> Config:
 
 def fast_feeds(monkeypatch, poll_interval: float = 0.25) -> None:
     """Test pacing for the real runner: short backoff, REST timeout and poll interval."""
-    monkeypatch.setattr(live_module, "FeedRunner", functools.partial(
-        FeedRunner, backoff=(0.05, 0.5), rest_timeout=0.5, health_interval=0.1))
+    monkeypatch.setattr(
+        live_module,
+        "FeedRunner",
+        functools.partial(FeedRunner, backoff=(0.05, 0.5), rest_timeout=0.5, health_interval=0.1),
+    )
     real_polls = binance_feed.polls
-    monkeypatch.setattr(binance_feed, "polls", lambda ins: [replace(p, interval=poll_interval) for p in real_polls(ins)])
+    monkeypatch.setattr(
+        binance_feed, "polls", lambda ins: [replace(p, interval=poll_interval) for p in real_polls(ins)]
+    )
 
 
 @dataclass
@@ -71,8 +86,11 @@ class Rig:
         await until(cond, timeout, what)
 
     async def connected(self, *venues: str, timeout: float = 10.0) -> None:
-        await until(lambda: all(self.engine.feed_states.get(v) == "connected" for v in venues), timeout,
-                    f"{venues} connected (states {self.engine.feed_states})")
+        await until(
+            lambda: all(self.engine.feed_states.get(v) == "connected" for v in venues),
+            timeout,
+            f"{venues} connected (states {self.engine.feed_states})",
+        )
 
     async def responsive(self) -> bool:
         """Keys still reach the engine: d disarms to WATCH, then a → u re-arms FULL-AUTO."""
@@ -100,18 +118,41 @@ class Rig:
 
 
 @asynccontextmanager
-async def console(tmp_path: Path, ws: dict[str, str], rest: str, cfg: Config | None = None, mode: str = "auto",
-                  broker=None, instruments=()):
+async def console(
+    tmp_path: Path,
+    ws: dict[str, str],
+    rest: str,
+    cfg: Config | None = None,
+    mode: str = "auto",
+    broker=None,
+    instruments=(),
+):
     venues = list(ws)
     cfg = cfg or trading_config()
     clock = WallClock()
     args = argparse.Namespace(journal=str(tmp_path / "journal.sqlite"))
-    session = build_session(cfg, clock, list(instruments), mode, args, source_label="live", venues=venues,
-                            broker=broker, journal_by_default=True)
+    session = build_session(
+        cfg,
+        clock,
+        list(instruments),
+        mode,
+        args,
+        source_label="live",
+        venues=venues,
+        broker=broker,
+        journal_by_default=True,
+    )
     if broker is not None:
         broker.price_of = session.engine.mark_of  # as `liqhunt run` wires a live broker
-    source = LiveSource(venues, clock, cfg, cache_dir=tmp_path / "cache", ws_base_urls=ws,
-                        rest_base_urls={v: rest for v in venues}, tick_s=0.1)
+    source = LiveSource(
+        venues,
+        clock,
+        cfg,
+        cache_dir=tmp_path / "cache",
+        ws_base_urls=ws,
+        rest_base_urls={v: rest for v in venues},
+        tick_s=0.1,
+    )
     levels = EstimatedLevels(session.fuel_map) if session.fuel_map is not None else None
     app = make_app(session.engine, source, clock, cfg, levels=levels, journal=session.journal)
     try:

@@ -3,13 +3,14 @@
 Tests append `FaultRow`s; tests/conftest.py prints `table()` from `pytest_terminal_summary`, so the
 figures appear in CI output whichever subset of the suite ran.
 """
+
 from __future__ import annotations
 
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-ROWS: list["FaultRow"] = []
+ROWS: list[FaultRow] = []
 
 
 @dataclass
@@ -62,8 +63,10 @@ def table(rows: list[FaultRow] | None = None) -> list[str]:
     tot = FaultRow("TOTAL")
     for r in rows:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.dropped.items())) or "-"
-        lines.append(f"{r.fault[:36]:<36} {r.injected:>6} {'yes' if r.survived else 'NO':>4} {r.sent:>7} {r.received:>7} "
-                     f"{r.processed:>7} {sum(r.dropped.values()):>6} {r.positions:>4} {r.naked:>6}  {reasons}")
+        lines.append(
+            f"{r.fault[:36]:<36} {r.injected:>6} {'yes' if r.survived else 'NO':>4} {r.sent:>7} {r.received:>7} "
+            f"{r.processed:>7} {sum(r.dropped.values()):>6} {r.positions:>4} {r.naked:>6}  {reasons}"
+        )
         tot.injected += r.injected
         tot.sent += r.sent
         tot.received += r.received
@@ -73,8 +76,12 @@ def table(rows: list[FaultRow] | None = None) -> list[str]:
         tot.positions += r.positions
     survived = sum(r.survived for r in rows)
     lines.append("-" * len(head))
-    lines.append(f"{'TOTAL':<36} {tot.injected:>6} {f'{survived}/{len(rows)}':>4} {tot.sent:>7} {tot.received:>7} "
-                 f"{tot.processed:>7} {sum(tot.dropped.values()):>6} {tot.positions:>4} {tot.naked:>6}")
-    lines.append(f"accounting: received == processed + dropped: {'yes' if tot.balanced else 'NO'}; "
-                 f"positions without a stop: {tot.naked}")
+    lines.append(
+        f"{'TOTAL':<36} {tot.injected:>6} {f'{survived}/{len(rows)}':>4} {tot.sent:>7} {tot.received:>7} "
+        f"{tot.processed:>7} {sum(tot.dropped.values()):>6} {tot.positions:>4} {tot.naked:>6}"
+    )
+    lines.append(
+        f"accounting: received == processed + dropped: {'yes' if tot.balanced else 'NO'}; "
+        f"positions without a stop: {tot.naked}"
+    )
     return lines

@@ -3,6 +3,7 @@ protocol (websocket), plus one threaded HTTP server for their REST endpoints wit
 
 Every server counts what it sent, so a test can compare it with the runner's `FeedHealth`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -10,9 +11,9 @@ import json
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Awaitable, Callable
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
@@ -25,22 +26,59 @@ PRICE = 60_000.0
 
 
 # --- frames ------------------------------------------------------------------------------------
-def binance_force_order(i: int, side: str = "SELL", qty: float = 0.5, price: float = PRICE, symbol: str = "BTCUSDT") -> str:
+def binance_force_order(
+    i: int, side: str = "SELL", qty: float = 0.5, price: float = PRICE, symbol: str = "BTCUSDT"
+) -> str:
     """One Binance liquidation in the combined-stream envelope (SELL = a long was liquidated)."""
     ms = int(time.time() * 1000)
-    return orjson.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": ms, "o": {
-        "s": symbol, "S": side, "o": "LIMIT", "f": "IOC", "q": f"{qty}", "p": f"{price}", "ap": f"{price}",
-        "X": "FILLED", "l": f"{qty}", "z": f"{qty}", "T": ms - (i % 7)}}}).decode()
+    return orjson.dumps(
+        {
+            "stream": "!forceOrder@arr",
+            "data": {
+                "e": "forceOrder",
+                "E": ms,
+                "o": {
+                    "s": symbol,
+                    "S": side,
+                    "o": "LIMIT",
+                    "f": "IOC",
+                    "q": f"{qty}",
+                    "p": f"{price}",
+                    "ap": f"{price}",
+                    "X": "FILLED",
+                    "l": f"{qty}",
+                    "z": f"{qty}",
+                    "T": ms - (i % 7),
+                },
+            },
+        }
+    ).decode()
 
 
 def binance_marks(price: float = PRICE, funding: float = 0.0003, symbol: str = "BTCUSDT") -> str:
     ms = int(time.time() * 1000)
-    return orjson.dumps({"stream": "!markPrice@arr@1s", "data": [{
-        "e": "markPriceUpdate", "E": ms, "s": symbol, "p": f"{price}", "P": f"{price}", "i": f"{price}",
-        "r": f"{funding}", "T": ms + 3_600_000}]}).decode()
+    return orjson.dumps(
+        {
+            "stream": "!markPrice@arr@1s",
+            "data": [
+                {
+                    "e": "markPriceUpdate",
+                    "E": ms,
+                    "s": symbol,
+                    "p": f"{price}",
+                    "P": f"{price}",
+                    "i": f"{price}",
+                    "r": f"{funding}",
+                    "T": ms + 3_600_000,
+                }
+            ],
+        }
+    ).decode()
 
 
-def bybit_liquidations(n: int, side: str = "Buy", qty: float = 0.1, price: float = PRICE, symbol: str = "BTCUSDT") -> str:
+def bybit_liquidations(
+    n: int, side: str = "Buy", qty: float = 0.1, price: float = PRICE, symbol: str = "BTCUSDT"
+) -> str:
     """One allLiquidation frame with `n` liquidations (Bybit batches them every 500 ms)."""
     ms = int(time.time() * 1000)
     rows = [{"T": ms - k, "s": symbol, "S": side, "v": f"{qty}", "p": f"{price}"} for k in range(n)]
@@ -49,10 +87,24 @@ def bybit_liquidations(n: int, side: str = "Buy", qty: float = 0.1, price: float
 
 def bybit_ticker(price: float = PRICE, funding: float = 0.0003, symbol: str = "BTCUSDT") -> str:
     ms = int(time.time() * 1000)
-    return orjson.dumps({"topic": f"tickers.{symbol}", "type": "snapshot", "ts": ms, "cs": 1, "data": {
-        "symbol": symbol, "lastPrice": f"{price}", "markPrice": f"{price}", "indexPrice": f"{price}",
-        "openInterest": "50000", "openInterestValue": f"{50000 * price}", "fundingRate": f"{funding}",
-        "nextFundingTime": str(ms + 3_600_000)}}).decode()
+    return orjson.dumps(
+        {
+            "topic": f"tickers.{symbol}",
+            "type": "snapshot",
+            "ts": ms,
+            "cs": 1,
+            "data": {
+                "symbol": symbol,
+                "lastPrice": f"{price}",
+                "markPrice": f"{price}",
+                "indexPrice": f"{price}",
+                "openInterest": "50000",
+                "openInterestValue": f"{50000 * price}",
+                "fundingRate": f"{funding}",
+                "nextFundingTime": str(ms + 3_600_000),
+            },
+        }
+    ).decode()
 
 
 def hostile_frames(venue: str) -> list[str | bytes]:
@@ -60,28 +112,84 @@ def hostile_frames(venue: str) -> list[str | bytes]:
     unknown symbols and streams, deep nesting, an oversized payload, binary and invalid UTF-8."""
     ms = int(time.time() * 1000)
     if venue == "binance":
+
         def fo(**o):
-            base = {"s": "BTCUSDT", "S": "SELL", "q": "0.5", "p": "60000", "ap": "60000", "X": "FILLED", "z": "0.5", "T": ms}
-            return json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": ms, "o": base | o}}, allow_nan=True)
-        out = [fo(q="NaN"), fo(ap="Infinity"), fo(z="-0.5", q="-0.5"), fo(p="1e400", ap="1e400"), fo(q="9" * 80),
-               fo(S="SIDEWAYS"), fo(s=12345), fo(q=[1, 2]), fo(T="yesterday"), fo(z={"$gt": 0}),
-               json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": None}}),
-               json.dumps({"stream": "!bogus@arr", "data": {"e": "bogus"}}),
-               json.dumps({"stream": "!markPrice@arr@1s", "data": [{"e": "markPriceUpdate", "s": "BTCUSDT", "p": "-1", "r": "NaN"}]}),
-               '{"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": {"q": NaN, "p": Infinity}}}']
+            base = {
+                "s": "BTCUSDT",
+                "S": "SELL",
+                "q": "0.5",
+                "p": "60000",
+                "ap": "60000",
+                "X": "FILLED",
+                "z": "0.5",
+                "T": ms,
+            }
+            return json.dumps(
+                {"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": ms, "o": base | o}}, allow_nan=True
+            )
+
+        out = [
+            fo(q="NaN"),
+            fo(ap="Infinity"),
+            fo(z="-0.5", q="-0.5"),
+            fo(p="1e400", ap="1e400"),
+            fo(q="9" * 80),
+            fo(S="SIDEWAYS"),
+            fo(s=12345),
+            fo(q=[1, 2]),
+            fo(T="yesterday"),
+            fo(z={"$gt": 0}),
+            json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": None}}),
+            json.dumps({"stream": "!bogus@arr", "data": {"e": "bogus"}}),
+            json.dumps(
+                {
+                    "stream": "!markPrice@arr@1s",
+                    "data": [{"e": "markPriceUpdate", "s": "BTCUSDT", "p": "-1", "r": "NaN"}],
+                }
+            ),
+            '{"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": {"q": NaN, "p": Infinity}}}',
+        ]
     else:
+
         def liq(**row):
             base = {"T": ms, "s": "BTCUSDT", "S": "Buy", "v": "0.1", "p": "60000"}
-            return json.dumps({"topic": "allLiquidation.BTCUSDT", "type": "snapshot", "ts": ms, "data": [base | row]}, allow_nan=True)
-        out = [liq(v="NaN"), liq(p="Infinity"), liq(v="-3"), liq(p="1e999"), liq(v=10**40), liq(S=None), liq(s=["BTCUSDT"]),
-               liq(v=True), json.dumps({"topic": "allLiquidation.BTCUSDT", "data": "lots"}),
-               json.dumps({"topic": 7, "data": []}), json.dumps({"topic": "orderbook.1.BTCUSDT", "data": {}}),
-               json.dumps({"success": False, "ret_msg": "error:handler not found", "op": "subscribe"}),
-               json.dumps({"topic": "tickers.BTCUSDT", "type": "snapshot", "data": {"symbol": "BTCUSDT", "markPrice": "-5"}})]
-    out += ["", "null", "[]", "42", '"just a string"', "{", "{'single': 'quotes'}", "\x00\x01\x02",
-            "[" * 5000 + "]" * 5000, '{"a":' * 2000 + "1" + "}" * 2000, "x" * 1_100_000,
-            json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": {"pad": "y" * 600_000}}}),
-            b"\xff\xfe\xfd not utf-8", bytes(range(256))]
+            return json.dumps(
+                {"topic": "allLiquidation.BTCUSDT", "type": "snapshot", "ts": ms, "data": [base | row]}, allow_nan=True
+            )
+
+        out = [
+            liq(v="NaN"),
+            liq(p="Infinity"),
+            liq(v="-3"),
+            liq(p="1e999"),
+            liq(v=10**40),
+            liq(S=None),
+            liq(s=["BTCUSDT"]),
+            liq(v=True),
+            json.dumps({"topic": "allLiquidation.BTCUSDT", "data": "lots"}),
+            json.dumps({"topic": 7, "data": []}),
+            json.dumps({"topic": "orderbook.1.BTCUSDT", "data": {}}),
+            json.dumps({"success": False, "ret_msg": "error:handler not found", "op": "subscribe"}),
+            json.dumps(
+                {"topic": "tickers.BTCUSDT", "type": "snapshot", "data": {"symbol": "BTCUSDT", "markPrice": "-5"}}
+            ),
+        ]
+    out += [
+        "",
+        "null",
+        "[]",
+        "42",
+        '"just a string"',
+        "{",
+        "{'single': 'quotes'}",
+        "\x00\x01\x02",
+        "[" * 5000 + "]" * 5000,
+        '{"a":' * 2000 + "1" + "}" * 2000,
+        "x" * 1_100_000,
+        json.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "o": {"pad": "y" * 600_000}}}),
+        b"\xff\xfe\xfd not utf-8",
+        bytes(range(256)),
+    ]
     return out
 
 
@@ -133,8 +241,18 @@ async def bybit_handshake(venue: ScriptedVenue, ws: ServerConnection) -> None:
             return
         msg = json.loads(raw)
         if msg.get("op") == "subscribe":
-            await venue.send(ws, json.dumps({"success": True, "ret_msg": "", "conn_id": "c1",
-                                             "req_id": msg.get("req_id", ""), "op": "subscribe"}))
+            await venue.send(
+                ws,
+                json.dumps(
+                    {
+                        "success": True,
+                        "ret_msg": "",
+                        "conn_id": "c1",
+                        "req_id": msg.get("req_id", ""),
+                        "op": "subscribe",
+                    }
+                ),
+            )
             return
 
 
@@ -199,17 +317,39 @@ class RestVenue:
         if path == "/api/v5/public/instruments":
             return 200, {}, (FIXTURES / "okx_instruments.json").read_bytes()
         if path == "/fapi/v1/fundingInfo":  # symbols off the 8 h default
-            return 200, {}, json.dumps([{"symbol": "BTCUSDT", "adjustedFundingRateCap": "0.02",
-                                         "adjustedFundingRateFloor": "-0.02", "fundingIntervalHours": 4,
-                                         "disclaimer": False}]).encode()
+            return (
+                200,
+                {},
+                json.dumps(
+                    [
+                        {
+                            "symbol": "BTCUSDT",
+                            "adjustedFundingRateCap": "0.02",
+                            "adjustedFundingRateFloor": "-0.02",
+                            "fundingIntervalHours": 4,
+                            "disclaimer": False,
+                        }
+                    ]
+                ).encode(),
+            )
         if path == "/fapi/v1/time":
             return 200, {}, json.dumps({"serverTime": now_ms}).encode()
         if path == "/v5/market/time":
-            return 200, {}, json.dumps({"retCode": 0, "retMsg": "OK", "result": {
-                "timeSecond": str(now_ms // 1000), "timeNano": str(now_ms * 1_000_000)}, "time": now_ms}).encode()
+            return (
+                200,
+                {},
+                json.dumps(
+                    {
+                        "retCode": 0,
+                        "retMsg": "OK",
+                        "result": {"timeSecond": str(now_ms // 1000), "timeNano": str(now_ms * 1_000_000)},
+                        "time": now_ms,
+                    }
+                ).encode(),
+            )
         return 404, {}, b'{"msg":"not found"}'
 
-    def __enter__(self) -> "RestVenue":
+    def __enter__(self) -> RestVenue:
         venue = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -224,7 +364,9 @@ class RestVenue:
                 venue.served[(parts.path, status)] += 1
                 try:
                     self.send_response(status)
-                    for k, v in (headers | {"Content-Type": "application/json", "Content-Length": str(len(body))}).items():
+                    for k, v in (
+                        headers | {"Content-Type": "application/json", "Content-Length": str(len(body))}
+                    ).items():
                         self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(body)

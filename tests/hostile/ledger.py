@@ -7,14 +7,15 @@ the test fails too. tests/conftest.py prints `table()` from `pytest_terminal_sum
 
     class | cases | clean | crashes | hangs | lost
 """
+
 from __future__ import annotations
 
 import contextlib
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
-CASES: list["Case"] = []
+CASES: list[Case] = []
 
 
 @dataclass
@@ -61,8 +62,10 @@ def table(cases: list[Case] | None = None) -> list[str]:
     out = ["liqhunt hostile-input summary", head, "-" * len(head)]
 
     def row(name: str, cs: list[Case]) -> str:
-        return (f"{name:<20} | {len(cs):>5} | {sum(c.clean for c in cs):>5} | "
-                f"{sum(c.crashed or c.traceback for c in cs):>7} | {sum(c.hung for c in cs):>5} | {sum(c.lost for c in cs):>4}")
+        return (
+            f"{name:<20} | {len(cs):>5} | {sum(c.clean for c in cs):>5} | "
+            f"{sum(c.crashed or c.traceback for c in cs):>7} | {sum(c.hung for c in cs):>5} | {sum(c.lost for c in cs):>4}"
+        )
 
     for name in sorted(classes):
         out.append(row(name, classes[name]))
@@ -70,6 +73,8 @@ def table(cases: list[Case] | None = None) -> list[str]:
     out.append(row("TOTAL", cases))
     dirty = [c for c in cases if not c.clean]
     for c in dirty[:20]:
-        out.append(f"  NOT CLEAN: {c.cls} / {c.name}: lost={c.lost} traceback={c.traceback} hung={c.hung} "
-                   f"crashed={c.crashed} failed={c.failed} exit={c.exit_code}")
+        out.append(
+            f"  NOT CLEAN: {c.cls} / {c.name}: lost={c.lost} traceback={c.traceback} hung={c.hung} "
+            f"crashed={c.crashed} failed={c.failed} exit={c.exit_code}"
+        )
     return out

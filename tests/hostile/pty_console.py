@@ -4,6 +4,7 @@
 session, so the pty is its controlling terminal when `controlling` is set), reads the master
 until the screen has drawn, and returns the process and the master fd.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -28,16 +29,24 @@ def _child_setup_ctty() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def spawn(args: list[str], controlling: bool = False, cols: int = 100, rows: int = 30,
-          env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+def spawn(
+    args: list[str], controlling: bool = False, cols: int = 100, rows: int = 30, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, int]:
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     e = {**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "TEXTUAL_ANIMATIONS": "none", **(env or {})}
     e.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", *args], stdin=slave, stdout=slave, stderr=slave,
-                            cwd=ROOT, env=e, close_fds=True,
-                            preexec_fn=_child_setup_ctty if controlling else None,
-                            start_new_session=not controlling)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        env=e,
+        close_fds=True,
+        preexec_fn=_child_setup_ctty if controlling else None,
+        start_new_session=not controlling,
+    )
     os.close(slave)
     return proc, master
 

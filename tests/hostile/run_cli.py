@@ -1,5 +1,6 @@
 """Run `liqhunt` command lines in-process (fast) or as subprocesses in parallel (real exit codes,
 real stderr), recording each in the hostile ledger."""
+
 from __future__ import annotations
 
 import contextlib
@@ -51,12 +52,23 @@ def run_inprocess(argv: list[str], timeout: float = 20.0) -> Outcome:
     return Outcome(result.get("code"), out.getvalue(), err.getvalue(), result.get("exc"))
 
 
-def run_parallel(cmds: dict[str, list[str]], timeout: float = 40.0, env: dict[str, str] | None = None) -> dict[str, Outcome]:
+def run_parallel(
+    cmds: dict[str, list[str]], timeout: float = 40.0, env: dict[str, str] | None = None
+) -> dict[str, Outcome]:
     """Each command line as `python -m tui.cli ...`, all at once; hangs are killed and reported."""
     e = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    procs = {k: subprocess.Popen([sys.executable, "-m", "tui.cli", *argv], cwd=ROOT, env=e, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for k, argv in cmds.items()}
+    procs = {
+        k: subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", *argv],
+            cwd=ROOT,
+            env=e,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k, argv in cmds.items()
+    }
     results = {}
     for k, p in procs.items():
         try:

@@ -5,6 +5,7 @@ instead (a calm baseline, then a cascade of long liquidations) so that the panes
 position (BTC, entered in full-auto) and a watch or a pending signal (ETH, in semi-auto).
 No source runs afterwards: the SimClock stands still, so every frame is the same.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -78,9 +79,11 @@ def prepared_engine(stage: str = "watching", config: Config | None = None) -> tu
     fuel = HeatmapEstimator(cfg.heatmap, clock, sim.instruments())
     engine = Engine(cfg, clock, fuel_map=fuel, instruments=sim.instruments(), mode="auto")
     sim_events = [e for e in sim.advance_to(end) if e.market not in SCRIPTED]
-    streams = [sim_events,
-               scripted(BTC, start, end, start + BTC_CASCADE_AT),
-               scripted(ETH, start, end, start + ETH_CASCADE_AT)]
+    streams = [
+        sim_events,
+        scripted(BTC, start, end, start + BTC_CASCADE_AT),
+        scripted(ETH, start, end, start + ETH_CASCADE_AT),
+    ]
     armed_semi = False
     for ev in heapq.merge(*(sorted(s, key=lambda e: e.ts_recv) for s in streams), key=lambda e: e.ts_recv):
         if not armed_semi and ev.ts_recv >= start + 200:
@@ -107,8 +110,8 @@ class FrozenSimSource:
 
 
 def build_app(stage: str = "watching", theme: str = "liq-dark"):
-    from tui.app import make_app
     from core.heat_levels import EstimatedLevels
+    from tui.app import make_app
 
     engine, clock = prepared_engine(stage)
     app = make_app(engine, FrozenSimSource(), clock, engine.cfg, theme=theme, levels=EstimatedLevels(engine.fuel_map))

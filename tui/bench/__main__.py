@@ -1,4 +1,5 @@
 """`python -m tui.bench [--quick] [--json] [--only NAMES] [--markdown FILE]` — see tui.bench.suite."""
+
 import sys
 
 from tui.bench.suite import main

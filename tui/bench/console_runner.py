@@ -7,6 +7,7 @@ and exits after `--seconds`. With `--latency-out FILE` it runs the latency bench
 bench config, timing engine and broker) and writes its figures there as JSON on exit.
 A bench-only composition root: no flag is added to the console's own commands.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,11 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shards", type=int, default=2, help="50 × shards markets")
     p.add_argument("--mode", default="watch", choices=MODES)
     p.add_argument("--latency-out", metavar="FILE", help="run the latency rig and write its figures here")
-    p.add_argument("--engine-thread", action="store_true",
-                   help="prototype: source and engine on their own thread (own asyncio loop), the screen reading "
-                        "snapshots under a lock; to measure what leaving the one-loop design would buy")
-    p.add_argument("--gc", default="app", choices=("app", "untuned"),
-                   help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)")
+    p.add_argument(
+        "--engine-thread",
+        action="store_true",
+        help="prototype: source and engine on their own thread (own asyncio loop), the screen reading "
+        "snapshots under a lock; to measure what leaving the one-loop design would buy",
+    )
+    p.add_argument(
+        "--gc",
+        default="app",
+        choices=("app", "untuned"),
+        help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)",
+    )
     a = p.parse_args(argv)
     pauses = _watch_gc()
 
@@ -85,12 +93,14 @@ def _engine_on_its_own_thread(app, engine, source) -> None:
     def locked_process(events) -> None:
         with lock:
             process_many(events)
+
     engine.process_many = locked_process
     build = app.snapshots.build
 
     def locked_build(*args, **kw):
         with lock:
             return build(*args, **kw)
+
     app.snapshots.build = locked_build
     sys.setswitchinterval(0.001)
     threading.Thread(target=lambda: asyncio.run(source.run(engine)), name="engine", daemon=True).start()
@@ -109,6 +119,7 @@ def _watch_gc() -> dict[int, list[float]]:
             started[0] = time.perf_counter()
         else:
             pauses[info["generation"]].append(time.perf_counter() - started[0])
+
     gc.callbacks.append(on_gc)
     return pauses
 

@@ -10,19 +10,20 @@ events reach the engine a frame at a time (`Engine.process_many`), as the live r
 * engine: the same, already parsed events → `Engine.process`;
 * pipeline: frames → parse → `Engine.process`, the headline figure.
 """
+
 from __future__ import annotations
 
 import collections
-from typing import Callable
+from collections.abc import Callable
 
-from tui.bench.streams import VENUE_NAMES, Stream, crash_stream
-from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
 from core.backtest import estimated_fuel_map
 from core.clock import SimClock
 from core.config import Config
 from core.engine import Engine
 from core.engine_events import OrderSubmitted, SignalRaised
 from core.feeds.registry import make_parser
+from tui.bench.streams import VENUE_NAMES, Stream, crash_stream
+from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
 
 
 def new_engine(start: float, cfg: Config | None = None) -> tuple[Engine, SimClock, collections.Counter]:
@@ -30,7 +31,9 @@ def new_engine(start: float, cfg: Config | None = None) -> tuple[Engine, SimCloc
     clock = SimClock(start)
     engine = Engine(cfg, clock, fuel_map=estimated_fuel_map(cfg, clock, ()), mode="auto")
     seen: collections.Counter = collections.Counter()
-    engine.subscribe(lambda ev: seen.update((type(ev).__name__,)) if isinstance(ev, (SignalRaised, OrderSubmitted)) else None)
+    engine.subscribe(
+        lambda ev: seen.update((type(ev).__name__,)) if isinstance(ev, (SignalRaised, OrderSubmitted)) else None
+    )
     return engine, clock, seen
 
 
@@ -51,6 +54,7 @@ def run_parse(stream: Stream) -> Callable[[], int]:
         for ts, v, raw in zip(stream.ts, stream.venue, stream.raw, strict=True):
             n += len(ps[v].parse(raw, ts))
         return n
+
     return go
 
 
@@ -63,6 +67,7 @@ def run_engine(parsed: list[tuple[float, list]], engine: Engine, clock: SimClock
             process(events)
             n += len(events)
         return n
+
     return go
 
 
@@ -78,6 +83,7 @@ def run_pipeline(stream: Stream, engine: Engine, clock: SimClock) -> Callable[[]
             process(events)
             n += len(events)
         return n
+
     return go
 
 

@@ -16,6 +16,7 @@ separates the screen's share. To get hundreds of decisions a minute the bench co
 risk caps, shortens the hold and the re-arm delay and lowers the thresholds (`bench_config`); the
 decision path itself is unchanged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,12 +42,26 @@ def bench_config() -> Config:
     liquidation starts a watch, $100k in the window and score 2 signal after 1 s, re-armed after
     0.1 s, held at most 0.3 s. The decision path itself is the default one."""
     cfg = Config()
-    cfg.risk = dataclasses.replace(cfg.risk, max_trades_per_market_per_day=100_000, max_open_positions=1000,
-                                   max_notional_per_trade_usd=1e12, max_total_notional_usd=1e15,
-                                   daily_loss_limit_usd=1e15, cooldown_after_stop_s=0.0, block_on_stale_feed=False)
+    cfg.risk = dataclasses.replace(
+        cfg.risk,
+        max_trades_per_market_per_day=100_000,
+        max_open_positions=1000,
+        max_notional_per_trade_usd=1e12,
+        max_total_notional_usd=1e15,
+        daily_loss_limit_usd=1e15,
+        cooldown_after_stop_s=0.0,
+        block_on_stale_feed=False,
+    )
     cfg.exits = dataclasses.replace(cfg.exits, max_hold_s=0.3)
-    cfg.signal = dataclasses.replace(cfg.signal, watch_min_usd=10_000.0, rearm_after_s=0.1, entry_delay_min_s=1.0,
-                                     entry_delay_max_s=8.0, window_min_usd=100_000.0, score_min=2.0)
+    cfg.signal = dataclasses.replace(
+        cfg.signal,
+        watch_min_usd=10_000.0,
+        rearm_after_s=0.1,
+        entry_delay_min_s=1.0,
+        entry_delay_max_s=8.0,
+        window_min_usd=100_000.0,
+        score_min=2.0,
+    )
     return cfg
 
 
@@ -62,8 +77,9 @@ class TimedRig:
     broker: TimedPaperBroker
 
 
-def build_rig(stream: Stream, rate: float, seconds: float, cfg: Config | None = None, mode: str = "auto",
-              record: bool = True) -> TimedRig:
+def build_rig(
+    stream: Stream, rate: float, seconds: float, cfg: Config | None = None, mode: str = "auto", record: bool = True
+) -> TimedRig:
     """Source, engine (heatmap on) and timing paper broker, wired as the console's composition root does."""
     cfg = cfg or bench_config()
     clock = PerfClock(stream.ts[0])
@@ -94,8 +110,12 @@ def rig_summary(rig: TimedRig, seconds: float) -> dict:
 
 def _ms_summary(values: list[float]) -> dict:
     v = sorted(x * 1000.0 for x in values)
-    return {"n": len(v), "p50_ms": round(percentile(v, 50), 3), "p99_ms": round(percentile(v, 99), 3),
-            "max_ms": round(v[-1], 3) if v else 0.0}
+    return {
+        "n": len(v),
+        "p50_ms": round(percentile(v, 50), 3),
+        "p99_ms": round(percentile(v, 99), 3),
+        "max_ms": round(v[-1], 3) if v else 0.0,
+    }
 
 
 async def _run_control(stream: Stream, rate: float, seconds: float) -> dict:
@@ -106,20 +126,44 @@ async def _run_control(stream: Stream, rate: float, seconds: float) -> dict:
     return {"console": "none (control)", **rig_summary(rig, seconds)}
 
 
-def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, gc_mode: str = "app",
-            engine_thread: bool = False) -> dict:
+def run_pty(
+    rate: float,
+    seconds: float,
+    cols: int,
+    rows: int,
+    shards: int = 2,
+    gc_mode: str = "app",
+    engine_thread: bool = False,
+) -> dict:
     """The console full-screen in a `cols`×`rows` pty at `rate`; figures from the child's own record."""
     from tui.bench.pty_harness import run_in_pty
     from tui.bench.terminal import MARKERS, console_env
 
     with tempfile.TemporaryDirectory(prefix="liqhunt-lat-") as tmp:
         out = os.path.join(tmp, "latency.json")
-        argv = [sys.executable, "-m", "tui.bench.console_runner", "--rate", str(rate), "--seconds", str(seconds),
-                "--shards", str(shards), "--latency-out", out, "--gc", gc_mode] + (["--engine-thread"] if engine_thread else [])
+        argv = [
+            sys.executable,
+            "-m",
+            "tui.bench.console_runner",
+            "--rate",
+            str(rate),
+            "--seconds",
+            str(seconds),
+            "--shards",
+            str(shards),
+            "--latency-out",
+            out,
+            "--gc",
+            gc_mode,
+        ] + (["--engine-thread"] if engine_thread else [])
         r = run_in_pty(argv, cols, rows, timeout_s=seconds + 90.0, markers=MARKERS, env=console_env(), cwd=ROOT)
         if not os.path.exists(out):
-            return {"console": f"pty {cols}×{rows}", "error": f"no figures written (exit status {r.exit_status}, "
-                    f"first frame {'seen' if r.first_frame_s else 'not seen'})", "head": r.head[:400].decode(errors="replace")}
+            return {
+                "console": f"pty {cols}×{rows}",
+                "error": f"no figures written (exit status {r.exit_status}, "
+                f"first frame {'seen' if r.first_frame_s else 'not seen'})",
+                "head": r.head[:400].decode(errors="replace"),
+            }
         with open(out, encoding="utf-8") as f:
             res = json.load(f)
     res["console"] = f"pty {cols}×{rows}" + (", engine thread (prototype)" if engine_thread else "")
@@ -127,16 +171,21 @@ def run_pty(rate: float, seconds: float, cols: int, rows: int, shards: int = 2, 
     return res
 
 
-def run(rates: tuple[float, ...] = (1_000.0, 5_000.0), seconds: float = 40.0, shards: int = 2,
-        sizes: tuple[tuple[int, int], ...] = ((120, 40), (80, 24)), control_s: float = 20.0,
-        compare: bool = False) -> list[dict]:
+def run(
+    rates: tuple[float, ...] = (1_000.0, 5_000.0),
+    seconds: float = 40.0,
+    shards: int = 2,
+    sizes: tuple[tuple[int, int], ...] = ((120, 40), (80, 24)),
+    control_s: float = 20.0,
+    compare: bool = False,
+) -> list[dict]:
     """The console in a pty: every rate at the first size, the first rate at the other sizes; then
     (with `control_s`) the same source and engine without the console at every rate. With
     `compare`, two more runs at the first rate and size: CPython's default collector settings
     (before core/gc_policy.py), and the engine on its own thread (the two-thread prototype)."""
     out = []
     for i, (cols, rows) in enumerate(sizes):
-        for r in (rates if i == 0 else rates[:1]):
+        for r in rates if i == 0 else rates[:1]:
             out.append(run_pty(r, seconds, cols, rows, shards))
     if compare:
         (cols, rows), r = sizes[0], rates[0]

@@ -8,6 +8,7 @@ time keeps moving forward and old windows expire as they would in a long session
 Reported: the process's high-water mark (`VmHWM`) when the first `events` have been processed,
 the RSS samples, and the growth from the first lap's end to the last sample.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,11 +52,11 @@ def write_stream(path: str, events: int, shards: int = 8, chunk_s: float = 10.0)
 
 
 def child(path: str, laps: int, span_s: float, mark_events: int, sample_every: int) -> dict:
-    from tui.bench.streams import VENUE_NAMES
     from core.clock import SimClock
     from core.config import Config
     from core.engine import Engine
     from core.feeds.registry import make_parser
+    from tui.bench.streams import VENUE_NAMES
 
     base_kb = _status_kb("VmRSS")
     parsers = [make_parser(v) for v in VENUE_NAMES]
@@ -107,10 +108,28 @@ def run(events: int = 1_000_000, laps: int = 3, shards: int = 8, samples: int = 
         path = os.path.join(tmp, "stream.tsv")
         info = write_stream(path, events, shards=shards)
         total = info["events"] * laps
-        cmd = [sys.executable, "-m", "tui.bench.memory", "--child", path, "--laps", str(laps),
-               "--span", repr(info["span_s"]), "--mark", str(events), "--sample-every", str(max(1, total // samples))]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+        cmd = [
+            sys.executable,
+            "-m",
+            "tui.bench.memory",
+            "--child",
+            path,
+            "--laps",
+            str(laps),
+            "--span",
+            repr(info["span_s"]),
+            "--mark",
+            str(events),
+            "--sample-every",
+            str(max(1, total // samples)),
+        ]
+        out = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        )
     res = json.loads(out.stdout)
     s = res["samples"]
     lap_end = [kb for n, _, kb in s if n <= info["events"]]

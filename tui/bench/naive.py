@@ -22,14 +22,13 @@ timed in alternating rounds (rates per CPU-second of this process, the ratio in 
 * engine: `Engine.process` on normalised events (windows, score, signal state machine, risk);
 * pipeline: raw Binance frame → parser → `Engine.process`, as in live use (the headline).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import time
 from collections import deque
 
-from tui.bench.streams import binance_force_order, liquidation_sizes
-from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
 from core.backtest import estimated_fuel_map
 from core.clock import SimClock
 from core.config import Config
@@ -37,6 +36,8 @@ from core.engine import Engine
 from core.events import Liquidation
 from core.feeds.registry import make_parser
 from core.market_state import apply_liquidation, new_market_state
+from tui.bench.streams import binance_force_order, liquidation_sizes
+from tui.bench.timing import Timed, median_cpu_rate, median_rate, timed
 
 WINDOW_SECS = 90
 CASCADE_THRESHOLD_USD = 5_000_000
@@ -77,11 +78,14 @@ class OccupancyStream:
         self.occupancy = occupancy
         self.ts = [T0 + i * dt for i in range(n)]
         sizes = liquidation_sizes(n, seed)
-        self.liqs = [Liquidation("binance", MARKET, SYMBOL, side, price, usd / price, usd, t, t)  # type: ignore[arg-type]
-                     for (side, usd), t in zip(sizes, self.ts, strict=True)]
+        self.liqs = [
+            Liquidation("binance", MARKET, SYMBOL, side, price, usd / price, usd, t, t)  # type: ignore[arg-type]
+            for (side, usd), t in zip(sizes, self.ts, strict=True)
+        ]
         self.dicts = [{"market": MARKET, "size_usd": ev.usd, "side": ev.side} for ev in self.liqs]
-        self.raw = [""] * occupancy + [binance_force_order(SYMBOL, ev.side, ev.price, ev.qty, ev.ts_recv)
-                                       for ev in self.liqs[occupancy:]]
+        self.raw = [""] * occupancy + [
+            binance_force_order(SYMBOL, ev.side, ev.price, ev.qty, ev.ts_recv) for ev in self.liqs[occupancy:]
+        ]
 
 
 def _naive_runner(h: NaiveHandler, s: OccupancyStream, start: int, budget_s: float, limit: int):
@@ -102,11 +106,13 @@ def _naive_runner(h: NaiveHandler, s: OccupancyStream, start: int, budget_s: flo
         done = i - pos[0]
         pos[0] = i
         return done
+
     return go
 
 
-def compare(occupancy: int, timed_events: int, rounds: int = 3, naive_budget_s: float = 1.0,
-            window_s: float = WINDOW_SECS) -> dict:
+def compare(
+    occupancy: int, timed_events: int, rounds: int = 3, naive_budget_s: float = 1.0, window_s: float = WINDOW_SECS
+) -> dict:
     """Rates for naive, windows, engine and pipeline at one occupancy and window; medians over `rounds`."""
     s = OccupancyStream(occupancy, timed_events * rounds, window_s=window_s)
     cfg = Config()
@@ -114,8 +120,9 @@ def compare(occupancy: int, timed_events: int, rounds: int = 3, naive_budget_s: 
     naive = NaiveHandler(window_s)
     # fill the window directly with what `handle` would have kept (filling through `handle`
     # itself costs O(N²): 5·10⁹ dict reads at N = 100k)
-    naive.windows[MARKET] = deque({"t": s.ts[i], "usd": d["size_usd"], "side": d["side"]}
-                                  for i, d in enumerate(s.dicts[:occupancy]))
+    naive.windows[MARKET] = deque(
+        {"t": s.ts[i], "usd": d["size_usd"], "side": d["side"]} for i, d in enumerate(s.dicts[:occupancy])
+    )
     naive_go = _naive_runner(naive, s, occupancy, naive_budget_s, timed_events)
 
     st = new_market_state(MARKET, cfg)
@@ -190,16 +197,27 @@ def compare(occupancy: int, timed_events: int, rounds: int = 3, naive_budget_s: 
     }
 
 
-def run(occupancies: tuple[int, ...] = (1_000, 10_000, 100_000), timed_events: int = 50_000,
-        rounds: int = 3, naive_budget_s: float = 1.0, fixed_rate: float | None = None,
-        rate_windows: tuple[float, ...] = ()) -> list[dict]:
+def run(
+    occupancies: tuple[int, ...] = (1_000, 10_000, 100_000),
+    timed_events: int = 50_000,
+    rounds: int = 3,
+    naive_budget_s: float = 1.0,
+    fixed_rate: float | None = None,
+    rate_windows: tuple[float, ...] = (),
+) -> list[dict]:
     """The article's 90 s window at each occupancy (rate and occupancy move together); with
     `fixed_rate`, each occupancy again at that rate (the window stretched to fit); with
     `rate_windows`, 10k occupancy at those window lengths (the rate changes, occupancy does not)."""
     out = [{**compare(n, timed_events, rounds, naive_budget_s), "series": "90 s window"} for n in occupancies]
     if fixed_rate:
-        out += [{**compare(n, timed_events, rounds, naive_budget_s, window_s=n / fixed_rate), "series": "fixed rate"}
-                for n in occupancies if abs(n / fixed_rate - WINDOW_SECS) > 1e-6]
-    out += [{**compare(10_000, timed_events, rounds, naive_budget_s, window_s=w), "series": "fixed occupancy"}
-            for w in rate_windows if w != WINDOW_SECS]
+        out += [
+            {**compare(n, timed_events, rounds, naive_budget_s, window_s=n / fixed_rate), "series": "fixed rate"}
+            for n in occupancies
+            if abs(n / fixed_rate - WINDOW_SECS) > 1e-6
+        ]
+    out += [
+        {**compare(10_000, timed_events, rounds, naive_budget_s, window_s=w), "series": "fixed occupancy"}
+        for w in rate_windows
+        if w != WINDOW_SECS
+    ]
     return out

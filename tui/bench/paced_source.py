@@ -20,15 +20,16 @@ Two latencies are recorded, both from a scheduled arrival, so time queued behind
 `TimedEngine` (a subclass in the bench) notes each market's last check and pending frame;
 `TimedPaperBroker` stamps each submit. Nothing in core is changed for the measurement.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
 
-from tui.bench.streams import VENUE_NAMES, Stream
 from core.brokers.paper import PaperBroker
 from core.engine import Engine
 from core.feeds.registry import make_parser
+from tui.bench.streams import VENUE_NAMES, Stream
 
 BATCH_YIELD = 200  # frames handled before giving the screen a turn, when behind
 
@@ -50,8 +51,15 @@ class PerfClock:
 class PacedSource:
     label = "BENCH paced"
 
-    def __init__(self, stream: Stream, rate: float, clock: PerfClock, duration_s: float | None = None,
-                 record: bool = True, loop_stream: bool = True) -> None:
+    def __init__(
+        self,
+        stream: Stream,
+        rate: float,
+        clock: PerfClock,
+        duration_s: float | None = None,
+        record: bool = True,
+        loop_stream: bool = True,
+    ) -> None:
         self.stream = stream
         self.rate = float(rate)
         self.clock = clock

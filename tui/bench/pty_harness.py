@@ -5,6 +5,7 @@ The parent reads the master side until the child exits or a deadline, timestampi
 and samples the child's CPU time from /proc/<pid>/stat. Everything the console draws (Textual
 writes to the terminal, i.e. stderr on the pty) is counted, as an SSH link would carry it.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -51,9 +52,17 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def run_in_pty(argv: list[str], cols: int = 120, rows: int = 40, timeout_s: float = 60.0,
-               markers: tuple[bytes, ...] = (), stop_after_frame: bool = False, env: dict | None = None,
-               cwd: str | None = None, type_after_frame: bytes = b"") -> PtyRun:
+def run_in_pty(
+    argv: list[str],
+    cols: int = 120,
+    rows: int = 40,
+    timeout_s: float = 60.0,
+    markers: tuple[bytes, ...] = (),
+    stop_after_frame: bool = False,
+    env: dict | None = None,
+    cwd: str | None = None,
+    type_after_frame: bytes = b"",
+) -> PtyRun:
     """`type_after_frame`: keys written to the terminal once the first full frame is seen (e.g. b"q"
     to quit); the run then lasts until the child exits or the deadline."""
     started = time.perf_counter()

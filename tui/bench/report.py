@@ -1,4 +1,5 @@
 """The machine the figures were taken on, and the suite's result as Markdown (docs/benchmarks.md-ready)."""
+
 from __future__ import annotations
 
 import datetime
@@ -57,7 +58,7 @@ def machine() -> dict:
         "implementation": platform.python_implementation(),
         "os": f"{platform.system()} {platform.release()}",
         "textual": textual_version,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
 
@@ -116,8 +117,8 @@ def markdown(res: dict) -> str:
             lines += [f"error: {nv['error']}", ""]
         else:
             lines += [
-                "Rows of the article's 90 s window move occupancy and event rate together; \"fixed rate\" rows keep the "
-                "rate (the window stretched to fit), \"fixed occupancy\" rows keep 10k events in the window at other rates.",
+                'Rows of the article\'s 90 s window move occupancy and event rate together; "fixed rate" rows keep the '
+                'rate (the window stretched to fit), "fixed occupancy" rows keep 10k events in the window at other rates.',
                 "",
                 "| series | window | stream ev/s | window occupancy | naive ev/s | windows only ev/s | engine ev/s | pipeline ev/s | pipeline ÷ naive | engine ÷ naive | windows ÷ naive |",
                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -127,17 +128,31 @@ def markdown(res: dict) -> str:
                     f"| {r.get('series', '90 s window')} | {_n(r.get('window_s', 90))} s | {_n(r.get('stream_events_per_s'))} | "
                     f"{_n(r['occupancy'])} | {_n(r['naive_events_per_s'])} | {_n(r['windows_events_per_s'])} | "
                     f"{_n(r['engine_events_per_s'])} | {_n(r['pipeline_events_per_s'])} | **{r['ratio_pipeline_vs_naive']}×** | "
-                    f"{r['ratio_engine_vs_naive']}× | {r['ratio_windows_vs_naive']}× |")
-            lines += ["", "µs per event: " + "; ".join(
-                f"{_n(r['occupancy'])} in {_n(r.get('window_s', 90))} s: naive {r['naive_us_per_event']:.1f}, windows {r['windows_us_per_event']:.2f}, "
-                f"engine {r['engine_us_per_event']:.2f}, pipeline {r['pipeline_us_per_event']:.2f}" for r in nv), ""]
+                    f"{r['ratio_engine_vs_naive']}× | {r['ratio_windows_vs_naive']}× |"
+                )
+            lines += [
+                "",
+                "µs per event: "
+                + "; ".join(
+                    f"{_n(r['occupancy'])} in {_n(r.get('window_s', 90))} s: naive {r['naive_us_per_event']:.1f}, windows {r['windows_us_per_event']:.2f}, "
+                    f"engine {r['engine_us_per_event']:.2f}, pipeline {r['pipeline_us_per_event']:.2f}"
+                    for r in nv
+                ),
+                "",
+            ]
     lat = res.get("latency")
     if lat:
-        lines += ["## Decision latency: the console in a real pty, heatmap on", "", f"`{COMMANDS['latency']}`", "",
-                  "Per message: a frame's scheduled arrival → the engine is done with it. Decision: the moment an order "
-                  "became due (an entry: the first frame on the market since its last check, or the end of the entry "
-                  "delay; an exit: its frame, or its due time on the 0.25 s grid) → the order leaves the paper broker. "
-                  "From pick-up: the frame taken off the loop → the order leaves the broker.", ""]
+        lines += [
+            "## Decision latency: the console in a real pty, heatmap on",
+            "",
+            f"`{COMMANDS['latency']}`",
+            "",
+            "Per message: a frame's scheduled arrival → the engine is done with it. Decision: the moment an order "
+            "became due (an entry: the first frame on the market since its last check, or the end of the entry "
+            "delay; an exit: its frame, or its due time on the 0.25 s grid) → the order leaves the paper broker. "
+            "From pick-up: the frame taken off the loop → the order leaves the broker.",
+            "",
+        ]
         if _err(lat):
             lines += [f"error: {lat['error']}", ""]
         else:
@@ -149,14 +164,20 @@ def markdown(res: dict) -> str:
                 if _err(r):
                     lines.append(f"| {r.get('console')} | | | error: {r['error']} | | | | |")
                     continue
-                pm, d, de, dx, dp = (r["per_message"], r["decision"], r["decision_entries"], r["decision_exits"],
-                                     r["decision_from_pickup"])
+                pm, d, de, dx, dp = (
+                    r["per_message"],
+                    r["decision"],
+                    r["decision_entries"],
+                    r["decision_exits"],
+                    r["decision_from_pickup"],
+                )
                 lines.append(
                     f"| {r['console']} | {_n(r['target_events_per_s'])} | {_n(r['achieved_events_per_s'])} | "
                     f"{pm['p50_ms']} / {pm['p99_ms']} / {pm['max_ms']}, n={_n(pm['n'])} | "
                     f"{de['p50_ms']} / {de['p99_ms']} / {de['max_ms']}, n={de['n']} | "
                     f"{dx['p50_ms']} / {dx['p99_ms']} / {dx['max_ms']}, n={dx['n']} | "
-                    f"{d['p50_ms']} / {d['p99_ms']}, n={d['n']} | {dp['p50_ms']} / {dp['p99_ms']} |")
+                    f"{d['p50_ms']} / {d['p99_ms']}, n={d['n']} | {dp['p50_ms']} / {dp['p99_ms']} |"
+                )
             lines.append("")
     mem = res.get("memory")
     if mem:

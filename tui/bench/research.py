@@ -10,6 +10,7 @@
 Each measured command runs in its own child process, so one measurement's memory cannot leak
 into the next.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -38,12 +39,18 @@ print(f'BENCH {code} {took} {hwm} {cpu}', file=sys.stderr)
 
 def _child(args: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", _CHILD, *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=3600)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600
+    )
     line = next(x for x in proc.stderr.splitlines() if x.startswith("BENCH "))
     _, code, took, hwm, cpu = line.split()
-    return {"exit": int(code), "wall_s": round(float(took), 3), "cpu_s": round(float(cpu), 3),
-            "peak_rss_mb": round(int(hwm) / 1024, 1), "stdout": proc.stdout}
+    return {
+        "exit": int(code),
+        "wall_s": round(float(took), 3),
+        "cpu_s": round(float(cpu), 3),
+        "peak_rss_mb": round(int(hwm) / 1024, 1),
+        "stdout": proc.stdout,
+    }
 
 
 def _write_recording(path: Path, minutes: float, markets: int) -> tuple[int, float]:
@@ -86,16 +93,25 @@ def _read_pass(spec: str) -> dict:
     t, c = time.perf_counter(), time.process_time()
     n = sum(len(evs) for _, evs in rs.iter_lines())
     took, cpu = time.perf_counter() - t, time.process_time() - c
-    return {"events": n, "read_s": round(took, 3), "read_cpu_s": round(cpu, 3), "events_per_s": round(n / took) if took else None,
-            "events_per_cpu_s": round(n / cpu) if cpu else None}
+    return {
+        "events": n,
+        "read_s": round(took, 3),
+        "read_cpu_s": round(cpu, 3),
+        "events_per_s": round(n / took) if took else None,
+        "events_per_cpu_s": round(n / cpu) if cpu else None,
+    }
 
 
 def _size(path: Path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run(minutes: float = 60.0, markets: int = 20, copies: int = 10, sweep_grid: tuple[str, ...] = ("score_min=6,7",
-        "stop_pct=0.8,1.2")) -> dict:
+def run(
+    minutes: float = 60.0,
+    markets: int = 20,
+    copies: int = 10,
+    sweep_grid: tuple[str, ...] = ("score_min=6,7", "stop_pct=0.8,1.2"),
+) -> dict:
     import pyarrow.parquet  # noqa: F401 - imported before any timing, so no read pass pays for it
 
     tmp = Path(tempfile.mkdtemp(prefix="liqhunt-bench-research-"))
@@ -106,16 +122,31 @@ def run(minutes: float = 60.0, markets: int = 20, copies: int = 10, sweep_grid: 
         _shifted_copies(base, one, 1, span)
         ten = tmp / f"x{copies}"
         _shifted_copies(base, ten, copies, span)
-        out: dict = {"recording": {"scenario": "normal", "minutes": minutes, "markets": markets, "events": events,
-                                   "copies": copies}}
+        out: dict = {
+            "recording": {
+                "scenario": "normal",
+                "minutes": minutes,
+                "markets": markets,
+                "events": events,
+                "copies": copies,
+            }
+        }
         rows = []
         for label, folder in (("1×", one), (f"{copies}×", ten)):
             r = _child(["backtest", str(folder), "--json"])
             rep = json.loads(r["stdout"])
-            rows.append({"data": label, "events": rep["events"], "wall_s": r["wall_s"], "cpu_s": r["cpu_s"],
-                         "events_per_s": round(rep["events"] / r["wall_s"]),
-                         "events_per_cpu_s": round(rep["events"] / r["cpu_s"]), "peak_rss_mb": r["peak_rss_mb"],
-                         "exit": r["exit"]})
+            rows.append(
+                {
+                    "data": label,
+                    "events": rep["events"],
+                    "wall_s": r["wall_s"],
+                    "cpu_s": r["cpu_s"],
+                    "events_per_s": round(rep["events"] / r["wall_s"]),
+                    "events_per_cpu_s": round(rep["events"] / r["cpu_s"]),
+                    "peak_rss_mb": r["peak_rss_mb"],
+                    "exit": r["exit"],
+                }
+            )
         out["backtest"] = rows
         out["rss_growth_1x_to_nx"] = round(rows[1]["peak_rss_mb"] / rows[0]["peak_rss_mb"], 2)
 
@@ -133,10 +164,16 @@ def run(minutes: float = 60.0, markets: int = 20, copies: int = 10, sweep_grid: 
         grid = ["--grid", *sweep_grid]
         serial = _child(["sweep", str(one), *grid])
         jobs2 = _child(["sweep", str(one), *grid, "-j", "2"])
-        out["sweep"] = {"cells": _cells(sweep_grid), "serial_s": serial["wall_s"], "jobs2_s": jobs2["wall_s"],
-                        "serial_cpu_s": serial["cpu_s"], "jobs2_cpu_s": jobs2["cpu_s"],
-                        "speedup": round(serial["wall_s"] / jobs2["wall_s"], 2) if jobs2["wall_s"] else None,
-                        "identical_output": serial["stdout"] == jobs2["stdout"], "cores": os.cpu_count()}
+        out["sweep"] = {
+            "cells": _cells(sweep_grid),
+            "serial_s": serial["wall_s"],
+            "jobs2_s": jobs2["wall_s"],
+            "serial_cpu_s": serial["cpu_s"],
+            "jobs2_cpu_s": jobs2["cpu_s"],
+            "speedup": round(serial["wall_s"] / jobs2["wall_s"], 2) if jobs2["wall_s"] else None,
+            "identical_output": serial["stdout"] == jobs2["stdout"],
+            "cores": os.cpu_count(),
+        }
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -151,22 +188,40 @@ def _cells(grid: tuple[str, ...]) -> int:
 
 def markdown(res: dict) -> list[str]:
     rec = res["recording"]
-    lines = ["## Research at scale (streaming, Parquet, parallel sweep)", "",
-             "`liqhunt bench --only research`", "",
-             f"Data: the simulator's normal scenario, {rec['minutes']:g} min × {rec['markets']} markets = "
-             f"{rec['events']:,} events; {rec['copies']}× is {rec['copies']} consecutive shifted copies in one folder.", "",
-             "| backtest over | events | wall s | CPU s | events/s | events/CPU-s | peak RSS MB |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "## Research at scale (streaming, Parquet, parallel sweep)",
+        "",
+        "`liqhunt bench --only research`",
+        "",
+        f"Data: the simulator's normal scenario, {rec['minutes']:g} min × {rec['markets']} markets = "
+        f"{rec['events']:,} events; {rec['copies']}× is {rec['copies']} consecutive shifted copies in one folder.",
+        "",
+        "| backtest over | events | wall s | CPU s | events/s | events/CPU-s | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in res["backtest"]:
-        lines.append(f"| {r['data']} | {r['events']:,} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['events_per_s']:,} | "
-                     f"{r['events_per_cpu_s']:,} | {r['peak_rss_mb']} |")
-    lines += ["", f"Peak RSS {res['backtest'][-1]['data']} / 1×: **{res['rss_growth_1x_to_nx']}×** (streaming: flat).", "",
-              "| format | size | read pass s | CPU s | events/s | events/CPU-s |", "|---|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {r['data']} | {r['events']:,} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | {r['events_per_s']:,} | "
+            f"{r['events_per_cpu_s']:,} | {r['peak_rss_mb']} |"
+        )
+    lines += [
+        "",
+        f"Peak RSS {res['backtest'][-1]['data']} / 1×: **{res['rss_growth_1x_to_nx']}×** (streaming: flat).",
+        "",
+        "| format | size | read pass s | CPU s | events/s | events/CPU-s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for f in res["formats"]:
-        lines.append(f"| {f['format']} | {f['bytes'] / 1e6:.2f} MB | {f['read_s']:.2f} | {f['read_cpu_s']:.2f} | "
-                     f"{f['events_per_s']:,} | {f['events_per_cpu_s']:,} |")
+        lines.append(
+            f"| {f['format']} | {f['bytes'] / 1e6:.2f} MB | {f['read_s']:.2f} | {f['read_cpu_s']:.2f} | "
+            f"{f['events_per_s']:,} | {f['events_per_cpu_s']:,} |"
+        )
     sw = res["sweep"]
-    lines += ["", f"Sweep, {sw['cells']} cells over 1×: serial {sw['serial_s']:.2f} s wall ({sw['serial_cpu_s']:.2f} CPU s), "
-              f"`-j 2` {sw['jobs2_s']:.2f} s wall ({sw['jobs2_cpu_s']:.2f} CPU s, workers included) — ×{sw['speedup']} "
-              f"on {sw['cores']} cores; outputs identical: {sw['identical_output']}.", ""]
+    lines += [
+        "",
+        f"Sweep, {sw['cells']} cells over 1×: serial {sw['serial_s']:.2f} s wall ({sw['serial_cpu_s']:.2f} CPU s), "
+        f"`-j 2` {sw['jobs2_s']:.2f} s wall ({sw['jobs2_cpu_s']:.2f} CPU s, workers included) — ×{sw['speedup']} "
+        f"on {sw['cores']} cores; outputs identical: {sw['identical_output']}.",
+        "",
+    ]
     return lines

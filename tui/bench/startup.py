@@ -5,6 +5,7 @@ bytes written, i.e. the first complete paint. Measured for the real `liqhunt dem
 runs `--warmup` simulated seconds so the screen opens on a populated market; 300 by default)
 and with `--warmup 0`, plus the bare `import tui.app` time. Median of `repeats`.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,19 +30,25 @@ def _liqhunt() -> list[str]:
 def first_frame(argv: list[str], repeats: int = 3, cols: int = 120, rows: int = 40) -> dict:
     times = []
     for _ in range(repeats):
-        r = run_in_pty(argv, cols, rows, timeout_s=30.0, markers=MARKERS, stop_after_frame=True,
-                       env=console_env(), cwd=ROOT)
+        r = run_in_pty(
+            argv, cols, rows, timeout_s=30.0, markers=MARKERS, stop_after_frame=True, env=console_env(), cwd=ROOT
+        )
         if r.first_frame_s is not None:
             times.append(r.first_frame_s)
-    return {"command": " ".join(["liqhunt", *argv[1:]]) if argv[0].endswith("liqhunt") else " ".join(argv),
-            "runs": len(times), "median_s": round(statistics.median(times), 3) if times else None,
-            "max_s": round(max(times), 3) if times else None}
+    return {
+        "command": " ".join(["liqhunt", *argv[1:]]) if argv[0].endswith("liqhunt") else " ".join(argv),
+        "runs": len(times),
+        "median_s": round(statistics.median(times), 3) if times else None,
+        "max_s": round(max(times), 3) if times else None,
+    }
 
 
 def import_time(module: str = "tui.app", repeats: int = 3) -> float:
     code = f"import time; t=time.perf_counter(); import {module}; print(time.perf_counter()-t)"
-    vals = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                 cwd=ROOT).stdout) for _ in range(repeats)]
+    vals = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+        for _ in range(repeats)
+    ]
     return round(statistics.median(vals), 3)
 
 

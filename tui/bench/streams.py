@@ -12,6 +12,7 @@ are rendered as Binance frames, odd shards as Bybit frames, in the venues' own J
   has levels to keep, as it has live. Binance's open interest is a REST poll (≥ 60 s a symbol),
   not in the stream.
 """
+
 from __future__ import annotations
 
 import random
@@ -48,8 +49,13 @@ class Stream:
         return self.liquidations + self.marks + self.open_interest
 
 
-def sim_events(seconds: float, seed: int = 7, markets: int = 50, skip_s: float = 0.0,
-               kinds: tuple = (Liquidation, MarkPrice, OpenInterest)) -> list:
+def sim_events(
+    seconds: float,
+    seed: int = 7,
+    markets: int = 50,
+    skip_s: float = 0.0,
+    kinds: tuple = (Liquidation, MarkPrice, OpenInterest),
+) -> list:
     """Liquidations, marks and open interest of `seconds` of the crash scenario, after `skip_s`
     unrecorded seconds."""
     sim = Simulator("crash", seed=seed, markets=markets)
@@ -66,23 +72,63 @@ def _ms(ts: float) -> int:
 def binance_force_order(symbol: str, side: str, price: float, qty: float, ts: float) -> str:
     order_side = "SELL" if side == "long" else "BUY"
     p, q = f"{price:.8g}", f"{qty:.8g}"
-    return orjson.dumps({"stream": "!forceOrder@arr", "data": {"e": "forceOrder", "E": _ms(ts) + 3, "o": {
-        "s": symbol, "S": order_side, "o": "LIMIT", "f": "IOC", "q": q, "p": p, "ap": p, "X": "FILLED",
-        "l": q, "z": q, "T": _ms(ts)}}}).decode()
+    return orjson.dumps(
+        {
+            "stream": "!forceOrder@arr",
+            "data": {
+                "e": "forceOrder",
+                "E": _ms(ts) + 3,
+                "o": {
+                    "s": symbol,
+                    "S": order_side,
+                    "o": "LIMIT",
+                    "f": "IOC",
+                    "q": q,
+                    "p": p,
+                    "ap": p,
+                    "X": "FILLED",
+                    "l": q,
+                    "z": q,
+                    "T": _ms(ts),
+                },
+            },
+        }
+    ).decode()
 
 
 def binance_mark(symbol: str, mark: float, funding: float | None, next_ts: float | None, ts: float) -> str:
-    return orjson.dumps({"stream": "!markPrice@arr@1s", "data": [{
-        "e": "markPriceUpdate", "E": _ms(ts), "s": symbol, "p": f"{mark:.8g}", "i": f"{mark:.8g}",
-        "P": f"{mark:.8g}", "r": "" if funding is None else f"{funding:.8f}",
-        "T": 0 if next_ts is None else _ms(next_ts)}]}).decode()
+    return orjson.dumps(
+        {
+            "stream": "!markPrice@arr@1s",
+            "data": [
+                {
+                    "e": "markPriceUpdate",
+                    "E": _ms(ts),
+                    "s": symbol,
+                    "p": f"{mark:.8g}",
+                    "i": f"{mark:.8g}",
+                    "P": f"{mark:.8g}",
+                    "r": "" if funding is None else f"{funding:.8f}",
+                    "T": 0 if next_ts is None else _ms(next_ts),
+                }
+            ],
+        }
+    ).decode()
 
 
 def bybit_liquidations(symbol: str, rows: list[tuple[str, float, float, float]], ts: float) -> str:
     """rows: (position side, price, qty, ts). Bybit's S is the position side: Buy = a long."""
-    return orjson.dumps({"topic": f"allLiquidation.{symbol}", "type": "snapshot", "ts": _ms(ts), "data": [
-        {"T": _ms(t), "s": symbol, "S": "Buy" if side == "long" else "Sell", "v": f"{q:.8g}", "p": f"{p:.8g}"}
-        for side, p, q, t in rows]}).decode()
+    return orjson.dumps(
+        {
+            "topic": f"allLiquidation.{symbol}",
+            "type": "snapshot",
+            "ts": _ms(ts),
+            "data": [
+                {"T": _ms(t), "s": symbol, "S": "Buy" if side == "long" else "Sell", "v": f"{q:.8g}", "p": f"{p:.8g}"}
+                for side, p, q, t in rows
+            ],
+        }
+    ).decode()
 
 
 def bybit_ticker(symbol: str, mark: float, funding: float | None, next_ts: float | None, ts: float) -> str:
@@ -95,8 +141,14 @@ def bybit_ticker(symbol: str, mark: float, funding: float | None, next_ts: float
 
 
 def bybit_open_interest(symbol: str, qty: float, usd: float, ts: float) -> str:
-    return orjson.dumps({"topic": f"tickers.{symbol}", "type": "delta", "ts": _ms(ts), "data": {
-        "symbol": symbol, "openInterest": f"{qty:.8g}", "openInterestValue": f"{usd:.2f}"}}).decode()
+    return orjson.dumps(
+        {
+            "topic": f"tickers.{symbol}",
+            "type": "delta",
+            "ts": _ms(ts),
+            "data": {"symbol": symbol, "openInterest": f"{qty:.8g}", "openInterestValue": f"{usd:.2f}"},
+        }
+    ).decode()
 
 
 def shard_symbol(symbol: str, shard: int) -> str:
@@ -165,13 +217,16 @@ def crash_stream(seconds: float, shards: int = 8, seed: int = 7, skip_s: float =
 
 def liquidation_sizes(n: int, seed: int = 7) -> list[tuple[str, float]]:
     """(side, usd) drawn from the crash scenario's own liquidations, for single-market streams."""
-    pool = [(ev.side, ev.usd) for ev in sim_events(120.0, seed=seed, skip_s=CRASH_ONSET_S) if isinstance(ev, Liquidation)]
+    pool = [
+        (ev.side, ev.usd) for ev in sim_events(120.0, seed=seed, skip_s=CRASH_ONSET_S) if isinstance(ev, Liquidation)
+    ]
     rng = random.Random(seed)
     return [pool[rng.randrange(len(pool))] for _ in range(n)]
 
 
-def crash_chunks(seconds: float, shards: int = 8, seed: int = 7, chunk_s: float = 60.0,
-                 skip_s: float = CRASH_ONSET_S - 20.0):
+def crash_chunks(
+    seconds: float, shards: int = 8, seed: int = 7, chunk_s: float = 60.0, skip_s: float = CRASH_ONSET_S - 20.0
+):
     """Like `crash_stream`, rendered `chunk_s` simulated seconds at a time (bounded memory)."""
     sim = Simulator("crash", seed=seed, markets=50)
     if skip_s > 0:

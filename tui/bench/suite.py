@@ -4,6 +4,7 @@
 runs every benchmark at toy sizes in seconds (its figures only show that the scripts work).
 Benchmarks print figures; nothing here passes or fails on a number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,10 +16,21 @@ NAMES = ("ingest", "naive", "latency", "memory", "terminal", "startup", "researc
 
 FULL = {
     "ingest": {"seconds": 240.0, "shards": 8, "rounds": 3},
-    "naive": {"occupancies": (1_000, 10_000, 100_000), "timed_events": 50_000, "rounds": 3, "naive_budget_s": 1.0,
-              "fixed_rate": 10_000 / 90, "rate_windows": (30.0, 300.0)},
-    "latency": {"rates": (1_000.0, 5_000.0), "seconds": 40.0, "sizes": ((120, 40), (80, 24)), "control_s": 20.0,
-                "compare": True},
+    "naive": {
+        "occupancies": (1_000, 10_000, 100_000),
+        "timed_events": 50_000,
+        "rounds": 3,
+        "naive_budget_s": 1.0,
+        "fixed_rate": 10_000 / 90,
+        "rate_windows": (30.0, 300.0),
+    },
+    "latency": {
+        "rates": (1_000.0, 5_000.0),
+        "seconds": 40.0,
+        "sizes": ((120, 40), (80, 24)),
+        "control_s": 20.0,
+        "compare": True,
+    },
     "memory": {"events": 1_000_000, "laps": 3},
     "terminal": {"rate": 1_000.0, "measure_s": 30.0, "warm_s": 3.0},
     "startup": {"repeats": 3},
@@ -40,7 +52,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="every benchmark at toy sizes, in seconds (a smoke run)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--only", metavar="NAMES", help=f"comma-separated subset of: {', '.join(NAMES)}")
-    p.add_argument("--markdown", metavar="FILE", help="also write the Markdown report (docs/benchmarks.md figures) here")
+    p.add_argument(
+        "--markdown", metavar="FILE", help="also write the Markdown report (docs/benchmarks.md figures) here"
+    )
 
 
 def _log(msg: str) -> None:
@@ -63,7 +77,11 @@ def run_suite(names: tuple[str, ...] = NAMES, quick: bool = False, log=_log) -> 
         log(f"bench: {name} done in {time.perf_counter() - t0:.1f} s")
     out["wall_s"] = round(time.perf_counter() - started, 1)
     ing, nv = out.get("ingest", {}), out.get("naive", [])
-    at10k = next((r for r in nv if isinstance(r, dict) and r.get("occupancy") == 10_000), None) if isinstance(nv, list) else None
+    at10k = (
+        next((r for r in nv if isinstance(r, dict) and r.get("occupancy") == 10_000), None)
+        if isinstance(nv, list)
+        else None
+    )
     # the headline keys
     out["ingest_events_per_s"] = ing.get("ingest_events_per_s") if isinstance(ing, dict) else None
     out["ingest_events_per_cpu_s"] = ing.get("ingest_events_per_cpu_s") if isinstance(ing, dict) else None
@@ -75,24 +93,31 @@ def run_suite(names: tuple[str, ...] = NAMES, quick: bool = False, log=_log) -> 
 def _run_one(name: str, kw: dict):
     if name == "ingest":
         from tui.bench import ingest
+
         return ingest.run(**kw)
     if name == "naive":
         from tui.bench import naive
+
         return naive.run(**kw)
     if name == "latency":
         from tui.bench import latency
+
         return latency.run(**kw)
     if name == "memory":
         from tui.bench import memory
+
         return memory.run(**kw)
     if name == "terminal":
         from tui.bench import terminal
+
         return terminal.run(**kw)
     if name == "startup":
         from tui.bench import startup
+
         return startup.run(**kw)
     if name == "research":
         from tui.bench import research
+
         return research.run(**kw)
     raise ValueError(name)
 
@@ -103,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
         names = tuple(n.strip() for n in args.only.split(",") if n.strip())
         bad = [n for n in names if n not in NAMES]
         if bad:
-            print(f"liqhunt bench: error: unknown benchmark(s) {', '.join(bad)}; valid: {', '.join(NAMES)}", file=sys.stderr)
+            print(
+                f"liqhunt bench: error: unknown benchmark(s) {', '.join(bad)}; valid: {', '.join(NAMES)}",
+                file=sys.stderr,
+            )
             return 2
     res = run_suite(names, quick=args.quick, log=_log)
     from tui.bench.report import markdown

@@ -5,6 +5,7 @@ bytes read from the pty master are what an SSH link would carry. The steady-stat
 `warm_s` after the first full frame (so the first paint is not averaged in) and lasts
 `measure_s`. Truecolor (COLORTERM=truecolor, the largest encoding) unless told otherwise.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,9 @@ import sys
 
 from tui.bench.pty_harness import run_in_pty
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds tui/: `-m tui...` resolves in a checkout
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)  # holds tui/: `-m tui...` resolves in a checkout
 MARKERS = (b"liqhunt", b" Tape ", b" Windows ")  # header and two pane titles: the first complete paint
 
 
@@ -24,14 +27,23 @@ def console_env(colorterm: str = "truecolor") -> dict:
     return env
 
 
-def run(rate: float = 1000.0, measure_s: float = 30.0, warm_s: float = 3.0, cols: int = 120, rows: int = 40,
-        colorterm: str = "truecolor") -> dict:
+def run(
+    rate: float = 1000.0,
+    measure_s: float = 30.0,
+    warm_s: float = 3.0,
+    cols: int = 120,
+    rows: int = 40,
+    colorterm: str = "truecolor",
+) -> dict:
     seconds = warm_s + measure_s + 1.0
     argv = [sys.executable, "-m", "tui.bench.console_runner", "--rate", str(rate), "--seconds", str(seconds)]
     r = run_in_pty(argv, cols, rows, timeout_s=seconds + 60.0, markers=MARKERS, env=console_env(colorterm), cwd=ROOT)
     if r.first_frame_s is None:
-        return {"error": f"no full frame seen (markers {r.seen}, exit status {r.exit_status})",
-                "bytes_total": sum(n for _, n in r.chunks), "head": r.head[:600].decode(errors="replace")}
+        return {
+            "error": f"no full frame seen (markers {r.seen}, exit status {r.exit_status})",
+            "bytes_total": sum(n for _, n in r.chunks),
+            "head": r.head[:600].decode(errors="replace"),
+        }
     t0 = r.started + r.first_frame_s + warm_s
     t1 = t0 + measure_s
     nbytes = r.bytes_between(t0, t1)

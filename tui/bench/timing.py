@@ -4,13 +4,14 @@ Rates are measured on wall time (`perf_counter`) and on the process's CPU time; 
 noisy machine the CPU figure is the steadier one, and ratios are always taken between figures
 of the same run.
 """
+
 from __future__ import annotations
 
 import gc
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """What `demo`, `replay` and `run` share: config loading, the engine with its heatmap and
 journal, crash recovery, and opening the app. This is the composition root."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,12 @@ def add_console_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--playbook", choices=PLAYBOOK_CHOICES, help="override the config's playbook for every market")
     p.add_argument("--theme", default=None, help="liq-dark (default), liq-light, liq-contrast, liq-cb, ansi-dark")
     p.add_argument("--config", default=None, metavar="FILE", help="config TOML (see `liqhunt config --defaults`)")
-    p.add_argument("--journal", default=None, metavar="PATH",
-                   help="SQLite journal (run: the user data dir by default; demo/replay: in memory unless given)")
+    p.add_argument(
+        "--journal",
+        default=None,
+        metavar="PATH",
+        help="SQLite journal (run: the user data dir by default; demo/replay: in memory unless given)",
+    )
     p.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal (copy/paste over SSH)")
 
 
@@ -47,13 +52,23 @@ class Session:
     notes: list = field(default_factory=list)  # crash recovery: what was not restored, and why
 
 
-def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Namespace, source_label: str,
-                  venues: list[str], broker=None, journal_by_default: bool = False, source_id: str = "") -> Session | int:
+def build_session(
+    cfg: Config,
+    clock,
+    instruments,
+    mode: str,
+    args: argparse.Namespace,
+    source_label: str,
+    venues: list[str],
+    broker=None,
+    journal_by_default: bool = False,
+    source_id: str = "",
+) -> Session | int:
     """Engine + heatmap estimate + journal, with positions from the last session of this very
     source (`source_id`, see core.journal.recovery) restored. A journal that cannot be opened or
     written is a one-line error and exit code 1 (returned as an int), never a traceback."""
-    from core.heatmap.model import estimated_fuel_map
     from core.engine import Engine
+    from core.heatmap.model import estimated_fuel_map
     from core.journal.journal import Journal
     from core.journal.paths import resolve_journal_path
     from core.journal.recovery import restore_into
@@ -65,26 +80,46 @@ def build_session(cfg: Config, clock, instruments, mode: str, args: argparse.Nam
     journal = None
     try:
         journal = Journal(path, clock)
-        journal.open_session(mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"),
-                             source_id=source_id)
+        journal.open_session(
+            mode, venues, cfg, source_label, broker=getattr(engine.broker, "name", "paper"), source_id=source_id
+        )
         journal.attach(engine)
         restored = restore_into(engine, journal)
     except (JournalError, sqlite3.Error) as exc:
         if journal is not None:
             journal.close("could not start")
-        fail(getattr(args, "command", None) or "console", str(exc) if isinstance(exc, JournalError) else f"journal {path}: {exc}")
+        fail(
+            getattr(args, "command", None) or "console",
+            str(exc) if isinstance(exc, JournalError) else f"journal {path}: {exc}",
+        )
         return 1
     return Session(engine, journal, fuel, restored, list(journal.recovery_notes))
 
 
-def open_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
-                 session: Session | None = None, notes: Iterable[str] = ()) -> int:
+def open_console(
+    command: str,
+    args: argparse.Namespace,
+    engine,
+    source,
+    clock,
+    cfg: Config,
+    session: Session | None = None,
+    notes: Iterable[str] = (),
+) -> int:
     """For the commands that are not async themselves (demo, replay): `run_console` on a new loop."""
     return asyncio.run(run_console(command, args, engine, source, clock, cfg, session, notes))
 
 
-async def run_console(command: str, args: argparse.Namespace, engine, source, clock, cfg: Config,
-                      session: Session | None = None, notes: Iterable[str] = ()) -> int:
+async def run_console(
+    command: str,
+    args: argparse.Namespace,
+    engine,
+    source,
+    clock,
+    cfg: Config,
+    session: Session | None = None,
+    notes: Iterable[str] = (),
+) -> int:
     """The one console opener (demo, replay, run): builds the app (textual is imported only here)
     with its theme validated and its start-up notes, flushes the journal on SIGTERM / SIGHUP, and
     runs until the user quits. An unknown theme or a bad theme file is a one-line error."""
@@ -109,7 +144,9 @@ async def run_console(command: str, args: argparse.Namespace, engine, source, cl
             app.theme = args.theme
         app.startup_notes.extend(n for n in notes if n)
         if session and session.restored:
-            app.startup_notes.append(f"restored {len(session.restored)} open position(s) from the journal with their stops")
+            app.startup_notes.append(
+                f"restored {len(session.restored)} open position(s) from the journal with their stops"
+            )
         if session:
             app.startup_notes.extend(session.notes)
         opened = True

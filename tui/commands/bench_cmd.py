@@ -4,6 +4,7 @@ Figures, not pass/fail: ingest throughput against the naive handler, decision la
 console running, memory, terminal bandwidth and start-up. A console-side command because its
 benchmarks load the screen (core never imports tui); the package is imported lazily.
 """
+
 from __future__ import annotations
 
 import argparse

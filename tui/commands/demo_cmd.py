@@ -1,4 +1,5 @@
 """`liqhunt demo`: the console on the built-in simulator with the paper broker."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--markets", type=int, default=20, help="number of simulated markets (default 20)")
     p.add_argument("--speed", type=SPEED, default=1.0, help="simulated seconds per real second, 0.01–1000 (default 1)")
-    p.add_argument("--warmup", type=WARMUP, default=20.0, help="simulated seconds run before the screen opens, 0–21600 (default 20)")
+    p.add_argument(
+        "--warmup",
+        type=WARMUP,
+        default=20.0,
+        help="simulated seconds run before the screen opens, 0–21600 (default 20)",
+    )
     add_console_arguments(p)
     # the demo shows both playbooks by default so a first look sees the machinery; run/backtest follow the config
     p.set_defaults(playbook="both")
@@ -44,8 +50,16 @@ def run(args: argparse.Namespace) -> int:
     source.validator = EventValidator(limits_from_config(cfg))
     from core.journal.recovery import sim_source_id
 
-    session = build_session(cfg, clock, sim.instruments(), args.mode, args, source_label="sim", venues=["sim"],
-                            source_id=sim_source_id(args.scenario, args.seed, args.markets, sim.start_ts))
+    session = build_session(
+        cfg,
+        clock,
+        sim.instruments(),
+        args.mode,
+        args,
+        source_label="sim",
+        venues=["sim"],
+        source_id=sim_source_id(args.scenario, args.seed, args.markets, sim.start_ts),
+    )
     if isinstance(session, int):
         return session
     source.warm_up(session.engine)

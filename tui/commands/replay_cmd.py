@@ -1,4 +1,5 @@
 """`liqhunt replay INPUT...`: the console on recordings (files, folders, globs, --from/--to), paced at --speed × real time."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,10 +36,18 @@ def run(args: argparse.Namespace) -> int:
     _count_lines_in_background(source)
     from core.journal.recovery import replay_source_id
 
-    session = build_session(cfg, source.clock, source.instruments, args.mode, args, source_label="replay", venues=["replay"],
-                            # the content hash matters only to a journal on disk (one in memory has no earlier
-                            # session); hashing a month of recordings would delay every replay by seconds
-                            source_id=replay_source_id(rec.paths) if args.journal else "replay:in-memory")
+    session = build_session(
+        cfg,
+        source.clock,
+        source.instruments,
+        args.mode,
+        args,
+        source_label="replay",
+        venues=["replay"],
+        # the content hash matters only to a journal on disk (one in memory has no earlier
+        # session); hashing a month of recordings would delay every replay by seconds
+        source_id=replay_source_id(rec.paths) if args.journal else "replay:in-memory",
+    )
     if isinstance(session, int):
         return session
     code = open_console(NAME, args, session.engine, source, source.clock, cfg, session)

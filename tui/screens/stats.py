@@ -3,6 +3,7 @@
 This session's figures come from the snapshot's closed trades; the journal's history (every
 session of this source) is read by the app in a worker thread so SQLite never blocks the screen.
 """
+
 from __future__ import annotations
 
 from core.playbook_names import PLAYBOOK_NAMES
@@ -28,7 +29,9 @@ def tier_lines(trades: list, title: str) -> list[str]:
                 lines.append(f"  {tier:<6}{0:>4}{'—':>6}{'—':>10}{'—':>10}{'—':>6}{'—':>11}")
                 continue
             ci = fmt_ci(s.win_rate_ci)
-            lines.append(f"  {tier:<6}{s.trades:>4}{s.win_rate:>6.0%}{ci:>10}{s.mean_bps:>+10.1f}{s.cost_bps:>6.0f}{s.pnl:>+11.2f}")
+            lines.append(
+                f"  {tier:<6}{s.trades:>4}{s.win_rate:>6.0%}{ci:>10}{s.mean_bps:>+10.1f}{s.cost_bps:>6.0f}{s.pnl:>+11.2f}"
+            )
     return lines
 
 

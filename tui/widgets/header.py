@@ -2,6 +2,7 @@
 
 At any width the mode, P&L and the clock stay; feed state, alerts and the source label drop
 in that order when the row is too short."""
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -15,8 +16,16 @@ from tui.widgets.repaint import RepaintWhenChanged
 
 
 class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
-    COMPONENT_CLASSES = {"header--watch", "header--semi", "header--auto", "header--title", "header--bad",
-                         "header--gain", "header--loss", "header--dim"}
+    COMPONENT_CLASSES = {
+        "header--watch",
+        "header--semi",
+        "header--auto",
+        "header--title",
+        "header--bad",
+        "header--gain",
+        "header--loss",
+        "header--dim",
+    }
     DEFAULT_CSS = """
     ModeHeader { height: 1; background: $panel; }
     ModeHeader > .header--watch { background: $mode-watch; color: $mode-watch-text; text-style: bold; }
@@ -38,7 +47,9 @@ class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
         self.now = 0.0
         self.alerts: list[str] = []
 
-    def show(self, mode: str, source: SourceView, pnl: float, feeds: tuple[FeedView, ...], now: float, alerts: list[str]) -> None:
+    def show(
+        self, mode: str, source: SourceView, pnl: float, feeds: tuple[FeedView, ...], now: float, alerts: list[str]
+    ) -> None:
         self.mode, self.source, self.pnl, self.feeds, self.now, self.alerts = mode, source, pnl, feeds, now, alerts
         self.refresh_if_changed()
 

@@ -4,6 +4,7 @@ Short panes get two sparklines (above / below the price, nearest bucket first); 
 get a price ladder with the current price marked. The data comes from a `LevelsProvider`
 (realised liquidations today, estimated levels once the heatmap lands).
 """
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -12,8 +13,8 @@ from textual.widget import Widget
 
 from core.events import short_name
 from tui import numbers as fmt
-from tui.widgets.repaint import RepaintWhenChanged, set_title
 from tui.liq_levels import Levels
+from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -83,8 +84,11 @@ class HeatPane(RepaintWhenChanged, Widget, can_focus=False):
         n = max(4, min(len(lv.above), width - (2 + 1 + 5 + 1 + label_w + 2 + max(map(len, edges)))))
         above, below = rebucket(lv.above, n), rebucket(lv.below, n)
         top = max(above + below + [0.0])
-        rows = (("▲", above, lv.above, "heat--above", edges[0], lv.above_label, lv.realised_above), None,
-                ("▼", below, lv.below, "heat--below", edges[1], lv.below_label, lv.realised_below))
+        rows = (
+            ("▲", above, lv.above, "heat--above", edges[0], lv.above_label, lv.realised_above),
+            None,
+            ("▼", below, lv.below, "heat--below", edges[1], lv.below_label, lv.realised_below),
+        )
         for i, row in enumerate(rows):
             if i:
                 out.append("\n")

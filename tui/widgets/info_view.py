@@ -3,6 +3,7 @@
 It takes the main panes' place; the header, the signal panel and the status line stay, and
 it re-renders from each snapshot. j/k/g/G scroll it; escape goes back.
 """
+
 from __future__ import annotations
 
 from rich.text import Text
@@ -49,7 +50,7 @@ class InfoView(RepaintWhenChanged, Widget, can_focus=True):
 
     def render(self) -> Text:
         rows = max(1, self.content_size.height)
-        shown = self.lines[self.row_offset:self.row_offset + rows]
+        shown = self.lines[self.row_offset : self.row_offset + rows]
         below = len(self.lines) - self.row_offset - len(shown)
         if below > 0 and shown:
             shown = shown[:-1] + [Text(f"+{below + 1} more ↓", style="dim")]

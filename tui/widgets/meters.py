@@ -6,6 +6,7 @@ absolute log scale ($10k one cell, $100M full), so a full bar always means the s
 with the number beside it. The list scrolls with the selection and says how many rows are
 above and below. A watching market says which filter fails first (`✗score`).
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,17 @@ def bar_cells(value: float, width: int) -> int:
 
 
 class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
-    COMPONENT_CLASSES = {"meters--long", "meters--short", "meters--score-low", "meters--score-mid",
-                         "meters--score-high", "meters--signal", "meters--selected", "meters--dim", "meters--header"}
+    COMPONENT_CLASSES = {
+        "meters--long",
+        "meters--short",
+        "meters--score-low",
+        "meters--score-mid",
+        "meters--score-high",
+        "meters--signal",
+        "meters--selected",
+        "meters--dim",
+        "meters--header",
+    }
     DEFAULT_CSS = """
     WindowMeters { text-wrap: nowrap; text-overflow: clip; }
     WindowMeters > .meters--long { color: $liq-long; }
@@ -113,7 +123,7 @@ class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
             out.append("\nno liquidations in the window", cls("meters--dim"))
             return out
         rows = self.visible_rows()
-        shown = self.views[self.row_offset:self.row_offset + rows]
+        shown = self.views[self.row_offset : self.row_offset + rows]
         for v in shown:
             out.append("\n")
             sel = v.market == self.selected
@@ -137,18 +147,32 @@ class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
             else:
                 out.append(f"{v.score.total:>6.1f}", row + cls(score_class(v.score.total)))
             label = state_label(v)
-            st = row + cls("meters--signal") if v.state in ("SIGNAL", "in position") else row + cls("meters--dim") if v.state == "idle" else row
+            st = (
+                row + cls("meters--signal")
+                if v.state in ("SIGNAL", "in position")
+                else row + cls("meters--dim")
+                if v.state == "idle"
+                else row
+            )
             out.append(" ", row)
             out.append(f"{label:<7}", st)
             if wide:
                 out.append(f"{fmt.rate(v.events_per_s):>5}/s", row + cls("meters--dim"))
             if why_w:
                 b = v.blocker
-                why = f"{b.name}: {b.detail}" if b is not None and v.state == "watching" else v.outcome if v.state == "idle" else ""
+                why = (
+                    f"{b.name}: {b.detail}"
+                    if b is not None and v.state == "watching"
+                    else v.outcome
+                    if v.state == "idle"
+                    else ""
+                )
                 out.append(f" {why[:why_w]:<{why_w}}", row + cls("meters--dim"))
         above, below = self.row_offset, len(self.views) - self.row_offset - len(shown)
         if above or below:
             out.append("\n")
-            out.append(f"  {'↑' + str(above) + ' above  ' if above else ''}{'+' + str(below) + ' more ↓' if below else ''}",
-                       cls("meters--dim"))
+            out.append(
+                f"  {'↑' + str(above) + ' above  ' if above else ''}{'+' + str(below) + ' more ↓' if below else ''}",
+                cls("meters--dim"),
+            )
         return out

@@ -1,4 +1,5 @@
 """PositionsPane: what we hold, what it risks, and which exit rule is closest to firing."""
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -14,7 +15,13 @@ EXIT_SHORT = {"stop": "stop", "take profit": "TP", "exhaustion": "exhaust", "max
 
 
 class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
-    COMPONENT_CLASSES = {"positions--gain", "positions--loss", "positions--dim", "positions--selected", "positions--exiting"}
+    COMPONENT_CLASSES = {
+        "positions--gain",
+        "positions--loss",
+        "positions--dim",
+        "positions--selected",
+        "positions--exiting",
+    }
     DEFAULT_CSS = """
     PositionsPane > .positions--gain { color: $gain; }
     PositionsPane > .positions--loss { color: $loss; text-style: bold; }
@@ -44,13 +51,16 @@ class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
         wide = width >= 96
         lines = 0
         if wide:
-            out.append(f"{'market':<10}{'side':<7}{'size':>10}{'entry':>11}{'mark':>11}{'stop':>11}{'target':>11}"
-                       f"{'P&L':>9}{'R':>6}{'held':>12}  nearest exit", cls("positions--dim"))
+            out.append(
+                f"{'market':<10}{'side':<7}{'size':>10}{'entry':>11}{'mark':>11}{'stop':>11}{'target':>11}"
+                f"{'P&L':>9}{'R':>6}{'held':>12}  nearest exit",
+                cls("positions--dim"),
+            )
             lines += 1
         for p in self.rows:
             base = cls("positions--selected") if p.market == self.selected else Style()
             pnl_style = base + cls("positions--gain" if p.pnl >= 0 else "positions--loss")
-            side = ("▲LONG " if p.side == "long" else "▼SHORT")
+            side = "▲LONG " if p.side == "long" else "▼SHORT"
             held = f"{fmt.duration(p.held_s)}/{fmt.duration(p.max_hold_s)}"
             nxt = f"{p.exit_rule} {p.exit_how}"
             if p.exit_pending:
@@ -58,8 +68,11 @@ class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
             if lines:
                 out.append("\n")
             if wide:
-                out.append(f"{short_name(p.market):<10}{side:<7}{_qty(p.qty):>10}{fmt.price(p.entry_price):>11}"
-                           f"{fmt.price(p.mark):>11}{fmt.price(p.stop_price):>11}{fmt.price(p.take_profit_price):>11}", base)
+                out.append(
+                    f"{short_name(p.market):<10}{side:<7}{_qty(p.qty):>10}{fmt.price(p.entry_price):>11}"
+                    f"{fmt.price(p.mark):>11}{fmt.price(p.stop_price):>11}{fmt.price(p.take_profit_price):>11}",
+                    base,
+                )
                 out.append(f"{fmt.usd(p.pnl, signed=True):>9}", pnl_style)
                 out.append(f"{p.r:>+6.1f}{held:>12}  ", base)
                 out.append(nxt, base + cls("positions--exiting") if p.exit_pending else base)
@@ -67,7 +80,13 @@ class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
                 continue
             # narrow: the P&L and the nearest exit are never cut; the rest drops by priority
             pnl = f" {fmt.usd(p.pnl, signed=True)} {p.r:+.1f}R"
-            parts = [short_name(p.market), side.strip(), _qty(p.qty), f"@{fmt.price(p.entry_price)}", f"→{fmt.price(p.mark)}"]
+            parts = [
+                short_name(p.market),
+                side.strip(),
+                _qty(p.qty),
+                f"@{fmt.price(p.entry_price)}",
+                f"→{fmt.price(p.mark)}",
+            ]
             head = _fit(parts, width - len(pnl), drop_order=(3, 2, 4))
             out.append(head, base)
             out.append(" " * max(0, width - len(head) - len(pnl)), base)
@@ -75,8 +94,11 @@ class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
             out.append("\n")
             if not p.exit_pending:
                 nxt = f"⇢{EXIT_SHORT.get(p.exit_rule, p.exit_rule)} {p.exit_how.replace(' %', '%')}"
-            tail = _fit([f"SL {fmt.price(p.stop_price)}", f"TP {fmt.price(p.take_profit_price)}", held],
-                        width - len(nxt) - 1, drop_order=(2, 1, 0))
+            tail = _fit(
+                [f"SL {fmt.price(p.stop_price)}", f"TP {fmt.price(p.take_profit_price)}", held],
+                width - len(nxt) - 1,
+                drop_order=(2, 1, 0),
+            )
             out.append(tail + " " if tail else "", cls("positions--dim"))
             out.append(nxt, cls("positions--exiting") if p.exit_pending else base)
             lines += 2

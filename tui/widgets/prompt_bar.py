@@ -3,9 +3,10 @@
 Keys listed as choices answer it; escape cancels; everything else passes through, so the
 panes keep scrolling and kill (K, ctrl+k) and disarm (F9) work as always.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import events
@@ -32,8 +33,15 @@ class PromptBar(Vertical, can_focus=True):
     def active(self) -> bool:
         return self.has_class("-active")
 
-    def ask(self, kind: str, title: str, lines: list[Text], choices: list[tuple[str, str, str]],
-            callback: Callable[[str | None], None], input_value: str | None = None) -> None:
+    def ask(
+        self,
+        kind: str,
+        title: str,
+        lines: list[Text],
+        choices: list[tuple[str, str, str]],
+        callback: Callable[[str | None], None],
+        input_value: str | None = None,
+    ) -> None:
         """choices: (key, value, label); with `input_value` a one-line input answers on Enter."""
         self.remove_children()
         self.kind, self.callback = kind, callback

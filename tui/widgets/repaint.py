@@ -5,6 +5,7 @@ millisecond, while Textual's compositor pass for a changed pane costs several. S
 builds its text, compares it with what is on screen, and asks for a repaint only on a change —
 which keeps the shared event loop (and the engine in it) free between real updates.
 """
+
 from __future__ import annotations
 
 from rich.text import Text

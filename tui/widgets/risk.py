@@ -1,4 +1,5 @@
 """RiskPane: every risk counter against its limit, feed health per venue, the last block and why."""
+
 from __future__ import annotations
 
 import textwrap
@@ -9,19 +10,31 @@ from textual.widget import Widget
 
 from core.events import short_name
 from core.risk import RULES
+from core.snapshot import FeedView, RiskView
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged
-from core.snapshot import FeedView, RiskView
 
 RULE_LABELS = {
-    "kill_switch": "kill", "stale_feed": "stale feed", "daily_loss": "daily loss", "no_averaging": "no averaging",
-    "max_trades_per_market": "trades/market", "max_open_positions": "max open", "cooldown_after_stop": "cooldown",
-    "max_notional_per_trade": "notional/trade", "max_total_notional": "total notional", "size": "size",
+    "kill_switch": "kill",
+    "stale_feed": "stale feed",
+    "daily_loss": "daily loss",
+    "no_averaging": "no averaging",
+    "max_trades_per_market": "trades/market",
+    "max_open_positions": "max open",
+    "cooldown_after_stop": "cooldown",
+    "max_notional_per_trade": "notional/trade",
+    "max_total_notional": "total notional",
+    "size": "size",
 }
 
 
-FEED_GLYPHS = (("●", "connected / simulated / replay: data flowing"), ("◐", "connecting, reconnecting or stale: entries blocked"),
-               ("✖", "down or failed"), ("○", "never connected (no data yet)"), ("■", "replay ended"))
+FEED_GLYPHS = (
+    ("●", "connected / simulated / replay: data flowing"),
+    ("◐", "connecting, reconnecting or stale: entries blocked"),
+    ("✖", "down or failed"),
+    ("○", "never connected (no data yet)"),
+    ("■", "replay ended"),
+)
 
 
 def feed_glyph(f: FeedView) -> str:

@@ -4,6 +4,7 @@ Everything is read from the snapshot on every refresh (never stale): queue posit
 left, the plan, dollar risk at the stop against the daily loss limit, reward:risk, notional
 against the caps, why this size, each filter with its value, and the keys.
 """
+
 from __future__ import annotations
 
 from rich.style import Style
@@ -24,7 +25,15 @@ def _w(weight: float) -> str:
 
 
 class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
-    COMPONENT_CLASSES = {"signal--sell", "signal--buy", "signal--dim", "signal--bad", "signal--ok", "signal--warn", "signal--key"}
+    COMPONENT_CLASSES = {
+        "signal--sell",
+        "signal--buy",
+        "signal--dim",
+        "signal--bad",
+        "signal--ok",
+        "signal--warn",
+        "signal--key",
+    }
     DEFAULT_CSS = """
     SignalPanel { height: auto; max-height: 12; display: none; border: heavy $mode-semi;
         border-title-style: bold; border-subtitle-style: bold; background: $surface; text-wrap: nowrap; text-overflow: clip; }
@@ -49,8 +58,11 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
         self.set_class(signal is not None, "-active")
         if signal is not None:
             n, total = pos
-            set_title(self, f"SIGNAL {n}/{total} · {short_name(signal.market)} {signal.order_side.upper()} ({signal.playbook})",
-                      f"{signal.seconds_left:.0f} s left")
+            set_title(
+                self,
+                f"SIGNAL {n}/{total} · {short_name(signal.market)} {signal.order_side.upper()} ({signal.playbook})",
+                f"{signal.seconds_left:.0f} s left",
+            )
         self.refresh_if_changed()
 
     def render(self) -> Text:
@@ -65,7 +77,9 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
         side = cls("signal--sell" if s.order_side == "sell" else "signal--buy")
         out.append("SELL ▼" if s.order_side == "sell" else "BUY ▲", side)
         out.append(f" {fmt.qty(s.qty)} {short_name(s.market)} {fmt.usd(s.notional)} @ {fmt.price(s.price)}")
-        out.append(f"  stop {fmt.price(s.stop_price)} ({s.stop_pct:.2f}%)  target {fmt.price(s.take_profit_price)} ({s.take_profit_pct:.2f}%)")
+        out.append(
+            f"  stop {fmt.price(s.stop_price)} ({s.stop_pct:.2f}%)  target {fmt.price(s.take_profit_price)} ({s.take_profit_pct:.2f}%)"
+        )
         # 2: keys and the time left, always on screen however short the panel
         out.append("\n")
         out.append(" y ", cls("signal--key"))
@@ -83,17 +97,23 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
         left_today = max(0.0, rk.daily_loss_limit - rk.daily_loss)
         out.append("\nrisk ", dim)
         out.append(f"{fmt.usd(s.risk_usd)}", cls("signal--bad") if s.risk_usd > left_today else Style(bold=True))
-        out.append(f" at stop = {share:.0f}% of daily limit {fmt.usd(rk.daily_loss_limit)} ({fmt.usd(left_today)} left)")
+        out.append(
+            f" at stop = {share:.0f}% of daily limit {fmt.usd(rk.daily_loss_limit)} ({fmt.usd(left_today)} left)"
+        )
         out.append("  reward ", dim)
         out.append(f"{fmt.usd(s.reward_usd)}  R:R {s.reward_risk:.2f}", Style(bold=True))
         # 3: notional against the caps
         total_after = rk.open_notional + s.notional
         out.append("\nnotional ", dim)
-        out.append(f"{fmt.usd(s.notional)}/{fmt.usd(rk.max_notional_per_trade)} per trade",
-                   cls("signal--bad") if s.notional > rk.max_notional_per_trade else Style())
+        out.append(
+            f"{fmt.usd(s.notional)}/{fmt.usd(rk.max_notional_per_trade)} per trade",
+            cls("signal--bad") if s.notional > rk.max_notional_per_trade else Style(),
+        )
         out.append(" · ", dim)
-        out.append(f"{fmt.usd(total_after)}/{fmt.usd(rk.max_total_notional)} total",
-                   cls("signal--bad") if total_after > rk.max_total_notional else Style())
+        out.append(
+            f"{fmt.usd(total_after)}/{fmt.usd(rk.max_total_notional)} total",
+            cls("signal--bad") if total_after > rk.max_total_notional else Style(),
+        )
         out.append(f" · open {rk.open_positions + rk.pending_entries}/{rk.max_open}", dim)
         # 4: why this size
         out.append("\nsize", dim)
@@ -106,11 +126,24 @@ class SignalPanel(RepaintWhenChanged, Widget, can_focus=False):
         sc = s.score
         out.append("\nscore ", dim)
         out.append(f"{sc.total:.1f} =", Style(bold=True))
-        items = [(f"{SHORT.get(c.name, c.name)} {c.value:.1f}{'' if c.known else '?'}×{_w(c.weight)}", dim) for c in sc.components]
+        items = [
+            (f"{SHORT.get(c.name, c.name)} {c.value:.1f}{'' if c.known else '?'}×{_w(c.weight)}", dim)
+            for c in sc.components
+        ]
         _wrap(out, items, width, col=8 + len(f"{sc.total:.1f}"), sep=" ")
         out.append("\n")
-        _wrap(out, [(f"{'✓' if f.passed else '✗'}{f.name} {f.detail}", cls("signal--ok") if f.passed else cls("signal--bad"))
-                    for f in s.filters], width, col=0)
+        _wrap(
+            out,
+            [
+                (
+                    f"{'✓' if f.passed else '✗'}{f.name} {f.detail}",
+                    cls("signal--ok") if f.passed else cls("signal--bad"),
+                )
+                for f in s.filters
+            ],
+            width,
+            col=0,
+        )
         if s.playbook != "ride":  # the ride playbook's why is its filters, already listed above
             out.append(f"\nwhy: {s.why}", Style(italic=True))
         return out

@@ -2,6 +2,7 @@
 
 Messages never stack over the panes; every one is kept (bounded) and `m` lists them all.
 """
+
 from __future__ import annotations
 
 import time
@@ -18,9 +19,20 @@ HISTORY = 300
 
 # (key, label, priority): lower priority stays longer as the line narrows; q Quit and ? Help never go
 HINTS = (
-    ("K", "Kill", 0), ("?", "Help", 0), ("q", "Quit", 0), ("a", "Arm", 1), ("d", "Disarm", 1), ("f", "Flat", 2),
-    ("F", "All", 3), ("⏎", "Market", 4), ("l", "Signals", 5), ("m", "Msgs", 6), ("e", "Feeds", 6),
-    ("/", "Filter", 7), ("s", "Stats", 8), ("t", "Theme", 9),
+    ("K", "Kill", 0),
+    ("?", "Help", 0),
+    ("q", "Quit", 0),
+    ("a", "Arm", 1),
+    ("d", "Disarm", 1),
+    ("f", "Flat", 2),
+    ("F", "All", 3),
+    ("⏎", "Market", 4),
+    ("l", "Signals", 5),
+    ("m", "Msgs", 6),
+    ("e", "Feeds", 6),
+    ("/", "Filter", 7),
+    ("s", "Stats", 8),
+    ("t", "Theme", 9),
 )
 ORDER = ("a", "d", "f", "F", "K", "⏎", "/", "l", "e", "m", "s", "t", "?", "q")
 

@@ -7,12 +7,13 @@ The app hands it each refresh's new liquidations in one call (`ingest`); nothing
 per event except appending to the ring. The title carries the filter, the rate and how
 many rows never made it to the screen because they scrolled past between two refreshes.
 """
+
 from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,8 +25,8 @@ from textual.strip import Strip
 from core.events import Liquidation, short_name
 from tui import numbers as fmt
 from tui.columns import Column, fit, header
-from tui.widgets.repaint import set_title
 from tui.render_guard import guard_render_line
+from tui.widgets.repaint import set_title
 
 RING_ROWS = 400
 
@@ -60,7 +61,7 @@ class TapeFilter:
         return " ".join(parts)
 
     @classmethod
-    def parse(cls, text: str) -> "TapeFilter":
+    def parse(cls, text: str) -> TapeFilter:
         """'10k BTC long' -> min $10k, BTC, long liquidations; any order, any subset; '' clears."""
         min_usd, market, side = 0.0, "", ""
         for tok in text.replace(",", " ").split():
@@ -100,7 +101,15 @@ COLUMNS = (
 
 
 class LiquidationTape(ScrollView, can_focus=True):
-    COMPONENT_CLASSES = {"tape--long", "tape--short", "tape--large", "tape--dim", "tape--selected", "tape--header", "tape--cursor"}
+    COMPONENT_CLASSES = {
+        "tape--long",
+        "tape--short",
+        "tape--large",
+        "tape--dim",
+        "tape--selected",
+        "tape--header",
+        "tape--cursor",
+    }
     DEFAULT_CSS = """
     LiquidationTape { overflow: hidden hidden; }
     LiquidationTape > .tape--long { color: $liq-long; }
