@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import orjson
-
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, RestPoll, VenueConnection
 from core.feeds.symbols import bitget_market
@@ -36,6 +34,7 @@ from core.feeds.wire import (
     ms_to_s,
     obj,
     positive,
+    subscribe_frames,
     text,
 )
 from core.instruments import Instrument
@@ -199,20 +198,15 @@ def parse_instruments(body: Any) -> list[Instrument]:
     return out
 
 
-def _frames(args: list[dict]) -> tuple[str, ...]:
-    return tuple(
-        orjson.dumps({"op": "subscribe", "args": args[i : i + ARGS_PER_FRAME]}).decode()
-        for i in range(0, len(args), ARGS_PER_FRAME)
-    )
-
-
 def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     """Liquidations of every USDT-M pair on one connection; tickers per symbol on others. Bitget
     expects the text "ping" at least every 30 s and answers "pong"."""
     common = dict(venue=VENUE, url=WS_URL, ping_frame="ping", ping_interval=25.0, stale_after=60.0)
     out = [
         VenueConnection(
-            name="liquidations", subscribe=_frames([{"instType": INST_TYPE, "topic": "liquidation"}]), **common
+            name="liquidations",
+            subscribe=subscribe_frames([{"instType": INST_TYPE, "topic": "liquidation"}], ARGS_PER_FRAME),
+            **common,
         )
     ]
     symbols = sorted({i.symbol for i in instruments if i.venue == VENUE})
@@ -221,7 +215,7 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
             {"instType": INST_TYPE, "topic": "ticker", "symbol": s}
             for s in symbols[start : start + SYMBOLS_PER_CONNECTION]
         ]
-        out.append(VenueConnection(name=f"tickers-{c}", subscribe=_frames(args), **common))
+        out.append(VenueConnection(name=f"tickers-{c}", subscribe=subscribe_frames(args, ARGS_PER_FRAME), **common))
     return out
 
 

@@ -16,8 +16,6 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import orjson
-
 from core.events import LONG, SHORT, Event, Liquidation, MarkPrice, OpenInterest
 from core.feeds.base import ParseError, VenueConnection
 from core.feeds.symbols import okx_market
@@ -32,6 +30,7 @@ from core.feeds.wire import (
     ms_to_s,
     obj,
     positive,
+    subscribe_frames,
     text,
 )
 from core.instruments import Instrument
@@ -233,13 +232,6 @@ def parse_instruments(body: Any) -> list[Instrument]:
     return out
 
 
-def _subscribe_frames(args: list[dict]) -> tuple[str, ...]:
-    return tuple(
-        orjson.dumps({"op": "subscribe", "args": args[i : i + ARGS_PER_FRAME]}).decode()
-        for i in range(0, len(args), ARGS_PER_FRAME)
-    )
-
-
 def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     """Liquidations on their own connection (one arg covers every swap); per-instrument
     funding/mark/OI channels spread over connections of ≤100 instruments."""
@@ -247,7 +239,7 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
     out = [
         VenueConnection(
             name="liquidations",
-            subscribe=_subscribe_frames([{"channel": "liquidation-orders", "instType": "SWAP"}]),
+            subscribe=subscribe_frames([{"channel": "liquidation-orders", "instType": "SWAP"}], ARGS_PER_FRAME),
             **common,
         )
     ]
@@ -258,5 +250,5 @@ def connections(instruments: Iterable[Instrument]) -> list[VenueConnection]:
             for inst_id in inst_ids[start : start + INSTRUMENTS_PER_CONNECTION]
             for ch in ("mark-price", "funding-rate", "open-interest")
         ]
-        out.append(VenueConnection(name=f"markets-{c}", subscribe=_subscribe_frames(args), **common))
+        out.append(VenueConnection(name=f"markets-{c}", subscribe=subscribe_frames(args, ARGS_PER_FRAME), **common))
     return out

@@ -129,3 +129,11 @@ def finite_ratio(a: float, b: float, key: str) -> float:
 def lookup(table: Any, key: Any) -> Any:
     """``table.get(key)`` for a string key; None for any other JSON value (lists are unhashable)."""
     return table.get(key) if isinstance(key, str) else None
+
+
+def subscribe_frames(args: list[dict], per_frame: int) -> tuple[str, ...]:
+    """`{"op": "subscribe", "args": [...]}` frames of at most `per_frame` args each (OKX, Bitget)."""
+    return tuple(
+        orjson.dumps({"op": "subscribe", "args": args[i : i + per_frame]}).decode()
+        for i in range(0, len(args), per_frame)
+    )
