@@ -10,7 +10,8 @@ from textual.app import App, ComposeResult
 from core.cascade_score import CascadeScore, ScoreComponent
 from core.engine_commands import Confirm, Reject
 from core.signals import FilterResult, Signal
-from core.snapshot import MarketView, SnapshotBuilder, needs_confirm, signal_risk
+from core.snapshot import SnapshotBuilder, needs_confirm, signal_risk
+from core.snapshot_rows import MarketView
 from tests.snapshot_apps.console_app import BTC, ETH, prepared_engine
 from tests.tui_helpers import screen_text
 from tui.confirm_queue import ConfirmQueue
@@ -181,7 +182,7 @@ async def test_windows_rows_say_which_filter_fails_and_bars_are_absolute():
 
 
 async def test_positions_pane_keeps_pnl_and_the_exit_reason_whole_at_80_columns():
-    from core.snapshot import PositionView
+    from core.snapshot_rows import PositionView
     from tui.widgets.positions import PositionsPane
 
     pos = PositionView(
@@ -211,7 +212,7 @@ async def test_positions_pane_keeps_pnl_and_the_exit_reason_whole_at_80_columns(
 
 
 async def test_risk_pane_from_a_snapshot_says_why_a_venue_is_down():
-    from core.snapshot import FeedView, RiskView
+    from core.snapshot_rows import FeedView, RiskView
     from tui.widgets.risk import RiskPane
 
     risk = RiskView(

@@ -26,7 +26,8 @@ from core.engine import MODE_LABELS, Engine
 from core.engine_commands import Command, FlattenAll
 from core.events import short_name
 from core.heat_levels import LevelsProvider, RealisedLevels
-from core.snapshot import EngineSnapshot, SnapshotBuilder
+from core.snapshot import SnapshotBuilder
+from core.snapshot_rows import EngineSnapshot
 from tui import numbers as fmt
 from tui import views
 from tui.confirm_queue import ConfirmQueue

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from rich.text import Text
 
 from core.events import short_name
-from core.snapshot import EngineSnapshot, FeedView
+from core.snapshot_rows import EngineSnapshot, FeedView
 from tui import numbers as fmt
 from tui.widgets.heat import SPARK, rebucket
 from tui.widgets.risk import FEED_GLYPHS, RULE_LABELS, feed_glyph

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.engine import MODE_LABELS
-from core.snapshot import FeedView, SourceView
+from core.snapshot_rows import FeedView, SourceView
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged
 

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.events import short_name
-from core.snapshot import MarketView
+from core.snapshot_rows import MarketView
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
 

@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from core.events import short_name
 from core.risk import RULES
-from core.snapshot import FeedView, RiskView
+from core.snapshot_rows import FeedView, RiskView
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from core.events import short_name
-from core.snapshot import RiskView, SignalView
+from core.snapshot_rows import RiskView, SignalView
 from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
 
