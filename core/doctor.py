@@ -38,7 +38,8 @@ class Check:
 
 
 def check_config(path: str | None) -> Check:
-    from core.config import ConfigError, load_config
+    from core.config import ConfigError
+    from core.config_load import load_config
 
     if not path:
         return Check("config", OK, "no --config: built-in defaults (see `liqhunt config --defaults`)")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.cli import main
-from core.config import Config, ConfigError, config_from_dict, dump_config, load_config
+from core.config import Config, ConfigError, dump_config
+from core.config_load import config_from_dict, load_config
 
 
 def test_defaults_round_trip_through_toml(tmp_path):

@@ -9,7 +9,8 @@ from dataclasses import fields
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.config import Config, ConfigError, config_from_dict, dump_config, load_config
+from core.config import Config, ConfigError, dump_config
+from core.config_load import config_from_dict, load_config
 
 FUZZ = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]

@@ -217,7 +217,7 @@ def test_normalize_strict_fails_on_a_rejected_value(tmp_path):
 
 
 def test_the_price_jump_and_clock_skew_limits_come_from_the_config(tmp_path):
-    from core.config import load_config
+    from core.config_load import load_config
     from core.validation import limits_from_config
 
     p = tmp_path / "c.toml"

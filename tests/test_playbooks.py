@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core import playbook_names, playbooks
-from core.config import Config, ConfigError, config_from_dict, replace_section
+from core.config import Config, ConfigError, replace_section
+from core.config_load import config_from_dict
 from core.engine_events import PositionOpened, SignalRaised
 from core.events import LONG, Liquidation
 from core.playbook_names import playbooks_for

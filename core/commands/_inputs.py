@@ -9,7 +9,8 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from core.config import Config, ConfigError, load_config, with_playbook
+from core.config import Config, ConfigError, with_playbook
+from core.config_load import load_config
 from core.recording_set import InputError, RecordingSet
 from core.replay import DecodeStats
 

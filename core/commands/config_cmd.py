@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.config import ConfigError, dump_config, load_config
+from core.config import ConfigError, dump_config
 from core.config_doc import configuration_markdown
 from core.config_guard import check_theme
+from core.config_load import load_config
 
 NAME = "config"
 HELP = "print the default config or check a config file"

@@ -18,7 +18,8 @@ import orjson
 
 from core.backtest import BacktestResult, backtest_report
 from core.commands._inputs import add_input_arguments, load_inputs, print_bad_lines
-from core.config import Config, ConfigError, config_from_dict, dump_config
+from core.config import Config, ConfigError, dump_config
+from core.config_load import config_from_dict
 from core.playbook_names import PLAYBOOK_CHOICES
 from core.progress import Progress
 from core.sweep_exec import RayMissing, run_cells

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.clock import WallClock
-from core.config import Config, config_from_dict
+from core.config import Config
+from core.config_load import config_from_dict
 from core.engine import Engine
 from core.feeds import binance as binance_feed
 from core.feeds import live as live_module

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from core.config import Config, ConfigError, load_config, with_playbook
+from core.config import Config, ConfigError, with_playbook
+from core.config_load import load_config
 from core.engine_commands import MODES
 from core.playbook_names import PLAYBOOK_CHOICES
 
