@@ -412,4 +412,5 @@ class SnapshotBuilder:
             getattr(s, "speed", None),
             finished,
             float(progress) if isinstance(progress, (int, float)) else None,
+            bool(getattr(s, "seeking", False)),
         )

@@ -177,6 +177,7 @@ class SourceView:
     speed: float | None = None
     finished: bool = False
     progress: float | None = None  # 0..1 for a replay that knows its length
+    seeking: bool = False  # fast-forwarding through the engine (replay / simulator seek keys)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         Binding("space", "pause", "Pause", show=False),
         Binding("plus,equals_sign", "speed(2.0)", "Faster", show=False),
         Binding("minus", "speed(0.5)", "Slower", show=False),
+        Binding("greater_than_sign", "seek(60)", "+1 min", show=False, key_display=">"),
+        Binding("right_curly_bracket", "seek(600)", "+10 min", show=False, key_display="}"),
+        Binding("c", "seek(0)", "Next cascade", show=False),
+        Binding("less_than_sign,left_curly_bracket", "seek(-1)", "No seek back", show=False, key_display="<"),
     ]
 
     def __init__(
@@ -128,6 +132,9 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self._journal_text = ""
         self.source_error = ""
         self.source_done = False
+        if hasattr(source, "request_seek"):
+            source.burst_usd = self.cfg.signal.watch_min_usd  # the size that starts a watch starts a cascade
+            source.on_seek = self._seek_changed
         self._journal_errors = 0  # journal rows that failed to commit (disk full, read-only): shown, never fatal
         self.refresh_error = ""  # the last screen-update failure, shown in the header; never fatal
         themes = themes if themes is not None else load_themes()
@@ -189,6 +196,14 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         if getattr(self.source, "finished", False):
             self.source_done = True
             self.flash("replay ENDED: the screen stays up; q quits", "warn")
+
+    def _seek_changed(self, seeking: bool, note: str) -> None:
+        """While a seek runs, what happens on the way raises no alert and asks no confirm: signals
+        expire by engine time as in play, and one still waiting when the seek ends is shown then."""
+        self.alert_watch.muted = seeking
+        if not seeking:
+            self.flash(note)
+            self.refresh_panes()
 
     def _source_failed(self, error: str) -> None:
         self.source_error = self.snapshots.source_error = error
@@ -335,7 +350,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 q.append((snap.now, m.price))
 
     def _refresh_signal_panel(self, snap: EngineSnapshot) -> None:
-        if snap.mode == "semi":
+        if snap.mode == "semi" and not snap.source.seeking:
             self.confirms.sync([s.id for s in snap.to_confirm])
         else:
             self.confirms.clear()

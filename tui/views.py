@@ -235,10 +235,13 @@ HELP_KEYS = (
         ),
     ),
     (
-        "Replay",
+        "Replay and simulator",
         (
             ("space", "pause / resume"),
             ("+ / -", "faster / slower"),
+            ("> / }", "seek +1 min / +10 min of event time, every event through the engine (no skipping)"),
+            ("c", "seek to just before the next cascade (a large liquidation on a quiet market)"),
+            ("< / {", "no seek back: the engine's state is built from every event; restart with --from"),
         ),
     ),
 )
@@ -258,7 +261,7 @@ HELP_GLYPHS = (
     ("+1.2R", "P&L in units of the dollar risk at the stop"),
     ("✕$1.2M", "liquidations that really happened in that price range (heat overlay)"),
     ("▌MODE▐", "WATCH never trades · SEMI-AUTO asks · FULL-AUTO trades alone"),
-    ("NO DATA", "no venue connected; ENDED = replay finished; ⏸ paused"),
+    ("NO DATA", "no venue connected; ENDED = replay finished; ⏸ paused; ⏩ SEEK seeking"),
     ("+N more", "rows below the visible list; move down to see them"),
 )
 
