@@ -202,6 +202,7 @@ class EngineSnapshot:
     fees_paid: float
     selected: str = ""
     selected_price: float | None = None
+    selected_prices: tuple[tuple[float, float], ...] = ()  # (ts, price) once a second, when asked for (market view)
     heat: Levels | None = None
     signal_log: tuple[SignalLogRow, ...] = ()
     notices: tuple[Notice, ...] = ()

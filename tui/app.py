@@ -48,8 +48,6 @@ from tui.widgets.signal_panel import SignalPanel
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import BUSY_RATE, LiquidationTape
 
-PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
-
 
 class LiqHuntApp(ConsoleKeys, App[None]):
     CSS_PATH = "app.tcss"
@@ -124,7 +122,6 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self._user_selected = False
         self._list_offset = 0
         self._liq_rate = RateMeter()
-        self._prices: dict[str, deque[tuple[float, float]]] = {}
         self._tape_history: deque = deque(maxlen=self.cfg.window.tape_rows)  # unfiltered, to refilter the tape
         self._asked: tuple[str, str, float] | None = None
         self._tick = 0
@@ -250,7 +247,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         visible = (
             (meters.visible_rows() if meters.content_size.height > 0 else self.size.height) if meters.display else 0
         )
-        snap = self.snap = self.snapshots.build(self.selected, rows=(self._list_offset, max(visible, 1)))
+        market_view = self.query_one(InfoView).kind == "market"  # the chart's history only when it is shown
+        snap = self.snap = self.snapshots.build(
+            self.selected, rows=(self._list_offset, max(visible, 1)), price_history=market_view
+        )
         now = snap.now
         for n in snap.notices:
             self.flash(n.text, n.level)
@@ -278,7 +278,6 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 meters.show(snap.markets, self.selected, self._list_offset)
         with pane_update(tape):
             tape.set_selected(self.selected)
-        self._record_prices(snap)
         if calm:
             heat = self.query_one(HeatPane)
             with pane_update(heat):
@@ -339,16 +338,6 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 self._list_offset = i - visible + 1
         self._list_offset = max(0, min(self._list_offset, max(0, len(order) - visible)))
 
-    def _record_prices(self, snap: EngineSnapshot) -> None:
-        for m in snap.markets:
-            if m.price is None:
-                continue
-            q = self._prices.get(m.market)
-            if q is None:
-                q = self._prices[m.market] = deque(maxlen=PRICE_HISTORY)
-            if not q or q[-1][0] < snap.now:
-                q.append((snap.now, m.price))
-
     def _refresh_signal_panel(self, snap: EngineSnapshot) -> None:
         if snap.mode == "semi" and not snap.source.seeking:
             self.confirms.sync([s.id for s in snap.to_confirm])
@@ -366,7 +355,9 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         if info.kind == "market":
             info.show(
                 f"Market {short_name(self.selected)}",
-                views.market_lines(snap, self.selected, list(self._prices.get(self.selected, ())), width),
+                views.market_lines(
+                    snap, self.selected, snap.selected_prices if snap.selected == self.selected else (), width
+                ),
             )
         elif info.kind == "signals":
             info.show(f"Signals log · {len(snap.signal_log)}", views.signal_log_lines(snap))

@@ -29,6 +29,39 @@ def price_sparkline(prices: Sequence[float], width: int) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int((p - lo) / (hi - lo) * (len(SPARK) - 1) + 0.5))] for p in pts)
 
 
+CHART_ROWS = 5
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def price_chart(prices: Sequence[tuple[float, float]], width: int, rows: int = CHART_ROWS) -> list[str]:
+    """The price over time as `rows` lines of block columns (1/8-cell steps) between its low and high,
+    one column per equal slice of time (the last price of each), the high and low labelled on the right."""
+    if len(prices) < 2 or width < 12:
+        return []
+    lo = min(p for _, p in prices)
+    hi = max(p for _, p in prices)
+    label_w = max(len(fmt.price(hi)), len(fmt.price(lo))) + 1
+    cols = max(4, width - label_w)
+    t0, t1 = prices[0][0], prices[-1][0]
+    slot = (t1 - t0) / cols or 1.0
+    values: list[float | None] = [None] * cols
+    for ts, p in prices:
+        values[min(cols - 1, int((ts - t0) / slot))] = p
+    last = prices[0][1]
+    for i, v in enumerate(values):  # a slice without a sample carries the price before it
+        if v is None:
+            values[i] = last
+        else:
+            last = v
+    levels = [rows * 8 // 2 if hi <= lo else round((v - lo) / (hi - lo) * (rows * 8 - 1)) + 1 for v in values]  # type: ignore[operator]
+    out = []
+    for r in range(rows - 1, -1, -1):
+        line = "".join(EIGHTHS[max(0, min(8, lv - r * 8))] for lv in levels)
+        label = fmt.price(hi) if r == rows - 1 else fmt.price(lo) if r == 0 else ""
+        out.append(f"{line} {label}")
+    return out
+
+
 def market_lines(snap: EngineSnapshot, market: str, prices: Sequence[tuple[float, float]], width: int) -> list[Text]:
     lines: list[Text] = []
     mv = snap.market(market)
@@ -48,7 +81,11 @@ def market_lines(snap: EngineSnapshot, market: str, prices: Sequence[tuple[float
             style=DIM,
         )
     )
-    lines.append(Text(price_sparkline(pts, max(10, width - 2)) or "no prices yet", style=BOLD))
+    chart = price_chart(prices, max(12, width - 4))
+    for row in chart:
+        lines.append(Text(row, style=BOLD))
+    if not chart:
+        lines.append(Text(price_sparkline(pts, max(10, width - 2)) or "no prices yet", style=BOLD))
     # window and state
     if mv is not None:
         lines.append(
