@@ -155,6 +155,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 yield WindowMeters(window_s=self.cfg.window.window_s, id="meters")
                 yield HeatPane(id="heat")
                 yield RiskPane(id="risk")
+            yield SignalPanel(id="signal-side")  # the same panel, docked right at ≥ 160 columns
         yield InfoView(id="info")
         with Vertical(id="bottom"):  # docked as one block: docks on the same edge would overlap
             yield SignalPanel(id="signal")
@@ -344,8 +345,11 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         else:
             self.confirms.clear()
         active = next((s for s in snap.signals if s.id == self.confirms.active), None)
-        self.query_one(SignalPanel).show(active, self.confirms.position(), snap.risk)
-        self.screen.set_class(active is not None, "-signal")
+        for panel in self.query(SignalPanel):  # one shows: at the bottom, or on the right when wide (app.tcss)
+            panel.show(active, self.confirms.position(), snap.risk)
+        right = self.screen.has_class("-xwide")
+        self.screen.set_class(active is not None and not right, "-signal")
+        self.screen.set_class(active is not None and right, "-signal-right")
 
     def _refresh_info(self, snap: EngineSnapshot) -> None:
         info = self.query_one(InfoView)
