@@ -200,8 +200,8 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         expire by engine time as in play, and one still waiting when the seek ends is shown then."""
         self.alert_watch.muted = seeking
         if not seeking:
+            self.refresh_panes()  # what ended on the way goes to the history first; the outcome is the last line
             self.flash(note)
-            self.refresh_panes()
 
     def _source_failed(self, error: str) -> None:
         self.source_error = self.snapshots.source_error = error
@@ -215,7 +215,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
     def flash(self, text: str, level: str = "info") -> None:
         """One line at the bottom (k9s-style), kept in the history (m)."""
         try:
-            self.query_one(StatusLine).flash(text, level, self.snap.now if self.snap else 0.0)
+            self.query_one(StatusLine).flash(text, level, self.clock.now())  # event time, also mid-seek
         except NoMatches:
             pass
 
