@@ -173,8 +173,9 @@ class SimSource(_Paced):
 
     async def _feed_until(self, engine: Engine, target: float, stop_at_burst: bool = False) -> float | None:
         events = self.sim.advance_to(target)
-        if self._held:
-            events, self._held = self._held + events, []
+        if self._held:  # generated before a seek stopped: handed over only once the target reaches them
+            due = sum(1 for ev in self._held if ev.ts_recv <= target)
+            events, self._held = self._held[:due] + events, self._held[due:]
         found = None
         if stop_at_burst:
             i = next((i for i, ev in enumerate(events) if self._starts_burst(ev)), None)
