@@ -370,7 +370,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         elif info.kind == "messages":
             info.show("Messages", views.message_lines(self.query_one(StatusLine).history))
         elif info.kind == "help":
-            info.show("Help: keys and glyphs", views.help_lines())
+            info.show("Help: keys and glyphs", views.help_lines(width))
         elif info.kind == "stats":
             text = "\n".join(tier_lines(list(snap.trades), "This session"))
             text += "\n\n" + (

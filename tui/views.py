@@ -276,9 +276,9 @@ HELP_KEYS = (
         (
             ("space", "pause / resume"),
             ("+ / -", "faster / slower"),
-            ("> / }", "seek +1 min / +10 min of event time, every event through the engine (no skipping)"),
+            ("> / }", "seek +1 / +10 min: every event on the way goes through the engine"),
             ("c", "seek to just before the next cascade (a large liquidation on a quiet market)"),
-            ("< / {", "no seek back: the engine's state is built from every event; restart with --from"),
+            ("< / {", "no seek back (the engine's state is built from every event): use --from"),
         ),
     ),
 )
@@ -298,24 +298,34 @@ HELP_GLYPHS = (
     ("+1.2R", "P&L in units of the dollar risk at the stop"),
     ("✕$1.2M", "liquidations that really happened in that price range (heat overlay)"),
     ("▌MODE▐", "WATCH never trades · SEMI-AUTO asks · FULL-AUTO trades alone"),
-    ("NO DATA", "no venue connected; ENDED = replay finished; ⏸ paused; ⏩ SEEK seeking"),
+    ("NO DATA", "no venue connected; ENDED = replay finished; ⏸ paused"),
+    ("⏩ SEEK", "seeking: every event on the way goes through the engine"),
     ("+N more", "rows below the visible list; move down to see them"),
 )
 
 
-def help_lines() -> list[Text]:
+def help_lines(width: int = 0) -> list[Text]:
+    """Every key and glyph; with `width`, a long explanation wraps under itself instead of being cut."""
     lines: list[Text] = []
+
+    def rows(entries) -> None:
+        for key, what in entries:
+            parts = textwrap.wrap(what, width - 18) if width > 40 else [what]
+            lines.append(Text(f"  {key:<12}{parts[0] if parts else ''}"))
+            lines.extend(Text(" " * 14 + part) for part in parts[1:])
+
     for title, keys in HELP_KEYS:
         lines.append(Text(title, style=BOLD))
-        lines.extend(Text(f"  {k:<12}{what}") for k, what in keys)
+        rows(keys)
     lines.append(Text("Glyphs", style=BOLD))
-    lines.extend(Text(f"  {g:<12}{what}") for g, what in HELP_GLYPHS)
+    rows(HELP_GLYPHS)
     lines.append(Text("Feed glyphs", style=BOLD))
-    lines.extend(Text(f"  {g:<12}{what}") for g, what in FEED_GLYPHS)
-    lines.append(
-        Text("Columns drop whole on narrow screens, in this order: tape symbol, lag, qty, venue, time;", style=DIM)
+    rows(FEED_GLYPHS)
+    note = (
+        "Columns drop whole on narrow screens, in this order: tape symbol, lag, qty, venue, time;"
+        " panes: heat, then risk. Market, side, price, P&L, mode and clock always stay."
     )
-    lines.append(Text("panes: heat, then risk. Market, side, price, P&L, mode and clock always stay.", style=DIM))
+    lines.extend(Text(part, style=DIM) for part in (textwrap.wrap(note, width - 4) if width > 40 else [note]))
     return lines
 
 
