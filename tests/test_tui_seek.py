@@ -229,3 +229,30 @@ async def test_live_feeds_do_not_seek():
         await pilot.press("right_curly_bracket")
         await pilot.pause()
         assert "seek applies to replay and the simulator only" in screen_text(app).splitlines()[-1]
+
+
+async def test_header_says_seek_with_the_progress_while_seeking(recording):
+    from tui.widgets.header import ModeHeader
+
+    source = ReplaySource(recording, speed=1.0, step_s=0.02)
+    source.total_lines = len(_lines(recording))  # as the replay command's background count sets it
+    engine = Engine(Config(), source.clock)
+    app = make_app(engine, source, source.clock, engine.cfg)
+    seen: list[str] = []
+    feed = source._feed_until
+
+    async def feed_and_look(engine, target, stop_at_burst=False):
+        if source.seeking and source.clock.now() - source._seek_from > 300 and not seen:
+            app.refresh_panes()  # the screen's own repaint, mid-seek
+            seen.append(app.query_one(ModeHeader).source_text())
+        return await feed(engine, target, stop_at_burst)
+
+    source._feed_until = feed_and_look  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        await _seek(app, pilot, source, "right_curly_bracket")
+        after = app.query_one(ModeHeader).source_text()
+    assert seen and "⏩ SEEK" in seen[0] and "PAUSED" not in seen[0]
+    pct = int(seen[0].rsplit(" ", 1)[1].rstrip("%"))
+    assert 0 < pct < 100  # lines read of the file's lines (most of this one are the 2-minute crash)
+    assert "⏩ SEEK" not in after and "PAUSED" in after
