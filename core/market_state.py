@@ -230,13 +230,14 @@ def apply_price(st: MarketState, ev: MarkPrice | Trade) -> None:
             st.funding_interval_h = interval
         st.next_funding_ts = ev.next_funding_ts
         st.vol.update(ev.ts_recv, ev.mark)
-        if not st.has_trades:
+        if not st.has_trades and ev.ts_recv >= st.prices.due_ts:  # the check inline: most prices are not kept
             st.prices.add(ev.ts_recv, ev.mark)
     else:
         st.has_trades = True
         st.price = ev.price
         st.vol.update(ev.ts_recv, ev.price)
-        st.prices.add(ev.ts_recv, ev.price)
+        if ev.ts_recv >= st.prices.due_ts:
+            st.prices.add(ev.ts_recv, ev.price)
     st.venues.add(ev.venue)
     if not st.symbol:
         st.symbol = ev.symbol
