@@ -213,6 +213,8 @@ def test_the_console_exits_1_with_one_line_after_its_journal_lost_rows(tmp_path)
                     "crash",
                     "--warmup",
                     "160",
+                    "--programme-in",
+                    "-40",  # the calibrated programme at 00:02:00: entries during the warm-up
                     "--no-mouse",
                 ],
             )

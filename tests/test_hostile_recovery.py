@@ -135,7 +135,7 @@ def test_kill_9_of_a_real_demo_with_open_positions_then_a_restart_invents_nothin
             return conn.execute(sql).fetchall()
 
     with case("recovery", "kill -9 of a demo with 3 open positions, then a restart"):
-        proc, master = spawn([*args, "--warmup", "160"])  # crash seed 7: three positions open by 00:02:40
+        proc, master = spawn([*args, "--warmup", "160", "--programme-in", "-40"])  # the calibrated programme at 00:02:00: three positions open by 00:02:40
         try:
             read_until(master, b"liqhunt", 40)
             assert db("SELECT COUNT(*) FROM positions_open") == [(3,)]  # committed before the screen opened
@@ -145,7 +145,8 @@ def test_kill_9_of_a_real_demo_with_open_positions_then_a_restart_invents_nothin
             os.close(master)
         kept = db("SELECT key, stop_price, entry_ts FROM positions_open ORDER BY key")
 
-        proc, master = spawn(args)  # the default warm-up: this run is at 00:00:20
+        # the default warm-up and the same programme (00:02:00), so the same source: this run is at 00:00:20
+        proc, master = spawn([*args, "--programme-in", "100"])
         try:
             read_until(master, b"not restored", 40)
             drain(master, 0.5)

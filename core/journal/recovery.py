@@ -178,8 +178,8 @@ def restore_into(engine, journal: Journal) -> list[Position]:
     if other:
         kinds = ", ".join(sorted(set(other)))
         notes.append(
-            f"{len(other)} open position(s) from another {journal.source} source ({kinds[:120]}) not restored: "
-            f"they belong to that source and stay in the journal"
+            f"{len(other)} open position(s) not restored: they belong to another {journal.source} source"
+            f" ({kinds[:120]}) and stay in the journal"
         )
     if ahead:
         notes.append(

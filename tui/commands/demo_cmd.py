@@ -29,10 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--programme-in",
-        type=bounded(0.0, 4 * 3600.0),
+        type=bounded(-6 * 3600.0, 4 * 3600.0),
         default=25.0,
         help="seconds after the screen opens when the crash scenario's sell programme first runs (default 25;"
-        " its size and repeat stay as calibrated); no effect on scenarios without one",
+        " negative: that long before, during the warm-up; its size and repeat stay as calibrated); no effect on"
+        " scenarios without one",
     )
     add_console_arguments(p)
     # the demo shows both playbooks by default so a first look sees the machinery; run/backtest follow the config
