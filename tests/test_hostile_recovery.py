@@ -135,7 +135,9 @@ def test_kill_9_of_a_real_demo_with_open_positions_then_a_restart_invents_nothin
             return conn.execute(sql).fetchall()
 
     with case("recovery", "kill -9 of a demo with 3 open positions, then a restart"):
-        proc, master = spawn([*args, "--warmup", "160", "--programme-in", "-40"])  # the calibrated programme at 00:02:00: three positions open by 00:02:40
+        proc, master = spawn(
+            [*args, "--warmup", "160", "--programme-in", "-40"]
+        )  # the calibrated programme at 00:02:00: three positions open by 00:02:40
         try:
             read_until(master, b"liqhunt", 40)
             assert db("SELECT COUNT(*) FROM positions_open") == [(3,)]  # committed before the screen opened
