@@ -18,6 +18,7 @@ the cascade the wider the stop, until every large one was skipped for a stop pas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -76,6 +77,22 @@ class FadeDetector(Detector):
     def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
         return self.evaluate(now, lambda side: fade_setup(st, side, now, cfg, fuel_map))
 
+    def next_deadline(self, now: float, st: MarketState) -> float | None:
+        # the quiet period's end, the episode's timeout, and the next expiry from the short window:
+        # the 10 s rate falls only then, which is how a cascade becomes "exhausted" without an event
+        if self.state != TRACKING or self.side is None:
+            return None
+        c = self.cfg
+        due = math.nextafter(self.last_large_ts + c.max_wait_s, math.inf)
+        quiet = self.last_large_ts + c.quiet_s
+        if now < quiet < due:
+            due = quiet
+        short = st.side(self.side).short
+        oldest = short.oldest_ts
+        if oldest is not None and oldest + short.length < due:
+            due = oldest + short.length
+        return due
+
     def _reset_episode(self) -> None:
         self.first_ts: float | None = None
         self.first_usd = 0.0
@@ -126,7 +143,8 @@ class FadeDetector(Detector):
         if self.peak_score is None or view.score.total > self.peak_score.total:
             self.peak_score = view.score
         since_large = now - self.last_large_ts
-        if since_large > c.max_wait_s:
+        # timers as sums, the same as next_deadline's, so a check at a deadline sees them as over
+        if now > self.last_large_ts + c.max_wait_s:
             self.last_outcome = "fade: no exhaustion entry in time"
             self._reset(now, rearm=False)
             return None
@@ -150,7 +168,9 @@ class FadeDetector(Detector):
             ),
             FilterResult("move", move_pct >= c.min_move_pct, f"{move_pct:.2f} % from start (need {c.min_move_pct:g})"),
             FilterResult(
-                "quiet", since_large >= c.quiet_s, f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})"
+                "quiet",
+                now >= self.last_large_ts + c.quiet_s,
+                f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})",
             ),
             FilterResult(
                 "young", retraced < c.max_retrace_pct, f"{retraced:.0f} % retraced (max {c.max_retrace_pct:g})"

@@ -10,6 +10,7 @@ Long liquidations (forced sells) give a SELL signal; short liquidations (a squee
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -148,8 +149,15 @@ class Detector:
         """Every price on a market being watched; most playbooks read prices only when evaluating."""
 
     def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
-        """On its market's events and on clock ticks while active; returns a newly raised signal."""
+        """After each frame that changed its market and at its deadlines while active; returns a
+        newly raised signal."""
         raise NotImplementedError
+
+    def next_deadline(self, now: float, st: MarketState) -> float | None:
+        """While active: the next engine time at which time alone (no new event) can change what
+        `evaluate_market` decides — a timer ending, a window expiry the setup waits for. The
+        engine evaluates the market then; None when only events can."""
+        return None
 
     def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
         """End the current signal (entered / rejected / expired / blocked)."""
@@ -202,6 +210,17 @@ class SignalDetector(Detector):
             sig.take_profit_pct = cfg.exits.take_profit_pct
         return sig
 
+    def next_deadline(self, now: float, st: MarketState) -> float | None:
+        # the entry delay's end, then the watch's timeout (it ends once strictly past the maximum).
+        # Otherwise time only drains the window and the rates, which never makes the setup pass
+        # (the baseline's slow decay aside), so frames decide the rest.
+        if self.state != WATCHING or self.first_ts is None:
+            return None
+        opens = self.first_ts + self.cfg.entry_delay_min_s
+        if now < opens:
+            return opens
+        return math.nextafter(self.first_ts + self.cfg.entry_delay_max_s, math.inf)
+
     def observe(self, ev: Liquidation, now: float) -> bool:
         """A large liquidation starts a watch. Returns True if it did."""
         if self.state != IDLE or now < self._rearm_at or ev.usd < self.cfg.watch_min_usd:
@@ -246,14 +265,14 @@ class SignalDetector(Detector):
         """Advance the state machine; returns a newly raised signal, if any."""
         if self.state != WATCHING or self.first_ts is None or self.side is None:
             return None
-        elapsed = now - self.first_ts
-        if elapsed > self.cfg.entry_delay_max_s:
+        # the same sums as next_deadline's, so a check at a deadline sees the timer as over
+        if now > self.first_ts + self.cfg.entry_delay_max_s:
             self.last_outcome = "watch ended: " + (
                 ", ".join(f.name for f in self.last_filters if not f.passed) or "no follow-through"
             )
             self._reset(now, rearm=False)
             return None
-        if elapsed < self.cfg.entry_delay_min_s:
+        if now < self.first_ts + self.cfg.entry_delay_min_s:
             return None
         view = gather(self.side)
         self.last_filters = self.check_filters(view)
