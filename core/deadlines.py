@@ -24,44 +24,46 @@ from typing import Protocol
 
 
 class DeadlineQueue:
-    __slots__ = ("_heap", "_seq", "listener")
+    __slots__ = ("heap", "_seq", "listener")
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, str, str]] = []  # (time, order pushed, kind, key)
+        # (time, order pushed, kind, key); read-only to others (the engine peeks at heap[0] per frame)
+        self.heap: list[tuple[float, int, str, str]] = []
         self._seq = itertools.count()
         # told of a push that moves the earliest deadline sooner (a waker re-arms on it)
         self.listener: Callable[[float], None] | None = None
 
     def push(self, t: float, kind: str, key: str) -> None:
-        heap = self._heap
+        heap = self.heap
         sooner = not heap or t < heap[0][0]
         heapq.heappush(heap, (t, next(self._seq), kind, key))
         if sooner and self.listener is not None:
             self.listener(t)
 
     def next_time(self) -> float | None:
-        return self._heap[0][0] if self._heap else None
+        return self.heap[0][0] if self.heap else None
 
     def due(self, now: float) -> bool:
-        return bool(self._heap) and self._heap[0][0] <= now
+        return bool(self.heap) and self.heap[0][0] <= now
 
     def peek(self) -> tuple[float, str, str]:
-        t, _, kind, key = self._heap[0]
+        t, _, kind, key = self.heap[0]
         return t, kind, key
 
     def pop(self) -> tuple[float, str, str]:
-        t, _, kind, key = heapq.heappop(self._heap)
+        t, _, kind, key = heapq.heappop(self.heap)
         return t, kind, key
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self.heap)
 
     def __deepcopy__(self, memo: dict) -> DeadlineQueue:
         # a backtest forks the engine with deepcopy: the copy keeps the agenda but no listener
         # (itertools.count's pickling is deprecated, so the order counter restarts past the heap)
         q = DeadlineQueue()
-        q._heap = list(self._heap)
-        q._seq = itertools.count(max((e[1] for e in self._heap), default=-1) + 1)
+        q.heap = list(self.heap)
+        memo[id(self.heap)] = q.heap  # the engine's alias of the heap follows the copy
+        q._seq = itertools.count(max((e[1] for e in self.heap), default=-1) + 1)
         return q
 
 

@@ -114,6 +114,7 @@ class Engine(OrderFlow):
         self._watching: dict[str, None] = {}
         self._dirty: dict[str, None] = {}  # watching markets changed by the frame being applied
         self._deadlines = DeadlineQueue()
+        self._agenda = self._deadlines.heap
         self._market_due: dict[str, float] = {}  # market -> the deadline it expects (older ones are stale)
         self._position_due: dict[str, float] = {}  # market -> its position's next time-based check
         self._ids = itertools.count(1)
@@ -181,11 +182,18 @@ class Engine(OrderFlow):
             self._evaluate_changed()
 
     def _evaluate_changed(self) -> None:
-        now = self._now
-        dirty, self._dirty = self._dirty, {}
-        for market in dirty:
-            if market in self._watching:
-                self._evaluate(market, now)
+        now, watching, detectors = self._now, self._watching, self.detectors
+        dirty = self._dirty  # kept and cleared, not replaced: no new container per frame for the collector
+        for market in dirty:  # evaluating applies no event, so nothing is added while this runs
+            if market not in watching:
+                continue
+            for det in detectors[market]:
+                if det.active and now >= det.decides_from:
+                    self._evaluate(market, now)
+                    break
+            # else every active playbook waits for a timer already on the deadlines (an exact
+            # pre-check: the ride decides nothing before its entry delay is over)
+        dirty.clear()
 
     def _take(self, ev: Event) -> None:
         kind = ev.kind
@@ -257,10 +265,15 @@ class Engine(OrderFlow):
         in time order (fills due by then first); then the fills due at `now`."""
         if now < self._now:
             return  # time never runs backwards; a late event is applied at the current time
-        if self._deadlines.due(now):
+        agenda = self._agenda  # the deadline heap itself: this check runs on every frame
+        if agenda and agenda[0][0] <= now:
             self._run_deadlines(now)
         self._now = now
-        self._poll_broker(now)
+        for result in self.broker.poll(now):
+            if isinstance(result, Fill):
+                self._on_fill(result)
+            else:
+                self._on_reject(result)
 
     def tick(self) -> None:
         self.advance(self.clock.now())

@@ -128,6 +128,9 @@ class Detector:
     outcome_label = "signal"
     signal_cfg: SignalConfig
     state: SignalState
+    # while active, before this engine time evaluate_market decides nothing and changes nothing
+    # (a timer the engine has on its deadlines): the engine skips it for a frame before then
+    decides_from = float("-inf")
     signal: Signal | None
     side: Side | None
     last_outcome: str
@@ -228,6 +231,7 @@ class SignalDetector(Detector):
         self.state = WATCHING
         self.side = ev.side
         self.first_ts = ev.ts_recv
+        self.decides_from = ev.ts_recv + self.cfg.entry_delay_min_s
         self.first_usd = ev.usd
         self.last_filters = ()
         return True
