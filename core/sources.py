@@ -41,7 +41,13 @@ class _Paced:
         loop = asyncio.get_running_loop()
         wall = loop.time()
         while not self.finished:
-            await asyncio.sleep(self.step_s)
+            # a step ends early at the engine's next deadline, so a time-based decision (entry delay
+            # over, max hold) is made when due on screen too, not up to a step late
+            step = self.step_s
+            due = engine.next_deadline()
+            if due is not None and not self.paused:
+                step = min(step, max(0.0, (due - self.clock.now()) / self.speed))
+            await asyncio.sleep(step)
             now_wall = loop.time()
             # a machine that cannot keep up runs the market slower instead of snowballing: without
             # the cap each late step asks for more work than the last and `q` is never read
@@ -139,8 +145,7 @@ class ReplaySource(_Paced):
             if len(self.instruments) != self._instruments_given:
                 self._instruments_given = len(self.instruments)
                 engine.add_instruments(self.instruments)
-            for ev in events:
-                engine.process(ev)
+            engine.process_many(events)  # a recorded line is one frame, decided as the live feed does
             n += len(events)
             self.events += len(events)
             self._next = next(self._it, None)
