@@ -191,8 +191,10 @@ class Engine(OrderFlow):
                 if det.active and now >= det.decides_from:
                     self._evaluate(market, now)
                     break
-            # else every active playbook waits for a timer already on the deadlines (an exact
-            # pre-check: the ride decides nothing before its entry delay is over)
+            else:  # every active playbook waits for a timer (an exact pre-check: the ride decides
+                # nothing before its entry delay is over); a watch just started has it put on the deadlines
+                if market not in self._market_due:
+                    self._schedule_market(market, now)
         dirty.clear()
 
     def _take(self, ev: Event) -> None:
@@ -221,6 +223,8 @@ class Engine(OrderFlow):
         elif kind == "open_interest":
             assert isinstance(ev, OpenInterest)
             apply_open_interest(st, ev, self.cfg.score.oi_lookback_s)
+            if market in self._watching:
+                self._dirty[market] = None  # open interest is one of the score's inputs
 
     def _on_liquidation(self, st: MarketState, ev: Liquidation) -> None:
         now = self._now
