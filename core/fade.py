@@ -28,7 +28,32 @@ from core.events import LONG, Liquidation, Side
 from core.fuel_map import FuelMap
 from core.market_state import MarketState
 from core.setup_inputs import VOL_HORIZON_S, market_score
-from core.signals import IDLE, SIGNAL, TRACKING, Detector, FilterResult, Signal
+from core.signals import IDLE, SIGNAL, TRACKING, Detector, FilterResult, LazyFilter, Signal
+
+
+# the filters' detail texts, formatted only when read (the console, the journal)
+def _exhausted_text(drop: float, need: float) -> str:
+    return f"10 s rate −{drop:.0f} % from peak (need {need:g})"
+
+
+def _move_text(move_pct: float, need: float) -> str:
+    return f"{move_pct:.2f} % from start (need {need:g})"
+
+
+def _quiet_text(since: float, need: float) -> str:
+    return f"{since:.0f} s since a large liquidation (need {need:g})"
+
+
+def _young_text(retraced: float, most: float) -> str:
+    return f"{retraced:.0f} % retraced (max {most:g})"
+
+
+def _size_text(peak: float, need: float) -> str:
+    return f"peak ${peak:,.0f} (need ${need:,.0f})"
+
+
+def _peak_score_text(peak: float, need: float) -> str:
+    return f"peak score {peak:.1f} (need {need:g})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,27 +185,13 @@ class FadeDetector(Detector):
         )
         drop = (1 - view.short_usd / self.peak_short) * 100 if self.peak_short > 0 else 0.0
         peak_score = self.peak_score.total if self.peak_score else 0.0
-        fs = (
-            FilterResult(
-                "exhausted",
-                drop >= c.exhaustion_drop_pct,
-                f"10 s rate −{drop:.0f} % from peak (need {c.exhaustion_drop_pct:g})",
-            ),
-            FilterResult("move", move_pct >= c.min_move_pct, f"{move_pct:.2f} % from start (need {c.min_move_pct:g})"),
-            FilterResult(
-                "quiet",
-                now >= self.last_large_ts + c.quiet_s,
-                f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})",
-            ),
-            FilterResult(
-                "young", retraced < c.max_retrace_pct, f"{retraced:.0f} % retraced (max {c.max_retrace_pct:g})"
-            ),
-            FilterResult(
-                "size",
-                self.peak_window >= c.min_cascade_usd,
-                f"peak ${self.peak_window:,.0f} (need ${c.min_cascade_usd:,.0f})",
-            ),
-            FilterResult("score", peak_score >= c.score_min, f"peak score {peak_score:.1f} (need {c.score_min:g})"),
+        fs: tuple[FilterResult, ...] = (
+            LazyFilter("exhausted", drop >= c.exhaustion_drop_pct, _exhausted_text, drop, c.exhaustion_drop_pct),
+            LazyFilter("move", move_pct >= c.min_move_pct, _move_text, move_pct, c.min_move_pct),
+            LazyFilter("quiet", now >= self.last_large_ts + c.quiet_s, _quiet_text, since_large, c.quiet_s),
+            LazyFilter("young", retraced < c.max_retrace_pct, _young_text, retraced, c.max_retrace_pct),
+            LazyFilter("size", self.peak_window >= c.min_cascade_usd, _size_text, self.peak_window, c.min_cascade_usd),
+            LazyFilter("score", peak_score >= c.score_min, _peak_score_text, peak_score, c.score_min),
         )
         self.last_filters = fs
         if not all(f.passed for f in fs):

@@ -44,6 +44,60 @@ class FilterResult:
     detail: str
 
 
+class LazyFilter(FilterResult):
+    """A filter result whose detail text is formatted when read (the console, the journal), not at
+    every evaluation. Pickled and deep-copied as the plain `FilterResult` it reads as."""
+
+    __slots__ = ("_fmt", "_args")
+    _fmt: Callable[..., str]
+    _args: tuple
+
+    def __init__(self, name: str, passed: bool, fmt: Callable[..., str], *args) -> None:
+        put = object.__setattr__  # frozen: set once, here
+        put(self, "name", name)
+        put(self, "passed", passed)
+        put(self, "_fmt", fmt)
+        put(self, "_args", args)
+
+    @property
+    def detail(self) -> str:
+        return self._fmt(*self._args)
+
+    def __eq__(self, other: object) -> bool:  # equal to the plain one it reads as
+        if not isinstance(other, FilterResult):
+            return NotImplemented
+        return (self.name, self.passed, self.detail) == ((other.name, other.passed, other.detail))
+
+    __hash__ = FilterResult.__hash__
+
+    def __reduce__(self):
+        return (FilterResult, (self.name, self.passed, self.detail))
+
+
+def _usd_vs(got: float, need: float) -> str:
+    return f"${got:,.0f} vs ${need:,.0f}"
+
+
+def _count_vs(got: int, need: int) -> str:
+    return f"{got} vs {need}"
+
+
+def _score_vs(got: float, need: float) -> str:
+    return f"{got:.1f} vs {need:g}"
+
+
+def _funding_vs(got: float, need: float) -> str:
+    return f"{got * 100:+.4f} %/8h vs ≥ {need * 100:+.4f}"
+
+
+def _support_text(sup: SupportCheck, max_pct: float) -> str:
+    if not sup.known:
+        return "heatmap unknown"
+    if sup.blocks:
+        return f"${sup.usd or 0:,.0f} cluster {sup.distance_pct:.1f} % away"
+    return f"no large cluster within {max_pct:g} %"
+
+
 @dataclass
 class Signal:
     id: str
@@ -238,31 +292,26 @@ class SignalDetector(Detector):
 
     def check_filters(self, view: SetupView) -> tuple[FilterResult, ...]:
         c = self.cfg
-        fs = [
-            FilterResult(
-                "window", view.window_usd >= c.window_min_usd, f"${view.window_usd:,.0f} vs ${c.window_min_usd:,.0f}"
-            ),
-            FilterResult("events", view.window_events >= c.min_events, f"{view.window_events} vs {c.min_events}"),
-            FilterResult("score", view.score.total >= c.score_min, f"{view.score.total:.1f} vs {c.score_min:g}"),
+        fs: list[FilterResult] = [
+            LazyFilter("window", view.window_usd >= c.window_min_usd, _usd_vs, view.window_usd, c.window_min_usd),
+            LazyFilter("events", view.window_events >= c.min_events, _count_vs, view.window_events, c.min_events),
+            LazyFilter("score", view.score.total >= c.score_min, _score_vs, view.score.total, c.score_min),
         ]
         if c.require_funding:
             if view.funding_signed is None:
                 fs.append(FilterResult("funding", False, "funding unknown"))
             else:
                 fs.append(
-                    FilterResult(
+                    LazyFilter(
                         "funding",
                         view.funding_signed >= c.funding_min_rate,
-                        f"{view.funding_signed * 100:+.4f} %/8h vs ≥ {c.funding_min_rate * 100:+.4f}",
+                        _funding_vs,
+                        view.funding_signed,
+                        c.funding_min_rate,
                     )
                 )
         sup = view.support
-        if not sup.known:
-            fs.append(FilterResult("support", True, "heatmap unknown"))
-        elif sup.blocks:
-            fs.append(FilterResult("support", False, f"${sup.usd or 0:,.0f} cluster {sup.distance_pct:.1f} % away"))
-        else:
-            fs.append(FilterResult("support", True, f"no large cluster within {c.support_max_pct:g} %"))
+        fs.append(LazyFilter("support", not (sup.known and sup.blocks), _support_text, sup, c.support_max_pct))
         return tuple(fs)
 
     def evaluate(self, now: float, gather: Callable[[Side], SetupView]) -> Signal | None:
