@@ -141,3 +141,13 @@ async def test_the_waker_makes_the_entry_when_its_delay_ends_without_any_frame()
     assert waker.wakes >= 1
     (order,) = eng.orders.values()
     assert order.submitted_ts == T0 + 5.0  # full-auto: entered at the deadline's time
+
+
+async def test_a_live_entry_decided_at_its_deadline_reaches_the_exchange():
+    """End to end against the fake venue on 127.0.0.1: the waker makes the entry at the end of the
+    entry delay and the live broker's order request arrives after it (tests/fake_exchange/order_hop.py)."""
+    from tests.fake_exchange.order_hop import measure_decisions
+
+    for venue in ("binance", "bybit"):
+        got = (await measure_decisions(venue, 1))["decision_to_exchange"]
+        assert got["n"] == 1 and got["p50_ms"] > 0  # the request came after the deadline, never before it
