@@ -98,6 +98,16 @@ class DeadlineWaker:
             self._at = None
 
     def _sooner(self, t: float) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not loop:  # pushed from another thread (a command from a screen on its own loop)
+            loop.call_soon_threadsafe(self._sooner, t)
+            return
         if self._at is None or t < self._at:
             self._schedule(t)
 
