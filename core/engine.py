@@ -4,12 +4,20 @@ One engine for live feeds, the simulator, replay and backtests: only the event s
 the clock change. Time always comes from the injected clock; `process(ev)` first moves the
 engine to the clock's now (fills due, signals expiring, exits on time) and then applies
 the event, so nothing is ever decided with information from the future.
+
+When decisions are made: a watching market is evaluated after every frame that changed it
+(`process_many`'s batch, or one event through `process`), and every time-based decision
+(entry delay over, quiet period, watch timeout, signal expiry, max hold, a window draining) is
+an exact deadline on `self._deadlines`, handled at its own time by `advance` — in time order,
+on the state as it was before the event that moved the clock past it. `next_deadline()` tells
+a source when to wake the engine (core/deadlines.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
@@ -18,6 +26,7 @@ from core.brokers.paper import PaperBroker
 from core.cascade_score import CascadeScore
 from core.clock import Clock
 from core.config import Config
+from core.deadlines import DeadlineQueue
 from core.engine_commands import (
     MODE_LABELS,
     MODES,
@@ -58,8 +67,8 @@ from core.sizing import size_entry
 
 log = logging.getLogger("liqhunt.engine")
 
-TIMER_EVAL_S = 0.25  # how often watching markets are re-checked when nothing happens on them
-EVAL_EVERY_S = 0.1  # how often a busy market's own liquidations re-check its filters
+# the kinds of deadline on the engine's agenda (the key is a market, or a signal id)
+MARKET_DUE, SIGNAL_DUE, POSITION_DUE = "market", "signal", "position"
 
 
 class Engine(OrderFlow):
@@ -103,11 +112,13 @@ class Engine(OrderFlow):
         # insertion-ordered (not a set): markets are re-checked in the order they started watching, so
         # the outputs do not depend on PYTHONHASHSEED (string hashes are randomised per process)
         self._watching: dict[str, None] = {}
-        self._next_timer_eval = float("-inf")
-        self._next_position_check = float("-inf")
+        self._dirty: dict[str, None] = {}  # watching markets changed by the frame being applied
+        self._deadlines = DeadlineQueue()
+        self._agenda = self._deadlines.heap
+        self._market_due: dict[str, float] = {}  # market -> the deadline it expects (older ones are stale)
+        self._position_due: dict[str, float] = {}  # market -> its position's next time-based check
         self._ids = itertools.count(1)
         self._now = float("-inf")
-        self._next_eval: dict[str, float] = {}  # market -> earliest next full filter evaluation
         f = config.filters
         self._include = set(f.markets)
         self._exclude = set(f.exclude_markets)
@@ -153,15 +164,38 @@ class Engine(OrderFlow):
 
     # -- event intake -----------------------------------------------------------------------------
     def process(self, ev: Event) -> None:
+        """One event as a frame of its own: time moves, the event is applied, its market evaluated."""
         self.advance(self.clock.now())
         self._take(ev)
+        if self._dirty:
+            self._evaluate_changed()
 
     def process_many(self, events: Iterable[Event]) -> None:
-        """The events of one frame: engine time moves once, then each is applied (the hot path)."""
+        """The events of one frame: engine time moves once, each is applied (the hot path), then
+        each watching market the frame changed is evaluated once, so an entry is decided at the
+        frame that makes it due."""
         self.advance(self.clock.now())
         take = self._take
         for ev in events:
             take(ev)
+        if self._dirty:
+            self._evaluate_changed()
+
+    def _evaluate_changed(self) -> None:
+        now, watching, detectors = self._now, self._watching, self.detectors
+        dirty = self._dirty  # kept and cleared, not replaced: no new container per frame for the collector
+        for market in dirty:  # evaluating applies no event, so nothing is added while this runs
+            if market not in watching:
+                continue
+            for det in detectors[market]:
+                if det.active and now >= det.decides_from:
+                    self._evaluate(market, now)
+                    break
+            else:  # every active playbook waits for a timer (an exact pre-check: the ride decides
+                # nothing before its entry delay is over); a watch just started has it put on the deadlines
+                if market not in self._market_due:
+                    self._schedule_market(market, now)
+        dirty.clear()
 
     def _take(self, ev: Event) -> None:
         kind = ev.kind
@@ -189,6 +223,8 @@ class Engine(OrderFlow):
         elif kind == "open_interest":
             assert isinstance(ev, OpenInterest)
             apply_open_interest(st, ev, self.cfg.score.oi_lookback_s)
+            if market in self._watching:
+                self._dirty[market] = None  # open interest is one of the score's inputs
 
     def _on_liquidation(self, st: MarketState, ev: Liquidation) -> None:
         now = self._now
@@ -204,15 +240,13 @@ class Engine(OrderFlow):
                 active = True
         if active:
             self._watching[market] = None
-            # in a burst, thousands of liquidations a second hit one market: the score and every
-            # filter are re-checked at most every EVAL_EVERY_S of engine time, not per event
-            if now >= self._next_eval.get(market, float("-inf")):
-                self._next_eval[market] = now + EVAL_EVERY_S
-                self._evaluate(market, now)
+            # evaluated once at the end of the frame, however many of its events hit this market
+            self._dirty[market] = None
         if self.positions:
             pos = self.positions.get(market)
             if pos is not None:
                 self._check_position(pos, st, now)
+                self._schedule_position(pos, st)  # a first event in an empty window starts its drain
 
     def _new_market(self, market: str) -> MarketState:
         st = self.markets[market] = new_market_state(market, self.cfg)
@@ -223,6 +257,7 @@ class Engine(OrderFlow):
         if st.market in self._watching and st.price is not None:
             for det in self.detectors[st.market]:
                 det.on_price(st.price)
+            self._dirty[st.market] = None  # price moves the fade's retrace and the ride's heatmap inputs
         pos = self.positions.get(st.market)
         if pos is not None:
             self._check_position(pos, st, self._now)
@@ -230,41 +265,116 @@ class Engine(OrderFlow):
 
     # -- time -------------------------------------------------------------------------------------
     def advance(self, now: float) -> None:
-        """Move engine time to `now`: fills due, signal expiry and watch timeouts, time-based exits."""
+        """Move engine time to `now`: every deadline passed on the way is handled at its own time,
+        in time order (fills due by then first); then the fills due at `now`."""
         if now < self._now:
             return  # time never runs backwards; a late event is applied at the current time
+        agenda = self._agenda  # the deadline heap itself: this check runs on every frame
+        if agenda and agenda[0][0] <= now:
+            self._run_deadlines(now)
         self._now = now
         for result in self.broker.poll(now):
             if isinstance(result, Fill):
                 self._on_fill(result)
             else:
                 self._on_reject(result)
-        if self._watching and now >= self._next_timer_eval:
-            # timers (entry window, watch timeouts) need no finer grain than this; a market's own
-            # liquidations still re-evaluate it at once, so a burst on one market never costs O(markets)
-            self._next_timer_eval = now + TIMER_EVAL_S
-            for market in list(self._watching):
-                self._evaluate(market, now)
-        if self.signals:
-            for sig in list(self.signals.values()):
-                if now >= sig.expires_ts:
-                    reason = (
-                        "not confirmed in time"
-                        if self.mode == Mode.SEMI
-                        else f"{MODE_LABELS[self.mode]} mode: not traded"
-                    )
-                    self._end_signal(sig, "expired", reason)
-        if self.positions and now >= self._next_position_check:
-            # time-based exits (max hold, a window draining) at the same grain; a market's own prices
-            # and liquidations still check its position at once, so stops never wait for this
-            self._next_position_check = now + TIMER_EVAL_S
-            for pos in list(self.positions.values()):
-                st = self.markets[pos.market]
-                st.expire(now)
-                self._check_position(pos, st, now)
 
     def tick(self) -> None:
         self.advance(self.clock.now())
+
+    def next_deadline(self) -> float | None:
+        """Engine time of the next time-based decision (None: nothing is waiting on the clock)."""
+        dq = self._deadlines
+        while len(dq):
+            t, kind, key = dq.peek()
+            if self._is_current(t, kind, key):
+                return t
+            dq.pop()  # superseded: drop it so a waker does not wake for nothing
+        return None
+
+    def watch_deadlines(self, fn: Callable[[float], None] | None) -> None:
+        """`fn(t)` whenever a new deadline becomes the earliest (a source's wake-up re-arms on it)."""
+        self._deadlines.listener = fn
+
+    def _poll_broker(self, now: float) -> None:
+        for result in self.broker.poll(now):
+            if isinstance(result, Fill):
+                self._on_fill(result)
+            else:
+                self._on_reject(result)
+
+    def _is_current(self, t: float, kind: str, key: str) -> bool:
+        if kind == MARKET_DUE:
+            return self._market_due.get(key) == t
+        if kind == POSITION_DUE:
+            return self._position_due.get(key) == t
+        return key in self.signals
+
+    def _run_deadlines(self, now: float) -> None:
+        dq = self._deadlines
+        while dq.due(now):
+            t, kind, key = dq.pop()
+            if not self._is_current(t, kind, key):
+                continue
+            if t > self._now:
+                self._now = t
+                self._poll_broker(t)
+            self._on_deadline(self._now, kind, key)
+
+    def _on_deadline(self, t: float, kind: str, key: str) -> None:
+        if kind == MARKET_DUE:
+            del self._market_due[key]
+            if key in self._watching:
+                self._evaluate(key, t)
+        elif kind == SIGNAL_DUE:
+            sig = self.signals[key]
+            reason = "not confirmed in time" if self.mode == Mode.SEMI else f"{MODE_LABELS[self.mode]} mode: not traded"
+            self._end_signal(sig, "expired", reason)
+        else:
+            del self._position_due[key]
+            pos = self.positions.get(key)
+            if pos is not None:
+                st = self.markets[key]
+                st.expire(t)
+                self._check_position(pos, st, t)
+                self._schedule_position(pos, st)
+
+    def _schedule_market(self, market: str, now: float) -> None:
+        """The watching market's next timer: the earliest its active playbooks ask for."""
+        st = self.markets[market]
+        due = math.inf
+        for det in self.detectors[market]:
+            if det.active:
+                d = det.next_deadline(now, st)
+                if d is not None and d < due:
+                    due = d
+        if due == math.inf:
+            self._market_due.pop(market, None)
+            return
+        if due <= now:  # a window expiry that rounding left one ulp short: look again just after
+            due = math.nextafter(now, math.inf)
+        if self._market_due.get(market) != due:
+            self._market_due[market] = due
+            self._deadlines.push(due, MARKET_DUE, market)
+
+    def _schedule_position(self, pos: Position, st: MarketState) -> None:
+        """A position's next time-based check: its max hold, or (ride) the next expiry in its window,
+        the only moments a draining window can make the exhaustion exit fire without an event."""
+        if pos.exit_pending:
+            self._position_due.pop(pos.market, None)
+            return
+        due = pos.max_hold_until
+        if pos.playbook == "ride":
+            w = st.side(pos.rides).window
+            oldest = w.oldest_ts
+            if oldest is not None and w.peak(pos.id) > 0:
+                due = min(due, oldest + w.length)
+        if due <= self._now:
+            due = math.nextafter(self._now, math.inf)
+        current = self._position_due.get(pos.market)
+        if current is None or due < current:
+            self._position_due[pos.market] = due
+            self._deadlines.push(due, POSITION_DUE, pos.market)
 
     # -- signals ----------------------------------------------------------------------------------
     def score_for(self, market: str, side: Side, now: float | None = None) -> CascadeScore:
@@ -282,12 +392,16 @@ class Engine(OrderFlow):
                 self._emit(WatchEnded(now, market, det.last_outcome))
             if sig is not None:
                 self._raise(sig)
-        if not active:
+        if active:
+            self._schedule_market(market, now)
+        else:
             self._watching.pop(market, None)
+            self._market_due.pop(market, None)
 
     def _raise(self, sig: Signal) -> None:
         self._plan(sig)
         self.signals[sig.id] = sig
+        self._deadlines.push(sig.expires_ts, SIGNAL_DUE, sig.id)
         self._emit(SignalRaised(self._now, sig))
         if self.mode == Mode.AUTO:
             self._enter(sig)

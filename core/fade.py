@@ -18,6 +18,7 @@ the cascade the wider the stop, until every large one was skipped for a stop pas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +28,32 @@ from core.events import LONG, Liquidation, Side
 from core.fuel_map import FuelMap
 from core.market_state import MarketState
 from core.setup_inputs import VOL_HORIZON_S, market_score
-from core.signals import IDLE, SIGNAL, TRACKING, Detector, FilterResult, Signal
+from core.signals import IDLE, SIGNAL, TRACKING, Detector, FilterResult, LazyFilter, Signal
+
+
+# the filters' detail texts, formatted only when read (the console, the journal)
+def _exhausted_text(drop: float, need: float) -> str:
+    return f"10 s rate −{drop:.0f} % from peak (need {need:g})"
+
+
+def _move_text(move_pct: float, need: float) -> str:
+    return f"{move_pct:.2f} % from start (need {need:g})"
+
+
+def _quiet_text(since: float, need: float) -> str:
+    return f"{since:.0f} s since a large liquidation (need {need:g})"
+
+
+def _young_text(retraced: float, most: float) -> str:
+    return f"{retraced:.0f} % retraced (max {most:g})"
+
+
+def _size_text(peak: float, need: float) -> str:
+    return f"peak ${peak:,.0f} (need ${need:,.0f})"
+
+
+def _peak_score_text(peak: float, need: float) -> str:
+    return f"peak score {peak:.1f} (need {need:g})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +101,22 @@ class FadeDetector(Detector):
 
     def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
         return self.evaluate(now, lambda side: fade_setup(st, side, now, cfg, fuel_map))
+
+    def next_deadline(self, now: float, st: MarketState) -> float | None:
+        # the quiet period's end, the episode's timeout, and the next expiry from the short window:
+        # the 10 s rate falls only then, which is how a cascade becomes "exhausted" without an event
+        if self.state != TRACKING or self.side is None:
+            return None
+        c = self.cfg
+        due = math.nextafter(self.last_large_ts + c.max_wait_s, math.inf)
+        quiet = self.last_large_ts + c.quiet_s
+        if now < quiet < due:
+            due = quiet
+        short = st.side(self.side).short
+        oldest = short.oldest_ts
+        if oldest is not None and oldest + short.length < due:
+            due = oldest + short.length
+        return due
 
     def _reset_episode(self) -> None:
         self.first_ts: float | None = None
@@ -126,7 +168,8 @@ class FadeDetector(Detector):
         if self.peak_score is None or view.score.total > self.peak_score.total:
             self.peak_score = view.score
         since_large = now - self.last_large_ts
-        if since_large > c.max_wait_s:
+        # timers as sums, the same as next_deadline's, so a check at a deadline sees them as over
+        if now > self.last_large_ts + c.max_wait_s:
             self.last_outcome = "fade: no exhaustion entry in time"
             self._reset(now, rearm=False)
             return None
@@ -142,25 +185,13 @@ class FadeDetector(Detector):
         )
         drop = (1 - view.short_usd / self.peak_short) * 100 if self.peak_short > 0 else 0.0
         peak_score = self.peak_score.total if self.peak_score else 0.0
-        fs = (
-            FilterResult(
-                "exhausted",
-                drop >= c.exhaustion_drop_pct,
-                f"10 s rate −{drop:.0f} % from peak (need {c.exhaustion_drop_pct:g})",
-            ),
-            FilterResult("move", move_pct >= c.min_move_pct, f"{move_pct:.2f} % from start (need {c.min_move_pct:g})"),
-            FilterResult(
-                "quiet", since_large >= c.quiet_s, f"{since_large:.0f} s since a large liquidation (need {c.quiet_s:g})"
-            ),
-            FilterResult(
-                "young", retraced < c.max_retrace_pct, f"{retraced:.0f} % retraced (max {c.max_retrace_pct:g})"
-            ),
-            FilterResult(
-                "size",
-                self.peak_window >= c.min_cascade_usd,
-                f"peak ${self.peak_window:,.0f} (need ${c.min_cascade_usd:,.0f})",
-            ),
-            FilterResult("score", peak_score >= c.score_min, f"peak score {peak_score:.1f} (need {c.score_min:g})"),
+        fs: tuple[FilterResult, ...] = (
+            LazyFilter("exhausted", drop >= c.exhaustion_drop_pct, _exhausted_text, drop, c.exhaustion_drop_pct),
+            LazyFilter("move", move_pct >= c.min_move_pct, _move_text, move_pct, c.min_move_pct),
+            LazyFilter("quiet", now >= self.last_large_ts + c.quiet_s, _quiet_text, since_large, c.quiet_s),
+            LazyFilter("young", retraced < c.max_retrace_pct, _young_text, retraced, c.max_retrace_pct),
+            LazyFilter("size", self.peak_window >= c.min_cascade_usd, _size_text, self.peak_window, c.min_cascade_usd),
+            LazyFilter("score", peak_score >= c.score_min, _peak_score_text, peak_score, c.score_min),
         )
         self.last_filters = fs
         if not all(f.passed for f in fs):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.clock import Clock
 from core.config import Config
+from core.deadlines import DeadlineWaker
 from core.engine import Engine
 from core.feeds.health import FeedHealth, FeedState
 from core.feeds.live import LiveFeeds, MarketFilter
@@ -56,8 +57,7 @@ class LiveSource:
         writer = RecordingWriter(self.record_to) if self.record_to else None
 
         def on_events(events) -> None:
-            for ev in events:
-                engine.process(ev)
+            engine.process_many(events)  # one frame: decided once its events are all in
             self.events += len(events)
 
         def on_health(h: FeedHealth) -> None:
@@ -81,9 +81,13 @@ class LiveSource:
             runner_options={"limits": limits_from_config(self.cfg)},
         )
         ticker = asyncio.create_task(self._tick(engine, writer))
+        # time-based decisions (entry delay over, signal expiry, max hold) when due, not at the next tick
+        waker = DeadlineWaker(engine, self.clock.now)
+        waker.start()
         try:
             await self.feeds.run()
         finally:
+            waker.stop()
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker

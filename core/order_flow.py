@@ -69,6 +69,7 @@ class OrderFlow:
     _end_signal: Callable[[Signal, str, str], None]
     _new_market: Callable[[str], MarketState]
     _set_mode: Callable[[Mode, str], None]
+    _schedule_position: Callable[[Position, MarketState], None]
     mark_of: Callable[[str], float | None]
     stale_inputs: Callable[[str], frozenset[str]]
     funding_paid: float = 0.0  # funding paid (+) or received (−) across closed and open positions, USD
@@ -182,6 +183,7 @@ class OrderFlow:
             pos = self.positions.get(order.market)
             if pos is not None:
                 pos.exit_pending = ""  # the exit rules will fire again on the next price
+                self._schedule_position(pos, self.markets[pos.market])  # ...or at its next deadline
         self._emit(OrderRejected(rej.ts, order, rej.reason))
 
     def _open_position(self, order: Order, fill: Fill) -> None:
@@ -194,6 +196,7 @@ class OrderFlow:
         note_funding_terms(pos, rate, st.funding_interval_h, st.next_funding_ts, st.mark or fill.price, fill.ts)
         self.positions[order.market] = pos
         st.side(pos.rides).window.track_peak(pos.id, self._now)
+        self._schedule_position(pos, st)
         self._emit(PositionOpened(fill.ts, pos))
         hook = getattr(self.broker, "on_position_opened", None)
         if hook is not None:
@@ -269,6 +272,7 @@ class OrderFlow:
         pos.exit_pending = ""
         self.positions[pos.market] = pos
         st.side(pos.rides).window.track_peak(pos.id, self._now)
+        self._schedule_position(pos, st)
         self._emit(PositionRestored(self._now, pos))
         if self.risk.killed:
             self._exit(pos, "kill")

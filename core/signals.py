@@ -10,6 +10,7 @@ Long liquidations (forced sells) give a SELL signal; short liquidations (a squee
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +42,60 @@ class FilterResult:
     name: str
     passed: bool
     detail: str
+
+
+class LazyFilter(FilterResult):
+    """A filter result whose detail text is formatted when read (the console, the journal), not at
+    every evaluation. Pickled and deep-copied as the plain `FilterResult` it reads as."""
+
+    __slots__ = ("_fmt", "_args")
+    _fmt: Callable[..., str]
+    _args: tuple
+
+    def __init__(self, name: str, passed: bool, fmt: Callable[..., str], *args) -> None:
+        put = object.__setattr__  # frozen: set once, here
+        put(self, "name", name)
+        put(self, "passed", passed)
+        put(self, "_fmt", fmt)
+        put(self, "_args", args)
+
+    @property
+    def detail(self) -> str:
+        return self._fmt(*self._args)
+
+    def __eq__(self, other: object) -> bool:  # equal to the plain one it reads as
+        if not isinstance(other, FilterResult):
+            return NotImplemented
+        return (self.name, self.passed, self.detail) == ((other.name, other.passed, other.detail))
+
+    __hash__ = FilterResult.__hash__
+
+    def __reduce__(self):
+        return (FilterResult, (self.name, self.passed, self.detail))
+
+
+def _usd_vs(got: float, need: float) -> str:
+    return f"${got:,.0f} vs ${need:,.0f}"
+
+
+def _count_vs(got: int, need: int) -> str:
+    return f"{got} vs {need}"
+
+
+def _score_vs(got: float, need: float) -> str:
+    return f"{got:.1f} vs {need:g}"
+
+
+def _funding_vs(got: float, need: float) -> str:
+    return f"{got * 100:+.4f} %/8h vs ≥ {need * 100:+.4f}"
+
+
+def _support_text(sup: SupportCheck, max_pct: float) -> str:
+    if not sup.known:
+        return "heatmap unknown"
+    if sup.blocks:
+        return f"${sup.usd or 0:,.0f} cluster {sup.distance_pct:.1f} % away"
+    return f"no large cluster within {max_pct:g} %"
 
 
 @dataclass
@@ -127,6 +182,9 @@ class Detector:
     outcome_label = "signal"
     signal_cfg: SignalConfig
     state: SignalState
+    # while active, before this engine time evaluate_market decides nothing and changes nothing
+    # (a timer the engine has on its deadlines): the engine skips it for a frame before then
+    decides_from = float("-inf")
     signal: Signal | None
     side: Side | None
     last_outcome: str
@@ -148,8 +206,15 @@ class Detector:
         """Every price on a market being watched; most playbooks read prices only when evaluating."""
 
     def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
-        """On its market's events and on clock ticks while active; returns a newly raised signal."""
+        """After each frame that changed its market and at its deadlines while active; returns a
+        newly raised signal."""
         raise NotImplementedError
+
+    def next_deadline(self, now: float, st: MarketState) -> float | None:
+        """While active: the next engine time at which time alone (no new event) can change what
+        `evaluate_market` decides — a timer ending, a window expiry the setup waits for. The
+        engine evaluates the market then; None when only events can."""
+        return None
 
     def resolve(self, now: float, status: str, reason: str = "") -> Signal | None:
         """End the current signal (entered / rejected / expired / blocked)."""
@@ -202,6 +267,17 @@ class SignalDetector(Detector):
             sig.take_profit_pct = cfg.exits.take_profit_pct
         return sig
 
+    def next_deadline(self, now: float, st: MarketState) -> float | None:
+        # the entry delay's end, then the watch's timeout (it ends once strictly past the maximum).
+        # Otherwise time only drains the window and the rates, which never makes the setup pass
+        # (the baseline's slow decay aside), so frames decide the rest.
+        if self.state != WATCHING or self.first_ts is None:
+            return None
+        opens = self.first_ts + self.cfg.entry_delay_min_s
+        if now < opens:
+            return opens
+        return math.nextafter(self.first_ts + self.cfg.entry_delay_max_s, math.inf)
+
     def observe(self, ev: Liquidation, now: float) -> bool:
         """A large liquidation starts a watch. Returns True if it did."""
         if self.state != IDLE or now < self._rearm_at or ev.usd < self.cfg.watch_min_usd:
@@ -209,51 +285,47 @@ class SignalDetector(Detector):
         self.state = WATCHING
         self.side = ev.side
         self.first_ts = ev.ts_recv
+        self.decides_from = ev.ts_recv + self.cfg.entry_delay_min_s
         self.first_usd = ev.usd
         self.last_filters = ()
         return True
 
     def check_filters(self, view: SetupView) -> tuple[FilterResult, ...]:
         c = self.cfg
-        fs = [
-            FilterResult(
-                "window", view.window_usd >= c.window_min_usd, f"${view.window_usd:,.0f} vs ${c.window_min_usd:,.0f}"
-            ),
-            FilterResult("events", view.window_events >= c.min_events, f"{view.window_events} vs {c.min_events}"),
-            FilterResult("score", view.score.total >= c.score_min, f"{view.score.total:.1f} vs {c.score_min:g}"),
+        fs: list[FilterResult] = [
+            LazyFilter("window", view.window_usd >= c.window_min_usd, _usd_vs, view.window_usd, c.window_min_usd),
+            LazyFilter("events", view.window_events >= c.min_events, _count_vs, view.window_events, c.min_events),
+            LazyFilter("score", view.score.total >= c.score_min, _score_vs, view.score.total, c.score_min),
         ]
         if c.require_funding:
             if view.funding_signed is None:
                 fs.append(FilterResult("funding", False, "funding unknown"))
             else:
                 fs.append(
-                    FilterResult(
+                    LazyFilter(
                         "funding",
                         view.funding_signed >= c.funding_min_rate,
-                        f"{view.funding_signed * 100:+.4f} %/8h vs ≥ {c.funding_min_rate * 100:+.4f}",
+                        _funding_vs,
+                        view.funding_signed,
+                        c.funding_min_rate,
                     )
                 )
         sup = view.support
-        if not sup.known:
-            fs.append(FilterResult("support", True, "heatmap unknown"))
-        elif sup.blocks:
-            fs.append(FilterResult("support", False, f"${sup.usd or 0:,.0f} cluster {sup.distance_pct:.1f} % away"))
-        else:
-            fs.append(FilterResult("support", True, f"no large cluster within {c.support_max_pct:g} %"))
+        fs.append(LazyFilter("support", not (sup.known and sup.blocks), _support_text, sup, c.support_max_pct))
         return tuple(fs)
 
     def evaluate(self, now: float, gather: Callable[[Side], SetupView]) -> Signal | None:
         """Advance the state machine; returns a newly raised signal, if any."""
         if self.state != WATCHING or self.first_ts is None or self.side is None:
             return None
-        elapsed = now - self.first_ts
-        if elapsed > self.cfg.entry_delay_max_s:
+        # the same sums as next_deadline's, so a check at a deadline sees the timer as over
+        if now > self.first_ts + self.cfg.entry_delay_max_s:
             self.last_outcome = "watch ended: " + (
                 ", ".join(f.name for f in self.last_filters if not f.passed) or "no follow-through"
             )
             self._reset(now, rearm=False)
             return None
-        if elapsed < self.cfg.entry_delay_min_s:
+        if now < self.first_ts + self.cfg.entry_delay_min_s:
             return None
         view = gather(self.side)
         self.last_filters = self.check_filters(view)

@@ -111,7 +111,13 @@ class _Paced:
         loop = asyncio.get_running_loop()
         wall = loop.time()
         while not self.finished:
-            await asyncio.sleep(self.step_s)
+            # a step ends early at the engine's next deadline, so a time-based decision (entry delay
+            # over, max hold) is made when due on screen too, not up to a step late
+            step = self.step_s
+            due = engine.next_deadline()
+            if due is not None and not self.paused:
+                step = min(step, max(0.0, (due - self.clock.now()) / self.speed))
+            await asyncio.sleep(step)
             if self._seek_request is not None:
                 seconds, self._seek_request = self._seek_request, None
                 await self._seek(engine, seconds)
@@ -238,8 +244,8 @@ class ReplaySource(_Paced):
             if len(self.instruments) != self._instruments_given:
                 self._instruments_given = len(self.instruments)
                 engine.add_instruments(self.instruments)
+            engine.process_many(events)  # a recorded line is one frame, decided as the live feed does
             for ev in events:
-                engine.process(ev)
                 if isinstance(ev, Liquidation) and ev.usd >= burst:
                     self._large_ts[ev.market] = ev.ts_recv
             n += len(events)

@@ -100,7 +100,7 @@ def run_study(rec: Source, cfg: Config) -> list[Episode]:
                     marks.setdefault(ev.market, ForwardPrices()).add(ev.ts_recv, ev.mark)  # type: ignore[union-attr]
                 elif ev.kind == "trade":
                     trades.setdefault(ev.market, ForwardPrices()).add(ev.ts_recv, ev.price)  # type: ignore[union-attr]
-                eng.process(ev)
+            eng.process_many(events)  # one line, one frame: the signals a backtest of it raises
     finally:
         close = getattr(lines, "close", None)
         if close is not None:

@@ -66,13 +66,14 @@ def test_same_file_and_config_give_the_same_report_byte_for_byte(crash_file, cap
 
 def test_replay_never_hands_the_engine_an_event_before_its_receive_time(crash_file, monkeypatch):
     seen = []
-    original = Engine.process
+    original = Engine.process_many  # a recorded line reaches the engine as one frame
 
-    def checked(self, ev):
-        seen.append(ev.ts_recv <= self.clock.now() + 1e-9)
-        return original(self, ev)
+    def checked(self, events):
+        events = list(events)
+        seen.extend(ev.ts_recv <= self.clock.now() + 1e-9 for ev in events)
+        return original(self, events)
 
-    monkeypatch.setattr(Engine, "process", checked)
+    monkeypatch.setattr(Engine, "process_many", checked)
     run_backtest(crash_file, Config())
     assert seen and all(seen)
 

@@ -7,9 +7,9 @@ the ANSI encoding and the writes to the terminal are paid as a user pays them; t
 
 * per message: a frame's scheduled arrival → the engine has processed all its events;
 * decision: the moment an order became due → the order leaves the paper broker (see
-  `paced_source` for "due": for an entry, the first frame on the market since its last check, or
-  the end of the entry delay; waits for the periodic re-checks are counted). Entries and exits are
-  reported apart; an exit decided on the 0.25 s time grid (max hold) counts from its due time.
+  `paced_source` for "due": the arrival of the frame after which the entry or exit conditions
+  held, or the time of the deadline — entry delay over, max hold, a window draining — at which
+  the engine decided). Entries and exits are reported apart.
 
 A control run without the console (same source, engine and broker in a bare asyncio loop)
 separates the screen's share. To get hundreds of decisions a minute the bench config lifts the

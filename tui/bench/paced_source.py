@@ -8,17 +8,19 @@ A frame the loop reaches late has waited in the "socket"; that wait is part of i
 Two latencies are recorded, both from a scheduled arrival, so time queued behind a repaint counts:
 
 * per message: a frame's arrival → the engine has processed all its events;
-* decision: the moment an order became due → the order leaves the broker (`submit`). For an
-  entry, "due" is the latest of (a) the arrival of the first frame on that market since the
-  engine last checked it — the frame that could have made the entry due —, (b) the engine's
-  previous check of the market (it did not decide then; the score also moves with time alone, so
-  without a new frame the entry became due somewhere after that check) and (c) the end of the
-  entry delay (the signal's first large liquidation + `entry_delay_min_s`, on the same clock). So
-  the wait for the 0.1 s re-check or the 0.25 s sweep is counted, not hidden. For an exit: the
-  arrival of the frame being handled, or, for a time-based exit decided on a tick, its due time.
+* decision: the moment an order became due → the order leaves the broker (`submit`). The
+  engine evaluates a watching market after every frame that changed it and handles every
+  time-based decision at its exact deadline (core/engine.py), so "due" is either the scheduled
+  arrival of the frame after which the entry or exit conditions held (the frame being processed
+  when the engine decided), or, for a decision made at a deadline (the end of the entry delay, a
+  quiet period, max hold, a window draining), the deadline's own time on the same clock. A
+  deadline handled late — because the loop was busy, or only when the next frame moved engine
+  time past it — counts its lateness.
 
-`TimedEngine` (a subclass in the bench) notes each market's last check and pending frame;
-`TimedPaperBroker` stamps each submit. Nothing in core is changed for the measurement.
+The source arms a loop timer at the engine's next deadline (`core.deadlines.DeadlineWaker`), as
+the live source does, so a time-based decision does not wait for the next frame.
+`TimedEngine` (a subclass in the bench) notes which deadline it is handling; `TimedPaperBroker`
+stamps each submit. Nothing in core is changed for the measurement.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import asyncio
 import time
 
 from core.brokers.paper import PaperBroker
+from core.deadlines import DeadlineWaker
 from core.engine import Engine
 from core.feeds.registry import make_parser
 from tui.bench.streams import VENUE_NAMES, Stream
@@ -76,18 +79,28 @@ class PacedSource:
         self.current_pick = 0.0
         self.in_frame = False
         self.latencies: list[float] = []  # arrival → engine done, seconds, one per frame
-        # market -> arrival of the first frame on it since the engine last checked it (TimedEngine pops it)
-        self.unchecked: dict[str, float] = {}
         self.started = 0.0
+        self.waker: DeadlineWaker | None = None
 
     async def run(self, engine) -> None:
+        # a loop timer at the engine's next deadline, as the live source arms one
+        self.waker = waker = DeadlineWaker(engine, self.clock.now)
+        waker.start()
+        try:
+            await self._play(engine)
+        finally:
+            waker.stop()
+        self.finished = True
+        self.done.set()
+
+    async def _play(self, engine) -> None:
         stream, rate = self.stream, self.rate
         raws, venues = stream.raw, stream.venue
         counts = [1 if not r.startswith('{"topic":"allLiq') else r.count('"T":') for r in raws]
         start = self.started = time.perf_counter()
         end = start + self.duration_s if self.duration_s else float("inf")
         process, parsers, now_s, perf = engine.process_many, self.parsers, self.clock.now, time.perf_counter
-        lat, unchecked = self.latencies, self.unchecked
+        lat = self.latencies
         i, n, cum = 0, len(raws), 0
         laps = self.loop_stream
         while i < n or laps:
@@ -103,9 +116,6 @@ class PacedSource:
                 self.current_arrival, self.current_pick = arrival, perf()
                 self.in_frame = True
                 events = parsers[venues[k]].parse(raws[k], now_s())
-                for ev in events:
-                    if ev.market not in unchecked:
-                        unchecked[ev.market] = arrival
                 process(events)
                 self.in_frame = False
                 if self.record:
@@ -119,31 +129,24 @@ class PacedSource:
             self.messages = i
             if i < n or laps:
                 wait = start + cum / rate - perf()
-                await asyncio.sleep(wait if wait > 0 else 0)  # pacing: the next frame's arrival time
-        self.finished = True
-        self.done.set()
+                # pacing: sleep to the next frame's arrival (the waker's timer fires in between)
+                await asyncio.sleep(wait if wait > 0 else 0)
 
 
 class TimedEngine(Engine):
-    """The engine, noting for each market check when the market was last checked and which frame
-    on it had not been looked at since."""
+    """The engine, noting the deadline it is handling (engine time), if any."""
 
     def __init__(self, *args, source: PacedSource, **kw) -> None:
         super().__init__(*args, **kw)
         self.source = source
-        self.last_check: dict[str, float] = {}  # market -> perf_counter at its last check
-        self.checking: float | None = None  # while a market is checked: the frame's arrival, or its last check
+        self.deadline_at: float | None = None
 
-    def _evaluate(self, market: str, now: float) -> None:
-        frame = self.source.unchecked.pop(market, None)
-        previous = self.last_check.get(market)
-        # nothing that changed before the previous check can have made this check decide
-        self.checking = max(frame, previous) if frame is not None and previous is not None else (frame or previous)
+    def _on_deadline(self, t: float, kind: str, key: str) -> None:
+        self.deadline_at = t
         try:
-            super()._evaluate(market, now)
+            super()._on_deadline(t, kind, key)
         finally:
-            self.checking = None
-            self.last_check[market] = time.perf_counter()
+            self.deadline_at = None
 
 
 class TimedPaperBroker(PaperBroker):
@@ -166,19 +169,8 @@ class TimedPaperBroker(PaperBroker):
 
     def _due(self, order) -> float | None:
         src, eng = self.source, self.engine
-        clock = src.clock
-        if order.intent == "entry":
-            if eng is None:
-                return src.current_arrival if src.in_frame else None
-            sig = eng._entry_plans.get(order.id)  # the signal has already ended ("entered") by submit
-            delay_over = clock.perf_of(sig.first_ts + eng.cfg.signal.entry_delay_min_s) if sig is not None else None
-            cands = [x for x in (eng.checking, delay_over) if x is not None]
-            if not cands:  # cannot happen with a signal on record; counted from the frame, never dropped
-                return src.current_arrival if src.in_frame else time.perf_counter()
-            return max(cands)
+        if eng is not None and eng.deadline_at is not None:
+            return src.clock.perf_of(eng.deadline_at)  # decided at a deadline: due at its time
         if src.in_frame:
-            return src.current_arrival
-        pos = eng.positions.get(order.market) if eng is not None else None
-        if order.reason == "max_hold" and pos is not None:
-            return clock.perf_of(pos.max_hold_until)
-        return None  # an exit from a key press or a flatten belongs to no frame
+            return src.current_arrival  # decided after the frame being processed: due at its arrival
+        return None  # a key press, a confirm or a flatten belongs to no frame and no deadline

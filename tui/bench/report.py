@@ -148,9 +148,9 @@ def markdown(res: dict) -> str:
             f"`{COMMANDS['latency']}`",
             "",
             "Per message: a frame's scheduled arrival → the engine is done with it. Decision: the moment an order "
-            "became due (an entry: the first frame on the market since its last check, or the end of the entry "
-            "delay; an exit: its frame, or its due time on the 0.25 s grid) → the order leaves the paper broker. "
-            "From pick-up: the frame taken off the loop → the order leaves the broker.",
+            "became due (the arrival of the frame after which the entry or exit conditions held, or the time of "
+            "the deadline at which the engine decided: entry delay over, max hold, a window draining) → the order "
+            "leaves the paper broker. From pick-up: the frame taken off the loop → the order leaves the broker.",
             "",
         ]
         if _err(lat):
