@@ -62,10 +62,10 @@ class BinanceParser:
         }
 
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
-        msg = decode(raw)
-        fast = fast_paths.binance(self, msg, ts_recv)  # the usual force-order and mark shapes
+        fast = fast_paths.binance(self, raw, ts_recv)  # the usual force-order and mark shapes
         if fast is not None:
             return fast
+        msg = decode(raw)
         if isinstance(msg, dict) and "stream" in msg and "data" in msg:
             msg = msg["data"]  # combined-stream envelope
         elif isinstance(msg, dict) and "id" in msg and ("result" in msg or "error" in msg):

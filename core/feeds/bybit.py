@@ -66,10 +66,10 @@ class BybitParser:
         }
 
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
-        msg = obj(decode(raw), "frame")
-        fast = fast_paths.bybit(self, msg, ts_recv)  # the usual liquidation batch shape
+        fast = fast_paths.bybit(self, raw, ts_recv)  # the usual liquidation batch shape
         if fast is not None:
             return fast
+        msg = obj(decode(raw), "frame")
         if "topic" not in msg:
             if "op" in msg or "ret_msg" in msg:  # pong, subscribe response
                 if msg.get("success") is False:
