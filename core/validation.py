@@ -144,6 +144,7 @@ class EventValidator:
         (min_p, max_p, max_qty, max_usd, max_fund, factor, lag, ahead, back, gap) = self._bounds
         last_price, good_symbols = self._last_price, self._good_symbols
         good: list[Event] = []
+        ev: Any  # narrowed by `type(ev) is ...` below, which mypy does not follow
         for ev in events:
             t = type(ev)
             if t is Liquidation:
