@@ -142,7 +142,10 @@ class EventValidator:
         a float well inside every bound on a market already seen, is decided inline here with the
         bounds unpacked once per frame; anything else goes through `check`, which finds the reason."""
         (min_p, max_p, max_qty, max_usd, max_fund, factor, lag, ahead, back, gap) = self._bounds
-        last_price, good_symbols = self._last_price, self._good_symbols
+        last_price, good_symbols, jumps = self._last_price, self._good_symbols, self._jumps
+        # the last accepted time and the count are kept in locals and written back before `check`
+        # (which reads and writes them) and at the end
+        last_ts, accepted = self._last_ts, 0
         good: list[Event] = []
         ev: Any  # narrowed by `type(ev) is ...` below, which mypy does not follow
         for ev in events:
@@ -177,7 +180,6 @@ class EventValidator:
                 fine = False
             if fine:
                 t_recv, t_event = ev.ts_recv, ev.ts_event
-                last_ts = self._last_ts
                 key = (ev.venue, ev.market)
                 last = last_price.get(key)
                 symbol = ev.symbol
@@ -194,19 +196,25 @@ class EventValidator:
                     and symbol in good_symbols
                 )
                 if fine:
-                    if self._jumps:
-                        self._jumps.pop(key, None)
+                    if jumps:
+                        jumps.pop(key, None)
                     last_price[key] = price
                     if last_ts is None or t_recv > last_ts:
-                        self._last_ts = t_recv
-                    self.accepted += 1
+                        last_ts = t_recv
+                    accepted += 1
                     good.append(ev)
                     continue
+            self._last_ts = last_ts
+            self.accepted += accepted
+            accepted = 0
             rej = self.check(ev, ts_recv)
+            last_ts = self._last_ts
             if rej is None:
                 good.append(ev)
             elif rejections is not None:
                 rejections.append(rej)
+        self._last_ts = last_ts
+        self.accepted += accepted
         return good
 
     def by_venue(self, venue: str) -> dict[str, int]:
