@@ -162,7 +162,8 @@ def _binance_force_order(parser, d: _BinanceForceOrder, ts_recv: float) -> list 
     usd = price * qty
     if side is None or not (0.0 < price < _INF and 0.0 < qty < _INF and usd < _INF):
         return None
-    return [Liquidation("binance", parser._market(symbol), symbol, side, price, qty, usd, t_ms / 1000.0, ts_recv)]
+    market = parser._market_memo.get(symbol) or parser._market(symbol)
+    return [Liquidation("binance", market, symbol, side, price, qty, usd, t_ms / 1000.0, ts_recv)]
 
 
 def _binance_marks(parser, rows: list[_BinanceMarkRow], ts_recv: float) -> list | None:
@@ -195,7 +196,7 @@ def _binance_marks(parser, rows: list[_BinanceMarkRow], ts_recv: float) -> list 
         out.append(
             MarkPrice(
                 "binance",
-                parser._market(symbol),
+                parser._market_memo.get(symbol) or parser._market(symbol),
                 symbol,
                 mark,
                 funding,
@@ -238,7 +239,7 @@ def bybit(parser, raw: object, ts_recv: float) -> list | None:
         if side is None or not (0.0 < size < _INF and 0.0 < price < _INF and usd < _INF):
             return None
         if symbol != last_symbol:  # a batch is one symbol's: look its market up once
-            last_symbol, market = symbol, parser._market(symbol)
+            last_symbol, market = symbol, parser._market_memo.get(symbol) or parser._market(symbol)
             if market.endswith("-USD-PERP"):
                 return None  # inverse contracts (size in USD) keep the general path
         out.append(Liquidation("bybit", market, symbol, side, price, size, usd, t_ms / 1000.0, ts_recv))
