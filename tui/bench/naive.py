@@ -21,7 +21,9 @@ timed in alternating rounds (rates per CPU-second of this process, the ratio in 
   decayed baselines for the side);
 * engine: `Engine.process` on normalised events (windows, score, signal state machine, risk);
 * pipeline: raw Binance frame → parser → validation boundary → `Engine.process_many`, as a live
-  venue runner hands each frame on (the headline).
+  venue runner hands each frame on (the headline);
+* unvalidated: the same without the validation boundary, as this benchmark measured before it
+  joined (kept so that both figures come from one run).
 
 The process runs with the console's collector policy (`core/gc_policy.py`), as users run the engine.
 """
@@ -136,7 +138,9 @@ def compare(
     # the heatmap on, as `run`, `demo` and `backtest` use the engine
     eng = Engine(cfg, clock_e, fuel_map=estimated_fuel_map(cfg, clock_e, ()), mode="auto")
     pipe = Engine(cfg, clock_p, fuel_map=estimated_fuel_map(cfg, clock_p, ()), mode="auto")
-    parser = make_parser("binance")
+    clock_b = SimClock(T0)  # the pipeline without the validator, as this benchmark measured it before
+    bare = Engine(cfg, clock_b, fuel_map=estimated_fuel_map(cfg, clock_b, ()), mode="auto")
+    parser, parser_b = make_parser("binance"), make_parser("binance")
     accept = EventValidator().accept  # the live runner's boundary, one per venue
     for ev in s.liqs[:occupancy]:
         apply_liquidation(st, ev)
@@ -144,8 +148,10 @@ def compare(
         eng.process(ev)
         clock_p.set(ev.ts_recv)
         pipe.process_many(accept([ev]))
+        clock_b.set(ev.ts_recv)
+        bare.process(ev)
 
-    runs: dict[str, list[Timed]] = {"naive": [], "windows": [], "engine": [], "pipeline": []}
+    runs: dict[str, list[Timed]] = {"naive": [], "windows": [], "engine": [], "pipeline": [], "unvalidated": []}
     for r in range(rounds):
         lo, hi = occupancy + r * timed_events, occupancy + (r + 1) * timed_events
         liqs, ts, raw = s.liqs[lo:hi], s.ts[lo:hi], s.raw[lo:hi]
@@ -170,10 +176,18 @@ def compare(
                 process(accept(parse(text, t)))
             return len(raw)
 
+        def unvalidated(ts: list = ts, raw: list = raw) -> int:
+            process, set_time, parse = bare.process_many, clock_b.set, parser_b.parse
+            for t, text in zip(ts, raw, strict=True):
+                set_time(t)
+                process(parse(text, t))
+            return len(raw)
+
         runs["naive"].append(timed(naive_go))
         runs["windows"].append(timed(windows))
         runs["engine"].append(timed(engine))
         runs["pipeline"].append(timed(pipeline))
+        runs["unvalidated"].append(timed(unvalidated))
 
     # per CPU-second: on a shared machine another process's burst lands on one side of the ratio
     # and not the other in wall time; the process's own CPU time is what each handler costs
@@ -197,6 +211,8 @@ def compare(
         "engine_us_per_event": round(1e6 / rates["engine"], 3),
         "pipeline_us_per_event": round(1e6 / rates["pipeline"], 3),
         "ratio_pipeline_vs_naive": round(rates["pipeline"] / rates["naive"], 1),
+        "unvalidated_us_per_event": round(1e6 / rates["unvalidated"], 3),
+        "ratio_unvalidated_vs_naive": round(rates["unvalidated"] / rates["naive"], 1),
         "ratio_engine_vs_naive": round(rates["engine"] / rates["naive"], 1),
         "ratio_windows_vs_naive": round(rates["windows"] / rates["naive"], 1),
         "rates_are": "per CPU-second",

@@ -151,6 +151,12 @@ def markdown(res: dict) -> str:
                 + "; ".join(
                     f"{_n(r['occupancy'])} in {_n(r.get('window_s', 90))} s: naive {r['naive_us_per_event']:.1f}, windows {r['windows_us_per_event']:.2f}, "
                     f"engine {r['engine_us_per_event']:.2f}, pipeline {r['pipeline_us_per_event']:.2f}"
+                    + (
+                        f" (without the validator {r['unvalidated_us_per_event']:.2f}, "
+                        f"{r['ratio_unvalidated_vs_naive']}× naive)"
+                        if "unvalidated_us_per_event" in r
+                        else ""
+                    )
                     for r in nv
                 ),
                 "",
