@@ -92,7 +92,9 @@ class EventValidator:
     max_examples: int = 10
 
     def __post_init__(self) -> None:
-        self._last_price: dict[tuple[str, str], float] = {}
+        # venue -> market -> last accepted price (two lookups of interned strings cost less, on
+        # every event, than building and hashing a (venue, market) tuple twice)
+        self._last_price: dict[str, dict[str, float]] = {}
         self._jumps: dict[tuple[str, str], int] = {}
         self._last_ts: float | None = None
         # symbols the detailed path found well-formed (`_name_ok` depends on the string alone): the
@@ -137,16 +139,20 @@ class EventValidator:
     ) -> list[Event]:
         """The events that pass, in order; the rest are counted (and their `Rejection`s appended to
         `rejections` when given). Same decisions and same state as `check` on each event in turn.
+        When every event passes, the list given back is `events` itself (a frame's list, usually).
 
         This is the per-frame hot path (every event a feed delivers): the usual liquidation and mark,
         a float well inside every bound on a market already seen, is decided inline here with the
         bounds unpacked once per frame; anything else goes through `check`, which finds the reason."""
         (min_p, max_p, max_qty, max_usd, max_fund, factor, lag, ahead, back, gap) = self._bounds
         last_price, good_symbols, jumps = self._last_price, self._good_symbols, self._jumps
+        if type(events) is not list:
+            events = list(events)
         # the last accepted time and the count are kept in locals and written back before `check`
         # (which reads and writes them) and at the end
         last_ts, accepted = self._last_ts, 0
-        good: list[Event] = []
+        passed = 0  # events taken inline since the start, while `good` is still `events` itself
+        good: list[Event] | None = None  # a new list only once an event is not taken inline
         ev: Any  # narrowed by `type(ev) is ...` below, which mypy does not follow
         for ev in events:
             t = type(ev)
@@ -180,33 +186,37 @@ class EventValidator:
                 fine = False
             if fine:
                 t_recv, t_event = ev.ts_recv, ev.ts_event
-                key = (ev.venue, ev.market)
-                last = last_price.get(key)
+                prices = last_price.get(ev.venue)
+                last = None if prices is None else prices.get(ev.market)
                 symbol = ev.symbol
-                fine = (
-                    type(t_recv) is float
+                if (
+                    # a first price takes the detailed path (names are checked once per market there)
+                    last is not None
+                    and type(t_recv) is float
                     and type(t_event) is float
                     and -lag <= t_event - t_recv <= ahead
                     and (ts_recv is None or ts_recv == t_recv)
                     and (last_ts is None or last_ts - back <= t_recv <= last_ts + gap)
-                    # a first price takes the detailed path (names are checked once per market there)
-                    and last is not None
                     and last / factor <= price <= last * factor
                     and type(symbol) is str
                     and symbol in good_symbols
-                )
-                if fine:
+                ):
                     if jumps:
-                        jumps.pop(key, None)
-                    last_price[key] = price
+                        jumps.pop((ev.venue, ev.market), None)
+                    prices[ev.market] = price  # type: ignore[index]
                     if last_ts is None or t_recv > last_ts:
                         last_ts = t_recv
                     accepted += 1
-                    good.append(ev)
+                    if good is None:
+                        passed += 1
+                    else:
+                        good.append(ev)
                     continue
             self._last_ts = last_ts
             self.accepted += accepted
             accepted = 0
+            if good is None:
+                good = events[:passed]
             rej = self.check(ev, ts_recv)
             last_ts = self._last_ts
             if rej is None:
@@ -215,7 +225,7 @@ class EventValidator:
                 rejections.append(rej)
         self._last_ts = last_ts
         self.accepted += accepted
-        return good
+        return events if good is None else good
 
     def by_venue(self, venue: str) -> dict[str, int]:
         return {reason: n for (v, reason), n in self.counts.items() if v == venue}
@@ -284,15 +294,15 @@ class EventValidator:
         last_ts = self._last_ts
         if last_ts is not None and not (last_ts - lim.max_backwards_s <= t_recv <= last_ts + lim.max_gap_s):
             return False
-        key = (ev.venue, ev.market)
-        last = self._last_price.get(key)
+        prices = self._last_price.get(ev.venue)
+        last = None if prices is None else prices.get(ev.market)
         if last is None or not (last / lim.max_price_factor <= price <= last * lim.max_price_factor):
             return False  # a first price also takes the detailed path (names checked once per market)
         if type(ev.symbol) is not str or ev.symbol not in self._good_symbols:
             return False
         if self._jumps:
-            self._jumps.pop(key, None)
-        self._last_price[key] = price
+            self._jumps.pop((ev.venue, ev.market), None)
+        prices[ev.market] = price  # type: ignore[index]
         if last_ts is None or t_recv > last_ts:
             self._last_ts = t_recv
         self.accepted += 1
@@ -382,10 +392,11 @@ class EventValidator:
         return None
 
     def _price_move(self, ev: Event, price: float) -> Rejection | None:
-        key = (ev.venue, ev.market)
-        last = self._last_price.get(key)
+        prices = self._last_price.get(ev.venue)
+        last = None if prices is None else prices.get(ev.market)
         if last is None:
             return None
+        key = (ev.venue, ev.market)
         factor = self.limits.max_price_factor
         if last / factor <= price <= last * factor:
             self._jumps.pop(key, None)
@@ -403,7 +414,7 @@ class EventValidator:
         self._good_symbols.add(ev.symbol)  # `_inspect` checked it
         price = _price_of(ev)
         if price is not None:
-            self._last_price[(ev.venue, ev.market)] = price
+            self._last_price.setdefault(ev.venue, {})[ev.market] = price
 
 
 def _price_of(ev: Event) -> float | None:

@@ -98,7 +98,7 @@ def _state(v: EventValidator) -> tuple:
         v.rejected,
         dict(v.counts),
         list(v.examples),
-        dict(v._last_price),
+        {k: dict(d) for k, d in v._last_price.items()},
         dict(v._jumps),
         v._last_ts,
         set(v._good_symbols),
@@ -150,3 +150,17 @@ def test_a_bad_symbol_on_a_known_market_is_refused_by_the_quick_paths_as_by_the_
     one, batch = EventValidator(), EventValidator()
     assert one.check(good) is None and one.check(bad).reason == "bad_name"
     assert batch.accept([good, bad]) == [good] and batch.by_reason() == {"bad_name": 1}
+
+
+def test_accept_gives_the_frame_back_when_every_event_passes_and_a_new_list_otherwise():
+    v = EventValidator()
+    a = Liquidation("binance", "BTC-USDT-PERP", "BTCUSDT", "long", 60_000.0, 0.5, 30_000.0, T0, T0)
+    b = Liquidation("binance", "BTC-USDT-PERP", "BTCUSDT", "short", 60_001.0, 0.5, 30_000.5, T0, T0 + 0.1)
+    bad = Liquidation("binance", "BTC-USDT-PERP", "BTCUSDT", "short", math.nan, 0.5, 1.0, T0, T0 + 0.2)
+    v.accept([a])  # the market's first price (detailed path)
+    frame = [b, b]
+    assert v.accept(frame) is frame
+    mixed = [b, bad, b]
+    got = v.accept(mixed)
+    assert got == [b, b] and got is not mixed and mixed == [b, bad, b]
+    assert v.accept(iter([b])) == [b]  # any iterable
