@@ -88,6 +88,8 @@ class Engine(OrderFlow):
         self.fuel_map: FuelMap = fuel_map or NoFuelMap()
         # a heatmap estimator learns from the same events (OI changes, prices, realised liquidations)
         self._fuel_observe = getattr(self.fuel_map, "observe", None)
+        # liquidations are nearly every event: straight to the estimator's own handler when it has one
+        self._fuel_liquidation = getattr(self.fuel_map, "observe_liquidation", None) or self._fuel_observe
         self.instruments: dict[str, Instrument] = {}
         self.add_instruments(instruments)
         self.broker: Broker = broker or PaperBroker(config.broker, self.price_of, self.pressure_of)
@@ -123,6 +125,7 @@ class Engine(OrderFlow):
         self._include = set(f.markets)
         self._exclude = set(f.exclude_markets)
         self._sides = set(f.sides)
+        self._market_filter = bool(self._include or self._exclude)
 
     # -- wiring ---------------------------------------------------------------------------------
     def subscribe(self, fn: Callable[[EngineEvent], None]) -> Callable[[], None]:
@@ -202,20 +205,23 @@ class Engine(OrderFlow):
         counts = self.counts
         counts[kind] += 1
         market = ev.market
-        if (self._include and market not in self._include) or market in self._exclude:
+        if self._market_filter and ((self._include and market not in self._include) or market in self._exclude):
             counts["filtered"] += 1
             return
         st = self.markets.get(market)
         if st is None:
             st = self._new_market(market)
-        if self._fuel_observe is not None:
-            self._fuel_observe(ev)
-        if kind == "liquidation":
+        if kind == "liquidation":  # the most frequent kind first
+            if self._fuel_liquidation is not None:
+                self._fuel_liquidation(ev)
             if ev.usd < self.cfg.filters.min_usd or ev.side not in self._sides:  # type: ignore[union-attr]
                 counts["filtered"] += 1
                 return
             self._on_liquidation(st, ev)  # type: ignore[arg-type]
-        elif kind in ("mark", "trade"):
+            return
+        if self._fuel_observe is not None:
+            self._fuel_observe(ev)
+        if kind in ("mark", "trade"):
             if kind == "mark":
                 self._funding_on_mark(market, ev)  # type: ignore[arg-type]
             apply_price(st, ev)  # type: ignore[arg-type]

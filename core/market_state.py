@@ -211,7 +211,18 @@ def apply_liquidation(st: MarketState, ev: Liquidation) -> None:
     s = st.long if ev.side == LONG else st.short
     ts, usd = ev.ts_recv, ev.usd
     s.pair.add(ts, usd)
-    s.baselines.add(ts, usd)
+    # DecayedRates.add, inline (every liquidation passes here): the same operations in the same order
+    b = s.baselines
+    t = b._t
+    if t is None:
+        b._t = ts
+    elif ts > t:
+        f = math.exp(-(ts - t) / b._tau)
+        b._events *= f
+        b._usd *= f
+        b._t = ts
+    b._events += 1.0
+    b._usd += usd
     st.last_liq_ts = ts
     st.liq_count += 1
     st.venues.add(ev.venue)

@@ -232,25 +232,46 @@ class WindowPair:
         self._last_ts = ts
         tsl, usdl = self._ts, self._usd
         n = len(tsl)
-        for w in (self.window, self.short):
-            h = w._head
-            total, comp = w._sum, w._comp
-            cutoff = ts - w.length
-            if h < n and tsl[h] <= cutoff:  # expire, inline (LogWindow.expire's arithmetic, in its order)
-                while h < n and tsl[h] <= cutoff:
-                    y = -usdl[h] - comp
-                    t = total + y
-                    comp = (t - total) - y
-                    total = t
-                    h += 1
-                w._head = h
-            if h >= n:  # empty (just expired, or never filled): a new burst starts here
-                total = comp = 0.0
-                w._burst_start = ts
-            y = usd - comp
-            t = total + y
-            w._comp = (t - total) - y
-            w._sum = t
+        # the two windows written out rather than looped over (this runs for every liquidation);
+        # each: expire inline (LogWindow.expire's arithmetic, in its order), then a Kahan add
+        w = self.window
+        h = w._head
+        total, comp = w._sum, w._comp
+        cutoff = ts - w.length
+        if h < n and tsl[h] <= cutoff:
+            while h < n and tsl[h] <= cutoff:
+                y = -usdl[h] - comp
+                t = total + y
+                comp = (t - total) - y
+                total = t
+                h += 1
+            w._head = h
+        if h >= n:  # empty (just expired, or never filled): a new burst starts here
+            total = comp = 0.0
+            w._burst_start = ts
+        y = usd - comp
+        t = total + y
+        w._comp = (t - total) - y
+        w._sum = t
+        w = self.short
+        h = w._head
+        total, comp = w._sum, w._comp
+        cutoff = ts - w.length
+        if h < n and tsl[h] <= cutoff:
+            while h < n and tsl[h] <= cutoff:
+                y = -usdl[h] - comp
+                t = total + y
+                comp = (t - total) - y
+                total = t
+                h += 1
+            w._head = h
+        if h >= n:
+            total = comp = 0.0
+            w._burst_start = ts
+        y = usd - comp
+        t = total + y
+        w._comp = (t - total) - y
+        w._sum = t
         tsl.append(ts)
         usdl.append(usd)
         w = self.window

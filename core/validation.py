@@ -64,6 +64,9 @@ class Rejection:
         return f"{self.reason}: {self.detail}" if self.detail else self.reason
 
 
+_MAX_FUNDING_AHEAD_S = 40 * 86400.0  # a next funding time further than this from receipt is junk
+
+
 def _real(x: object) -> float | None:
     """A finite float, or None for anything else (bool, str, None, NaN, inf)."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -89,9 +92,28 @@ class EventValidator:
     max_examples: int = 10
 
     def __post_init__(self) -> None:
-        self._last_price: dict[tuple[str, str], float] = {}
+        # venue -> market -> last accepted price (two lookups of interned strings cost less, on
+        # every event, than building and hashing a (venue, market) tuple twice)
+        self._last_price: dict[str, dict[str, float]] = {}
         self._jumps: dict[tuple[str, str], int] = {}
         self._last_ts: float | None = None
+        # symbols the detailed path found well-formed (`_name_ok` depends on the string alone): the
+        # quick paths accept only these, so a bad symbol on a known market still meets its check
+        self._good_symbols: set[str] = set()
+        lim = self.limits
+        # unpacked once per frame by `accept`, instead of ten attribute reads per event
+        self._bounds = (
+            lim.min_price,
+            lim.max_price,
+            lim.max_qty,
+            lim.max_usd,
+            lim.max_abs_funding,
+            lim.max_price_factor,
+            lim.max_event_lag_s,
+            lim.max_event_ahead_s,
+            lim.max_backwards_s,
+            lim.max_gap_s,
+        )
 
     # --- the boundary ------------------------------------------------------------------------
     def check(self, ev: object, ts_recv: float | None = None) -> Rejection | None:
@@ -112,9 +134,98 @@ class EventValidator:
             self.examples.append(f"{key[0]} {getattr(ev, 'kind', '?')}: {rej}")
         return rej
 
-    def accept(self, events: Iterable[Event], ts_recv: float | None = None) -> list[Event]:
-        """The events that pass, in order; the rest are counted."""
-        return [ev for ev in events if self.check(ev, ts_recv) is None]
+    def accept(
+        self, events: Iterable[Event], ts_recv: float | None = None, rejections: list[Rejection] | None = None
+    ) -> list[Event]:
+        """The events that pass, in order; the rest are counted (and their `Rejection`s appended to
+        `rejections` when given). Same decisions and same state as `check` on each event in turn.
+        When every event passes, the list given back is `events` itself (a frame's list, usually).
+
+        This is the per-frame hot path (every event a feed delivers): the usual liquidation and mark,
+        a float well inside every bound on a market already seen, is decided inline here with the
+        bounds unpacked once per frame; anything else goes through `check`, which finds the reason."""
+        (min_p, max_p, max_qty, max_usd, max_fund, factor, lag, ahead, back, gap) = self._bounds
+        last_price, good_symbols, jumps = self._last_price, self._good_symbols, self._jumps
+        if type(events) is not list:
+            events = list(events)
+        # the last accepted time and the count are kept in locals and written back before `check`
+        # (which reads and writes them) and at the end
+        last_ts, accepted = self._last_ts, 0
+        passed = 0  # events taken inline since the start, while `good` is still `events` itself
+        good: list[Event] | None = None  # a new list only once an event is not taken inline
+        ev: Any  # narrowed by `type(ev) is ...` below, which mypy does not follow
+        for ev in events:
+            t = type(ev)
+            if t is Liquidation:
+                price, qty, usd = ev.price, ev.qty, ev.usd
+                fine = (
+                    type(price) is float
+                    and min_p <= price <= max_p
+                    and type(qty) is float
+                    and 0.0 <= qty <= max_qty
+                    and qty * price <= max_usd
+                    and type(usd) is float
+                    and 0.0 <= usd <= max_usd
+                    and ev.side in ("long", "short")
+                )
+            elif t is MarkPrice:
+                price, index, fr, nf, h = ev.mark, ev.index, ev.funding_rate, ev.next_funding_ts, ev.funding_interval_h
+                fine = (
+                    type(price) is float
+                    and min_p <= price <= max_p
+                    and (index is None or (type(index) is float and min_p <= index <= max_p))
+                    and (fr is None or (type(fr) is float and -max_fund <= fr <= max_fund))
+                    and type(h) is float
+                    and 0.0 < h <= 720.0
+                )
+                if fine and nf is not None:
+                    fine = (
+                        type(nf) is float and type(ev.ts_recv) is float and abs(nf - ev.ts_recv) <= _MAX_FUNDING_AHEAD_S
+                    )
+            else:
+                fine = False
+            if fine:
+                t_recv, t_event = ev.ts_recv, ev.ts_event
+                prices = last_price.get(ev.venue)
+                last = None if prices is None else prices.get(ev.market)
+                symbol = ev.symbol
+                if (
+                    # a first price takes the detailed path (names are checked once per market there)
+                    last is not None
+                    and type(t_recv) is float
+                    and type(t_event) is float
+                    and -lag <= t_event - t_recv <= ahead
+                    and (ts_recv is None or ts_recv == t_recv)
+                    and (last_ts is None or last_ts - back <= t_recv <= last_ts + gap)
+                    and last / factor <= price <= last * factor
+                    and type(symbol) is str
+                    and symbol in good_symbols
+                ):
+                    if jumps:
+                        jumps.pop((ev.venue, ev.market), None)
+                    prices[ev.market] = price  # type: ignore[index]
+                    if last_ts is None or t_recv > last_ts:
+                        last_ts = t_recv
+                    accepted += 1
+                    if good is None:
+                        passed += 1
+                    else:
+                        good.append(ev)
+                    continue
+            self._last_ts = last_ts
+            self.accepted += accepted
+            accepted = 0
+            if good is None:
+                good = events[:passed]
+            rej = self.check(ev, ts_recv)
+            last_ts = self._last_ts
+            if rej is None:
+                good.append(ev)
+            elif rejections is not None:
+                rejections.append(rej)
+        self._last_ts = last_ts
+        self.accepted += accepted
+        return events if good is None else good
 
     def by_venue(self, venue: str) -> dict[str, int]:
         return {reason: n for (v, reason), n in self.counts.items() if v == venue}
@@ -183,15 +294,15 @@ class EventValidator:
         last_ts = self._last_ts
         if last_ts is not None and not (last_ts - lim.max_backwards_s <= t_recv <= last_ts + lim.max_gap_s):
             return False
-        key = (ev.venue, ev.market)
-        last = self._last_price.get(key)
+        prices = self._last_price.get(ev.venue)
+        last = None if prices is None else prices.get(ev.market)
         if last is None or not (last / lim.max_price_factor <= price <= last * lim.max_price_factor):
             return False  # a first price also takes the detailed path (names checked once per market)
-        if type(ev.symbol) is not str or not ev.symbol:
+        if type(ev.symbol) is not str or ev.symbol not in self._good_symbols:
             return False
         if self._jumps:
-            self._jumps.pop(key, None)
-        self._last_price[key] = price
+            self._jumps.pop((ev.venue, ev.market), None)
+        prices[ev.market] = price  # type: ignore[index]
         if last_ts is None or t_recv > last_ts:
             self._last_ts = t_recv
         self.accepted += 1
@@ -265,7 +376,7 @@ class EventValidator:
                     return Rejection("bad_funding", repr(ev.funding_rate))
             if ev.next_funding_ts is not None:
                 nf = _real(ev.next_funding_ts)
-                if nf is None or abs(nf - ev.ts_recv) > 40 * 86400.0:
+                if nf is None or abs(nf - ev.ts_recv) > _MAX_FUNDING_AHEAD_S:
                     return Rejection("bad_funding_time", repr(ev.next_funding_ts))
             h = _real(ev.funding_interval_h)
             if h is None or not 0 < h <= 24 * 30:
@@ -281,10 +392,11 @@ class EventValidator:
         return None
 
     def _price_move(self, ev: Event, price: float) -> Rejection | None:
-        key = (ev.venue, ev.market)
-        last = self._last_price.get(key)
+        prices = self._last_price.get(ev.venue)
+        last = None if prices is None else prices.get(ev.market)
         if last is None:
             return None
+        key = (ev.venue, ev.market)
         factor = self.limits.max_price_factor
         if last / factor <= price <= last * factor:
             self._jumps.pop(key, None)
@@ -299,9 +411,10 @@ class EventValidator:
 
     def _remember(self, ev: Event) -> None:
         self._last_ts = ev.ts_recv if self._last_ts is None else max(self._last_ts, ev.ts_recv)
+        self._good_symbols.add(ev.symbol)  # `_inspect` checked it
         price = _price_of(ev)
         if price is not None:
-            self._last_price[(ev.venue, ev.market)] = price
+            self._last_price.setdefault(ev.venue, {})[ev.market] = price
 
 
 def _price_of(ev: Event) -> float | None:

@@ -5,6 +5,7 @@ parser state, or — for anything they do not take — nothing, leaving the gene
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import orjson
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from core.feeds.bybit import BybitParser
 from core.instruments import Instrument
 
 TS = 1_767_225_600.5
+ROOT = Path(__file__).resolve().parent.parent
 
 ODD = st.one_of(
     st.sampled_from(
@@ -80,7 +82,7 @@ def same_either_way(make, venue: str, raw: str, state=lambda p: None) -> bool:
     with general_only():
         want = outcome(general_p, raw)
     fast_p = make()
-    fast = getattr(fast_paths, venue)(fast_p, orjson.loads(raw), TS)
+    fast = getattr(fast_paths, venue)(fast_p, raw, TS)
     if fast is not None:
         assert want == ("events", fast), raw
         assert state(fast_p) == state(general_p)
@@ -143,9 +145,9 @@ def bybit_liqs(rows: list, symbol: str = "SOLUSDT") -> str:
 
 def test_usual_frames_take_the_fast_path_and_match_the_general_one():
     p = BinanceParser()
-    assert fast_paths.binance(p, orjson.loads(binance_force(FORCE)), TS) is not None
-    assert fast_paths.binance(p, orjson.loads(binance_marks([MARK, mutate(MARK, "s", "BTCUSDT")])), TS) is not None
-    assert fast_paths.bybit(BybitParser(), orjson.loads(bybit_liqs([BYBIT_ROW, BYBIT_ROW])), TS) is not None
+    assert fast_paths.binance(p, binance_force(FORCE), TS) is not None
+    assert fast_paths.binance(p, binance_marks([MARK, mutate(MARK, "s", "BTCUSDT")]), TS) is not None
+    assert fast_paths.bybit(BybitParser(), bybit_liqs([BYBIT_ROW, BYBIT_ROW]), TS) is not None
     assert same_either_way(BinanceParser, "binance", binance_force(FORCE))
     assert same_either_way(
         BinanceParser, "binance", binance_marks([MARK, mutate(MARK, "s", "BTCUSDT")]), lambda p: p._marks
@@ -192,7 +194,7 @@ def test_binance_marks_carry_the_funding_interval_from_funding_info():
 
 def test_inverse_contracts_and_other_shapes_keep_the_general_path():
     inverse = [Instrument(venue="bybit", symbol="BTCUSD", market="BTC-USD-PERP", tick_size=0.5, lot_size=1.0)]
-    frame = orjson.loads(bybit_liqs([dict(BYBIT_ROW, s="BTCUSD", v="1000")], "BTCUSD"))
+    frame = bybit_liqs([dict(BYBIT_ROW, s="BTCUSD", v="1000")], "BTCUSD")
     assert fast_paths.bybit(BybitParser(inverse), frame, TS) is None
     assert not same_either_way(
         lambda: BybitParser(inverse), "bybit", bybit_liqs([dict(BYBIT_ROW, s="BTCUSD", v="1000")], "BTCUSD")
@@ -203,5 +205,104 @@ def test_inverse_contracts_and_other_shapes_keep_the_general_path():
         "[]",
         '{"topic": "tickers.BTCUSDT", "data": {}}',
     ):
-        assert fast_paths.binance(BinanceParser(), orjson.loads(raw), TS) is None
-        assert fast_paths.bybit(BybitParser(), orjson.loads(raw), TS) is None
+        assert fast_paths.binance(BinanceParser(), raw, TS) is None
+        assert fast_paths.bybit(BybitParser(), raw, TS) is None
+
+
+# Raw JSON values orjson (the general path) and msgspec (the typed fast path) could read differently:
+# numbers that overflow a float, integers past 64 bits (orjson: a float, or refused), nesting past
+# orjson's 1024 levels, non-JSON literals; spliced into the usual frames as extra or duplicate keys.
+RAW_VALUES = (
+    "1e400",
+    "-1e400",
+    "1" + "0" * 400,
+    "18446744073709551616",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "4611686018427387904",
+    "1767225600123",
+    "0",
+    "-0",
+    "1.0",
+    "[" * 1100 + "]" * 1100,
+    "[[1]]",
+    '"x"',
+    '"60000.5"',
+    '"\\ud800"',
+    '"\\u0000"',
+    "NaN",
+    "null",
+    "true",
+    '{"a": 1e400}',
+)
+SPLICE_KEYS = (
+    "zz",
+    "ps",
+    "st",
+    "T",
+    "E",
+    "s",
+    "S",
+    "ap",
+    "z",
+    "p",
+    "v",
+    "ts",
+    "type",
+    "topic",
+    "stream",
+    "e",
+    "i",
+    "r",
+)
+
+
+def splice(raw: str, anchor: str, key: str, value: str) -> str:
+    """`raw` with ``"key": value`` added right after `anchor` (an opening brace of an object)."""
+    at = raw.index(anchor) + len(anchor)
+    return f'{raw[:at]}"{key}":{value},{raw[at:]}'
+
+
+def spliced_frames():
+    """Every usual frame with every key of `SPLICE_KEYS` added (or duplicated, before or after the
+    usual value) at every object level, with every value of `RAW_VALUES`."""
+    shapes = (
+        [("binance", binance_force(FORCE), anchor) for anchor in ("{", '"data":{', '"o":{')]
+        + [("binance", binance_marks([MARK]), '"data":[{')]
+        + [("bybit", bybit_liqs([BYBIT_ROW]), anchor) for anchor in ("{", '"data":[{')]
+    )
+    for venue, raw, anchor in shapes:
+        closing = raw.index("}", raw.index(anchor) + len(anchor))
+        if anchor == "{":  # the top level closes last
+            closing = len(raw) - 1
+        for key in SPLICE_KEYS:
+            for value in RAW_VALUES:
+                yield venue, splice(raw, anchor, key, value)
+                # after the other keys: a duplicate then overrides the usual value (the last one wins)
+                yield venue, f'{raw[:closing]},"{key}":{value}{raw[closing:]}'
+
+
+def test_frames_with_values_the_two_decoders_could_read_differently_give_the_same_outcome():
+    taken = 0
+    for venue, raw in spliced_frames():
+        make = BinanceParser if venue == "binance" else BybitParser
+        taken += same_either_way(make, venue, raw, (lambda p: p._marks) if venue == "binance" else (lambda p: None))
+    assert taken > 0  # some (e.g. a plausible duplicate) still take the fast path
+
+
+def test_the_keys_of_2026_captures_keep_the_fast_path_and_unknown_keys_leave_it():
+    captured = (ROOT / "tests/fixtures/venues/binance_force_order_combined.json").read_text().strip()
+    assert '"ps"' in captured and '"st"' in captured
+    assert same_either_way(BinanceParser, "binance", captured)
+    assert not same_either_way(BinanceParser, "binance", splice(captured, '"o":{', "new", '"key"'))
+    bybit = (ROOT / "tests/fixtures/venues/bybit_all_liquidation.json").read_text().strip()
+    assert same_either_way(BybitParser, "bybit", bybit)
+
+
+def test_bytes_and_oversized_frames_take_the_general_path():
+    raw = binance_force(FORCE)
+    assert fast_paths.binance(BinanceParser(), raw.encode(), TS) is None
+    assert not same_either_way(BinanceParser, "binance", raw.encode())  # type: ignore[arg-type]
+    big = splice(raw, "{", "pad", '"' + "x" * 1_000_001 + '"')
+    assert fast_paths.binance(BinanceParser(), big, TS) is None
+    assert outcome(BinanceParser(), big)[0] == "error"

@@ -42,6 +42,7 @@ DEFAULT_FUNDING_INTERVAL_H = 8.0  # symbols the fundingInfo answer does not list
 MARKET_STREAM_URL = "wss://fstream.binance.com/market/stream?streams=!forceOrder@arr/!markPrice@arr@1s"
 
 _ORDER_SIDE_TO_POSITION = {"SELL": LONG, "BUY": SHORT}
+MARKET_MEMO = 8192  # symbols whose market a parser remembers
 _WEIGHT_PER_MINUTE = 2400
 _OI_SHARE_OF_BUDGET = 0.5  # leave the other half for brokers and instrument refreshes
 
@@ -55,6 +56,7 @@ class BinanceParser:
     def __init__(self, instruments: Iterable[Instrument] | None = None) -> None:
         self._markets = {i.symbol: i.market for i in instruments or () if i.venue == VENUE}
         self._marks: dict[str, float] = {}
+        self._market_memo: dict[str, str] = {}  # symbol -> market, read by the fast paths first
         self._funding_interval_h: dict[str, float] = {}  # from GET /fapi/v1/fundingInfo
         self._by_event: dict[str, Callable[[dict, float], list[Event]]] = {
             "forceOrder": self._force_order,
@@ -62,10 +64,10 @@ class BinanceParser:
         }
 
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
-        msg = decode(raw)
-        fast = fast_paths.binance(self, msg, ts_recv)  # the usual force-order and mark shapes
+        fast = fast_paths.binance(self, raw, ts_recv)  # the usual force-order and mark shapes
         if fast is not None:
             return fast
+        msg = decode(raw)
         if isinstance(msg, dict) and "stream" in msg and "data" in msg:
             msg = msg["data"]  # combined-stream envelope
         elif isinstance(msg, dict) and "id" in msg and ("result" in msg or "error" in msg):
@@ -179,7 +181,12 @@ class BinanceParser:
         ]
 
     def _market(self, symbol: str) -> str:
-        return self._markets.get(symbol) or binance_market(symbol)
+        market = self._market_memo.get(symbol)
+        if market is None:
+            market = self._markets.get(symbol) or binance_market(symbol)
+            if len(self._market_memo) < MARKET_MEMO:  # bounded: made-up symbols cannot grow it
+                self._market_memo[symbol] = market
+        return market
 
 
 # --- instruments, connections, polls -------------------------------------------------------

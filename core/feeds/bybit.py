@@ -47,6 +47,7 @@ _POSITION_SIDE = {"Buy": LONG, "Sell": SHORT}
 _MARK_FIELDS = ("markPrice", "fundingRate", "nextFundingTime", "fundingIntervalHour")
 _OI_FIELDS = ("openInterest", "openInterestValue", "singleOpenInterest", "singleOpenInterestValue")
 _POSITIVE_FIELDS = ("markPrice", "indexPrice", "fundingIntervalHour")
+MARKET_MEMO = 8192  # symbols whose market a parser remembers
 TOPICS_PER_FRAME = 10
 TOPICS_PER_CONNECTION = 200
 
@@ -59,6 +60,7 @@ class BybitParser:
     def __init__(self, instruments: Iterable[Instrument] | None = None) -> None:
         self._instruments = {i.symbol: i for i in instruments or () if i.venue == VENUE}
         self._tickers: dict[str, dict] = {}
+        self._market_memo: dict[str, str] = {}  # symbol -> market, read by the fast paths first
         self._by_topic: dict[str, Callable[[dict, float], list[Event]]] = {
             "allLiquidation": self._all_liquidation,
             "liquidation": self._legacy_liquidation,
@@ -66,10 +68,10 @@ class BybitParser:
         }
 
     def parse(self, raw: str | bytes, ts_recv: float) -> list[Event]:
-        msg = obj(decode(raw), "frame")
-        fast = fast_paths.bybit(self, msg, ts_recv)  # the usual liquidation batch shape
+        fast = fast_paths.bybit(self, raw, ts_recv)  # the usual liquidation batch shape
         if fast is not None:
             return fast
+        msg = obj(decode(raw), "frame")
         if "topic" not in msg:
             if "op" in msg or "ret_msg" in msg:  # pong, subscribe response
                 if msg.get("success") is False:
@@ -170,8 +172,13 @@ class BybitParser:
         )
 
     def _market(self, symbol: str) -> str:
-        inst = self._instruments.get(symbol)
-        return inst.market if inst else bybit_market(symbol)
+        market = self._market_memo.get(symbol)
+        if market is None:
+            inst = self._instruments.get(symbol)
+            market = inst.market if inst else bybit_market(symbol)
+            if len(self._market_memo) < MARKET_MEMO:  # bounded: made-up symbols cannot grow it
+                self._market_memo[symbol] = market
+        return market
 
 
 def _check_fields(data: dict) -> None:

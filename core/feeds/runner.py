@@ -29,7 +29,7 @@ from core.feeds.base import ParseError, RestPoll, VenueConnection, VenueParser
 from core.feeds.failure import describe_failure, host_of
 from core.feeds.health import FeedHealth, FeedState, HealthTracker
 from core.feeds.pacing import Backoff, ConnectPacer, RateBudget
-from core.validation import EventValidator, ValidationLimits
+from core.validation import EventValidator, Rejection, ValidationLimits
 
 log = logging.getLogger(__name__)
 
@@ -365,14 +365,10 @@ class FeedRunner:
                 self._tracker.rows_dropped(reason, n)
         if events:
             # the one validation boundary: a hostile number costs one counted event, not the feed
-            good = []
-            for ev in events:
-                rej = self.validator.check(ev)
-                if rej is None:
-                    good.append(ev)
-                else:
-                    self._tracker.event_rejected(rej.reason)
-            events = good
+            rejections: list[Rejection] = []
+            events = self.validator.accept(events, rejections=rejections)
+            for rej in rejections:
+                self._tracker.event_rejected(rej.reason)
         if self._keep is not None:
             kept = [e for e in events if self._keep(e)]
             self._tracker.events_filtered(len(events) - len(kept))

@@ -116,7 +116,7 @@ class HeatmapEstimator:
     def observe(self, ev: Event) -> None:
         kind = ev.kind
         if kind == "liquidation":  # the most frequent kind first
-            self._on_liquidation(ev)  # type: ignore[arg-type]
+            self.observe_liquidation(ev)  # type: ignore[arg-type]
         elif kind == "trade":
             assert isinstance(ev, Trade)
             self._on_price(self._market(ev.market, ev.ts_recv), ev.price, ev.ts_recv)
@@ -165,7 +165,8 @@ class HeatmapEstimator:
                 m.credit[False] += short_gone
                 m.credit_ts = ts
 
-    def _on_liquidation(self, ev: Liquidation) -> None:
+    def observe_liquidation(self, ev: Liquidation) -> None:
+        """`observe` for a liquidation, without the dispatch (the engine calls it for every one)."""
         ts = ev.ts_recv
         m = self._markets.get(ev.market) or self._market(ev.market, ts)
         if m.tracks:

@@ -103,9 +103,24 @@ def markdown(res: dict) -> str:
                 "| stage | events/s | µs/event |",
                 "|---|---:|---:|",
                 f"| parse (frame → normalised events) | {_n(ing['parse_events_per_s'])} | {1e6 / ing['parse_events_per_s']:.2f} |",
+                *(
+                    [
+                        f"| validate (events → the validation boundary) | {_n(ing['validate_events_per_s'])} | {1e6 / ing['validate_events_per_s']:.2f} |"
+                    ]
+                    if ing.get("validate_events_per_s")
+                    else []
+                ),
                 f"| engine (events → windows, score, signals, orders) | {_n(ing['engine_events_per_s'])} | {1e6 / ing['engine_events_per_s']:.2f} |",
-                f"| **pipeline (frame → … → orders)** | **{_n(ing['ingest_events_per_s'])}** | {ing['ingest_us_per_event']:.2f} |",
+                f"| **pipeline (frame → parse → validate → … → orders)** | **{_n(ing['ingest_events_per_s'])}** | {ing['ingest_us_per_event']:.2f} |",
                 f"| pipeline, per CPU-second | {_n(ing['ingest_events_per_cpu_s'])} | |",
+                *(
+                    [
+                        f"| pipeline without the validator (as measured before it joined) | {_n(ing['unvalidated_events_per_s'])} | {1e6 / ing['unvalidated_events_per_s']:.2f} |",
+                        f"| the same, per CPU-second | {_n(ing['unvalidated_events_per_cpu_s'])} | |",
+                    ]
+                    if ing.get("unvalidated_events_per_s")
+                    else []
+                ),
                 "",
                 f"Signals raised: {ing['signals_raised']}; orders submitted: {ing['orders_submitted']} (default risk caps).",
                 "",
@@ -136,6 +151,12 @@ def markdown(res: dict) -> str:
                 + "; ".join(
                     f"{_n(r['occupancy'])} in {_n(r.get('window_s', 90))} s: naive {r['naive_us_per_event']:.1f}, windows {r['windows_us_per_event']:.2f}, "
                     f"engine {r['engine_us_per_event']:.2f}, pipeline {r['pipeline_us_per_event']:.2f}"
+                    + (
+                        f" (without the validator {r['unvalidated_us_per_event']:.2f}, "
+                        f"{r['ratio_unvalidated_vs_naive']}× naive)"
+                        if "unvalidated_us_per_event" in r
+                        else ""
+                    )
                     for r in nv
                 ),
                 "",
