@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=("app", "untuned"),
         help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)",
     )
+    p.add_argument(
+        "--profile-loop",
+        action="store_true",
+        help="record each loop callback's CPU time and the compositor pass (tui.bench.loop_profile) "
+        "into the --latency-out figures",
+    )
     a = p.parse_args(argv)
     pauses = _watch_gc()
 
@@ -68,11 +74,20 @@ def main(argv: list[str] | None = None) -> int:
         from tui.gc_hooks import tune_collector
 
         tune_collector(app)
+    profile = None
+    if a.profile_loop:
+        from tui.bench.loop_profile import install_console_profile
+
+        profile = install_console_profile()
     app.run()
+    if profile is not None:
+        profile.uninstall()
     if a.latency_out:
         res = rig_summary(rig, a.seconds)
         res["gc"] = a.gc
         res["gc_pauses_ms"] = {f"gen{g}": _pause_summary(v) for g, v in pauses.items()}
+        if profile is not None:
+            res["loop_profile"] = profile.summary()
         with open(a.latency_out, "w", encoding="utf-8") as f:
             json.dump(res, f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
