@@ -22,6 +22,20 @@ def line_keys(text: Text) -> list[tuple]:
     return [(line.plain, tuple(line.spans)) for line in text.split("\n", allow_blank=True)]
 
 
+def height_may_change(old_lines: int, new_lines: int, height: int) -> bool:
+    """Whether an auto-height pane showing `old_lines` in a box `height` lines tall needs a layout
+    pass (the whole screen, several ms) to show `new_lines`. More lines than the box means it is
+    held at its max-height, fewer means at its min-height; then a change on the same side of the
+    box cannot change its size."""
+    if height <= 0:  # not laid out yet
+        return True
+    if old_lines > height and new_lines >= height:
+        return False
+    if old_lines < height and new_lines <= height:
+        return False
+    return True
+
+
 class RepaintWhenChanged:
     """Mixin for `Widget`s whose `render()` returns a `Text` built from their own fields.
 
@@ -45,7 +59,7 @@ class RepaintWhenChanged:
         if old is None or size != self._drawn_size or len(old) != len(keys):
             self._drawn_size = size
             # a different number of lines can change the height of an auto-sized pane
-            self.refresh(layout=old is not None and len(old) != len(keys))  # type: ignore[attr-defined]
+            self.refresh(layout=old is not None and height_may_change(len(old), len(keys), size[1]))  # type: ignore[attr-defined]
             return
         changed = [y for y, (a, b) in enumerate(zip(old, keys, strict=True)) if a != b]  # equal lengths (above)
         if changed:

@@ -134,6 +134,10 @@ class LiquidationTape(ScrollView, can_focus=True):
         self.cursor = 0  # row under the cursor, 0 = newest
         self._painted_at = float("-inf")
         self._unpainted = False
+        # drawn rows by (event, selected market?, cursor?): a new liquidation shifts every row down
+        # one line, so each repaint redraws every line, but only the new rows are formatted
+        self._strips: dict[tuple, Strip] = {}
+        self._strips_for: tuple = ()  # (width, base style): a change empties the cache
 
     # -- data in --------------------------------------------------------------------------
     def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
@@ -213,10 +217,17 @@ class LiquidationTape(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
-        cols = fit(COLUMNS, width)
+        if self._strips_for != (width, base):
+            self._strips.clear()
+            self._strips_for = (width, base)
         if y == 0:
-            hdr = base + self.get_component_rich_style("tape--header")
-            return Strip([Segment(header(cols), hdr)]).adjust_cell_length(width, base)
+            hdr = self._strips.get(("header",))
+            if hdr is None:
+                style = base + self.get_component_rich_style("tape--header")
+                hdr = self._strips[("header",)] = Strip(
+                    [Segment(header(fit(COLUMNS, width)), style)]
+                ).adjust_cell_length(width, base)
+            return hdr
         i = self.scroll_offset.y + y - 1
         if i >= len(self.ring):
             if i == 0 and y == 1:
@@ -225,8 +236,17 @@ class LiquidationTape(ScrollView, can_focus=True):
                 return Strip([Segment(msg, dim)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         ev = self.ring[-1 - i]
-        row = base + self.get_component_rich_style("tape--cursor") if (i == self.cursor and self.has_focus) else base
-        return Strip(self._segments(ev, row, cols)).adjust_cell_length(width, row)
+        on_cursor = i == self.cursor and self.has_focus
+        key = (ev, ev.market == self.selected, on_cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > 4 * RING_ROWS:  # rows long scrolled away
+                self._strips.clear()
+            row = base + self.get_component_rich_style("tape--cursor") if on_cursor else base
+            strip = self._strips[key] = Strip(self._segments(ev, row, fit(COLUMNS, width))).adjust_cell_length(
+                width, row
+            )
+        return strip
 
     def _segments(self, ev: Liquidation, row: Style, cols) -> list[Segment]:
         long = ev.side == "long"
