@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.geometry import Region
+from textual.strip import Strip
 
-from tui.render_guard import guard_render
+from tui.render_guard import guard_render, guard_render_line
 
 
 def drawn_key(text: Text) -> tuple:
@@ -74,3 +75,68 @@ def set_title(widget, title: str | None = None, subtitle: str | None = None) -> 
     if subtitle is not None and getattr(widget, "_subtitle_text", None) != subtitle:
         widget._subtitle_text = subtitle
         widget.border_subtitle = subtitle
+
+
+class CachedLines:
+    """Mixin for line-API `Widget`s drawn from one `Text` per line (`build_lines()`, from the
+    widget's own fields).
+
+    `update_lines()` rebuilds the lines, compares each with what is on screen and marks only the
+    changed ones dirty; `render_line` converts a line to a `Strip` the first time it is drawn and
+    keeps it. So a repaint where a few figures move costs those lines, not a conversion of the
+    whole pane (what a `render()` returning `Text` costs on every change). The strips are the
+    ones Textual makes from the same `Text` (`Visual.to_strips`), so the screen is unchanged."""
+
+    _lines: list[Text] | None = None
+    _line_keys: list[tuple] | None = None
+    _line_strips: dict[int, Strip]
+    _built_for: tuple = ()  # (width, height, theme) the lines were built for
+
+    def build_lines(self) -> list[Text]:
+        raise NotImplementedError
+
+    def _line_context(self) -> tuple:
+        return (self.content_size.width, self.content_size.height, self.app.theme)  # type: ignore[attr-defined]
+
+    def _rebuild(self) -> tuple[list[tuple] | None, list[tuple]]:
+        old = self._line_keys
+        lines = self.build_lines()
+        self._lines, self._line_keys = lines, [(t.plain, tuple(t.spans)) for t in lines]
+        self._line_strips = {}
+        self._built_for = self._line_context()
+        return old, self._line_keys
+
+    def update_lines(self) -> None:
+        context = self._line_context()
+        keep = dict(getattr(self, "_line_strips", {})) if context == self._built_for else {}
+        old, keys = self._rebuild()
+        height = context[1]
+        if old is None or not keep or len(old) != len(keys):
+            self.refresh(
+                layout=old is not None and len(old) != len(keys) and height_may_change(len(old), len(keys), height)
+            )  # type: ignore[attr-defined]
+            return
+        changed = [y for y, (a, b) in enumerate(zip(old, keys, strict=True)) if a != b]
+        self._line_strips = {y: s for y, s in keep.items() if y < len(keys) and old[y] == keys[y]}
+        if changed:
+            width = context[0]
+            self.refresh(*(Region(0, y, width, 1) for y in changed))  # type: ignore[attr-defined]
+
+    @guard_render_line
+    def render_line(self, y: int) -> Strip:
+        from textual.visual import Visual, visualize
+
+        if self._lines is None or self._built_for != self._line_context():
+            self._rebuild()  # resized or re-themed since the last update
+        strip = self._line_strips.get(y)
+        if strip is None:
+            lines = self._lines or []
+            width = self.content_size.width  # type: ignore[attr-defined]
+            style = self.visual_style  # type: ignore[attr-defined]
+            if y < len(lines):
+                strips = Visual.to_strips(self, visualize(self, lines[y], markup=False), width, 1, style)  # type: ignore[arg-type]
+                strip = strips[0] if strips else Strip.blank(width, style.rich_style)
+            else:
+                strip = Strip.blank(width, style.rich_style)
+            self._line_strips[y] = strip
+        return strip
