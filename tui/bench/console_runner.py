@@ -121,27 +121,40 @@ def _engine_on_its_own_thread(app, engine, source) -> None:
     threading.Thread(target=lambda: asyncio.run(source.run(engine)), name="engine", daemon=True).start()
 
 
-def _watch_gc() -> dict[int, list[float]]:
-    """Collector pauses by generation, in seconds (gc.callbacks: start/stop of each collection)."""
+def _watch_gc() -> dict[int, list[tuple[float, float, float]]]:
+    """Collector pauses by generation: (seconds since start, wall seconds, CPU seconds) of each
+    collection (gc.callbacks: its start and stop). CPU time does not count waiting for a core."""
     import gc
     import time
 
-    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-    started = [0.0]
+    t0 = time.perf_counter()
+    pauses: dict[int, list[tuple[float, float, float]]] = {0: [], 1: [], 2: []}
+    started = [0.0, 0.0]
 
     def on_gc(phase: str, info: dict) -> None:
         if phase == "start":
-            started[0] = time.perf_counter()
+            started[0], started[1] = time.perf_counter(), time.thread_time()
         else:
-            pauses[info["generation"]].append(time.perf_counter() - started[0])
+            now = time.perf_counter()
+            pauses[info["generation"]].append((now - t0, now - started[0], time.thread_time() - started[1]))
 
     gc.callbacks.append(on_gc)
     return pauses
 
 
-def _pause_summary(values: list[float]) -> dict:
-    v = sorted(x * 1000.0 for x in values)
-    return {"n": len(v), "max": round(v[-1], 2) if v else 0.0, "total": round(sum(v), 1)}
+def _pause_summary(values: list[tuple[float, float, float]]) -> dict:
+    wall = sorted(w * 1000.0 for _, w, _ in values)
+    cpu = sorted(c * 1000.0 for _, _, c in values)
+    out = {
+        "n": len(wall),
+        "max": round(wall[-1], 2) if wall else 0.0,
+        "total": round(sum(wall), 1),
+        "cpu_max": round(cpu[-1], 2) if cpu else 0.0,
+        "cpu_total": round(sum(cpu), 1),
+    }
+    if len(values) <= 10:  # the rare (full) collections: when they ran and how long
+        out["at_s"] = [(round(t, 2), round(c * 1000.0, 2)) for t, _, c in values]
+    return out
 
 
 if __name__ == "__main__":

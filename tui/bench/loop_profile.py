@@ -35,6 +35,7 @@ class LoopProfile:
         self.slow: Counter[str] = Counter()  # callbacks over SLOW_MS, by name
         self.longest: list[tuple[float, str]] = []  # the 10 longest (CPU ms, name)
         self.passes: dict[str, list[float]] = {}  # CPU ms per named pass
+        self.by_panes: dict[str, list[float]] = {}  # compositor pass CPU ms by the panes it redrew
         self.layout_requests: Counter[str] = Counter()  # refresh(layout=True) by widget and caller
         self._undo: list = []
 
@@ -95,6 +96,26 @@ class LoopProfile:
         Widget.render_lines = timed  # type: ignore[method-assign]
         self._undo.append(lambda: setattr(Widget, "render_lines", original))
 
+    def time_compositor_by_panes(self) -> None:
+        """The compositor pass's CPU time by the set of panes it redrew (and whether it laid out)."""
+        from textual.screen import Screen
+
+        original = Screen._on_timer_update
+        clock = time.thread_time
+        by_panes = self.by_panes
+
+        def timed(screen):
+            names = sorted({type(w).__name__ for w in screen._dirty_widgets})
+            key = ("layout + " if screen._layout_required else "") + (",".join(names) or "-")
+            t0 = clock()
+            try:
+                return original(screen)
+            finally:
+                by_panes.setdefault(key, []).append((clock() - t0) * 1000.0)
+
+        Screen._on_timer_update = timed  # type: ignore[method-assign]
+        self._undo.append(lambda: setattr(Screen, "_on_timer_update", original))
+
     def count_layout_requests(self) -> None:
         """Who asks for a layout pass: `Widget.refresh(layout=True)` by widget and calling function,
         and style updates (which can change sizes) by widget."""
@@ -129,6 +150,9 @@ class LoopProfile:
             "longest_callbacks_ms": [(round(ms, 2), name) for ms, name in self.longest],
             "passes": {k: _dist(v) for k, v in self.passes.items()},
             "layout_requests": dict(self.layout_requests.most_common(15)),
+            "compositor_by_panes": {
+                k: _dist(v) for k, v in sorted(self.by_panes.items(), key=lambda kv: -sum(kv[1]))[:15]
+            },
         }
 
 
@@ -146,6 +170,8 @@ def _dist(values: list[float]) -> dict:
 
 def install_console_profile() -> LoopProfile:
     """Every loop callback, plus the compositor pass, the layout pass and the console's repaint."""
+    from textual._compositor import Compositor
+    from textual.app import App
     from textual.screen import Screen
 
     from core.snapshot import SnapshotBuilder
@@ -154,9 +180,12 @@ def install_console_profile() -> LoopProfile:
     prof = LoopProfile().install()
     prof.time_method(Screen, "_on_timer_update", "compositor pass (Screen._on_timer_update)")
     prof.time_method(Screen, "_refresh_layout", "layout (Screen._refresh_layout)")
+    prof.time_method(Compositor, "render_update", "compositor render_update (the changed regions)")
+    prof.time_method(App, "_display", "terminal write (App._display: encode and write)")
     prof.time_method(LiqHuntApp, "refresh_panes", "console repaint (LiqHuntApp.refresh_panes)")
     prof.time_method(SnapshotBuilder, "build", "snapshot (SnapshotBuilder.build)")
     prof.time_method(SnapshotBuilder, "_markets", "market rows (SnapshotBuilder._markets)")
     prof.time_render_lines()
+    prof.time_compositor_by_panes()
     prof.count_layout_requests()
     return prof
