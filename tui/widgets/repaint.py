@@ -8,6 +8,7 @@ which keeps the shared event loop (and the engine in it) free between real updat
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -105,7 +106,10 @@ class CachedLines:
         lines = self.build_lines()
         self._lines, self._line_keys = lines, [(t.plain, tuple(t.spans)) for t in lines]
         self._line_strips = {}
-        self._built_for = self._line_context()
+        context = self._line_context()
+        if context != self._built_for:
+            self._segment_styles: dict = {}  # (span style, x, y) -> drawn style, for this size and theme
+        self._built_for = context
         return old, self._line_keys
 
     def update_lines(self) -> None:
@@ -119,7 +123,8 @@ class CachedLines:
             )  # type: ignore[attr-defined]
             return
         changed = [y for y, (a, b) in enumerate(zip(old, keys, strict=True)) if a != b]
-        self._line_strips = {y: s for y, s in keep.items() if y < len(keys) and old[y] == keys[y]}
+        # unchanged lines keep their strips, and so do the blank lines below the text
+        self._line_strips = {y: s for y, s in keep.items() if y >= len(keys) or old[y] == keys[y]}
         if changed:
             width = context[0]
             self.refresh(*(Region(0, y, width, 1) for y in changed))  # type: ignore[attr-defined]
@@ -133,45 +138,62 @@ class CachedLines:
             lines = self._lines or []
             width = self.content_size.width  # type: ignore[attr-defined]
             style = self.visual_style  # type: ignore[attr-defined]
-            strip = text_strip(self, lines[y], width, style) if y < len(lines) else Strip.blank(width, style.rich_style)
+            if y < len(lines):
+                strip = text_strip(self, lines[y], width, style, y, self._segment_styles)
+            else:
+                strip = Strip.blank(width, style.rich_style)
             self._line_strips[y] = strip
         return strip
 
 
-def text_strip(widget, line: Text, width: int, visual_style) -> Strip:
-    """One line of `Text` as the `Strip` Textual would draw for it: a segment per span and per run
-    between spans, each in the widget's base style under the span's own. Textual's general
-    conversion (`Content.from_rich_text`, then `Visual.to_strips`) costs ~150 µs a line; this one
-    ~10. Lines it does not cover (overlapping spans, links, a text selection) take the general path.
-    Unlike Textual's, these segments carry no cell offsets, so the mouse cannot select text in them
-    (as in the tape)."""
+def text_strip(widget, line: Text, width: int, visual_style, y: int = 0, styles: dict | None = None) -> Strip:
+    """Line `y` of a pane as the `Strip` Textual would draw for it: a segment per span and per run
+    between spans, each in the widget's base style under the span's own, marked with its cell
+    offset as Textual marks it (for mouse selection; it also keeps equal neighbours apart, as
+    Textual's are). Textual's general conversion (`Content.from_rich_text`, then
+    `Visual.to_strips`) costs ~150 µs a line; this ~20, less with `styles` kept between calls.
+    Lines it does not cover (overlapping spans, links, a text selection) take the general path."""
     from textual.visual import Visual, visualize
 
-    spans = line.spans
-    plain = line.plain
-    pos = 0
-    for span in spans:
-        if span.start < pos or span.end < span.start or not isinstance(span.style, Style) or span.style.link:
-            break
-        pos = span.end
-    else:
-        if widget.text_selection is None:
-            base = visual_style.rich_style
-            combined: dict = {}
-            segments: list[Segment] = []
-            pos = 0
-            for span in spans:
-                if span.start > pos:
-                    segments.append(Segment(plain[pos : span.start], base))
-                if span.end > span.start:
-                    st = combined.get(span.style)
-                    if st is None:
-                        st = combined[span.style] = base + span.style
-                    segments.append(Segment(plain[span.start : span.end], st))
-                pos = span.end
-            if pos < len(plain):
-                segments.append(Segment(plain[pos:], base))
-            strip = Strip(segments)
-            return strip.crop(0, width) if strip.cell_length > width else strip
+    if widget.text_selection is None and _plain_spans(line):
+        strip = _span_strip(line, visual_style.rich_style, y, styles if styles is not None else {})
+        return strip.crop(0, width) if strip.cell_length > width else strip
     strips = Visual.to_strips(widget, visualize(widget, line, markup=False), width, 1, visual_style)
     return strips[0] if strips else Strip.blank(width, visual_style.rich_style)
+
+
+def _plain_spans(line: Text) -> bool:
+    """Spans in order, not overlapping, with Style objects and no links."""
+    pos = 0
+    for span in line.spans:
+        if span.start < pos or span.end < span.start or not isinstance(span.style, Style) or span.style.link:
+            return False
+        pos = span.end
+    return True
+
+
+def _span_strip(line: Text, base: Style, y: int, styles: dict) -> Strip:
+    plain = line.plain
+    segments: list[Segment] = []
+
+    def add(text: str, style: Style | None, x: int) -> None:
+        key = (style, x, y)
+        st = styles.get(key)
+        if st is None:
+            st = styles[key] = base + (style or Style()) + Style(meta={"offset": (x, y)})
+        segments.append(Segment(text, st))
+
+    pos = x = 0
+    for span in line.spans:
+        if span.start > pos:
+            gap = plain[pos : span.start]
+            add(gap, None, x)
+            x += cell_len(gap)
+        if span.end > span.start:
+            part = plain[span.start : span.end]
+            add(part, span.style, x)  # type: ignore[arg-type]
+            x += cell_len(part)
+        pos = span.end
+    if pos < len(plain):
+        add(plain[pos:], None, x)
+    return Strip(segments)

@@ -138,7 +138,7 @@ class LiquidationTape(ScrollView, can_focus=True):
         # one line, so each repaint redraws every line, but only the new rows are formatted
         self._strips: dict[tuple, Strip] = {}
         self._strips_for: tuple = ()  # (width, base style): a change empties the cache
-        self._base_style: Style | None = None
+        self._pass: tuple | None = None  # (width, base style, scroll offset, focus) during render_lines
 
     # -- data in --------------------------------------------------------------------------
     def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
@@ -215,14 +215,22 @@ class LiquidationTape(ScrollView, can_focus=True):
 
     # -- drawing --------------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
-        # the pane's base style walks every ancestor's styles (~80 µs): once per pass, not per line
-        self._base_style = self.rich_style
-        return super().render_lines(crop)
+        # what every line needs, once per pass: the base style walks every ancestor's styles
+        # (~80 µs), the size and scroll offset go through the screen's geometry
+        self._pass = (self.size.width, self.rich_style, self.scroll_offset.y, self.has_focus)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
 
     @guard_render_line  # a row that cannot draw shows the error; the console keeps running
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self._base_style or self.rich_style
+        width, base, top, focused = self._pass or (
+            self.size.width,
+            self.rich_style,
+            self.scroll_offset.y,
+            self.has_focus,
+        )
         if self._strips_for != (width, base):
             self._strips.clear()
             self._strips_for = (width, base)
@@ -234,7 +242,7 @@ class LiquidationTape(ScrollView, can_focus=True):
                     [Segment(header(fit(COLUMNS, width)), style)]
                 ).adjust_cell_length(width, base)
             return hdr
-        i = self.scroll_offset.y + y - 1
+        i = top + y - 1
         if i >= len(self.ring):
             if i == 0 and y == 1:
                 msg = "no liquidations match the filter" if self.filter.active else "waiting for liquidations…"
@@ -242,7 +250,7 @@ class LiquidationTape(ScrollView, can_focus=True):
                 return Strip([Segment(msg, dim)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         ev = self.ring[-1 - i]
-        on_cursor = i == self.cursor and self.has_focus
+        on_cursor = i == self.cursor and focused
         key = (ev, ev.market == self.selected, on_cursor)
         strip = self._strips.get(key)
         if strip is None:
