@@ -49,7 +49,7 @@ from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import BUSY_RATE, LiquidationTape
 
 PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
-RENDER_PHASES = 5  # timer ticks per render cycle: the snapshot, then one tick per group of panes
+RENDER_PHASES = 6  # timer ticks per render cycle: the snapshot, then one tick per group of panes
 
 
 class LiqHuntApp(ConsoleKeys, App[None]):
@@ -256,7 +256,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
 
     @property
     def _painters(self):
-        return (self._paint_tape, self._paint_meters, self._paint_side, self._paint_chrome)
+        return (self._paint_tape, self._paint_meters, self._paint_heat, self._paint_positions_risk, self._paint_chrome)
 
     def _screen_ready(self) -> bool:
         try:
@@ -317,15 +317,19 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             with pane_update(meters):
                 meters.show(snap.markets, self.selected, self._list_offset)
 
-    def _paint_side(self) -> None:
-        """Heat (at the lists' rate), positions, risk."""
+    def _paint_heat(self) -> None:
+        """At the lists' rate (every other cycle in a burst)."""
         snap = self.snap
-        if snap is None:
-            return
-        if self._calm:
+        if self._calm and snap is not None:
             heat = self.query_one(HeatPane)
             with pane_update(heat):
                 heat.show(snap.selected, snap.selected_price, snap.heat)
+
+    def _paint_positions_risk(self) -> None:
+        """Positions on every cycle, risk at the lists' rate."""
+        snap = self.snap
+        if snap is None:
+            return
         rk = snap.risk
         pane = self.query_one(PositionsPane)
         with pane_update(pane):
