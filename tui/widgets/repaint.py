@@ -197,3 +197,32 @@ def _span_strip(line: Text, base: Style, y: int, styles: dict) -> Strip:
     if pos < len(plain):
         add(plain[pos:], None, x)
     return Strip(segments)
+
+
+def reuse_framed_rows(widget) -> None:
+    """Let a line-API pane reuse each framed row (border, padding, background around a content
+    line) while its content `Strip` is the same object: Textual's StylesCache rebuilds the frame
+    for every dirty line (~25 µs a line), and in the tape every line is dirty whenever a row
+    arrives, though most only moved down. The content strips come from the pane's own cache, so
+    an unchanged row is the same object. Rows of the border itself, and any change of size, style
+    or border, go through Textual as before. Relies on StylesCache.render_line (Textual 8.2)."""
+    cache = widget._styles_cache
+    original = cache.render_line
+    framed: dict[int, tuple[Strip, tuple, Strip]] = {}
+
+    def render_line(styles, y, size, content_size, padding, base_background, background, render_content, *rest):
+        gutter = styles.gutter
+        if not (gutter.top <= y < size.height - gutter.bottom):  # a border or padding row
+            return original(styles, y, size, content_size, padding, base_background, background, render_content, *rest)
+        content = render_content(y - gutter.top)
+        key = (size, content_size, padding, base_background, background, styles.border, styles.tint, *rest[2:])
+        hit = framed.get(id(content))
+        if hit is not None and hit[0] is content and hit[1] == key:
+            return hit[2]
+        strip = original(styles, y, size, content_size, padding, base_background, background, lambda _y: content, *rest)
+        if len(framed) > 2000:  # rows long gone
+            framed.clear()
+        framed[id(content)] = (content, key, strip)
+        return strip
+
+    cache.render_line = render_line

@@ -26,7 +26,7 @@ from core.events import Liquidation, short_name
 from tui import numbers as fmt
 from tui.columns import Column, fit, header
 from tui.render_guard import guard_render_line
-from tui.widgets.repaint import set_title
+from tui.widgets.repaint import reuse_framed_rows, set_title
 
 RING_ROWS = 400
 
@@ -139,6 +139,7 @@ class LiquidationTape(ScrollView, can_focus=True):
         self._strips: dict[tuple, Strip] = {}
         self._strips_for: tuple = ()  # (width, base style): a change empties the cache
         self._pass: tuple | None = None  # (width, base style, scroll offset, focus) during render_lines
+        reuse_framed_rows(self)
 
     # -- data in --------------------------------------------------------------------------
     def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
