@@ -32,6 +32,7 @@ def _callback_name(handle) -> str:
 class LoopProfile:
     def __init__(self) -> None:
         self.callbacks: list[float] = []  # CPU ms per loop callback
+        self.callbacks_wall: list[float] = []  # the same callbacks in wall-clock ms (includes being descheduled)
         self.slow: Counter[str] = Counter()  # callbacks over SLOW_MS, by name
         self.longest: list[tuple[float, str]] = []  # the 10 longest (CPU ms, name)
         self.passes: dict[str, list[float]] = {}  # CPU ms per named pass
@@ -43,13 +44,15 @@ class LoopProfile:
         handle_cls = asyncio.events.Handle
         original = handle_cls._run
         clock = time.thread_time
-        callbacks, slow, longest = self.callbacks, self.slow, self.longest
+        callbacks, slow, longest, wall_ms = self.callbacks, self.slow, self.longest, self.callbacks_wall
+        wall = time.perf_counter
 
         def timed_run(handle) -> None:
-            t0 = clock()
+            w0, t0 = wall(), clock()
             original(handle)
             ms = (clock() - t0) * 1000.0
             callbacks.append(ms)
+            wall_ms.append((wall() - w0) * 1000.0)
             if ms > SLOW_MS:
                 name = _callback_name(handle)
                 slow[name] += 1
@@ -146,6 +149,7 @@ class LoopProfile:
         return {
             "cpu_clock": "thread_time",
             "callbacks": _dist(self.callbacks),
+            "callbacks_wall": _dist(self.callbacks_wall),
             "callbacks_over_3ms_by_name": dict(self.slow.most_common(12)),
             "longest_callbacks_ms": [(round(ms, 2), name) for ms, name in self.longest],
             "passes": {k: _dist(v) for k, v in self.passes.items()},
