@@ -4,7 +4,9 @@
 `tui.app.make_app` (heatmap on, as `run` and `demo` build it) and the crash stream's Binance/Bybit
 frames at `--rate` events/s (see `tui.bench.paced_source`), runs it full-screen on this terminal
 and exits after `--seconds`. With `--latency-out FILE` it runs the latency bench's rig (full-auto,
-bench config, timing engine and broker) and writes its figures there as JSON on exit.
+bench config, timing engine and broker) and writes its figures there as JSON on exit;
+`--profile-loop` adds what held the loop, in CPU time (`tui.bench.loop_profile`), and
+`--in-pty 120x40` runs the same command in a pseudo-terminal of that size and prints the figures.
 A bench-only composition root: no flag is added to the console's own commands.
 """
 
@@ -42,7 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         help="record each loop callback's CPU time and the compositor pass (tui.bench.loop_profile) "
         "into the --latency-out figures",
     )
+    p.add_argument(
+        "--in-pty",
+        metavar="COLSxROWS",
+        help="run this same command in a pseudo-terminal of that size (tui.bench.pty_harness), then "
+        "print the --latency-out figures with the bytes written to the terminal",
+    )
     a = p.parse_args(argv)
+    if a.in_pty:
+        return _rerun_in_pty(a.in_pty, argv if argv is not None else sys.argv[1:], a)
     pauses = _watch_gc()
 
     from core.backtest import estimated_fuel_map
@@ -91,6 +101,44 @@ def main(argv: list[str] | None = None) -> int:
         with open(a.latency_out, "w", encoding="utf-8") as f:
             json.dump(res, f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
+    return 0
+
+
+def _rerun_in_pty(size: str, argv: list[str], a) -> int:
+    import os
+    import tempfile
+
+    from tui.bench.pty_harness import run_in_pty
+    from tui.bench.terminal import MARKERS, console_env
+
+    try:
+        cols, rows = (int(x) for x in size.lower().split("x"))
+    except ValueError:
+        print(f"--in-pty: expected COLSxROWS such as 120x40, got {size!r}", file=sys.stderr)
+        return 2
+    rest, skip = [], False
+    for arg in argv:  # the same arguments without --in-pty
+        if skip:
+            skip = False
+        elif arg == "--in-pty":
+            skip = True
+        elif not arg.startswith("--in-pty="):
+            rest.append(arg)
+    with tempfile.TemporaryDirectory(prefix="liqhunt-pty-") as tmp:
+        out = a.latency_out or os.path.join(tmp, "latency.json")
+        if not a.latency_out:
+            rest += ["--latency-out", out]
+        child = [sys.executable, "-m", "tui.bench.console_runner", *rest]
+        r = run_in_pty(child, cols, rows, timeout_s=a.seconds + 90.0, markers=MARKERS, env=console_env())
+        if not os.path.exists(out):
+            print(f"no figures written (exit status {r.exit_status})", file=sys.stderr)
+            return 1
+        with open(out, encoding="utf-8") as f:
+            res = json.load(f)
+    res["console"] = f"pty {cols}×{rows}"
+    res["terminal_kb_per_s"] = round(sum(n for _, n in r.chunks) / max(1e-9, a.seconds) / 1024, 1)
+    res["process_cpu_s"] = r.cpu_samples[-1][1] if r.cpu_samples else None
+    print(json.dumps(res, indent=1))
     return 0
 
 
