@@ -146,7 +146,14 @@ class LoopProfile:
             self._undo.pop()()
 
     def summary(self) -> dict:
+        import gc
+        from collections import Counter as _Counter
+
+        # what a scheduled full collection would have to walk (frozen start-up objects excluded)
+        tracked = gc.get_objects()
+        kinds = _Counter(type(o).__name__ for o in tracked)
         return {
+            "gc_tracked_objects": {"n": len(tracked), "frozen": gc.get_freeze_count(), "top": kinds.most_common(12)},
             "cpu_clock": "thread_time",
             "callbacks": _dist(self.callbacks),
             "callbacks_wall": _dist(self.callbacks_wall),

@@ -8,6 +8,8 @@ which keeps the shared event loop (and the engine in it) free between real updat
 
 from __future__ import annotations
 
+import itertools
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -199,6 +201,15 @@ def _span_strip(line: Text, base: Style, y: int, styles: dict) -> Strip:
     return Strip(segments)
 
 
+def drop_oldest(cache: dict, keep: int) -> None:
+    """Past `keep` entries, forget the older half (dicts keep insertion order: in a tape those are
+    the rows that scrolled away). Cached strips are hundreds of small objects each, and everything
+    kept alive is walked by every full collection of the cyclic collector."""
+    if len(cache) > keep:
+        for key in list(itertools.islice(cache, len(cache) - keep // 2)):
+            del cache[key]
+
+
 def reuse_framed_rows(widget) -> None:
     """Let a line-API pane reuse each framed row (border, padding, background around a content
     line) while its content `Strip` is the same object: Textual's StylesCache rebuilds the frame
@@ -220,8 +231,7 @@ def reuse_framed_rows(widget) -> None:
         if hit is not None and hit[0] is content and hit[1] == key:
             return hit[2]
         strip = original(styles, y, size, content_size, padding, base_background, background, lambda _y: content, *rest)
-        if len(framed) > 2000:  # rows long gone
-            framed.clear()
+        drop_oldest(framed, keep=3 * max(20, size.height))
         framed[id(content)] = (content, key, strip)
         return strip
 

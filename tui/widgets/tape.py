@@ -26,7 +26,7 @@ from core.events import Liquidation, short_name
 from tui import numbers as fmt
 from tui.columns import Column, fit, header
 from tui.render_guard import guard_render_line
-from tui.widgets.repaint import reuse_framed_rows, set_title
+from tui.widgets.repaint import drop_oldest, reuse_framed_rows, set_title
 
 RING_ROWS = 400
 
@@ -255,8 +255,7 @@ class LiquidationTape(ScrollView, can_focus=True):
         key = (ev, ev.market == self.selected, on_cursor)
         strip = self._strips.get(key)
         if strip is None:
-            if len(self._strips) > 4 * RING_ROWS:  # rows long scrolled away
-                self._strips.clear()
+            drop_oldest(self._strips, keep=3 * max(20, self.size.height))
             row = base + self.get_component_rich_style("tape--cursor") if on_cursor else base
             strip = self._strips[key] = Strip(self._segments(ev, row, fit(COLUMNS, width))).adjust_cell_length(
                 width, row
