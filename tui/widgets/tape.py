@@ -161,10 +161,12 @@ class LiquidationTape(ScrollView, can_focus=True):
         # In a burst every row moves on every repaint: faster than anyone reads, and the bulk of
         # what an SSH link carries. Above BUSY_RATE the tape repaints at BUSY_REPAINT_S.
         now = time.monotonic()
-        if self._unpainted and (rate < BUSY_RATE or now - self._painted_at >= BUSY_REPAINT_S):
+        painting = self._unpainted and (rate < BUSY_RATE or now - self._painted_at >= BUSY_REPAINT_S)
+        if painting:
             self._painted_at, self._unpainted = now, False
             self.refresh()
-        set_title(self, self.title_text())
+        if painting or rate < BUSY_RATE:  # a new title repaints the whole pane: in a burst, with the rows
+            set_title(self, self.title_text())
 
     def _sync_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring) + 1)
