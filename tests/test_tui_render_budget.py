@@ -35,7 +35,8 @@ async def test_each_timer_tick_repaints_one_group_of_panes_from_the_cycles_snaps
         builds = []
         build = app.snapshots.build
         monkeypatch.setattr(app.snapshots, "build", lambda *a, **kw: builds.append(1) or build(*a, **kw))
-        for name in ("_paint_tape", "_paint_meters", "_paint_heat", "_paint_positions_risk", "_paint_chrome"):
+        painters = ("_paint_tape", "_paint_meters", "_paint_heat", "_paint_positions", "_paint_risk", "_paint_chrome")
+        for name in painters:
             real = getattr(app, name)
             monkeypatch.setattr(app, name, lambda real=real, name=name: calls.append(name) or real())
         per_tick = []
@@ -45,9 +46,7 @@ async def test_each_timer_tick_repaints_one_group_of_panes_from_the_cycles_snaps
             per_tick.append(calls[before:])
         assert len(builds) == 2  # one snapshot per cycle
         assert all(len(t) <= 1 for t in per_tick)  # never more than one group in one loop callback
-        assert sorted(set(calls)) == sorted(
-            {"_paint_tape", "_paint_meters", "_paint_heat", "_paint_positions_risk", "_paint_chrome"}
-        )
+        assert sorted(set(calls)) == sorted(painters)
         assert calls[: RENDER_PHASES - 1] == calls[RENDER_PHASES - 1 :]  # the same order every cycle
         app.refresh_panes()  # keys and commands still repaint everything at once
         assert calls[-(RENDER_PHASES - 1) :] == calls[: RENDER_PHASES - 1]

@@ -49,7 +49,7 @@ from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import BUSY_RATE, LiquidationTape
 
 PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
-RENDER_PHASES = 6  # timer ticks per render cycle: the snapshot, then one tick per group of panes
+RENDER_PHASES = 7  # timer ticks per render cycle: the snapshot, then one tick per group of panes
 
 
 class LiqHuntApp(ConsoleKeys, App[None]):
@@ -256,7 +256,14 @@ class LiqHuntApp(ConsoleKeys, App[None]):
 
     @property
     def _painters(self):
-        return (self._paint_tape, self._paint_meters, self._paint_heat, self._paint_positions_risk, self._paint_chrome)
+        return (
+            self._paint_tape,
+            self._paint_meters,
+            self._paint_heat,
+            self._paint_positions,
+            self._paint_risk,
+            self._paint_chrome,
+        )
 
     def _screen_ready(self) -> bool:
         try:
@@ -325,8 +332,8 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             with pane_update(heat):
                 heat.show(snap.selected, snap.selected_price, snap.heat)
 
-    def _paint_positions_risk(self) -> None:
-        """Positions on every cycle, risk at the lists' rate."""
+    def _paint_positions(self) -> None:
+        """On every cycle."""
         snap = self.snap
         if snap is None:
             return
@@ -343,11 +350,17 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}",
                 self.selected,
             )
+
+    def _paint_risk(self) -> None:
+        """The title on every cycle (it carries the mode), the counters at the lists' rate."""
+        snap = self.snap
+        if snap is None:
+            return
         risk = self.query_one(RiskPane)
         set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
         if self._calm:
             with pane_update(risk):
-                risk.show(rk, snap.feeds)
+                risk.show(snap.risk, snap.feeds)
 
     def _paint_chrome(self) -> None:
         """The signal panel, the header, the status line and an open view."""

@@ -162,11 +162,21 @@ class LiquidationTape(ScrollView, can_focus=True):
         # what an SSH link carries. Above BUSY_RATE the tape repaints at BUSY_REPAINT_S.
         now = time.monotonic()
         painting = self._unpainted and (rate < BUSY_RATE or now - self._painted_at >= BUSY_REPAINT_S)
+        if painting or rate < BUSY_RATE:  # a new title repaints the whole pane: in a burst, with the rows
+            set_title(self, self.title_text())
         if painting:
             self._painted_at, self._unpainted = now, False
             self.refresh()
-        if painting or rate < BUSY_RATE:  # a new title repaints the whole pane: in a burst, with the rows
-            set_title(self, self.title_text())
+            self._draw_ahead()
+
+    def _draw_ahead(self) -> None:
+        """Draw the pane's lines now, in this callback, rather than in the compositor pass that
+        follows: Textual keeps what `render_lines` drew until a line is marked dirty again, so
+        the pass only composes them. Every row has moved, so this is the pane's whole cost; split
+        off, neither callback holds the loop for both."""
+        width, height = self.outer_size
+        if width > 0 and height > 0 and self.is_attached:
+            self.render_lines(Region(0, 0, width, height))
 
     def _sync_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring) + 1)
