@@ -96,6 +96,7 @@ class AlertWatch:
         self.kinds = set(kinds)
         self.loss_near_pct = loss_near_pct
         self.sinks: list[Callable[[Alert], None]] = []
+        self.muted = False  # while a replay seeks: what happens on the way is history, not news
         self._loss_warned_day = ""
         self._unsubscribe = engine.subscribe(self._on_event)
 
@@ -103,7 +104,7 @@ class AlertWatch:
         self._unsubscribe()
 
     def _emit(self, alert: Alert) -> None:
-        if alert.kind not in self.kinds:
+        if alert.kind not in self.kinds or self.muted:
             return
         for sink in list(self.sinks):
             sink(alert)  # sinks only queue: the engine's thread of work never waits here

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from core.config import Config
 from core.events import LONG, Liquidation, MarkPrice, OpenInterest, Side, Trade
+from core.price_history import PriceHistory
 from core.rolling_window import WindowPair
 
 
@@ -160,6 +161,7 @@ class MarketState:
     liq_count: int = 0
     venues: set = field(default_factory=set)
     symbol: str = ""
+    prices: PriceHistory = field(default_factory=PriceHistory)  # one per second, for the console's chart
 
     def side(self, side: Side) -> SideActivity:
         return self.long if side == LONG else self.short
@@ -228,10 +230,14 @@ def apply_price(st: MarketState, ev: MarkPrice | Trade) -> None:
             st.funding_interval_h = interval
         st.next_funding_ts = ev.next_funding_ts
         st.vol.update(ev.ts_recv, ev.mark)
+        if not st.has_trades and ev.ts_recv >= st.prices.due_ts:  # the check inline: most prices are not kept
+            st.prices.add(ev.ts_recv, ev.mark)
     else:
         st.has_trades = True
         st.price = ev.price
         st.vol.update(ev.ts_recv, ev.price)
+        if ev.ts_recv >= st.prices.due_ts:
+            st.prices.add(ev.ts_recv, ev.price)
     st.venues.add(ev.venue)
     if not st.symbol:
         st.symbol = ev.symbol

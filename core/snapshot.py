@@ -135,9 +135,15 @@ class SnapshotBuilder:
             )
 
     def build(
-        self, selected: str = "", rows: tuple[int, int] = (0, 40), heat_buckets: int = 30, heat_span_pct: float = 3.0
+        self,
+        selected: str = "",
+        rows: tuple[int, int] = (0, 40),
+        heat_buckets: int = 30,
+        heat_span_pct: float = 3.0,
+        price_history: bool = False,
     ) -> EngineSnapshot:
-        """`rows` = (first, count) of the windows list on screen: only those rows get a score."""
+        """`rows` = (first, count) of the windows list on screen: only those rows get a score.
+        `price_history`: the selected market's recent prices (for the market view's chart), only when asked."""
         eng = self.engine
         now = self._now()
         tape, skipped = self._new_tape()
@@ -148,6 +154,8 @@ class SnapshotBuilder:
             selected = markets[0].market
         price = eng.mark_of(selected) if selected else None
         heat = self.levels.levels(selected, price, heat_buckets, heat_span_pct) if price else None
+        st = eng.markets.get(selected) if price_history and selected else None
+        prices = st.prices.samples(now, st.price) if st is not None else ()
         risk = self._risk(now)
         if self.alert_watch is not None:
             self.alert_watch.check_loss(now, eng.risk.day, risk.daily_loss, risk.daily_loss_limit)
@@ -175,6 +183,7 @@ class SnapshotBuilder:
             fees_paid=eng.fees_paid,
             selected=selected,
             selected_price=price,
+            selected_prices=prices,
             heat=heat,
             signal_log=tuple(self._log),
             notices=notices,
@@ -416,4 +425,5 @@ class SnapshotBuilder:
             getattr(s, "speed", None),
             finished,
             float(progress) if isinstance(progress, (int, float)) else None,
+            bool(getattr(s, "seeking", False)),
         )

@@ -178,6 +178,7 @@ class SourceView:
     speed: float | None = None
     finished: bool = False
     progress: float | None = None  # 0..1 for a replay that knows its length
+    seeking: bool = False  # fast-forwarding through the engine (replay / simulator seek keys)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ class EngineSnapshot:
     fees_paid: float
     selected: str = ""
     selected_price: float | None = None
+    selected_prices: tuple[tuple[float, float], ...] = ()  # (ts, price) once a second, when asked for (market view)
     heat: Levels | None = None
     signal_log: tuple[SignalLogRow, ...] = ()
     notices: tuple[Notice, ...] = ()

@@ -34,6 +34,18 @@ def test_signal_panel_120x40(snap_compare):
     assert snap_compare(build_app("signal"), terminal_size=(120, 40))
 
 
+def test_fade_signal_panel_80x24(snap_compare):
+    from tests.snapshot_apps.fade_app import build_fade_app
+
+    assert snap_compare(build_fade_app(), terminal_size=(80, 24))
+
+
+def test_fade_signal_panel_docked_right_160x48(snap_compare):
+    from tests.snapshot_apps.fade_app import build_fade_app
+
+    assert snap_compare(build_fade_app(), terminal_size=(160, 48))
+
+
 def test_market_view_100x30(snap_compare):
     assert snap_compare(build_app("watching"), press=["enter"], terminal_size=(100, 30))
 

@@ -48,7 +48,6 @@ from tui.widgets.signal_panel import SignalPanel
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import BUSY_RATE, LiquidationTape
 
-PRICE_HISTORY = 600  # price samples kept per market for the market view (one per refresh)
 RENDER_PHASES = 7  # timer ticks per render cycle: the snapshot, then one tick per group of panes
 
 
@@ -86,6 +85,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         Binding("space", "pause", "Pause", show=False),
         Binding("plus,equals_sign", "speed(2.0)", "Faster", show=False),
         Binding("minus", "speed(0.5)", "Slower", show=False),
+        Binding("greater_than_sign", "seek(60)", "+1 min", show=False, key_display=">"),
+        Binding("right_curly_bracket", "seek(600)", "+10 min", show=False, key_display="}"),
+        Binding("c", "seek(0)", "Next cascade", show=False),
+        Binding("less_than_sign,left_curly_bracket", "seek(-1)", "No seek back", show=False, key_display="<"),
     ]
 
     def __init__(
@@ -121,7 +124,6 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self._user_selected = False
         self._list_offset = 0
         self._liq_rate = RateMeter()
-        self._prices: dict[str, deque[tuple[float, float]]] = {}
         self._tape_history: deque = deque(maxlen=self.cfg.window.tape_rows)  # unfiltered, to refilter the tape
         self._asked: tuple[str, str, float] | None = None
         self._tick = 0
@@ -134,6 +136,9 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self._journal_text = ""
         self.source_error = ""
         self.source_done = False
+        if hasattr(source, "request_seek"):
+            source.burst_usd = self.cfg.signal.watch_min_usd  # the size that starts a watch starts a cascade
+            source.on_seek = self._seek_changed
         self._journal_errors = 0  # journal rows that failed to commit (disk full, read-only): shown, never fatal
         self.refresh_error = ""  # the last screen-update failure, shown in the header; never fatal
         themes = themes if themes is not None else load_themes()
@@ -157,6 +162,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 yield WindowMeters(window_s=self.cfg.window.window_s, id="meters")
                 yield HeatPane(id="heat")
                 yield RiskPane(id="risk")
+            yield SignalPanel(id="signal-side")  # the same panel, docked right at ≥ 160 columns
         yield InfoView(id="info")
         with Vertical(id="bottom"):  # docked as one block: docks on the same edge would overlap
             yield SignalPanel(id="signal")
@@ -196,6 +202,14 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             self.source_done = True
             self.flash("replay ENDED: the screen stays up; q quits", "warn")
 
+    def _seek_changed(self, seeking: bool, note: str) -> None:
+        """While a seek runs, what happens on the way raises no alert and asks no confirm: signals
+        expire by engine time as in play, and one still waiting when the seek ends is shown then."""
+        self.alert_watch.muted = seeking
+        if not seeking:
+            self.refresh_panes()  # what ended on the way goes to the history first; the outcome is the last line
+            self.flash(note)
+
     def _source_failed(self, error: str) -> None:
         self.source_error = self.snapshots.source_error = error
         self.flash(f"event source stopped: {error}", "error")
@@ -208,7 +222,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
     def flash(self, text: str, level: str = "info") -> None:
         """One line at the bottom (k9s-style), kept in the history (m)."""
         try:
-            self.query_one(StatusLine).flash(text, level, self.snap.now if self.snap else 0.0)
+            self.query_one(StatusLine).flash(text, level, self.clock.now())  # event time, also mid-seek
         except NoMatches:
             pass
 
@@ -282,7 +296,10 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         visible = (
             (meters.visible_rows() if meters.content_size.height > 0 else self.size.height) if meters.display else 0
         )
-        snap = self.snap = self.snapshots.build(self.selected, rows=(self._list_offset, max(visible, 1)))
+        market_view = self.query_one(InfoView).kind == "market"  # the chart's history only when it is shown
+        snap = self.snap = self.snapshots.build(
+            self.selected, rows=(self._list_offset, max(visible, 1)), price_history=market_view
+        )
         for n in snap.notices:
             self.flash(n.text, n.level)
         self._announce(snap)
@@ -305,7 +322,6 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self._tick += 1
         self._calm = rate < BUSY_RATE or self._tick % 2 == 0 or self._user_moved
         self._user_moved = False
-        self._record_prices(snap)
         return snap
 
     def _paint_tape(self) -> None:
@@ -404,24 +420,17 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 self._list_offset = i - visible + 1
         self._list_offset = max(0, min(self._list_offset, max(0, len(order) - visible)))
 
-    def _record_prices(self, snap: EngineSnapshot) -> None:
-        for m in snap.markets:
-            if m.price is None:
-                continue
-            q = self._prices.get(m.market)
-            if q is None:
-                q = self._prices[m.market] = deque(maxlen=PRICE_HISTORY)
-            if not q or q[-1][0] < snap.now:
-                q.append((snap.now, m.price))
-
     def _refresh_signal_panel(self, snap: EngineSnapshot) -> None:
-        if snap.mode == "semi":
+        if snap.mode == "semi" and not snap.source.seeking:
             self.confirms.sync([s.id for s in snap.to_confirm])
         else:
             self.confirms.clear()
         active = next((s for s in snap.signals if s.id == self.confirms.active), None)
-        self.query_one(SignalPanel).show(active, self.confirms.position(), snap.risk)
-        self.screen.set_class(active is not None, "-signal")
+        for panel in self.query(SignalPanel):  # one shows: at the bottom, or on the right when wide (app.tcss)
+            panel.show(active, self.confirms.position(), snap.risk)
+        right = self.screen.has_class("-xwide")
+        self.screen.set_class(active is not None and not right, "-signal")
+        self.screen.set_class(active is not None and right, "-signal-right")
 
     def _refresh_info(self, snap: EngineSnapshot) -> None:
         info = self.query_one(InfoView)
@@ -431,7 +440,9 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         if info.kind == "market":
             info.show(
                 f"Market {short_name(self.selected)}",
-                views.market_lines(snap, self.selected, list(self._prices.get(self.selected, ())), width),
+                views.market_lines(
+                    snap, self.selected, snap.selected_prices if snap.selected == self.selected else (), width
+                ),
             )
         elif info.kind == "signals":
             info.show(f"Signals log · {len(snap.signal_log)}", views.signal_log_lines(snap))
@@ -440,7 +451,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         elif info.kind == "messages":
             info.show("Messages", views.message_lines(self.query_one(StatusLine).history))
         elif info.kind == "help":
-            info.show("Help: keys and glyphs", views.help_lines())
+            info.show("Help: keys and glyphs", views.help_lines(width))
         elif info.kind == "stats":
             text = "\n".join(tier_lines(list(snap.trades), "This session"))
             text += "\n\n" + (

@@ -256,3 +256,18 @@ class ConsoleKeys:
         src.speed = max(0.125, min(256.0, src.speed * factor))
         self.flash(f"speed ×{src.speed:g}")
         self.refresh_panes()
+
+    def action_seek(self, seconds: int) -> None:
+        """Forward through the engine: +seconds of event time, or (0) to just before the next cascade."""
+        src = self.source
+        if src is None or not hasattr(src, "request_seek") or (self.snap and self.snap.source.kind == "live"):
+            self.flash("seek applies to replay and the simulator only: live feeds run in real time")
+            return
+        if seconds < 0:
+            self.flash(
+                "no seek back: the engine's state is built from every event so far; restart the replay (--from)",
+                "warn",
+            )
+            return
+        self.flash(src.request_seek(seconds or None))
+        self.refresh_panes()

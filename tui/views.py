@@ -29,6 +29,39 @@ def price_sparkline(prices: Sequence[float], width: int) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int((p - lo) / (hi - lo) * (len(SPARK) - 1) + 0.5))] for p in pts)
 
 
+CHART_ROWS = 5
+EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def price_chart(prices: Sequence[tuple[float, float]], width: int, rows: int = CHART_ROWS) -> list[str]:
+    """The price over time as `rows` lines of block columns (1/8-cell steps) between its low and high,
+    one column per equal slice of time (the last price of each), the high and low labelled on the right."""
+    if len(prices) < 2 or width < 12:
+        return []
+    lo = min(p for _, p in prices)
+    hi = max(p for _, p in prices)
+    label_w = max(len(fmt.price(hi)), len(fmt.price(lo))) + 1
+    cols = max(4, width - label_w)
+    t0, t1 = prices[0][0], prices[-1][0]
+    slot = (t1 - t0) / cols or 1.0
+    values: list[float | None] = [None] * cols
+    for ts, p in prices:
+        values[min(cols - 1, int((ts - t0) / slot))] = p
+    last = prices[0][1]
+    for i, v in enumerate(values):  # a slice without a sample carries the price before it
+        if v is None:
+            values[i] = last
+        else:
+            last = v
+    levels = [rows * 8 // 2 if hi <= lo else round((v - lo) / (hi - lo) * (rows * 8 - 1)) + 1 for v in values]  # type: ignore[operator]
+    out = []
+    for r in range(rows - 1, -1, -1):
+        line = "".join(EIGHTHS[max(0, min(8, lv - r * 8))] for lv in levels)
+        label = fmt.price(hi) if r == rows - 1 else fmt.price(lo) if r == 0 else ""
+        out.append(f"{line} {label}")
+    return out
+
+
 def market_lines(snap: EngineSnapshot, market: str, prices: Sequence[tuple[float, float]], width: int) -> list[Text]:
     lines: list[Text] = []
     mv = snap.market(market)
@@ -48,7 +81,11 @@ def market_lines(snap: EngineSnapshot, market: str, prices: Sequence[tuple[float
             style=DIM,
         )
     )
-    lines.append(Text(price_sparkline(pts, max(10, width - 2)) or "no prices yet", style=BOLD))
+    chart = price_chart(prices, max(12, width - 4))
+    for row in chart:
+        lines.append(Text(row, style=BOLD))
+    if not chart:
+        lines.append(Text(price_sparkline(pts, max(10, width - 2)) or "no prices yet", style=BOLD))
     # window and state
     if mv is not None:
         lines.append(
@@ -235,10 +272,13 @@ HELP_KEYS = (
         ),
     ),
     (
-        "Replay",
+        "Replay and simulator",
         (
             ("space", "pause / resume"),
             ("+ / -", "faster / slower"),
+            ("> / }", "seek +1 / +10 min: every event on the way goes through the engine"),
+            ("c", "seek to just before the next cascade (a large liquidation on a quiet market)"),
+            ("< / {", "no seek back (the engine's state is built from every event): use --from"),
         ),
     ),
 )
@@ -259,23 +299,33 @@ HELP_GLYPHS = (
     ("✕$1.2M", "liquidations that really happened in that price range (heat overlay)"),
     ("▌MODE▐", "WATCH never trades · SEMI-AUTO asks · FULL-AUTO trades alone"),
     ("NO DATA", "no venue connected; ENDED = replay finished; ⏸ paused"),
+    ("⏩ SEEK", "seeking: every event on the way goes through the engine"),
     ("+N more", "rows below the visible list; move down to see them"),
 )
 
 
-def help_lines() -> list[Text]:
+def help_lines(width: int = 0) -> list[Text]:
+    """Every key and glyph; with `width`, a long explanation wraps under itself instead of being cut."""
     lines: list[Text] = []
+
+    def rows(entries) -> None:
+        for key, what in entries:
+            parts = textwrap.wrap(what, width - 18) if width > 40 else [what]
+            lines.append(Text(f"  {key:<12}{parts[0] if parts else ''}"))
+            lines.extend(Text(" " * 14 + part) for part in parts[1:])
+
     for title, keys in HELP_KEYS:
         lines.append(Text(title, style=BOLD))
-        lines.extend(Text(f"  {k:<12}{what}") for k, what in keys)
+        rows(keys)
     lines.append(Text("Glyphs", style=BOLD))
-    lines.extend(Text(f"  {g:<12}{what}") for g, what in HELP_GLYPHS)
+    rows(HELP_GLYPHS)
     lines.append(Text("Feed glyphs", style=BOLD))
-    lines.extend(Text(f"  {g:<12}{what}") for g, what in FEED_GLYPHS)
-    lines.append(
-        Text("Columns drop whole on narrow screens, in this order: tape symbol, lag, qty, venue, time;", style=DIM)
+    rows(FEED_GLYPHS)
+    note = (
+        "Columns drop whole on narrow screens, in this order: tape symbol, lag, qty, venue, time;"
+        " panes: heat, then risk. Market, side, price, P&L, mode and clock always stay."
     )
-    lines.append(Text("panes: heat, then risk. Market, side, price, P&L, mode and clock always stay.", style=DIM))
+    lines.extend(Text(part, style=DIM) for part in (textwrap.wrap(note, width - 4) if width > 40 else [note]))
     return lines
 
 

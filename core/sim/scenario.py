@@ -8,7 +8,7 @@ into the next cluster or snaps back is left to the mechanics in `market_model`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,12 @@ def get_scenario(name: str | Scenario) -> Scenario:
         return SCENARIOS[name]
     except KeyError:
         raise ValueError(f"unknown scenario {name!r}; valid: {', '.join(SCENARIOS)}") from None
+
+
+def with_programme_at(scenario: Scenario, start_s: float) -> Scenario:
+    """The same market with its sell programme's first run moved to `start_s` after the start: only
+    when cascades happen changes (the programme's size, length and repeat stay as calibrated). A
+    scenario without a programme is returned as it is."""
+    if scenario.shock_drop <= 0:
+        return scenario
+    return replace(scenario, shock_start_s=max(0.0, start_s))

@@ -68,7 +68,9 @@ class ModeHeader(RepaintWhenChanged, Widget, can_focus=False):
         if s.kind in ("replay", "sim"):
             if s.speed is not None and (s.kind == "replay" or s.speed != 1):
                 text = text.split(" ×")[0] + f" ×{s.speed:g}"
-            if s.paused:
+            if s.seeking:
+                text += " ⏩ SEEK"
+            elif s.paused:
                 text += " ⏸ PAUSED"
             if s.progress is not None:
                 text += f" {s.progress * 100:.0f}%"
