@@ -149,7 +149,7 @@ class SnapshotBuilder:
         tape, skipped = self._new_tape()
         if self._observe_tape:
             self.levels.observe(tape)  # type: ignore[attr-defined]
-        markets = self._markets(now, rows)
+        markets = self._markets(now, rows, selected)
         if not selected and markets:
             selected = markets[0].market
         price = eng.mark_of(selected) if selected else None
@@ -199,15 +199,18 @@ class SnapshotBuilder:
         fresh = tuple(itertools.islice(reversed(eng.tape), take))[::-1]
         return fresh, new - take
 
-    def _markets(self, now: float, rows: tuple[int, int]) -> tuple[MarketView, ...]:
-        """Active markets, signals and positions first, then by liquidated USD in the window."""
+    def _markets(self, now: float, rows: tuple[int, int], selected: str = "") -> tuple[MarketView, ...]:
+        """Active markets, signals and positions first, then by liquidated USD in the window.
+        Every active market gets a row (the list's order, its length, the selection); only the rows
+        on screen and the selected market get the costly parts (score, filters, the last watch)."""
         eng = self.engine
         light = []
+        positions, pending, detectors = eng.positions, eng.pending_entries, eng.detectors
         for market, st in eng.markets.items():
             st.expire(now)
             lw, sw = st.long.window, st.short.window
-            dets = eng.detectors[market]
-            held = market in eng.positions or market in eng.pending_entries
+            dets = detectors[market]
+            held = market in positions or market in pending
             if lw.count == 0 and sw.count == 0 and not held and all(d.state == IDLE for d in dets):
                 continue
             det = next((d for d in dets if d.state == SIGNAL), None) or next(
@@ -229,7 +232,8 @@ class SnapshotBuilder:
             if det.state in (WATCHING, TRACKING, SIGNAL) and det.side:
                 dominant = det.side
             left = det.signal.seconds_left(now) if state == "SIGNAL" and det.signal is not None else None
-            score = eng.score_for(market, dominant, now) if first <= i < first + count else None
+            shown = first <= i < first + count
+            full = shown or market == selected
             out.append(
                 MarketView(
                     market,
@@ -238,15 +242,15 @@ class SnapshotBuilder:
                     lw.count,
                     sw.count,
                     lw.events_per_s(now) + sw.events_per_s(now),
-                    score,
+                    eng.score_for(market, dominant, now) if shown else None,
                     dominant,
                     state,
                     left,
                     st.price,
                     st.funding_rate,
                     det.playbook if det.state != IDLE else "",
-                    tuple(getattr(det, "last_filters", ())),
-                    getattr(det, "last_outcome", ""),
+                    tuple(getattr(det, "last_filters", ())) if full else (),
+                    getattr(det, "last_outcome", "") if full else "",
                 )
             )
         return tuple(out)

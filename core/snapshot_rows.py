@@ -22,7 +22,8 @@ SIGNAL_LOG_ROWS = 500
 # -- rows ------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class MarketView:
-    """One row of the windows list. `score` is None for rows off screen (not computed)."""
+    """One row of the windows list. `score` is None for rows off screen (not computed), and so are
+    `filters` and `outcome` (empty) unless the row is the selected market."""
 
     market: str
     long_usd: float

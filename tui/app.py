@@ -48,6 +48,8 @@ from tui.widgets.signal_panel import SignalPanel
 from tui.widgets.status_line import StatusLine
 from tui.widgets.tape import BUSY_RATE, LiquidationTape
 
+RENDER_PHASES = 7  # timer ticks per render cycle: the snapshot, then one tick per group of panes
+
 
 class LiqHuntApp(ConsoleKeys, App[None]):
     CSS_PATH = "app.tcss"
@@ -125,6 +127,11 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         self._tape_history: deque = deque(maxlen=self.cfg.window.tape_rows)  # unfiltered, to refilter the tape
         self._asked: tuple[str, str, float] | None = None
         self._tick = 0
+        self._phase = 0  # which step of the render cycle the next timer tick does (_budget_tick)
+        self._calm = True  # this cycle repaints the lists too (not every other cycle in a burst)
+        self._rate = 0.0  # liquidations/s, for the tape's title and its busy mode
+        self._tape_fresh: list = []  # tape rows taken from the engine, not yet handed to the tape pane
+        self._tape_skipped = 0
         self._user_moved = False  # a key moved the selection: repaint the list now, busy or not  # ("one", market, when) / ("all", "", when)
         self._journal_text = ""
         self.source_error = ""
@@ -167,7 +174,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             hook()
         for note in self.startup_notes:
             self.flash(note, "warn")
-        self.set_interval(1 / self.cfg.ui.refresh_hz, self.refresh_panes)
+        self.set_interval(1 / (self.cfg.ui.refresh_hz * RENDER_PHASES), self._budget_tick)
         self.action_focus_default()
         self.refresh_panes()
         self.call_after_refresh(self.refresh_panes)  # again with the first layout's sizes
@@ -220,29 +227,70 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             pass
 
     def refresh_panes(self) -> None:
-        """The timer's repaint. Nothing raised here may end the console: each pane's update is
-        contained (the pane shows the error in place), and anything else is announced once per kind."""
+        """A full repaint now (keys, commands, start-up, resizes; the timer spreads it: `_budget_tick`).
+        Nothing raised here may end the console: each pane's update is contained (the pane shows the
+        error in place), and anything else is announced once per kind."""
         try:
             self._refresh_panes()
         except Exception as exc:
-            message = describe(exc)
-            if message != self.refresh_error:
-                self.refresh_error = message
-                self.notify(
-                    f"screen update failed: {message}; the engine keeps running",
-                    title="console error",
-                    severity="error",
-                    timeout=15,
-                    markup=False,
-                )
+            self._report_refresh_error(exc)
+
+    def _report_refresh_error(self, exc: Exception) -> None:
+        """Announced once per kind of failure; the engine keeps running."""
+        message = describe(exc)
+        if message != self.refresh_error:
+            self.refresh_error = message
+            self.notify(
+                f"screen update failed: {message}; the engine keeps running",
+                title="console error",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
 
     def _refresh_panes(self) -> None:
+        """Everything at once: a new snapshot and every pane (keys, commands, resizes, start-up)."""
+        if self._take_snapshot() is not None:
+            for paint in self._painters:
+                paint()
+
+    def _budget_tick(self) -> None:
+        """The timer's repaint, spread over RENDER_PHASES ticks: the snapshot on the first, then one
+        group of panes per tick, so that one loop callback (and the compositor pass after it) never
+        redraws the whole screen and a frame waits at most for one pane. Each pane still repaints
+        at `refresh_hz`, from the snapshot taken at the start of its cycle."""
+        phase, self._phase = self._phase, (self._phase + 1) % RENDER_PHASES
+        try:
+            if phase == 0:
+                self._take_snapshot()
+            elif self.snap is not None and self._screen_ready():
+                self._painters[phase - 1]()
+        except Exception as exc:
+            self._report_refresh_error(exc)
+
+    @property
+    def _painters(self):
+        return (
+            self._paint_tape,
+            self._paint_meters,
+            self._paint_heat,
+            self._paint_positions,
+            self._paint_risk,
+            self._paint_chrome,
+        )
+
+    def _screen_ready(self) -> bool:
         try:
             tape = self.screen_stack[0].query_one(LiquidationTape) if self.screen_stack else None
         except NoMatches:
-            tape = None
-        if tape is None or not tape.is_attached:
-            return  # starting up or shutting down
+            return False
+        return tape is not None and tape.is_attached  # not while starting up or shutting down
+
+    def _take_snapshot(self) -> EngineSnapshot | None:
+        """Read the engine once (rows scored only for the visible part of the list), hand over what
+        cannot wait (notices, alerts, the selection), and leave the panes to the painters."""
+        if not self._screen_ready():
+            return None
         meters = self.query_one(WindowMeters)
         # before the first layout the pane has no size yet: score as many rows as the screen has
         visible = (
@@ -252,17 +300,17 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         snap = self.snap = self.snapshots.build(
             self.selected, rows=(self._list_offset, max(visible, 1)), price_history=market_view
         )
-        now = snap.now
         for n in snap.notices:
             self.flash(n.text, n.level)
         self._announce(snap)
         # tape: only what arrived since the last build; what scrolled out of the engine's ring is counted
         self._tape_history.extend(snap.tape)
-        rate = self._liq_rate.update(now, snap.liquidations_seen)
+        self._tape_fresh.extend(snap.tape)
+        self._tape_skipped += snap.tape_skipped
+        rate = self._liq_rate.update(snap.now, snap.liquidations_seen)
         if rate is None:  # not enough event time yet: estimate from what the tape holds
-            rate = _tape_rate(self._tape_history, now)
-        with pane_update(tape):
-            tape.ingest(snap.tape, snap.tape_skipped, rate)
+            rate = _tape_rate(self._tape_history, snap.now)
+        self._rate = rate
         # the windows list, its selection and scroll
         order = [m.market for m in snap.markets]
         if order and (not self._user_selected or self.selected not in order):
@@ -272,18 +320,39 @@ class LiqHuntApp(ConsoleKeys, App[None]):
         # in a burst every figure moves on every refresh: the lists repaint at half the rate
         # (what an SSH link carries), the header, positions and the signal panel at full rate
         self._tick += 1
-        calm = rate < BUSY_RATE or self._tick % 2 == 0 or self._user_moved
+        self._calm = rate < BUSY_RATE or self._tick % 2 == 0 or self._user_moved
         self._user_moved = False
-        if calm:
-            with pane_update(meters):
-                meters.show(snap.markets, self.selected, self._list_offset)
+        return snap
+
+    def _paint_tape(self) -> None:
+        tape = self.query_one(LiquidationTape)
+        fresh, skipped = self._tape_fresh, self._tape_skipped
+        self._tape_fresh, self._tape_skipped = [], 0
+        with pane_update(tape):
+            tape.ingest(fresh, skipped, self._rate)
         with pane_update(tape):
             tape.set_selected(self.selected)
-        if calm:
+
+    def _paint_meters(self) -> None:
+        snap = self.snap
+        if self._calm and snap is not None:
+            meters = self.query_one(WindowMeters)
+            with pane_update(meters):
+                meters.show(snap.markets, self.selected, self._list_offset)
+
+    def _paint_heat(self) -> None:
+        """At the lists' rate (every other cycle in a burst)."""
+        snap = self.snap
+        if self._calm and snap is not None:
             heat = self.query_one(HeatPane)
             with pane_update(heat):
                 heat.show(snap.selected, snap.selected_price, snap.heat)
-        # positions, risk, header
+
+    def _paint_positions(self) -> None:
+        """On every cycle."""
+        snap = self.snap
+        if snap is None:
+            return
         rk = snap.risk
         pane = self.query_one(PositionsPane)
         with pane_update(pane):
@@ -297,14 +366,26 @@ class LiqHuntApp(ConsoleKeys, App[None]):
                 f"Positions {len(snap.positions)}/{rk.max_open} · open {fmt.usd(rk.unrealised, signed=True)}",
                 self.selected,
             )
+
+    def _paint_risk(self) -> None:
+        """The title on every cycle (it carries the mode), the counters at the lists' rate."""
+        snap = self.snap
+        if snap is None:
+            return
         risk = self.query_one(RiskPane)
         set_title(risk, f"Risk · {MODE_LABELS[snap.mode]}")
-        if calm:
+        if self._calm:
             with pane_update(risk):
-                risk.show(rk, snap.feeds)
+                risk.show(snap.risk, snap.feeds)
+
+    def _paint_chrome(self) -> None:
+        """The signal panel, the header, the status line and an open view."""
+        snap = self.snap
+        if snap is None:
+            return
         self._refresh_signal_panel(snap)
         alerts = []
-        if rk.killed:
+        if snap.risk.killed:
             alerts.append("KILLED")
         if self.source_error:
             alerts.append("SOURCE FAILED")
@@ -316,7 +397,7 @@ class LiqHuntApp(ConsoleKeys, App[None]):
             alerts.append("SCREEN ERROR")
         header = self.query_one(ModeHeader)
         with pane_update(header):
-            header.show(snap.mode, snap.source, snap.pnl_today, snap.feeds, now, alerts)
+            header.show(snap.mode, snap.source, snap.pnl_today, snap.feeds, snap.now, alerts)
         self.query_one(StatusLine).tick()
         self._refresh_info(snap)
 

@@ -4,7 +4,9 @@
 `tui.app.make_app` (heatmap on, as `run` and `demo` build it) and the crash stream's Binance/Bybit
 frames at `--rate` events/s (see `tui.bench.paced_source`), runs it full-screen on this terminal
 and exits after `--seconds`. With `--latency-out FILE` it runs the latency bench's rig (full-auto,
-bench config, timing engine and broker) and writes its figures there as JSON on exit.
+bench config, timing engine and broker) and writes its figures there as JSON on exit;
+`--profile-loop` adds what held the loop, in CPU time (`tui.bench.loop_profile`), and
+`--in-pty 120x40` runs the same command in a pseudo-terminal of that size and prints the figures.
 A bench-only composition root: no flag is added to the console's own commands.
 """
 
@@ -36,7 +38,21 @@ def main(argv: list[str] | None = None) -> int:
         choices=("app", "untuned"),
         help="app: collector as the console arranges it; untuned: CPython's defaults (for before/after)",
     )
+    p.add_argument(
+        "--profile-loop",
+        action="store_true",
+        help="record each loop callback's CPU time and the compositor pass (tui.bench.loop_profile) "
+        "into the --latency-out figures",
+    )
+    p.add_argument(
+        "--in-pty",
+        metavar="COLSxROWS",
+        help="run this same command in a pseudo-terminal of that size (tui.bench.pty_harness), then "
+        "print the --latency-out figures with the bytes written to the terminal",
+    )
     a = p.parse_args(argv)
+    if a.in_pty:
+        return _rerun_in_pty(a.in_pty, argv if argv is not None else sys.argv[1:], a)
     pauses = _watch_gc()
 
     from core.backtest import estimated_fuel_map
@@ -68,14 +84,61 @@ def main(argv: list[str] | None = None) -> int:
         from tui.gc_hooks import tune_collector
 
         tune_collector(app)
+    profile = None
+    if a.profile_loop:
+        from tui.bench.loop_profile import install_console_profile
+
+        profile = install_console_profile()
     app.run()
+    if profile is not None:
+        profile.uninstall()
     if a.latency_out:
         res = rig_summary(rig, a.seconds)
         res["gc"] = a.gc
         res["gc_pauses_ms"] = {f"gen{g}": _pause_summary(v) for g, v in pauses.items()}
+        if profile is not None:
+            res["loop_profile"] = profile.summary()
         with open(a.latency_out, "w", encoding="utf-8") as f:
             json.dump(res, f)
     print(f"events={source.events} messages={source.messages}", file=sys.stdout)
+    return 0
+
+
+def _rerun_in_pty(size: str, argv: list[str], a) -> int:
+    import os
+    import tempfile
+
+    from tui.bench.pty_harness import run_in_pty
+    from tui.bench.terminal import MARKERS, console_env
+
+    try:
+        cols, rows = (int(x) for x in size.lower().split("x"))
+    except ValueError:
+        print(f"--in-pty: expected COLSxROWS such as 120x40, got {size!r}", file=sys.stderr)
+        return 2
+    rest, skip = [], False
+    for arg in argv:  # the same arguments without --in-pty
+        if skip:
+            skip = False
+        elif arg == "--in-pty":
+            skip = True
+        elif not arg.startswith("--in-pty="):
+            rest.append(arg)
+    with tempfile.TemporaryDirectory(prefix="liqhunt-pty-") as tmp:
+        out = a.latency_out or os.path.join(tmp, "latency.json")
+        if not a.latency_out:
+            rest += ["--latency-out", out]
+        child = [sys.executable, "-m", "tui.bench.console_runner", *rest]
+        r = run_in_pty(child, cols, rows, timeout_s=a.seconds + 90.0, markers=MARKERS, env=console_env())
+        if not os.path.exists(out):
+            print(f"no figures written (exit status {r.exit_status})", file=sys.stderr)
+            return 1
+        with open(out, encoding="utf-8") as f:
+            res = json.load(f)
+    res["console"] = f"pty {cols}×{rows}"
+    res["terminal_kb_per_s"] = round(sum(n for _, n in r.chunks) / max(1e-9, a.seconds) / 1024, 1)
+    res["process_cpu_s"] = r.cpu_samples[-1][1] if r.cpu_samples else None
+    print(json.dumps(res, indent=1))
     return 0
 
 
@@ -106,27 +169,40 @@ def _engine_on_its_own_thread(app, engine, source) -> None:
     threading.Thread(target=lambda: asyncio.run(source.run(engine)), name="engine", daemon=True).start()
 
 
-def _watch_gc() -> dict[int, list[float]]:
-    """Collector pauses by generation, in seconds (gc.callbacks: start/stop of each collection)."""
+def _watch_gc() -> dict[int, list[tuple[float, float, float]]]:
+    """Collector pauses by generation: (seconds since start, wall seconds, CPU seconds) of each
+    collection (gc.callbacks: its start and stop). CPU time does not count waiting for a core."""
     import gc
     import time
 
-    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-    started = [0.0]
+    t0 = time.perf_counter()
+    pauses: dict[int, list[tuple[float, float, float]]] = {0: [], 1: [], 2: []}
+    started = [0.0, 0.0]
 
     def on_gc(phase: str, info: dict) -> None:
         if phase == "start":
-            started[0] = time.perf_counter()
+            started[0], started[1] = time.perf_counter(), time.thread_time()
         else:
-            pauses[info["generation"]].append(time.perf_counter() - started[0])
+            now = time.perf_counter()
+            pauses[info["generation"]].append((now - t0, now - started[0], time.thread_time() - started[1]))
 
     gc.callbacks.append(on_gc)
     return pauses
 
 
-def _pause_summary(values: list[float]) -> dict:
-    v = sorted(x * 1000.0 for x in values)
-    return {"n": len(v), "max": round(v[-1], 2) if v else 0.0, "total": round(sum(v), 1)}
+def _pause_summary(values: list[tuple[float, float, float]]) -> dict:
+    wall = sorted(w * 1000.0 for _, w, _ in values)
+    cpu = sorted(c * 1000.0 for _, _, c in values)
+    out = {
+        "n": len(wall),
+        "max": round(wall[-1], 2) if wall else 0.0,
+        "total": round(sum(wall), 1),
+        "cpu_max": round(cpu[-1], 2) if cpu else 0.0,
+        "cpu_total": round(sum(cpu), 1),
+    }
+    if len(values) <= 10:  # the rare (full) collections: when they ran and how long
+        out["at_s"] = [(round(t, 2), round(c * 1000.0, 2)) for t, _, c in values]
+    return out
 
 
 if __name__ == "__main__":

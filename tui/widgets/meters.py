@@ -18,7 +18,7 @@ from textual.widget import Widget
 from core.events import short_name
 from core.snapshot_rows import MarketView
 from tui import numbers as fmt
-from tui.widgets.repaint import RepaintWhenChanged, set_title
+from tui.widgets.repaint import CachedLines, set_title
 
 FULL = "█"
 FILTER_SHORT = {"funding": "fund", "support": "supp", "exhausted": "exhst"}  # six cells after the ✗
@@ -54,7 +54,7 @@ def bar_cells(value: float, width: int) -> int:
     return max(1, min(width, 1 + round(frac * (width - 1))))
 
 
-class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
+class WindowMeters(CachedLines, Widget, can_focus=True):
     COMPONENT_CLASSES = {
         "meters--long",
         "meters--short",
@@ -94,9 +94,12 @@ class WindowMeters(RepaintWhenChanged, Widget, can_focus=True):
     def show(self, views: tuple[MarketView, ...], selected: str, offset: int) -> None:
         self.views, self.selected, self.row_offset = views, selected, offset
         set_title(self, f"Windows {self.window_s:.0f}s · {len(views)} active · log bars")
-        self.refresh_if_changed()
+        self.update_lines()
 
-    def render(self) -> Text:
+    def build_lines(self) -> list[Text]:
+        return self._text().split("\n", allow_blank=True)
+
+    def _text(self) -> Text:
         width = self.content_size.width
         cls = self.get_component_rich_style
         out = Text(no_wrap=True, overflow="crop")

@@ -12,6 +12,10 @@ from tui import numbers as fmt
 from tui.widgets.repaint import RepaintWhenChanged, set_title
 
 EXIT_SHORT = {"stop": "stop", "take profit": "TP", "exhaustion": "exhaust", "max hold": "hold"}
+# The pane is as tall as its rows (height: auto), and every change of height re-lays out the whole
+# screen (~6 ms in one loop callback). Positions open and close often in a busy market, so the
+# pane grows at once but shrinks only after this many updates in a row with fewer lines (~5 s).
+SHRINK_AFTER_SHOWS = 20
 
 
 class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
@@ -35,13 +39,36 @@ class PositionsPane(RepaintWhenChanged, Widget, can_focus=False):
         self.rows: tuple[PositionView, ...] = ()
         self.pending: list[str] = []
         self.selected = ""
+        self.held_lines = 1  # lines drawn: at least what the rows need (see SHRINK_AFTER_SHOWS)
+        self._fewer_shows = 0
 
     def show(self, rows: tuple[PositionView, ...], pending: tuple[str, ...], title: str, selected: str) -> None:
         self.rows, self.pending, self.selected = rows, pending, selected
         set_title(self, title)
+        needed = self.lines_needed()
+        if needed >= self.held_lines:
+            self.held_lines, self._fewer_shows = needed, 0
+        else:
+            self._fewer_shows += 1
+            if self._fewer_shows >= SHRINK_AFTER_SHOWS:
+                self.held_lines, self._fewer_shows = needed, 0
         self.refresh_if_changed()
 
+    def lines_needed(self) -> int:
+        if not self.rows and not self.pending:
+            return 1
+        if self.content_size.width >= 96:  # wide: a header, then one line per position
+            return 1 + len(self.rows) + len(self.pending)
+        return 2 * len(self.rows) + len(self.pending)
+
     def render(self) -> Text:
+        out = self._render_rows()
+        pad = self.held_lines - self.lines_needed()
+        if pad > 0:  # rows just closed: blank lines keep the height (and the layout) for a while
+            out.append("\n" * pad)
+        return out
+
+    def _render_rows(self) -> Text:
         cls = self.get_component_rich_style
         width = self.content_size.width
         out = Text(no_wrap=True, overflow="crop")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -26,7 +26,7 @@ from core.events import Liquidation, short_name
 from tui import numbers as fmt
 from tui.columns import Column, fit, header
 from tui.render_guard import guard_render_line
-from tui.widgets.repaint import set_title
+from tui.widgets.repaint import drop_oldest, reuse_framed_rows, set_title
 
 RING_ROWS = 400
 
@@ -134,6 +134,12 @@ class LiquidationTape(ScrollView, can_focus=True):
         self.cursor = 0  # row under the cursor, 0 = newest
         self._painted_at = float("-inf")
         self._unpainted = False
+        # drawn rows by (event, selected market?, cursor?): a new liquidation shifts every row down
+        # one line, so each repaint redraws every line, but only the new rows are formatted
+        self._strips: dict[tuple, Strip] = {}
+        self._strips_for: tuple = ()  # (width, base style): a change empties the cache
+        self._pass: tuple | None = None  # (width, base style, scroll offset, focus) during render_lines
+        reuse_framed_rows(self)
 
     # -- data in --------------------------------------------------------------------------
     def ingest(self, fresh: Iterable[Liquidation], skipped: int, rate: float) -> None:
@@ -155,10 +161,22 @@ class LiquidationTape(ScrollView, can_focus=True):
         # In a burst every row moves on every repaint: faster than anyone reads, and the bulk of
         # what an SSH link carries. Above BUSY_RATE the tape repaints at BUSY_REPAINT_S.
         now = time.monotonic()
-        if self._unpainted and (rate < BUSY_RATE or now - self._painted_at >= BUSY_REPAINT_S):
+        painting = self._unpainted and (rate < BUSY_RATE or now - self._painted_at >= BUSY_REPAINT_S)
+        if painting or rate < BUSY_RATE:  # a new title repaints the whole pane: in a burst, with the rows
+            set_title(self, self.title_text())
+        if painting:
             self._painted_at, self._unpainted = now, False
             self.refresh()
-        set_title(self, self.title_text())
+            self._draw_ahead()
+
+    def _draw_ahead(self) -> None:
+        """Draw the pane's lines now, in this callback, rather than in the compositor pass that
+        follows: Textual keeps what `render_lines` drew until a line is marked dirty again, so
+        the pass only composes them. Every row has moved, so this is the pane's whole cost; split
+        off, neither callback holds the loop for both."""
+        width, height = self.outer_size
+        if width > 0 and height > 0 and self.is_attached:
+            self.render_lines(Region(0, 0, width, height))
 
     def _sync_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.ring) + 1)
@@ -209,15 +227,35 @@ class LiquidationTape(ScrollView, can_focus=True):
         return self.ring[-1 - min(self.cursor, len(self.ring) - 1)].market
 
     # -- drawing --------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # what every line needs, once per pass: the base style walks every ancestor's styles
+        # (~80 µs), the size and scroll offset go through the screen's geometry
+        self._pass = (self.size.width, self.rich_style, self.scroll_offset.y, self.has_focus)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass = None
+
     @guard_render_line  # a row that cannot draw shows the error; the console keeps running
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        base = self.rich_style
-        cols = fit(COLUMNS, width)
+        width, base, top, focused = self._pass or (
+            self.size.width,
+            self.rich_style,
+            self.scroll_offset.y,
+            self.has_focus,
+        )
+        if self._strips_for != (width, base):
+            self._strips.clear()
+            self._strips_for = (width, base)
         if y == 0:
-            hdr = base + self.get_component_rich_style("tape--header")
-            return Strip([Segment(header(cols), hdr)]).adjust_cell_length(width, base)
-        i = self.scroll_offset.y + y - 1
+            hdr = self._strips.get(("header",))
+            if hdr is None:
+                style = base + self.get_component_rich_style("tape--header")
+                hdr = self._strips[("header",)] = Strip(
+                    [Segment(header(fit(COLUMNS, width)), style)]
+                ).adjust_cell_length(width, base)
+            return hdr
+        i = top + y - 1
         if i >= len(self.ring):
             if i == 0 and y == 1:
                 msg = "no liquidations match the filter" if self.filter.active else "waiting for liquidations…"
@@ -225,8 +263,16 @@ class LiquidationTape(ScrollView, can_focus=True):
                 return Strip([Segment(msg, dim)]).adjust_cell_length(width, base)
             return Strip.blank(width, base)
         ev = self.ring[-1 - i]
-        row = base + self.get_component_rich_style("tape--cursor") if (i == self.cursor and self.has_focus) else base
-        return Strip(self._segments(ev, row, cols)).adjust_cell_length(width, row)
+        on_cursor = i == self.cursor and focused
+        key = (ev, ev.market == self.selected, on_cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            drop_oldest(self._strips, keep=3 * max(20, self.size.height))
+            row = base + self.get_component_rich_style("tape--cursor") if on_cursor else base
+            strip = self._strips[key] = Strip(self._segments(ev, row, fit(COLUMNS, width))).adjust_cell_length(
+                width, row
+            )
+        return strip
 
     def _segments(self, ev: Liquidation, row: Style, cols) -> list[Segment]:
         long = ev.side == "long"
