@@ -190,12 +190,14 @@ class Engine(OrderFlow):
         for market in dirty:  # evaluating applies no event, so nothing is added while this runs
             if market not in watching:
                 continue
+            st = self.markets[market]
             for det in detectors[market]:
-                if det.active and now >= det.decides_from:
+                if det.active and now >= det.decides_from and not det.skips_frame(now, st):
                     self._evaluate(market, now)
                     break
-            else:  # every active playbook waits for a timer (an exact pre-check: the ride decides
-                # nothing before its entry delay is over); a watch just started has it put on the deadlines
+            else:  # every active playbook waits for a timer or cannot pass on this frame (exact
+                # pre-checks: the ride decides nothing before its entry delay is over, nor while a
+                # cheap filter fails); a watch just started has its timer put on the deadlines
                 if market not in self._market_due:
                     self._schedule_market(market, now)
         dirty.clear()

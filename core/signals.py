@@ -36,6 +36,10 @@ class SignalState(StrEnum):
 
 IDLE, WATCHING, TRACKING, SIGNAL = SignalState.IDLE, SignalState.WATCHING, SignalState.TRACKING, SignalState.SIGNAL
 
+# While a watch fails a cheap filter it is not scored on every frame (nothing can come of it); its
+# filter list, which the console shows, is refreshed this often in engine time instead
+FILTERS_REFRESH_S = 0.1
+
 
 @dataclass(frozen=True, slots=True)
 class FilterResult:
@@ -210,6 +214,11 @@ class Detector:
         newly raised signal."""
         raise NotImplementedError
 
+    def skips_frame(self, now: float, st: MarketState) -> bool:
+        """True when a frame that changed the market cannot change what `evaluate_market` decides
+        (an exact pre-check the engine makes before evaluating on a frame; deadlines always evaluate)."""
+        return False
+
     def next_deadline(self, now: float, st: MarketState) -> float | None:
         """While active: the next engine time at which time alone (no new event) can change what
         `evaluate_market` decides — a timer ending, a window expiry the setup waits for. The
@@ -251,6 +260,7 @@ class SignalDetector(Detector):
         self.last_filters: tuple[FilterResult, ...] = ()
         self.last_outcome = ""  # why the last watch ended, for the UI
         self._rearm_at = float("-inf")
+        self._filters_due = float("-inf")  # engine time after which a failing watch is scored again for display
         self._seq = 0
 
     @classmethod
@@ -260,8 +270,31 @@ class SignalDetector(Detector):
     def observe_market(self, ev: Liquidation, now: float, st: MarketState) -> bool:
         return self.observe(ev, now)
 
+    def skips_frame(self, now: float, st: MarketState) -> bool:
+        # inside the entry window with a cheap filter failing: nothing to decide (see evaluate), and
+        # the filter list was refreshed less than FILTERS_REFRESH_S ago
+        # (cheap_filter_fails written out: this runs on most frames of a watched market)
+        first_ts, c = self.first_ts, self.cfg
+        if not (
+            now < self._filters_due
+            and self.state is WATCHING
+            and first_ts is not None
+            and first_ts + c.entry_delay_min_s <= now <= first_ts + c.entry_delay_max_s
+        ):
+            return False
+        long = self.side == LONG
+        w = (st.long if long else st.short).window
+        if not (w.total >= c.window_min_usd and w.count >= c.min_events):
+            return True
+        if c.require_funding:
+            rate = st.funding_rate
+            return rate is None or not (rate if long else -rate) >= c.funding_min_rate
+        return False
+
     def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
-        sig = self.evaluate(now, lambda side: ride_setup(st, side, now, cfg, fuel_map))
+        sig = self.evaluate(
+            now, lambda side: ride_setup(st, side, now, cfg, fuel_map), lambda side: self.cheap_filter_fails(st, side)
+        )
         if sig is not None:  # the ride's stop follows recent volatility; its target is the exit rules' own
             sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), cfg.exits)
             sig.take_profit_pct = cfg.exits.take_profit_pct
@@ -278,10 +311,25 @@ class SignalDetector(Detector):
             return opens
         return math.nextafter(self.first_ts + self.cfg.entry_delay_max_s, math.inf)
 
+    def cheap_filter_fails(self, st: MarketState, side: Side) -> bool:
+        """True when the window, events or funding filter fails on the market as it stands: a few
+        attribute reads, against ~15 µs for the score and the heatmap's support. Exact as a gate:
+        the windows are read before the expiry the score's rates apply, so their totals can only be
+        larger than check_filters sees, and funding changes only with a mark."""
+        s = st.side(side).window
+        c = self.cfg
+        if not (s.total >= c.window_min_usd and s.count >= c.min_events):
+            return True
+        if c.require_funding:
+            funding = st.funding_for(side)
+            return funding is None or not funding >= c.funding_min_rate
+        return False
+
     def observe(self, ev: Liquidation, now: float) -> bool:
         """A large liquidation starts a watch. Returns True if it did."""
         if self.state != IDLE or now < self._rearm_at or ev.usd < self.cfg.watch_min_usd:
             return False
+        self._filters_due = float("-inf")
         self.state = WATCHING
         self.side = ev.side
         self.first_ts = ev.ts_recv
@@ -314,8 +362,12 @@ class SignalDetector(Detector):
         fs.append(LazyFilter("support", not (sup.known and sup.blocks), _support_text, sup, c.support_max_pct))
         return tuple(fs)
 
-    def evaluate(self, now: float, gather: Callable[[Side], SetupView]) -> Signal | None:
-        """Advance the state machine; returns a newly raised signal, if any."""
+    def evaluate(
+        self, now: float, gather: Callable[[Side], SetupView], cheap_fails: Callable[[Side], bool] | None = None
+    ) -> Signal | None:
+        """Advance the state machine; returns a newly raised signal, if any. With `cheap_fails`, a
+        frame on which a cheap filter fails decides nothing without scoring (it cannot pass); the
+        full filter list the console shows is then refreshed at most every FILTERS_REFRESH_S."""
         if self.state != WATCHING or self.first_ts is None or self.side is None:
             return None
         # the same sums as next_deadline's, so a check at a deadline sees the timer as over
@@ -327,7 +379,10 @@ class SignalDetector(Detector):
             return None
         if now < self.first_ts + self.cfg.entry_delay_min_s:
             return None
+        if cheap_fails is not None and now < self._filters_due and cheap_fails(self.side):
+            return None
         view = gather(self.side)
+        self._filters_due = now + FILTERS_REFRESH_S
         self.last_filters = self.check_filters(view)
         if not all(f.passed for f in self.last_filters) or view.price is None:
             return None
