@@ -267,8 +267,20 @@ class SignalDetector(Detector):
     def for_market(cls, market: str, cfg: Config) -> SignalDetector:
         return cls(market, cfg.signal)
 
-    def observe_market(self, ev: Liquidation, now: float, st: MarketState) -> bool:
-        return self.observe(ev, now)
+    def observe_market(self, ev: Liquidation, now: float, st: MarketState | None = None) -> bool:
+        """A large liquidation starts a watch. Returns True if it did (every liquidation passes here)."""
+        if self.state is not IDLE or now < self._rearm_at or ev.usd < self.cfg.watch_min_usd:
+            return False
+        self._filters_due = float("-inf")
+        self.state = WATCHING
+        self.side = ev.side
+        self.first_ts = ev.ts_recv
+        self.decides_from = ev.ts_recv + self.cfg.entry_delay_min_s
+        self.first_usd = ev.usd
+        self.last_filters = ()
+        return True
+
+    observe = observe_market  # the ride reads nothing from the market to start a watch
 
     def skips_frame(self, now: float, st: MarketState) -> bool:
         # inside the entry window with a cheap filter failing: nothing to decide (see evaluate), and
@@ -324,19 +336,6 @@ class SignalDetector(Detector):
             funding = st.funding_for(side)
             return funding is None or not funding >= c.funding_min_rate
         return False
-
-    def observe(self, ev: Liquidation, now: float) -> bool:
-        """A large liquidation starts a watch. Returns True if it did."""
-        if self.state != IDLE or now < self._rearm_at or ev.usd < self.cfg.watch_min_usd:
-            return False
-        self._filters_due = float("-inf")
-        self.state = WATCHING
-        self.side = ev.side
-        self.first_ts = ev.ts_recv
-        self.decides_from = ev.ts_recv + self.cfg.entry_delay_min_s
-        self.first_usd = ev.usd
-        self.last_filters = ()
-        return True
 
     def check_filters(self, view: SetupView) -> tuple[FilterResult, ...]:
         c = self.cfg
