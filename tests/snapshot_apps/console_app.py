@@ -100,10 +100,12 @@ def prepared_engine(stage: str = "watching", config: Config | None = None) -> tu
 class FrozenSimSource:
     """Stands in for SimSource after the fixture ran: same label, feeds nothing, time stands still."""
 
-    label = f"SIM normal·seed {SEED}"
     finished = False
     paused = False
     speed = 1.0
+
+    def __init__(self, label: str = f"SIM normal·seed {SEED}") -> None:
+        self.label = label
 
     async def run(self, engine) -> None:
         return None

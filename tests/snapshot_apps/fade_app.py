@@ -47,20 +47,11 @@ def fade_engine() -> tuple[Engine, SimClock]:
     return engine, clock
 
 
-class FrozenCrashSource:
-    label = f"SIM crash·seed {SEED}"
-    finished = False
-    paused = False
-    speed = 1.0
-
-    async def run(self, engine) -> None:
-        return None
-
-
 def build_fade_app(theme: str = "liq-dark"):
+    from tests.snapshot_apps.console_app import FrozenSimSource
     from tui.app import make_app
 
     engine, clock = fade_engine()
-    app = make_app(engine, FrozenCrashSource(), clock, engine.cfg, theme=theme)
+    app = make_app(engine, FrozenSimSource(f"SIM crash·seed {SEED}"), clock, engine.cfg, theme=theme)
     app.animation_level = "none"
     return app
