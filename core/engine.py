@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 
-from core.brokers.base import Broker, Fill, Order
+from core.brokers.base import Broker, Order
 from core.brokers.paper import PaperBroker
 from core.cascade_score import CascadeScore
 from core.clock import Clock
@@ -64,14 +63,12 @@ from core.risk import RiskManager
 from core.setup_inputs import market_score
 from core.signals import SIGNAL, Detector, Signal
 from core.sizing import size_entry
+from core.timed_decisions import TimedDecisions
 
 log = logging.getLogger("liqhunt.engine")
 
-# the kinds of deadline on the engine's agenda (the key is a market, or a signal id)
-MARKET_DUE, SIGNAL_DUE, POSITION_DUE = "market", "signal", "position"
 
-
-class Engine(OrderFlow):
+class Engine(OrderFlow, TimedDecisions):
     def __init__(
         self,
         config: Config,
@@ -281,108 +278,10 @@ class Engine(OrderFlow):
         if agenda and agenda[0][0] <= now:
             self._run_deadlines(now)
         self._now = now
-        for result in self.broker.poll(now):
-            if isinstance(result, Fill):
-                self._on_fill(result)
-            else:
-                self._on_reject(result)
+        self._poll_broker(now)
 
     def tick(self) -> None:
         self.advance(self.clock.now())
-
-    def next_deadline(self) -> float | None:
-        """Engine time of the next time-based decision (None: nothing is waiting on the clock)."""
-        dq = self._deadlines
-        while len(dq):
-            t, kind, key = dq.peek()
-            if self._is_current(t, kind, key):
-                return t
-            dq.pop()  # superseded: drop it so a waker does not wake for nothing
-        return None
-
-    def watch_deadlines(self, fn: Callable[[float], None] | None) -> None:
-        """`fn(t)` whenever a new deadline becomes the earliest (a source's wake-up re-arms on it)."""
-        self._deadlines.listener = fn
-
-    def _poll_broker(self, now: float) -> None:
-        for result in self.broker.poll(now):
-            if isinstance(result, Fill):
-                self._on_fill(result)
-            else:
-                self._on_reject(result)
-
-    def _is_current(self, t: float, kind: str, key: str) -> bool:
-        if kind == MARKET_DUE:
-            return self._market_due.get(key) == t
-        if kind == POSITION_DUE:
-            return self._position_due.get(key) == t
-        return key in self.signals
-
-    def _run_deadlines(self, now: float) -> None:
-        dq = self._deadlines
-        while dq.due(now):
-            t, kind, key = dq.pop()
-            if not self._is_current(t, kind, key):
-                continue
-            if t > self._now:
-                self._now = t
-                self._poll_broker(t)
-            self._on_deadline(self._now, kind, key)
-
-    def _on_deadline(self, t: float, kind: str, key: str) -> None:
-        if kind == MARKET_DUE:
-            del self._market_due[key]
-            if key in self._watching:
-                self._evaluate(key, t)
-        elif kind == SIGNAL_DUE:
-            sig = self.signals[key]
-            reason = "not confirmed in time" if self.mode == Mode.SEMI else f"{MODE_LABELS[self.mode]} mode: not traded"
-            self._end_signal(sig, "expired", reason)
-        else:
-            del self._position_due[key]
-            pos = self.positions.get(key)
-            if pos is not None:
-                st = self.markets[key]
-                st.expire(t)
-                self._check_position(pos, st, t)
-                self._schedule_position(pos, st)
-
-    def _schedule_market(self, market: str, now: float) -> None:
-        """The watching market's next timer: the earliest its active playbooks ask for."""
-        st = self.markets[market]
-        due = math.inf
-        for det in self.detectors[market]:
-            if det.active:
-                d = det.next_deadline(now, st)
-                if d is not None and d < due:
-                    due = d
-        if due == math.inf:
-            self._market_due.pop(market, None)
-            return
-        if due <= now:  # a window expiry that rounding left one ulp short: look again just after
-            due = math.nextafter(now, math.inf)
-        if self._market_due.get(market) != due:
-            self._market_due[market] = due
-            self._deadlines.push(due, MARKET_DUE, market)
-
-    def _schedule_position(self, pos: Position, st: MarketState) -> None:
-        """A position's next time-based check: its max hold, or (ride) the next expiry in its window,
-        the only moments a draining window can make the exhaustion exit fire without an event."""
-        if pos.exit_pending:
-            self._position_due.pop(pos.market, None)
-            return
-        due = pos.max_hold_until
-        if pos.playbook == "ride":
-            w = st.side(pos.rides).window
-            oldest = w.oldest_ts
-            if oldest is not None and w.peak(pos.id) > 0:
-                due = min(due, oldest + w.length)
-        if due <= self._now:
-            due = math.nextafter(self._now, math.inf)
-        current = self._position_due.get(pos.market)
-        if current is None or due < current:
-            self._position_due[pos.market] = due
-            self._deadlines.push(due, POSITION_DUE, pos.market)
 
     # -- signals ----------------------------------------------------------------------------------
     def score_for(self, market: str, side: Side, now: float | None = None) -> CascadeScore:
@@ -409,7 +308,7 @@ class Engine(OrderFlow):
     def _raise(self, sig: Signal) -> None:
         self._plan(sig)
         self.signals[sig.id] = sig
-        self._deadlines.push(sig.expires_ts, SIGNAL_DUE, sig.id)
+        self._schedule_signal(sig)
         self._emit(SignalRaised(self._now, sig))
         if self.mode == Mode.AUTO:
             self._enter(sig)
