@@ -283,30 +283,19 @@ class SignalDetector(Detector):
     observe = observe_market  # the ride reads nothing from the market to start a watch
 
     def skips_frame(self, now: float, st: MarketState) -> bool:
-        # inside the entry window with a cheap filter failing: nothing to decide (see evaluate), and
-        # the filter list was refreshed less than FILTERS_REFRESH_S ago
-        # (cheap_filter_fails written out: this runs on most frames of a watched market)
+        # inside the entry window with a cheap filter failing: nothing to decide, and the filter
+        # list the console shows was refreshed less than FILTERS_REFRESH_S ago
         first_ts, c = self.first_ts, self.cfg
-        if not (
+        return (
             now < self._filters_due
             and self.state is WATCHING
             and first_ts is not None
             and first_ts + c.entry_delay_min_s <= now <= first_ts + c.entry_delay_max_s
-        ):
-            return False
-        long = self.side == LONG
-        w = (st.long if long else st.short).window
-        if not (w.total >= c.window_min_usd and w.count >= c.min_events):
-            return True
-        if c.require_funding:
-            rate = st.funding_rate
-            return rate is None or not (rate if long else -rate) >= c.funding_min_rate
-        return False
+            and self.cheap_filter_fails(st, self.side)  # type: ignore[arg-type]
+        )
 
     def evaluate_market(self, now: float, st: MarketState, cfg: Config, fuel_map: FuelMap) -> Signal | None:
-        sig = self.evaluate(
-            now, lambda side: ride_setup(st, side, now, cfg, fuel_map), lambda side: self.cheap_filter_fails(st, side)
-        )
+        sig = self.evaluate(now, lambda side: ride_setup(st, side, now, cfg, fuel_map))
         if sig is not None:  # the ride's stop follows recent volatility; its target is the exit rules' own
             sig.stop_pct = stop_pct_for(st.vol.sigma_over(VOL_HORIZON_S), cfg.exits)
             sig.take_profit_pct = cfg.exits.take_profit_pct
@@ -328,9 +317,9 @@ class SignalDetector(Detector):
         attribute reads, against ~15 µs for the score and the heatmap's support. Exact as a gate:
         the windows are read before the expiry the score's rates apply, so their totals can only be
         larger than check_filters sees, and funding changes only with a mark."""
-        s = st.side(side).window
+        w = (st.long if side == LONG else st.short).window
         c = self.cfg
-        if not (s.total >= c.window_min_usd and s.count >= c.min_events):
+        if not (w.total >= c.window_min_usd and w.count >= c.min_events):
             return True
         if c.require_funding:
             funding = st.funding_for(side)
@@ -361,12 +350,9 @@ class SignalDetector(Detector):
         fs.append(LazyFilter("support", not (sup.known and sup.blocks), _support_text, sup, c.support_max_pct))
         return tuple(fs)
 
-    def evaluate(
-        self, now: float, gather: Callable[[Side], SetupView], cheap_fails: Callable[[Side], bool] | None = None
-    ) -> Signal | None:
-        """Advance the state machine; returns a newly raised signal, if any. With `cheap_fails`, a
-        frame on which a cheap filter fails decides nothing without scoring (it cannot pass); the
-        full filter list the console shows is then refreshed at most every FILTERS_REFRESH_S."""
+    def evaluate(self, now: float, gather: Callable[[Side], SetupView]) -> Signal | None:
+        """Advance the state machine; returns a newly raised signal, if any. (The engine does not
+        call it on a frame `skips_frame` rules out.)"""
         if self.state != WATCHING or self.first_ts is None or self.side is None:
             return None
         # the same sums as next_deadline's, so a check at a deadline sees the timer as over
@@ -377,8 +363,6 @@ class SignalDetector(Detector):
             self._reset(now, rearm=False)
             return None
         if now < self.first_ts + self.cfg.entry_delay_min_s:
-            return None
-        if cheap_fails is not None and now < self._filters_due and cheap_fails(self.side):
             return None
         view = gather(self.side)
         self._filters_due = now + FILTERS_REFRESH_S
