@@ -98,6 +98,13 @@ class _Paced:
         if self.on_seek is not None:
             self.on_seek(False, note)
 
+    def _remember_bursts(self, events: list[Event]) -> None:
+        """Note each market's last large liquidation among events handed to the engine (for _starts_burst)."""
+        burst = self.burst_usd
+        for ev in events:
+            if isinstance(ev, Liquidation) and ev.usd >= burst:
+                self._large_ts[ev.market] = ev.ts_recv
+
     def _starts_burst(self, ev: Event) -> bool:
         """A large liquidation on a market that was quiet, far enough ahead of where the seek began."""
         return (
@@ -167,14 +174,14 @@ class SimSource(_Paced):
 
     def _process(self, engine: Engine, events: list[Event]) -> None:
         check = self.validator.check
-        burst = self.burst_usd
+        taken = []
         for ev in events:
             if check(ev) is not None:
                 continue
             self.clock.set(ev.ts_recv)
             engine.process(ev)
-            if isinstance(ev, Liquidation) and ev.usd >= burst:
-                self._large_ts[ev.market] = ev.ts_recv
+            taken.append(ev)
+        self._remember_bursts(taken)
         self.events += len(events)
 
     async def _feed_until(self, engine: Engine, target: float, stop_at_burst: bool = False) -> float | None:
@@ -235,7 +242,6 @@ class ReplaySource(_Paced):
 
     async def _feed_until(self, engine: Engine, target: float, stop_at_burst: bool = False) -> float | None:
         n = 0
-        burst = self.burst_usd
         while self._next is not None and self._next[0] <= target:
             ts, events = self._next
             if stop_at_burst and any(self._starts_burst(ev) for ev in events):
@@ -245,9 +251,7 @@ class ReplaySource(_Paced):
                 self._instruments_given = len(self.instruments)
                 engine.add_instruments(self.instruments)
             engine.process_many(events)  # a recorded line is one frame, decided as the live feed does
-            for ev in events:
-                if isinstance(ev, Liquidation) and ev.usd >= burst:
-                    self._large_ts[ev.market] = ev.ts_recv
+            self._remember_bursts(events)
             n += len(events)
             self.events += len(events)
             self._next = next(self._it, None)
