@@ -40,9 +40,6 @@ class DeadlineQueue:
         if sooner and self.listener is not None:
             self.listener(t)
 
-    def next_time(self) -> float | None:
-        return self.heap[0][0] if self.heap else None
-
     def due(self, now: float) -> bool:
         return bool(self.heap) and self.heap[0][0] <= now
 
